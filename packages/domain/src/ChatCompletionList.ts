@@ -1,0 +1,32 @@
+/**
+ * The body of `GET /chat/completions?count=N&offset=M`: one page of completion ids with a preview.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as CompletionId from "./CompletionId.js"
+import { preserveUnknownKeys, required } from "./internal/schema.js"
+
+/**
+ * One listed completion.
+ *
+ * @since 0.1.0
+ */
+export const ChatCompletionListItem = Schema.Struct({
+  id: CompletionId.CompletionId,
+  preview: required(Schema.NullOr(Schema.String), "The start of the completion's content."),
+  created: required(Schema.String, "When the completion was created, as an RFC 3339 timestamp.")
+}).annotations({ identifier: "ChatCompletionListItem", ...preserveUnknownKeys })
+/** @since 0.1.0 */
+export interface ChatCompletionListItem extends Schema.Schema.Type<typeof ChatCompletionListItem> {}
+
+/**
+ * One page of the list.
+ *
+ * @since 0.1.0
+ */
+export const ChatCompletionList = Schema.Struct({
+  data: Schema.Array(ChatCompletionListItem)
+}).annotations({ identifier: "ChatCompletionList", ...preserveUnknownKeys })
+/** @since 0.1.0 */
+export interface ChatCompletionList extends Schema.Schema.Type<typeof ChatCompletionList> {}

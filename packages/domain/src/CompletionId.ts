@@ -1,0 +1,27 @@
+/**
+ * The id of a chat completion: an opaque, non-empty string such as `chtcpl-<32 hex>-<unix seconds>`,
+ * OpenRouter's `gen-…` or OpenAI's `chatcmpl-…`.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/**
+ * A branded completion id.
+ *
+ * @since 0.1.0
+ */
+export const CompletionId = Schema.NonEmptyString.pipe(Schema.brand("CompletionId")).annotations({
+  identifier: "CompletionId",
+  description: "A unique identifier for the chat completion."
+})
+
+/** @since 0.1.0 */
+export type CompletionId = typeof CompletionId.Type
+
+/**
+ * Brands a string as a completion id, throwing on the empty string.
+ *
+ * @since 0.1.0
+ */
+export const make = (id: string): CompletionId => CompletionId.make(id)

@@ -1,0 +1,98 @@
+/**
+ * Lossless JSON for the ObjectiveAI wire: integers beyond 2^53 (a stored request's `seed`, say) are read as
+ * `bigint` and written back digit for digit, where `JSON.parse` would silently round them.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import * as internal from "./internal/json.js"
+
+/**
+ * Any JSON value. Integers beyond 2^53 are represented as `bigint` by {@link parse}.
+ *
+ * @since 0.1.0
+ */
+export type JsonValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | null
+  | ReadonlyArray<JsonValue>
+  | { readonly [key: string]: JsonValue }
+
+/**
+ * Schema of any JSON value: strings, finite numbers, big integers, booleans, null, arrays and objects of them.
+ *
+ * @since 0.1.0
+ */
+export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
+  Schema.String,
+  Schema.Number,
+  Schema.BigIntFromSelf,
+  Schema.Boolean,
+  Schema.Null,
+  Schema.Array(Schema.suspend(() => JsonValue)),
+  Schema.Record({ key: Schema.String, value: Schema.suspend(() => JsonValue) })
+).annotations({
+  identifier: "JsonValue",
+  description: "Any JSON value.",
+  jsonSchema: {
+    anyOf: [
+      { type: "string" },
+      { type: "number" },
+      { type: "boolean" },
+      { type: "null" },
+      { type: "array" },
+      { type: "object" }
+    ]
+  }
+})
+
+/**
+ * A JSON object, as tool parameters and response-format schemas are.
+ *
+ * @since 0.1.0
+ */
+export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = Schema.Record({
+  key: Schema.String,
+  value: JsonValue
+}).annotations({ identifier: "JsonObject", description: "A JSON object.", jsonSchema: { type: "object" } })
+
+/**
+ * Parses JSON text. Integers outside the safe range become `bigint`; everything else is exactly `JSON.parse`.
+ * Throws a `SyntaxError` on invalid text, like `JSON.parse`.
+ *
+ * @since 0.1.0
+ */
+export const parse: (text: string) => unknown = internal.parse
+
+/**
+ * Writes a value as JSON text, `bigint` as its exact digits.
+ *
+ * @since 0.1.0
+ */
+export const stringify: (value: unknown) => string = internal.stringify
+
+/**
+ * A schema from JSON text to `schema`'s encoded form, using the lossless {@link parse} and {@link stringify}.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { ChatCompletion, Json } from "@objectiveai-effect/domain"
+ *
+ * const decode = Schema.decodeUnknownEither(Json.parseJson(ChatCompletion.ChatCompletion))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const parseJson = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schema<A, string, R> =>
+  Schema.compose(
+    Schema.transformOrFail(Schema.String, Schema.Unknown, {
+      strict: true,
+      decode: (text, _, ast) => internal.parseResult(text, ast),
+      encode: (value, _, ast) => internal.stringifyResult(value, ast)
+    }).annotations({ title: "LosslessJson" }),
+    schema
+  )

@@ -1,0 +1,77 @@
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+// Mirrors `nullish(Schema.Array(Schema.Number))` under exact optional semantics: absent, null or an array of numbers;
+// a key that is present with the value `undefined` is invalid.
+const isBytes = (record: Record<string, unknown>): boolean => {
+  const bytes = record.bytes
+  if (bytes === undefined) return !hasOwn.call(record, "bytes")
+  if (bytes === null) return true
+  if (!Array.isArray(bytes)) return false
+  for (let i = 0; i < bytes.length; i++) {
+    if (typeof bytes[i] !== "number") return false
+  }
+  return true
+}
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const isTopLogprob = (u: unknown): boolean => {
+  if (!isRecord(u) || typeof u.token !== "string" || !isBytes(u)) return false
+  const logprob = u.logprob
+  return logprob === undefined ? !hasOwn.call(u, "logprob") : logprob === null || typeof logprob === "number"
+}
+
+const isTokenLogprob = (u: unknown): boolean => {
+  if (!isRecord(u) || typeof u.token !== "string" || !isBytes(u)) return false
+  const logprob = u.logprob
+  if (logprob !== null && typeof logprob !== "number") return false
+  const top = u.top_logprobs
+  if (!Array.isArray(top)) return false
+  for (let i = 0; i < top.length; i++) {
+    if (!isTopLogprob(top[i])) return false
+  }
+  return true
+}
+
+const isTokenLogprobArray = (u: unknown): boolean => {
+  if (!Array.isArray(u)) return false
+  for (let i = 0; i < u.length; i++) {
+    if (!isTokenLogprob(u[i])) return false
+  }
+  return true
+}
+
+/**
+ * Wraps `Schema.Array(TokenLogprob)` in a declaration that accepts a valid array as it is (no copy: the objects are
+ * already exactly the decoded value, unknown keys included) and hands anything invalid to the full schema, so the
+ * error is the one the full schema reports. The full schema is the surrogate for JSON Schema, arbitraries and pretty
+ * printing.
+ */
+export const tokenLogprobArray = <A>(full: Schema.Schema<ReadonlyArray<A>>): Schema.Schema<ReadonlyArray<A>> =>
+  Schema.declare([full], {
+    decode: (schema) => {
+      const decodeFull = ParseResult.decodeUnknown(schema)
+      return (input, options) =>
+        isTokenLogprobArray(input)
+          ? ParseResult.succeed(input as ReadonlyArray<A>)
+          : decodeFull(input, options)
+    },
+    encode: (schema) => {
+      const encodeFull = ParseResult.encodeUnknown(schema)
+      return (input, options) =>
+        isTokenLogprobArray(input)
+          ? ParseResult.succeed(input as ReadonlyArray<A>)
+          : encodeFull(input, options)
+    }
+  }, {
+    identifier: "TokenLogprobs",
+    description: "Token log probabilities.",
+    arbitrary: (arbitrary) => arbitrary,
+    pretty: (pretty) => pretty,
+    equivalence: (equivalence) => equivalence,
+    [AST.SurrogateAnnotationId]: full.ast
+  })
