@@ -1,1 +1,14 @@
-export {}
+/**
+ * A retrying, typed ObjectiveAI HTTP client service on `@effect/platform`'s `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as ObjectiveAiClient from "./ObjectiveAiClient.js"
+
+/** @since 0.1.0 */
+export * as ObjectiveAiError from "./ObjectiveAiError.js"
+
+/** @since 0.1.0 */
+export * as RetryPolicy from "./RetryPolicy.js"

@@ -1,0 +1,337 @@
+/**
+ * `ObjectiveAiClient`: the ObjectiveAI chat-completions API as an Effect service, on the application's
+ * `HttpClient`. Requests are validated strictly before anything is sent, answers are decoded with the domain
+ * schemas, transient failures are retried under a bounded policy, and every failure is one of the typed
+ * `ObjectiveAiError`s.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Effect, Layer } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ObjectiveAiClient.ObjectiveAiClient
+ *   const completion = yield* client.create({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] })
+ *   return completion.choices[0]?.message.content
+ * })
+ *
+ * // OBJECTIVEAI_API_KEY (and optionally OBJECTIVEAI_BASE_URL) from the environment
+ * const MainLive = ObjectiveAiClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * Effect.runPromise(Effect.provide(program, MainLive))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import {
+  ChatCompletion,
+  ChatCompletionCreateParams,
+  ChatCompletionList,
+  CompletionId,
+  Json,
+  StoredChatCompletion
+} from "@objectiveai-effect/domain"
+import * as Chunk from "effect/Chunk"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { execute, readJson, type Settings } from "./internal/execute.js"
+import * as ObjectiveAiError from "./ObjectiveAiError.js"
+import * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * The client's operations.
+ *
+ * @since 0.1.0
+ */
+export interface Service {
+  /** `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. */
+  readonly retrieve: (
+    id: string
+  ) => Effect.Effect<StoredChatCompletion.StoredChatCompletion, ObjectiveAiError.ObjectiveAiError>
+  /**
+   * `POST /chat/completions`: checks `params` strictly (every broken rule is reported in an `InvalidRequestError`
+   * and nothing is sent), then creates a completion. Not retried once the request may have reached the server,
+   * unless the retry policy says `retryCreate`.
+   */
+  readonly create: (
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams
+  ) => Effect.Effect<ChatCompletion.ChatCompletion, ObjectiveAiError.ObjectiveAiError>
+  /**
+   * `GET /chat/completions?count&offset`: every listed completion from `offset` on, fetching pages of `pageSize`
+   * as the stream is pulled, until the server returns an empty page.
+   */
+  readonly list: (
+    options?: ListOptions
+  ) => Stream.Stream<ChatCompletionList.ChatCompletionListItem, ObjectiveAiError.ObjectiveAiError>
+  /**
+   * Retrieves many ids, `concurrency` at a time, for data scripts: each id gives a `RetrieveResult`, so a failed
+   * id is a result to handle, not the end of the run. Results come in input order unless `unordered`.
+   */
+  readonly retrieveMany: <E = never, R = never>(
+    ids: Iterable<string> | Stream.Stream<string, E, R>,
+    options?: RetrieveManyOptions
+  ) => Stream.Stream<RetrieveResult, E, R>
+}
+
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ */
+export class ObjectiveAiClient extends Context.Tag("@objectiveai-effect/client/ObjectiveAiClient")<
+  ObjectiveAiClient,
+  Service
+>() {}
+
+/**
+ * Paging of {@link Service.list}.
+ *
+ * @since 0.1.0
+ */
+export interface ListOptions {
+  /** Completions asked for per request (`count`); a positive integer, 100 by default. */
+  readonly pageSize?: number | undefined
+  /** How many to skip first (`offset`); a non-negative integer, 0 by default. */
+  readonly offset?: number | undefined
+}
+
+/**
+ * Options of {@link Service.retrieveMany}.
+ *
+ * @since 0.1.0
+ */
+export interface RetrieveManyOptions {
+  /** Retrieves in flight at once; 8 by default. */
+  readonly concurrency?: number | undefined
+  /** Emit each result as it completes rather than in input order. */
+  readonly unordered?: boolean | undefined
+}
+
+/**
+ * The outcome for one id of {@link Service.retrieveMany}.
+ *
+ * @since 0.1.0
+ */
+export type RetrieveResult = Data.TaggedEnum<{
+  Retrieved: { readonly id: string; readonly completion: StoredChatCompletion.StoredChatCompletion }
+  Failed: { readonly id: string; readonly error: ObjectiveAiError.ObjectiveAiError }
+}>
+
+/**
+ * Constructors, guards and `$match` for {@link RetrieveResult}.
+ *
+ * @example
+ * ```ts
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const line = ObjectiveAiClient.RetrieveResult.$match({
+ *   Retrieved: ({ id, completion }) => `${id}: ${completion.response.model}`,
+ *   Failed: ({ id, error }) => `${id}: ${error._tag}`
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const RetrieveResult = Data.taggedEnum<RetrieveResult>()
+
+/**
+ * The production API.
+ *
+ * @since 0.1.0
+ */
+export const defaultBaseUrl = "https://api.objective-ai.io"
+
+/**
+ * How to reach the API and how hard to try.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  /** Sent as `authorization: Bearer <key>` on every request. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** {@link defaultBaseUrl} unless given. */
+  readonly baseUrl?: string | undefined
+  /** Extra headers on every request: `user-agent`, `x-title`, `http-referer`, … */
+  readonly headers?: Headers.Input | undefined
+  /** Overrides of {@link RetryPolicy.defaults}. */
+  readonly retryPolicy?: Partial<RetryPolicy.RetryPolicy> | undefined
+  /** Overrides of {@link RetryPolicy.readTimeouts} (retrieve, list) and {@link RetryPolicy.createTimeouts}. */
+  readonly timeouts?: {
+    readonly read?: Partial<RetryPolicy.Timeouts> | undefined
+    readonly create?: Partial<RetryPolicy.Timeouts> | undefined
+  } | undefined
+  /** Applied once to the application's `HttpClient`, to add middleware such as a proxy or extra tracing. */
+  readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+}
+
+const userAgent = "objectiveai-effect"
+
+const decodeStored = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletion)
+const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletion)
+const decodeList = Schema.decodeUnknownEither(ChatCompletionList.ChatCompletionList)
+const isCompletionId = Schema.is(CompletionId.CompletionId)
+
+const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
+
+/**
+ * Builds the service on the application's `HttpClient`.
+ *
+ * @since 0.1.0
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (httpClient) => {
+    const settings: Settings = {
+      client: (options.transformClient ?? identity)(httpClient),
+      policy: {
+        ...RetryPolicy.defaults,
+        ...options.retryPolicy,
+        maxAttempts: Math.max(1, Math.floor(options.retryPolicy?.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
+      }
+    }
+    const readTimeouts = { ...RetryPolicy.readTimeouts, ...options.timeouts?.read }
+    const createTimeouts = { ...RetryPolicy.createTimeouts, ...options.timeouts?.create }
+    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+    // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.
+    const base = HttpClientRequest.get(baseUrl).pipe(
+      HttpClientRequest.setHeaders({ "user-agent": userAgent, accept: "application/json" }),
+      HttpClientRequest.setHeaders(options.headers ?? {}),
+      HttpClientRequest.bearerToken(Redacted.value(options.apiKey))
+    )
+
+    const invalid = (method: string, path: string, issue: string) =>
+      new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
+
+    const retrieve = (id: string) => {
+      const path = `/chat/completions/${encodeURIComponent(id)}`
+      return isCompletionId(id)
+        ? execute(settings, {
+          span: "ObjectiveAiClient.retrieve",
+          request: HttpClientRequest.setUrl(base, baseUrl + path),
+          path,
+          idempotent: true,
+          timeouts: readTimeouts,
+          read: readJson(decodeStored)
+        })
+        : Effect.fail(invalid("GET", path, "the completion id must be a non-empty string"))
+    }
+
+    const createPath = "/chat/completions"
+    const createRequest = HttpClientRequest.setMethod(HttpClientRequest.setUrl(base, baseUrl + createPath), "POST")
+    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+      params.stream === true
+        ? Effect.fail(
+          invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
+        )
+        : ChatCompletionCreateParams.validate(params).pipe(
+          Effect.mapError((error) => invalid("POST", createPath, error.message)),
+          Effect.flatMap((valid) =>
+            execute(settings, {
+              span: "ObjectiveAiClient.create",
+              request: HttpClientRequest.bodyText(createRequest, Json.stringify(valid), "application/json"),
+              path: createPath,
+              idempotent: false,
+              timeouts: createTimeouts,
+              read: readJson(decodeCompletion)
+            })
+          )
+        )
+
+    const listPath = "/chat/completions"
+    const listRequest = HttpClientRequest.setUrl(base, baseUrl + listPath)
+    const list = (listOptions: ListOptions = {}) => {
+      const pageSize = listOptions.pageSize ?? 100
+      const offset = listOptions.offset ?? 0
+      if (!isNonNegativeInteger(pageSize) || pageSize === 0 || !isNonNegativeInteger(offset)) {
+        return Stream.fail(
+          invalid("GET", listPath, `pageSize must be a positive integer and offset a non-negative integer`)
+        )
+      }
+      return Stream.paginateChunkEffect(offset, (from) =>
+        execute(settings, {
+          span: "ObjectiveAiClient.list",
+          request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
+          path: listPath,
+          idempotent: true,
+          timeouts: readTimeouts,
+          read: readJson(decodeList)
+        }).pipe(
+          // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
+          Effect.map((page) =>
+            [
+              Chunk.unsafeFromArray(page.data),
+              page.data.length === 0 ? Option.none() : Option.some(from + page.data.length)
+            ] as const
+          )
+        ))
+    }
+
+    const retrieveMany = <E = never, R = never>(
+      ids: Iterable<string> | Stream.Stream<string, E, R>,
+      manyOptions: RetrieveManyOptions = {}
+    ): Stream.Stream<RetrieveResult, E, R> =>
+      Stream.mapEffect(
+        Predicate.hasProperty(ids, Stream.StreamTypeId) ? ids as Stream.Stream<string, E, R> : Stream.fromIterable(ids),
+        (id) =>
+          Effect.match(retrieve(id), {
+            onFailure: (error) => RetrieveResult.Failed({ id, error }),
+            onSuccess: (completion) => RetrieveResult.Retrieved({ id, completion })
+          }),
+        { concurrency: manyOptions.concurrency ?? 8, unordered: manyOptions.unordered ?? false }
+      )
+
+    return ObjectiveAiClient.of({ retrieve, create, list, retrieveMany })
+  })
+
+/**
+ * The service from options given directly.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const ClientLive = ObjectiveAiClient.layer({
+ *   apiKey: Redacted.make(key),
+ *   headers: { "x-title": "my-app" },
+ *   retryPolicy: { maxAttempts: 6 }
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options): Layer.Layer<ObjectiveAiClient, never, HttpClient.HttpClient> =>
+  Layer.effect(ObjectiveAiClient, make(options))
+
+/**
+ * The service configured from `OBJECTIVEAI_API_KEY` (required, kept `Redacted`) and `OBJECTIVEAI_BASE_URL`
+ * ({@link defaultBaseUrl} if unset), with any other options given directly.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (
+  options: Omit<Options, "apiKey" | "baseUrl"> = {}
+): Layer.Layer<ObjectiveAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    ObjectiveAiClient,
+    Effect.flatMap(
+      Config.all({
+        apiKey: Config.redacted("OBJECTIVEAI_API_KEY"),
+        baseUrl: Config.withDefault(Config.string("OBJECTIVEAI_BASE_URL"), defaultBaseUrl)
+      }),
+      (config) => make({ ...options, ...config })
+    )
+  )

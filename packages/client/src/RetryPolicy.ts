@@ -1,0 +1,100 @@
+/**
+ * How often and how long the client tries: the retry policy, the timeouts, and their defaults.
+ *
+ * A call is retried when it failed transiently (connection failure, 408, 429, 500, 502, 503, 504, or a 200 body
+ * holding only such an error), with exponential backoff and jitter, raised to the server's hint (`retry-after-ms`,
+ * `Retry-After` in seconds or as an HTTP date, the body's `availability.retry_after`). It stops at `maxAttempts`,
+ * and never waits past the call's total timeout: a hint beyond `maxRetryAfter`, or one that would overrun the total
+ * timeout, fails at once with `RateLimitedError` carrying the hint.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+
+/**
+ * When and how a failed call is retried.
+ *
+ * @since 0.1.0
+ */
+export interface RetryPolicy {
+  /** Attempts in all, the first included; at least 1. */
+  readonly maxAttempts: number
+  /** The backoff before the second attempt; it doubles for each later one. */
+  readonly initialDelay: Duration.DurationInput
+  /** The backoff never grows beyond this (a server's hint may still ask for more, up to `maxRetryAfter`). */
+  readonly maxDelay: Duration.DurationInput
+  /** The longest server hint the client waits for; a longer one fails at once with `RateLimitedError`. */
+  readonly maxRetryAfter: Duration.DurationInput
+  /**
+   * Retry a create on any transient failure, as reads are. Off by default: a create that may have reached the
+   * server could be run (and billed) twice, so it is only retried when the connection was never made.
+   */
+  readonly retryCreate: boolean
+}
+
+/**
+ * The default policy: 4 attempts, backoff from 500 ms doubling up to 8 s, server hints honoured up to 30 s, creates
+ * retried only when they surely never reached the server.
+ *
+ * @since 0.1.0
+ */
+export const defaults: RetryPolicy = {
+  maxAttempts: 4,
+  initialDelay: Duration.millis(500),
+  maxDelay: Duration.seconds(8),
+  maxRetryAfter: Duration.seconds(30),
+  retryCreate: false
+}
+
+/**
+ * Time limits of a call, each ending it with a `TimeoutError`.
+ *
+ * @since 0.1.0
+ */
+export interface Timeouts {
+  /** One attempt: from sending the request to the last byte of the answer. */
+  readonly attempt: Duration.DurationInput
+  /** The whole call: every attempt and every wait between them. Retries that would end past it are not made. */
+  readonly total: Duration.DurationInput
+}
+
+/**
+ * Defaults for reads (retrieve, list pages), which the server answers from storage: 20 s an attempt, 45 s in all.
+ *
+ * @since 0.1.0
+ */
+export const readTimeouts: Timeouts = {
+  attempt: Duration.seconds(20),
+  total: Duration.seconds(45)
+}
+
+/**
+ * Defaults for create, where a model may think for minutes before the answer comes: 10 minutes an attempt,
+ * 12 minutes in all.
+ *
+ * @since 0.1.0
+ */
+export const createTimeouts: Timeouts = {
+  attempt: Duration.minutes(10),
+  total: Duration.minutes(12)
+}
+
+/**
+ * The backoff before attempt `attempt + 1`: `initialDelay` doubled per earlier retry, capped at `maxDelay`, then
+ * scaled by `jitter` (a number in [0, 1), drawn per retry) into its upper half so that clients that failed together
+ * do not retry together.
+ *
+ * @example
+ * ```ts
+ * import { RetryPolicy } from "@objectiveai-effect/client"
+ *
+ * RetryPolicy.backoff(RetryPolicy.defaults, 1, 0.5) // 375 millis
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const backoff = (policy: RetryPolicy, attempt: number, jitter: number): Duration.Duration => {
+  const initial = Duration.toMillis(policy.initialDelay)
+  const capped = Math.min(Duration.toMillis(policy.maxDelay), initial * 2 ** Math.max(0, attempt - 1))
+  return Duration.millis(capped * (0.5 + jitter / 2))
+}

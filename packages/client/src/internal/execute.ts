@@ -1,0 +1,317 @@
+/**
+ * The request pipeline every operation goes through: one attempt (send, map a failed status or connection to the
+ * typed error family, read the answer), the per-attempt and total timeouts, the retry loop with its hints, the span
+ * and the retry logs. An operation only says how to build its request and how to read a 2xx answer; opening a
+ * stream is the same pipeline with a reader that hands the response on unread.
+ */
+import * as Headers from "@effect/platform/Headers"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { ErrorBody, Json } from "@objectiveai-effect/domain"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Random from "effect/Random"
+import * as Schema from "effect/Schema"
+import * as ObjectiveAiError from "../ObjectiveAiError.js"
+import * as RetryPolicy from "../RetryPolicy.js"
+import { retryAfter as retryAfterOf } from "./hints.js"
+import * as Transport from "./transport.js"
+
+/** The client-wide part of the pipeline: the configured transport and the retry policy. */
+export interface Settings {
+  readonly client: HttpClient.HttpClient
+  readonly policy: RetryPolicy.RetryPolicy
+}
+
+/** Which request an error or log line is about, and at which attempt. */
+export interface Call {
+  readonly method: string
+  readonly path: string
+  readonly attempts: number
+}
+
+/** A failed attempt: the error to report if it is the last, and whether and when another attempt may follow. */
+export interface Failure {
+  readonly error: ObjectiveAiError.ObjectiveAiError
+  /**
+   * `transient`: worth another attempt if the call is safe to repeat; `neverSent`: worth another attempt whatever
+   * the call, since the server never saw it; `never`: the same request would get the same answer.
+   */
+  readonly retry: "transient" | "neverSent" | "never"
+  /** Why, in a few words, for the retry log. */
+  readonly reason: string
+  /** The server's answer, when there was one, to carry into a `RateLimitedError`. */
+  readonly response?: ResponseInfo
+  /** How long the server asked to wait. */
+  readonly retryAfter?: Duration.Duration
+}
+
+/** What an error keeps of the server's answer. */
+export interface ResponseInfo {
+  readonly status: number
+  readonly requestId: string | undefined
+  readonly body: ErrorBody.ErrorBody | undefined
+}
+
+/** One operation: its request, whether repeating it is harmless, its time limits and how to read a 2xx answer. */
+export interface Endpoint<A> {
+  /** The span name, such as `ObjectiveAiClient.retrieve`. */
+  readonly span: string
+  readonly request: HttpClientRequest.HttpClientRequest
+  /** The path for spans, errors and logs: the request's URL without base or query. */
+  readonly path: string
+  /** Whether the server may see the request twice without harm (a GET); a create is not. */
+  readonly idempotent: boolean
+  readonly timeouts: RetryPolicy.Timeouts
+  readonly read: (response: HttpClientResponse.HttpClientResponse, call: Call) => Effect.Effect<A, Failure>
+}
+
+const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
+
+const requestIdOf = (headers: Headers.Headers): string | undefined => headers["x-request-id"] ?? headers["request-id"]
+
+const decodeErrorBody = Schema.decodeUnknownEither(ErrorBody.ErrorBody)
+
+const parseErrorBody = (text: string): ErrorBody.ErrorBody | undefined => {
+  try {
+    return Either.getOrUndefined(decodeErrorBody(Json.parse(text)))
+  } catch {
+    return undefined
+  }
+}
+
+/** The typed error for a status the server answered with (or an error body named), with its retry class. */
+const statusFailure = (call: Call, info: ResponseInfo, retryAfter: Duration.Duration | undefined): Failure => {
+  const fields = { ...call, status: info.status, requestId: info.requestId, body: info.body }
+  const status = info.status
+  const error: ObjectiveAiError.ObjectiveAiError = status === 401
+    ? new ObjectiveAiError.UnauthorizedError(fields)
+    : status === 402
+    ? new ObjectiveAiError.InsufficientCreditsError(fields)
+    : status === 403
+    ? new ObjectiveAiError.ForbiddenError(fields)
+    : status === 404
+    ? new ObjectiveAiError.NotFoundError(fields)
+    : status === 408
+    ? new ObjectiveAiError.TimeoutError({ ...fields, timeout: "server" })
+    : status === 429
+    ? new ObjectiveAiError.RateLimitedError({ ...fields, retryAfter })
+    : status >= 500 || (status >= 200 && status < 300)
+    ? new ObjectiveAiError.ServerError(fields)
+    : status >= 400
+    ? new ObjectiveAiError.BadRequestError(fields)
+    : new ObjectiveAiError.InvalidResponseError({ ...fields, bodyText: "", issue: `unexpected HTTP status ${status}` })
+  return {
+    error,
+    retry: retryableStatuses.has(status) ? "transient" : "never",
+    reason: `HTTP ${status}`,
+    response: info,
+    ...(retryAfter === undefined ? {} : { retryAfter })
+  }
+}
+
+/** A failure for an error body: its status (or the status it names, for a 200) and the hints it carries. */
+const errorBodyFailure = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  body: ErrorBody.ErrorBody | undefined
+): Effect.Effect<Failure> =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    const named = body === undefined || response.status !== 200 ? undefined : ErrorBody.status(body)
+    const info = { status: named ?? response.status, requestId: requestIdOf(response.headers), body }
+    return statusFailure(call, info, retryAfterOf(response.headers, body, now))
+  })
+
+/** Reads a non-2xx answer's body, as far as it comes, for the error body in it. */
+const errorResponseFailure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<Failure> =>
+  response.text.pipe(
+    Effect.orElseSucceed(() => ""),
+    Effect.flatMap((text) => errorBodyFailure(call, response, parseErrorBody(text)))
+  )
+
+const transportFailure = (call: Call, cause: unknown, status?: number): Failure => {
+  const transport = Transport.describe(cause)
+  return {
+    error: new ObjectiveAiError.TransportError({
+      ...call,
+      status,
+      description: transport.description,
+      code: transport.code,
+      neverSent: transport.neverSent
+    }),
+    retry: transport.neverSent ? "neverSent" : "transient",
+    reason: transport.code ?? transport.description
+  }
+}
+
+const httpClientFailure = (call: Call, error: HttpClientError.HttpClientError): Effect.Effect<Failure> => {
+  if (error._tag === "ResponseError") {
+    // A transport a caller transformed with `filterStatusOk` reports statuses as errors: map them as ours.
+    return error.reason === "StatusCode"
+      ? errorResponseFailure(call, error.response)
+      : Effect.succeed(transportFailure(call, error.cause, error.response.status))
+  }
+  if (error.reason === "Transport") return Effect.succeed(transportFailure(call, error.cause))
+  return Effect.succeed({
+    error: new ObjectiveAiError.InvalidRequestError({
+      ...call,
+      attempts: 0,
+      issue: error.reason === "InvalidUrl"
+        ? `invalid URL ${error.request.url}`
+        : "the request body could not be encoded"
+    }),
+    retry: "never",
+    reason: error.reason
+  })
+}
+
+/**
+ * A reader for a JSON answer: the body read whole (a connection cut mid-body is a transport failure, retried like
+ * one), parsed losslessly, decoded with `decode`. A 200 body that is only an error body is that error, so that
+ * `{ "error": { "code": 503 } }` is retried like a 503.
+ */
+export const readJson =
+  <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>) =>
+  (response: HttpClientResponse.HttpClientResponse, call: Call): Effect.Effect<A, Failure> =>
+    Effect.flatMap(
+      Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status)),
+      (text) => {
+        let json: unknown
+        try {
+          json = Json.parse(text)
+        } catch (error) {
+          return Effect.fail(invalidResponse(call, response, text, `invalid JSON: ${(error as Error).message}`))
+        }
+        const decoded = decode(json)
+        if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
+        const body = Either.getOrUndefined(decodeErrorBody(json))
+        return body === undefined
+          ? Effect.fail(invalidResponse(call, response, text, decoded.left.message))
+          : Effect.flip(errorBodyFailure(call, response, body))
+      }
+    )
+
+const invalidResponse = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  bodyText: string,
+  issue: string
+): Failure => ({
+  error: new ObjectiveAiError.InvalidResponseError({
+    ...call,
+    status: response.status,
+    requestId: requestIdOf(response.headers),
+    bodyText,
+    issue
+  }),
+  retry: "never",
+  reason: "invalid response"
+})
+
+const attemptTimeout = (call: Call, after: Duration.Duration): Failure => ({
+  error: new ObjectiveAiError.TimeoutError({ ...call, timeout: "attempt", after }),
+  retry: "transient",
+  reason: `no answer within ${Duration.format(after)}`
+})
+
+// Whatever a caller set as redacted header names, the authorization header stays one of them, so that the
+// transport's spans never record the API key.
+const keepAuthorizationRedacted = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> =>
+  names.includes("authorization") ? names : [...names, "authorization"]
+
+/**
+ * Runs an endpoint under the retry policy and its timeouts, in a span named after the operation with its method,
+ * path, last status and number of attempts.
+ */
+export const execute = <A>(
+  settings: Settings,
+  endpoint: Endpoint<A>
+): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> =>
+  Effect.suspend(() => {
+    const { policy } = settings
+    const method = endpoint.request.method
+    const path = endpoint.path
+    const attemptLimit = Duration.decode(endpoint.timeouts.attempt)
+    const totalLimit = Duration.decode(endpoint.timeouts.total)
+    const maxRetryAfter = Duration.decode(policy.maxRetryAfter)
+    const retries = endpoint.idempotent || policy.retryCreate
+    let attempts = 0
+    let lastStatus: number | undefined
+
+    const attempt = (call: Call): Effect.Effect<A, Failure> =>
+      settings.client.execute(endpoint.request).pipe(
+        Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error))),
+        Effect.flatMap((response) => {
+          lastStatus = response.status
+          return response.status >= 200 && response.status < 300
+            ? endpoint.read(response, call)
+            : Effect.flip(errorResponseFailure(call, response))
+        }),
+        Effect.timeoutFail({ duration: attemptLimit, onTimeout: () => attemptTimeout(call, attemptLimit) })
+      )
+
+    // Fails with the failure's error, or with `RateLimitedError` when the server asked for a wait we will not make.
+    const giveUp = (failure: Failure, call: Call, retryAfter: Duration.Duration | undefined) =>
+      retryAfter === undefined || failure.response === undefined
+        ? Effect.fail(failure.error)
+        : Effect.fail(new ObjectiveAiError.RateLimitedError({ ...call, ...failure.response, retryAfter }))
+
+    const loop = (deadline: number): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> => {
+      const call: Call = { method, path, attempts: ++attempts }
+      return Effect.catchAll(attempt(call), (failure) => {
+        const retryable = failure.retry === "neverSent" || (failure.retry === "transient" && retries)
+        if (!retryable || call.attempts >= policy.maxAttempts) return Effect.fail(failure.error)
+        const retryAfter = failure.retryAfter
+        if (retryAfter !== undefined && Duration.greaterThan(retryAfter, maxRetryAfter)) {
+          return giveUp(failure, call, retryAfter)
+        }
+        return Effect.flatMap(Effect.zip(Random.next, Clock.currentTimeMillis), ([jitter, now]) => {
+          const backoff = RetryPolicy.backoff(policy, call.attempts, jitter)
+          const delay = retryAfter === undefined ? backoff : Duration.max(backoff, retryAfter)
+          if (now + Duration.toMillis(delay) >= deadline) return giveUp(failure, call, retryAfter)
+          return Effect.logDebug(`retrying ${method} ${path} in ${Duration.format(delay)}: ${failure.reason}`).pipe(
+            Effect.annotateLogs({
+              attempt: call.attempts,
+              reason: failure.reason,
+              delayMillis: Duration.toMillis(delay)
+            }),
+            Effect.zipRight(Effect.sleep(delay)),
+            Effect.zipRight(loop(deadline))
+          )
+        })
+      })
+    }
+
+    return Clock.currentTimeMillis.pipe(
+      Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit))),
+      Effect.timeoutFail({
+        duration: totalLimit,
+        onTimeout: () =>
+          new ObjectiveAiError.TimeoutError({
+            method,
+            path,
+            attempts,
+            status: lastStatus,
+            timeout: "total",
+            after: totalLimit
+          })
+      }),
+      Effect.onExit(() =>
+        Effect.annotateCurrentSpan(
+          lastStatus === undefined
+            ? { "objectiveai.attempts": attempts }
+            : { "objectiveai.attempts": attempts, "http.response.status_code": lastStatus }
+        )
+      ),
+      Effect.withSpan(endpoint.span, {
+        kind: "client",
+        attributes: { "http.request.method": method, "url.path": path }
+      }),
+      Effect.locallyWith(Headers.currentRedactedNames, keepAuthorizationRedacted)
+    )
+  })
