@@ -82,13 +82,13 @@ export const createTimeouts: Timeouts = {
 /**
  * The backoff before attempt `attempt + 1`: `initialDelay` doubled per earlier retry, capped at `maxDelay`, then
  * scaled by `jitter` (a number in [0, 1), drawn per retry) into its upper half so that clients that failed together
- * do not retry together.
+ * do not retry together; whole milliseconds.
  *
  * @example
  * ```ts
  * import { RetryPolicy } from "@objectiveai-effect/client"
  *
- * RetryPolicy.backoff(RetryPolicy.defaults, 1, 0.5) // 375 millis
+ * RetryPolicy.backoff(RetryPolicy.defaults, 3, 0.5) // 1500 millis: 2 s, jittered
  * ```
  *
  * @since 0.1.0
@@ -96,5 +96,5 @@ export const createTimeouts: Timeouts = {
 export const backoff = (policy: RetryPolicy, attempt: number, jitter: number): Duration.Duration => {
   const initial = Duration.toMillis(policy.initialDelay)
   const capped = Math.min(Duration.toMillis(policy.maxDelay), initial * 2 ** Math.max(0, attempt - 1))
-  return Duration.millis(capped * (0.5 + jitter / 2))
+  return Duration.millis(Math.round(capped * (0.5 + jitter / 2)))
 }

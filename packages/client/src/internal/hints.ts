@@ -28,5 +28,6 @@ export const retryAfter = (
   }
   const fromBody = body === undefined ? undefined : ErrorBody.retryAfterSeconds(body)
   if (fromBody !== undefined) candidates.push(fromBody * 1000)
-  return candidates.length === 0 ? undefined : Duration.millis(Math.max(...candidates))
+  // Rounded up: waiting a fraction of a millisecond less than asked would be retrying too early.
+  return candidates.length === 0 ? undefined : Duration.millis(Math.ceil(Math.max(...candidates)))
 }

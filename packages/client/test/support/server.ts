@@ -1,0 +1,112 @@
+/**
+ * A real HTTP server on 127.0.0.1 (port 0) that answers each request as a script says, records every request it
+ * sees, and reports the requests it leaves hanging so that a test can move its clock past the client's timeout.
+ */
+import { Json } from "@objectiveai-effect/domain"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+
+export interface Recorded {
+  readonly method: string
+  readonly url: string
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: string
+}
+
+/** What the server does with one request. */
+export type Reply = (response: http.ServerResponse, request: http.IncomingMessage) => void
+
+/** Picks the reply to the `index`-th request (from 0). */
+export type Script = (request: Recorded, index: number) => Reply
+
+export interface ScriptedServer {
+  readonly url: string
+  readonly port: number
+  readonly requests: ReadonlyArray<Recorded>
+  /** One element per request answered with {@link hang}. */
+  readonly hung: Queue.Dequeue<Recorded>
+}
+
+/** A complete answer: `body` is sent as is when it is a string, else written with the lossless `Json.stringify`. */
+export const json = (status: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): Reply => (response) => {
+  const text = typeof body === "string" ? body : Json.stringify(body)
+  response.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(text),
+    ...headers
+  })
+  response.end(text)
+}
+
+/** Never answers: the headers never arrive. */
+export const hang: Reply = () => {}
+
+/** Resets the connection (TCP RST) before any byte of the answer. */
+export const reset: Reply = (_response, request) => {
+  request.socket.resetAndDestroy()
+}
+
+// Half the body goes out and reaches the client before the connection is cut, so that the client has seen the
+// headers: the failure is in the middle of the body, not before it.
+const cutMidBody = (body: unknown, cut: (request: http.IncomingMessage) => void): Reply => (response, request) => {
+  const text = typeof body === "string" ? body : Json.stringify(body)
+  response.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) })
+  response.write(text.slice(0, text.length >> 1), () => setTimeout(() => cut(request), 20))
+}
+
+/** Sends the headers and half the body, then resets the connection. */
+export const resetMidBody = (body: unknown): Reply => cutMidBody(body, (request) => request.socket.resetAndDestroy())
+
+/** Sends the headers (with the full `content-length`) and half the body, then closes the connection cleanly. */
+export const truncated = (body: unknown): Reply => cutMidBody(body, (request) => request.socket.end())
+
+/** The `i`-th request gets the `i`-th reply; requests past the end get the last. */
+export const sequence = (...replies: ReadonlyArray<Reply>): Script => (_request, index) =>
+  replies[Math.min(index, replies.length - 1)]
+
+/** A port nothing listens on: connecting to it is refused. */
+export const freePort: Effect.Effect<number> = Effect.async<number>((resume) => {
+  const probe = http.createServer()
+  probe.listen(0, "127.0.0.1", () => {
+    const { port } = probe.address() as AddressInfo
+    probe.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+/** Starts the server (on `port`, or any free one) for the scope's lifetime. */
+export const make = (script: Script, port = 0): Effect.Effect<ScriptedServer, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const hung = yield* Queue.unbounded<Recorded>()
+    const requests: Array<Recorded> = []
+    const server = http.createServer((request, response) => {
+      const chunks: Array<Buffer> = []
+      request.on("data", (chunk: Buffer) => chunks.push(chunk))
+      request.on("end", () => {
+        const recorded: Recorded = {
+          method: request.method ?? "",
+          url: request.url ?? "",
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString("utf8")
+        }
+        const reply = script(recorded, requests.length)
+        requests.push(recorded)
+        if (reply === hang) Queue.unsafeOffer(hung, recorded)
+        reply(response, request)
+      })
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => {
+        server.listen(port, "127.0.0.1", () => resume(Effect.void))
+      }),
+      () =>
+        Effect.async<void>((resume) => {
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    const address = server.address() as AddressInfo
+    return { url: `http://127.0.0.1:${address.port}`, port: address.port, requests, hung }
+  })
