@@ -11,15 +11,34 @@ export const parse = (text: string): unknown =>
   longIntegerLiteral.test(text) ? new LosslessParser(text).parse() : JSON.parse(text)
 
 export const stringify = (value: unknown): string => {
-  let hasBigInt = false
-  const text = JSON.stringify(value, (_key, v) => {
-    if (typeof v === "bigint") {
-      hasBigInt = true
-      return `\u0000bigint:${v.toString()}\u0000`
-    }
-    return v
-  })
-  return hasBigInt ? text.replace(/"\\u0000bigint:(-?\d+)\\u0000"/g, "$1") : text
+  try {
+    return JSON.stringify(value)
+  } catch (error) {
+    // JSON.stringify throws a TypeError on the first bigint; only then pay for the hand-written writer.
+    if (error instanceof TypeError && containsBigInt(value)) return writeValue(value) ?? "null"
+    throw error
+  }
+}
+
+const containsBigInt = (value: unknown): boolean => {
+  if (typeof value === "bigint") return true
+  if (typeof value !== "object" || value === null) return false
+  return Object.values(value).some(containsBigInt)
+}
+
+// Mirrors JSON.stringify (toJSON, undefined and functions skipped in objects and null in arrays), with bigint written
+// as its digits.
+const writeValue = (value: unknown): string | undefined => {
+  if (typeof value === "bigint") return value.toString()
+  if (typeof value !== "object" || value === null) return JSON.stringify(value)
+  if ("toJSON" in value && typeof value.toJSON === "function") return writeValue(value.toJSON())
+  if (Array.isArray(value)) return `[${value.map((item) => writeValue(item) ?? "null").join(",")}]`
+  const members: Array<string> = []
+  for (const [key, item] of Object.entries(value)) {
+    const written = writeValue(item)
+    if (written !== undefined) members.push(`${JSON.stringify(key)}:${written}`)
+  }
+  return `{${members.join(",")}}`
 }
 
 export const parseResult = (text: string, ast: AST.AST): Either.Either<unknown, ParseResult.ParseIssue> => {
