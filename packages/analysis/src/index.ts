@@ -1,1 +1,15 @@
-export {}
+/**
+ * Analysis of ObjectiveAI completions: exact cost totals, perplexity and logprob metrics, and tool-call extraction,
+ * each as plain functions, Effects and Sinks.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as Cost from "./Cost.js"
+
+/** @since 0.1.0 */
+export * as LogprobMetrics from "./LogprobMetrics.js"
+
+/** @since 0.1.0 */
+export * as ToolCalls from "./ToolCalls.js"

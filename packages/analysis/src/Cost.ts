@@ -1,0 +1,456 @@
+/**
+ * Exact cost totals of completions: what was charged (`usage.cost`), what the upstream charged, what a
+ * bring-your-own-key provider charged the caller's own key, and the token counts behind them, summed exactly and
+ * grouped by model, provider, UTC day, any combination of them, or a key of the caller's.
+ *
+ * A {@link CostSummary} is a Schema (it crosses process boundaries as JSON) and a monoid: {@link merge} is
+ * associative with {@link empty} as its identity, so summaries of shards combine into the summary of the whole.
+ *
+ * @since 0.1.0
+ */
+import type { ChatCompletion } from "@objectiveai-effect/domain"
+import type * as BigDecimal from "effect/BigDecimal"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
+import * as Decimal from "./internal/decimal.js"
+
+/**
+ * Token counts summed over completions. Counts are summed as numbers, exact for the integer counts the API sends
+ * (below 2^53); a count that is not a finite number is skipped.
+ *
+ * @since 0.1.0
+ */
+export const Tokens = Schema.Struct({
+  prompt: Schema.Number.annotations({ description: "`prompt_tokens`." }),
+  completion: Schema.Number.annotations({ description: "`completion_tokens`." }),
+  cached: Schema.Number.annotations({ description: "`prompt_tokens_details.cached_tokens`." }),
+  cacheWrite: Schema.Number.annotations({ description: "`prompt_tokens_details.cache_write_tokens`." }),
+  reasoning: Schema.Number.annotations({ description: "`completion_tokens_details.reasoning_tokens`." }),
+  promptAudio: Schema.Number.annotations({ description: "`prompt_tokens_details.audio_tokens`." }),
+  completionAudio: Schema.Number.annotations({ description: "`completion_tokens_details.audio_tokens`." })
+}).annotations({ identifier: "CostTokens" })
+/** @since 0.1.0 */
+export interface Tokens extends Schema.Schema.Type<typeof Tokens> {}
+
+/**
+ * The totals of a set of completions. Amounts are exact decimals in credits, encoded as strings. `cost` sums only
+ * the completions that reported one: the `unpriced` others are counted, never taken as zero. Bring-your-own-key
+ * charges (`upstreamUpstreamInferenceCost`) are billed to the caller's own provider key and are not part of `cost`.
+ *
+ * @since 0.1.0
+ */
+export const Totals = Schema.Struct({
+  completions: Schema.NonNegativeInt.annotations({ description: "Completions summed." }),
+  unpriced: Schema.NonNegativeInt.annotations({ description: "Completions without a reported `usage.cost`." }),
+  byok: Schema.NonNegativeInt.annotations({ description: "Completions with `usage.is_byok: true`." }),
+  cost: Schema.BigDecimal.annotations({ description: "Sum of `usage.cost`: what was charged, in credits." }),
+  upstreamInferenceCost: Schema.BigDecimal.annotations({
+    description: "Sum of `usage.cost_details.upstream_inference_cost`, in credits."
+  }),
+  upstreamUpstreamInferenceCost: Schema.BigDecimal.annotations({
+    description:
+      "Sum of `usage.cost_details.upstream_upstream_inference_cost`: the provider's own charge behind the upstream, non-zero for bring-your-own-key, in credits."
+  }),
+  tokens: Tokens
+}).annotations({ identifier: "CostTotals" })
+/** @since 0.1.0 */
+export interface Totals extends Schema.Schema.Type<typeof Totals> {}
+
+/**
+ * The totals of one group. `key` holds one value per grouping, in the order the groupings were given; `null` where
+ * a completion has no value for it (no `provider`, say).
+ *
+ * @since 0.1.0
+ */
+export const Group = Schema.Struct({
+  key: Schema.Array(Schema.NullOr(Schema.String)),
+  totals: Totals
+}).annotations({ identifier: "CostGroup" })
+/** @since 0.1.0 */
+export interface Group extends Schema.Schema.Type<typeof Group> {}
+
+/**
+ * Totals over all completions and per group, groups sorted by key. Summaries grouped differently should not be
+ * merged: their groups would sit side by side.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { Cost } from "@objectiveai-effect/analysis"
+ *
+ * const json = Schema.encodeSync(Schema.parseJson(Cost.CostSummary))(summary)
+ * const back = Schema.decodeUnknownSync(Schema.parseJson(Cost.CostSummary))(json)
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const CostSummary = Schema.Struct({
+  total: Totals,
+  groups: Schema.Array(Group)
+}).annotations({ identifier: "CostSummary" })
+/** @since 0.1.0 */
+export interface CostSummary extends Schema.Schema.Type<typeof CostSummary> {}
+/** @since 0.1.0 */
+export interface CostSummaryEncoded extends Schema.Schema.Encoded<typeof CostSummary> {}
+
+/**
+ * A built-in grouping: the completion's `model`, its `provider`, or the UTC day (`YYYY-MM-DD`) of its `created`.
+ *
+ * @since 0.1.0
+ */
+export type Dimension = "model" | "provider" | "day"
+
+/**
+ * One grouping: a built-in {@link Dimension}, or a function giving a completion's key (`null` for none).
+ *
+ * @since 0.1.0
+ */
+export type GroupBy = Dimension | ((completion: ChatCompletion.ChatCompletion) => string | null)
+
+/**
+ * How to group a summary: one grouping, or several combined (one group per distinct combination of values).
+ * Without `by`, a summary has only its total.
+ *
+ * @example
+ * ```ts
+ * import { Cost } from "@objectiveai-effect/analysis"
+ *
+ * Cost.summarize(completions, { by: ["model", "provider", "day"] })
+ * Cost.summarize(completions, { by: (completion) => completion.system_fingerprint ?? null })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly by?: GroupBy | ReadonlyArray<GroupBy> | undefined
+}
+
+const emptyTokens: Tokens = {
+  prompt: 0,
+  completion: 0,
+  cached: 0,
+  cacheWrite: 0,
+  reasoning: 0,
+  promptAudio: 0,
+  completionAudio: 0
+}
+
+const emptyTotals: Totals = {
+  completions: 0,
+  unpriced: 0,
+  byok: 0,
+  cost: Decimal.zero,
+  upstreamInferenceCost: Decimal.zero,
+  upstreamUpstreamInferenceCost: Decimal.zero,
+  tokens: emptyTokens
+}
+
+/**
+ * The summary of no completions: the identity of {@link merge}.
+ *
+ * @since 0.1.0
+ */
+export const empty: CostSummary = { total: emptyTotals, groups: [] }
+
+const count = (value: number | null | undefined): number =>
+  typeof value === "number" && Number.isFinite(value) ? value : 0
+
+/** Totals being built by one summarize call; mutable so that adding a completion allocates nothing. */
+class TotalsBuilder {
+  completions = 0
+  unpriced = 0
+  byok = 0
+  readonly cost = new Decimal.DecimalSum()
+  readonly upstreamInferenceCost = new Decimal.DecimalSum()
+  readonly upstreamUpstreamInferenceCost = new Decimal.DecimalSum()
+  prompt = 0
+  completion = 0
+  cached = 0
+  cacheWrite = 0
+  reasoning = 0
+  promptAudio = 0
+  completionAudio = 0
+
+  add(completion: ChatCompletion.ChatCompletion): void {
+    this.completions++
+    const usage = completion.usage
+    if (usage == null) {
+      this.unpriced++
+      return
+    }
+    const cost = usage.cost
+    if (typeof cost === "number" && Number.isFinite(cost)) this.cost.add(cost)
+    else this.unpriced++
+    if (usage.is_byok === true) this.byok++
+    const details = usage.cost_details
+    if (details != null) {
+      const upstream = details.upstream_inference_cost
+      if (typeof upstream === "number" && Number.isFinite(upstream)) this.upstreamInferenceCost.add(upstream)
+      const byok = details.upstream_upstream_inference_cost
+      if (typeof byok === "number" && Number.isFinite(byok)) this.upstreamUpstreamInferenceCost.add(byok)
+    }
+    this.prompt += count(usage.prompt_tokens)
+    this.completion += count(usage.completion_tokens)
+    const prompt = usage.prompt_tokens_details
+    if (prompt != null) {
+      this.cached += count(prompt.cached_tokens)
+      this.cacheWrite += count(prompt.cache_write_tokens)
+      this.promptAudio += count(prompt.audio_tokens)
+    }
+    const generated = usage.completion_tokens_details
+    if (generated != null) {
+      this.reasoning += count(generated.reasoning_tokens)
+      this.completionAudio += count(generated.audio_tokens)
+    }
+  }
+
+  totals(): Totals {
+    return {
+      completions: this.completions,
+      unpriced: this.unpriced,
+      byok: this.byok,
+      cost: this.cost.value(),
+      upstreamInferenceCost: this.upstreamInferenceCost.value(),
+      upstreamUpstreamInferenceCost: this.upstreamUpstreamInferenceCost.value(),
+      tokens: {
+        prompt: this.prompt,
+        completion: this.completion,
+        cached: this.cached,
+        cacheWrite: this.cacheWrite,
+        reasoning: this.reasoning,
+        promptAudio: this.promptAudio,
+        completionAudio: this.completionAudio
+      }
+    }
+  }
+}
+
+const mergeTotals = (self: Totals, that: Totals): Totals => ({
+  completions: self.completions + that.completions,
+  unpriced: self.unpriced + that.unpriced,
+  byok: self.byok + that.byok,
+  cost: Decimal.add(self.cost, that.cost),
+  upstreamInferenceCost: Decimal.add(self.upstreamInferenceCost, that.upstreamInferenceCost),
+  upstreamUpstreamInferenceCost: Decimal.add(self.upstreamUpstreamInferenceCost, that.upstreamUpstreamInferenceCost),
+  tokens: {
+    prompt: self.tokens.prompt + that.tokens.prompt,
+    completion: self.tokens.completion + that.tokens.completion,
+    cached: self.tokens.cached + that.tokens.cached,
+    cacheWrite: self.tokens.cacheWrite + that.tokens.cacheWrite,
+    reasoning: self.tokens.reasoning + that.tokens.reasoning,
+    promptAudio: self.tokens.promptAudio + that.tokens.promptAudio,
+    completionAudio: self.tokens.completionAudio + that.tokens.completionAudio
+  }
+})
+
+/** Keys compare element by element, `null` first, strings by code unit, so that group order never depends on input order. */
+const compareKeys = (self: ReadonlyArray<string | null>, that: ReadonlyArray<string | null>): number => {
+  const length = Math.min(self.length, that.length)
+  for (let i = 0; i < length; i++) {
+    const a = self[i]
+    const b = that[i]
+    if (a === b) continue
+    if (a === null) return -1
+    if (b === null) return 1
+    return a < b ? -1 : 1
+  }
+  return self.length - that.length
+}
+
+const secondsPerDay = 86_400
+
+/**
+ * How a grouping reads a completion: `raw` is the cheap value the groups are looked up by (the day number, not its
+ * text), `label` the key written into the summary, computed once per group.
+ */
+interface Keyer {
+  readonly raw: (completion: ChatCompletion.ChatCompletion) => unknown
+  readonly label: (raw: unknown) => string | null
+}
+
+const identityLabel = (raw: unknown): string | null => raw as string | null
+
+const dayLabel = (raw: unknown): string | null => {
+  const date = new Date((raw as number) * secondsPerDay * 1000)
+  return Number.isNaN(date.getTime()) ? null : date.toISOString().slice(0, 10)
+}
+
+const keyers: Record<Dimension, Keyer> = {
+  model: { raw: (completion) => completion.model, label: identityLabel },
+  provider: { raw: (completion) => completion.provider ?? null, label: identityLabel },
+  day: { raw: (completion) => Math.floor(completion.created / secondsPerDay), label: dayLabel }
+}
+
+const keyerOf = (by: GroupBy): Keyer => typeof by === "function" ? { raw: by, label: identityLabel } : keyers[by]
+
+const keyersOf = (by: Options["by"]): ReadonlyArray<Keyer> =>
+  by === undefined ? [] : typeof by === "string" || typeof by === "function" ? [keyerOf(by)] : by.map(keyerOf)
+
+/**
+ * The summary of completions. Sums are exact: ten completions of cost `0.1` total exactly `1`.
+ *
+ * @example
+ * ```ts
+ * import { BigDecimal } from "effect"
+ * import { Cost } from "@objectiveai-effect/analysis"
+ *
+ * const summary = Cost.summarize(completions, { by: ["model", "day"] })
+ * for (const { key, totals } of summary.groups) {
+ *   console.log(key.join(" "), BigDecimal.format(totals.cost), `${totals.unpriced} unpriced`)
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const summarize = (
+  completions: Iterable<ChatCompletion.ChatCompletion>,
+  options?: Options
+): CostSummary => {
+  const groupings = keyersOf(options?.by)
+  if (groupings.length === 0) {
+    const builder = new TotalsBuilder()
+    for (const completion of completions) builder.add(completion)
+    return { total: builder.totals(), groups: [] }
+  }
+  // Groups are found through one map per grouping, nested, so that a lookup never builds a compound string key.
+  const root = new Map<unknown, unknown>()
+  const leaves: Array<{ readonly key: ReadonlyArray<string | null>; readonly builder: TotalsBuilder }> = []
+  const last = groupings.length - 1
+  const raws: Array<unknown> = new Array(groupings.length)
+  for (const completion of completions) {
+    let node = root
+    for (let level = 0; level < last; level++) {
+      const raw = groupings[level].raw(completion)
+      raws[level] = raw
+      let next = node.get(raw) as Map<unknown, unknown> | undefined
+      if (next === undefined) {
+        next = new Map()
+        node.set(raw, next)
+      }
+      node = next
+    }
+    const raw = groupings[last].raw(completion)
+    let builder = node.get(raw) as TotalsBuilder | undefined
+    if (builder === undefined) {
+      raws[last] = raw
+      builder = new TotalsBuilder()
+      node.set(raw, builder)
+      leaves.push({ key: groupings.map((grouping, level) => grouping.label(raws[level])), builder })
+    }
+    builder.add(completion)
+  }
+  const groups = leaves
+    .map(({ builder, key }): Group => ({ key, totals: builder.totals() }))
+    .sort((a, b) => compareKeys(a.key, b.key))
+  return { total: groups.reduce((total, group) => mergeTotals(total, group.totals), emptyTotals), groups }
+}
+
+/**
+ * The summary of one completion.
+ *
+ * @since 0.1.0
+ */
+export const fromCompletion = (completion: ChatCompletion.ChatCompletion, options?: Options): CostSummary =>
+  summarize([completion], options)
+
+/**
+ * Combines two summaries into the summary of both sets of completions: totals add, groups with the same key merge.
+ * Associative, with {@link empty} as identity.
+ *
+ * @example
+ * ```ts
+ * import { Cost } from "@objectiveai-effect/analysis"
+ *
+ * const whole = Cost.merge(Cost.summarize(firstShard, options), Cost.summarize(secondShard, options))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const merge: {
+  (that: CostSummary): (self: CostSummary) => CostSummary
+  (self: CostSummary, that: CostSummary): CostSummary
+} = dual(2, (self: CostSummary, that: CostSummary): CostSummary => {
+  // Both group lists are sorted, so one pass merges them and keeps the result sorted.
+  const groups: Array<Group> = []
+  let i = 0
+  let j = 0
+  while (i < self.groups.length && j < that.groups.length) {
+    const order = compareKeys(self.groups[i].key, that.groups[j].key)
+    if (order < 0) groups.push(self.groups[i++])
+    else if (order > 0) groups.push(that.groups[j++])
+    else {
+      groups.push({ key: self.groups[i].key, totals: mergeTotals(self.groups[i++].totals, that.groups[j++].totals) })
+    }
+  }
+  while (i < self.groups.length) groups.push(self.groups[i++])
+  while (j < that.groups.length) groups.push(that.groups[j++])
+  return { total: mergeTotals(self.total, that.total), groups }
+})
+
+/**
+ * Merges any number of summaries.
+ *
+ * @since 0.1.0
+ */
+export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
+  let result = empty
+  for (const summary of summaries) result = merge(result, summary)
+  return result
+}
+
+/**
+ * A sink that summarizes a stream of completions, chunk by chunk.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { Cost } from "@objectiveai-effect/analysis"
+ *
+ * const summary = yield* Stream.run(completions, Cost.sink({ by: "model" }))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const sink = (options?: Options): Sink.Sink<CostSummary, ChatCompletion.ChatCompletion> =>
+  Sink.foldLeftChunks(empty, (summary, chunk) => merge(summary, summarize(chunk, options)))
+
+/**
+ * The exact cost charged for a completion (`usage.cost`), or `None` if it reported none.
+ *
+ * @since 0.1.0
+ */
+export const charged = (completion: ChatCompletion.ChatCompletion): Option.Option<BigDecimal.BigDecimal> => {
+  const cost = completion.usage?.cost
+  return typeof cost === "number" && Number.isFinite(cost) ? Option.some(Decimal.fromNumber(cost)) : Option.none()
+}
+
+/**
+ * Raised by {@link chargedOrFail} for a completion that reported no cost.
+ *
+ * @since 0.1.0
+ */
+export class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()("UnpricedCompletion", {
+  id: Schema.String,
+  model: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Completion ${this.id} (${this.model}) reported no cost`
+  }
+}
+
+/**
+ * The exact cost charged for a completion, failing with {@link UnpricedCompletion} if it reported none.
+ *
+ * @since 0.1.0
+ */
+export const chargedOrFail = (
+  completion: ChatCompletion.ChatCompletion
+): Effect.Effect<BigDecimal.BigDecimal, UnpricedCompletion> =>
+  Option.match(charged(completion), {
+    onNone: () => Effect.fail(new UnpricedCompletion({ id: completion.id, model: completion.model })),
+    onSome: Effect.succeed
+  })

@@ -1,0 +1,602 @@
+/**
+ * Perplexity and companion measures of a choice's token log probabilities: joint log-probability, lowest token
+ * probability, mean entropy of the top alternatives and mean margin between the top two. Content and refusal tokens
+ * are measured apart. Placeholders (`-9999` for "not in the top 20", `null`, huge negatives, non-finite values) are
+ * handled by an explicit {@link PlaceholderPolicy}, and every result reports how many tokens the policy touched.
+ *
+ * A {@link LogprobSummary} aggregates many completions, token-weighted, and merges like a cost summary: exactly,
+ * associatively, with {@link empty} as identity.
+ *
+ * @since 0.1.0
+ */
+import type { ChatCompletion, Logprobs } from "@objectiveai-effect/domain"
+import * as BigDecimal from "effect/BigDecimal"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
+import * as Decimal from "./internal/decimal.js"
+
+/**
+ * The upstream's placeholder for a token outside the top 20; logprobs at or below it are placeholders by default.
+ *
+ * @since 0.1.0
+ */
+export const defaultThreshold = -9999
+
+/**
+ * Placeholders (logprobs at or below `threshold`) and values that are not finite numbers (`null`, `NaN`, infinities)
+ * are left out of the measures.
+ *
+ * @since 0.1.0
+ */
+export const Exclude = Schema.TaggedStruct("Exclude", { threshold: Schema.Number })
+/** @since 0.1.0 */
+export interface Exclude extends Schema.Schema.Type<typeof Exclude> {}
+
+/**
+ * Placeholders and non-finite values count as `floor`, a finite logprob at most 0: a token outside the top 20 had at
+ * most the probability of the last of them, so a floor near that bounds its effect.
+ *
+ * @since 0.1.0
+ */
+export const Clamp = Schema.TaggedStruct("Clamp", {
+  threshold: Schema.Number,
+  floor: Schema.Number.pipe(Schema.finite(), Schema.nonPositive())
+})
+/** @since 0.1.0 */
+export interface Clamp extends Schema.Schema.Type<typeof Clamp> {}
+
+/**
+ * Placeholders count as given (a `-9999` weighs in as `-9999`); values that are not finite numbers cannot be kept
+ * and are excluded.
+ *
+ * @since 0.1.0
+ */
+export const Keep = Schema.TaggedStruct("Keep", { threshold: Schema.Number })
+/** @since 0.1.0 */
+export interface Keep extends Schema.Schema.Type<typeof Keep> {}
+
+/**
+ * What to do with placeholder and non-finite logprobs. In every policy a positive logprob (rounding noise: a
+ * probability cannot exceed 1) counts as 0, and alternatives in `top_logprobs` that are placeholders are left out of
+ * the entropy and margin (their probability is negligible).
+ *
+ * @since 0.1.0
+ */
+export const PlaceholderPolicy = Schema.Union(Exclude, Clamp, Keep).annotations({ identifier: "PlaceholderPolicy" })
+/** @since 0.1.0 */
+export type PlaceholderPolicy = Schema.Schema.Type<typeof PlaceholderPolicy>
+
+/**
+ * The {@link Exclude} policy; the default.
+ *
+ * @since 0.1.0
+ */
+export const exclude = (options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
+  Exclude.make({ threshold: options?.threshold ?? defaultThreshold })
+
+/**
+ * The {@link Clamp} policy, counting placeholders as `floor`; throws if `floor` is not a finite number at most 0.
+ *
+ * @example
+ * ```ts
+ * import { LogprobMetrics } from "@objectiveai-effect/analysis"
+ *
+ * LogprobMetrics.perplexity(choice, { placeholders: LogprobMetrics.clamp(-20) })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const clamp = (floor: number, options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
+  Clamp.make({ threshold: options?.threshold ?? defaultThreshold, floor })
+
+/**
+ * The {@link Keep} policy.
+ *
+ * @since 0.1.0
+ */
+export const keep = (options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
+  Keep.make({ threshold: options?.threshold ?? defaultThreshold })
+
+/**
+ * Options of every measure: the placeholder policy, {@link exclude} by default.
+ *
+ * @since 0.1.0
+ */
+export interface Options {
+  readonly placeholders?: PlaceholderPolicy | undefined
+}
+
+const defaultPolicy = exclude()
+
+/**
+ * How many placeholder or non-finite tokens the policy left out, clamped, or kept as given.
+ *
+ * @since 0.1.0
+ */
+export const Placeholders = Schema.Struct({
+  excluded: Schema.NonNegativeInt,
+  clamped: Schema.NonNegativeInt,
+  kept: Schema.NonNegativeInt
+}).annotations({ identifier: "Placeholders" })
+/** @since 0.1.0 */
+export interface Placeholders extends Schema.Schema.Type<typeof Placeholders> {}
+
+/**
+ * The measures of a run of tokens. `perplexity` is `exp(-mean logprob)`, at least 1, and `None` without tokens, as
+ * are the lowest probability and the means; `jointLogprob` is the sum (0 for no tokens). Entropy is in nats, over
+ * each position's valid top alternatives renormalised to sum to 1; margin is the probability of the most likely
+ * alternative minus that of the second, over positions with at least two.
+ *
+ * @since 0.1.0
+ */
+export interface Metrics {
+  readonly tokens: number
+  readonly perplexity: Option.Option<number>
+  readonly jointLogprob: number
+  readonly lowestProbability: Option.Option<number>
+  readonly meanEntropy: Option.Option<number>
+  readonly meanMargin: Option.Option<number>
+  readonly placeholders: Placeholders
+}
+
+/**
+ * The measures of one choice, its refusal tokens kept apart from its content tokens.
+ *
+ * @since 0.1.0
+ */
+export interface ChoiceMetrics {
+  readonly index: number
+  readonly content: Metrics
+  readonly refusal: Metrics
+}
+
+/**
+ * Token counts and sums under a policy. The first branch of `add` is the common case (a real logprob), so that the
+ * loop over a million tokens stays as tight as a hand-written one.
+ */
+class Tally {
+  tokens = 0
+  sum = 0
+  lowest = Infinity
+  excluded = 0
+  clamped = 0
+  kept = 0
+  private readonly threshold: number
+
+  constructor(readonly policy: PlaceholderPolicy, private readonly exact?: Decimal.DecimalSum) {
+    this.threshold = policy.threshold
+  }
+
+  add(logprob: number | null): void {
+    if (logprob !== null && logprob > this.threshold && logprob <= 0) return this.use(logprob)
+    if (logprob !== null && logprob > 0 && logprob < Infinity) return this.use(0)
+    const policy = this.policy
+    switch (policy._tag) {
+      case "Exclude":
+        this.excluded++
+        return
+      case "Clamp":
+        this.clamped++
+        return this.use(policy.floor)
+      case "Keep":
+        if (logprob === null || !Number.isFinite(logprob)) {
+          this.excluded++
+          return
+        }
+        this.kept++
+        return this.use(logprob)
+    }
+  }
+
+  addAll(tokens: ReadonlyArray<Logprobs.TokenLogprob>): this {
+    for (let i = 0; i < tokens.length; i++) this.add(tokens[i].logprob)
+    return this
+  }
+
+  private use(logprob: number): void {
+    this.tokens++
+    this.sum += logprob
+    if (logprob < this.lowest) this.lowest = logprob
+    this.exact?.add(logprob)
+  }
+}
+
+/** A tally that also measures each position's top alternatives. */
+class Measure extends Tally {
+  entropySum = 0
+  entropyPositions = 0
+  marginSum = 0
+  marginPositions = 0
+
+  measure(tokens: ReadonlyArray<Logprobs.TokenLogprob>): this {
+    for (let i = 0; i < tokens.length; i++) {
+      this.add(tokens[i].logprob)
+      this.alternatives(tokens[i].top_logprobs)
+    }
+    return this
+  }
+
+  private alternatives(top: ReadonlyArray<Logprobs.TopLogprob>): void {
+    const threshold = this.policy.threshold
+    let first = -Infinity
+    let second = -Infinity
+    let valid = 0
+    for (let i = 0; i < top.length; i++) {
+      const logprob = top[i].logprob
+      if (typeof logprob !== "number" || !(logprob > threshold) || logprob === Infinity) continue
+      const value = Math.min(logprob, 0)
+      valid++
+      if (value > first) {
+        second = first
+        first = value
+      } else if (value > second) second = value
+    }
+    if (valid === 0) return
+    // Shifting by the largest logprob keeps every exp in range; H = ln Z - Σ e·(l - max) / Z.
+    let z = 0
+    let weighted = 0
+    for (let i = 0; i < top.length; i++) {
+      const logprob = top[i].logprob
+      if (typeof logprob !== "number" || !(logprob > threshold) || logprob === Infinity) continue
+      const shifted = Math.min(logprob, 0) - first
+      const e = Math.exp(shifted)
+      z += e
+      weighted += e * shifted
+    }
+    // A single alternative has entropy 0, which the subtraction may leave a rounding error below.
+    this.entropySum += Math.max(0, Math.log(z) - weighted / z)
+    this.entropyPositions++
+    if (valid >= 2) {
+      this.marginSum += Math.exp(first) - Math.exp(second)
+      this.marginPositions++
+    }
+  }
+}
+
+const mean = (sum: number, count: number): Option.Option<number> =>
+  count === 0 ? Option.none() : Option.some(sum / count)
+
+// Every measured logprob is at most 0, so the exponent is at least 0 and the perplexity at least 1.
+const perplexityOf = (tokens: number, sum: number): Option.Option<number> =>
+  tokens === 0 ? Option.none() : Option.some(Math.exp(-sum / tokens))
+
+const toMetrics = (
+  fields: {
+    readonly tokens: number
+    readonly sum: number
+    readonly lowest: number
+    readonly entropySum: number
+    readonly entropyPositions: number
+    readonly marginSum: number
+    readonly marginPositions: number
+  },
+  placeholders: Placeholders
+): Metrics => ({
+  tokens: fields.tokens,
+  perplexity: perplexityOf(fields.tokens, fields.sum),
+  jointLogprob: fields.sum,
+  lowestProbability: fields.tokens === 0 ? Option.none() : Option.some(Math.exp(fields.lowest)),
+  meanEntropy: mean(fields.entropySum, fields.entropyPositions),
+  meanMargin: mean(fields.marginSum, fields.marginPositions),
+  placeholders
+})
+
+const placeholdersOf = (tally: Tally): Placeholders => ({
+  excluded: tally.excluded,
+  clamped: tally.clamped,
+  kept: tally.kept
+})
+
+const noTokens: ReadonlyArray<Logprobs.TokenLogprob> = []
+
+const policyOf = (options: Options | undefined): PlaceholderPolicy => options?.placeholders ?? defaultPolicy
+
+const tallyContent = (choice: ChatCompletion.Choice, options: Options | undefined): Tally =>
+  new Tally(policyOf(options)).addAll(choice.logprobs?.content ?? noTokens)
+
+const measureTokens = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): Measure =>
+  new Measure(policy).measure(tokens)
+
+const metricsOf = (measure: Measure): Metrics => toMetrics(measure, placeholdersOf(measure))
+
+/**
+ * The perplexity of a choice's content tokens, `exp(-mean logprob)`: `None` if no token is left to measure (no
+ * logprobs, or only excluded placeholders). This is the fast path; {@link choiceMetrics} gives every measure.
+ *
+ * @example
+ * ```ts
+ * import { LogprobMetrics } from "@objectiveai-effect/analysis"
+ *
+ * LogprobMetrics.perplexity(completion.choices[0]) // Option<number>
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Option.Option<number> => {
+  const tally = tallyContent(choice, options)
+  return perplexityOf(tally.tokens, tally.sum)
+}
+
+/**
+ * Raised by {@link perplexityOrFail} for a choice with no content token to measure.
+ *
+ * @since 0.1.0
+ */
+export class NoContentTokens extends Schema.TaggedError<NoContentTokens>()("NoContentTokens", {
+  index: Schema.Number,
+  placeholders: Placeholders
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Choice ${this.index} has no content token logprobs to measure (${this.placeholders.excluded} excluded)`
+  }
+}
+
+/**
+ * The perplexity of a choice's content tokens, failing with {@link NoContentTokens} when there is none.
+ *
+ * @since 0.1.0
+ */
+export const perplexityOrFail = (
+  choice: ChatCompletion.Choice,
+  options?: Options
+): Effect.Effect<number, NoContentTokens> => {
+  const tally = tallyContent(choice, options)
+  return Option.match(perplexityOf(tally.tokens, tally.sum), {
+    onNone: () => Effect.fail(new NoContentTokens({ index: choice.index, placeholders: placeholdersOf(tally) })),
+    onSome: Effect.succeed
+  })
+}
+
+/**
+ * Every measure of a choice, for its content tokens and, apart, its refusal tokens.
+ *
+ * @example
+ * ```ts
+ * import { Option } from "effect"
+ * import { LogprobMetrics } from "@objectiveai-effect/analysis"
+ *
+ * const { content } = LogprobMetrics.choiceMetrics(choice)
+ * Option.getOrNull(content.perplexity)
+ * content.placeholders.excluded // tokens the policy left out
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const choiceMetrics = (choice: ChatCompletion.Choice, options?: Options): ChoiceMetrics => {
+  const policy = policyOf(options)
+  return {
+    index: choice.index,
+    content: metricsOf(measureTokens(choice.logprobs?.content ?? noTokens, policy)),
+    refusal: metricsOf(measureTokens(choice.logprobs?.refusal ?? noTokens, policy))
+  }
+}
+
+/**
+ * The measures of every choice of a completion.
+ *
+ * @since 0.1.0
+ */
+export const completionMetrics = (
+  completion: ChatCompletion.ChatCompletion,
+  options?: Options
+): ReadonlyArray<ChoiceMetrics> => completion.choices.map((choice) => choiceMetrics(choice, options))
+
+/**
+ * A count and an exact sum, for a mean that merges exactly.
+ *
+ * @since 0.1.0
+ */
+export const Mean = Schema.Struct({ count: Schema.NonNegativeInt, sum: Schema.BigDecimal }).annotations({
+  identifier: "LogprobMean"
+})
+/** @since 0.1.0 */
+export interface Mean extends Schema.Schema.Type<typeof Mean> {}
+
+/**
+ * The aggregate of content (or refusal) tokens over many choices. Sums are exact sums of each choice's sums, so
+ * merging never depends on order; `choices` counts the choices that had at least one token measured.
+ *
+ * @since 0.1.0
+ */
+export const Section = Schema.Struct({
+  choices: Schema.NonNegativeInt,
+  tokens: Schema.NonNegativeInt,
+  logprobSum: Schema.BigDecimal,
+  lowestLogprob: Schema.OptionFromNullOr(Schema.Number),
+  entropy: Mean,
+  margin: Mean,
+  placeholders: Placeholders
+}).annotations({ identifier: "LogprobSection" })
+/** @since 0.1.0 */
+export interface Section extends Schema.Schema.Type<typeof Section> {}
+
+/**
+ * The token-weighted aggregate of many completions' logprobs, content and refusal apart. Read it with
+ * {@link metrics}; merge shards with {@link merge}. Summaries built under different policies should not be merged.
+ *
+ * @since 0.1.0
+ */
+export const LogprobSummary = Schema.Struct({
+  choices: Schema.NonNegativeInt.annotations({ description: "Choices seen, measured or not." }),
+  content: Section,
+  refusal: Section
+}).annotations({ identifier: "LogprobSummary" })
+/** @since 0.1.0 */
+export interface LogprobSummary extends Schema.Schema.Type<typeof LogprobSummary> {}
+/** @since 0.1.0 */
+export interface LogprobSummaryEncoded extends Schema.Schema.Encoded<typeof LogprobSummary> {}
+
+const emptyMean: Mean = { count: 0, sum: Decimal.zero }
+
+const emptySection: Section = {
+  choices: 0,
+  tokens: 0,
+  logprobSum: Decimal.zero,
+  lowestLogprob: Option.none(),
+  entropy: emptyMean,
+  margin: emptyMean,
+  placeholders: { excluded: 0, clamped: 0, kept: 0 }
+}
+
+/**
+ * The summary of no completions: the identity of {@link merge}.
+ *
+ * @since 0.1.0
+ */
+export const empty: LogprobSummary = { choices: 0, content: emptySection, refusal: emptySection }
+
+/** A section being built by one summarize call. */
+class SectionBuilder {
+  choices = 0
+  tokens = 0
+  readonly logprobSum = new Decimal.DecimalSum()
+  lowest = Infinity
+  entropyPositions = 0
+  readonly entropySum = new Decimal.DecimalSum()
+  marginPositions = 0
+  readonly marginSum = new Decimal.DecimalSum()
+  excluded = 0
+  clamped = 0
+  kept = 0
+
+  add(tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): void {
+    const measure = measureTokens(tokens, policy)
+    if (measure.tokens > 0) this.choices++
+    this.tokens += measure.tokens
+    // Only kept huge negatives can overflow a choice's sum; those tokens are then summed exactly one by one.
+    if (Number.isFinite(measure.sum)) this.logprobSum.add(measure.sum)
+    else new Tally(policy, this.logprobSum).addAll(tokens)
+    if (measure.lowest < this.lowest) this.lowest = measure.lowest
+    this.entropyPositions += measure.entropyPositions
+    this.entropySum.add(measure.entropySum)
+    this.marginPositions += measure.marginPositions
+    this.marginSum.add(measure.marginSum)
+    this.excluded += measure.excluded
+    this.clamped += measure.clamped
+    this.kept += measure.kept
+  }
+
+  section(): Section {
+    return {
+      choices: this.choices,
+      tokens: this.tokens,
+      logprobSum: this.logprobSum.value(),
+      lowestLogprob: this.tokens === 0 ? Option.none() : Option.some(this.lowest),
+      entropy: { count: this.entropyPositions, sum: this.entropySum.value() },
+      margin: { count: this.marginPositions, sum: this.marginSum.value() },
+      placeholders: { excluded: this.excluded, clamped: this.clamped, kept: this.kept }
+    }
+  }
+}
+
+/**
+ * The token-weighted summary of many completions' logprobs.
+ *
+ * @example
+ * ```ts
+ * import { LogprobMetrics } from "@objectiveai-effect/analysis"
+ *
+ * const summary = LogprobMetrics.summarize(completions)
+ * LogprobMetrics.metrics(summary.content).perplexity // over every content token of every choice
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const summarize = (
+  completions: Iterable<ChatCompletion.ChatCompletion>,
+  options?: Options
+): LogprobSummary => {
+  const policy = policyOf(options)
+  const content = new SectionBuilder()
+  const refusal = new SectionBuilder()
+  let choices = 0
+  for (const completion of completions) {
+    for (const choice of completion.choices) {
+      choices++
+      content.add(choice.logprobs?.content ?? noTokens, policy)
+      refusal.add(choice.logprobs?.refusal ?? noTokens, policy)
+    }
+  }
+  return { choices, content: content.section(), refusal: refusal.section() }
+}
+
+/**
+ * The summary of one completion.
+ *
+ * @since 0.1.0
+ */
+export const fromCompletion = (completion: ChatCompletion.ChatCompletion, options?: Options): LogprobSummary =>
+  summarize([completion], options)
+
+const addMeans = (self: Mean, that: Mean): Mean => ({
+  count: self.count + that.count,
+  sum: Decimal.add(self.sum, that.sum)
+})
+
+const mergeSections = (self: Section, that: Section): Section => ({
+  choices: self.choices + that.choices,
+  tokens: self.tokens + that.tokens,
+  logprobSum: Decimal.add(self.logprobSum, that.logprobSum),
+  lowestLogprob: Option.isNone(self.lowestLogprob)
+    ? that.lowestLogprob
+    : Option.isNone(that.lowestLogprob)
+    ? self.lowestLogprob
+    : Option.some(Math.min(self.lowestLogprob.value, that.lowestLogprob.value)),
+  entropy: addMeans(self.entropy, that.entropy),
+  margin: addMeans(self.margin, that.margin),
+  placeholders: {
+    excluded: self.placeholders.excluded + that.placeholders.excluded,
+    clamped: self.placeholders.clamped + that.placeholders.clamped,
+    kept: self.placeholders.kept + that.placeholders.kept
+  }
+})
+
+/**
+ * Combines two summaries into the summary of both sets of completions. Associative, with {@link empty} as identity.
+ *
+ * @since 0.1.0
+ */
+export const merge: {
+  (that: LogprobSummary): (self: LogprobSummary) => LogprobSummary
+  (self: LogprobSummary, that: LogprobSummary): LogprobSummary
+} = dual(2, (self: LogprobSummary, that: LogprobSummary): LogprobSummary => ({
+  choices: self.choices + that.choices,
+  content: mergeSections(self.content, that.content),
+  refusal: mergeSections(self.refusal, that.refusal)
+}))
+
+/**
+ * The measures of an aggregate section, token-weighted over every choice in it.
+ *
+ * @since 0.1.0
+ */
+export const metrics = (section: Section): Metrics =>
+  toMetrics({
+    tokens: section.tokens,
+    sum: BigDecimal.unsafeToNumber(section.logprobSum),
+    lowest: Option.getOrElse(section.lowestLogprob, () => -Infinity),
+    entropySum: BigDecimal.unsafeToNumber(section.entropy.sum),
+    entropyPositions: section.entropy.count,
+    marginSum: BigDecimal.unsafeToNumber(section.margin.sum),
+    marginPositions: section.margin.count
+  }, section.placeholders)
+
+/**
+ * A sink that summarizes a stream of completions, chunk by chunk.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { LogprobMetrics } from "@objectiveai-effect/analysis"
+ *
+ * const summary = yield* Stream.run(completions, LogprobMetrics.sink())
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const sink = (options?: Options): Sink.Sink<LogprobSummary, ChatCompletion.ChatCompletion> =>
+  Sink.foldLeftChunks(empty, (summary, chunk) => merge(summary, summarize(chunk, options)))

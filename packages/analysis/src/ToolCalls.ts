@@ -1,0 +1,377 @@
+/**
+ * Tool-call extraction: every tool call of every choice, its arguments parsed and decoded by the Schema a
+ * {@link Toolkit} gives for its tool, one result per call. A bad call (unknown tool, invalid or run-together JSON,
+ * arguments the schema rejects, arguments cut off by `finish_reason: "length"`) is reported as a typed value beside
+ * the good ones, never as a failure of the whole extraction.
+ *
+ * @since 0.1.0
+ */
+import { type ChatCompletion, ChatCompletionTool, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { dual } from "effect/Function"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
+import * as Arguments from "./internal/arguments.js"
+
+/**
+ * A tool with a description for the model, and `strict` to ask for arguments that follow the schema exactly.
+ *
+ * @since 0.1.0
+ */
+export interface ToolDefinition<S extends Schema.Schema.AnyNoContext> {
+  readonly parameters: S
+  readonly description?: string | undefined
+  readonly strict?: boolean | undefined
+}
+
+/**
+ * What a toolkit is built from for one tool: the Schema of its parameters, or a {@link ToolDefinition}.
+ *
+ * @since 0.1.0
+ */
+export type ToolEntry = Schema.Schema.AnyNoContext | ToolDefinition<Schema.Schema.AnyNoContext>
+
+/**
+ * The parameters Schema of a {@link ToolEntry}.
+ *
+ * @since 0.1.0
+ */
+export type ParametersOf<E extends ToolEntry> = E extends ToolDefinition<infer S> ? S : E
+
+/**
+ * Tool names and the Schemas that decode their arguments, with the `tools` array that declares them to the model
+ * (parameters as JSON Schema generated from the same Schemas).
+ *
+ * @since 0.1.0
+ */
+export interface Toolkit<Tools extends Record<string, Schema.Schema.AnyNoContext>> {
+  readonly parameters: Tools
+  readonly tools: ReadonlyArray<ChatCompletionTool.Tool>
+}
+
+/**
+ * Builds a toolkit from tool names and their parameters.
+ *
+ * @example
+ * ```ts
+ * import { Schema } from "effect"
+ * import { ToolCalls } from "@objectiveai-effect/analysis"
+ *
+ * const toolkit = ToolCalls.toolkit({
+ *   get_weather: { description: "Current weather", parameters: Schema.Struct({ city: Schema.String }) },
+ *   get_time: Schema.Struct({ zone: Schema.String })
+ * })
+ * const request = { model, messages, tools: toolkit.tools }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const toolkit = <const Entries extends Record<string, ToolEntry>>(
+  entries: Entries
+): Toolkit<{ readonly [K in keyof Entries]: ParametersOf<Entries[K]> }> => {
+  const parameters: Record<string, Schema.Schema.AnyNoContext> = {}
+  const tools: Array<ChatCompletionTool.Tool> = []
+  for (const [name, entry] of Object.entries(entries)) {
+    const definition: ToolDefinition<Schema.Schema.AnyNoContext> = Schema.isSchema(entry)
+      ? { parameters: entry }
+      : entry
+    // defineProperty, so that even a tool named "__proto__" is an ordinary entry.
+    Object.defineProperty(parameters, name, { value: definition.parameters, enumerable: true })
+    tools.push(ChatCompletionTool.make({ name, ...definition }))
+  }
+  return { parameters: parameters as { readonly [K in keyof Entries]: ParametersOf<Entries[K]> }, tools }
+}
+
+/**
+ * A tool call whose arguments decoded, with where it was found.
+ *
+ * @since 0.1.0
+ */
+export interface Decoded<Name extends string, A> {
+  readonly _tag: "Decoded"
+  readonly tool: Name
+  readonly arguments: A
+  readonly id: string
+  readonly completionId: string
+  readonly choiceIndex: number
+  readonly callIndex: number
+}
+
+/**
+ * A decoded call of any tool of a toolkit; narrowing on `tool` narrows `arguments`.
+ *
+ * @since 0.1.0
+ */
+export type DecodedCall<Tools extends Record<string, Schema.Schema.AnyNoContext>> = {
+  readonly [K in keyof Tools & string]: Decoded<K, Schema.Schema.Type<Tools[K]>>
+}[keyof Tools & string]
+
+const call = {
+  tool: Schema.String.annotations({ description: "The name of the tool called." }),
+  arguments: Schema.String.annotations({ description: "The arguments as the model wrote them." }),
+  id: Schema.String.annotations({ description: "The tool call's id." }),
+  completionId: Schema.String,
+  choiceIndex: Schema.Number.annotations({ description: "The `index` of the choice that made the call." }),
+  callIndex: Schema.Number.annotations({ description: "The position of the call in the choice's `tool_calls`." })
+}
+
+/**
+ * A call of a tool the toolkit has no schema for, or (for a stored completion) that its request did not declare.
+ *
+ * @since 0.1.0
+ */
+export class UnknownTool extends Schema.TaggedError<UnknownTool>()("UnknownTool", call) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Tool call ${this.id} calls unknown tool ${JSON.stringify(this.tool)}`
+  }
+}
+
+/**
+ * Arguments that are not JSON, with the parser's reason.
+ *
+ * @since 0.1.0
+ */
+export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson", {
+  ...call,
+  reason: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Tool call ${this.id} (${this.tool}) has invalid JSON arguments: ${this.reason}`
+  }
+}
+
+/**
+ * Arguments that are two or more JSON objects run together (`{"a":1}{"b":2}`), with the text of each.
+ *
+ * @since 0.1.0
+ */
+export class ConcatenatedJson extends Schema.TaggedError<ConcatenatedJson>()("ConcatenatedJson", {
+  ...call,
+  parts: Schema.Array(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Tool call ${this.id} (${this.tool}) has ${this.parts.length} JSON values run together as its arguments`
+  }
+}
+
+/**
+ * One reason a schema rejected arguments: where (a path of keys and indices) and why.
+ *
+ * @since 0.1.0
+ */
+export const Issue = Schema.Struct({
+  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
+  message: Schema.String
+}).annotations({ identifier: "ToolCallIssue" })
+/** @since 0.1.0 */
+export interface Issue extends Schema.Schema.Type<typeof Issue> {}
+
+/**
+ * Arguments that are JSON but do not match the tool's parameters Schema.
+ *
+ * @since 0.1.0
+ */
+export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("SchemaMismatch", {
+  ...call,
+  issues: Schema.Array(Issue)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    const issues = this.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+    return `Tool call ${this.id} (${this.tool}) has arguments that do not match its schema: ${issues.join("; ")}`
+  }
+}
+
+/**
+ * The last call of a choice that stopped at the token limit (`finish_reason: "length"`), its arguments cut off.
+ *
+ * @since 0.1.0
+ */
+export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `Tool call ${this.id} (${this.tool}) was cut off by the token limit`
+  }
+}
+
+/**
+ * Why a tool call could not be decoded.
+ *
+ * @since 0.1.0
+ */
+export type ToolCallError = UnknownTool | InvalidJson | ConcatenatedJson | SchemaMismatch | Truncated
+
+/**
+ * The result for one tool call: decoded, or why not.
+ *
+ * @since 0.1.0
+ */
+export type Result<Tools extends Record<string, Schema.Schema.AnyNoContext>> = DecodedCall<Tools> | ToolCallError
+
+/**
+ * What extraction reads: a completion, or a stored completion, whose request's `tools` then also bound which
+ * tools count as known.
+ *
+ * @since 0.1.0
+ */
+export type Source = ChatCompletion.ChatCompletion | StoredChatCompletion.StoredChatCompletion
+
+type Decode = (input: unknown) => Either.Either<unknown, ParseResult.ParseError>
+
+const decoderCache = new WeakMap<object, Map<string, Decode>>()
+
+// A Map rather than the record itself, so that a model calling "constructor" or "toString" finds nothing inherited.
+const decodersOf = (kit: Toolkit<Record<string, Schema.Schema.AnyNoContext>>): Map<string, Decode> => {
+  let decoders = decoderCache.get(kit)
+  if (decoders === undefined) {
+    decoders = new Map()
+    for (const [name, schema] of Object.entries(kit.parameters)) {
+      decoders.set(name, Schema.decodeUnknownEither(schema, { errors: "all" }))
+    }
+    decoderCache.set(kit, decoders)
+  }
+  return decoders
+}
+
+const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    path: issue.path.map((key) => typeof key === "symbol" ? String(key) : key),
+    message: issue.message
+  }))
+
+const extractAll = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+  source: Source,
+  kit: Toolkit<Tools>
+): Array<Result<Tools>> => {
+  const completion = "choices" in source ? source : source.response
+  const declared = "choices" in source
+    ? undefined
+    : new Set((source.request.tools ?? []).map((tool) => tool.function.name))
+  const decoders = decodersOf(kit)
+  const results: Array<Result<Tools>> = []
+  for (const choice of completion.choices) {
+    const calls = choice.message.tool_calls ?? []
+    for (let callIndex = 0; callIndex < calls.length; callIndex++) {
+      const { function: { arguments: text, name: tool }, id } = calls[callIndex]
+      const fields = { tool, arguments: text, id, completionId: completion.id, choiceIndex: choice.index, callIndex }
+      const decode = decoders.get(tool)
+      if (decode === undefined || (declared !== undefined && !declared.has(tool))) {
+        results.push(new UnknownTool(fields))
+        continue
+      }
+      // Only the last call can have been cut off: the ones before it were complete when the next began.
+      const cutOff = choice.finish_reason === "length" && callIndex === calls.length - 1
+      const parsed = Arguments.parse(text)
+      if (parsed._tag === "Concatenated") {
+        results.push(new ConcatenatedJson({ ...fields, parts: parsed.parts }))
+      } else if (cutOff && (parsed._tag === "Invalid" || parsed._tag === "Empty")) {
+        results.push(new Truncated(fields))
+      } else if (parsed._tag === "Invalid") {
+        results.push(new InvalidJson({ ...fields, reason: parsed.reason }))
+      } else {
+        const decoded = decode(parsed._tag === "Empty" ? {} : parsed.value)
+        results.push(
+          Either.isLeft(decoded)
+            ? new SchemaMismatch({ ...fields, issues: issuesOf(decoded.left) })
+            : { _tag: "Decoded", ...fields, arguments: decoded.right } as DecodedCall<Tools>
+        )
+      }
+    }
+  }
+  return results
+}
+
+/**
+ * One result per tool call of every choice, in order. For a streamed completion, merge its chunks first
+ * (`ChatCompletionChunk.merge`).
+ *
+ * @example
+ * ```ts
+ * import { ToolCalls } from "@objectiveai-effect/analysis"
+ *
+ * for (const result of ToolCalls.extract(completion, toolkit)) {
+ *   if (result._tag === "Decoded" && result.tool === "get_weather") console.log(result.arguments.city)
+ *   else if (result._tag !== "Decoded") console.warn(result.message)
+ * }
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const extract: {
+  <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+    toolkit: Toolkit<Tools>
+  ): (source: Source) => ReadonlyArray<Result<Tools>>
+  <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+    source: Source,
+    toolkit: Toolkit<Tools>
+  ): ReadonlyArray<Result<Tools>>
+} = dual(2, extractAll)
+
+/**
+ * Every tool call decoded, or a failure with the first call that could not be (use {@link extract} to see them all).
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ToolCalls } from "@objectiveai-effect/analysis"
+ *
+ * const calls = yield* ToolCalls.extractOrFail(completion, toolkit).pipe(
+ *   Effect.catchTag("UnknownTool", () => Effect.succeed([]))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const extractOrFail: {
+  <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+    toolkit: Toolkit<Tools>
+  ): (source: Source) => Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, ToolCallError>
+  <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+    source: Source,
+    toolkit: Toolkit<Tools>
+  ): Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, ToolCallError>
+} = dual(
+  2,
+  <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+    source: Source,
+    kit: Toolkit<Tools>
+  ): Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, ToolCallError> => {
+    const decoded: Array<DecodedCall<Tools>> = []
+    for (const result of extractAll(source, kit)) {
+      if (result._tag !== "Decoded") return Effect.fail(result)
+      decoded.push(result)
+    }
+    return Effect.succeed(decoded)
+  }
+)
+
+/**
+ * A sink collecting the results of every tool call of a stream of completions, in order.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import { ToolCalls } from "@objectiveai-effect/analysis"
+ *
+ * const results = yield* Stream.run(completions, ToolCalls.sink(toolkit))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const sink = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
+  kit: Toolkit<Tools>
+): Sink.Sink<ReadonlyArray<Result<Tools>>, Source> =>
+  Sink.foldLeftChunks(
+    Chunk.empty<Result<Tools>>(),
+    (results, sources: Chunk.Chunk<Source>) =>
+      Chunk.appendAll(
+        results,
+        Chunk.unsafeFromArray(Chunk.toReadonlyArray(sources).flatMap((source) => extractAll(source, kit)))
+      )
+  ).pipe(Sink.map(Chunk.toReadonlyArray))
