@@ -2,43 +2,92 @@ import type * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import type * as AST from "effect/SchemaAST"
 
-// An integer literal of 16 or more digits in value position: the only JSON that `JSON.parse` may round. Digits after
-// a decimal point or inside most strings are not preceded by one of these characters, so ordinary payloads (long
-// fractional logprobs included) stay on the native parser.
-const longIntegerLiteral = /[:,[]\s*-?\d{16,}(?![\d.eE])/
+const isDigitCode = (code: number) => code >= 48 && code <= 57
+
+const isDigitAt = (text: string, index: number) =>
+  index >= 0 && index < text.length && isDigitCode(text.charCodeAt(index))
+
+const isWhitespaceCode = (code: number) => code === 32 || code === 10 || code === 13 || code === 9
+
+// Whether the digits text[start, end) are a whole integer literal in value position: not the fraction or exponent of
+// a number, and preceded (after an optional sign and whitespace) by what may precede a JSON value. Digits inside a
+// string may pass too; that only costs the slower parser, never a wrong value.
+const isIntegerLiteral = (text: string, start: number, end: number): boolean => {
+  const after = end < text.length ? text.charCodeAt(end) : 0
+  if (after === 46 || after === 101 || after === 69) return false
+  let before = start - 1
+  if (before >= 0 && text.charCodeAt(before) === 45) before--
+  while (before >= 0 && isWhitespaceCode(text.charCodeAt(before))) before--
+  if (before < 0) return true
+  const code = text.charCodeAt(before)
+  return code === 58 || code === 44 || code === 91
+}
+
+/**
+ * Whether the text holds an integer literal of 16 digits or more, the only JSON that `JSON.parse` may round (2^53 has
+ * 16 digits). This runs before every parse of multi-megabyte responses, so it must cost little next to `JSON.parse`:
+ * a regex tests every character (a third of `JSON.parse`'s time on a large completion), while a run of 16 digits
+ * always covers one of every 16th character, so only those are looked at, and only runs that also reach 8 characters
+ * either way (a run of 16 around a position must) are measured.
+ */
+export const hasLongIntegerLiteral = (text: string): boolean => {
+  const length = text.length
+  let position = 15
+  while (position < length) {
+    if (
+      !isDigitCode(text.charCodeAt(position)) ||
+      (!isDigitAt(text, position + 8) && !isDigitAt(text, position - 8))
+    ) {
+      position += 16
+      continue
+    }
+    let start = position
+    while (isDigitAt(text, start - 1)) start--
+    let end = position + 1
+    while (isDigitAt(text, end)) end++
+    if (end - start >= 16 && isIntegerLiteral(text, start, end)) return true
+    position = end + 16
+  }
+  return false
+}
 
 export const parse = (text: string): unknown =>
-  longIntegerLiteral.test(text) ? new LosslessParser(text).parse() : JSON.parse(text)
+  hasLongIntegerLiteral(text) ? new LosslessParser(text).parse() : JSON.parse(text)
 
 export const stringify = (value: unknown): string => {
   try {
     return JSON.stringify(value)
   } catch (error) {
-    // JSON.stringify throws a TypeError on the first bigint; only then pay for the hand-written writer.
-    if (error instanceof TypeError && containsBigInt(value)) return writeValue(value) ?? "null"
+    // JSON.stringify throws a TypeError on the first bigint (or on a cycle, which the writer reports the same way);
+    // only then pay for the hand-written writer.
+    if (error instanceof TypeError) return writeValue(value, new Set()) ?? "null"
     throw error
   }
 }
 
-const containsBigInt = (value: unknown): boolean => {
-  if (typeof value === "bigint") return true
-  if (typeof value !== "object" || value === null) return false
-  return Object.values(value).some(containsBigInt)
-}
-
-// Mirrors JSON.stringify (toJSON, undefined and functions skipped in objects and null in arrays), with bigint written
-// as its digits.
-const writeValue = (value: unknown): string | undefined => {
+// Mirrors JSON.stringify (toJSON, undefined and functions skipped in objects and null in arrays, a TypeError on a
+// cycle), with bigint written as its digits.
+const writeValue = (value: unknown, ancestors: Set<object>): string | undefined => {
   if (typeof value === "bigint") return value.toString()
   if (typeof value !== "object" || value === null) return JSON.stringify(value)
-  if ("toJSON" in value && typeof value.toJSON === "function") return writeValue(value.toJSON())
-  if (Array.isArray(value)) return `[${value.map((item) => writeValue(item) ?? "null").join(",")}]`
-  const members: Array<string> = []
-  for (const [key, item] of Object.entries(value)) {
-    const written = writeValue(item)
-    if (written !== undefined) members.push(`${JSON.stringify(key)}:${written}`)
+  if ("toJSON" in value && typeof value.toJSON === "function") return writeValue(value.toJSON(), ancestors)
+  if (ancestors.has(value)) throw new TypeError("Converting circular structure to JSON")
+  ancestors.add(value)
+  let written: string
+  if (Array.isArray(value)) {
+    const items: Array<string> = []
+    for (let i = 0; i < value.length; i++) items.push(writeValue(value[i], ancestors) ?? "null")
+    written = `[${items.join(",")}]`
+  } else {
+    const members: Array<string> = []
+    for (const [key, item] of Object.entries(value)) {
+      const member = writeValue(item, ancestors)
+      if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`)
+    }
+    written = `{${members.join(",")}}`
   }
-  return `{${members.join(",")}}`
+  ancestors.delete(value)
+  return written
 }
 
 export const parseResult = (text: string, ast: AST.AST): Either.Either<unknown, ParseResult.ParseIssue> => {
@@ -57,18 +106,73 @@ export const stringifyResult = (value: unknown, ast: AST.AST): Either.Either<str
   }
 }
 
-const isDigit = (code: number) => code >= 48 && code <= 57
+// JSON's number grammar, exactly: `1.`, `.5`, `01` and `+1` are not numbers.
+const numberLiteral = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y
 
-/** A recursive-descent JSON parser used only when the text holds an integer literal `JSON.parse` could round. */
+type Container = Array<unknown> | Record<string, unknown>
+
+/**
+ * A JSON parser used only when the text holds an integer literal `JSON.parse` could round. It keeps its own stack of
+ * open containers rather than recursing, so that nesting as deep as `JSON.parse` accepts does not overflow the call
+ * stack.
+ */
 class LosslessParser {
   private position = 0
   constructor(private readonly text: string) {}
 
   parse(): unknown {
-    const value = this.value()
-    this.whitespace()
-    if (this.position !== this.text.length) this.fail("Unexpected data after JSON value")
-    return value
+    const containers: Array<Container> = []
+    // The key each open object is waiting to set, parallel to `containers` (unused for arrays).
+    const keys: Array<string> = []
+    for (;;) {
+      let value: unknown
+      this.whitespace()
+      const code = this.text.charCodeAt(this.position)
+      if (code === 123 || code === 91) {
+        this.position++
+        this.whitespace()
+        const closing = code === 123 ? 125 : 93
+        if (this.text.charCodeAt(this.position) === closing) {
+          this.position++
+          value = code === 123 ? {} : []
+        } else {
+          containers.push(code === 123 ? {} : [])
+          keys.push(code === 123 ? this.key() : "")
+          continue
+        }
+      } else {
+        value = this.scalar()
+      }
+      // Store the finished value in its container, closing every container that ends right after it.
+      for (;;) {
+        const container = containers[containers.length - 1]
+        if (container === undefined) {
+          this.whitespace()
+          if (this.position !== this.text.length) this.fail("Unexpected data after JSON value")
+          return value
+        }
+        if (Array.isArray(container)) container.push(value)
+        // defineProperty so that a "__proto__" key is data, as with JSON.parse, never a prototype change.
+        else {Object.defineProperty(container, keys[keys.length - 1], {
+            value,
+            enumerable: true,
+            writable: true,
+            configurable: true
+          })}
+        this.whitespace()
+        const next = this.text.charCodeAt(this.position++)
+        if (next === 44) {
+          if (!Array.isArray(container)) keys[keys.length - 1] = this.key()
+          break
+        }
+        if (next !== (Array.isArray(container) ? 93 : 125)) {
+          this.position--
+          this.fail(Array.isArray(container) ? "Expected ',' or ']'" : "Expected ',' or '}'")
+        }
+        value = containers.pop()
+        keys.pop()
+      }
+    }
   }
 
   private fail(message: string): never {
@@ -77,21 +181,23 @@ class LosslessParser {
 
   private whitespace(): void {
     const text = this.text
-    while (this.position < text.length) {
-      const c = text.charCodeAt(this.position)
-      if (c === 32 || c === 10 || c === 13 || c === 9) this.position++
-      else break
-    }
+    while (this.position < text.length && isWhitespaceCode(text.charCodeAt(this.position))) this.position++
   }
 
-  private value(): unknown {
+  /** An object key and its colon. */
+  private key(): string {
     this.whitespace()
-    const c = this.text[this.position]
-    switch (c) {
-      case "{":
-        return this.object()
-      case "[":
-        return this.array()
+    if (this.text.charCodeAt(this.position) !== 34) this.fail("Expected a string key")
+    const key = this.string()
+    this.whitespace()
+    if (this.text.charCodeAt(this.position) !== 58) this.fail("Expected ':'")
+    this.position++
+    return key
+  }
+
+  private scalar(): unknown {
+    const char = this.text[this.position]
+    switch (char) {
       case "\"":
         return this.string()
       case "t":
@@ -100,102 +206,58 @@ class LosslessParser {
         return this.keyword("false", false)
       case "n":
         return this.keyword("null", null)
+      case undefined:
+        return this.fail("Unexpected end of JSON input")
       default:
-        if (c === "-" || (c !== undefined && isDigit(c.charCodeAt(0)))) return this.number()
-        return this.fail(c === undefined ? "Unexpected end of JSON input" : `Unexpected token ${c}`)
+        return this.number()
     }
   }
 
   private keyword<A>(word: string, value: A): A {
-    if (this.text.startsWith(word, this.position)) {
-      this.position += word.length
-      return value
-    }
-    return this.fail(`Unexpected token ${this.text[this.position]}`)
-  }
-
-  private object(): Record<string, unknown> {
-    const out: Record<string, unknown> = {}
-    this.position++
-    this.whitespace()
-    if (this.text[this.position] === "}") {
-      this.position++
-      return out
-    }
-    for (;;) {
-      this.whitespace()
-      if (this.text[this.position] !== "\"") this.fail("Expected a string key")
-      const key = this.string()
-      this.whitespace()
-      if (this.text[this.position] !== ":") this.fail("Expected ':'")
-      this.position++
-      // defineProperty so that a "__proto__" key is data, as with JSON.parse, never a prototype change.
-      Object.defineProperty(out, key, { value: this.value(), enumerable: true, writable: true, configurable: true })
-      this.whitespace()
-      const next = this.text[this.position++]
-      if (next === "}") return out
-      if (next !== ",") this.fail("Expected ',' or '}'")
-    }
-  }
-
-  private array(): Array<unknown> {
-    const out: Array<unknown> = []
-    this.position++
-    this.whitespace()
-    if (this.text[this.position] === "]") {
-      this.position++
-      return out
-    }
-    for (;;) {
-      out.push(this.value())
-      this.whitespace()
-      const next = this.text[this.position++]
-      if (next === "]") return out
-      if (next !== ",") this.fail("Expected ',' or ']'")
-    }
+    if (!this.text.startsWith(word, this.position)) this.fail(`Unexpected token ${this.text[this.position]}`)
+    this.position += word.length
+    return value
   }
 
   private string(): string {
-    const start = this.position
     const text = this.text
+    const start = this.position
     let end = start + 1
     let escaped = false
     for (;;) {
       if (end >= text.length) this.fail("Unterminated string")
-      const c = text.charCodeAt(end)
-      if (c === 34) break
-      if (c === 92) {
+      const code = text.charCodeAt(end)
+      if (code === 34) break
+      if (code === 92) {
         escaped = true
         end += 2
       } else {
-        if (c < 32) this.fail("Bad control character in string literal")
+        if (code < 32) {
+          this.position = end
+          this.fail("Bad control character in string literal")
+        }
         end++
       }
     }
     this.position = end + 1
-    const raw = text.slice(start, end + 1)
-    return escaped ? JSON.parse(raw) as string : raw.slice(1, -1)
+    if (!escaped) return text.slice(start + 1, end)
+    try {
+      // The native parser decodes escapes exactly; a bad one is reported at the string's own position.
+      return JSON.parse(text.slice(start, end + 1)) as string
+    } catch {
+      this.position = start
+      return this.fail("Bad escape in string")
+    }
   }
 
   private number(): number | bigint {
-    const text = this.text
-    const start = this.position
-    if (text[this.position] === "-") this.position++
-    let integer = true
-    while (this.position < text.length) {
-      const c = text.charCodeAt(this.position)
-      if (isDigit(c)) this.position++
-      else if (c === 46 || c === 101 || c === 69 || c === 43 || c === 45) {
-        integer = false
-        this.position++
-      } else break
-    }
-    const literal = text.slice(start, this.position)
+    numberLiteral.lastIndex = this.position
+    const match = numberLiteral.exec(this.text)
+    if (match === null) return this.fail(`Unexpected token ${this.text[this.position]}`)
+    const literal = match[0]
+    this.position += literal.length
     const value = Number(literal)
-    if (literal === "-" || Number.isNaN(value) || /^-?0\d/.test(literal)) {
-      this.position = start
-      this.fail(`Invalid number ${literal}`)
-    }
-    return integer && !Number.isSafeInteger(value) ? BigInt(literal) : value
+    const isInteger = match[1] === undefined && match[2] === undefined
+    return isInteger && !Number.isSafeInteger(value) ? BigInt(literal) : value
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * Decoding a completion from JSON text, end to end, next to `JSON.parse` alone and next to an equivalent zod 4 schema,
+ * for a small, a medium and a large (several MB of token logprobs) response. Each figure is the median of many timed
+ * rounds after a warm-up, the three decoders taking turns within each round so that drift and GC hit them alike.
+ */
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { ChatCompletion, Json } from "../src/index.js"
+import { hasLongIntegerLiteral } from "../src/internal/json.js"
+import { completionText, type Size, sizes } from "./payloads.js"
+import * as Zod from "./zod.js"
+
+const decodeEffect = Schema.decodeUnknownEither(ChatCompletion.ChatCompletionFromJson)
+
+const decoders = {
+  json_parse: (text: string): unknown => JSON.parse(text),
+  // The check `Json.parse` makes before handing the text to `JSON.parse`, timed alone.
+  long_integer_scan: (text: string): unknown => hasLongIntegerLiteral(text),
+  lossless_json_parse: (text: string): unknown => Json.parse(text),
+  effect: (text: string): unknown => {
+    const result = decodeEffect(text)
+    if (Either.isLeft(result)) throw result.left
+    return result.right
+  },
+  zod: (text: string): unknown => Zod.ChatCompletion.parse(JSON.parse(text))
+}
+
+type Decoder = keyof typeof decoders
+
+// Results are kept here so that no decode can be optimised away.
+const sink: Array<unknown> = []
+
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** How many decodes one timed batch runs, so that a batch lasts long enough for the clock (about 5 ms). */
+const batchSize = (decode: (text: string) => unknown, text: string): number => {
+  let n = 1
+  for (;;) {
+    const start = performance.now()
+    for (let i = 0; i < n; i++) sink[0] = decode(text)
+    if (performance.now() - start >= 5) return n
+    n *= 2
+  }
+}
+
+const measure = (text: string, rounds: number, warmUpRounds: number): Record<Decoder, number> => {
+  const names = Object.keys(decoders) as Array<Decoder>
+  const batches = Object.fromEntries(names.map((name) => [name, batchSize(decoders[name], text)])) as Record<
+    Decoder,
+    number
+  >
+  const samples = Object.fromEntries(names.map((name) => [name, [] as Array<number>])) as Record<
+    Decoder,
+    Array<number>
+  >
+  for (let round = 0; round < warmUpRounds + rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(round + k) % names.length]
+      const decode = decoders[name]
+      const n = batches[name]
+      const start = performance.now()
+      for (let i = 0; i < n; i++) sink[0] = decode(text)
+      const perDecode = (performance.now() - start) / n
+      if (round >= warmUpRounds) samples[name].push(perDecode)
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Decoder, number>
+}
+
+const ms = (value: number) => value < 0.1 ? value.toFixed(4) : value.toFixed(2)
+
+const ratio = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`
+
+for (const size of Object.keys(sizes) as Array<Size>) {
+  const text = completionText(size)
+  // Every decoder must accept the payload before its time means anything.
+  for (const decode of Object.values(decoders)) decode(text)
+  const times = measure(text, size === "large" ? 25 : 40, 5)
+  console.log(`decode.${size}.bytes: ${text.length} bytes`)
+  console.log(`decode.${size}.json_parse: ${ms(times.json_parse)} ms`)
+  console.log(`decode.${size}.long_integer_scan: ${ms(times.long_integer_scan)} ms`)
+  console.log(`decode.${size}.lossless_json_parse: ${ms(times.lossless_json_parse)} ms`)
+  console.log(`decode.${size}.effect: ${ms(times.effect)} ms`)
+  console.log(`decode.${size}.zod: ${ms(times.zod)} ms`)
+  console.log(`decode.${size}.long_integer_scan.vs_json_parse: ${ratio(times.long_integer_scan, times.json_parse)}`)
+  console.log(`decode.${size}.lossless_json_parse.vs_json_parse: ${ratio(times.lossless_json_parse, times.json_parse)}`)
+  console.log(`decode.${size}.vs_json_parse: ${ratio(times.effect, times.json_parse)}`)
+  console.log(`decode.${size}.vs_zod: ${ratio(times.effect, times.zod)}`)
+}
