@@ -46,8 +46,14 @@ export interface Harness {
   readonly spans: ReadonlyArray<RecordedSpan>
   /** The retry delays the client logged, in milliseconds, in order. */
   readonly delays: ReadonlyArray<number>
-  /** Runs `effect` to its end, advancing the TestClock through every wait of the client. */
-  readonly run: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<Exit.Exit<A, E>>
+  /**
+   * Runs `effect` to its end, advancing the TestClock through every wait of the client; `beforeWaitEnds` runs
+   * while the client waits, before the clock moves on (to change the world between two attempts).
+   */
+  readonly run: <A, E>(
+    effect: Effect.Effect<A, E>,
+    beforeWaitEnds?: Effect.Effect<void, never, Scope.Scope>
+  ) => Effect.Effect<Exit.Exit<A, E>, never, Scope.Scope>
 }
 
 export interface HarnessOptions extends Partial<ObjectiveAiClient.Options> {
@@ -123,7 +129,10 @@ export const make = (script: Server.Script, options: HarnessOptions = {}): Effec
     const client = Context.get(context, ObjectiveAiClient.ObjectiveAiClient)
     const attemptMillis = Duration.toMillis(options.timeouts?.read?.attempt ?? RetryPolicy.readTimeouts.attempt)
 
-    const run = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<Exit.Exit<A, E>> =>
+    const run = <A, E>(
+      effect: Effect.Effect<A, E>,
+      beforeWaitEnds: Effect.Effect<void, never, Scope.Scope> = Effect.void
+    ): Effect.Effect<Exit.Exit<A, E>, never, Scope.Scope> =>
       Effect.gen(function*() {
         const fiber = yield* effect.pipe(
           Effect.withTracer(recordingTracer(spans)),
@@ -140,6 +149,7 @@ export const make = (script: Server.Script, options: HarnessOptions = {}): Effec
           if (Option.isNone(wait)) return yield* Fiber.await(fiber)
           const now = yield* Clock.currentTimeMillis
           yield* awaitSleepAt(now + wait.value)
+          yield* beforeWaitEnds
           yield* TestClock.adjust(wait.value)
         }
       })

@@ -1,0 +1,60 @@
+import { NodeHttpClient } from "@effect/platform-node"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Exit, Layer } from "effect"
+import { ObjectiveAiClient } from "../src/index.js"
+import { completionId, stored } from "./support/fixtures.js"
+import * as Server from "./support/server.js"
+
+const id = completionId(6)
+
+const retrieveWith = (layer: Layer.Layer<ObjectiveAiClient.ObjectiveAiClient, unknown, HttpClient.HttpClient>) =>
+  Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) => client.retrieve(id)).pipe(
+    Effect.provide(layer.pipe(Layer.provide(NodeHttpClient.layerUndici))),
+    Effect.exit
+  )
+
+describe("layerConfig", () => {
+  it.scoped("reads OBJECTIVEAI_API_KEY and OBJECTIVEAI_BASE_URL", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.make(Server.sequence(Server.json(200, stored(id))))
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig()).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(
+          new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"], ["OBJECTIVEAI_BASE_URL", `${server.url}/`]])
+        ))
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(server.requests.map((request) => [request.url, request.headers.authorization])).toEqual([
+        [`/chat/completions/${id}`, "Bearer sk-from-env"]
+      ])
+    }))
+
+  it.scoped("defaults the base URL to the production API", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.make(Server.sequence(Server.json(200, stored(id))))
+      const urls: Array<string> = []
+      // Record the URL the client built, then send the request to the local server instead of the internet.
+      const redirect = (client: HttpClient.HttpClient) =>
+        HttpClient.mapRequest(client, (request) => {
+          urls.push(request.url)
+          return HttpClientRequest.setUrl(request, request.url.replace(ObjectiveAiClient.defaultBaseUrl, server.url))
+        })
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({ transformClient: redirect })).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"]])))
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(urls).toEqual([`https://api.objective-ai.io/chat/completions/${id}`])
+      expect(server.requests).toHaveLength(1)
+    }))
+
+  it.scoped("fails with a ConfigError, sending nothing, when the key is missing", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.make(Server.sequence(Server.json(200, stored(id))))
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig()).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["OBJECTIVEAI_BASE_URL", server.url]])))
+      )
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("OBJECTIVEAI_API_KEY")
+      expect(server.requests).toHaveLength(0)
+    }))
+})
