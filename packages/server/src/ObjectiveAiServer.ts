@@ -1,0 +1,379 @@
+/**
+ * A local ObjectiveAI-compatible chat-completions API: `GET /chat/completions/{id}`, `GET /chat/completions` and
+ * `POST /chat/completions` (unary and SSE), with the real API's bodies, statuses and error bodies, answered from a
+ * {@link CompletionStore.CompletionStore} and the deterministic {@link CompletionGenerator}, with optional
+ * {@link FaultInjection}.
+ *
+ * @since 0.1.0
+ */
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { ChatCompletion, ChatCompletionCreateParams, Json } from "@objectiveai-effect/domain"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
+import { createServer } from "node:http"
+import * as CompletionGenerator from "./CompletionGenerator.js"
+import * as CompletionStore from "./CompletionStore.js"
+import * as FaultInjection from "./FaultInjection.js"
+import { Prng } from "./internal/random.js"
+import * as Responses from "./internal/responses.js"
+
+/**
+ * The list's page size when the request gives no `count`.
+ *
+ * @since 0.1.0
+ */
+export const defaultListCount = 100
+
+/**
+ * The largest `count` the list accepts; larger values get 400 rather than a silently shorter page.
+ *
+ * @since 0.1.0
+ */
+export const maxListCount = 1000
+
+/**
+ * What the HTTP app needs besides its services.
+ *
+ * @since 0.1.0
+ */
+export interface AppOptions {
+  /**
+   * The API keys a request's `authorization: Bearer <key>` must match. Without this option any non-empty key is
+   * accepted (a missing or malformed header still gets 401); an empty array accepts none.
+   */
+  readonly apiKeys?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+  /**
+   * Seeds the ids of created completions: a fresh server with the same seed gives the n-th completion it creates the
+   * same id when the clock agrees. Random by default.
+   */
+  readonly seed?: number | string | undefined
+}
+
+/**
+ * Everything the server can be configured with; every field is optional.
+ *
+ * @since 0.1.0
+ */
+export interface Options extends AppOptions, CompletionStore.Options {
+  /** The port to listen on; 0 (the default) picks a free one, which {@link ObjectiveAiServer} reports. */
+  readonly port?: number | undefined
+  /** The interface to listen on; `127.0.0.1` by default. */
+  readonly host?: string | undefined
+  /** Fault injection; none by default. */
+  readonly faults?: FaultInjection.Options | undefined
+}
+
+/**
+ * Where a running server listens.
+ *
+ * @since 0.1.0
+ */
+export interface Address {
+  readonly host: string
+  readonly port: number
+  /** `http://host:port`, the base URL for a client (no `/v1`, as the real API). */
+  readonly url: string
+}
+
+/**
+ * The running server's address, provided by {@link layer}.
+ *
+ * @since 0.1.0
+ */
+export class ObjectiveAiServer extends Context.Tag("@objectiveai-effect/server/ObjectiveAiServer")<
+  ObjectiveAiServer,
+  Address
+>() {}
+
+const ListQuery = Schema.Struct({
+  count: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, maxListCount)), {
+    exact: true,
+    default: () => defaultListCount
+  }),
+  offset: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()), {
+    exact: true,
+    default: () => 0
+  })
+})
+
+/** `count: Expected …, actual …` for each bad query parameter: one line per parameter, naming it. */
+const queryProblems = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => `${issue.path.join(".")}: ${issue.message}`).join(
+    "\n"
+  )
+
+const keyDigest = (key: string): Buffer => createHash("sha256").update(key).digest()
+
+const bearer = /^Bearer\s+(\S+)\s*$/i
+
+const encodeCompletion = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
+
+/** The SSE body of a streamed completion, with keep-alive comments, and the fault that breaks or stalls it. */
+const sse = (
+  completion: ChatCompletion.ChatCompletion,
+  options: { readonly includeUsage: boolean; readonly fault: Option.Option<FaultInjection.Fault> }
+): HttpServerResponse.HttpServerResponse => {
+  const chunkEvents = CompletionGenerator.chunks(completion, { includeUsage: options.includeUsage }).map(
+    Responses.chunkEvent
+  )
+  const fault = Option.getOrUndefined(options.fault)
+  let events: Array<string>
+  if (fault?._tag === "MidStream") {
+    const error = Responses.upstreamFailure(502, completion.provider ?? undefined)
+    events = [
+      ...chunkEvents.slice(0, fault.afterChunks),
+      fault.shape === "objectiveai"
+        ? Responses.objectiveAiErrorEvent(502, error)
+        : Responses.openRouterErrorEvent(completion, error)
+    ]
+  } else {
+    events = [...chunkEvents, Responses.done]
+  }
+  const prng = new Prng(completion.id, "keep-alive")
+  const [first, ...rest] = [
+    Responses.keepAlive,
+    ...events.flatMap((event, index) =>
+      index < events.length - 1 && prng.chance(0.1) ? [event, Responses.keepAlive] : [event]
+    )
+  ]
+  const body = fault?._tag === "Stall"
+    ? Stream.make(first).pipe(
+      Stream.concat(Stream.drain(Stream.fromEffect(Effect.sleep(fault.duration)))),
+      Stream.concat(Stream.fromIterable(rest))
+    )
+    : Stream.fromIterable([first, ...rest])
+  return HttpServerResponse.stream(Stream.encodeText(body), {
+    contentType: "text/event-stream",
+    headers: { "cache-control": "no-cache" }
+  })
+}
+
+/**
+ * The server as an `HttpApp`, for mounting into another `@effect/platform` server. It answers every request itself:
+ * 401 for a missing or unknown key, 400 naming the field for a bad body or query, 404 for an unknown id or route,
+ * the injected faults, and 500 with the error body for anything unexpected. Faults are drawn after authorization, so
+ * a bad key always gets its 401.
+ *
+ * @since 0.1.0
+ */
+export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options: AppOptions = {}) {
+  const store = yield* CompletionStore.CompletionStore
+  const faults = yield* FaultInjection.FaultInjection
+  const seed = String(options.seed ?? randomUUID())
+  let allocated = 0
+  const keys = options.apiKeys?.map((key) => keyDigest(Redacted.isRedacted(key) ? Redacted.value(key) : key))
+
+  const authorize = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
+    const key = bearer.exec(request.headers.authorization ?? "")?.[1]
+    if (key === undefined) return Option.some(Responses.error(401, "missing API key: send authorization: Bearer <key>"))
+    if (keys === undefined) return Option.none()
+    const presented = keyDigest(key)
+    // Comparing digests in constant time keeps the check from leaking how much of a key was right.
+    return keys.some((known) => timingSafeEqual(known, presented))
+      ? Option.none()
+      : Option.some(Responses.error(401, "invalid API key"))
+  })
+
+  /** The response a fault gives instead of the handler's, if it gives one; a stall only delays the handler. */
+  const faultResponse = (fault: FaultInjection.Fault) =>
+    FaultInjection.Fault.$match(fault, {
+      RateLimit: ({ retryAfterSeconds }) =>
+        Effect.succeed(Option.some(Responses.error(
+          429,
+          Responses.upstreamError(429, Responses.rateLimited(retryAfterSeconds)),
+          { "retry-after": String(retryAfterSeconds) }
+        ))),
+      ServerError: ({ status }) =>
+        Effect.succeed(Option.some(
+          Responses.error(status, Responses.upstreamError(status, Responses.upstreamFailure(status, undefined)))
+        )),
+      Reset: () =>
+        Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+          NodeHttpServerRequest.toIncomingMessage(request).socket.destroy()
+          // Closing the socket interrupts this fiber: there is no one left to answer.
+          return Effect.never
+        }),
+      Stall: ({ duration }) => Effect.as(Effect.sleep(duration), Option.none()),
+      MidStream: () => Effect.succeed(Option.none())
+    })
+
+  /** Authorizes, draws a fault, and runs the handler unless the fault answered instead. */
+  const guarded = <E, R>(
+    streaming: boolean,
+    handler: (fault: Option.Option<FaultInjection.Fault>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
+  ) =>
+    Effect.gen(function*() {
+      const denied = yield* authorize
+      if (Option.isSome(denied)) return denied.value
+      const fault = yield* faults.next({ streaming })
+      // A stream stalls after its first event, inside the body, so that clients see headers and then silence.
+      if (Option.isSome(fault) && !(streaming && fault.value._tag === "Stall")) {
+        const answered = yield* faultResponse(fault.value)
+        if (Option.isSome(answered)) return answered.value
+      }
+      return yield* handler(fault)
+    })
+
+  const retrieve = Effect.flatMap(HttpRouter.params, ({ id }) =>
+    guarded(false, () =>
+      store.getJson(id ?? "").pipe(
+        Effect.map(Responses.json),
+        Effect.catchTag("CompletionNotFound", (error) => Effect.succeed(Responses.error(404, error.message)))
+      )))
+
+  const list = guarded(false, () =>
+    HttpServerRequest.schemaSearchParams(ListQuery).pipe(
+      Effect.flatMap(store.list),
+      Effect.map((page) => Responses.json(Json.stringify(page))),
+      Effect.catchTag("ParseError", (error) => Effect.succeed(Responses.error(400, queryProblems(error))))
+    ))
+
+  /** Stores a completion under the next id of the seeded sequence, skipping ids the store already holds. */
+  const storeCreated = (
+    request: ChatCompletionCreateParams.ChatCompletionCreateParams,
+    completion: ChatCompletion.ChatCompletion
+  ): Effect.Effect<ChatCompletion.ChatCompletion, CompletionStore.DataFileError> => {
+    const response = {
+      ...completion,
+      id: CompletionGenerator.completionId(`${seed}:${allocated++}`, completion.created)
+    }
+    return store.add({ request, response }).pipe(
+      Effect.as(response),
+      Effect.catchTag("DuplicateCompletion", () => storeCreated(request, completion))
+    )
+  }
+
+  const readParams = Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    const text = yield* Effect.mapError(request.text, (error) => `cannot read the body: ${error.message}`)
+    const body = yield* Effect.try({
+      try: () => Json.parse(text),
+      catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
+    })
+    return yield* ChatCompletionCreateParams.validate(body).pipe(
+      Effect.flatMap(CompletionGenerator.check),
+      Effect.mapError((error) => error.message)
+    )
+  })
+
+  const create = Effect.gen(function*() {
+    const denied = yield* authorize
+    if (Option.isSome(denied)) return denied.value
+    const params = yield* Effect.either(readParams)
+    if (Either.isLeft(params)) return Responses.error(400, params.left)
+    const request = params.right
+    const streaming = request.stream === true
+    return yield* guarded(streaming, (fault) =>
+      Effect.gen(function*() {
+        const created = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const drafted = CompletionGenerator.complete(request, {
+          id: CompletionGenerator.completionId(`${seed}:draft`, created),
+          created
+        })
+        // A stream that breaks off produced no completion, so there is nothing to store.
+        const breaks = Option.exists(fault, FaultInjection.Fault.$is("MidStream"))
+        const completion = breaks ? drafted : yield* storeCreated(request, drafted)
+        return streaming
+          ? sse(completion, { includeUsage: request.stream_options?.include_usage === true, fault })
+          : Responses.json(encodeCompletion(completion))
+      }))
+  })
+
+  return HttpRouter.empty.pipe(
+    HttpRouter.get("/chat/completions", list),
+    HttpRouter.get("/chat/completions/:id", retrieve),
+    HttpRouter.post("/chat/completions", create),
+    Effect.catchTag(
+      "RouteNotFound",
+      (error) => Effect.succeed(Responses.error(404, `no route for ${error.request.method} ${error.request.url}`))
+    ),
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.failCause(cause)
+        : Effect.as(Effect.logError("request failed", cause), Responses.error(500, "internal server error"))
+    )
+  )
+})
+
+const formatAddress = (address: HttpServer.Address): Address => {
+  if (address._tag === "UnixAddress") return { host: address.path, port: 0, url: `http+unix://${address.path}` }
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
+  return { host: address.hostname, port: address.port, url: `http://${host}:${address.port}` }
+}
+
+/**
+ * Serves the API under Node on `host:port` (127.0.0.1 and a free port by default) for as long as the layer lives,
+ * and provides the bound {@link Address} and the {@link CompletionStore.CompletionStore}. Fails when the data file
+ * does not load (naming the line), the fault options are out of range, or the port cannot be bound.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Redacted } from "effect"
+ * import { ObjectiveAiServer } from "@objectiveai-effect/server"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
+ *   yield* Console.log(`listening on ${url}`)
+ *   return yield* Effect.never
+ * }).pipe(
+ *   Effect.provide(ObjectiveAiServer.layer({
+ *     port: 0,
+ *     dataFile: "data/sample.jsonl",
+ *     apiKeys: [Redacted.make("local-key")],
+ *     faults: { rate: 0.1, seed: 1 }
+ *   }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const layer = (options: Options = {}): Layer.Layer<
+  ObjectiveAiServer | CompletionStore.CompletionStore,
+  | HttpServerError.ServeError
+  | CompletionStore.DataFileError
+  | CompletionStore.DuplicateCompletion
+  | FaultInjection.InvalidFaultOptions
+> =>
+  Layer.merge(
+    Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app))),
+    Layer.effect(ObjectiveAiServer, HttpServer.addressWith((address) => Effect.succeed(formatAddress(address))))
+  ).pipe(
+    Layer.provide(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })),
+    Layer.provide(FaultInjection.layer(options.faults)),
+    Layer.provideMerge(CompletionStore.layer(options)),
+    Layer.provide(NodeContext.layer)
+  )
+
+/**
+ * {@link layer} with its options read from `Config`, for example
+ * `layerConfig({ port: Config.integer("PORT").pipe(Config.withDefault(0)), dataFile: Config.string("DATA_FILE") })`.
+ *
+ * @since 0.1.0
+ */
+export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<
+  ObjectiveAiServer | CompletionStore.CompletionStore,
+  | ConfigError.ConfigError
+  | HttpServerError.ServeError
+  | CompletionStore.DataFileError
+  | CompletionStore.DuplicateCompletion
+  | FaultInjection.InvalidFaultOptions
+> => Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
