@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import type { ChatCompletion } from "@objectiveai-effect/domain"
-import type * as BigDecimal from "effect/BigDecimal"
+import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
@@ -46,11 +46,11 @@ export const Totals = Schema.Struct({
   completions: Schema.NonNegativeInt.annotations({ description: "Completions summed." }),
   unpriced: Schema.NonNegativeInt.annotations({ description: "Completions without a reported `usage.cost`." }),
   byok: Schema.NonNegativeInt.annotations({ description: "Completions with `usage.is_byok: true`." }),
-  cost: Schema.BigDecimal.annotations({ description: "Sum of `usage.cost`: what was charged, in credits." }),
-  upstreamInferenceCost: Schema.BigDecimal.annotations({
+  cost: Decimal.DecimalString.annotations({ description: "Sum of `usage.cost`: what was charged, in credits." }),
+  upstreamInferenceCost: Decimal.DecimalString.annotations({
     description: "Sum of `usage.cost_details.upstream_inference_cost`, in credits."
   }),
-  upstreamUpstreamInferenceCost: Schema.BigDecimal.annotations({
+  upstreamUpstreamInferenceCost: Decimal.DecimalString.annotations({
     description:
       "Sum of `usage.cost_details.upstream_upstream_inference_cost`: the provider's own charge behind the upstream, non-zero for bring-your-own-key, in credits."
   }),
@@ -424,7 +424,9 @@ export const sink = (options?: Options): Sink.Sink<CostSummary, ChatCompletion.C
  */
 export const charged = (completion: ChatCompletion.ChatCompletion): Option.Option<BigDecimal.BigDecimal> => {
   const cost = completion.usage?.cost
-  return typeof cost === "number" && Number.isFinite(cost) ? Option.some(Decimal.fromNumber(cost)) : Option.none()
+  return typeof cost === "number" && Number.isFinite(cost)
+    ? Option.some(BigDecimal.normalize(Decimal.fromNumber(cost)))
+    : Option.none()
 }
 
 /**

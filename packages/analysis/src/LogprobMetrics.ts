@@ -390,7 +390,7 @@ export const completionMetrics = (
  *
  * @since 0.1.0
  */
-export const Mean = Schema.Struct({ count: Schema.NonNegativeInt, sum: Schema.BigDecimal }).annotations({
+export const Mean = Schema.Struct({ count: Schema.NonNegativeInt, sum: Decimal.DecimalString }).annotations({
   identifier: "LogprobMean"
 })
 /** @since 0.1.0 */
@@ -405,7 +405,7 @@ export interface Mean extends Schema.Schema.Type<typeof Mean> {}
 export const Section = Schema.Struct({
   choices: Schema.NonNegativeInt,
   tokens: Schema.NonNegativeInt,
-  logprobSum: Schema.BigDecimal,
+  logprobSum: Decimal.DecimalString,
   lowestLogprob: Schema.OptionFromNullOr(Schema.Number),
   entropy: Mean,
   margin: Mean,

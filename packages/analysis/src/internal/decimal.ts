@@ -1,4 +1,6 @@
 import * as BigDecimal from "effect/BigDecimal"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 
 // 10^0 … 10^22 are exact doubles, so multiplying or dividing by one of them rounds only once.
 const powersOfTen: ReadonlyArray<number> = Array.from({ length: 23 }, (_, exponent) => 10 ** exponent)
@@ -33,6 +35,33 @@ export const fromNumber = (x: number): BigDecimal.BigDecimal => {
 /** `a + b`, exact and normalised, so that equal sums are equal structurally as well as by `Equal`. */
 export const add = (a: BigDecimal.BigDecimal, b: BigDecimal.BigDecimal): BigDecimal.BigDecimal =>
   BigDecimal.normalize(BigDecimal.sum(a, b))
+
+/** Positional notation, never an exponent: amounts are read by people and by tools that do not parse `1e-17`. */
+export const format = (decimal: BigDecimal.BigDecimal): string => {
+  const { scale, value } = BigDecimal.normalize(decimal)
+  const sign = value < 0n ? "-" : ""
+  const digits = (value < 0n ? -value : value).toString()
+  if (scale <= 0) return sign + digits + "0".repeat(-scale)
+  const padded = digits.padStart(scale + 1, "0")
+  return `${sign}${padded.slice(0, -scale)}.${padded.slice(-scale)}`
+}
+
+/** An exact decimal encoded as a string in positional notation; decoding also accepts an exponent. */
+export const DecimalString: Schema.Schema<BigDecimal.BigDecimal, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.BigDecimalFromSelf,
+  {
+    strict: true,
+    decode: (text, _, ast) =>
+      BigDecimal.fromString(text).pipe(
+        ParseResult.fromOption(() =>
+          new ParseResult.Type(ast, text, `Expected a decimal number, got ${JSON.stringify(text)}`)
+        ),
+        ParseResult.map(BigDecimal.normalize)
+      ),
+    encode: (decimal) => ParseResult.succeed(format(decimal))
+  }
+).annotations({ identifier: "DecimalString", description: "An exact decimal number, as a string." })
 
 /** Zero, normalised. */
 export const zero: BigDecimal.BigDecimal = BigDecimal.normalize(BigDecimal.fromBigInt(0n))
