@@ -1,0 +1,344 @@
+import { describe, expect, it, layer } from "@effect/vitest"
+import { ChatCompletionChunk, ChatCompletionList, StoredChatCompletion } from "@objectiveai-effect/domain"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as TestClock from "effect/TestClock"
+import { CompletionGenerator, CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
+import { apiKey, body, chatRequest, chunksOf, decodeCompletion, errorMessage, request, transcript } from "./support.js"
+
+const decodeStored = Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletionFromJson)
+const decodeList = Schema.decodeUnknownSync(ChatCompletionList.ChatCompletionList)
+
+const sampleOptions = { seed: 7 }
+const samples = Array.from(SampleData.generate({ ...sampleOptions, count: 30 }))
+
+const retrieve = (id: string) =>
+  Effect.map(request(`/chat/completions/${encodeURIComponent(id)}`), (reply) => {
+    expect(reply.status).toBe(200)
+    return decodeStored(reply.text)
+  })
+
+const create = (payload: unknown) =>
+  Effect.map(request("/chat/completions", { body: payload }), (reply) => {
+    expect(reply.status, reply.text).toBe(200)
+    expect(reply.headers.get("content-type")).toContain("application/json")
+    return decodeCompletion(body(reply))
+  })
+
+const stream = (payload: object) =>
+  Effect.map(request("/chat/completions", { body: { ...payload, stream: true } }), (reply) => {
+    expect(reply.status, reply.text).toBe(200)
+    expect(reply.headers.get("content-type")).toContain("text/event-stream")
+    return transcript(reply.text)
+  })
+
+const listPage = (query: string) =>
+  Effect.map(request(`/chat/completions${query}`), (reply) => {
+    expect(reply.status, reply.text).toBe(200)
+    return decodeList(body(reply)).data
+  })
+
+describe("ObjectiveAiServer", () => {
+  layer(ObjectiveAiServer.layer({
+    apiKeys: [apiKey, Redacted.make("second-key")],
+    seed: "server-tests",
+    completions: samples
+  }))("a server with keys and sample completions", (it) => {
+    it.effect("listens on 127.0.0.1 at the port it reports", () =>
+      Effect.gen(function*() {
+        const address = yield* ObjectiveAiServer.ObjectiveAiServer
+        expect(address.host).toBe("127.0.0.1")
+        expect(address.port).toBeGreaterThan(0)
+        expect(address.url).toBe(`http://127.0.0.1:${address.port}`)
+      }))
+
+    it.effect("retrieves a stored completion as { request, response }", () =>
+      Effect.gen(function*() {
+        for (const sample of [samples[0], samples[17], samples[29]]) {
+          const reply = yield* request(`/chat/completions/${sample.response.id}`)
+          expect(reply.status).toBe(200)
+          expect(Object.keys(body(reply) as object).sort()).toEqual(["request", "response"])
+          expect(decodeStored(reply.text)).toEqual(sample)
+        }
+      }))
+
+    it.effect("answers an unknown id with 404 and the error body", () =>
+      Effect.gen(function*() {
+        const message = errorMessage(yield* request("/chat/completions/chtcpl-nope-1"), 404)
+        expect(message).toContain("chtcpl-nope-1")
+      }))
+
+    it.effect("answers 401 without a key, with a malformed header or an unknown key, on every endpoint", () =>
+      Effect.gen(function*() {
+        const id = samples[0].response.id
+        const attempts = [
+          { key: null },
+          { key: "wrong-key" },
+          { key: "" },
+          { key: null, headers: { authorization: `Basic ${apiKey}` } },
+          { key: null, headers: { authorization: apiKey } }
+        ]
+        for (const attempt of attempts) {
+          for (const target of [`/chat/completions/${id}`, "/chat/completions?count=1"]) {
+            errorMessage(yield* request(target, attempt), 401)
+          }
+          errorMessage(yield* request("/chat/completions", { ...attempt, body: chatRequest }), 401)
+          // Authorization comes before the body is even read.
+          errorMessage(yield* request("/chat/completions", { ...attempt, body: "{not json" }), 401)
+        }
+      }))
+
+    it.effect("accepts every configured key, plain or redacted, and a lowercase scheme", () =>
+      Effect.gen(function*() {
+        const id = samples[1].response.id
+        for (const headers of [{ authorization: "Bearer second-key" }, { authorization: `bearer ${apiKey}` }]) {
+          expect((yield* request(`/chat/completions/${id}`, { key: null, headers })).status).toBe(200)
+        }
+      }))
+
+    it.effect("answers unknown routes and methods with 404 and the error body, key or not", () =>
+      Effect.gen(function*() {
+        for (
+          const [method, target] of [
+            ["GET", "/"],
+            ["GET", "/v1/chat/completions"],
+            ["POST", "/chat/completion"],
+            ["DELETE", `/chat/completions/${samples[0].response.id}`],
+            ["PUT", "/chat/completions"]
+          ] as const
+        ) {
+          for (const key of [apiKey, null]) {
+            const message = errorMessage(yield* request(target, { method, key }), 404)
+            expect(message).toContain(target)
+          }
+        }
+      }))
+
+    it.effect("creates a completion from the messages, with usage and cost, and stores it", () =>
+      Effect.gen(function*() {
+        // After every sample, so that the new completion lists first.
+        yield* TestClock.setTime(Date.UTC(2026, 0, 1))
+        const completion = yield* create(chatRequest)
+        expect(completion.created).toBe(Date.UTC(2026, 0, 1) / 1000)
+        expect(completion.id).toMatch(/^chtcpl-[0-9a-f]{32}-\d+$/)
+        expect(completion.object).toBe("chat.completion")
+        expect(completion.model).toBe(chatRequest.model)
+        expect(completion.choices).toHaveLength(1)
+        const [choice] = completion.choices
+        expect(choice.finish_reason).toBe("stop")
+        expect(choice.message.content).toMatch(/PostgreSQL|autovacuum|tables|tune/)
+        const usage = completion.usage!
+        expect(usage.total_tokens).toBe(usage.prompt_tokens + usage.completion_tokens)
+        expect(usage.completion_tokens).toBeGreaterThan(0)
+        expect(usage.cost).toBe(
+          CompletionGenerator.cost(chatRequest.model, usage.prompt_tokens, usage.completion_tokens)
+        )
+
+        const stored = yield* retrieve(completion.id)
+        expect(stored.response).toEqual(completion)
+        expect(stored.request).toEqual(chatRequest)
+        const [newest] = yield* listPage("?count=1")
+        expect(newest.id).toBe(completion.id)
+      }))
+
+    it.effect("answers the same request and seed with the same completion, and another seed differently", () =>
+      Effect.gen(function*() {
+        const first = yield* create(chatRequest)
+        const second = yield* create(chatRequest)
+        expect(second.id).not.toBe(first.id)
+        expect(second.choices).toEqual(first.choices)
+        expect(second.usage).toEqual(first.usage)
+        const reseeded = yield* create({ ...chatRequest, seed: 43 })
+        expect(reseeded.choices[0].message.content).not.toBe(first.choices[0].message.content)
+      }))
+
+    it.effect("keeps a seed beyond 2^53 exact in the stored request", () =>
+      Effect.gen(function*() {
+        const seed = 123456789012345678901234567890n
+        const completion = yield* create({ ...chatRequest, seed })
+        expect((yield* retrieve(completion.id)).request.seed).toBe(seed)
+      }))
+
+    it.effect("answers an invalid create body with 400 naming the field", () =>
+      Effect.gen(function*() {
+        const cases: ReadonlyArray<readonly [unknown, ReadonlyArray<string>]> = [
+          [{ ...chatRequest, temperature: 5 }, ["[\"temperature\"]", "between(0, 2)", "actual 5"]],
+          [{ model: "openai/gpt-4o-mini" }, ["[\"messages\"]", "is missing"]],
+          [{ ...chatRequest, top_logprobs: 21 }, ["[\"top_logprobs\"]"]],
+          [{ ...chatRequest, colour: "blue" }, ["[\"colour\"]"]],
+          [{ ...chatRequest, messages: [{ role: "wizard", content: "hi" }] }, ["[\"messages\"]", "wizard"]],
+          [{ ...chatRequest, n: 0 }, ["[\"n\"]"]],
+          ["{\"model\": ", ["invalid JSON body"]],
+          [[1, 2], ["Expected ChatCompletionCreateParams"]],
+          [{ ...chatRequest, messages: [] }, ["messages: at least one message is required"]],
+          [{ ...chatRequest, n: 129 }, ["n: at most 128"]],
+          [{ ...chatRequest, tool_choice: "required" }, ["tool_choice"]],
+          [{ ...chatRequest, tool_choice: { type: "function", function: { name: "missing" } } }, [
+            "tool_choice",
+            "missing"
+          ]]
+        ]
+        for (const [payload, fragments] of cases) {
+          const message = errorMessage(yield* request("/chat/completions", { body: payload }), 400)
+          expect(typeof message).toBe("string")
+          for (const fragment of fragments) expect(message).toContain(fragment)
+        }
+      }))
+
+    it.effect("streams well-formed SSE whose chunks merge into the stored completion and the unary answer", () =>
+      Effect.gen(function*() {
+        const payload = {
+          ...chatRequest,
+          n: 2,
+          temperature: 0.8,
+          logprobs: true,
+          top_logprobs: 3,
+          stream_options: { include_usage: true }
+        }
+        const events = yield* stream(payload)
+        expect(events.done).toBe(true)
+        expect(events.comments.length).toBeGreaterThan(0)
+        expect(events.comments.every((comment) => comment === "OPENROUTER PROCESSING")).toBe(true)
+        const chunks = chunksOf(events)
+        expect(new Set(chunks.map((chunk) => chunk.id)).size).toBe(1)
+        expect(chunks.every((chunk) => chunk.object === "chat.completion.chunk")).toBe(true)
+        const last = chunks[chunks.length - 1]
+        expect(last.choices).toEqual([])
+        expect(last.usage?.cost).toBeGreaterThan(0)
+        expect(chunks.slice(0, -1).every((chunk) => chunk.usage == null && chunk.choices.length === 1)).toBe(true)
+        // Choices stream in turns: both have begun before either finishes.
+        const firstFinish = chunks.findIndex((chunk) => chunk.choices[0]?.finish_reason != null)
+        expect(new Set(chunks.slice(0, firstFinish).map((chunk) => chunk.choices[0].index))).toEqual(new Set([0, 1]))
+
+        const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
+        const stored = yield* retrieve(merged.id)
+        expect(merged).toEqual(stored.response)
+        expect(stored.request).toEqual({ ...payload, stream: true })
+
+        const { stream_options: _, ...unaryPayload } = payload
+        const unary = yield* create(unaryPayload)
+        expect({ ...merged, id: unary.id, created: unary.created }).toEqual(unary)
+        expect(merged.choices.map((choice) => choice.logprobs?.content?.length)).toEqual(
+          unary.choices.map((choice) => choice.logprobs?.content?.length)
+        )
+      }))
+
+    it.effect("streams without a usage chunk unless include_usage is set", () =>
+      Effect.gen(function*() {
+        const chunks = chunksOf(yield* stream(chatRequest))
+        expect(chunks.every((chunk) => chunk.usage == null && chunk.choices.length === 1)).toBe(true)
+        const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
+        const { usage, ...stored } = (yield* retrieve(merged.id)).response
+        expect(usage?.total_tokens).toBeGreaterThan(0)
+        expect(merged).toEqual(stored)
+      }))
+
+    it.effect("streams tool calls as an id-and-name fragment followed by argument pieces", () =>
+      Effect.gen(function*() {
+        const payload = {
+          ...chatRequest,
+          tools: [{
+            type: "function",
+            function: {
+              name: "get_weather",
+              parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] }
+            }
+          }],
+          tool_choice: "required",
+          parallel_tool_calls: false,
+          stream_options: { include_usage: true }
+        }
+        const chunks = chunksOf(yield* stream(payload))
+        const fragments = chunks.flatMap((chunk) => chunk.choices.flatMap((choice) => choice.delta.tool_calls ?? []))
+        expect(fragments.length).toBeGreaterThan(1)
+        expect(fragments[0]).toMatchObject({
+          index: 0,
+          type: "function",
+          function: { name: "get_weather", arguments: "" }
+        })
+        expect(fragments.slice(1).every((fragment) => fragment.id == null && fragment.function?.name == null)).toBe(
+          true
+        )
+        const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
+        expect(merged.choices[0].finish_reason).toBe("tool_calls")
+        expect(merged.choices[0].message.content).toBeNull()
+        expect(JSON.parse(merged.choices[0].message.tool_calls![0].function.arguments)).toHaveProperty("city")
+        expect(merged).toEqual((yield* retrieve(merged.id)).response)
+      }))
+  })
+
+  layer(ObjectiveAiServer.layer({ completions: samples, apiKeys: [apiKey] }))("listing", (it) => {
+    const newestFirst = [...samples]
+      .map((sample, position) => ({ sample, position }))
+      .sort((a, b) => b.sample.response.created - a.sample.response.created || b.position - a.position)
+      .map(({ sample }) => sample)
+
+    it.effect("lists newest first, 100 by default, with RFC 3339 times and content previews", () =>
+      Effect.gen(function*() {
+        const page = yield* listPage("")
+        expect(page.map((item) => item.id)).toEqual(newestFirst.map((sample) => sample.response.id))
+        for (const [item, sample] of page.map((item, i) => [item, newestFirst[i]] as const)) {
+          expect(item.created).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/)
+          expect(Date.parse(item.created) / 1000).toBe(sample.response.created)
+          const content = sample.response.choices[0]?.message.content
+          if (typeof content === "string") {
+            expect(content.startsWith(item.preview ?? "")).toBe(true)
+            expect(item.preview?.length).toBe(Math.min(content.length, CompletionStore.previewLength))
+          } else {
+            expect(item.preview).toBeNull()
+          }
+        }
+      }))
+
+    it.effect("pages with count and offset, and gives an empty page past the end", () =>
+      Effect.gen(function*() {
+        const pages: Array<string> = []
+        for (let offset = 0; offset < samples.length; offset += 7) {
+          const page = yield* listPage(`?count=7&offset=${offset}`)
+          expect(page.length).toBe(Math.min(7, samples.length - offset))
+          pages.push(...page.map((item) => item.id))
+        }
+        expect(pages).toEqual(newestFirst.map((sample) => sample.response.id))
+        expect(yield* listPage(`?offset=${samples.length}`)).toEqual([])
+        expect(yield* listPage(`?count=${ObjectiveAiServer.maxListCount}&offset=1000000`)).toEqual([])
+      }))
+
+    it.effect("answers a bad count or offset with 400 naming the parameter", () =>
+      Effect.gen(function*() {
+        for (
+          const [query, name] of [
+            ["count=0", "count"],
+            [`count=${ObjectiveAiServer.maxListCount + 1}`, "count"],
+            ["count=abc", "count"],
+            ["count=2.5", "count"],
+            ["count=1&count=2", "count"],
+            ["offset=-1", "offset"],
+            ["offset=", "offset"]
+          ]
+        ) {
+          const message = errorMessage(yield* request(`/chat/completions?${query}`), 400)
+          expect(message).toMatch(new RegExp(`^${name}: `))
+        }
+      }))
+  })
+
+  it.effect("gives fresh servers with the same seed the same ids, times and answers", () =>
+    Effect.gen(function*() {
+      const answers = (seed: string) =>
+        Effect.gen(function*() {
+          const completion = yield* create(chatRequest)
+          const streamed = yield* request("/chat/completions", { body: { ...chatRequest, stream: true } })
+          return { completion, streamed: streamed.text }
+        }).pipe(Effect.provide(ObjectiveAiServer.layer({ seed })))
+      yield* TestClock.setTime(1_750_000_000_000)
+      const first = yield* answers("same")
+      expect(first.completion.id).toMatch(/^chtcpl-[0-9a-f]{32}-1750000000$/)
+      expect(first.completion.created).toBe(1_750_000_000)
+      expect(yield* answers("same")).toEqual(first)
+      const reseeded = yield* answers("other")
+      expect(reseeded.completion.id).not.toBe(first.completion.id)
+      expect(reseeded.completion.choices).toEqual(first.completion.choices)
+    }))
+})
