@@ -114,7 +114,7 @@ export interface ToolMessage extends Schema.Schema.Type<typeof ToolMessage> {}
  */
 export const CompletionReferenceMessage = strict.CompletionReferenceMessage
 /** @since 0.1.0 */
-export interface CompletionReferenceMessage extends Schema.Schema.Type<typeof CompletionReferenceMessage> {}
+export type CompletionReferenceMessage = Schema.Schema.Type<typeof CompletionReferenceMessage>
 
 /**
  * Any message of a conversation, discriminated on `role`.

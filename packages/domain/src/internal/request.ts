@@ -4,7 +4,11 @@ import { enumOf, type Mode, optional, required, unknownKeys } from "./schema.js"
 
 const between = (minimum: number, maximum: number) => Schema.Number.pipe(Schema.between(minimum, maximum))
 
-const atLeastOne = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))
+// Not `Schema.Int`: its identifier makes JSON Schema emit `{ "$ref": "#/$defs/Int", "minimum": … }`, and draft-07
+// ignores every keyword beside a `$ref`, so the bounds would be lost.
+const integer = Schema.Number.pipe(Schema.int())
+
+const atLeastOne = integer.pipe(Schema.greaterThanOrEqualTo(1))
 
 const strictDescription =
   "Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties."
@@ -135,16 +139,24 @@ export const make = <M extends Mode>(mode: M) => {
     "The result of a tool call."
   )
 
-  const CompletionReferenceMessage = object(
-    {
-      role: Schema.Literal("chat_completion", "score_completion"),
-      id: required(Schema.String, "The id of the earlier completion."),
-      choice_index: required(Schema.Int.pipe(Schema.nonNegative()), "The referenced choice."),
-      name
-    },
-    "CompletionReferenceMessage",
-    "A reference to a choice of an earlier completion; stored requests from late 2025 hold these roles."
-  )
+  // One struct per role, each with a single literal `role`, so that `Message` can pick its member by `role` and a
+  // wrong role fails with one line listing every role, not with the errors of every member.
+  const completionReference = <Role extends "chat_completion" | "score_completion">(role: Role, identifier: string) =>
+    object(
+      {
+        role: Schema.Literal(role),
+        id: required(Schema.String, "The id of the earlier completion."),
+        choice_index: required(integer.pipe(Schema.nonNegative()), "The referenced choice."),
+        name
+      },
+      identifier,
+      "A reference to a choice of an earlier completion; stored requests from late 2025 hold these roles."
+    )
+
+  const CompletionReferenceMessage = Schema.Union(
+    completionReference("chat_completion", "ChatCompletionReferenceMessage"),
+    completionReference("score_completion", "ScoreCompletionReferenceMessage")
+  ).annotations({ identifier: mode === "strict" ? "CompletionReferenceMessage" : "CompletionReferenceMessageLenient" })
 
   const Message = Schema.Union(
     DeveloperMessage,
@@ -152,7 +164,7 @@ export const make = <M extends Mode>(mode: M) => {
     UserMessage,
     AssistantMessage,
     ToolMessage,
-    CompletionReferenceMessage
+    ...CompletionReferenceMessage.members
   ).annotations({ identifier: mode === "strict" ? "Message" : "MessageLenient" })
 
   const FunctionDefinition = object(
@@ -275,7 +287,7 @@ export const make = <M extends Mode>(mode: M) => {
     }, "PredictionContent")
   )
 
-  const Seed = Schema.Union(Schema.Int, Schema.BigIntFromSelf).annotations({
+  const Seed = Schema.Union(integer, Schema.BigIntFromSelf).annotations({
     identifier: "Seed",
     jsonSchema: { type: "integer" }
   })
@@ -345,7 +357,7 @@ export const make = <M extends Mode>(mode: M) => {
       tool_choice: optional(ToolChoice),
       tools: optional(Schema.Array(Tool), "A list of tools the model may call."),
       top_logprobs: optional(
-        Schema.Int.pipe(Schema.between(0, 20)),
+        integer.pipe(Schema.between(0, 20)),
         "An integer between 0 and 20 specifying the number of most likely tokens to return at each token position."
       ),
       top_p: optional(
