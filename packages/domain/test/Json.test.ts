@@ -1,0 +1,248 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as fc from "effect/FastCheck"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { Json } from "../src/index.js"
+
+/** `Json.parse`'s value as `JSON.parse` would give it: each bigint rounded to the nearest double, as `JSON.parse` rounds. */
+const rounded = (value: unknown): unknown => {
+  if (typeof value === "bigint") return Number(value)
+  if (Array.isArray(value)) return value.map(rounded)
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: rounded(item), enumerable: true, writable: true, configurable: true })
+    }
+    return out
+  }
+  return value
+}
+
+/**
+ * A JSON value as `Json.parse` reads it back from its text: integers beyond 2^53 as bigint (a double's integer value is
+ * exact) and -0 as 0, since JSON text cannot tell them apart.
+ */
+const exact = (value: fc.JsonValue): unknown => {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && !Number.isSafeInteger(value)
+      ? BigInt(value)
+      : value + 0
+  }
+  if (Array.isArray(value)) return value.map(exact)
+  if (typeof value === "object" && value !== null) {
+    const out: Record<string, unknown> = {}
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, {
+        value: exact(item ?? null),
+        enumerable: true,
+        writable: true,
+        configurable: true
+      })
+    }
+    return out
+  }
+  return value
+}
+
+const outcome = (parse: (text: string) => unknown, text: string) => {
+  try {
+    return { ok: true as const, value: parse(text) }
+  } catch (error) {
+    return { ok: false as const, error }
+  }
+}
+
+// Any integer literal this long sends the text through the lossless parser rather than `JSON.parse`.
+const long = "123456789012345678901234567890"
+
+const hasUnsafeInteger = (value: unknown): boolean =>
+  typeof value === "number"
+    ? Number.isInteger(value) && !Number.isSafeInteger(value)
+    : typeof value === "object" && value !== null && Object.values(value).some(hasUnsafeInteger)
+
+// `fc.json` writes doubles such as 1e20 as long integer literals; those are the texts where the two parsers differ.
+const jsonWithoutLongIntegers = fc.json({ stringUnit: "binary" }).filter((text) => !hasUnsafeInteger(JSON.parse(text)))
+
+/** JSON text with arbitrary whitespace between tokens, which `JSON.stringify` never writes. */
+const spaced = (value: fc.JsonValue, space: () => string): string => {
+  if (Array.isArray(value)) {
+    return `[${space()}${value.map((item) => spaced(item, space)).join(`${space()},${space()}`)}${space()}]`
+  }
+  if (typeof value === "object" && value !== null) {
+    const members = Object.entries(value).map(([key, item]) =>
+      `${JSON.stringify(key)}${space()}:${space()}${spaced(item ?? null, space)}`
+    )
+    return `{${space()}${members.join(`${space()},${space()}`)}${space()}}`
+  }
+  return JSON.stringify(value)
+}
+
+const spacedJson = fc.tuple(
+  fc.jsonValue({ stringUnit: "binary" }),
+  fc.array(fc.constantFrom("", " ", "\n", "\t", "\r\n  "))
+)
+  .map(([value, spaces]) => {
+    let i = 0
+    return spaced(value, () => spaces.length === 0 ? "" : spaces[i++ % spaces.length])
+  })
+
+/** Valid JSON texts broken in one place: cut short, a character dropped, or one inserted. */
+const nearlyJson = fc.tuple(
+  fc.json(),
+  fc.nat(),
+  fc.constantFrom("cut", "drop", "insert"),
+  fc.constantFrom(..."{}[],:\"\\-.eE+0519 tfnx\u0000")
+)
+  .map(([text, at, how, char]) => {
+    const i = at % (text.length + 1)
+    return how === "cut"
+      ? text.slice(0, i)
+      : how === "drop"
+      ? text.slice(0, i) + text.slice(i + 1)
+      : text.slice(0, i) + char + text.slice(i)
+  })
+
+describe("Json.parse", () => {
+  it.prop("equals JSON.parse on JSON text without long integers", [jsonWithoutLongIntegers], ([text]) => {
+    expect(Json.parse(text)).toStrictEqual(JSON.parse(text))
+  }, { fastCheck: { numRuns: 1000 } })
+
+  it.prop("the lossless parser equals JSON.parse on any JSON text, whitespace included", [spacedJson], ([text]) => {
+    // The long integer beside the text sends the whole of it through the hand-written parser.
+    const parsed = Json.parse(`[${text},${long}]`)
+    expect(rounded(parsed)).toStrictEqual([JSON.parse(text), Number(long)])
+    expect((parsed as Array<unknown>)[1]).toBe(BigInt(long))
+  }, { fastCheck: { numRuns: 1000 } })
+
+  it.prop("accepts and rejects exactly the texts JSON.parse does, throwing a SyntaxError", [nearlyJson], ([text]) => {
+    for (const candidate of [text, `[${text},${long}]`, `{"a":${long},"b":${text}}`]) {
+      const theirs = outcome(JSON.parse, candidate)
+      const ours = outcome(Json.parse, candidate)
+      expect(ours.ok).toBe(theirs.ok)
+      if (ours.ok && theirs.ok) expect(rounded(ours.value)).toStrictEqual(theirs.value)
+      if (!ours.ok) expect(ours.error).toBeInstanceOf(SyntaxError)
+    }
+  }, { fastCheck: { numRuns: 1000 } })
+
+  it("rejects what JSON forbids even beside a long integer", () => {
+    for (
+      const bad of [
+        "1.",
+        "-.5",
+        "1.e5",
+        "01",
+        "+1",
+        "0x10",
+        "1e",
+        "--1",
+        "[1,]",
+        "{\"a\":1,}",
+        "{a:1}",
+        "'a'",
+        "\"\t\"",
+        "\"\\x\"",
+        "tru",
+        "nul",
+        "",
+        " ",
+        "\uFEFF1"
+      ]
+    ) {
+      expect(() => JSON.parse(`[${bad},${long}]`)).toThrow(SyntaxError)
+      expect(() => Json.parse(`[${bad},${long}]`)).toThrow(SyntaxError)
+    }
+  })
+
+  it("keeps integers beyond 2^53 exact as bigint, wherever they are", () => {
+    expect(Json.parse("9007199254740993")).toBe(9007199254740993n)
+    expect(Json.parse(" -9007199254740993 ")).toBe(-9007199254740993n)
+    expect(Json.parse(`{"seed": 18446744073709551615, "n": [1, -12345678901234567890]}`)).toStrictEqual({
+      seed: 18446744073709551615n,
+      n: [1, -12345678901234567890n]
+    })
+    // Safe integers, fractions and exponents stay numbers, even when long.
+    expect(Json.parse(`[9007199254740991, 1234567890123456.5, 12345678901234567e3, -0, ${long}]`)).toStrictEqual([
+      9007199254740991,
+      1234567890123456.5,
+      12345678901234567e3,
+      -0,
+      BigInt(long)
+    ])
+  })
+
+  it("is not fooled by long digit runs that are not integer literals", () => {
+    const text =
+      `{"fraction": -0.1192092895507812500001, "exponent": 1e-1234567890123456, "string": "a 12345678901234567890 b", "after": 1}`
+    expect(Json.parse(text)).toStrictEqual(JSON.parse(text))
+  })
+
+  it("keeps a __proto__ key as data, on both paths", () => {
+    for (const text of [`{"__proto__": {"polluted": true}}`, `{"__proto__": {"polluted": true}, "big": ${long}}`]) {
+      const parsed = Json.parse(text) as Record<string, unknown>
+      expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype)
+      expect(Object.hasOwn(parsed, "__proto__")).toBe(true)
+      expect(parsed["__proto__"]).toStrictEqual({ polluted: true })
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined()
+    }
+  })
+
+  it("parses nesting as deep as JSON.parse does", () => {
+    const depth = 100_000
+    const parsed = Json.parse(`${"[".repeat(depth)}${long}${"]".repeat(depth)}`)
+    let inner: unknown = parsed
+    for (let i = 0; i < depth; i++) inner = (inner as Array<unknown>)[0]
+    expect(inner).toBe(BigInt(long))
+  })
+})
+
+describe("Json.stringify", () => {
+  it("writes bigints digit for digit", () => {
+    const text = `{"seed":18446744073709551615,"n":[1,-12345678901234567890],"s":"9007199254740993"}`
+    expect(Json.stringify(Json.parse(text))).toBe(text)
+  })
+
+  it.prop(
+    "Json.parse reads back exactly what it writes, bigints included",
+    [fc.jsonValue().map(exact), fc.array(fc.bigInt({ min: -(2n ** 100n), max: 2n ** 100n }))],
+    ([value, bigints]) => {
+      const written = { value, bigints: bigints.map((n) => n < 0n ? n - 2n ** 53n : n + 2n ** 53n) }
+      const text = Json.stringify(written)
+      expect(Json.parse(text)).toStrictEqual(written)
+      expect(Json.stringify(Json.parse(text))).toBe(text)
+    },
+    { fastCheck: { numRuns: 1000 } }
+  )
+
+  it("writes like JSON.stringify: toJSON, skipped undefined and functions, null in arrays", () => {
+    const value = { big: 1n, date: new Date(0), skipped: undefined, f: () => 1, list: [undefined, () => 1, 2n] }
+    expect(Json.stringify(value)).toBe(`{"big":1,"date":"1970-01-01T00:00:00.000Z","list":[null,null,2]}`)
+  })
+
+  it("throws a TypeError on a cycle, as JSON.stringify does", () => {
+    const cyclic: Record<string, unknown> = { big: 1n }
+    cyclic.self = cyclic
+    expect(() => Json.stringify(cyclic)).toThrow(TypeError)
+    expect(() => Json.stringify({ a: cyclic })).toThrow(TypeError)
+  })
+})
+
+describe("Json.parseJson", () => {
+  const Seed = Json.parseJson(Schema.Struct({ seed: Schema.BigIntFromSelf }))
+
+  it("decodes through the lossless parser and encodes back exactly", () => {
+    const text = `{"seed":18446744073709551615}`
+    const decoded = Schema.decodeSync(Seed)(text)
+    expect(decoded.seed).toBe(18446744073709551615n)
+    expect(Schema.encodeSync(Seed)(decoded)).toBe(text)
+  })
+
+  it("fails with a ParseError naming the JSON error, never throwing", () => {
+    const result = Schema.decodeUnknownEither(Seed)(`{"seed": 1`)
+    expect(Either.isLeft(result)).toBe(true)
+    if (Either.isLeft(result)) {
+      expect(ParseResult.isParseError(result.left)).toBe(true)
+      expect(ParseResult.TreeFormatter.formatErrorSync(result.left)).toContain("Invalid JSON: ")
+    }
+  })
+})
