@@ -9,8 +9,14 @@ const isObject = (value: unknown): value is JsonObject =>
 const numberOf = (value: Json.JsonValue | undefined): number | undefined =>
   typeof value === "number" && Number.isFinite(value) ? value : undefined
 
-// Past this depth optional properties and array items are left out, so a recursive schema still ends.
+// Past this depth optional properties and array items are left out, so a recursive schema still ends; past the hard
+// limit even required ones are cut to null, for schemas that require themselves.
 const maxDepth = 6
+const hardDepth = 16
+
+// Bounds that keep absurd schemas (`minItems: 1e9`) from exhausting memory: such a schema gets a shorter value.
+const maxItems = 64
+const maxLength = 4096
 
 /**
  * Generates a JSON value that validates against a JSON Schema: `type` (one or several), `enum`, `const`,
@@ -34,6 +40,7 @@ class Sampler {
   ) {}
 
   value(input: Json.JsonValue, depth: number): Json.JsonValue {
+    if (depth > hardDepth) return null
     if (input === true || !isObject(input)) return this.word()
     const schema = this.resolve(input)
     if ("const" in schema) return schema.const
@@ -42,7 +49,7 @@ class Sampler {
     if (branches !== undefined && branches.length > 0) {
       const { anyOf: _anyOf, oneOf: _oneOf, ...rest } = schema
       const branch = this.prng.pick(branches)
-      return this.value(isObject(branch) ? merge(rest, this.resolve(branch)) : rest, depth)
+      return this.value(isObject(branch) ? merge(rest, this.resolve(branch)) : rest, depth + 1)
     }
     switch (this.type(schema)) {
       case "object":
@@ -115,8 +122,8 @@ class Sampler {
   private array(schema: JsonObject, depth: number): Json.JsonValue {
     const items = schema.items
     if (Array.isArray(items)) return items.map((item) => this.value(item, depth + 1))
-    const min = numberOf(schema.minItems) ?? 0
-    const max = Math.max(min, numberOf(schema.maxItems) ?? min + 3)
+    const min = Math.min(maxItems, Math.max(0, numberOf(schema.minItems) ?? 0))
+    const max = Math.min(maxItems, Math.max(min, numberOf(schema.maxItems) ?? min + 3))
     const length = depth >= maxDepth ? min : this.prng.int(Math.min(Math.max(min, 1), max), max)
     const out: Array<Json.JsonValue> = []
     const seen = new Set<string>()
@@ -150,7 +157,7 @@ class Sampler {
       const first = Math.ceil(low / multipleOf)
       const last = Math.floor(high / multipleOf)
       const candidates: Array<number> = []
-      for (let k = first; k <= last && candidates.length < 64; k++) {
+      for (let k = first; k <= last && k < first + 64; k++) {
         const n = k * multipleOf
         if (accepts(n)) candidates.push(n)
       }
@@ -166,11 +173,11 @@ class Sampler {
   private string(schema: JsonObject): string {
     const formatted = this.formatted(schema.format)
     if (formatted !== undefined) return formatted
-    const min = numberOf(schema.minLength) ?? 0
-    const max = numberOf(schema.maxLength) ?? Math.max(min, 40)
+    const min = Math.min(maxLength, numberOf(schema.minLength) ?? 0)
+    const max = Math.min(maxLength, numberOf(schema.maxLength) ?? Math.max(min, 40))
     let text = this.word()
     while (this.prng.chance(0.4) && text.length < max) text += ` ${this.word()}`
-    while (text.length < min) text += "x"
+    if (text.length < min) text += "x".repeat(min - text.length)
     return [...text].slice(0, max).join("")
   }
 
