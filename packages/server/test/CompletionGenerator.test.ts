@@ -327,7 +327,7 @@ describe("CompletionGenerator", () => {
       street: Schema.String.pipe(Schema.minLength(3)),
       postcode: Schema.String.pipe(Schema.maxLength(8))
     }).annotations({ identifier: "Address" })
-    const parameterSchemas: ReadonlyArray<Schema.Schema<unknown, Json.JsonValue>> = [
+    const parameterSchemas: ReadonlyArray<Schema.Schema.AnyNoContext> = [
       Schema.Struct({ city: Schema.String, unit: Schema.Literal("celsius", "fahrenheit") }),
       Schema.Struct({
         passengers: Schema.Int.pipe(Schema.between(1, 9)),
@@ -347,7 +347,7 @@ describe("CompletionGenerator", () => {
         matrix: Schema.Array(Schema.Array(Schema.Int.pipe(Schema.nonNegative()))),
         step: Schema.Number.pipe(Schema.multipleOf(0.25), Schema.between(0, 10))
       })
-    ] as ReadonlyArray<Schema.Schema<unknown, Json.JsonValue>>
+    ]
 
     it.prop(
       "writes arguments that decode with the Effect Schema the tool was made from",
