@@ -1,0 +1,116 @@
+/**
+ * The ways a streamed chat completion can fail after its response has started. Every one of them carries the
+ * completion merged from the chunks received before the failure, because content, cost and usage already streamed
+ * still matter to the caller.
+ *
+ * @since 0.1.0
+ */
+import { ChatCompletion, ErrorBody } from "@objectiveai-effect/domain"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+
+// Errors raised below the chunk decoder (by the SSE decoder, an idle timeout on the bytes, a transport failure) cannot
+// know what was merged: they are built without a partial, and the chunk decoder fills it in as they pass.
+const partial = Schema.optionalWith(Schema.OptionFromSelf(ChatCompletion.ChatCompletion), {
+  default: () => Option.none()
+}).annotations({ description: "The completion merged from the chunks received before the failure." })
+
+/**
+ * The server reported an error in the middle of the stream, as an ObjectiveAI `{ code, message }` event or as an
+ * OpenRouter chunk with an `error` (top-level, or on a choice that finished with `"error"`).
+ *
+ * @since 0.1.0
+ */
+export class StreamMidstreamError extends Schema.TaggedError<StreamMidstreamError>()("StreamMidstreamError", {
+  status: Schema.optionalWith(Schema.Number, { exact: true }).annotations({
+    description: "The HTTP status the error body names, where it names one."
+  }),
+  body: ErrorBody.ErrorBody,
+  partial
+}) {
+  override get message(): string {
+    return `The stream failed${this.status === undefined ? "" : ` with status ${this.status}`}: ${
+      ErrorBody.message(this.body)
+    }`
+  }
+}
+
+/**
+ * The stream ended before `data: [DONE]` while the completion was unfinished: no choice had a finish reason, or the
+ * input stopped inside an event.
+ *
+ * @since 0.1.0
+ */
+export class StreamTruncatedError extends Schema.TaggedError<StreamTruncatedError>()("StreamTruncatedError", {
+  endedMidEvent: Schema.Boolean.annotations({
+    description: "Whether the bytes stopped inside an event, which was therefore lost."
+  }),
+  partial
+}) {
+  override get message(): string {
+    return `The stream ended before [DONE]${this.endedMidEvent ? " inside an event" : " with no finish reason"}`
+  }
+}
+
+/**
+ * One event (its pending line plus the data gathered so far) outgrew the decoder's maximum size; decoding stopped
+ * rather than buffering without bound.
+ *
+ * @since 0.1.0
+ */
+export class StreamEventTooLargeError extends Schema.TaggedError<StreamEventTooLargeError>()(
+  "StreamEventTooLargeError",
+  {
+    maxEventSize: Schema.Number.annotations({ description: "The limit, in UTF-8 bytes." }),
+    partial
+  }
+) {
+  override get message(): string {
+    return `A server-sent event exceeded the maximum size of ${this.maxEventSize} bytes`
+  }
+}
+
+/**
+ * An event's data is not a chunk the schema accepts, nor an error body.
+ *
+ * @since 0.1.0
+ */
+export class StreamInvalidChunkError extends Schema.TaggedError<StreamInvalidChunkError>()(
+  "StreamInvalidChunkError",
+  {
+    data: Schema.String.annotations({ description: "The event's data, as received." }),
+    issue: Schema.String.annotations({ description: "Why the chunk schema rejected it." }),
+    partial
+  }
+) {
+  override get message(): string {
+    return `Invalid chat completion chunk: ${this.issue}`
+  }
+}
+
+/**
+ * Nothing arrived for longer than the allowed idle time between events.
+ *
+ * @since 0.1.0
+ */
+export class StreamIdleTimeoutError extends Schema.TaggedError<StreamIdleTimeoutError>()("StreamIdleTimeoutError", {
+  idleTimeout: Schema.DurationFromSelf,
+  partial
+}) {
+  override get message(): string {
+    return `The stream sent nothing for ${Duration.format(this.idleTimeout)}`
+  }
+}
+
+/**
+ * Any failure of a streamed completion after its response started.
+ *
+ * @since 0.1.0
+ */
+export type StreamError =
+  | StreamMidstreamError
+  | StreamTruncatedError
+  | StreamEventTooLargeError
+  | StreamInvalidChunkError
+  | StreamIdleTimeoutError
