@@ -140,6 +140,7 @@ const typeIsEncoded = (
 ): StoredChatCompletion.StoredChatCompletionEncoded => completion
 
 const decodeLine = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletionFromJson, { errors: "all" })
+const decodeStored = Schema.decode(StoredChatCompletion.StoredChatCompletionFromJson)
 
 interface Entry {
   readonly id: CompletionId.CompletionId
@@ -251,8 +252,8 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
 
   const service: Service = {
     getJson,
-    get: (id) =>
-      getJson(id).pipe(Effect.flatMap(Schema.decode(StoredChatCompletion.StoredChatCompletionFromJson)), Effect.orDie),
+    // What the store holds was decoded or typed on the way in, so decoding it again cannot fail.
+    get: (id) => Effect.flatMap(getJson(id), (json) => Effect.orDie(decodeStored(json))),
     list: ({ count, offset }) =>
       Effect.sync(() => {
         const data: Array<ChatCompletionList.ChatCompletionListItem> = []
