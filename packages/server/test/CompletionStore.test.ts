@@ -26,7 +26,11 @@ const idsOf = (store: CompletionStore.Service) =>
 const sortedIds = (completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
   completions.map((completion) => completion.response.id as string).sort()
 
-const loadError = (options: CompletionStore.Options) => Effect.flip(load(options))
+const loadError = (options: CompletionStore.Options) =>
+  Effect.flatMap(Effect.flip(load(options)), (error) =>
+    error._tag === "DataFileError"
+      ? Effect.succeed(error)
+      : Effect.dieMessage(`expected a DataFileError, got ${error._tag}`))
 
 describe("CompletionStore", () => {
   it.effect("loads the committed sample data: every line a stored completion", () =>
@@ -74,7 +78,6 @@ describe("CompletionStore", () => {
       expect(error.message).toContain(`duplicate id ${samples[0].response.id} (first on line 1)`)
 
       const missing = yield* loadError({ dataFile: path.join(path.dirname(file), "nope.jsonl") })
-      expect(missing._tag).toBe("DataFileError")
       expect(missing.line).toBeUndefined()
       expect(missing.message).toMatch(/nope\.jsonl: file not found$/)
     }))
