@@ -1,0 +1,171 @@
+/**
+ * How a command fails: one {@link CliError} carrying the line printed on stderr (`objectiveai: <message>`) and the
+ * process's exit code, and the translation of the client's typed errors into such lines. The lines are built from
+ * what the server answered and the base URL, never from the request's headers, so the API key cannot appear in them.
+ *
+ * Exit codes: 0 success, 1 a failure (the server refused or could not be reached, every id of a report failed, a data
+ * file did not load), 2 a usage error (bad flags, a missing API key), 130 interrupted (Ctrl-C).
+ *
+ * @since 0.1.0
+ */
+import type { ObjectiveAiError } from "@objectiveai-effect/client"
+import { ErrorBody } from "@objectiveai-effect/domain"
+import * as Duration from "effect/Duration"
+import * as Schema from "effect/Schema"
+
+/**
+ * The exit code of a failure.
+ *
+ * @since 0.1.0
+ */
+export const failureExitCode = 1
+
+/**
+ * The exit code of a usage error.
+ *
+ * @since 0.1.0
+ */
+export const usageExitCode = 2
+
+/**
+ * The exit code after Ctrl-C (or SIGTERM): 128 + SIGINT, as shells report it.
+ *
+ * @since 0.1.0
+ */
+export const interruptedExitCode = 130
+
+/**
+ * A command's failure: `message` is printed as `objectiveai: <message>` on stderr, then the process exits with
+ * `exitCode`.
+ *
+ * @since 0.1.0
+ */
+export class CliError extends Schema.TaggedError<CliError>()("CliError", {
+  message: Schema.String,
+  exitCode: Schema.Int
+}) {}
+
+/**
+ * A failure, exit code 1.
+ *
+ * @since 0.1.0
+ */
+export const failure = (message: string): CliError => new CliError({ message, exitCode: failureExitCode })
+
+/**
+ * A usage error, exit code 2.
+ *
+ * @since 0.1.0
+ */
+export const usage = (message: string): CliError => new CliError({ message, exitCode: usageExitCode })
+
+/**
+ * What a message about a failed call may name besides the error: the server's base URL and the id asked for.
+ *
+ * @since 0.1.0
+ */
+export interface Context {
+  readonly baseUrl: string
+  readonly id?: string | undefined
+}
+
+const firstLine = (text: string): string => text.split(/\r?\n/, 1)[0]
+
+// The upstream's message, when it adds something: `: <message>`, kept to one line.
+const upstream = (body: ErrorBody.ErrorBody | undefined): string => {
+  if (body === undefined) return ""
+  const message = firstLine(ErrorBody.message(body)).trim()
+  return message === "" ? "" : `: ${message.length > 200 ? `${message.slice(0, 199)}…` : message}`
+}
+
+const status = (status: number | undefined) => status === undefined ? "" : ` (HTTP ${status})`
+
+const attempts = (count: number) => count > 1 ? ` after ${count} attempts` : ""
+
+// What the system codes of a failed connection mean, in the words a user searches for.
+const connectionProblems: Readonly<Record<string, string>> = {
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset",
+  ENOTFOUND: "host not found",
+  EAI_AGAIN: "host name lookup failed",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ETIMEDOUT: "connection timed out",
+  UND_ERR_CONNECT_TIMEOUT: "connection timed out",
+  UND_ERR_SOCKET: "connection closed",
+  EPIPE: "connection closed"
+}
+
+/**
+ * One line for a client error, without the `objectiveai: ` prefix.
+ *
+ * @example
+ * ```ts
+ * import { CliError } from "@objectiveai-effect/cli"
+ *
+ * CliError.describe(error, { baseUrl: "http://127.0.0.1:1" }) // "cannot reach http://127.0.0.1:1: connection refused"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string => {
+  switch (error._tag) {
+    case "NotFoundError":
+      return context.id === undefined
+        ? `not found${status(error.status)}: ${error.method} ${error.path}`
+        : `not found: no completion with id ${JSON.stringify(context.id)}${status(error.status)}`
+    case "UnauthorizedError":
+      return `unauthorized${status(error.status)}: check OBJECTIVEAI_API_KEY or --api-key`
+    case "InsufficientCreditsError":
+      return `insufficient credits${status(error.status)}${upstream(error.body)}`
+    case "ForbiddenError":
+      return `forbidden${status(error.status)}${upstream(error.body)}`
+    case "BadRequestError":
+      return `bad request${status(error.status)}${upstream(error.body)}`
+    case "RateLimitedError": {
+      const hint = error.retryAfter === undefined ? "" : `, asked to retry after ${Duration.format(error.retryAfter)}`
+      return `rate limited${status(error.status)}${attempts(error.attempts)}${hint}${upstream(error.body)}`
+    }
+    case "ServerError":
+      return `server error${status(error.status)}${attempts(error.attempts)}${upstream(error.body)}`
+    case "TimeoutError":
+      return error.timeout === "server"
+        ? `the server timed out${status(error.status)}${attempts(error.attempts)}`
+        : `no answer from ${context.baseUrl}${
+          error.after === undefined ? "" : ` within ${Duration.format(error.after)}`
+        }${attempts(error.attempts)}`
+    case "TransportError": {
+      const problem = (error.code === undefined ? undefined : connectionProblems[error.code]) ??
+        firstLine(error.description)
+      return error.neverSent
+        ? `cannot reach ${context.baseUrl}: ${problem}`
+        : `connection to ${context.baseUrl} failed${attempts(error.attempts)}: ${problem}`
+    }
+    case "InvalidResponseError":
+      return `invalid response from ${context.baseUrl}${status(error.status)}: ${firstLine(error.issue)}`
+    case "InvalidRequestError":
+      return `invalid request: ${firstLine(error.issue)}`
+  }
+}
+
+/**
+ * A client error as a {@link CliError}: a usage error for input the client refused before sending, a failure
+ * otherwise.
+ *
+ * @since 0.1.0
+ */
+export const fromClient = (error: ObjectiveAiError.ObjectiveAiError, context: Context): CliError =>
+  new CliError({
+    message: describe(error, context),
+    exitCode: error._tag === "InvalidRequestError" ? usageExitCode : failureExitCode
+  })
+
+/**
+ * Whether an error of one id would be the error of every id: a bad key, no credits, a server that cannot be
+ * reached. A report stops at the first such error rather than listing it once per id.
+ *
+ * @since 0.1.0
+ */
+export const concernsEveryId = (error: ObjectiveAiError.ObjectiveAiError): boolean =>
+  error._tag === "UnauthorizedError" || error._tag === "InsufficientCreditsError" ||
+  (error._tag === "TransportError" && error.neverSent)

@@ -1,0 +1,85 @@
+/**
+ * The progress line `report` draws on stderr while it retrieves: a bar when the number of ids is known, counts and
+ * rate always. It is drawn only when stderr is a terminal, so redirected output and logs never hold it, and it is
+ * erased before the report prints.
+ *
+ * @since 0.1.0
+ */
+import type { ObjectiveAiClient } from "@objectiveai-effect/client"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+
+/**
+ * Where the retrieval stands.
+ *
+ * @since 0.1.0
+ */
+export interface State {
+  readonly done: number
+  readonly failed: number
+  /** How many ids there are, when known before they are all retrieved. */
+  readonly total: number | undefined
+  readonly elapsedMillis: number
+}
+
+const barWidth = 24
+
+/**
+ * The progress line for a state, at most `columns` characters wide.
+ *
+ * @example
+ * ```ts
+ * import { Progress } from "@objectiveai-effect/cli"
+ *
+ * Progress.line({ done: 50, failed: 1, total: 200, elapsedMillis: 2000 }, 80)
+ * // "retrieving [######------------------]     50/200  1 failed  25/s"
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const line = (state: State, columns: number): string => {
+  const rate = state.elapsedMillis > 0 ? Math.round(state.done / (state.elapsedMillis / 1000)) : 0
+  const failed = state.failed > 0 ? `  ${state.failed} failed` : ""
+  let text: string
+  if (state.total === undefined || state.total === 0) {
+    text = `retrieving ${state.done}${failed}  ${rate}/s`
+  } else {
+    const filled = Math.min(barWidth, Math.floor((state.done / state.total) * barWidth))
+    const count = `${state.done}/${state.total}`.padStart(2 * String(state.total).length + 1)
+    text = `retrieving [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${count}${failed}  ${rate}/s`
+  }
+  return text.slice(0, Math.max(0, columns - 1))
+}
+
+const redrawEvery = "100 millis"
+
+/**
+ * Counts the results passing through, redrawing the progress line on stderr ten times a second, when stderr is a
+ * terminal; otherwise the stream as it is.
+ *
+ * @since 0.1.0
+ */
+export const track = (options: { readonly total: number | undefined }) =>
+<E, R>(
+  results: Stream.Stream<ObjectiveAiClient.RetrieveResult, E, R>
+): Stream.Stream<ObjectiveAiClient.RetrieveResult, E, R> => {
+  const stderr = process.stderr
+  if (!stderr.isTTY) return results
+  return Stream.unwrapScoped(Effect.gen(function*() {
+    const start = Date.now()
+    let done = 0
+    let failed = 0
+    const draw = Effect.sync(() => {
+      const state = { done, failed, total: options.total, elapsedMillis: Date.now() - start }
+      stderr.write(`\r\x1b[2K${line(state, stderr.columns ?? 80)}`)
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(() => stderr.write("\r\x1b[2K")))
+    yield* Effect.forkScoped(Effect.repeat(draw, Schedule.spaced(redrawEvery)))
+    return Stream.tap(results, (result) =>
+      Effect.sync(() => {
+        done++
+        if (result._tag === "Failed") failed++
+      }))
+  }))
+}

@@ -1,0 +1,105 @@
+/**
+ * Text helpers shared by the commands' outputs: aligned tables, CSV lines, one-line excerpts and numbers for people.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * A table column: its header and which side its cells align to.
+ *
+ * @since 0.1.0
+ */
+export interface Column {
+  readonly header: string
+  readonly align: "left" | "right"
+}
+
+/**
+ * A left-aligned column.
+ *
+ * @since 0.1.0
+ */
+export const left = (header: string): Column => ({ header, align: "left" })
+
+/**
+ * A right-aligned column, for numbers.
+ *
+ * @since 0.1.0
+ */
+export const right = (header: string): Column => ({ header, align: "right" })
+
+// Code points, so that an accented or CJK key does not push its row out of line by its UTF-16 length.
+const width = (text: string): number => {
+  let count = 0
+  for (const _ of text) count++
+  return count
+}
+
+const pad = (text: string, size: number, align: Column["align"]): string => {
+  const fill = " ".repeat(Math.max(0, size - width(text)))
+  return align === "left" ? text + fill : fill + text
+}
+
+/**
+ * The lines of an aligned table: the header, then one line per row, columns two spaces apart, trailing spaces cut.
+ *
+ * @example
+ * ```ts
+ * import { Render } from "@objectiveai-effect/cli"
+ *
+ * Render.table([Render.left("model"), Render.right("cost")], [["openai/gpt-4o", "0.25"], ["x", "12.5"]])
+ * // ["model           cost", "openai/gpt-4o   0.25", "x               12.5"]
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const table = (
+  columns: ReadonlyArray<Column>,
+  rows: ReadonlyArray<ReadonlyArray<string>>
+): Array<string> => {
+  const sizes = columns.map((column, index) =>
+    rows.reduce((size, row) => Math.max(size, width(row[index] ?? "")), width(column.header))
+  )
+  const line = (cells: ReadonlyArray<string>) =>
+    columns.map((column, index) => pad(cells[index] ?? "", sizes[index], column.align)).join("  ").trimEnd()
+  return [line(columns.map((column) => column.header)), ...rows.map(line)]
+}
+
+/**
+ * One CSV record (RFC 4180): a cell with a comma, a quote or a line break is quoted, its quotes doubled.
+ *
+ * @since 0.1.0
+ */
+export const csvLine = (cells: ReadonlyArray<string>): string =>
+  cells.map((cell) => /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, "\"\"")}"` : cell).join(",")
+
+/**
+ * Text on one line of at most `max` characters: whitespace runs (line breaks included) become one space, and a cut
+ * ends with `…`.
+ *
+ * @since 0.1.0
+ */
+export const oneLine = (text: string, max: number): string => {
+  const flat = text.replace(/\s+/g, " ").trim()
+  const characters = [...flat]
+  return characters.length <= max ? flat : `${characters.slice(0, Math.max(0, max - 1)).join("")}…`
+}
+
+/**
+ * A measure for people: four significant digits, never an exponent for the magnitudes logprob measures take.
+ *
+ * @since 0.1.0
+ */
+export const measure = (value: number): string => {
+  if (!Number.isFinite(value)) return String(value)
+  if (value === 0) return "0"
+  const digits = Math.max(0, 3 - Math.floor(Math.log10(Math.abs(value))))
+  return value.toFixed(Math.min(digits, 12))
+}
+
+/**
+ * An integer with thousands separators: `12,345`.
+ *
+ * @since 0.1.0
+ */
+export const integer = (value: number): string => value.toLocaleString("en-US", { maximumFractionDigits: 0 })

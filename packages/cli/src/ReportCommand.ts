@@ -1,0 +1,125 @@
+/**
+ * `objectiveai report`: retrieves completions through the client (the ids given, those of a file, or every stored
+ * one), folds them into a {@link Report.Report} as they come and prints it as a table, JSON or CSV.
+ *
+ * An id that fails is counted and listed in the report. The command exits 0 when at least one completion was
+ * retrieved (or there was none to retrieve), and 1 when every id failed; an error that would fail every id (bad key,
+ * no credits, server unreachable) stops the run at once with one line on stderr.
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as CliError from "./CliError.js"
+import * as Connection from "./Connection.js"
+import * as Progress from "./Progress.js"
+import * as Report from "./Report.js"
+import * as ReportFormat from "./ReportFormat.js"
+
+/**
+ * Which completions to report on: every stored one (paging through the list), or ids given on the command line
+ * and read from a file (one per line; blank lines and lines starting with `#` are skipped), in that order.
+ *
+ * @since 0.1.0
+ */
+export type Source =
+  | { readonly _tag: "All" }
+  | { readonly _tag: "Ids"; readonly ids: ReadonlyArray<string>; readonly file: Option.Option<string> }
+
+/**
+ * How the report is retrieved and printed.
+ *
+ * @since 0.1.0
+ */
+export interface Settings {
+  readonly format: ReportFormat.Format
+  /** Retrieves in flight at once. */
+  readonly concurrency: number
+}
+
+/**
+ * The list's page size: the real API's default, which any server accepts.
+ *
+ * @since 0.1.0
+ */
+export const listPageSize = 100
+
+const fileIds = (path: string): Stream.Stream<string, CliError.CliError, FileSystem.FileSystem> =>
+  Stream.unwrap(Effect.map(FileSystem.FileSystem, (fs) => fs.stream(path))).pipe(
+    Stream.decodeText(),
+    Stream.splitLines,
+    Stream.map((line) => line.trim()),
+    Stream.filter((line) => line !== "" && !line.startsWith("#")),
+    Stream.mapError((error) => CliError.failure(`cannot read ${path}: ${error.message}`))
+  )
+
+const idsOf = (
+  source: Source,
+  connection: Connection.Connection
+): Stream.Stream<string, CliError.CliError, FileSystem.FileSystem | ObjectiveAiClient.ObjectiveAiClient> =>
+  source._tag === "All"
+    ? Stream.unwrap(
+      Effect.map(ObjectiveAiClient.ObjectiveAiClient, (client) => client.list({ pageSize: listPageSize }))
+    )
+      .pipe(
+        Stream.map((item): string => item.id),
+        Stream.mapError((error) => CliError.fromClient(error, { baseUrl: connection.baseUrl }))
+      )
+    : Stream.concat(
+      Stream.fromIterable(source.ids),
+      Option.match(source.file, { onNone: () => Stream.empty, onSome: fileIds })
+    )
+
+/**
+ * Retrieves the source's completions from a connection and prints their report on stdout; fails when every id
+ * failed, and warns on stderr when some did.
+ *
+ * @since 0.1.0
+ */
+export const report = (
+  source: Source,
+  connection: Connection.Connection,
+  settings: Settings
+): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const total = source._tag === "Ids" && Option.isNone(source.file) ? source.ids.length : undefined
+    const report = yield* Report.collect(idsOf(source, connection), {
+      baseUrl: connection.baseUrl,
+      concurrency: settings.concurrency,
+      observe: Progress.track({ total })
+    }).pipe(Effect.provide(Connection.layer(connection)))
+    yield* Console.log(ReportFormat.render(report, settings.format))
+    const { failed, retrieved } = report.completions
+    if (failed > 0 && retrieved === 0) {
+      return yield* CliError.failure(`every one of the ${failed} ids failed: the report lists why`)
+    }
+    if (failed > 0) {
+      yield* Console.error(`objectiveai: ${failed} of ${failed + retrieved} ids failed: the report lists why`)
+    }
+  })
+
+/**
+ * The `report` command: checks that the flags name one source, then {@link report}s it.
+ *
+ * @since 0.1.0
+ */
+export const run = (options: {
+  readonly ids: ReadonlyArray<string>
+  readonly file: Option.Option<string>
+  readonly all: boolean
+  readonly format: ReportFormat.Format
+  readonly concurrency: number
+  readonly connection: Connection.Flags
+}): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const named = options.ids.length > 0 || Option.isSome(options.file)
+    if (options.all && named) return yield* CliError.usage("--all reports every completion: give it no ids or --file")
+    if (!options.all && !named) return yield* CliError.usage("nothing to report: give ids, --file or --all")
+    const source: Source = options.all ? { _tag: "All" } : { _tag: "Ids", ids: options.ids, file: options.file }
+    const connection = yield* Connection.fromFlags(options.connection)
+    yield* report(source, connection, { format: options.format, concurrency: options.concurrency })
+  })

@@ -1,0 +1,77 @@
+/**
+ * `objectiveai serve`: runs the local ObjectiveAI-compatible server until Ctrl-C, on the data set given (`--data`,
+ * a JSONL file of stored completions, to which created completions are appended) or the built-in sample set (in
+ * memory), with optional fault injection and API keys, and prints its URL.
+ *
+ * @since 0.1.0
+ */
+import { CompletionStore, ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type * as CliError from "./CliError.js"
+import { startError } from "./internal/server.js"
+
+/**
+ * How to serve.
+ *
+ * @since 0.1.0
+ */
+export interface Settings {
+  /** A JSONL file of stored completions; the built-in sample set when none. */
+  readonly data: Option.Option<string>
+  readonly host: string
+  /** 0 picks a free port. */
+  readonly port: number
+  /** The share of requests, from 0 to 1, that get an injected fault. */
+  readonly faults: Option.Option<number>
+  /** The keys requests must bear; any non-empty key when none. */
+  readonly apiKeys: ReadonlyArray<Redacted.Redacted<string>>
+}
+
+// Shorter than the client's 20 s attempt timeout, so that a stalled request shows as a slow one, not a failed one.
+const stall = Duration.seconds(5)
+
+/**
+ * Serves until interrupted, printing where on stdout.
+ *
+ * @since 0.1.0
+ */
+export const run = (settings: Settings): Effect.Effect<never, CliError.CliError> =>
+  Effect.scoped(Effect.gen(function*() {
+    const server = ObjectiveAiServer.layer({
+      host: settings.host,
+      port: settings.port,
+      ...Option.match(settings.data, {
+        onNone: () => ({ completions: SampleData.generate() }),
+        onSome: (dataFile) => ({ dataFile })
+      }),
+      ...(settings.apiKeys.length === 0 ? {} : { apiKeys: settings.apiKeys }),
+      ...Option.match(settings.faults, { onNone: () => ({}), onSome: (rate) => ({ faults: { rate, stall } }) })
+    })
+    const context = yield* Effect.mapError(Layer.build(server), (error) => startError(error, settings))
+    const { url } = Context.get(context, ObjectiveAiServer.ObjectiveAiServer)
+    const size = yield* Context.get(context, CompletionStore.CompletionStore).size
+    const data = Option.match(settings.data, { onNone: () => "the sample data set", onSome: (path) => path })
+    const keys = settings.apiKeys.length === 0
+      ? "any API key"
+      : `${settings.apiKeys.length} API key${settings.apiKeys.length === 1 ? "" : "s"}`
+    yield* Console.log(
+      [
+        `Serving ${size} completions from ${data} on ${url}`,
+        `Accepting ${keys}${
+          Option.match(settings.faults, {
+            onNone: () => "",
+            onSome: (rate) => `; injecting faults into ${rate * 100}% of requests`
+          })
+        }.`,
+        `Try: OBJECTIVEAI_BASE_URL=${url} OBJECTIVEAI_API_KEY=<key> objectiveai report --all`,
+        "Press Ctrl-C to stop."
+      ].join("\n")
+    )
+    return yield* Effect.never
+  }))
