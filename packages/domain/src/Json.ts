@@ -6,6 +6,7 @@
  */
 import * as Schema from "effect/Schema"
 import * as internal from "./internal/json.js"
+import * as jsonValue from "./internal/jsonValue.js"
 
 /**
  * Any JSON value. Integers beyond 2^53 are represented as `bigint` by {@link parse}.
@@ -21,43 +22,51 @@ export type JsonValue =
   | ReadonlyArray<JsonValue>
   | { readonly [key: string]: JsonValue }
 
-/**
- * Schema of any JSON value: strings, finite numbers, big integers, booleans, null, arrays and objects of them.
- *
- * @since 0.1.0
- */
-export const JsonValue: Schema.Schema<JsonValue> = Schema.Union(
-  Schema.String,
-  Schema.Number,
-  Schema.BigIntFromSelf,
-  Schema.Boolean,
-  Schema.Null,
-  Schema.Array(Schema.suspend(() => JsonValue)),
-  Schema.Record({ key: Schema.String, value: Schema.suspend(() => JsonValue) })
-).annotations({
-  identifier: "JsonValue",
-  description: "Any JSON value.",
-  jsonSchema: {
-    anyOf: [
-      { type: "string" },
-      { type: "number" },
-      { type: "boolean" },
-      { type: "null" },
-      { type: "array" },
-      { type: "object" }
-    ]
-  }
-})
+const jsonSchemaOfAnyValue = {
+  anyOf: [
+    { type: "string" },
+    { type: "number" },
+    { type: "boolean" },
+    { type: "null" },
+    { type: "array" },
+    { type: "object" }
+  ]
+}
 
 /**
- * A JSON object, as tool parameters and response-format schemas are.
+ * Schema of any JSON value: strings, numbers, big integers, booleans, null, and arrays and plain objects of them. The
+ * value is checked in place and decodes to itself, so a `"__proto__"` key stays an ordinary key.
  *
  * @since 0.1.0
  */
-export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = Schema.Record({
-  key: Schema.String,
-  value: JsonValue
-}).annotations({ identifier: "JsonObject", description: "A JSON object.", jsonSchema: { type: "object" } })
+export const JsonValue: Schema.Schema<JsonValue> = Schema.declare([], {
+  decode: () => jsonValue.check(false),
+  encode: () => jsonValue.check(false)
+}, {
+  identifier: "JsonValue",
+  description: "Any JSON value.",
+  jsonSchema: jsonSchemaOfAnyValue,
+  arbitrary: () => jsonValue.arbitrary(false),
+  pretty: () => (value) => internal.stringify(value),
+  equivalence: () => jsonValue.equals
+}) as Schema.Schema<JsonValue>
+
+/**
+ * A JSON object, as tool parameters and response-format schemas are; checked in place like {@link JsonValue}.
+ *
+ * @since 0.1.0
+ */
+export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = Schema.declare([], {
+  decode: () => jsonValue.check(true),
+  encode: () => jsonValue.check(true)
+}, {
+  identifier: "JsonObject",
+  description: "A JSON object.",
+  jsonSchema: { type: "object" },
+  arbitrary: () => jsonValue.arbitrary(true),
+  pretty: () => (value) => internal.stringify(value),
+  equivalence: () => jsonValue.equals
+}) as Schema.Schema<{ readonly [key: string]: JsonValue }>
 
 /**
  * Parses JSON text. Integers outside the safe range become `bigint`; everything else is exactly `JSON.parse`.

@@ -174,6 +174,14 @@ const rules: ReadonlyArray<Rule> = [
       `Expected a number between -100 and 100, actual ${(bad.logit_bias as Record<string, number>)["50256"]}`
   },
   {
+    // Effect rebuilds a record key by key, and a "__proto__" key would set the prototype rather than an entry.
+    name: "a \"__proto__\" key in a record is refused rather than lost",
+    bad: [{ logit_bias: JSON.parse(`{"__proto__": 5}`) }],
+    good: [{ logit_bias: { "5": 5 } }],
+    path: ["logit_bias", "__proto__"],
+    message: () => "is unexpected, expected: RecordKey"
+  },
+  {
     name: "temperature is a number",
     bad: [{ temperature: "0.5" }],
     good: [{ temperature: 0.5 }],
@@ -394,7 +402,11 @@ describe("ChatCompletionCreateParams.jsonSchema", () => {
     expect(root.properties.top_logprobs).toMatchObject({ type: "integer", minimum: 0, maximum: 20 })
     expect(root.properties.n).toMatchObject({ type: "integer", minimum: 1 })
     expect(root.properties.top_k).toMatchObject({ type: "integer", minimum: 1 })
-    expect(root.properties.logit_bias).toMatchObject({ additionalProperties: { minimum: -100, maximum: 100 } })
+    expect(root.properties.logit_bias).toMatchObject({
+      patternProperties: { "": { minimum: -100, maximum: 100 } },
+      propertyNames: { $ref: "#/$defs/RecordKey" }
+    })
+    expect(document.$defs.RecordKey).toStrictEqual({ type: "string", not: { const: "__proto__" } })
     expect(root.properties.service_tier).toMatchObject({ enum: ["auto", "default", "flex"] })
     expect(document.$defs.Seed).toMatchObject({ type: "integer" })
   })

@@ -10,6 +10,15 @@ const integer = Schema.Number.pipe(Schema.int())
 
 const atLeastOne = integer.pipe(Schema.greaterThanOrEqualTo(1))
 
+// Effect builds a decoded record by assigning each key to a fresh object, and assigning "__proto__" sets that object's
+// prototype instead of a key: the entry would silently vanish. Keys of a request's records are names and token ids, so
+// refusing this one turns the loss into an error.
+const recordKey = Schema.String.pipe(Schema.filter((key) => key !== "__proto__")).annotations({
+  identifier: "RecordKey",
+  description: "any key but \"__proto__\"",
+  jsonSchema: { type: "string", not: { const: "__proto__" } }
+})
+
 const strictDescription =
   "Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties."
 
@@ -256,7 +265,7 @@ export const make = <M extends Mode>(mode: M) => {
 
   const Plugin = Schema.Struct(
     { id: required(Schema.String, "The plugin's id.") },
-    Schema.Record({ key: Schema.String, value: Json.JsonValue })
+    Schema.Record({ key: recordKey, value: Json.JsonValue })
   ).annotations({
     identifier: mode === "strict" ? "Plugin" : "PluginLenient",
     description: "An OpenRouter plugin. May include additional fields as needed."
@@ -304,7 +313,7 @@ export const make = <M extends Mode>(mode: M) => {
         "This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse."
       ),
       logit_bias: optional(
-        Schema.Record({ key: Schema.String, value: between(-100, 100) }),
+        Schema.Record({ key: recordKey, value: between(-100, 100) }),
         "Maps tokens (by their token ID in the tokenizer) to a bias value from -100 to 100, added to the logits before sampling."
       ),
       logprobs: optional(Schema.Boolean, "Whether to return log probabilities of the output tokens or not."),
