@@ -17,16 +17,28 @@ const isBytes = (record: Record<string, unknown>): boolean => {
   return true
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
+// The plain schema reads a required key even when it is inherited, and copies it into an own key of its output; the
+// fast path hands back the input object itself, so it may only take objects whose keys can all be own: those of a
+// plain prototype (as JSON gives), and only while nobody has added a required key to `Object.prototype`. Checking the
+// prototype once per object costs far less than `hasOwnProperty` for each required key.
+const isPlainRecord = (u: unknown): u is Record<string, unknown> => {
+  if (typeof u !== "object" || u === null) return false
+  const prototype = Object.getPrototypeOf(u)
+  return prototype === Object.prototype || prototype === null
+}
+
+const requiredKeys = ["token", "logprob", "top_logprobs"]
+
+const requiredKeysInherited = () => requiredKeys.some((key) => key in Object.prototype)
 
 const isTopLogprob = (u: unknown): boolean => {
-  if (!isRecord(u) || typeof u.token !== "string" || !isBytes(u)) return false
+  if (!isPlainRecord(u) || typeof u.token !== "string" || !isBytes(u)) return false
   const logprob = u.logprob
   return logprob === undefined ? !hasOwn.call(u, "logprob") : logprob === null || typeof logprob === "number"
 }
 
 const isTokenLogprob = (u: unknown): boolean => {
-  if (!isRecord(u) || typeof u.token !== "string" || !isBytes(u)) return false
+  if (!isPlainRecord(u) || typeof u.token !== "string" || !isBytes(u)) return false
   const logprob = u.logprob
   if (logprob !== null && typeof logprob !== "number") return false
   const top = u.top_logprobs
@@ -38,7 +50,7 @@ const isTokenLogprob = (u: unknown): boolean => {
 }
 
 const isTokenLogprobArray = (u: unknown): boolean => {
-  if (!Array.isArray(u)) return false
+  if (!Array.isArray(u) || requiredKeysInherited()) return false
   for (let i = 0; i < u.length; i++) {
     if (!isTokenLogprob(u[i])) return false
   }
