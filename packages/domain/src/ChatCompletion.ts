@@ -182,7 +182,7 @@ export interface Choice extends Schema.Schema.Type<typeof Choice> {}
  * @since 0.1.0
  */
 export const ChatCompletion = Schema.Struct({
-  id: CompletionId.CompletionId,
+  id: required(CompletionId.CompletionId, "A unique identifier for the chat completion."),
   choices: Schema.Array(Choice).annotations({ description: "An array of choices returned by the model." }),
   created: Schema.Number.annotations({
     description: "The Unix timestamp (in seconds) when the chat completion was created."

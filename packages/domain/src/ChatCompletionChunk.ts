@@ -76,7 +76,10 @@ export interface ChunkChoice extends Schema.Schema.Type<typeof ChunkChoice> {}
  * @since 0.1.0
  */
 export const ChatCompletionChunk = Schema.Struct({
-  id: CompletionId.CompletionId,
+  id: required(
+    CompletionId.CompletionId,
+    "A unique identifier for the chat completion; every chunk of a stream has the same."
+  ),
   choices: Schema.Array(ChunkChoice),
   created: Schema.Number,
   model: Schema.String,

@@ -13,7 +13,7 @@ import { preserveUnknownKeys, required } from "./internal/schema.js"
  * @since 0.1.0
  */
 export const ChatCompletionListItem = Schema.Struct({
-  id: CompletionId.CompletionId,
+  id: required(CompletionId.CompletionId, "The id of the completion."),
   preview: required(Schema.NullOr(Schema.String), "The start of the completion's content."),
   created: required(Schema.String, "When the completion was created, as an RFC 3339 timestamp.")
 }).annotations({ identifier: "ChatCompletionListItem", ...preserveUnknownKeys })

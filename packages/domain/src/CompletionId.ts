@@ -13,7 +13,9 @@ import * as Schema from "effect/Schema"
  */
 export const CompletionId = Schema.NonEmptyString.pipe(Schema.brand("CompletionId")).annotations({
   identifier: "CompletionId",
-  description: "A unique identifier for the chat completion."
+  // A failed refinement states its description as the rule ("Expected a non-empty completion id, actual \"\""), so
+  // the description is the rule; the page's wording sits on the `id` fields.
+  description: "a non-empty completion id"
 })
 
 /** @since 0.1.0 */
