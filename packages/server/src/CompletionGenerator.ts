@@ -280,7 +280,7 @@ const draftChoice = (
       if (calls.length > 0 && budget.truncated) break
       const value = sample(tool.function.parameters ?? { type: "object", properties: {} }, words, toolPrng)
       const args = budget.take(tokenize(JSON.stringify(value)))
-      tokens += args.length + 1
+      tokens += args.length
       calls.push({
         id: `call_${toolPrng.alphanumeric(24)}`,
         type: "function",
@@ -461,8 +461,13 @@ export const chunks = (
 }
 
 /**
- * A JSON value valid for a JSON Schema, as the generator writes tool arguments: see the supported keywords on
- * {@link complete}'s tool calls. `words` are used for strings; the same `seed` gives the same value.
+ * A JSON value valid for a JSON Schema, as the generator writes tool arguments and `json_schema` answers. It honours
+ * `type` (one or several), `enum`, `const`, `anyOf`/`oneOf` (one branch), `allOf` (merged), `$ref` into the same
+ * document (`#/$defs/…`, `#/definitions/…`, with sibling keywords as Effect's JSON Schema writes them), objects
+ * (`properties`, `required`, `additionalProperties`), arrays (`items` as a schema or a tuple, `minItems`, `maxItems`,
+ * `uniqueItems`), strings (`minLength`, `maxLength`, formats `date-time`, `date`, `time`, `email`, `uri`, `uuid`),
+ * numbers and integers (`minimum`, `maximum`, their exclusive forms, `multipleOf`), booleans and null. `pattern` is
+ * not interpreted beyond those formats. Strings are made of `words`; the same `seed` gives the same value.
  *
  * @since 0.1.0
  */

@@ -89,7 +89,7 @@ export type Fault = Data.TaggedEnum<{
  *
  * @since 0.1.0
  */
-export const Fault = Data.taggedEnum<Fault>()
+export const Fault: Data.TaggedEnum.Constructor<Fault> = Data.taggedEnum<Fault>()
 
 /**
  * What the server tells the injector about a request.

@@ -306,9 +306,10 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       "RouteNotFound",
       (error) => Effect.succeed(Responses.error(404, `no route for ${error.request.method} ${error.request.url}`))
     ),
+    // A client that went away interrupts its request; anything else unexpected still gets an answer.
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
-        ? Effect.failCause(cause)
+        ? Effect.interrupt
         : Effect.as(Effect.logError("request failed", cause), Responses.error(500, "internal server error"))
     )
   )

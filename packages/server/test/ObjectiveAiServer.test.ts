@@ -1,5 +1,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ChatCompletionChunk, ChatCompletionList, StoredChatCompletion } from "@objectiveai-effect/domain"
+import * as Config from "effect/Config"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -341,4 +343,23 @@ describe("ObjectiveAiServer", () => {
       expect(reseeded.completion.id).not.toBe(first.completion.id)
       expect(reseeded.completion.choices).toEqual(first.completion.choices)
     }))
+
+  it.effect("reads its options from Config with layerConfig", () =>
+    Effect.gen(function*() {
+      const address = yield* ObjectiveAiServer.ObjectiveAiServer
+      expect(address.port).toBeGreaterThan(0)
+      expect((yield* request("/chat/completions?count=1", { key: "from-config" })).status).toBe(200)
+      errorMessage(yield* request("/chat/completions?count=1", { key: "not-configured" }), 401)
+      const seeded = yield* create(chatRequest)
+      expect(seeded.id).toBe(CompletionGenerator.completionId("config-seed:0", seeded.created))
+    }).pipe(
+      Effect.provide(ObjectiveAiServer.layerConfig({
+        port: Config.integer("PORT"),
+        apiKeys: Config.array(Config.redacted("KEYS")),
+        seed: Config.string("SEED")
+      })),
+      Effect.withConfigProvider(ConfigProvider.fromMap(
+        new Map([["PORT", "0"], ["KEYS", `from-config,${apiKey}`], ["SEED", "config-seed"]])
+      ))
+    ))
 })

@@ -18,15 +18,7 @@ const hardDepth = 16
 const maxItems = 64
 const maxLength = 4096
 
-/**
- * Generates a JSON value that validates against a JSON Schema: `type` (one or several), `enum`, `const`,
- * `anyOf`/`oneOf` (one branch), `allOf` (merged), `$ref` into the same document (`#/$defs/…`, `#/definitions/…`),
- * objects (`properties`, `required`, `additionalProperties`), arrays (`items` as a schema or a tuple, `minItems`,
- * `maxItems`, `uniqueItems`), strings (`minLength`, `maxLength`, and the formats `date-time`, `date`, `time`, `email`,
- * `uri`, `uuid`), numbers and integers (`minimum`, `maximum`, their exclusive forms, `multipleOf`), booleans and null.
- * `pattern` is not interpreted, except through the formats above. Strings are built from `words`, so arguments read
- * like the conversation they answer.
- */
+/** A JSON value valid for `schema`; see `CompletionGenerator.sampleJson` for the keywords it honours. */
 export const sample = (schema: Json.JsonValue, words: ReadonlyArray<string>, prng: Prng): Json.JsonValue =>
   new Sampler(isObject(schema) ? schema : {}, words.length > 0 ? words : fallbackWords, prng).value(schema, 0)
 
