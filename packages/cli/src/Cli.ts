@@ -23,12 +23,14 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as Runtime from "@effect/platform/Runtime"
+import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as CliError from "./CliError.js"
@@ -109,9 +111,13 @@ const serve = Command.make(
       Options.withSchema(Schema.Number.pipe(Schema.between(0, 1))),
       Options.optional
     ),
-    apiKeys: Options.redacted("api-key").pipe(
+    // `Options.redacted` cannot be repeated (@effect/cli 0.77 rejects its own redacted values), so the keys are
+    // wrapped right after parsing.
+    apiKeys: Options.text("api-key").pipe(
       Options.withDescription("A key requests must bear; repeat for several. Any non-empty key when none is given."),
-      Options.repeated
+      Options.withPseudoName("key"),
+      Options.repeated,
+      Options.map(Arr.map((key) => Redacted.make(key)))
     )
   },
   ServeCommand.run

@@ -12,6 +12,7 @@ import type { ObjectiveAiError } from "@objectiveai-effect/client"
 import { ErrorBody } from "@objectiveai-effect/domain"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
+import * as Render from "./Render.js"
 
 /**
  * The exit code of a failure.
@@ -69,13 +70,10 @@ export interface Context {
   readonly id?: string | undefined
 }
 
-const firstLine = (text: string): string => text.split(/\r?\n/, 1)[0]
-
 // The upstream's message, when it adds something: `: <message>`, kept to one line.
 const upstream = (body: ErrorBody.ErrorBody | undefined): string => {
-  if (body === undefined) return ""
-  const message = firstLine(ErrorBody.message(body)).trim()
-  return message === "" ? "" : `: ${message.length > 200 ? `${message.slice(0, 199)}…` : message}`
+  const message = body === undefined ? "" : Render.oneLine(ErrorBody.message(body), 200)
+  return message === "" ? "" : `: ${message}`
 }
 
 const status = (status: number | undefined) => status === undefined ? "" : ` (HTTP ${status})`
@@ -136,15 +134,15 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
         }${attempts(error.attempts)}`
     case "TransportError": {
       const problem = (error.code === undefined ? undefined : connectionProblems[error.code]) ??
-        firstLine(error.description)
+        Render.oneLine(error.description, 200)
       return error.neverSent
         ? `cannot reach ${context.baseUrl}: ${problem}`
         : `connection to ${context.baseUrl} failed${attempts(error.attempts)}: ${problem}`
     }
     case "InvalidResponseError":
-      return `invalid response from ${context.baseUrl}${status(error.status)}: ${firstLine(error.issue)}`
+      return `invalid response from ${context.baseUrl}${status(error.status)}: ${Render.oneLine(error.issue, 300)}`
     case "InvalidRequestError":
-      return `invalid request: ${firstLine(error.issue)}`
+      return `invalid request: ${Render.oneLine(error.issue, 300)}`
   }
 }
 

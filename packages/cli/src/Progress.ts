@@ -72,7 +72,8 @@ export const track = (options: { readonly total: number | undefined }) =>
     let failed = 0
     const draw = Effect.sync(() => {
       const state = { done, failed, total: options.total, elapsedMillis: Date.now() - start }
-      stderr.write(`\r\x1b[2K${line(state, stderr.columns ?? 80)}`)
+      // A terminal of unknown size (some pseudo-terminals report 0 columns) gets the usual 80.
+      stderr.write(`\r\x1b[2K${line(state, stderr.columns || 80)}`)
     })
     yield* Effect.addFinalizer(() => Effect.sync(() => stderr.write("\r\x1b[2K")))
     yield* Effect.forkScoped(Effect.repeat(draw, Schedule.spaced(redrawEvery)))

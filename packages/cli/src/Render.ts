@@ -48,7 +48,7 @@ const pad = (text: string, size: number, align: Column["align"]): string => {
  * import { Render } from "@objectiveai-effect/cli"
  *
  * Render.table([Render.left("model"), Render.right("cost")], [["openai/gpt-4o", "0.25"], ["x", "12.5"]])
- * // ["model           cost", "openai/gpt-4o   0.25", "x               12.5"]
+ * // ["model          cost", "openai/gpt-4o  0.25", "x              12.5"]
  * ```
  *
  * @since 0.1.0

@@ -17,7 +17,7 @@ import * as Render from "./Render.js"
 
 type Message = StoredChatCompletion.StoredChatCompletionRequest["messages"][number]
 
-const labelWidth = 10
+const labelWidth = 11
 const excerpt = 100
 
 /** `label  value`, continuation lines of the value indented under its first. */

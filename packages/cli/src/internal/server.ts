@@ -4,6 +4,7 @@ import * as Predicate from "effect/Predicate"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import * as CliError from "../CliError.js"
+import * as Render from "../Render.js"
 
 /**
  * The committed sample data set, found through the installed server package, so it is the same file from a clone,
@@ -40,9 +41,9 @@ export const startError = (error: StartError, address: { readonly host: string; 
       return CliError.failure(`cannot listen on ${address.host}:${address.port}: ${reason}`)
     }
     case "DataFileError":
-      return CliError.failure(`cannot load the data: ${error.message}`)
     case "DuplicateCompletion":
-      return CliError.failure(`cannot load the data: ${error.message}`)
+      // A line that fails its schema comes with the parse tree; flattened, it still names the field.
+      return CliError.failure(`cannot load the data: ${Render.oneLine(error.message, 300)}`)
     case "InvalidFaultOptions":
       return CliError.usage(`--faults: ${error.message}`)
   }

@@ -1,0 +1,440 @@
+/**
+ * The built CLI, spawned as a user runs it, against a server started by this test process.
+ */
+import { describe, expect, it, layer } from "@effect/vitest"
+import { Cost, LogprobMetrics, ToolCalls } from "@objectiveai-effect/analysis"
+import { Json, StoredChatCompletion } from "@objectiveai-effect/domain"
+import { ObjectiveAiServer } from "@objectiveai-effect/server"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Report, ToolCallSummary } from "../src/index.js"
+import {
+  against,
+  apiKey,
+  bigSeed,
+  bigSeedCompletion,
+  cli,
+  type Run,
+  stackLine,
+  testData,
+  TestServer
+} from "./support.js"
+
+const slow = 120_000
+
+const responses = testData.map((completion) => completion.response)
+const decodeDocument = Schema.decodeUnknownSync(Report.Document)
+const encodeCost = Schema.encodeSync(Cost.CostSummary)
+const encodeLogprobs = Schema.encodeSync(LogprobMetrics.LogprobSummary)
+
+/** Asserts a failed run printed exactly one line, `objectiveai: <message>`, on stderr and nothing on stdout. */
+const expectOneLineError = (run: Run, code: number, message: string | RegExp) => {
+  expect(run.code, run.stderr).toBe(code)
+  expect(run.stdout).toBe("")
+  const lines = run.stderr.trimEnd().split("\n")
+  expect(lines, run.stderr).toHaveLength(1)
+  if (typeof message === "string") expect(lines[0]).toBe(`objectiveai: ${message}`)
+  else expect(lines[0]).toMatch(message)
+  expect(run.stderr).not.toMatch(stackLine)
+}
+
+const tempFile = (name: string, text: string): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-cli-"))
+  const file = path.join(dir, name)
+  fs.writeFileSync(file, text)
+  return file
+}
+
+describe("help", () => {
+  for (const command of ["retrieve", "report", "serve", "demo"]) {
+    it.effect(`${command} --help`, () =>
+      Effect.gen(function*() {
+        const run = yield* cli([command, "--help"])
+        expect(run.code, run.stderr).toBe(0)
+        expect(run.stdout).toContain("USAGE")
+        expect(run.stdout).toContain(`$ ${command}`)
+        expect(run.stdout).toContain("DESCRIPTION")
+      }), slow)
+  }
+
+  it.effect("--help lists every command, and no command is a usage error", () =>
+    Effect.gen(function*() {
+      const help = yield* cli(["--help"])
+      expect(help.code).toBe(0)
+      for (const command of ["retrieve", "report", "serve", "demo"]) expect(help.stdout).toContain(`- ${command}`)
+      const bare = yield* cli([])
+      expectOneLineError(bare, 2, "a command is required: retrieve, report, serve or demo (see objectiveai --help)")
+    }), slow)
+})
+
+describe("bad flags", () => {
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>, RegExp]> = [
+    ["an unknown format", ["report", "--all", "--format", "xml"], /table, json, csv/],
+    ["a concurrency out of range", ["report", "--all", "--concurrency", "0"], /concurrency|between|greater/i],
+    ["a missing id", ["retrieve"], /id/i],
+    ["an unknown command", ["frobnicate"], /frobnicate|unknown|invalid|expected/i],
+    ["a base URL that is not http", ["retrieve", "x", "--api-key", "k", "--base-url", "ftp://host"], /http/],
+    ["a data file that does not exist", ["serve", "--data", "/nonexistent/data.jsonl"], /nonexistent|exist/i]
+  ]
+  for (const [name, args, message] of cases) {
+    it.effect(`${name}: @effect/cli's message, exit 2`, () =>
+      Effect.gen(function*() {
+        const run = yield* cli(args)
+        expect(run.code, run.stderr).toBe(2)
+        expect(run.stdout + run.stderr).toMatch(message)
+        expect(run.stderr).not.toMatch(stackLine)
+      }), slow)
+  }
+
+  it.effect("report without a source, or --all with ids, is a usage error", () =>
+    Effect.gen(function*() {
+      expectOneLineError(
+        yield* cli(["report", "--api-key", "k"]),
+        2,
+        "nothing to report: give ids, --file or --all"
+      )
+      expectOneLineError(
+        yield* cli(["report", "--all", "some-id", "--api-key", "k"]),
+        2,
+        "--all reports every completion: give it no ids or --file"
+      )
+    }), slow)
+
+  it.effect("no API key from the flag or the environment is a usage error", () =>
+    Effect.gen(function*() {
+      expectOneLineError(yield* cli(["retrieve", "x"]), 2, "no API key: set OBJECTIVEAI_API_KEY or pass --api-key")
+      // An empty variable is no key either.
+      expectOneLineError(
+        yield* cli(["report", "--all"], { env: { OBJECTIVEAI_API_KEY: "" } }),
+        2,
+        "no API key: set OBJECTIVEAI_API_KEY or pass --api-key"
+      )
+    }), slow)
+})
+
+it.effect("an unreachable server: one line naming it, exit 1", () =>
+  Effect.gen(function*() {
+    const secret = "sk-unreachable-secret"
+    const retrieve = yield* cli(["retrieve", "x", "--api-key", secret, "--base-url", "http://127.0.0.1:1"])
+    expectOneLineError(retrieve, 1, "cannot reach http://127.0.0.1:1: connection refused")
+    const report = yield* cli(["report", "--all"], {
+      env: { OBJECTIVEAI_API_KEY: secret, OBJECTIVEAI_BASE_URL: "http://127.0.0.1:1" }
+    })
+    expectOneLineError(report, 1, "cannot reach http://127.0.0.1:1: connection refused")
+    expect(retrieve.stderr + report.stderr).not.toContain(secret)
+  }), slow)
+
+layer(TestServer, { timeout: slow })("against the local server", (it) => {
+  const retrieve = (...args: ReadonlyArray<string>) =>
+    Effect.flatMap(against, (flags) => cli(["retrieve", ...args, ...flags]))
+  const report = (...args: ReadonlyArray<string>) =>
+    Effect.flatMap(against, (flags) => cli(["report", ...args, ...flags]))
+
+  it.effect("retrieve prints the completion readably", () =>
+    Effect.gen(function*() {
+      const stored = testData.find((completion) => completion.response.usage?.cost != null)!
+      const response = stored.response
+      const run = yield* retrieve(response.id)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toBe("")
+      const lines = run.stdout.split("\n")
+      expect(lines[0]).toBe(response.id)
+      expect(run.stdout).toMatch(new RegExp(`^model +${response.model.replace(/[.]/g, "\\.")}$`, "m"))
+      expect(run.stdout).toMatch(new RegExp(`^provider +${response.provider}$`, "m"))
+      expect(run.stdout).toMatch(
+        new RegExp(`^created +${new Date(response.created * 1000).toISOString().replace(".000Z", "Z")}$`, "m")
+      )
+      expect(run.stdout).toContain(`${stored.request.messages.length} message`)
+      for (const choice of response.choices) {
+        expect(run.stdout).toContain(`choice ${choice.index}  finish: ${choice.finish_reason}`)
+        for (const call of choice.message.tool_calls ?? []) expect(run.stdout).toContain(call.id)
+      }
+      const cost = Schema.encodeSync(Cost.Totals)(Cost.summarize([response]).total).cost
+      expect(run.stdout).toMatch(new RegExp(`^cost +${cost.replace(".", "\\.")} credits`, "m"))
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^usage +${response.usage!.prompt_tokens} prompt \\+ ${response.usage!.completion_tokens} completion`,
+          "m"
+        )
+      )
+    }))
+
+  it.effect("retrieve --json prints the exact stored JSON, a seed beyond 2^53 included", () =>
+    Effect.gen(function*() {
+      const run = yield* retrieve(bigSeedCompletion.response.id, "--json")
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout.trimEnd().split("\n")).toHaveLength(1)
+      expect(run.stdout).toContain(`"seed":${bigSeed}`)
+      const decoded = Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletion)(Json.parse(run.stdout))
+      expect(decoded.request.seed).toBe(bigSeed)
+      expect(decoded).toEqual(bigSeedCompletion)
+    }))
+
+  it.effect("retrieve of an unknown id: a 404 line, exit 1", () =>
+    Effect.gen(function*() {
+      expectOneLineError(
+        yield* retrieve("chtcpl-no-such-id"),
+        1,
+        "not found: no completion with id \"chtcpl-no-such-id\" (HTTP 404)"
+      )
+    }))
+
+  it.effect("a bad key: a 401 line that never shows the key, exit 1", () =>
+    Effect.gen(function*() {
+      const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
+      const wrongKey = "sk-wrong-key-do-not-print"
+      const id = testData[0].response.id
+      const message = "unauthorized (HTTP 401): check OBJECTIVEAI_API_KEY or --api-key"
+      const byFlag = yield* cli(["retrieve", id, "--api-key", wrongKey, "--base-url", url])
+      expectOneLineError(byFlag, 1, message)
+      const byEnv = yield* cli(["report", "--all", "--format", "json"], {
+        env: { OBJECTIVEAI_API_KEY: wrongKey, OBJECTIVEAI_BASE_URL: url }
+      })
+      expectOneLineError(byEnv, 1, message)
+      expect(byFlag.stderr + byEnv.stderr).not.toContain(wrongKey)
+    }))
+
+  it.effect("report --format json equals the analysis functions on the same data", () =>
+    Effect.gen(function*() {
+      const run = yield* report("--all", "--format", "json")
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toBe("")
+      const document = decodeDocument(JSON.parse(run.stdout))
+      const json = JSON.parse(run.stdout)
+      expect(document.completions).toEqual({ retrieved: testData.length, failed: 0 })
+      expect(json.cost.byModel).toEqual(encodeCost(Cost.summarize(responses, { by: "model" })))
+      expect(json.cost.byProvider).toEqual(encodeCost(Cost.summarize(responses, { by: "provider" })))
+      expect(json.cost.byDay).toEqual(encodeCost(Cost.summarize(responses, { by: "day" })))
+      const logprobs = LogprobMetrics.summarize(responses)
+      expect(json.logprobs).toEqual(encodeLogprobs(logprobs))
+      const content = LogprobMetrics.metrics(logprobs.content)
+      expect(content.tokens).toBeGreaterThan(0)
+      expect(json.logprobMetrics.content.perplexity).toBe(Option.getOrThrow(content.perplexity))
+      expect(json.logprobMetrics.content.jointLogprob).toBe(content.jointLogprob)
+      expect(json.logprobMetrics.refusal.tokens).toBe(LogprobMetrics.metrics(logprobs.refusal).tokens)
+
+      // Tool calls: every call of every choice, each with the outcome `ToolCalls.extract` gives it.
+      const results = testData.flatMap((stored) => ToolCalls.extract(stored, ToolCallSummary.toolkitOf(stored.request)))
+      const calls = testData.flatMap((stored) =>
+        stored.response.choices.flatMap((choice) => choice.message.tool_calls ?? [])
+      )
+      expect(results.length).toBe(calls.length)
+      expect(document.toolCalls.calls).toBe(calls.length)
+      for (const outcome of ToolCallSummary.outcomes) {
+        expect(document.toolCalls.outcomes[outcome], outcome).toBe(
+          results.filter((result) => result._tag === outcome).length
+        )
+      }
+      for (const tool of document.toolCalls.tools) {
+        expect(tool.calls, tool.tool).toBe(calls.filter((call) => call.function.name === tool.tool).length)
+      }
+      const problems = results.filter((result) => result._tag !== "Decoded")
+      expect(problems.length).toBeGreaterThan(0)
+      expect(document.toolCalls.problems).toHaveLength(Math.min(problems.length, ToolCallSummary.problemsKept))
+      for (const problem of document.toolCalls.problems) {
+        const found = problems.find((result) =>
+          result.completionId === problem.completionId && result.choiceIndex === problem.choiceIndex &&
+          result.callIndex === problem.callIndex
+        )
+        expect(found?._tag).toBe(problem.outcome)
+      }
+      expect(document.failures).toEqual([])
+    }))
+
+  it.effect("report --format table: the sections, totals equal to the JSON's", () =>
+    Effect.gen(function*() {
+      const run = yield* report("--all")
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr).toBe("")
+      const total = Cost.summarize(responses).total
+      const encoded = Schema.encodeSync(Cost.Totals)(total)
+      expect(run.stdout).toContain(`Completions: ${testData.length} retrieved, 0 failed`)
+      for (const title of ["Cost by model", "Cost by provider", "Cost by day, UTC", "Logprobs", "Tool calls:"]) {
+        expect(run.stdout).toContain(title)
+      }
+      const totalRows = run.stdout.split("\n").filter((line) => line.startsWith("total "))
+      // One per cost table and one in the tool calls.
+      expect(totalRows).toHaveLength(4)
+      for (const row of totalRows.slice(0, 3)) {
+        const cells = row.split(/\s+/)
+        expect(cells.slice(1, 7)).toEqual([
+          String(total.completions),
+          String(total.unpriced),
+          String(total.byok),
+          encoded.cost,
+          encoded.upstreamInferenceCost,
+          encoded.upstreamUpstreamInferenceCost
+        ])
+      }
+      for (const model of new Set(responses.map((response) => response.model))) {
+        expect(run.stdout).toMatch(new RegExp(`^${model.replace(/[.]/g, "\\.")} `, "m"))
+      }
+    }))
+
+  it.effect("report --format csv: one long-format table with the JSON's figures", () =>
+    Effect.gen(function*() {
+      const [csv, json] = [yield* report("--all", "--format", "csv"), yield* report("--all", "--format", "json")]
+      expect(csv.code, csv.stderr).toBe(0)
+      const lines = csv.stdout.trimEnd().split("\n")
+      expect(lines[0]).toBe("section,key,metric,value")
+      const figures = new Map(
+        lines.slice(1).map((line) => {
+          const [section, key, metric, ...value] = line.split(",")
+          return [`${section}|${key}|${metric}`, value.join(",")] as const
+        })
+      )
+      const document = JSON.parse(json.stdout)
+      expect(figures.get("completions||retrieved")).toBe(String(testData.length))
+      expect(figures.get("cost.total||cost")).toBe(document.cost.byModel.total.cost)
+      expect(figures.get("cost.total||tokens.prompt")).toBe(String(document.cost.byModel.total.tokens.prompt))
+      for (const group of document.cost.byProvider.groups) {
+        expect(figures.get(`cost.provider|${group.key[0] ?? ""}|cost`)).toBe(group.totals.cost)
+        expect(figures.get(`cost.provider|${group.key[0] ?? ""}|unpriced`)).toBe(String(group.totals.unpriced))
+      }
+      for (const group of document.cost.byDay.groups) {
+        expect(figures.get(`cost.day|${group.key[0]}|upstreamUpstreamInferenceCost`)).toBe(
+          group.totals.upstreamUpstreamInferenceCost
+        )
+      }
+      expect(figures.get("logprobs.content||perplexity")).toBe(String(document.logprobMetrics.content.perplexity))
+      expect(figures.get("toolCalls||calls")).toBe(String(document.toolCalls.calls))
+      expect(figures.get("toolCalls||SchemaMismatch")).toBe(String(document.toolCalls.outcomes.SchemaMismatch))
+      for (const tool of document.toolCalls.tools) {
+        expect(figures.get(`toolCalls.tool|${tool.tool}|calls`)).toBe(String(tool.calls))
+      }
+    }))
+
+  it.effect("report of ids and a file: failed ids are counted and listed, and the run succeeds", () =>
+    Effect.gen(function*() {
+      const [first, second, third] = testData.map((completion) => completion.response.id)
+      const file = tempFile("ids.txt", `# ids to check\n${second}\n\n  ${third}  \nchtcpl-missing-2\n`)
+      const run = yield* report(first, "chtcpl-missing-1", "--file", file, "--format", "json")
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stderr.trimEnd()).toBe("objectiveai: 2 of 5 ids failed: the report lists why")
+      const document = decodeDocument(JSON.parse(run.stdout))
+      expect(document.completions).toEqual({ retrieved: 3, failed: 2 })
+      expect(document.failures).toEqual([
+        {
+          id: "chtcpl-missing-1",
+          error: "NotFoundError",
+          reason: "not found: no completion with id \"chtcpl-missing-1\" (HTTP 404)"
+        },
+        {
+          id: "chtcpl-missing-2",
+          error: "NotFoundError",
+          reason: "not found: no completion with id \"chtcpl-missing-2\" (HTTP 404)"
+        }
+      ])
+      const retrieved = testData.filter((completion) => [first, second, third].includes(completion.response.id))
+      expect(JSON.parse(run.stdout).cost.byModel).toEqual(
+        encodeCost(Cost.summarize(retrieved.map((completion) => completion.response), { by: "model" }))
+      )
+      const table = yield* report("chtcpl-missing-1", first)
+      expect(table.code).toBe(0)
+      expect(table.stdout).toMatch(/^Failed ids \(1\)$/m)
+      expect(table.stdout).toMatch(/^chtcpl-missing-1 +NotFoundError +not found/m)
+    }))
+
+  it.effect("report where every id fails: the report, then exit 1", () =>
+    Effect.gen(function*() {
+      const run = yield* report("chtcpl-missing-1", "chtcpl-missing-2", "--format", "csv")
+      expect(run.code).toBe(1)
+      expect(run.stdout).toContain("failure,chtcpl-missing-1,NotFoundError,")
+      expect(run.stderr.trimEnd()).toBe("objectiveai: every one of the 2 ids failed: the report lists why")
+    }))
+
+  it.effect("the progress bar is drawn on a terminal's stderr, and only there", () =>
+    Effect.gen(function*() {
+      const piped = yield* report("--all", "--format", "json")
+      expect(piped.code).toBe(0)
+      expect(piped.stderr).toBe("")
+      // `script` runs the CLI on a pseudo-terminal, so both its streams are a TTY and land in one output.
+      const tty = yield* Effect.flatMap(against, (flags) =>
+        cli(["report", "--all", "--format", "csv", ...flags], {
+          wrap: (command) => [
+            "script",
+            ["-qefc", command.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(" "), "/dev/null"]
+          ]
+        }))
+      expect(tty.code, tty.stdout).toBe(0)
+      expect(tty.stdout).toMatch(/retrieving \[[#-]+\] +\d+\/\d+|retrieving \d+/)
+      expect(tty.stdout).toContain("section,key,metric,value")
+    }))
+
+  it.effect("demo with OBJECTIVEAI_API_KEY set reports on that API; --local keeps to the sample data", () =>
+    Effect.gen(function*() {
+      const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
+      const env = { OBJECTIVEAI_API_KEY: apiKey, OBJECTIVEAI_BASE_URL: url }
+      const remote = yield* cli(["demo", "--format", "json"], { env })
+      expect(remote.code, remote.stderr).toBe(0)
+      expect(remote.stderr).toContain(`reporting on every completion at ${url}`)
+      expect(JSON.parse(remote.stdout).completions).toEqual({ retrieved: testData.length, failed: 0 })
+      const local = yield* cli(["demo", "--local", "--format", "json"], { env })
+      expect(local.code, local.stderr).toBe(0)
+      expect(JSON.parse(local.stdout).completions).toEqual({ retrieved: 300, failed: 0 })
+      expect(remote.stderr + local.stderr).not.toContain(apiKey)
+    }))
+})
+
+it.effect("demo serves the sample data, prints the report and exits 0", () =>
+  Effect.gen(function*() {
+    const run = yield* cli(["demo"])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/^objectiveai demo: serving the sample data set on http:\/\/127\.0\.0\.1:\d+/)
+    expect(run.stdout).toMatch(/^Completions: 300 retrieved, 0 failed$/m)
+    for (const title of ["Cost by model", "Cost by provider", "Cost by day, UTC", "Logprobs", "Tool calls:"]) {
+      expect(run.stdout).toContain(title)
+    }
+  }), slow)
+
+describe("serve", () => {
+  it.effect("serves until Ctrl-C, printing its URL", () =>
+    Effect.gen(function*() {
+      let url: string | undefined
+      const run = yield* cli(["serve", "--port", "0", "--api-key", "serve-key"], {
+        started: (child) => {
+          const poll = setInterval(async () => {
+            const found = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.stdout)?.[1]
+            if (found === undefined) return
+            clearInterval(poll)
+            url = found
+            const list = await fetch(`${found}/chat/completions?count=5`, {
+              headers: { authorization: "Bearer serve-key" }
+            })
+            const denied = await fetch(`${found}/chat/completions?count=5`, {
+              headers: { authorization: "Bearer other" }
+            })
+            if (list.status === 200 && (await list.json()).data.length === 5 && denied.status === 401) {
+              child.kill("SIGINT")
+            } else child.kill("SIGKILL")
+          }, 100)
+        }
+      })
+      expect(url).toBeDefined()
+      expect(run.stdout).toMatch(/^Serving 300 completions from the sample data set on http/m)
+      expect(run.stdout).toContain("Accepting 1 API key.")
+      expect(run.signal).toBeNull()
+      expect(run.code, run.stderr).toBe(130)
+    }), slow)
+
+  it.effect("a data file that does not load: one line naming the file and line, exit 1", () =>
+    Effect.gen(function*() {
+      const file = tempFile(
+        "bad.jsonl",
+        `${Json.stringify(Schema.encodeSync(StoredChatCompletion.StoredChatCompletion)(testData[0]))}\n{"request": 1}\n`
+      )
+      const run = yield* cli(["serve", "--port", "0", "--data", file])
+      expectOneLineError(run, 1, new RegExp(`^objectiveai: cannot load the data: ${file.replace(/[.]/g, "\\.")}:2: `))
+    }), slow)
+
+  it.effect("a port in use: one line, exit 1", () =>
+    Effect.gen(function*() {
+      const run = yield* Effect.flatMap(ObjectiveAiServer.ObjectiveAiServer, ({ port }) =>
+        cli(["serve", "--port", String(port)]))
+      expectOneLineError(run, 1, /^objectiveai: cannot listen on 127\.0\.0\.1:\d+: the address is already in use$/)
+    }).pipe(Effect.provide(TestServer)), slow)
+})
