@@ -81,10 +81,11 @@ export class ChunkAccumulator implements ChatCompletionChunk.Accumulator {
     if (chunk.system_fingerprint != null) this.systemFingerprint = chunk.system_fingerprint
     if (chunk.provider != null) this.provider = chunk.provider
     if (chunk.usage != null) this.usage = chunk.usage
-    for (const choice of chunk.choices) this.addChoice(choice)
+    for (const choice of chunk.choices) this.addChoice(choice, chunk.error ?? undefined)
   }
 
-  private addChoice(choice: ChatCompletionChunk.ChunkChoice): void {
+  /** `streamError` is the chunk's own `error`: OpenRouter reports a mid-stream failure there, not on the choice. */
+  private addChoice(choice: ChatCompletionChunk.ChunkChoice, streamError: ErrorBody.OpenRouterError | undefined): void {
     let state = this.choices.get(choice.index)
     if (state === undefined) {
       state = newChoice(choice.index)
@@ -114,6 +115,8 @@ export class ChunkAccumulator implements ChatCompletionChunk.Accumulator {
     if (choice.finish_reason != null) state.finishReason = choice.finish_reason
     if (choice.native_finish_reason != null) state.nativeFinishReason = choice.native_finish_reason
     if (choice.error != null) state.error = choice.error
+    // Keep why the choice failed on the choice, where a completion carries it.
+    else if (streamError !== undefined && choice.finish_reason === "error") state.error ??= streamError
     if (choice.logprobs != null) {
       state.contentLogprobs = append(state.contentLogprobs, choice.logprobs.content)
       state.refusalLogprobs = append(state.refusalLogprobs, choice.logprobs.refusal)
