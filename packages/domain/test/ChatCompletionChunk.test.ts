@@ -3,6 +3,7 @@ import * as Arr from "effect/Array"
 import * as fc from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type { Logprobs } from "../src/index.js"
 import { ChatCompletion, ChatCompletionChunk, CompletionId, Json } from "../src/index.js"
 import { fixture, sseData } from "./support/fixtures.js"
 
@@ -33,13 +34,13 @@ const delta = (
 const merged = (chunks: ReadonlyArray<Chunk>): ChatCompletion.ChatCompletion =>
   Option.getOrThrowWith(ChatCompletionChunk.merge(chunks), () => new Error("no completion"))
 
-const token = (text: string, logprob: number): ChatCompletion.Choice["logprobs"] => ({
+const token = (text: string, logprob: number): Logprobs.ChoiceLogprobs => ({
   content: [{ token: text, logprob, top_logprobs: [{ token: text, logprob }] }]
 })
 
 describe("ChatCompletionChunk.merge", () => {
   it("merges the recorded OpenRouter stream: content, a url-only citation, the finish and the usage-only last chunk", () => {
-    const chunks = sseData(fixture("openrouter-stream-annotations-usage.sse")).map(decodeChunk)
+    const chunks = sseData(fixture("openrouter-stream-annotations-usage.sse")).map((text) => decodeChunk(text))
     expect(chunks).toHaveLength(4)
     expect(chunks[3]?.choices).toStrictEqual([])
     expect(merged(chunks)).toStrictEqual({
