@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Decimal from "./internal/decimal.js"
+import { TotalsTable } from "./internal/totals.js"
 
 /**
  * Token counts summed over completions. Counts are summed as numbers, exact for the integer counts the API sends
@@ -155,79 +156,6 @@ const emptyTotals: Totals = {
  */
 export const empty: CostSummary = { total: emptyTotals, groups: [] }
 
-const count = (value: number | null | undefined): number =>
-  typeof value === "number" && Number.isFinite(value) ? value : 0
-
-/** Totals being built by one summarize call; mutable so that adding a completion allocates nothing. */
-class TotalsBuilder {
-  completions = 0
-  unpriced = 0
-  byok = 0
-  readonly cost = new Decimal.DecimalSum()
-  readonly upstreamInferenceCost = new Decimal.DecimalSum()
-  readonly upstreamUpstreamInferenceCost = new Decimal.DecimalSum()
-  prompt = 0
-  completion = 0
-  cached = 0
-  cacheWrite = 0
-  reasoning = 0
-  promptAudio = 0
-  completionAudio = 0
-
-  add(completion: ChatCompletion.ChatCompletion): void {
-    this.completions++
-    const usage = completion.usage
-    if (usage == null) {
-      this.unpriced++
-      return
-    }
-    const cost = usage.cost
-    if (typeof cost === "number" && Number.isFinite(cost)) this.cost.add(cost)
-    else this.unpriced++
-    if (usage.is_byok === true) this.byok++
-    const details = usage.cost_details
-    if (details != null) {
-      const upstream = details.upstream_inference_cost
-      if (typeof upstream === "number" && Number.isFinite(upstream)) this.upstreamInferenceCost.add(upstream)
-      const byok = details.upstream_upstream_inference_cost
-      if (typeof byok === "number" && Number.isFinite(byok)) this.upstreamUpstreamInferenceCost.add(byok)
-    }
-    this.prompt += count(usage.prompt_tokens)
-    this.completion += count(usage.completion_tokens)
-    const prompt = usage.prompt_tokens_details
-    if (prompt != null) {
-      this.cached += count(prompt.cached_tokens)
-      this.cacheWrite += count(prompt.cache_write_tokens)
-      this.promptAudio += count(prompt.audio_tokens)
-    }
-    const generated = usage.completion_tokens_details
-    if (generated != null) {
-      this.reasoning += count(generated.reasoning_tokens)
-      this.completionAudio += count(generated.audio_tokens)
-    }
-  }
-
-  totals(): Totals {
-    return {
-      completions: this.completions,
-      unpriced: this.unpriced,
-      byok: this.byok,
-      cost: this.cost.value(),
-      upstreamInferenceCost: this.upstreamInferenceCost.value(),
-      upstreamUpstreamInferenceCost: this.upstreamUpstreamInferenceCost.value(),
-      tokens: {
-        prompt: this.prompt,
-        completion: this.completion,
-        cached: this.cached,
-        cacheWrite: this.cacheWrite,
-        reasoning: this.reasoning,
-        promptAudio: this.promptAudio,
-        completionAudio: this.completionAudio
-      }
-    }
-  }
-}
-
 const mergeTotals = (self: Totals, that: Totals): Totals => ({
   completions: self.completions + that.completions,
   unpriced: self.unpriced + that.unpriced,
@@ -273,18 +201,40 @@ interface Keyer {
 
 const identityLabel = (raw: unknown): string | null => raw as string | null
 
-const dayLabel = (raw: unknown): string | null => {
-  const date = new Date((raw as number) * secondsPerDay * 1000)
+const dayLabel = (day: number): string | null => {
+  const date = new Date(day * secondsPerDay * 1000)
   return Number.isNaN(date.getTime()) ? null : date.toISOString().slice(0, 10)
 }
 
-const keyers: Record<Dimension, Keyer> = {
-  model: { raw: (completion) => completion.model, label: identityLabel },
-  provider: { raw: (completion) => completion.provider ?? null, label: identityLabel },
-  day: { raw: (completion) => Math.floor(completion.created / secondsPerDay), label: dayLabel }
+// A fresh keyer per summarize call, so that the day labels it caches (many groups share a day) live only as long.
+const dayKeyer = (): Keyer => {
+  const labels = new Map<number, string | null>()
+  return {
+    raw: (completion) => Math.floor(completion.created / secondsPerDay),
+    label: (raw) => {
+      const day = raw as number
+      let label = labels.get(day)
+      if (label === undefined) {
+        label = dayLabel(day)
+        labels.set(day, label)
+      }
+      return label
+    }
+  }
 }
 
-const keyerOf = (by: GroupBy): Keyer => typeof by === "function" ? { raw: by, label: identityLabel } : keyers[by]
+const keyerOf = (by: GroupBy): Keyer => {
+  switch (by) {
+    case "model":
+      return { raw: (completion) => completion.model, label: identityLabel }
+    case "provider":
+      return { raw: (completion) => completion.provider ?? null, label: identityLabel }
+    case "day":
+      return dayKeyer()
+    default:
+      return { raw: by, label: identityLabel }
+  }
+}
 
 const keyersOf = (by: Options["by"]): ReadonlyArray<Keyer> =>
   by === undefined ? [] : typeof by === "string" || typeof by === "function" ? [keyerOf(by)] : by.map(keyerOf)
@@ -309,15 +259,16 @@ export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
   options?: Options
 ): CostSummary => {
+  const table = new TotalsTable()
   const groupings = keyersOf(options?.by)
   if (groupings.length === 0) {
-    const builder = new TotalsBuilder()
-    for (const completion of completions) builder.add(completion)
-    return { total: builder.totals(), groups: [] }
+    const row = table.addRow()
+    for (const completion of completions) table.add(row, completion)
+    return { total: table.totals(row), groups: [] }
   }
   // Groups are found through one map per grouping, nested, so that a lookup never builds a compound string key.
   const root = new Map<unknown, unknown>()
-  const leaves: Array<{ readonly key: ReadonlyArray<string | null>; readonly builder: TotalsBuilder }> = []
+  const leaves: Array<{ readonly key: ReadonlyArray<string | null>; readonly row: number }> = []
   const last = groupings.length - 1
   const raws: Array<unknown> = new Array(groupings.length)
   for (const completion of completions) {
@@ -333,19 +284,19 @@ export const summarize = (
       node = next
     }
     const raw = groupings[last].raw(completion)
-    let builder = node.get(raw) as TotalsBuilder | undefined
-    if (builder === undefined) {
+    let row = node.get(raw) as number | undefined
+    if (row === undefined) {
       raws[last] = raw
-      builder = new TotalsBuilder()
-      node.set(raw, builder)
-      leaves.push({ key: groupings.map((grouping, level) => grouping.label(raws[level])), builder })
+      row = table.addRow()
+      node.set(raw, row)
+      leaves.push({ key: groupings.map((grouping, level) => grouping.label(raws[level])), row })
     }
-    builder.add(completion)
+    table.add(row, completion)
   }
   const groups = leaves
-    .map(({ builder, key }): Group => ({ key, totals: builder.totals() }))
+    .map(({ key, row }): Group => ({ key, totals: table.totals(row) }))
     .sort((a, b) => compareKeys(a.key, b.key))
-  return { total: groups.reduce((total, group) => mergeTotals(total, group.totals), emptyTotals), groups }
+  return { total: table.total(), groups }
 }
 
 /**

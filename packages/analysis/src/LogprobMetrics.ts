@@ -153,80 +153,112 @@ export interface ChoiceMetrics {
   readonly refusal: Metrics
 }
 
-/**
- * Token counts and sums under a policy. The first branch of `add` is the common case (a real logprob), so that the
- * loop over a million tokens stays as tight as a hand-written one.
- */
-class Tally {
-  tokens = 0
-  sum = 0
-  lowest = Infinity
-  excluded = 0
-  clamped = 0
-  kept = 0
-  private readonly threshold: number
+/** What the policy did to a run of tokens; mutable only while the run is tallied. */
+interface PlaceholderCounts {
+  excluded: number
+  clamped: number
+  kept: number
+}
 
-  constructor(readonly policy: PlaceholderPolicy, private readonly exact?: Decimal.DecimalSum) {
-    this.threshold = policy.threshold
-  }
+// The common case, a real logprob, is this one inline test, so that a loop over a million tokens stays as tight as a
+// hand-written one; everything else goes through `resolve`.
+const isPlain = (logprob: number | null, threshold: number): logprob is number =>
+  logprob !== null && logprob > threshold && logprob <= 0
 
-  add(logprob: number | null): void {
-    if (logprob !== null && logprob > this.threshold && logprob <= 0) return this.use(logprob)
-    if (logprob !== null && logprob > 0 && logprob < Infinity) return this.use(0)
-    const policy = this.policy
-    switch (policy._tag) {
-      case "Exclude":
-        this.excluded++
-        return
-      case "Clamp":
-        this.clamped++
-        return this.use(policy.floor)
-      case "Keep":
-        if (logprob === null || !Number.isFinite(logprob)) {
-          this.excluded++
-          return
-        }
-        this.kept++
-        return this.use(logprob)
-    }
-  }
-
-  addAll(tokens: ReadonlyArray<Logprobs.TokenLogprob>): this {
-    for (let i = 0; i < tokens.length; i++) this.add(tokens[i].logprob)
-    return this
-  }
-
-  private use(logprob: number): void {
-    this.tokens++
-    this.sum += logprob
-    if (logprob < this.lowest) this.lowest = logprob
-    this.exact?.add(logprob)
+/** What a token that is not a plain logprob counts as under the policy: a value, or `undefined` when left out. */
+const resolve = (
+  logprob: number | null,
+  policy: PlaceholderPolicy,
+  counts: PlaceholderCounts
+): number | undefined => {
+  if (logprob !== null && logprob > 0 && logprob < Infinity) return 0
+  switch (policy._tag) {
+    case "Exclude":
+      counts.excluded++
+      return undefined
+    case "Clamp":
+      counts.clamped++
+      return policy.floor
+    case "Keep":
+      if (logprob === null || !Number.isFinite(logprob)) {
+        counts.excluded++
+        return undefined
+      }
+      counts.kept++
+      return logprob
   }
 }
 
-/** A tally that also measures each position's top alternatives. */
-class Measure extends Tally {
-  entropySum = 0
-  entropyPositions = 0
-  marginSum = 0
-  marginPositions = 0
+/** The tokens a policy let through, their sum and lowest value, and what it did to the rest. */
+interface Tally {
+  readonly tokens: number
+  readonly sum: number
+  readonly lowest: number
+  readonly placeholders: Placeholders
+}
 
-  measure(tokens: ReadonlyArray<Logprobs.TokenLogprob>): this {
-    for (let i = 0; i < tokens.length; i++) {
-      this.add(tokens[i].logprob)
-      this.alternatives(tokens[i].top_logprobs)
+const tally = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): Tally => {
+  const placeholders: PlaceholderCounts = { excluded: 0, clamped: 0, kept: 0 }
+  const threshold = policy.threshold
+  let count = 0
+  let sum = 0
+  let lowest = Infinity
+  for (let i = 0; i < tokens.length; i++) {
+    const logprob = tokens[i].logprob
+    // The plain case is kept apart from the resolved one, and `Math.min` is branch-free: both measurably faster.
+    if (isPlain(logprob, threshold)) {
+      count++
+      sum += logprob
+      lowest = Math.min(lowest, logprob)
+      continue
     }
-    return this
+    const value = resolve(logprob, policy, placeholders)
+    if (value === undefined) continue
+    count++
+    sum += value
+    lowest = Math.min(lowest, value)
   }
+  return { tokens: count, sum, lowest, placeholders }
+}
 
-  private alternatives(top: ReadonlyArray<Logprobs.TopLogprob>): void {
-    const threshold = this.policy.threshold
+/** Adds each value a tally lets through to an exact sum, for the rare run whose float sum overflows. */
+const addExactly = (
+  tokens: ReadonlyArray<Logprobs.TokenLogprob>,
+  policy: PlaceholderPolicy,
+  sum: Decimal.DecimalSum
+) => {
+  const ignored: PlaceholderCounts = { excluded: 0, clamped: 0, kept: 0 }
+  for (let i = 0; i < tokens.length; i++) {
+    const logprob = tokens[i].logprob
+    const value = isPlain(logprob, policy.threshold) ? logprob : resolve(logprob, policy, ignored)
+    if (value !== undefined) sum.add(value)
+  }
+}
+
+/** Entropy and margin sums over the positions whose top alternatives allow them. */
+interface Alternatives {
+  readonly entropySum: number
+  readonly entropyPositions: number
+  readonly marginSum: number
+  readonly marginPositions: number
+}
+
+const isAlternative = (logprob: number | null | undefined, threshold: number): logprob is number =>
+  typeof logprob === "number" && logprob > threshold && logprob < Infinity
+
+const measureAlternatives = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, threshold: number): Alternatives => {
+  let entropySum = 0
+  let entropyPositions = 0
+  let marginSum = 0
+  let marginPositions = 0
+  for (let t = 0; t < tokens.length; t++) {
+    const top = tokens[t].top_logprobs
     let first = -Infinity
     let second = -Infinity
     let valid = 0
     for (let i = 0; i < top.length; i++) {
       const logprob = top[i].logprob
-      if (typeof logprob !== "number" || !(logprob > threshold) || logprob === Infinity) continue
+      if (!isAlternative(logprob, threshold)) continue
       const value = Math.min(logprob, 0)
       valid++
       if (value > first) {
@@ -234,26 +266,27 @@ class Measure extends Tally {
         first = value
       } else if (value > second) second = value
     }
-    if (valid === 0) return
+    if (valid === 0) continue
     // Shifting by the largest logprob keeps every exp in range; H = ln Z - Σ e·(l - max) / Z.
     let z = 0
     let weighted = 0
     for (let i = 0; i < top.length; i++) {
       const logprob = top[i].logprob
-      if (typeof logprob !== "number" || !(logprob > threshold) || logprob === Infinity) continue
+      if (!isAlternative(logprob, threshold)) continue
       const shifted = Math.min(logprob, 0) - first
       const e = Math.exp(shifted)
       z += e
       weighted += e * shifted
     }
     // A single alternative has entropy 0, which the subtraction may leave a rounding error below.
-    this.entropySum += Math.max(0, Math.log(z) - weighted / z)
-    this.entropyPositions++
+    entropySum += Math.max(0, Math.log(z) - weighted / z)
+    entropyPositions++
     if (valid >= 2) {
-      this.marginSum += Math.exp(first) - Math.exp(second)
-      this.marginPositions++
+      marginSum += Math.exp(first) - Math.exp(second)
+      marginPositions++
     }
   }
+  return { entropySum, entropyPositions, marginSum, marginPositions }
 }
 
 const mean = (sum: number, count: number): Option.Option<number> =>
@@ -264,30 +297,17 @@ const perplexityOf = (tokens: number, sum: number): Option.Option<number> =>
   tokens === 0 ? Option.none() : Option.some(Math.exp(-sum / tokens))
 
 const toMetrics = (
-  fields: {
-    readonly tokens: number
-    readonly sum: number
-    readonly lowest: number
-    readonly entropySum: number
-    readonly entropyPositions: number
-    readonly marginSum: number
-    readonly marginPositions: number
-  },
+  tally: Omit<Tally, "placeholders">,
+  alternatives: Alternatives,
   placeholders: Placeholders
 ): Metrics => ({
-  tokens: fields.tokens,
-  perplexity: perplexityOf(fields.tokens, fields.sum),
-  jointLogprob: fields.sum,
-  lowestProbability: fields.tokens === 0 ? Option.none() : Option.some(Math.exp(fields.lowest)),
-  meanEntropy: mean(fields.entropySum, fields.entropyPositions),
-  meanMargin: mean(fields.marginSum, fields.marginPositions),
+  tokens: tally.tokens,
+  perplexity: perplexityOf(tally.tokens, tally.sum),
+  jointLogprob: tally.sum,
+  lowestProbability: tally.tokens === 0 ? Option.none() : Option.some(Math.exp(tally.lowest)),
+  meanEntropy: mean(alternatives.entropySum, alternatives.entropyPositions),
+  meanMargin: mean(alternatives.marginSum, alternatives.marginPositions),
   placeholders
-})
-
-const placeholdersOf = (tally: Tally): Placeholders => ({
-  excluded: tally.excluded,
-  clamped: tally.clamped,
-  kept: tally.kept
 })
 
 const noTokens: ReadonlyArray<Logprobs.TokenLogprob> = []
@@ -295,12 +315,12 @@ const noTokens: ReadonlyArray<Logprobs.TokenLogprob> = []
 const policyOf = (options: Options | undefined): PlaceholderPolicy => options?.placeholders ?? defaultPolicy
 
 const tallyContent = (choice: ChatCompletion.Choice, options: Options | undefined): Tally =>
-  new Tally(policyOf(options)).addAll(choice.logprobs?.content ?? noTokens)
+  tally(choice.logprobs?.content ?? noTokens, policyOf(options))
 
-const measureTokens = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): Measure =>
-  new Measure(policy).measure(tokens)
-
-const metricsOf = (measure: Measure): Metrics => toMetrics(measure, placeholdersOf(measure))
+const metricsOf = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): Metrics => {
+  const counted = tally(tokens, policy)
+  return toMetrics(counted, measureAlternatives(tokens, policy.threshold), counted.placeholders)
+}
 
 /**
  * The perplexity of a choice's content tokens, `exp(-mean logprob)`: `None` if no token is left to measure (no
@@ -316,8 +336,8 @@ const metricsOf = (measure: Measure): Metrics => toMetrics(measure, placeholders
  * @since 0.1.0
  */
 export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Option.Option<number> => {
-  const tally = tallyContent(choice, options)
-  return perplexityOf(tally.tokens, tally.sum)
+  const counted = tallyContent(choice, options)
+  return perplexityOf(counted.tokens, counted.sum)
 }
 
 /**
@@ -344,9 +364,9 @@ export const perplexityOrFail = (
   choice: ChatCompletion.Choice,
   options?: Options
 ): Effect.Effect<number, NoContentTokens> => {
-  const tally = tallyContent(choice, options)
-  return Option.match(perplexityOf(tally.tokens, tally.sum), {
-    onNone: () => Effect.fail(new NoContentTokens({ index: choice.index, placeholders: placeholdersOf(tally) })),
+  const counted = tallyContent(choice, options)
+  return Option.match(perplexityOf(counted.tokens, counted.sum), {
+    onNone: () => Effect.fail(new NoContentTokens({ index: choice.index, placeholders: counted.placeholders })),
     onSome: Effect.succeed
   })
 }
@@ -370,8 +390,8 @@ export const choiceMetrics = (choice: ChatCompletion.Choice, options?: Options):
   const policy = policyOf(options)
   return {
     index: choice.index,
-    content: metricsOf(measureTokens(choice.logprobs?.content ?? noTokens, policy)),
-    refusal: metricsOf(measureTokens(choice.logprobs?.refusal ?? noTokens, policy))
+    content: metricsOf(choice.logprobs?.content ?? noTokens, policy),
+    refusal: metricsOf(choice.logprobs?.refusal ?? noTokens, policy)
   }
 }
 
@@ -464,20 +484,21 @@ class SectionBuilder {
   kept = 0
 
   add(tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): void {
-    const measure = measureTokens(tokens, policy)
-    if (measure.tokens > 0) this.choices++
-    this.tokens += measure.tokens
+    const counted = tally(tokens, policy)
+    if (counted.tokens > 0) this.choices++
+    this.tokens += counted.tokens
     // Only kept huge negatives can overflow a choice's sum; those tokens are then summed exactly one by one.
-    if (Number.isFinite(measure.sum)) this.logprobSum.add(measure.sum)
-    else new Tally(policy, this.logprobSum).addAll(tokens)
-    if (measure.lowest < this.lowest) this.lowest = measure.lowest
-    this.entropyPositions += measure.entropyPositions
-    this.entropySum.add(measure.entropySum)
-    this.marginPositions += measure.marginPositions
-    this.marginSum.add(measure.marginSum)
-    this.excluded += measure.excluded
-    this.clamped += measure.clamped
-    this.kept += measure.kept
+    if (Number.isFinite(counted.sum)) this.logprobSum.add(counted.sum)
+    else addExactly(tokens, policy, this.logprobSum)
+    if (counted.lowest < this.lowest) this.lowest = counted.lowest
+    const alternatives = measureAlternatives(tokens, policy.threshold)
+    this.entropyPositions += alternatives.entropyPositions
+    this.entropySum.add(alternatives.entropySum)
+    this.marginPositions += alternatives.marginPositions
+    this.marginSum.add(alternatives.marginSum)
+    this.excluded += counted.placeholders.excluded
+    this.clamped += counted.placeholders.clamped
+    this.kept += counted.placeholders.kept
   }
 
   section(): Section {
@@ -575,15 +596,20 @@ export const merge: {
  * @since 0.1.0
  */
 export const metrics = (section: Section): Metrics =>
-  toMetrics({
-    tokens: section.tokens,
-    sum: BigDecimal.unsafeToNumber(section.logprobSum),
-    lowest: Option.getOrElse(section.lowestLogprob, () => -Infinity),
-    entropySum: BigDecimal.unsafeToNumber(section.entropy.sum),
-    entropyPositions: section.entropy.count,
-    marginSum: BigDecimal.unsafeToNumber(section.margin.sum),
-    marginPositions: section.margin.count
-  }, section.placeholders)
+  toMetrics(
+    {
+      tokens: section.tokens,
+      sum: BigDecimal.unsafeToNumber(section.logprobSum),
+      lowest: Option.getOrElse(section.lowestLogprob, () => -Infinity)
+    },
+    {
+      entropySum: BigDecimal.unsafeToNumber(section.entropy.sum),
+      entropyPositions: section.entropy.count,
+      marginSum: BigDecimal.unsafeToNumber(section.margin.sum),
+      marginPositions: section.margin.count
+    },
+    section.placeholders
+  )
 
 /**
  * A sink that summarizes a stream of completions, chunk by chunk.

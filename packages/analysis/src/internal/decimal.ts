@@ -11,6 +11,30 @@ const maxExactExponent = powersOfTen.length - 1
 // digits round-trip therefore gives exactly that decimal.
 const maxFastDigits = 1e15
 
+/**
+ * The count of `10^-scale` units that `x` is, as its shortest round-trip decimal, or `NaN` if that decimal needs a
+ * finer scale or has 15 digits or more there. `scale` is at most 22.
+ */
+export const unitsAt = (x: number, scale: number): number => {
+  const power = powersOfTen[scale]
+  const units = Math.round(x * power)
+  return Math.abs(units) < maxFastDigits && units / power === x ? units : Number.NaN
+}
+
+/** The smallest scale at which `x` has {@link unitsAt}, or -1 for an amount of 16 or more significant digits. */
+export const scaleOf = (x: number): number => {
+  for (let scale = 0; scale <= maxExactExponent && Math.abs(x) * powersOfTen[scale] < maxFastDigits; scale++) {
+    if (!Number.isNaN(unitsAt(x, scale))) return scale
+  }
+  return -1
+}
+
+/** `units × 10^by`, or `NaN` if that is not an exactly representable (safe) integer. */
+export const shiftUnits = (units: number, by: number): number => {
+  const shifted = units * (powersOfTen[by] ?? Number.NaN)
+  return Number.isSafeInteger(shifted) ? shifted : Number.NaN
+}
+
 const bigPowersOfTen: Array<bigint> = [1n]
 const bigPowerOfTen = (exponent: number): bigint => {
   for (let next = bigPowersOfTen.length; next <= exponent; next++) bigPowersOfTen[next] = bigPowersOfTen[next - 1] * 10n
@@ -31,6 +55,27 @@ export const fromNumber = (x: number): BigDecimal.BigDecimal => {
   const fractionDigits = point === -1 ? 0 : mantissa.length - point - 1
   return BigDecimal.make(BigInt(digits), fractionDigits - exponent)
 }
+
+// Scales past this (amounts below 1e-50, say) go straight to the bigint, so that the scales searched stay few.
+const maxUnitsScale = 64
+
+/** `digits × 10^-scale` without trailing zeros, for safe integer digits. */
+export const fromUnits = (digits: number, scale: number): BigDecimal.BigDecimal => {
+  if (digits === 0) return zero
+  while (digits % 10 === 0) {
+    digits /= 10
+    scale--
+  }
+  return BigDecimal.make(BigInt(digits), scale)
+}
+
+/** `value × 10^-scale` without trailing zeros, the digits stripped as a double while they fit in one. */
+const normalized = (value: bigint, scale: number): BigDecimal.BigDecimal =>
+  value >= -maxSafe && value <= maxSafe
+    ? fromUnits(Number(value), scale)
+    : BigDecimal.normalize(BigDecimal.make(value, scale))
+
+const maxSafe = BigInt(Number.MAX_SAFE_INTEGER)
 
 /** `a + b`, exact and normalised, so that equal sums are equal structurally as well as by `Equal`. */
 export const add = (a: BigDecimal.BigDecimal, b: BigDecimal.BigDecimal): BigDecimal.BigDecimal =>
@@ -67,67 +112,111 @@ export const DecimalString: Schema.Schema<BigDecimal.BigDecimal, string> = Schem
 export const zero: BigDecimal.BigDecimal = BigDecimal.normalize(BigDecimal.fromBigInt(0n))
 
 /**
- * An exact running sum of numbers. Most amounts (costs such as `0.000123`) have few digits, so they are added as
- * integers held in a double, which is exact while they stay below 2^53, and only spill into a `bigint` when they do
- * not; the value is `(big + units) × 10^-scale`. No `BigDecimal` is built until the sum is read.
+ * An exact running sum of numbers. An amount with at most 15 significant digits (a cost such as `0.000123`) is added
+ * as an integer count of units at its scale, held in a double, which is exact while it stays below 2^53; longer ones
+ * are read from their shortest round-trip string and split into two such integers. Each scale has its own double, so
+ * amounts of different scales never force a rescale, and a double spills into a `bigint` only when it would stop
+ * being exact. No `BigDecimal` is built until the sum is read.
  */
 export class DecimalSum {
-  private scale = 0
-  private units = 0
-  private big = 0n
+  // sums[i] counts units of 10^-scales[i]; an amount has one or two scales and a sum rarely more than a few, so a
+  // linear search beats any map. `spilled` holds whatever outgrew its double, at `spilledScale`.
+  private readonly scales: Array<number> = []
+  private readonly sums: Array<number> = []
+  private spilled = 0n
+  private spilledScale = 0
+  // The scale that fitted the last amount: amounts summed together have similar digits, and any scale at least as
+  // fine as an amount's own fits it too, so this usually succeeds at the first try.
+  private preferredScale = 0
 
   /** Adds a finite number, read as the decimal of its shortest round-trip string. */
   add(x: number): void {
-    // Amounts summed together tend to have as many digits as each other, so the current scale usually fits.
-    if (this.scale <= maxExactExponent && this.tryAddUnits(x, this.scale)) return
-    for (let scale = 0; scale <= maxExactExponent && Math.abs(x) * powersOfTen[scale] < maxFastDigits; scale++) {
-      if (this.tryAddUnits(x, scale)) return
-    }
-    const decimal = fromNumber(x)
-    this.addBig(decimal.value, decimal.scale)
+    const units = unitsAt(x, this.preferredScale)
+    if (!Number.isNaN(units)) return this.addUnits(units, this.preferredScale)
+    const scale = scaleOf(x)
+    if (scale === -1) return this.addLong(x)
+    this.preferredScale = scale
+    this.addUnits(unitsAt(x, scale), scale)
   }
 
-  /** Adds an exact decimal. */
-  addDecimal(decimal: BigDecimal.BigDecimal): void {
-    this.addBig(decimal.value, decimal.scale)
+  /** Adds everything another sum holds. */
+  addSum(that: DecimalSum): void {
+    for (let i = 0; i < that.scales.length; i++) this.addUnits(that.sums[i], that.scales[i])
+    if (that.spilled !== 0n) this.addBig(that.spilled, that.spilledScale)
   }
 
   /** The sum so far, normalised. */
   value(): BigDecimal.BigDecimal {
-    return BigDecimal.normalize(BigDecimal.make(this.big + BigInt(this.units), this.scale))
+    return this.spilled === 0n ? this.valueOfUnits() ?? this.bigValue() : this.bigValue()
   }
 
-  private tryAddUnits(x: number, scale: number): boolean {
-    const power = powersOfTen[scale]
-    const digits = Math.round(x * power)
-    if (!(Math.abs(digits) < maxFastDigits) || digits / power !== x) return false
-    this.addUnits(digits, scale)
-    return true
-  }
-
-  private addUnits(digits: number, scale: number): void {
-    if (scale > this.scale) this.rescale(scale)
-    const shift = this.scale - scale
-    if (shift <= maxExactExponent) {
-      // Both checks are exact: a product or sum of safe integers that is itself safe was not rounded.
-      const units = digits * powersOfTen[shift]
-      const next = this.units + units
-      if (Number.isSafeInteger(units) && Number.isSafeInteger(next)) {
-        this.units = next
-        return
+  // Most sums fit in a double at their finest scale; building one bigint then costs less than combining several.
+  private valueOfUnits(): BigDecimal.BigDecimal | undefined {
+    let digits = 0
+    let scale = 0
+    for (let i = 0; i < this.scales.length; i++) {
+      const units = this.sums[i]
+      if (units === 0) continue
+      if (digits === 0) {
+        digits = units
+        scale = this.scales[i]
+        continue
       }
+      const finer = Math.max(scale, this.scales[i])
+      const next = shiftUnits(digits, finer - scale) + shiftUnits(units, finer - this.scales[i])
+      if (!Number.isSafeInteger(next)) return undefined
+      digits = next
+      scale = finer
     }
-    this.big += BigInt(digits) * bigPowerOfTen(shift)
+    return fromUnits(digits, scale)
+  }
+
+  private bigValue(): BigDecimal.BigDecimal {
+    let scale = this.spilled === 0n ? 0 : this.spilledScale
+    for (let i = 0; i < this.scales.length; i++) {
+      if (this.sums[i] !== 0 && this.scales[i] > scale) scale = this.scales[i]
+    }
+    let value = this.spilled * bigPowerOfTen(scale - this.spilledScale)
+    for (let i = 0; i < this.scales.length; i++) {
+      if (this.sums[i] !== 0) value += BigInt(this.sums[i]) * bigPowerOfTen(scale - this.scales[i])
+    }
+    return normalized(value, scale)
+  }
+
+  /** An amount of 16 or 17 significant digits (or beyond the range of the fast path), split into 9-digit halves. */
+  private addLong(x: number): void {
+    const decimal = fromNumber(x)
+    const scale = decimal.scale
+    if (scale - 9 < 0 || scale > maxUnitsScale) return this.addBig(decimal.value, scale)
+    const high = decimal.value / 1_000_000_000n
+    this.addUnits(Number(decimal.value - high * 1_000_000_000n), scale)
+    this.addUnits(Number(high), scale - 9)
+  }
+
+  /** Adds `units × 10^-scale`, for a safe integer `units` and a scale from 0 to 64. */
+  addUnits(units: number, scale: number): void {
+    let i = 0
+    while (i < this.scales.length && this.scales[i] !== scale) i++
+    if (i === this.scales.length) {
+      this.scales.push(scale)
+      this.sums.push(units)
+      return
+    }
+    // Exact: a sum of safe integers that is itself safe was not rounded.
+    const current = this.sums[i]
+    const next = current + units
+    if (Number.isSafeInteger(next)) this.sums[i] = next
+    else {
+      this.sums[i] = 0
+      this.addBig(BigInt(current) + BigInt(units), scale)
+    }
   }
 
   private addBig(value: bigint, scale: number): void {
-    if (scale > this.scale) this.rescale(scale)
-    this.big += value * bigPowerOfTen(this.scale - scale)
-  }
-
-  private rescale(scale: number): void {
-    this.big = (this.big + BigInt(this.units)) * bigPowerOfTen(scale - this.scale)
-    this.units = 0
-    this.scale = scale
+    if (scale > this.spilledScale) {
+      this.spilled *= bigPowerOfTen(scale - this.spilledScale)
+      this.spilledScale = scale
+    }
+    this.spilled += value * bigPowerOfTen(this.spilledScale - scale)
   }
 }
