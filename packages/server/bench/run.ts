@@ -1,0 +1,115 @@
+/**
+ * Server benchmarks, printed as `name: value unit`:
+ * - the seeded sample generator and the JSONL store load, over 5,000 completions;
+ * - 5,000 retrieves at concurrency 32 from the server, next to a bare `node:http` server answering the same JSON
+ *   from a `Map` in the same run (the floor of any server on Node), and their ratio;
+ * - 2,000 creates at concurrency 32, unary and streamed.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { Effect, ManagedRuntime } from "effect"
+import * as fs from "node:fs"
+import * as http from "node:http"
+import type { AddressInfo } from "node:net"
+import * as os from "node:os"
+import * as path from "node:path"
+import { CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
+
+const apiKey = "sk-bench"
+const storedCount = 5_000
+const retrieveCount = 5_000
+const createCount = 2_000
+const concurrency = 32
+
+const print = (name: string, value: string | number) => console.log(`${name}: ${value}`)
+
+const perSecond = (count: number, millis: number) => Math.round(count / (millis / 1000))
+
+const timed = async (task: () => Promise<unknown>): Promise<number> => {
+  const start = performance.now()
+  await task()
+  return performance.now() - start
+}
+
+/** Runs `task` for indices 0…count-1 with `concurrency` in flight. */
+const pool = async (count: number, task: (index: number) => Promise<void>): Promise<void> => {
+  let next = 0
+  const worker = async () => {
+    while (next < count) await task(next++)
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+}
+
+const fetchOk = async (url: string, init?: RequestInit): Promise<void> => {
+  const response = await fetch(url, init)
+  await response.arrayBuffer()
+  if (response.status !== 200) throw new Error(`${url}: ${response.status}`)
+}
+
+const main = async () => {
+  const completions: Array<ReturnType<typeof SampleData.make>> = []
+  const generateMillis = await timed(async () => {
+    for (const completion of SampleData.generate({ count: storedCount, seed: 1 })) completions.push(completion)
+  })
+  print("server.sample_generate", `${perSecond(storedCount, generateMillis)} completions/s`)
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-server-bench-"))
+  const dataFile = path.join(dir, "bench.jsonl")
+  const lines = completions.map(CompletionStore.toJsonLine)
+  fs.writeFileSync(dataFile, lines.map((line) => `${line}\n`).join(""))
+  const loadMillis = await timed(() =>
+    Effect.runPromise(CompletionStore.make({ dataFile }).pipe(Effect.provide(NodeContext.layer)))
+  )
+  print("server.jsonl_load", `${perSecond(storedCount, loadMillis)} completions/s`)
+
+  const runtime = ManagedRuntime.make(ObjectiveAiServer.layer({ dataFile, apiKeys: [apiKey] }))
+  const { url } = await runtime.runPromise(ObjectiveAiServer.ObjectiveAiServer)
+  const bodies = new Map(completions.map((completion, i) => [completion.response.id as string, lines[i]]))
+  const peer = http.createServer((request, response) => {
+    const body = bodies.get(decodeURIComponent((request.url ?? "").slice("/chat/completions/".length)))
+    response.writeHead(body === undefined ? 404 : 200, { "content-type": "application/json" })
+    response.end(body)
+  })
+  await new Promise<void>((resolve) => peer.listen(0, "127.0.0.1", resolve))
+  const peerUrl = `http://127.0.0.1:${(peer.address() as AddressInfo).port}`
+
+  const ids = completions.map((completion) => completion.response.id)
+  const headers = { authorization: `Bearer ${apiKey}` }
+  const retrieveFrom = (base: string) =>
+    timed(() => pool(retrieveCount, (i) => fetchOk(`${base}/chat/completions/${ids[i % ids.length]}`, { headers })))
+  // One warm-up round each, so that neither side pays for JIT compilation in the measured round.
+  await retrieveFrom(url)
+  await retrieveFrom(peerUrl)
+  const serverRate = perSecond(retrieveCount, await retrieveFrom(url))
+  const peerRate = perSecond(retrieveCount, await retrieveFrom(peerUrl))
+  print("server.retrieve", `${serverRate} req/s`)
+  print("node_http.retrieve", `${peerRate} req/s`)
+  print("server.retrieve_vs_node_http", `${(serverRate / peerRate).toFixed(2)}x`)
+
+  const create = (stream: boolean) =>
+    timed(() =>
+      pool(createCount, (i) =>
+        fetchOk(`${url}/chat/completions`, {
+          method: "POST",
+          headers: { ...headers, "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "openai/gpt-4o-mini",
+            messages: [{ role: "user", content: `Benchmark question ${i} about caching strategies` }],
+            logprobs: true,
+            top_logprobs: 3,
+            stream,
+            ...(stream ? { stream_options: { include_usage: true } } : {})
+          })
+        }))
+    )
+  print("server.create", `${perSecond(createCount, await create(false))} req/s`)
+  print("server.create_stream", `${perSecond(createCount, await create(true))} req/s`)
+
+  await runtime.dispose()
+  await new Promise((resolve) => peer.close(resolve))
+  fs.rmSync(dir, { recursive: true, force: true })
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})
