@@ -1,8 +1,29 @@
 /**
- * A local ObjectiveAI-compatible chat-completions API: `GET /chat/completions/{id}`, `GET /chat/completions` and
- * `POST /chat/completions` (unary and SSE), with the real API's bodies, statuses and error bodies, answered from a
- * {@link CompletionStore.CompletionStore} and the deterministic {@link CompletionGenerator}, with optional
- * {@link FaultInjection}.
+ * A local ObjectiveAI-compatible chat-completions API, answered from a {@link CompletionStore.CompletionStore} and the
+ * deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}:
+ *
+ * - `GET /chat/completions/{id}`: `{ request, response }` as stored, or 404.
+ * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
+ *   later stored first among equals); `count` from 1 to {@link maxListCount}, {@link defaultListCount} by default;
+ *   `offset` from 0; `created` as RFC 3339 in UTC; `preview` the start of the first choice's content, or `null`.
+ * - `POST /chat/completions`: the body checked strictly (400 naming the field), answered unary or, with
+ *   `stream: true`, as SSE: `: OPENROUTER PROCESSING` comments, `data: <chunk>` events, a `choices: []` usage chunk
+ *   when `stream_options.include_usage`, then `data: [DONE]`. Each created completion is stored (a stream broken off
+ *   by an injected fault created none).
+ * - `authorization: Bearer <key>` on every endpoint, else 401; any other route 404. Every error body is ObjectiveAI's
+ *   `{ code, message }` with `code` equal to the status.
+ *
+ * To run it from another package and learn the port it bound:
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ObjectiveAiServer } from "@objectiveai-effect/server"
+ *
+ * const program = Effect.gen(function*() {
+ *   const { port, url } = yield* ObjectiveAiServer.ObjectiveAiServer
+ *   // … talk to `url` while the layer lives
+ * }).pipe(Effect.provide(ObjectiveAiServer.layer({ port: 0, dataFile, apiKeys, faults })))
+ * ```
  *
  * @since 0.1.0
  */
