@@ -45,6 +45,21 @@ describe("exact sums", () => {
     expect(total.unpriced).toBe(0)
   })
 
+  it("stays exact past 2^53 units, where the sum leaves a double for a bigint", () => {
+    const costs = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 900.123456789012 : 0.000000000001))
+    expect(String(costs.reduce((sum, cost) => sum + cost, 0))).not.toBe("18002.46913578026")
+    const { groups, total } = Cost.summarize(costs.map((cost) => priced(cost)), { by: "model" })
+    // 20 × 900.123456789012 + 20 × 10^-12
+    expectDecimal(total.cost, "18002.46913578026")
+    expectDecimal(groups[0].totals.cost, "18002.46913578026")
+  })
+
+  it("reads an amount of 17 significant digits as its shortest decimal", () => {
+    expect(0.1 + 0.2).toBe(0.30000000000000004)
+    const { total } = Cost.summarize([priced(0.1 + 0.2), priced(1e-7), priced(0.0030850000000000005)])
+    expectDecimal(total.cost, "0.3030851000000000405")
+  })
+
   it.prop(
     "equals the sum of each amount's shortest decimal",
     { costs: FastCheck.array(FastCheck.double({ noNaN: true, noDefaultInfinity: true }), { maxLength: 30 }) },
@@ -260,6 +275,7 @@ describe("as a monoid", () => {
       )
       expect(Cost.mergeAll(parts)).toStrictEqual(whole)
       expect(Cost.mergeAll(parts.reverse())).toStrictEqual(whole)
+      expect(whole.total).toStrictEqual(Cost.summarize(shards.map(([c]) => c)).total)
     }
   )
 
