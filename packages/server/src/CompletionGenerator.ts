@@ -12,10 +12,9 @@ import type {
   ChatCompletionMessage,
   ChatCompletionTool,
   CompletionUsage,
-  Json,
   Logprobs
 } from "@objectiveai-effect/domain"
-import { CompletionId } from "@objectiveai-effect/domain"
+import { CompletionId, Json } from "@objectiveai-effect/domain"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { sample } from "./internal/jsonSchema.js"
@@ -142,7 +141,7 @@ const promptTokens = (request: ChatCompletionCreateParams.ChatCompletionCreatePa
       for (const call of message.tool_calls ?? []) total += countTokens(call.function.arguments) + 1
     }
   }
-  if (request.tools !== undefined && request.tools.length > 0) total += countTokens(canonicalJson(request.tools))
+  if (request.tools !== undefined && request.tools.length > 0) total += countTokens(Json.stringify(request.tools))
   return total
 }
 
