@@ -47,7 +47,8 @@ const batchSize = (decode: (text: string) => unknown, text: string): number => {
   }
 }
 
-const measure = (text: string, rounds: number, warmUpRounds: number): Record<Decoder, number> => {
+/** Per-decode times of every decoder, one sample per round; the decoders take turns within each round. */
+const measure = (text: string, rounds: number, warmUpRounds: number): Record<Decoder, Array<number>> => {
   const names = Object.keys(decoders) as Array<Decoder>
   const batches = Object.fromEntries(names.map((name) => [name, batchSize(decoders[name], text)])) as Record<
     Decoder,
@@ -68,24 +69,25 @@ const measure = (text: string, rounds: number, warmUpRounds: number): Record<Dec
       if (round >= warmUpRounds) samples[name].push(perDecode)
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<Decoder, number>
+  return samples
 }
 
 const ms = (value: number) => value < 0.1 ? value.toFixed(4) : value.toFixed(2)
 
-const ratio = (ours: number, theirs: number) => `${(ours / theirs).toFixed(2)}x`
+// The median of the ratios within each round, not the ratio of the medians: two decoders timed moments apart see the
+// same machine, so a round's ratio cancels what other processes were doing at the time.
+const ratio = (ours: ReadonlyArray<number>, theirs: ReadonlyArray<number>) =>
+  `${median(ours.map((time, round) => time / theirs[round])).toFixed(2)}x`
 
 for (const size of Object.keys(sizes) as Array<Size>) {
   const text = completionText(size)
   // Every decoder must accept the payload before its time means anything.
   for (const decode of Object.values(decoders)) decode(text)
-  const times = measure(text, size === "large" ? 25 : 40, 5)
+  const times = measure(text, size === "large" ? 31 : 41, 5)
   console.log(`decode.${size}.bytes: ${text.length} bytes`)
-  console.log(`decode.${size}.json_parse: ${ms(times.json_parse)} ms`)
-  console.log(`decode.${size}.long_integer_scan: ${ms(times.long_integer_scan)} ms`)
-  console.log(`decode.${size}.lossless_json_parse: ${ms(times.lossless_json_parse)} ms`)
-  console.log(`decode.${size}.effect: ${ms(times.effect)} ms`)
-  console.log(`decode.${size}.zod: ${ms(times.zod)} ms`)
+  for (const name of Object.keys(times) as Array<Decoder>) {
+    console.log(`decode.${size}.${name}: ${ms(median(times[name]))} ms`)
+  }
   console.log(`decode.${size}.long_integer_scan.vs_json_parse: ${ratio(times.long_integer_scan, times.json_parse)}`)
   console.log(`decode.${size}.lossless_json_parse.vs_json_parse: ${ratio(times.lossless_json_parse, times.json_parse)}`)
   console.log(`decode.${size}.vs_json_parse: ${ratio(times.effect, times.json_parse)}`)

@@ -89,7 +89,7 @@ const vocabulary = (schema: Schema.Schema.Any) => {
         return walk(ast.f())
       case "Declaration":
         ast.typeParameters.forEach(walk)
-        return Option.map(AST.getSurrogateAnnotation(ast), walk)
+        return Option.getOrUndefined(Option.map(AST.getSurrogateAnnotation(ast), walk))
       case "Literal":
         if (typeof ast.literal === "string") literals.add(ast.literal)
         return
