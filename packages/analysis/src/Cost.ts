@@ -10,6 +10,7 @@
  */
 import type { ChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
+import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
@@ -258,45 +259,66 @@ const keyersOf = (by: Options["by"]): ReadonlyArray<Keyer> =>
 export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
   options?: Options
-): CostSummary => {
-  const table = new TotalsTable()
-  const groupings = keyersOf(options?.by)
-  if (groupings.length === 0) {
-    const row = table.addRow()
-    for (const completion of completions) table.add(row, completion)
-    return { total: table.totals(row), groups: [] }
-  }
+): CostSummary => new Summarizer(options).addAll(completions).summary()
+
+/**
+ * The state of one summary being built: mutable, so that adding a completion allocates nothing but its group's first
+ * appearance. A summarize call or a sink run owns one; only the summary it ends with is shared.
+ */
+class Summarizer {
+  private readonly table = new TotalsTable()
+  private readonly groupings: ReadonlyArray<Keyer>
   // Groups are found through one map per grouping, nested, so that a lookup never builds a compound string key.
-  const root = new Map<unknown, unknown>()
-  const leaves: Array<{ readonly key: ReadonlyArray<string | null>; readonly row: number }> = []
-  const last = groupings.length - 1
-  const raws: Array<unknown> = new Array(groupings.length)
-  for (const completion of completions) {
-    let node = root
-    for (let level = 0; level < last; level++) {
-      const raw = groupings[level].raw(completion)
-      raws[level] = raw
-      let next = node.get(raw) as Map<unknown, unknown> | undefined
-      if (next === undefined) {
-        next = new Map()
-        node.set(raw, next)
-      }
-      node = next
-    }
-    const raw = groupings[last].raw(completion)
-    let row = node.get(raw) as number | undefined
-    if (row === undefined) {
-      raws[last] = raw
-      row = table.addRow()
-      node.set(raw, row)
-      leaves.push({ key: groupings.map((grouping, level) => grouping.label(raws[level])), row })
-    }
-    table.add(row, completion)
+  private readonly root = new Map<unknown, unknown>()
+  private readonly leaves: Array<{ readonly key: ReadonlyArray<string | null>; readonly row: number }> = []
+  private readonly raws: Array<unknown>
+
+  constructor(options: Options | undefined) {
+    this.groupings = keyersOf(options?.by)
+    this.raws = new Array(this.groupings.length)
+    if (this.groupings.length === 0) this.table.addRow()
   }
-  const groups = leaves
-    .map(({ key, row }): Group => ({ key, totals: table.totals(row) }))
-    .sort((a, b) => compareKeys(a.key, b.key))
-  return { total: table.total(), groups }
+
+  addAll(completions: Iterable<ChatCompletion.ChatCompletion>): this {
+    const table = this.table
+    if (this.groupings.length === 0) {
+      for (const completion of completions) table.add(0, completion)
+      return this
+    }
+    const { groupings, raws } = this
+    const last = groupings.length - 1
+    for (const completion of completions) {
+      let node = this.root
+      for (let level = 0; level < last; level++) {
+        const raw = groupings[level].raw(completion)
+        raws[level] = raw
+        let next = node.get(raw) as Map<unknown, unknown> | undefined
+        if (next === undefined) {
+          next = new Map()
+          node.set(raw, next)
+        }
+        node = next
+      }
+      const raw = groupings[last].raw(completion)
+      let row = node.get(raw) as number | undefined
+      if (row === undefined) {
+        raws[last] = raw
+        row = table.addRow()
+        node.set(raw, row)
+        this.leaves.push({ key: groupings.map((grouping, level) => grouping.label(raws[level])), row })
+      }
+      table.add(row, completion)
+    }
+    return this
+  }
+
+  summary(): CostSummary {
+    if (this.groupings.length === 0) return { total: this.table.totals(0), groups: [] }
+    const groups = this.leaves
+      .map(({ key, row }): Group => ({ key, totals: this.table.totals(row) }))
+      .sort((a, b) => compareKeys(a.key, b.key))
+    return { total: this.table.total(), groups }
+  }
 }
 
 /**
@@ -353,7 +375,7 @@ export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
 }
 
 /**
- * A sink that summarizes a stream of completions, chunk by chunk.
+ * A sink that summarizes a stream of completions, however they are chunked, as {@link summarize} would all of them.
  *
  * @example
  * ```ts
@@ -366,7 +388,14 @@ export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
  * @since 0.1.0
  */
 export const sink = (options?: Options): Sink.Sink<CostSummary, ChatCompletion.ChatCompletion> =>
-  Sink.foldLeftChunks(empty, (summary, chunk) => merge(summary, summarize(chunk, options)))
+  Sink.suspend(() =>
+    Sink.foldLeftChunks(
+      new Summarizer(options),
+      (summarizer, chunk: Chunk.Chunk<ChatCompletion.ChatCompletion>) => summarizer.addAll(chunk)
+    ).pipe(
+      Sink.map((summarizer) => summarizer.summary())
+    )
+  )
 
 /**
  * The exact cost charged for a completion (`usage.cost`), or `None` if it reported none.

@@ -11,6 +11,7 @@
  */
 import type { ChatCompletion, Logprobs } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
+import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
@@ -530,19 +531,30 @@ class SectionBuilder {
 export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
   options?: Options
-): LogprobSummary => {
-  const policy = policyOf(options)
-  const content = new SectionBuilder()
-  const refusal = new SectionBuilder()
-  let choices = 0
-  for (const completion of completions) {
-    for (const choice of completion.choices) {
-      choices++
-      content.add(choice.logprobs?.content ?? noTokens, policy)
-      refusal.add(choice.logprobs?.refusal ?? noTokens, policy)
+): LogprobSummary => new Summarizer(policyOf(options)).addAll(completions).summary()
+
+/** The state of one summary being built, owned by a summarize call or a sink run. */
+class Summarizer {
+  private readonly content = new SectionBuilder()
+  private readonly refusal = new SectionBuilder()
+  private choices = 0
+
+  constructor(private readonly policy: PlaceholderPolicy) {}
+
+  addAll(completions: Iterable<ChatCompletion.ChatCompletion>): this {
+    for (const completion of completions) {
+      for (const choice of completion.choices) {
+        this.choices++
+        this.content.add(choice.logprobs?.content ?? noTokens, this.policy)
+        this.refusal.add(choice.logprobs?.refusal ?? noTokens, this.policy)
+      }
     }
+    return this
   }
-  return { choices, content: content.section(), refusal: refusal.section() }
+
+  summary(): LogprobSummary {
+    return { choices: this.choices, content: this.content.section(), refusal: this.refusal.section() }
+  }
 }
 
 /**
@@ -612,7 +624,7 @@ export const metrics = (section: Section): Metrics =>
   )
 
 /**
- * A sink that summarizes a stream of completions, chunk by chunk.
+ * A sink that summarizes a stream of completions, however they are chunked, as {@link summarize} would all of them.
  *
  * @example
  * ```ts
@@ -625,4 +637,11 @@ export const metrics = (section: Section): Metrics =>
  * @since 0.1.0
  */
 export const sink = (options?: Options): Sink.Sink<LogprobSummary, ChatCompletion.ChatCompletion> =>
-  Sink.foldLeftChunks(empty, (summary, chunk) => merge(summary, summarize(chunk, options)))
+  Sink.suspend(() =>
+    Sink.foldLeftChunks(
+      new Summarizer(policyOf(options)),
+      (summarizer, chunk: Chunk.Chunk<ChatCompletion.ChatCompletion>) => summarizer.addAll(chunk)
+    ).pipe(
+      Sink.map((summarizer) => summarizer.summary())
+    )
+  )

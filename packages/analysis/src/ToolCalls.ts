@@ -113,7 +113,7 @@ const call = {
   tool: Schema.String.annotations({ description: "The name of the tool called." }),
   arguments: Schema.String.annotations({ description: "The arguments as the model wrote them." }),
   id: Schema.String.annotations({ description: "The tool call's id." }),
-  completionId: Schema.String,
+  completionId: Schema.String.annotations({ description: "The id of the completion the call is in." }),
   choiceIndex: Schema.Number.annotations({ description: "The `index` of the choice that made the call." }),
   callIndex: Schema.Number.annotations({ description: "The position of the call in the choice's `tool_calls`." })
 }

@@ -298,6 +298,8 @@ describe("as a Sink", () => {
       const all = Array.from({ length: 25 }, (_, i) => priced(i % 4 === 0 ? null : 0.1, { model: `m${i % 3}` }))
       const summary = yield* Stream.fromIterable(all).pipe(Stream.rechunk(4), Stream.run(Cost.sink(options)))
       expect(summary).toStrictEqual(Cost.summarize(all, options))
+      const oneByOne = yield* Stream.fromIterable(all).pipe(Stream.rechunk(1), Stream.run(Cost.sink(options)))
+      expect(oneByOne).toStrictEqual(summary)
       expect(summary.total.unpriced).toBe(7)
       expect(BigDecimal.format(summary.total.cost)).toBe("1.8")
     }))

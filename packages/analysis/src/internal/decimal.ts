@@ -190,7 +190,7 @@ export class DecimalSum {
     if (scale - 9 < 0 || scale > maxUnitsScale) return this.addBig(decimal.value, scale)
     const high = decimal.value / 1_000_000_000n
     this.addUnits(Number(decimal.value - high * 1_000_000_000n), scale)
-    this.addUnits(Number(high), scale - 9)
+    if (high !== 0n) this.addUnits(Number(high), scale - 9)
   }
 
   /** Adds `units × 10^-scale`, for a safe integer `units` and a scale from 0 to 64. */
