@@ -13,6 +13,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 
@@ -142,6 +143,14 @@ const typeIsEncoded = (
 const decodeLine = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletionFromJson, { errors: "all" })
 const decodeStored = Schema.decode(StoredChatCompletion.StoredChatCompletionFromJson)
 
+/** The first thing wrong with a line, on one line (`request.messages: is missing`), and how many more there are. */
+const firstProblem = (error: ParseResult.ParseError): string => {
+  const [first, ...rest] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const where = first.path.length === 0 ? "" : `${first.path.join(".")}: `
+  const more = rest.length === 0 ? "" : ` (and ${rest.length} more ${rest.length === 1 ? "problem" : "problems"})`
+  return `${where}${first.message.replace(/\s*\n\s*/g, " ")}${more}`
+}
+
 interface Entry {
   readonly id: CompletionId.CompletionId
   readonly created: number
@@ -208,7 +217,7 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
         const json = text.trim()
         if (json.length === 0) return Effect.void
         return Either.match(decodeLine(json), {
-          onLeft: (error) => new DataFileError({ path: dataFile, line, reason: error.message }),
+          onLeft: (error) => new DataFileError({ path: dataFile, line, reason: firstProblem(error) }),
           onRight: (completion) => {
             const seen = firstLine.get(completion.response.id)
             if (seen !== undefined) {

@@ -62,7 +62,8 @@ describe("CompletionStore", () => {
       expect(error._tag).toBe("DataFileError")
       expect(error).toMatchObject({ path: file, line: 4 })
       expect(error.message).toMatch(new RegExp(`^${file}:4: `))
-      expect(error.message).toContain("[\"messages\"]")
+      expect(error.message).toContain("request.messages: is missing")
+      expect(error.message).not.toContain("\n")
 
       const truncated = yield* dataFile(`${lines[0]}\n${lines[1].slice(0, 100)}\n`)
       const jsonError = yield* loadError({ dataFile: truncated })
