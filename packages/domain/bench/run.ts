@@ -14,8 +14,10 @@ const decodeEffect = Schema.decodeUnknownEither(ChatCompletion.ChatCompletionFro
 
 const decoders = {
   json_parse: (text: string): unknown => JSON.parse(text),
-  // The check `Json.parse` makes before handing the text to `JSON.parse`, timed alone.
+  // The check `Json.parse` makes before handing the text to `JSON.parse`, timed alone, next to the regex it replaced
+  // (which tests every character and missed a long integer that is the whole text).
   long_integer_scan: (text: string): unknown => hasLongIntegerLiteral(text),
+  long_integer_regex: (text: string): unknown => /[:,[]\s*-?\d{16,}(?![\d.eE])/.test(text),
   lossless_json_parse: (text: string): unknown => Json.parse(text),
   effect: (text: string): unknown => {
     const result = decodeEffect(text)
@@ -89,6 +91,7 @@ for (const size of Object.keys(sizes) as Array<Size>) {
     console.log(`decode.${size}.${name}: ${ms(median(times[name]))} ms`)
   }
   console.log(`decode.${size}.long_integer_scan.vs_json_parse: ${ratio(times.long_integer_scan, times.json_parse)}`)
+  console.log(`decode.${size}.long_integer_regex.vs_json_parse: ${ratio(times.long_integer_regex, times.json_parse)}`)
   console.log(`decode.${size}.lossless_json_parse.vs_json_parse: ${ratio(times.lossless_json_parse, times.json_parse)}`)
   console.log(`decode.${size}.vs_json_parse: ${ratio(times.effect, times.json_parse)}`)
   console.log(`decode.${size}.vs_zod: ${ratio(times.effect, times.zod)}`)

@@ -246,3 +246,43 @@ describe("Json.parseJson", () => {
     }
   })
 })
+
+describe("Json.JsonValue and Json.JsonObject", () => {
+  const decodeValue = Schema.decodeUnknownEither(Json.JsonValue)
+
+  it("hand back the very value they check, a __proto__ key kept as data", () => {
+    const value = Json.parse(`{"__proto__": {"content": 42}, "list": [{"__proto__": null}], "seed": ${long}}`)
+    const decoded = Schema.decodeUnknownSync(Json.JsonValue)(value) as Record<string, unknown>
+    expect(decoded).toBe(value)
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype)
+    expect(Object.hasOwn(decoded, "__proto__")).toBe(true)
+    expect(Json.stringify(decoded)).toBe(`{"__proto__":{"content":42},"list":[{"__proto__":null}],"seed":${long}}`)
+    expect(Schema.decodeUnknownSync(Json.JsonObject)(value)).toBe(value)
+  })
+
+  it("check nesting as deep as Json.parse reads without overflowing the stack", () => {
+    const depth = 100_000
+    const value = Json.parse(`${"[".repeat(depth)}1${"]".repeat(depth)}`)
+    expect(Either.isRight(decodeValue(value))).toBe(true)
+  })
+
+  it("refuse what is not JSON, pointing at it", () => {
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    const cases: ReadonlyArray<readonly [unknown, ReadonlyArray<PropertyKey>, string]> = [
+      [{ a: [1, { b: () => 1 }] }, ["a", 1, "b"], "Expected a JSON value, actual a function"],
+      [{ a: undefined }, ["a"], "Expected a JSON value, actual undefined"],
+      [[Symbol.for("s")], [0], "Expected a JSON value, actual Symbol(s)"],
+      [{ when: new Date(0) }, ["when"], "Expected a JSON value, actual an instance of Date"],
+      [cyclic, ["self"], "Expected a JSON value, actual a reference to a value that contains it"]
+    ]
+    for (const [input, path, message] of cases) {
+      const result = decodeValue(input)
+      expect(Either.isLeft(result)).toBe(true)
+      if (Either.isLeft(result)) {
+        expect(ParseResult.ArrayFormatter.formatErrorSync(result.left)).toStrictEqual([{ _tag: "Type", path, message }])
+      }
+    }
+    expect(Either.isLeft(Schema.decodeUnknownEither(Json.JsonObject)([1]))).toBe(true)
+  })
+})
