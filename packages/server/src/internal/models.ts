@@ -12,7 +12,7 @@ export interface ModelInfo {
 }
 
 /** List prices of the models the sample data uses, per million tokens, as OpenRouter published them in 2025. */
-export const models: ReadonlyMap<string, ModelInfo> = new Map([
+const models: ReadonlyMap<string, ModelInfo> = new Map([
   ["openai/gpt-4o-mini", {
     providers: ["OpenAI", "Azure"],
     prompt: 0.15,
@@ -52,7 +52,7 @@ export const models: ReadonlyMap<string, ModelInfo> = new Map([
 ])
 
 /** Any other model: served by the local server itself, at a round price. */
-export const unknownModel: ModelInfo = {
+const unknownModel: ModelInfo = {
   providers: ["Local"],
   prompt: 1,
   completion: 2,

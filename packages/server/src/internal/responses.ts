@@ -7,7 +7,7 @@ const encodeError = Schema.encodeSync(ErrorBody.ObjectiveAiErrorBody)
 const encodeOpenRouterError = Schema.encodeSync(ErrorBody.OpenRouterError)
 
 /** ObjectiveAI's error body `{ code, message }` as JSON text. */
-export const errorJson = (status: number, message: Json.JsonValue): string =>
+const errorJson = (status: number, message: Json.JsonValue): string =>
   Json.stringify(encodeError({ code: status, message }))
 
 /** A response with ObjectiveAI's error body, its `code` equal to the status. */

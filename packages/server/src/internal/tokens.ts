@@ -14,7 +14,7 @@ export const countTokens = (text: string): number => tokenize(text).length
 const encoder = new TextEncoder()
 
 /** The UTF-8 bytes of a token, as the API reports them. */
-export const tokenBytes = (token: string): Array<number> => {
+const tokenBytes = (token: string): Array<number> => {
   // Nearly every token is ASCII, whose bytes are its char codes; building them directly is several times faster.
   const bytes: Array<number> = []
   for (let i = 0; i < token.length; i++) {
