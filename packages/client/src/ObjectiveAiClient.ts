@@ -2,7 +2,7 @@
  * `ObjectiveAiClient`: the ObjectiveAI chat-completions API as an Effect service, on the application's
  * `HttpClient`. Requests are validated strictly before anything is sent, answers are decoded with the domain
  * schemas, transient failures are retried under a bounded policy, and every failure is one of the typed
- * `ObjectiveAiError`s.
+ * `ObjectiveAiError`s, or, once a streamed completion has started, one of the `StreamError`s.
  *
  * @example
  * ```ts
@@ -26,30 +26,39 @@
 import type * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import {
   ChatCompletion,
+  ChatCompletionChunk,
   ChatCompletionCreateParams,
   ChatCompletionList,
   CompletionId,
   Json,
   StoredChatCompletion
 } from "@objectiveai-effect/domain"
+import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
-import { execute, readJson, type Settings } from "./internal/execute.js"
+import * as ChatStream from "./internal/chatStream.js"
+import { type Call, execute, type Failure, readJson, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
+import * as StreamError from "./StreamError.js"
 
 /**
  * The client's operations.
@@ -69,6 +78,20 @@ export interface Service {
   readonly create: (
     params: ChatCompletionCreateParams.ChatCompletionCreateParams
   ) => Effect.Effect<ChatCompletion.ChatCompletion, ObjectiveAiError.ObjectiveAiError>
+  /**
+   * `POST /chat/completions` with `stream: true` (set here, whatever `params` say) and, unless `params` say
+   * otherwise, `stream_options.include_usage`: the chunks as the server sends them, up to `data: [DONE]`; run it
+   * into {@link collect} for the merged completion. Checked and opened like {@link Service.create}, with the same
+   * typed errors and retries; once the response has started nothing is retried, and every failure is a
+   * `StreamError` carrying the completion merged so far. Interrupting the consumer closes the connection.
+   */
+  readonly stream: (
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+    options?: StreamOptions
+  ) => Stream.Stream<
+    ChatCompletionChunk.ChatCompletionChunk,
+    ObjectiveAiError.ObjectiveAiError | StreamError.StreamError
+  >
   /**
    * `GET /chat/completions?count&offset`: every listed completion from `offset` on, fetching pages of `pageSize`
    * as the stream is pulled, until the server returns an empty page.
@@ -106,6 +129,29 @@ export interface ListOptions {
   readonly pageSize?: number | undefined
   /** How many to skip first (`offset`); a non-negative integer, 0 by default. */
   readonly offset?: number | undefined
+}
+
+/**
+ * Options of {@link Service.stream}.
+ *
+ * @since 0.1.0
+ */
+export interface StreamOptions {
+  /**
+   * How long the response may send nothing before the stream fails with `StreamIdleTimeoutError`; the client's
+   * `timeouts.streamIdle` by default. Any bytes count as activity, keep-alive comments included: a gateway sends
+   * them while the model is slow to answer, so the timeout catches a dead connection, not a slow model. Time the
+   * consumer spends between pulls does not count.
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /**
+   * Merge the chunks as they pass so that a `StreamError` carries the partial completion; true by default. The
+   * merged completion grows with the stream: turn this off for a long stream consumed without merging, whose memory
+   * must stay flat, and errors carry `None`.
+   */
+  readonly keepPartial?: boolean | undefined
+  /** The most UTF-8 bytes one server-sent event may hold before `StreamEventTooLargeError`; 16 MiB by default. */
+  readonly maxEventSize?: number | undefined
 }
 
 /**
@@ -148,6 +194,38 @@ export type RetrieveResult = Data.TaggedEnum<{
 export const RetrieveResult = Data.taggedEnum<RetrieveResult>()
 
 /**
+ * Merges a stream's chunks into the completion they make, with the domain's chunk merge; fails with
+ * `NoSuchElementException` when the stream had no chunk.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect, Stream } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const completion = Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) =>
+ *   client.stream(params).pipe(
+ *     Stream.tap((chunk) => Console.log(chunk.choices[0]?.delta.content ?? "")),
+ *     Stream.run(ObjectiveAiClient.collect)
+ *   ))
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const collect: Sink.Sink<
+  ChatCompletion.ChatCompletion,
+  ChatCompletionChunk.ChatCompletionChunk,
+  never,
+  Cause.NoSuchElementException
+> = Sink.suspend(() => {
+  const merged = ChatCompletionChunk.accumulator()
+  return Sink.forEachChunk((chunks: Chunk.Chunk<ChatCompletionChunk.ChatCompletionChunk>) =>
+    Effect.sync(() => {
+      for (const chunk of chunks) merged.add(chunk)
+    })
+  ).pipe(Sink.mapEffect(() => merged.completion()))
+})
+
+/**
  * The production API.
  *
  * @since 0.1.0
@@ -168,10 +246,14 @@ export interface Options {
   readonly headers?: Headers.Input | undefined
   /** Overrides of {@link RetryPolicy.defaults}. */
   readonly retryPolicy?: Partial<RetryPolicy.RetryPolicy> | undefined
-  /** Overrides of {@link RetryPolicy.readTimeouts} (retrieve, list) and {@link RetryPolicy.createTimeouts}. */
+  /**
+   * Overrides of {@link RetryPolicy.readTimeouts} (retrieve, list), {@link RetryPolicy.createTimeouts} (create, and
+   * opening a stream) and {@link RetryPolicy.streamIdleTimeout}.
+   */
   readonly timeouts?: {
     readonly read?: Partial<RetryPolicy.Timeouts> | undefined
     readonly create?: Partial<RetryPolicy.Timeouts> | undefined
+    readonly streamIdle?: Duration.DurationInput | undefined
   } | undefined
   /** Applied once to the application's `HttpClient`, to add middleware such as a proxy or extra tracing. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -185,6 +267,23 @@ const decodeList = Schema.decodeUnknownEither(ChatCompletionList.ChatCompletionL
 const isCompletionId = Schema.is(CompletionId.CompletionId)
 
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
+
+const notAnEventStream = (json: unknown): Either.Either<never, ParseResult.ParseError> =>
+  Either.left(
+    new ParseResult.ParseError({
+      issue: new ParseResult.Type(Schema.Unknown.ast, json, "a JSON body where an event stream was asked for")
+    })
+  )
+
+// A JSON answer to `stream: true` is an error body sent with 200 (an error of its status, retried as such) or a
+// server that ignored the flag; decoded as events it would pass for a truncated stream and its body would be lost.
+const openEventStream = (
+  response: HttpClientResponse.HttpClientResponse,
+  call: Call
+): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+  response.headers["content-type"]?.startsWith("application/json") === true
+    ? readJson(notAnEventStream)(response, call)
+    : Effect.succeed(response)
 
 /**
  * Builds the service on the application's `HttpClient`.
@@ -203,6 +302,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     }
     const readTimeouts = { ...RetryPolicy.readTimeouts, ...options.timeouts?.read }
     const createTimeouts = { ...RetryPolicy.createTimeouts, ...options.timeouts?.create }
+    const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.
     const base = HttpClientRequest.get(baseUrl).pipe(
@@ -249,6 +349,49 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           )
         )
 
+    const streamRequest = HttpClientRequest.setHeader(createRequest, "accept", "text/event-stream")
+    const stream = (
+      params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+      streamOptions: StreamOptions = {}
+    ) => {
+      const idleTimeout = Duration.decode(streamOptions.idleTimeout ?? streamIdleTimeout)
+      const body = {
+        ...params,
+        stream: true,
+        stream_options: { include_usage: true, ...params.stream_options }
+      }
+      return ChatCompletionCreateParams.validate(body).pipe(
+        Effect.mapError((error) => invalid("POST", createPath, error.message)),
+        Effect.flatMap((valid) =>
+          execute(settings, {
+            span: "ObjectiveAiClient.stream.open",
+            request: HttpClientRequest.bodyText(streamRequest, Json.stringify(valid), "application/json"),
+            path: createPath,
+            idempotent: false,
+            timeouts: createTimeouts,
+            read: openEventStream
+          })
+        ),
+        Effect.map((response) =>
+          response.stream.pipe(
+            // Once the body flows nothing is retried: a lost connection ends the stream as truncated.
+            Stream.catchTag("ResponseError", () =>
+              Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))),
+            // On the bytes rather than the events, so that keep-alive comments count as activity.
+            Stream.timeoutFail(() =>
+              new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+            ChatStream.decodeBytes(streamOptions)
+          )
+        ),
+        Stream.unwrap,
+        Stream.withSpan("ObjectiveAiClient.stream", {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: { "http.request.method": "POST", "url.path": createPath }
+        })
+      )
+    }
+
     const listPath = "/chat/completions"
     const listRequest = HttpClientRequest.setUrl(base, baseUrl + listPath)
     const list = (listOptions: ListOptions = {}) => {
@@ -292,7 +435,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         { concurrency: manyOptions.concurrency ?? 8, unordered: manyOptions.unordered ?? false }
       )
 
-    return ObjectiveAiClient.of({ retrieve, create, list, retrieveMany })
+    return ObjectiveAiClient.of({ retrieve, create, stream, list, retrieveMany })
   })
 
 /**

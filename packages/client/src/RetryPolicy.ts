@@ -80,6 +80,15 @@ export const createTimeouts: Timeouts = {
 }
 
 /**
+ * The default idle timeout of a streamed completion: 2 minutes without a byte. Gateways send keep-alive comments
+ * every few seconds while a model thinks, and those count, so this only has to outlast a provider that streams
+ * through without them; opening the stream is bounded by {@link createTimeouts}.
+ *
+ * @since 0.1.0
+ */
+export const streamIdleTimeout: Duration.Duration = Duration.minutes(2)
+
+/**
  * The backoff before attempt `attempt + 1`: `initialDelay` doubled per earlier retry, capped at `maxDelay`, then
  * scaled by `jitter` (a number in [0, 1), drawn per retry) into its upper half so that clients that failed together
  * do not retry together; whole milliseconds.

@@ -38,7 +38,7 @@ export class StreamMidstreamError extends Schema.TaggedError<StreamMidstreamErro
 
 /**
  * The stream ended before `data: [DONE]` while the completion was unfinished: no choice had a finish reason, or the
- * input stopped inside an event.
+ * input stopped inside an event. A connection lost while the body streamed is reported this way too, finished or not.
  *
  * @since 0.1.0
  */

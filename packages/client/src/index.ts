@@ -12,3 +12,6 @@ export * as ObjectiveAiError from "./ObjectiveAiError.js"
 
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
+
+/** @since 0.1.0 */
+export * as StreamError from "./StreamError.js"

@@ -19,6 +19,7 @@ import {
   StreamMidstreamError,
   StreamTruncatedError
 } from "../src/StreamError.js"
+import { chunk, content, prettyEvent, sse, synthetic, syntheticChunks, usage } from "./support/transcripts.js"
 
 const fixtures = path.resolve(__dirname, "../../../../shared/reference/fixtures")
 const transcriptFixture = fs.readFileSync(path.join(fixtures, "openrouter-stream-annotations-usage.sse"))
@@ -30,21 +31,6 @@ const midstreamErrorFixture = fs.readFileSync(
 
 const encoder = new TextEncoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
-
-const chunk = (choice: Record<string, unknown>, fields: Record<string, unknown> = {}) => ({
-  id: "gen-1",
-  object: "chat.completion.chunk",
-  created: 1700000000,
-  model: "openai/gpt-4o",
-  choices: [{ index: 0, finish_reason: null, ...choice }],
-  ...fields
-})
-const content = (text: string) => chunk({ delta: { content: text } })
-const usage = { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, cost: 0.00012 }
-
-/** Events whose data is the given text, or the JSON of the given value. */
-const sse = (...data: ReadonlyArray<unknown>): string =>
-  data.map((item) => `data: ${typeof item === "string" ? item : JSON.stringify(item)}\n\n`).join("")
 
 const reads = (...texts: ReadonlyArray<string>) => Stream.fromIterable(texts.map(bytes))
 
@@ -68,33 +54,6 @@ const failure = <E, R>(chunks: Stream.Stream<ChatCompletionChunk.ChatCompletionC
 
 const contentOf = (completion: Option.Option<ChatCompletion.ChatCompletion>) =>
   Option.map(completion, ({ choices }) => choices[0].message.content)
-
-// Comments, CJK and emoji content, a chunk pretty-printed over several data lines, logprobs, a tool call in
-// fragments, the finish, and the usage-only chunk.
-const syntheticChunks = [
-  chunk({ delta: { role: "assistant", content: "" } }),
-  chunk({
-    delta: { content: "你好" },
-    logprobs: { content: [{ token: "你好", logprob: -0.25, bytes: [228, 189, 160, 229, 165, 189], top_logprobs: [] }] }
-  }),
-  chunk({ delta: { content: "🙂, 世界", reasoning: "思考…" } }),
-  chunk({
-    delta: {
-      tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "search", arguments: "{\"q\":" } }]
-    }
-  }),
-  chunk({ delta: { tool_calls: [{ index: 0, function: { arguments: "\"東京\"}" } }] } }),
-  chunk({ delta: {}, finish_reason: "tool_calls" }),
-  chunk({}, { choices: [], usage })
-]
-const prettyEvent = (value: unknown) =>
-  JSON.stringify(value, null, 2).split("\n").map((line) => `data: ${line}\n`).join("") + "\n"
-const synthetic = ": OPENROUTER PROCESSING\n\n" +
-  sse(...syntheticChunks.slice(0, 2)) +
-  ": OPENROUTER PROCESSING\n\n" +
-  prettyEvent(syntheticChunks[2]) +
-  sse(...syntheticChunks.slice(3)) +
-  sse("[DONE]")
 
 const transcripts: Record<string, Uint8Array> = {
   "the OpenRouter fixture": transcriptFixture,
@@ -310,6 +269,15 @@ describe("ChatStream", () => {
       )
       expect(reset.error).toStrictEqual(new StreamTruncatedError({ endedMidEvent: false, partial: reset.merged }))
       expect(contentOf(reset.merged)).toStrictEqual(Option.some("Hel"))
+      const resetMidEvent = yield* failure(
+        reads(sse(content("Hel")), "data: {\"id\":").pipe(
+          Stream.concat(Stream.fail(new StreamTruncatedError({ endedMidEvent: false }))),
+          ChatStream.decodeBytes()
+        )
+      )
+      expect(resetMidEvent.error).toStrictEqual(
+        new StreamTruncatedError({ endedMidEvent: true, partial: resetMidEvent.merged })
+      )
 
       const other = yield* failure(
         reads(sse(content("Hel"))).pipe(Stream.concat(Stream.fail("connection reset")), ChatStream.decodeBytes())

@@ -6,12 +6,13 @@
  * across reads is simply part of an unfinished line, and sizes are exact without re-encoding. Only field values are
  * decoded, once each.
  */
+import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import { dual } from "effect/Function"
 import * as Predicate from "effect/Predicate"
 import * as Stream from "effect/Stream"
-import { StreamEventTooLargeError } from "../StreamError.js"
+import { StreamEventTooLargeError, StreamTruncatedError } from "../StreamError.js"
 
 /**
  * One dispatched event. `id` and `retry` follow the standard: they are stream state set by the latest `id:` and
@@ -229,7 +230,9 @@ class Parser {
 
 /**
  * Decodes bytes into events as a channel, ending with an {@link SseEnd} that says whether the input stopped inside an
- * event. Events complete in a read are emitted with it, before any error the same read causes.
+ * event. Events complete in a read are emitted with it, before any error the same read causes. An upstream
+ * `StreamTruncatedError` (the bytes failed rather than ended) passes through with `endedMidEvent` set when the
+ * input stopped inside an event.
  */
 export const decoder = <E>(
   options?: DecodeOptions
@@ -258,7 +261,15 @@ export const decoder = <E>(
           () => fits ? loop : Channel.fail(new StreamEventTooLargeError({ maxEventSize }))
         )
       },
-      onFailure: Channel.failCause,
+      // A connection lost under the decoder is reported as truncation, and only the parser knows whether it cut an
+      // event.
+      onFailure: (cause) =>
+        Channel.failCause(
+          Cause.map(cause, (error) =>
+            error instanceof StreamTruncatedError && !error.endedMidEvent && parser.end().endedMidEvent
+              ? new StreamTruncatedError({ ...error, endedMidEvent: true }, true) as E
+              : error)
+        ),
       onDone: () => Channel.succeed(parser.end())
     })
     return loop
