@@ -1,6 +1,5 @@
-import * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
-import * as AST from "effect/SchemaAST"
+import type * as Schema from "effect/Schema"
+import { inPlace } from "./inPlace.js"
 
 const hasOwn = Object.prototype.hasOwnProperty
 
@@ -58,32 +57,12 @@ const isTokenLogprobArray = (u: unknown): boolean => {
 }
 
 /**
- * Wraps `Schema.Array(TokenLogprob)` in a declaration that accepts a valid array as it is (no copy: the objects are
- * already exactly the decoded value, unknown keys included) and hands anything invalid to the full schema, so the
- * error is the one the full schema reports. The full schema is the surrogate for JSON Schema, arbitraries and pretty
- * printing.
+ * `Schema.Array(TokenLogprob)` through the fast path: a valid array is the decoded value as it is (the objects are
+ * already exactly what the full schema would build, unknown keys included); anything else goes to the full schema, so
+ * the error is the one it reports.
  */
 export const tokenLogprobArray = <A>(full: Schema.Schema<ReadonlyArray<A>>): Schema.Schema<ReadonlyArray<A>> =>
-  Schema.declare([full], {
-    decode: (schema) => {
-      const decodeFull = ParseResult.decodeUnknown(schema)
-      return (input, options) =>
-        isTokenLogprobArray(input)
-          ? ParseResult.succeed(input as ReadonlyArray<A>)
-          : decodeFull(input, options)
-    },
-    encode: (schema) => {
-      const encodeFull = ParseResult.encodeUnknown(schema)
-      return (input, options) =>
-        isTokenLogprobArray(input)
-          ? ParseResult.succeed(input as ReadonlyArray<A>)
-          : encodeFull(input, options)
-    }
-  }, {
+  inPlace(full, { decode: isTokenLogprobArray, encode: isTokenLogprobArray }, {
     identifier: "TokenLogprobs",
-    description: "Token log probabilities.",
-    arbitrary: (arbitrary) => arbitrary,
-    pretty: (pretty) => pretty,
-    equivalence: (equivalence) => equivalence,
-    [AST.SurrogateAnnotationId]: full.ast
+    description: "Token log probabilities."
   })
