@@ -261,9 +261,10 @@ export interface Options {
 
 const userAgent = "objectiveai-effect"
 
-const decodeStored = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletion)
-const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletion)
-const decodeList = Schema.decodeUnknownEither(ChatCompletionList.ChatCompletionList)
+// From the body text in one pass: lossless for big integers, and checked in place rather than rebuilt.
+const decodeStored = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletionFromJson)
+const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletionFromJson)
+const decodeList = Schema.decodeUnknownEither(Json.parseJson(ChatCompletionList.ChatCompletionList))
 const isCompletionId = Schema.is(CompletionId.CompletionId)
 
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
@@ -293,7 +294,9 @@ const openEventStream = (
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
     const settings: Settings = {
-      client: (options.transformClient ?? identity)(httpClient),
+      // Each call is one span of ours (method, path, status, attempts). The transport's own span per attempt would
+      // repeat it, record every request header, and send trace headers to a third party; it is turned off.
+      client: HttpClient.withTracerDisabledWhen((options.transformClient ?? identity)(httpClient), () => true),
       policy: {
         ...RetryPolicy.defaults,
         ...options.retryPolicy,

@@ -69,7 +69,7 @@ describe("answers that are not what the API promises", () => {
       const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
       expect(error).toBeInstanceOf(ObjectiveAiError.InvalidResponseError)
       expect(error).toMatchObject({ status: 200, attempts: 1, bodyText: "{\"request\": {" })
-      expect(error).toHaveProperty("issue", expect.stringContaining("invalid JSON"))
+      expect(error).toHaveProperty("issue", expect.stringMatching(/invalid JSON/i))
       expect(h.server.requests).toHaveLength(1)
     }))
 

@@ -4,7 +4,7 @@
  * and the retry logs. An operation only says how to build its request and how to read a 2xx answer; opening a
  * stream is the same pipeline with a reader that hands the response on unread.
  */
-import * as Headers from "@effect/platform/Headers"
+import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -172,24 +172,20 @@ const httpClientFailure = (call: Call, error: HttpClientError.HttpClientError): 
 
 /**
  * A reader for a JSON answer: the body read whole (a connection cut mid-body is a transport failure, retried like
- * one), parsed losslessly, decoded with `decode`. A 200 body that is only an error body is that error, so that
+ * one) and decoded from its text by `decode`, which should be a `Json.parseJson` schema's decoder: lossless, and
+ * checked in place rather than rebuilt. A 200 body that is only an error body is that error, so that
  * `{ "error": { "code": 503 } }` is retried like a 503.
  */
 export const readJson =
-  <A>(decode: (input: unknown) => Either.Either<A, ParseResult.ParseError>) =>
+  <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>) =>
   (response: HttpClientResponse.HttpClientResponse, call: Call): Effect.Effect<A, Failure> =>
     Effect.flatMap(
       Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status)),
       (text) => {
-        let json: unknown
-        try {
-          json = Json.parse(text)
-        } catch (error) {
-          return Effect.fail(invalidResponse(call, response, text, `invalid JSON: ${(error as Error).message}`))
-        }
-        const decoded = decode(json)
+        const decoded = decode(text)
         if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
-        const body = Either.getOrUndefined(decodeErrorBody(json))
+        // Only a failed body is parsed a second time, to see whether it is an error body.
+        const body = parseErrorBody(text)
         return body === undefined
           ? Effect.fail(invalidResponse(call, response, text, decoded.left.message))
           : Effect.flip(errorBodyFailure(call, response, body))
@@ -219,11 +215,6 @@ const attemptTimeout = (call: Call, after: Duration.Duration): Failure => ({
   reason: `no answer within ${Duration.format(after)}`
 })
 
-// Whatever a caller set as redacted header names, the authorization header stays one of them, so that the
-// transport's spans never record the API key.
-const keepAuthorizationRedacted = (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> =>
-  names.includes("authorization") ? names : [...names, "authorization"]
-
 /**
  * Runs an endpoint under the retry policy and its timeouts, in a span named after the operation with its method,
  * path, last status and number of attempts.
@@ -243,8 +234,12 @@ export const execute = <A>(
     let attempts = 0
     let lastStatus: number | undefined
 
-    const attempt = (call: Call): Effect.Effect<A, Failure> =>
-      settings.client.execute(endpoint.request).pipe(
+    // One timer per attempt, at the attempt's limit or the call's deadline, whichever comes first: the waits between
+    // attempts never pass the deadline (a retry that would is not made), so this is the whole of the total timeout,
+    // at the cost of one race per attempt rather than two.
+    const attempt = (call: Call, remaining: number): Effect.Effect<A, Failure> => {
+      const total = remaining <= Duration.toMillis(attemptLimit)
+      return settings.client.execute(endpoint.request).pipe(
         Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error))),
         Effect.flatMap((response) => {
           lastStatus = response.status
@@ -252,8 +247,24 @@ export const execute = <A>(
             ? endpoint.read(response, call)
             : Effect.flip(errorResponseFailure(call, response))
         }),
-        Effect.timeoutFail({ duration: attemptLimit, onTimeout: () => attemptTimeout(call, attemptLimit) })
+        Effect.timeoutFail({
+          duration: total ? Duration.millis(remaining) : attemptLimit,
+          onTimeout: (): Failure =>
+            total
+              ? {
+                error: new ObjectiveAiError.TimeoutError({
+                  ...call,
+                  status: lastStatus,
+                  timeout: "total",
+                  after: totalLimit
+                }),
+                retry: "never",
+                reason: "total timeout"
+              }
+              : attemptTimeout(call, attemptLimit)
+        })
       )
+    }
 
     // Fails with the failure's error, or with `RateLimitedError` when the server asked for a wait we will not make.
     const giveUp = (failure: Failure, call: Call, retryAfter: Duration.Duration | undefined) =>
@@ -261,9 +272,9 @@ export const execute = <A>(
         ? Effect.fail(failure.error)
         : Effect.fail(new ObjectiveAiError.RateLimitedError({ ...call, ...failure.response, retryAfter }))
 
-    const loop = (deadline: number): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> => {
+    const loop = (deadline: number, now: number): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> => {
       const call: Call = { method, path, attempts: ++attempts }
-      return Effect.catchAll(attempt(call), (failure) => {
+      return Effect.catchAll(attempt(call, deadline - now), (failure) => {
         const retryable = failure.retry === "neverSent" || (failure.retry === "transient" && retries)
         if (!retryable || call.attempts >= policy.maxAttempts) return Effect.fail(failure.error)
         const retryAfter = failure.retryAfter
@@ -273,7 +284,8 @@ export const execute = <A>(
         return Effect.flatMap(Effect.zip(Random.next, Clock.currentTimeMillis), ([jitter, now]) => {
           const backoff = RetryPolicy.backoff(policy, call.attempts, jitter)
           const delay = retryAfter === undefined ? backoff : Duration.max(backoff, retryAfter)
-          if (now + Duration.toMillis(delay) >= deadline) return giveUp(failure, call, retryAfter)
+          const next = now + Duration.toMillis(delay)
+          if (next >= deadline) return giveUp(failure, call, retryAfter)
           return Effect.logDebug(`retrying ${method} ${path} in ${Duration.format(delay)}: ${failure.reason}`).pipe(
             Effect.annotateLogs({
               attempt: call.attempts,
@@ -281,26 +293,14 @@ export const execute = <A>(
               delayMillis: Duration.toMillis(delay)
             }),
             Effect.zipRight(Effect.sleep(delay)),
-            Effect.zipRight(loop(deadline))
+            Effect.zipRight(loop(deadline, next))
           )
         })
       })
     }
 
     return Clock.currentTimeMillis.pipe(
-      Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit))),
-      Effect.timeoutFail({
-        duration: totalLimit,
-        onTimeout: () =>
-          new ObjectiveAiError.TimeoutError({
-            method,
-            path,
-            attempts,
-            status: lastStatus,
-            timeout: "total",
-            after: totalLimit
-          })
-      }),
+      Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit), start)),
       Effect.onExit(() =>
         Effect.annotateCurrentSpan(
           lastStatus === undefined
@@ -310,8 +310,9 @@ export const execute = <A>(
       ),
       Effect.withSpan(endpoint.span, {
         kind: "client",
+        // The call site would be this module, for every call: not worth a stack trace per request.
+        captureStackTrace: false,
         attributes: { "http.request.method": method, "url.path": path }
-      }),
-      Effect.locallyWith(Headers.currentRedactedNames, keepAuthorizationRedacted)
+      })
     )
   })

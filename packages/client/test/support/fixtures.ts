@@ -55,8 +55,8 @@ export const completion = (id: string, tokens = 8) => {
   }
 }
 
-/** The body of `GET /chat/completions/{id}`: the stored request (with {@link bigSeed}) and its completion. */
-export const stored = (id: string, tokens = 8) => ({
+/** The body of `GET /chat/completions/{id}`: the stored request (with {@link bigSeed} unless told) and its completion. */
+export const stored = (id: string, tokens = 8, seed: number | bigint = bigSeed) => ({
   request: {
     model: "openai/gpt-4o-mini",
     messages: [
@@ -65,7 +65,7 @@ export const stored = (id: string, tokens = 8) => ({
     ],
     logprobs: true,
     top_logprobs: 5,
-    seed: bigSeed,
+    seed,
     temperature: 0.7
   },
   response: completion(id, tokens)

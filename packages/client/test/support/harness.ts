@@ -128,6 +128,7 @@ export const make = (script: Server.Script, options: HarnessOptions = {}): Effec
     )
     const client = Context.get(context, ObjectiveAiClient.ObjectiveAiClient)
     const attemptMillis = Duration.toMillis(options.timeouts?.read?.attempt ?? RetryPolicy.readTimeouts.attempt)
+    const totalMillis = Duration.toMillis(options.timeouts?.read?.total ?? RetryPolicy.readTimeouts.total)
 
     const run = <A, E>(
       effect: Effect.Effect<A, E>,
@@ -140,14 +141,17 @@ export const make = (script: Server.Script, options: HarnessOptions = {}): Effec
           Logger.withMinimumLogLevel(LogLevel.Debug),
           Effect.fork
         )
+        // A hanging attempt ends at its own timeout or at the call's deadline, whichever is first; this assumes one
+        // read call per run when the server hangs.
+        const deadline = (yield* Clock.currentTimeMillis) + totalMillis
         for (;;) {
+          const now = yield* Clock.currentTimeMillis
           const wait = yield* Effect.raceAll([
             Effect.map(Fiber.await(fiber), () => Option.none<number>()),
             Effect.map(Queue.take(retries), Option.some),
-            Effect.map(Queue.take(server.hung), () => Option.some(attemptMillis))
+            Effect.map(Queue.take(server.hung), () => Option.some(Math.min(attemptMillis, deadline - now)))
           ])
           if (Option.isNone(wait)) return yield* Fiber.await(fiber)
-          const now = yield* Clock.currentTimeMillis
           yield* awaitSleepAt(now + wait.value)
           yield* beforeWaitEnds
           yield* TestClock.adjust(wait.value)
