@@ -6,7 +6,11 @@ import * as Schema from "effect/Schema"
  */
 export type Mode = "strict" | "lenient"
 
-/** Parse options under which response objects keep the keys they do not declare, so encoding restores them. */
+/**
+ * Parse options under which response objects keep the keys they do not declare, so encoding restores them. A key
+ * named `"__proto__"` is the one they cannot keep: Effect assigns each kept key to the object it builds, and that
+ * assignment sets the object's prototype. `Json.parseJson` checks parsed values in place instead, and keeps it.
+ */
 export const preserveUnknownKeys = { parseOptions: { onExcessProperty: "preserve" } } as const
 
 /** Parse options under which request objects reject keys they do not declare. */
