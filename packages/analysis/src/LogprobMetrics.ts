@@ -154,42 +154,6 @@ export interface ChoiceMetrics {
   readonly refusal: Metrics
 }
 
-/** What the policy did to a run of tokens; mutable only while the run is tallied. */
-interface PlaceholderCounts {
-  excluded: number
-  clamped: number
-  kept: number
-}
-
-// The common case, a real logprob, is this one inline test, so that a loop over a million tokens stays as tight as a
-// hand-written one; everything else goes through `resolve`.
-const isPlain = (logprob: number | null, threshold: number): logprob is number =>
-  logprob !== null && logprob > threshold && logprob <= 0
-
-/** What a token that is not a plain logprob counts as under the policy: a value, or `undefined` when left out. */
-const resolve = (
-  logprob: number | null,
-  policy: PlaceholderPolicy,
-  counts: PlaceholderCounts
-): number | undefined => {
-  if (logprob !== null && logprob > 0 && logprob < Infinity) return 0
-  switch (policy._tag) {
-    case "Exclude":
-      counts.excluded++
-      return undefined
-    case "Clamp":
-      counts.clamped++
-      return policy.floor
-    case "Keep":
-      if (logprob === null || !Number.isFinite(logprob)) {
-        counts.excluded++
-        return undefined
-      }
-      counts.kept++
-      return logprob
-  }
-}
-
 /** The tokens a policy let through, their sum and lowest value, and what it did to the rest. */
 interface Tally {
   readonly tokens: number
@@ -198,42 +162,40 @@ interface Tally {
   readonly placeholders: Placeholders
 }
 
-const tally = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): Tally => {
-  const placeholders: PlaceholderCounts = { excluded: 0, clamped: 0, kept: 0 }
+/**
+ * Tallies a run of tokens under a policy. The loop calls nothing, and tracks the lowest value only when asked: over a
+ * million tokens each of those measurably separates it from a hand-written loop.
+ */
+const tally = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy, withLowest: boolean): Tally => {
   const threshold = policy.threshold
+  const floor = policy._tag === "Clamp" ? policy.floor : undefined
+  const keep = policy._tag === "Keep"
   let count = 0
   let sum = 0
   let lowest = Infinity
+  let excluded = 0
+  let clamped = 0
+  let kept = 0
   for (let i = 0; i < tokens.length; i++) {
     const logprob = tokens[i].logprob
-    // The plain case is kept apart from the resolved one, and `Math.min` is branch-free: both measurably faster.
-    if (isPlain(logprob, threshold)) {
-      count++
-      sum += logprob
-      lowest = Math.min(lowest, logprob)
+    let value: number
+    if (logprob !== null && logprob > threshold && logprob <= 0) value = logprob
+    else if (logprob !== null && logprob > 0 && logprob < Infinity) value = 0
+    else if (floor !== undefined) {
+      value = floor
+      clamped++
+    } else if (keep && logprob !== null && Number.isFinite(logprob)) {
+      value = logprob
+      kept++
+    } else {
+      excluded++
       continue
     }
-    const value = resolve(logprob, policy, placeholders)
-    if (value === undefined) continue
     count++
     sum += value
-    lowest = Math.min(lowest, value)
+    if (withLowest) lowest = Math.min(lowest, value)
   }
-  return { tokens: count, sum, lowest, placeholders }
-}
-
-/** Adds each value a tally lets through to an exact sum, for the rare run whose float sum overflows. */
-const addExactly = (
-  tokens: ReadonlyArray<Logprobs.TokenLogprob>,
-  policy: PlaceholderPolicy,
-  sum: Decimal.DecimalSum
-) => {
-  const ignored: PlaceholderCounts = { excluded: 0, clamped: 0, kept: 0 }
-  for (let i = 0; i < tokens.length; i++) {
-    const logprob = tokens[i].logprob
-    const value = isPlain(logprob, policy.threshold) ? logprob : resolve(logprob, policy, ignored)
-    if (value !== undefined) sum.add(value)
-  }
+  return { tokens: count, sum, lowest, placeholders: { excluded, clamped, kept } }
 }
 
 /** Entropy and margin sums over the positions whose top alternatives allow them. */
@@ -316,10 +278,10 @@ const noTokens: ReadonlyArray<Logprobs.TokenLogprob> = []
 const policyOf = (options: Options | undefined): PlaceholderPolicy => options?.placeholders ?? defaultPolicy
 
 const tallyContent = (choice: ChatCompletion.Choice, options: Options | undefined): Tally =>
-  tally(choice.logprobs?.content ?? noTokens, policyOf(options))
+  tally(choice.logprobs?.content ?? noTokens, policyOf(options), false)
 
 const metricsOf = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): Metrics => {
-  const counted = tally(tokens, policy)
+  const counted = tally(tokens, policy, true)
   return toMetrics(counted, measureAlternatives(tokens, policy.threshold), counted.placeholders)
 }
 
@@ -485,12 +447,14 @@ class SectionBuilder {
   kept = 0
 
   add(tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: PlaceholderPolicy): void {
-    const counted = tally(tokens, policy)
+    const counted = tally(tokens, policy, true)
     if (counted.tokens > 0) this.choices++
     this.tokens += counted.tokens
-    // Only kept huge negatives can overflow a choice's sum; those tokens are then summed exactly one by one.
     if (Number.isFinite(counted.sum)) this.logprobSum.add(counted.sum)
-    else addExactly(tokens, policy, this.logprobSum)
+    else {
+      // Only kept huge negatives overflow a choice's sum; then each token's value (a tally of one) is added exactly.
+      for (const token of tokens) this.logprobSum.add(tally([token], policy, false).sum)
+    }
     if (counted.lowest < this.lowest) this.lowest = counted.lowest
     const alternatives = measureAlternatives(tokens, policy.threshold)
     this.entropyPositions += alternatives.entropyPositions
