@@ -52,11 +52,11 @@ describe.each(topLevel)("Json.parseJson($name)", ({ schema, size }) => {
     const ours = outcome(Schema.decodeUnknownEither(fast)(text))
     const theirs = outcome(Schema.decodeUnknownEither(plain)(text))
     if (!isDeepStrictEqual(ours, theirs)) expect(ours).toStrictEqual(theirs)
-  }, { fastCheck: { numRuns: 1000 } })
+  }, { fastCheck: { numRuns: 400 } })
 
   it.prop("takes the fast path for every valid payload", [Arbitrary.make(schema)], ([value]) => {
     expect(check?.(encode(value))).toBe(true)
-  }, { fastCheck: { numRuns: 300 } })
+  }, { fastCheck: { numRuns: 200 } })
 
   it.prop("writes any value as the schema alone would", [Arbitrary.make(schema)], ([value]) => {
     const ours = Schema.encodeEither(fast)(value)
@@ -66,7 +66,7 @@ describe.each(topLevel)("Json.parseJson($name)", ({ schema, size }) => {
       const [a, b] = [Json.parse(ours.right), Json.parse(theirs.right)]
       if (!isDeepStrictEqual(a, b)) expect(a).toStrictEqual(b)
     }
-  }, { fastCheck: { numRuns: 300 } })
+  }, { fastCheck: { numRuns: 200 } })
 })
 
 describe("Json.parseJson on the wire's own texts", () => {
