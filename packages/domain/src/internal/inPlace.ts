@@ -62,8 +62,8 @@ const always = (value: boolean): Check => () => value
 /**
  * A check that holds only for values (as `Json.parse` makes them: plain objects and arrays of primitives) that the
  * schema decodes successfully to a value equal to the input: same keys, same values. `undefined` when the schema can
- * change a value (a transformation, a declaration not marked in place, a struct that drops unknown keys), so that no
- * value may skip it.
+ * change a value (a transformation, a declaration not marked in place), so that no value may skip it. A struct that
+ * would drop unknown keys passes only values that have none.
  *
  * Unions need no care about which member wins: with no transformation anywhere, every member that succeeds gives back
  * the input, so any member whose check holds proves the union's result.
