@@ -180,6 +180,7 @@ const tally = (tokens: ReadonlyArray<Logprobs.TokenLogprob>, policy: Placeholder
     const logprob = tokens[i].logprob
     let value: number
     if (logprob !== null && logprob > threshold && logprob <= 0) value = logprob
+    // A positive logprob is rounding noise: no probability exceeds 1.
     else if (logprob !== null && logprob > 0 && logprob < Infinity) value = 0
     else if (floor !== undefined) {
       value = floor
