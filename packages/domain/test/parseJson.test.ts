@@ -118,5 +118,13 @@ describe("Json.parseJson on the wire's own texts", () => {
     expect(Schema.decodeSync(codec)(`{"n":"1","dropped":true}`)).toStrictEqual({ n: 1 })
     expect(Schema.encodeSync(codec)({ n: 2 })).toBe(`{"n":"2"}`)
     expect(Arr.isArray(Schema.decodeSync(Json.parseJson(Schema.Array(Schema.String)))(`["a"]`))).toBe(true)
+    // The first member drops `b` and wins, though the second would keep it.
+    const union = Json.parseJson(Schema.Union(
+      Schema.Struct({ a: Schema.String }),
+      Schema.Struct({ a: Schema.String, b: Schema.Number }).annotations({
+        parseOptions: { onExcessProperty: "preserve" }
+      })
+    ))
+    expect(Schema.decodeSync(union)(`{"a":"x","b":1}`)).toStrictEqual({ a: "x" })
   })
 })

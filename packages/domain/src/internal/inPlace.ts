@@ -65,12 +65,12 @@ const always = (value: boolean): Check => () => value
  * change a value (a transformation, a declaration not marked in place), so that no value may skip it. A struct that
  * would drop unknown keys passes only values that have none.
  *
- * Unions need no care about which member wins: with no transformation anywhere, every member that succeeds gives back
- * the input, so any member whose check holds proves the union's result.
+ * Unions need no care about which member wins: with no transformation anywhere and no struct dropping keys, every
+ * member that succeeds gives back the input, so any member whose check holds proves the union's result.
  */
 export const compile = (ast: AST.AST): Check | undefined => {
   const suspended = new Map<AST.AST, Map<ExcessProperties, { check: Check | undefined }>>()
-  const go = (ast: AST.AST, excess: ExcessProperties): Check | undefined => {
+  const go = (ast: AST.AST, excess: ExcessProperties, inUnion: boolean): Check | undefined => {
     excess = excessOf(ast, excess)
     switch (ast._tag) {
       case "Literal": {
@@ -91,7 +91,7 @@ export const compile = (ast: AST.AST): Check | undefined => {
       case "NeverKeyword":
         return always(false)
       case "Refinement": {
-        const from = go(ast.from, excess)
+        const from = go(ast.from, excess, inUnion)
         if (from === undefined) return undefined
         return (u) => from(u) && Option.isNone(ast.filter(u, AST.defaultParseOption, ast))
       }
@@ -111,13 +111,13 @@ export const compile = (ast: AST.AST): Check | undefined => {
         if (known !== undefined) return (u) => known.check !== undefined && known.check(u)
         const entry: { check: Check | undefined } = { check: undefined }
         byExcess.set(excess, entry)
-        entry.check = go(ast.f(), excess)
+        entry.check = go(ast.f(), excess, inUnion)
         return entry.check
       }
       case "Union": {
         const members: Array<Check> = []
         for (const member of ast.types) {
-          const check = go(member, excess)
+          const check = go(member, excess, true)
           if (check === undefined) return undefined
           members.push(check)
         }
@@ -128,7 +128,7 @@ export const compile = (ast: AST.AST): Check | undefined => {
       }
       case "TupleType": {
         if (ast.rest.length !== 1 || ast.elements.length !== 0) return undefined
-        const item = go(ast.rest[0].type, excess)
+        const item = go(ast.rest[0].type, excess, inUnion)
         if (item === undefined) return undefined
         return (u) => {
           if (!Array.isArray(u)) return false
@@ -137,12 +137,15 @@ export const compile = (ast: AST.AST): Check | undefined => {
         }
       }
       case "TypeLiteral":
-        return typeLiteral(ast, excess, go)
+        // A union's member that drops unknown keys may win over a later member that keeps them, and its result is
+        // not the input: in a union, only structs that keep or refuse unknown keys can be checked.
+        if (inUnion && excess !== "preserve" && excess !== "error") return undefined
+        return typeLiteral(ast, excess, (ast, excess) => go(ast, excess, inUnion))
       default:
         return undefined
     }
   }
-  return go(ast, undefined)
+  return go(ast, undefined, false)
 }
 
 const typeLiteral = (
