@@ -269,10 +269,10 @@ const isCompletionId = Schema.is(CompletionId.CompletionId)
 
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
 
-const notAnEventStream = (json: unknown): Either.Either<never, ParseResult.ParseError> =>
+const notAnEventStream = (text: string): Either.Either<never, ParseResult.ParseError> =>
   Either.left(
     new ParseResult.ParseError({
-      issue: new ParseResult.Type(Schema.Unknown.ast, json, "a JSON body where an event stream was asked for")
+      issue: new ParseResult.Type(Schema.String.ast, text, "a JSON body where an event stream was asked for")
     })
   )
 
