@@ -7,7 +7,14 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Effect from "effect/Effect"
+import * as v8 from "node:v8"
 import * as Cli from "./Cli.js"
+
+// A report keeps a small live heap (about 45 MB, however many completions) while it allocates a decoded completion
+// per id; V8's default growth lets that garbage reach several times the live heap before a full collection. Growing
+// the old space by half at most keeps the peak near what the run needs (about 170 MB rather than 280 MB over 100,000
+// completions), for no measurable time. The flag is read at each collection, so setting it here takes effect.
+v8.setFlagsFromString("--heap-growing-percent=50")
 
 // A reader that goes away early (`objectiveai report | head`) is not an error worth a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
