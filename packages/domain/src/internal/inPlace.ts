@@ -43,7 +43,11 @@ export const inPlace = <A, I, R>(
     [InPlaceAnnotationId]: true
   })
 
-const isPlainRecord = (u: unknown): u is Record<string, unknown> => {
+/**
+ * An object as JSON makes it: its prototype is `Object.prototype` (or none), so every key it has is its own, unlike a
+ * class instance's; a value handed back in place must have no key that a rebuild would have copied from elsewhere.
+ */
+export const isPlainRecord = (u: unknown): u is Record<string, unknown> => {
   if (typeof u !== "object" || u === null) return false
   const prototype = Object.getPrototypeOf(u)
   return prototype === Object.prototype || prototype === null

@@ -4,16 +4,12 @@ import type * as Either from "effect/Either"
 import type * as FastCheck from "effect/FastCheck"
 import * as ParseResult from "effect/ParseResult"
 import type * as AST from "effect/SchemaAST"
+import { isPlainRecord } from "./inPlace.js"
 
 interface Place {
   readonly value: unknown
   readonly key: string | number | undefined
   readonly parent: Place | undefined
-}
-
-const isPlainObject = (value: object) => {
-  const prototype = Object.getPrototypeOf(value)
-  return prototype === Object.prototype || prototype === null
 }
 
 /**
@@ -39,7 +35,7 @@ const findNonJson = (input: unknown): Place | undefined => {
       pending.push({ close: value })
       for (let i = value.length - 1; i >= 0; i--) pending.push({ value: value[i], key: i, parent: step })
     } else {
-      if (!isPlainObject(value as object)) return step
+      if (!isPlainRecord(value)) return step
       open.add(value as object)
       pending.push({ close: value as object })
       for (const [key, item] of Object.entries(value as object)) pending.push({ value: item, key, parent: step })
@@ -77,7 +73,7 @@ const describe = (place: Place): string => {
   const value = place.value
   if (typeof value === "function") return "a function"
   if (typeof value !== "object" || value === null) return String(value)
-  return isPlainObject(value) || Array.isArray(value)
+  return isPlainRecord(value) || Array.isArray(value)
     ? "a reference to a value that contains it"
     : `an instance of ${value.constructor?.name ?? "a class"}`
 }

@@ -1,5 +1,5 @@
 import type * as Schema from "effect/Schema"
-import { inPlace } from "./inPlace.js"
+import { inPlace, isPlainRecord } from "./inPlace.js"
 
 const hasOwn = Object.prototype.hasOwnProperty
 
@@ -17,15 +17,9 @@ const isBytes = (record: Record<string, unknown>): boolean => {
 }
 
 // The plain schema reads a required key even when it is inherited, and copies it into an own key of its output; the
-// fast path hands back the input object itself, so it may only take objects whose keys can all be own: those of a
-// plain prototype (as JSON gives), and only while nobody has added a required key to `Object.prototype`. Checking the
-// prototype once per object costs far less than `hasOwnProperty` for each required key.
-const isPlainRecord = (u: unknown): u is Record<string, unknown> => {
-  if (typeof u !== "object" || u === null) return false
-  const prototype = Object.getPrototypeOf(u)
-  return prototype === Object.prototype || prototype === null
-}
-
+// fast path hands back the input object itself, so it may only take objects whose keys can all be own: plain ones,
+// and only while nobody has added a required key to `Object.prototype`. Checking the prototype once per object costs
+// far less than `hasOwnProperty` for each required key.
 const requiredKeys = ["token", "logprob", "top_logprobs"]
 
 const requiredKeysInherited = () => requiredKeys.some((key) => key in Object.prototype)
