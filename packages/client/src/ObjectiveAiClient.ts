@@ -377,7 +377,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         ),
         Effect.map((response) =>
           response.stream.pipe(
-            // Once the body flows nothing is retried: a lost connection ends the stream as truncated.
+            // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
+            // then says whether it cut an event).
             Stream.catchTag("ResponseError", () =>
               Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))),
             // On the bytes rather than the events, so that keep-alive comments count as activity.

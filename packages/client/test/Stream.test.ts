@@ -433,6 +433,32 @@ describe("stream: idle timeout", () => {
       yield* within(5_000, "the server to see the connection close", close.closed)
     }))
 
+  it.scoped("does not count the time the consumer takes between pulls", () =>
+    Effect.gen(function*() {
+      const rest = Sse.signal()
+      const h = yield* Harness.make(
+        Server.sequence(Sse.reply([sse(content("Hel")), { until: rest.until }, sse(finished(), "[DONE]")]))
+      )
+      const received = yield* Queue.unbounded<ChatCompletionChunk.ChatCompletionChunk>()
+      // The consumer spends 5 minutes on the first chunk; the server is silent for the first minute of them.
+      const fiber = yield* h.client.stream(params, { idleTimeout: "30 seconds" }).pipe(
+        Stream.runForEach((item) =>
+          Effect.zipRight(
+            Queue.offer(received, item),
+            Effect.when(Effect.sleep("5 minutes"), () => item.choices[0]?.delta.content === "Hel")
+          )
+        ),
+        Effect.fork
+      )
+      yield* within(5_000, "the first chunk", Queue.take(received))
+      yield* awaitTimerAt(300_000)
+      yield* TestClock.adjust("1 minute")
+      yield* rest.send
+      yield* TestClock.adjust("4 minutes")
+      Harness.successOf(yield* within(5_000, "the end of the stream", Fiber.await(fiber)))
+      expect(yield* Queue.size(received)).toBe(1)
+    }))
+
   it.scoped("defaults to the client's timeouts.streamIdle, itself RetryPolicy.streamIdleTimeout by default", () =>
     Effect.gen(function*() {
       // Headers, then nothing: the one read of the body starts at 0 s.
