@@ -200,7 +200,7 @@ export const collect = <E, R>(
         Stream.rechunk(chunkSize),
         Stream.run(sink({ baseUrl: options.baseUrl }))
       )
-  )
+  ).pipe(Effect.withSpan("Report.collect", { attributes: { concurrency: options.concurrency } }))
 
 /**
  * The measures of a logprob section, as the JSON document writes them (`null` where there is no value).
