@@ -68,6 +68,8 @@ export const cli = (args: ReadonlyArray<string>, options: CliOptions = {}): Effe
     const output = { stdout: "", stderr: "" }
     child.stdout.setEncoding("utf8").on("data", (data: string) => (output.stdout += data))
     child.stderr.setEncoding("utf8").on("data", (data: string) => (output.stderr += data))
+    // A program that cannot start (no `script` on the machine, say) fails the test rather than the test process.
+    child.on("error", (error) => resume(Effect.die(error)))
     child.on("close", (code, signal) => resume(Effect.succeed({ code, signal, ...output })))
     options.started?.({
       kill: (signal) => child.kill(signal),
