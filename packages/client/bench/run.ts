@@ -125,6 +125,9 @@ const throughput = async (baseUrl: string) => {
 
 const soak = async (server: ChildProcess, baseUrl: string) => {
   await ask(server, "reset-stats")
+  // The server's count sees every connection, idle keep-alive ones included; the throughput phase's fetch-based
+  // clients share Node's global pool, which may still hold its sockets, so this is the level to return to.
+  const serverConnectionsBefore = (await ask<Stats>(server, "stats")).openConnections
   const socketsBefore = openSockets()
   const heapBefore = await heapMegabytes()
   // More attempts than the default: at 30% faults, 12 attempts leave a 1 in 2 million chance per retrieve of
@@ -169,6 +172,7 @@ const soak = async (server: ChildProcess, baseUrl: string) => {
   print("client.soak.duration", (elapsed / 1000).toFixed(1), "s")
   print("client.soak.open_sockets_before", socketsBefore)
   print("client.soak.open_sockets_after", socketsAfter)
+  print("client.soak.server_open_connections_before", serverConnectionsBefore)
   print("client.soak.server_open_connections_after", serverConnections)
   print("client.soak.heap_before", heapBefore.toFixed(1), "MB")
   print("client.soak.heap_after", heapAfter.toFixed(1), "MB")
