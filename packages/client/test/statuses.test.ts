@@ -38,6 +38,11 @@ describe("retrieve", () => {
       expect(h.server.requests.map((request) => request.url)).toEqual(["/chat/completions/a%2Fb%3Fc"])
     }))
 
+  it("isObjectiveAiError tells the family from other errors", () => {
+    expect(ObjectiveAiError.isObjectiveAiError(new Error("other"))).toBe(false)
+    expect(ObjectiveAiError.isObjectiveAiError({ _tag: "NotFoundError" })).toBe(false)
+  })
+
   it.scoped("refuses an empty id without sending anything", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(Server.sequence(Server.json(200, stored(id))))
@@ -131,6 +136,7 @@ describe("statuses that are never retried", () => {
       ))
       const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
       expect(error._tag).toBe(tag)
+      expect(ObjectiveAiError.isObjectiveAiError(error)).toBe(true)
       expect(error).toMatchObject({ status, attempts: 1, requestId: "req-7", body })
       expect(error.message).toContain(`HTTP ${status}`)
       expect(h.server.requests).toHaveLength(1)
