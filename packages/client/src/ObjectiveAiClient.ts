@@ -55,7 +55,7 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ChatStream from "./internal/chatStream.js"
-import { type Call, execute, type Failure, readJson, type Settings } from "./internal/execute.js"
+import { type Call, type Endpoint, execute, type Failure, readJson, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as StreamError from "./StreamError.js"
@@ -333,24 +333,34 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     const createPath = "/chat/completions"
     const createRequest = HttpClientRequest.setMethod(HttpClientRequest.setUrl(base, baseUrl + createPath), "POST")
+    // create and stream share this: the body is checked strictly (nothing is sent when it fails), then posted under
+    // create's timeouts and its rule that a POST is retried only when it surely never reached the server.
+    const postCreateBody = <A>(
+      body: ChatCompletionCreateParams.ChatCompletionCreateParams,
+      span: string,
+      request: HttpClientRequest.HttpClientRequest,
+      read: Endpoint<A>["read"]
+    ) =>
+      ChatCompletionCreateParams.validate(body).pipe(
+        Effect.mapError((error) => invalid("POST", createPath, error.message)),
+        Effect.flatMap((valid) =>
+          execute(settings, {
+            span,
+            request: HttpClientRequest.bodyText(request, Json.stringify(valid), "application/json"),
+            path: createPath,
+            idempotent: false,
+            timeouts: createTimeouts,
+            read
+          })
+        )
+      )
+
     const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
       params.stream === true
         ? Effect.fail(
           invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
         )
-        : ChatCompletionCreateParams.validate(params).pipe(
-          Effect.mapError((error) => invalid("POST", createPath, error.message)),
-          Effect.flatMap((valid) =>
-            execute(settings, {
-              span: "ObjectiveAiClient.create",
-              request: HttpClientRequest.bodyText(createRequest, Json.stringify(valid), "application/json"),
-              path: createPath,
-              idempotent: false,
-              timeouts: createTimeouts,
-              read: readJson(decodeCompletion)
-            })
-          )
-        )
+        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readJson(decodeCompletion))
 
     const streamRequest = HttpClientRequest.setHeader(createRequest, "accept", "text/event-stream")
     const stream = (
@@ -363,18 +373,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         stream: true,
         stream_options: { include_usage: true, ...params.stream_options }
       }
-      return ChatCompletionCreateParams.validate(body).pipe(
-        Effect.mapError((error) => invalid("POST", createPath, error.message)),
-        Effect.flatMap((valid) =>
-          execute(settings, {
-            span: "ObjectiveAiClient.stream.open",
-            request: HttpClientRequest.bodyText(streamRequest, Json.stringify(valid), "application/json"),
-            path: createPath,
-            idempotent: false,
-            timeouts: createTimeouts,
-            read: openEventStream
-          })
-        ),
+      return postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, openEventStream).pipe(
         Effect.map((response) =>
           response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
