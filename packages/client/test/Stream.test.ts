@@ -366,19 +366,16 @@ describe("stream: failures before the first event", () => {
     Effect.gen(function*() {
       const port = yield* Server.freePort
       const h = yield* Harness.make(Server.sequence(ok), { port })
-      const servers: Array<Server.ScriptedServer> = []
-      const startServer = Effect.map(Server.make(Server.sequence(ok), port), (server) => {
-        servers.push(server)
-      })
+      const later = Server.startLater(Server.sequence(ok), port)
       const delivered: Array<ChatCompletionChunk.ChatCompletionChunk> = []
       const exit = yield* h.run(
         Stream.runForEach(h.client.stream(params), (item) => Effect.sync(() => delivered.push(item))),
-        startServer
+        later.start
       )
       Harness.successOf(exit)
       expect(delivered).toHaveLength(2)
-      expect(servers).toHaveLength(1)
-      expect(servers[0].requests).toHaveLength(1)
+      expect(later.started).toHaveLength(1)
+      expect(later.started[0].requests).toHaveLength(1)
       expect(h.logs.map((log) => log.annotations.reason)).toStrictEqual(["ECONNREFUSED"])
     }))
 })

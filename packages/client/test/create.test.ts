@@ -95,14 +95,11 @@ describe("create is retried when it surely never reached the server", () => {
     Effect.gen(function*() {
       const port = yield* Server.freePort
       const h = yield* Harness.make(Server.sequence(ok), { port })
-      const servers: Array<Server.ScriptedServer> = []
-      const startServer = Effect.map(Server.make(Server.sequence(ok), port), (server) => {
-        servers.push(server)
-      })
-      const result = Harness.successOf(yield* h.run(h.client.create(params), startServer))
+      const later = Server.startLater(Server.sequence(ok), port)
+      const result = Harness.successOf(yield* h.run(h.client.create(params), later.start))
       expect(result.id).toBe(id)
-      expect(servers).toHaveLength(1)
-      expect(servers[0].requests).toHaveLength(1)
+      expect(later.started).toHaveLength(1)
+      expect(later.started[0].requests).toHaveLength(1)
       expect(h.logs.map((log) => log.annotations.reason)).toEqual(["ECONNREFUSED"])
     }))
 })

@@ -110,3 +110,15 @@ export const make = (script: Script, port = 0): Effect.Effect<ScriptedServer, ne
     const address = server.address() as AddressInfo
     return { url: `http://127.0.0.1:${address.port}`, port: address.port, requests, hung }
   })
+
+/**
+ * A server to start on `port` part-way through a test (after a refused connection, say), and the servers it started,
+ * so the test can count the requests each one saw.
+ */
+export const startLater = (script: Script, port: number) => {
+  const started: Array<ScriptedServer> = []
+  const start = Effect.map(make(script, port), (server) => {
+    started.push(server)
+  })
+  return { started, start }
+}
