@@ -55,6 +55,7 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ChatStream from "./internal/chatStream.js"
+import * as Deadline from "./internal/deadline.js"
 import { type Call, type Endpoint, execute, type Failure, readJson, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -276,15 +277,22 @@ const notAnEventStream = (text: string): Either.Either<never, ParseResult.ParseE
     })
   )
 
+/** An event stream's response, and how to abort it once its consumer is done with it. */
+interface OpenedStream {
+  readonly response: HttpClientResponse.HttpClientResponse
+  readonly release: Effect.Effect<void>
+}
+
 // A JSON answer to `stream: true` is an error body sent with 200 (an error of its status, retried as such) or a
 // server that ignored the flag; decoded as events it would pass for a truncated stream and its body would be lost.
 const openEventStream = (
   response: HttpClientResponse.HttpClientResponse,
-  call: Call
-): Effect.Effect<HttpClientResponse.HttpClientResponse, Failure> =>
+  call: Call,
+  release: Effect.Effect<void>
+): Effect.Effect<OpenedStream, Failure> =>
   response.headers["content-type"]?.startsWith("application/json") === true
     ? readJson(notAnEventStream)(response, call)
-    : Effect.succeed(response)
+    : Effect.succeed({ response, release })
 
 /**
  * Builds the service on the application's `HttpClient`.
@@ -296,7 +304,10 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const settings: Settings = {
       // Each call is one span of ours (method, path, status, attempts). The transport's own span per attempt would
       // repeat it, record every request header, and send trace headers to a third party; it is turned off.
-      client: HttpClient.withTracerDisabledWhen((options.transformClient ?? identity)(httpClient), () => true),
+      client: HttpClient.withTracerDisabledWhen(
+        (options.transformClient ?? identity)(Deadline.abortable(httpClient)),
+        () => true
+      ),
       policy: {
         ...RetryPolicy.defaults,
         ...options.retryPolicy,
@@ -374,7 +385,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         stream_options: { include_usage: true, ...params.stream_options }
       }
       return postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, openEventStream).pipe(
-        Effect.map((response) =>
+        Effect.map(({ release, response }) =>
           response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
             // then says whether it cut an event).
@@ -383,7 +394,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             // On the bytes rather than the events, so that keep-alive comments count as activity.
             Stream.timeoutFail(() =>
               new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
-            ChatStream.decodeBytes(streamOptions)
+            ChatStream.decodeBytes(streamOptions),
+            // However the stream ends, the request is done: a consumer that stopped early closes the connection.
+            Stream.ensuring(release)
           )
         ),
         Stream.unwrap,

@@ -1,4 +1,5 @@
-import { FetchHttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import { ObjectiveAiError } from "../src/index.js"
@@ -94,7 +95,99 @@ describe("answers that are not what the API promises", () => {
     }))
 })
 
+// A timed-out attempt lets go of its connection by aborting the request; the server sees the close within moments
+// of real time (the TestClock does not move here).
+const awaitConnectionClosed = (server: Server.ScriptedServer, index: number) =>
+  Effect.gen(function*() {
+    for (let turn = 0; turn < 200; turn++) {
+      if (server.connectionClosed(index)) return
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))
+    }
+    return yield* Effect.dieMessage(`the connection of request ${index} is still open`)
+  })
+
+const transports = [
+  { name: "undici", layer: NodeHttpClient.layerUndici },
+  { name: "node:http", layer: NodeHttpClient.layer },
+  { name: "fetch", layer: FetchHttpClient.layer }
+] as const
+
 describe("timeouts", () => {
+  for (const transport of transports) {
+    it.scoped(`through ${transport.name}, headers that never arrive time out and the connection is closed`, () =>
+      Effect.gen(function*() {
+        const h = yield* Harness.make(Server.sequence(Server.hang), {
+          transport: transport.layer,
+          retryPolicy: { maxAttempts: 1 }
+        })
+        const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
+        expect(error).toMatchObject({ _tag: "TimeoutError", timeout: "attempt", attempts: 1 })
+        expect(h.server.requests).toHaveLength(1)
+        yield* awaitConnectionClosed(h.server, 0)
+      }))
+
+    it.scoped(`through ${transport.name}, a body that stalls half-way times out and the connection is closed`, () =>
+      Effect.gen(function*() {
+        const h = yield* Harness.make(Server.sequence(Server.stallMidBody(stored(id, 40))), {
+          transport: transport.layer,
+          retryPolicy: { maxAttempts: 1 }
+        })
+        const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
+        expect(error).toMatchObject({ _tag: "TimeoutError", timeout: "attempt", status: 200, attempts: 1 })
+        expect(h.server.requests).toHaveLength(1)
+        yield* awaitConnectionClosed(h.server, 0)
+      }))
+  }
+
+  it.scoped("the deadline holds for every request the caller's middleware sends: a redirect to a hanging path", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness.make(
+        Server.sequence(Server.json(302, "", { location: `/elsewhere/${id}` }), Server.hang),
+        {
+          retryPolicy: { maxAttempts: 1 },
+          transformClient: (client) =>
+            client.pipe(
+              HttpClient.mapRequest(HttpClientRequest.setHeader("x-title", "rewritten")),
+              HttpClient.followRedirects()
+            )
+        }
+      )
+      const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
+      expect(error).toMatchObject({ _tag: "TimeoutError", timeout: "attempt", attempts: 1 })
+      expect(h.server.requests.map((request) => [request.url, request.headers["x-title"]])).toEqual([
+        [`/chat/completions/${id}`, "rewritten"],
+        [`/elsewhere/${id}`, "rewritten"]
+      ])
+      yield* awaitConnectionClosed(h.server, 1)
+    }))
+
+  it.scoped("a body that stalls half-way is retried after the attempt timeout, and the retry succeeds", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness.make(Server.sequence(Server.stallMidBody(stored(id, 40)), ok))
+      expect(Harness.successOf(yield* h.run(h.client.retrieve(id))).response.id).toBe(id)
+      expect(h.server.requests).toHaveLength(2)
+      expect(h.logs.map((log) => log.annotations.reason)).toEqual(["no answer within 20s"])
+    }))
+
+  it.live("on the live clock the deadline is a real timer: a hanging request times out and is aborted", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness.make(Server.sequence(Server.hang), {
+        retryPolicy: { maxAttempts: 1 },
+        timeouts: { read: { attempt: "50 millis" } }
+      })
+      const error = Harness.failureOf(yield* Effect.exit(h.client.retrieve(id)))
+      expect(error).toMatchObject({ _tag: "TimeoutError", timeout: "attempt", after: Duration.millis(50) })
+      yield* awaitConnectionClosed(h.server, 0)
+    }).pipe(Effect.scoped))
+
+  it.live("on the live clock a deadline beyond what a timer holds is no deadline, not an immediate one", () =>
+    Effect.gen(function*() {
+      const h = yield* Harness.make(Server.sequence(ok), {
+        timeouts: { read: { attempt: Duration.days(30), total: Duration.infinity } }
+      })
+      expect((yield* h.client.retrieve(id)).response.id).toBe(id)
+    }).pipe(Effect.scoped))
+
   it.scoped("headers that never arrive time the attempt out, and the retry succeeds", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(Server.sequence(Server.hang, ok))

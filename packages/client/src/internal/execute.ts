@@ -19,10 +19,14 @@ import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import * as ObjectiveAiError from "../ObjectiveAiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
+import * as Deadline from "./deadline.js"
 import { retryAfter as retryAfterOf } from "./hints.js"
 import * as Transport from "./transport.js"
 
-/** The client-wide part of the pipeline: the configured transport and the retry policy. */
+/**
+ * The client-wide part of the pipeline: the configured transport (made {@link Deadline.abortable} under the caller's
+ * middleware) and the retry policy.
+ */
 export interface Settings {
   readonly client: HttpClient.HttpClient
   readonly policy: RetryPolicy.RetryPolicy
@@ -68,7 +72,15 @@ export interface Endpoint<A> {
   /** Whether the server may see the request twice without harm (a GET); a create is not. */
   readonly idempotent: boolean
   readonly timeouts: RetryPolicy.Timeouts
-  readonly read: (response: HttpClientResponse.HttpClientResponse, call: Call) => Effect.Effect<A, Failure>
+  /**
+   * Reads the answer. `release` aborts the request: a reader that hands the body on unread gives it to the consumer,
+   * to let go of the connection when done with it.
+   */
+  readonly read: (
+    response: HttpClientResponse.HttpClientResponse,
+    call: Call,
+    release: Effect.Effect<void>
+  ) => Effect.Effect<A, Failure>
 }
 
 const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
@@ -209,10 +221,16 @@ const invalidResponse = (
   reason: "invalid response"
 })
 
-const attemptTimeout = (call: Call, after: Duration.Duration): Failure => ({
-  error: new ObjectiveAiError.TimeoutError({ ...call, timeout: "attempt", after }),
-  retry: "transient",
-  reason: `no answer within ${Duration.format(after)}`
+// `status` is this attempt's, when its headers came before the deadline and its body did not.
+const timeoutFailure = (
+  call: Call,
+  status: number | undefined,
+  timeout: "attempt" | "total",
+  after: Duration.Duration
+): Failure => ({
+  error: new ObjectiveAiError.TimeoutError({ ...call, status, timeout, after }),
+  retry: timeout === "attempt" ? "transient" : "never",
+  reason: timeout === "attempt" ? `no answer within ${Duration.format(after)}` : "total timeout"
 })
 
 /**
@@ -228,41 +246,35 @@ export const execute = <A>(
     const method = endpoint.request.method
     const path = endpoint.path
     const attemptLimit = Duration.decode(endpoint.timeouts.attempt)
+    const attemptLimitMillis = Duration.toMillis(attemptLimit)
     const totalLimit = Duration.decode(endpoint.timeouts.total)
     const maxRetryAfter = Duration.decode(policy.maxRetryAfter)
     const retries = endpoint.idempotent || policy.retryCreate
     let attempts = 0
     let lastStatus: number | undefined
 
-    // One timer per attempt, at the attempt's limit or the call's deadline, whichever comes first: the waits between
-    // attempts never pass the deadline (a retry that would is not made), so this is the whole of the total timeout,
-    // at the cost of one race per attempt rather than two.
+    // One deadline per attempt, at the attempt's limit or the call's deadline, whichever comes first: the waits
+    // between attempts never pass the call's deadline (a retry that would is not made), so this is the whole of the
+    // total timeout.
     const attempt = (call: Call, remaining: number): Effect.Effect<A, Failure> => {
-      const total = remaining <= Duration.toMillis(attemptLimit)
-      return settings.client.execute(endpoint.request).pipe(
-        Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error))),
-        Effect.flatMap((response) => {
-          lastStatus = response.status
-          return response.status >= 200 && response.status < 300
-            ? endpoint.read(response, call)
-            : Effect.flip(errorResponseFailure(call, response))
-        }),
-        Effect.timeoutFail({
-          duration: total ? Duration.millis(remaining) : attemptLimit,
-          onTimeout: (): Failure =>
-            total
-              ? {
-                error: new ObjectiveAiError.TimeoutError({
-                  ...call,
-                  status: lastStatus,
-                  timeout: "total",
-                  after: totalLimit
-                }),
-                retry: "never",
-                reason: "total timeout"
-              }
-              : attemptTimeout(call, attemptLimit)
-        })
+      const total = remaining <= attemptLimitMillis
+      let status: number | undefined
+      return Deadline.withDeadline(
+        (release) =>
+          settings.client.execute(endpoint.request).pipe(
+            Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error))),
+            Effect.flatMap((response) => {
+              status = lastStatus = response.status
+              return status >= 200 && status < 300
+                ? endpoint.read(response, call, release)
+                : Effect.flip(errorResponseFailure(call, response))
+            })
+          ),
+        total ? remaining : attemptLimitMillis,
+        () =>
+          total
+            ? timeoutFailure(call, status, "total", totalLimit)
+            : timeoutFailure(call, status, "attempt", attemptLimit)
       )
     }
 

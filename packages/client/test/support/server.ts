@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as http from "node:http"
-import type { AddressInfo } from "node:net"
+import type { AddressInfo, Socket } from "node:net"
 
 export interface Recorded {
   readonly method: string
@@ -26,8 +26,10 @@ export interface ScriptedServer {
   readonly url: string
   readonly port: number
   readonly requests: ReadonlyArray<Recorded>
-  /** One element per request answered with {@link hang}. */
+  /** One element per request answered with {@link hang} or {@link stallMidBody}. */
   readonly hung: Queue.Dequeue<Recorded>
+  /** Whether the connection that carried the `index`-th request (from 0) has closed. */
+  readonly connectionClosed: (index: number) => boolean
 }
 
 /** A complete answer: `body` is sent as is when it is a string, else written with the lossless `Json.stringify`. */
@@ -41,8 +43,12 @@ export const json = (status: number, body: unknown, headers: http.OutgoingHttpHe
   response.end(text)
 }
 
+// Replies that leave the request hanging, for the harness to move its clock past the client's timeout.
+const hanging = new WeakSet<Reply>()
+
 /** Never answers: the headers never arrive. */
 export const hang: Reply = () => {}
+hanging.add(hang)
 
 /** Resets the connection (TCP RST) before any byte of the answer. */
 export const reset: Reply = (_response, request) => {
@@ -63,6 +69,13 @@ export const resetMidBody = (body: unknown): Reply => cutMidBody(body, (request)
 /** Sends the headers (with the full `content-length`) and half the body, then closes the connection cleanly. */
 export const truncated = (body: unknown): Reply => cutMidBody(body, (request) => request.socket.end())
 
+/** Sends the headers (with the full `content-length`) and half the body, then nothing more. */
+export const stallMidBody = (body: unknown): Reply => {
+  const reply = cutMidBody(body, () => {})
+  hanging.add(reply)
+  return reply
+}
+
 /** The `i`-th request gets the `i`-th reply; requests past the end get the last. */
 export const sequence = (...replies: ReadonlyArray<Reply>): Script => (_request, index) =>
   replies[Math.min(index, replies.length - 1)]
@@ -81,6 +94,7 @@ export const make = (script: Script, port = 0): Effect.Effect<ScriptedServer, ne
   Effect.gen(function*() {
     const hung = yield* Queue.unbounded<Recorded>()
     const requests: Array<Recorded> = []
+    const sockets: Array<Socket> = []
     const server = http.createServer((request, response) => {
       const chunks: Array<Buffer> = []
       request.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -93,7 +107,8 @@ export const make = (script: Script, port = 0): Effect.Effect<ScriptedServer, ne
         }
         const reply = script(recorded, requests.length)
         requests.push(recorded)
-        if (reply === hang) Queue.unsafeOffer(hung, recorded)
+        sockets.push(request.socket)
+        if (hanging.has(reply)) Queue.unsafeOffer(hung, recorded)
         reply(response, request)
       })
     })
@@ -108,7 +123,13 @@ export const make = (script: Script, port = 0): Effect.Effect<ScriptedServer, ne
         })
     )
     const address = server.address() as AddressInfo
-    return { url: `http://127.0.0.1:${address.port}`, port: address.port, requests, hung }
+    return {
+      url: `http://127.0.0.1:${address.port}`,
+      port: address.port,
+      requests,
+      hung,
+      connectionClosed: (index) => sockets[index]?.closed === true
+    }
   })
 
 /**
