@@ -11,13 +11,13 @@
  *   schedule rather than what is held.
  */
 import { NodeHttpClient } from "@effect/platform-node"
+import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { Chunk, Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
 import { fork } from "node:child_process"
 import { once } from "node:events"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import OpenAI from "openai"
-import { ObjectiveAiClient } from "../src/index.js"
 
 const apiKey = "sk-bench"
 const mergeChunks = 20_000

@@ -262,6 +262,11 @@ export interface Options {
 
 const userAgent = "objectiveai-effect"
 
+const decodeTimeouts = (timeouts: RetryPolicy.Timeouts): RetryPolicy.Timeouts => ({
+  attempt: Duration.decode(timeouts.attempt),
+  total: Duration.decode(timeouts.total)
+})
+
 // From the body text in one pass: lossless for big integers, and checked in place rather than rebuilt.
 const decodeStored = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletionFromJson)
 const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletionFromJson)
@@ -311,11 +316,13 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       policy: {
         ...RetryPolicy.defaults,
         ...options.retryPolicy,
+        // Read once here rather than on every call, as are the timeouts: a duration given as text is parsed.
+        maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter),
         maxAttempts: Math.max(1, Math.floor(options.retryPolicy?.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
       }
     }
-    const readTimeouts = { ...RetryPolicy.readTimeouts, ...options.timeouts?.read }
-    const createTimeouts = { ...RetryPolicy.createTimeouts, ...options.timeouts?.create }
+    const readTimeouts = decodeTimeouts({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
+    const createTimeouts = decodeTimeouts({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.

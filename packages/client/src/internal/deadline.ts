@@ -9,16 +9,22 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Scope from "effect/Scope"
 
-/** The scope of the attempt running now: closing it aborts the requests the attempt sent. */
-class AttemptScope extends Context.Tag("@objectiveai-effect/client/AttemptScope")<AttemptScope, Scope.Scope>() {}
+/**
+ * The scope of the attempt running now, if any: closing it aborts the requests the attempt sent. A fiber reference
+ * rather than a service, as it is set on every attempt and a reference costs less to set than the context.
+ */
+const currentAttemptScope = globalValue(
+  "@objectiveai-effect/client/currentAttemptScope",
+  () => FiberRef.unsafeMake<Scope.Scope | undefined>(undefined)
+)
 
 /**
  * The application's transport with every request tied to the scope of the attempt that sends it. It goes under the
@@ -29,11 +35,11 @@ export const abortable = (client: HttpClient.HttpClient): HttpClient.HttpClient 
   const scoped = HttpClient.withScope(client)
   return HttpClient.makeWith(
     Effect.flatMap((request: HttpClientRequest.HttpClientRequest) =>
-      Effect.flatMap(Effect.serviceOption(AttemptScope), (scope) =>
-        Option.isSome(scope)
-          ? Effect.provideService(scoped.execute(request), Scope.Scope, scope.value)
+      Effect.flatMap(FiberRef.get(currentAttemptScope), (scope) =>
+        scope === undefined
           // Sent outside an attempt, a request is left to the transport's own limits.
-          : Effect.provideServiceEffect(scoped.execute(request), Scope.Scope, Scope.make()))
+          ? Effect.provideServiceEffect(scoped.execute(request), Scope.Scope, Scope.make())
+          : Effect.provideService(scoped.execute(request), Scope.Scope, scope))
     ),
     Effect.succeed<HttpClientRequest.HttpClientRequest>
   )
@@ -85,7 +91,7 @@ export const withDeadline = <A, E>(
       }
       return Effect.flatMap(startTimer(clock, millis, expire), (cancelTimer) =>
         attempt(Scope.close(scope, Exit.void)).pipe(
-          Effect.provideService(AttemptScope, scope),
+          Effect.locally(currentAttemptScope, scope),
           Effect.catchAll((error) => Effect.fail(expired ? onExpired() : error)),
           Effect.onExit((exit) =>
             Exit.isSuccess(exit) ? cancelTimer : Effect.zipRight(cancelTimer, Scope.close(scope, exit))

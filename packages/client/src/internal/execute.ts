@@ -311,20 +311,21 @@ export const execute = <A>(
       })
     }
 
-    return Clock.currentTimeMillis.pipe(
-      Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit), start)),
-      Effect.onExit(() =>
-        Effect.annotateCurrentSpan(
-          lastStatus === undefined
-            ? { "objectiveai.attempts": attempts }
-            : { "objectiveai.attempts": attempts, "http.response.status_code": lastStatus }
+    const spanOptions = {
+      kind: "client",
+      // The call site would be this module, for every call: not worth a stack trace per request.
+      captureStackTrace: false,
+      attributes: { "http.request.method": method, "url.path": path }
+    } as const
+    return Effect.useSpan(endpoint.span, spanOptions, (span) =>
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit), start)),
+        Effect.withParentSpan(span),
+        Effect.onExit(() =>
+          Effect.sync(() => {
+            span.attribute("objectiveai.attempts", attempts)
+            if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
+          })
         )
-      ),
-      Effect.withSpan(endpoint.span, {
-        kind: "client",
-        // The call site would be this module, for every call: not worth a stack trace per request.
-        captureStackTrace: false,
-        attributes: { "http.request.method": method, "url.path": path }
-      })
-    )
+      ))
   })
