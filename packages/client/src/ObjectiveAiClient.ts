@@ -249,7 +249,8 @@ export interface Options {
   readonly retryPolicy?: Partial<RetryPolicy.RetryPolicy> | undefined
   /**
    * Overrides of {@link RetryPolicy.readTimeouts} (retrieve, list), {@link RetryPolicy.createTimeouts} (create, and
-   * opening a stream) and {@link RetryPolicy.streamIdleTimeout}.
+   * opening a stream) and {@link RetryPolicy.streamIdleTimeout}. At a deadline the attempt's requests are aborted
+   * through their `AbortSignal`, which every transport built on `HttpClient.make` honours.
    */
   readonly timeouts?: {
     readonly read?: Partial<RetryPolicy.Timeouts> | undefined
