@@ -9,8 +9,6 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import * as ChatStream from "../src/internal/chatStream.js"
 import type * as Sse from "../src/internal/sse.js"
 import {
@@ -19,15 +17,18 @@ import {
   StreamMidstreamError,
   StreamTruncatedError
 } from "../src/StreamError.js"
-import { chunk, content, prettyEvent, sse, synthetic, syntheticChunks, usage } from "./support/transcripts.js"
-
-const fixtures = path.resolve(__dirname, "../../../../shared/reference/fixtures")
-const transcriptFixture = fs.readFileSync(path.join(fixtures, "openrouter-stream-annotations-usage.sse"))
-const midstreamErrorFixture = fs.readFileSync(
-  path.join(fixtures, "openrouter-midstream-error-chunk-typed.json"),
-  "utf8"
-)
-  .trim()
+import {
+  chunk,
+  content,
+  expectOpenRouterCompletion,
+  openRouterMidstreamError,
+  openRouterTranscript,
+  prettyEvent,
+  sse,
+  synthetic,
+  syntheticChunks,
+  usage
+} from "./support/transcripts.js"
 
 const encoder = new TextEncoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
@@ -56,7 +57,7 @@ const contentOf = (completion: Option.Option<ChatCompletion.ChatCompletion>) =>
   Option.map(completion, ({ choices }) => choices[0].message.content)
 
 const transcripts: Record<string, Uint8Array> = {
-  "the OpenRouter fixture": transcriptFixture,
+  "the OpenRouter fixture": openRouterTranscript,
   "a synthetic transcript with LF": bytes(synthetic),
   "a synthetic transcript with CRLF": bytes(synthetic.replaceAll("\n", "\r\n"))
 }
@@ -72,17 +73,11 @@ const cuts = (length: number) => FastCheck.array(FastCheck.integer({ min: 0, max
 describe("ChatStream", () => {
   it.effect("decodes a real transcript up to [DONE], delivering the usage-only chunk", () =>
     Effect.gen(function*() {
-      const { chunks, error, merged } = yield* outcome(Stream.make(transcriptFixture).pipe(ChatStream.decodeBytes()))
+      const { chunks, error, merged } = yield* outcome(Stream.make(openRouterTranscript).pipe(ChatStream.decodeBytes()))
       expect(error).toStrictEqual(Option.none())
       expect(chunks.length).toBe(4)
       expect(chunks[3].choices).toStrictEqual([])
-      const completion = Option.getOrThrow(merged)
-      expect(completion.choices[0].message.content).toBe("Web search result.")
-      expect(completion.choices[0].message.annotations).toStrictEqual([
-        { type: "url_citation", url_citation: { url: "https://example.com/page" } }
-      ])
-      expect(completion.choices[0].finish_reason).toBe("stop")
-      expect(completion.usage).toStrictEqual({ prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 })
+      expectOpenRouterCompletion(Option.getOrThrow(merged))
     }))
 
   it.effect("merges the synthetic transcript used by the properties", () =>
@@ -143,7 +138,7 @@ describe("ChatStream", () => {
     Effect.gen(function*() {
       const start = (text: string) => ({ ...content(text), id: "gen-abc123", created: 1234567890 })
       const { chunks, error, merged } = yield* failure(
-        reads(sse(start("Par"), start("tial"), midstreamErrorFixture, start("never"))).pipe(ChatStream.decodeBytes())
+        reads(sse(start("Par"), start("tial"), openRouterMidstreamError, start("never"))).pipe(ChatStream.decodeBytes())
       )
       expect(chunks.length).toBe(2)
       expect(error).toBeInstanceOf(StreamMidstreamError)

@@ -6,17 +6,12 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import * as Sse from "../src/internal/sse.js"
 import { StreamEventTooLargeError } from "../src/StreamError.js"
+import { openRouterTranscript } from "./support/transcripts.js"
 
 const encoder = new TextEncoder()
 const bytes = (text: string): Uint8Array => encoder.encode(text)
-
-const fixture = fs.readFileSync(
-  path.resolve(__dirname, "../../../../shared/reference/fixtures/openrouter-stream-annotations-usage.sse")
-)
 
 const event = (data: string, fields: Partial<Sse.SseEvent> = {}): Sse.SseEvent => ({
   event: "message",
@@ -89,7 +84,7 @@ const syntheticWithLineEnds = {
 }
 
 const transcripts: Record<string, Uint8Array> = {
-  "the OpenRouter fixture": fixture,
+  "the OpenRouter fixture": openRouterTranscript,
   ...Object.fromEntries(
     Object.entries(syntheticWithLineEnds).map(([name, whole]) => [`a synthetic transcript with ${name}`, whole])
   )
@@ -237,7 +232,7 @@ describe("Sse", () => {
 
   it.effect("decodes the transcripts used by the properties", () =>
     Effect.gen(function*() {
-      const fixtureEvents = (yield* decodeToEnd([fixture])).events
+      const fixtureEvents = (yield* decodeToEnd([openRouterTranscript])).events
       expect(fixtureEvents.map(({ data }) => data.slice(0, 8))).toStrictEqual([
         "{\"id\":\"c",
         "{\"id\":\"c",

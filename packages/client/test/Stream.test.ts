@@ -11,21 +11,21 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { ObjectiveAiClient, RetryPolicy, StreamError } from "../src/index.js"
 import * as Harness from "./support/harness.js"
 import * as Server from "./support/server.js"
 import * as Sse from "./support/sse.js"
-import { content, finished, sse, synthetic, syntheticChunks, usage } from "./support/transcripts.js"
-
-const fixture = fs.readFileSync(
-  path.resolve(__dirname, "../../../../shared/reference/fixtures/openrouter-stream-annotations-usage.sse")
-)
-const openRouterErrorChunk = fs.readFileSync(
-  path.resolve(__dirname, "../../../../shared/reference/fixtures/openrouter-midstream-error-chunk-typed.json"),
-  "utf8"
-).trim()
+import {
+  content,
+  expectOpenRouterCompletion,
+  finished,
+  openRouterMidstreamError,
+  openRouterTranscript,
+  sse,
+  synthetic,
+  syntheticChunks,
+  usage
+} from "./support/transcripts.js"
 
 const encoder = new TextEncoder()
 
@@ -123,7 +123,7 @@ describe("stream: the request", () => {
 describe("stream: chunks", () => {
   it.scoped("delivers the OpenRouter transcript up to [DONE], usage-only chunk included, and collects its completion", () =>
     Effect.gen(function*() {
-      const h = yield* Harness.make(Server.sequence(Sse.reply([fixture])))
+      const h = yield* Harness.make(Server.sequence(Sse.reply([openRouterTranscript])))
       const { delivered, exit, merged } = yield* consume(h, h.client.stream(params))
       Harness.successOf(exit)
       expect(delivered).toHaveLength(4)
@@ -131,12 +131,7 @@ describe("stream: chunks", () => {
 
       const collected = Harness.successOf(yield* h.run(Stream.run(h.client.stream(params), ObjectiveAiClient.collect)))
       expect(Option.some(collected)).toStrictEqual(merged)
-      expect(collected.choices[0].message.content).toBe("Web search result.")
-      expect(collected.choices[0].message.annotations).toStrictEqual([
-        { type: "url_citation", url_citation: { url: "https://example.com/page" } }
-      ])
-      expect(collected.choices[0].finish_reason).toBe("stop")
-      expect(collected.usage).toStrictEqual({ prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 })
+      expectOpenRouterCompletion(collected)
     }))
 
   it.scoped("decodes keep-alives, CRLF, fields, multi-line data and UTF-8 split inside characters, over real TCP", () =>
@@ -171,7 +166,7 @@ describe("stream: chunks", () => {
     }))
 
   const transcripts = {
-    "the OpenRouter fixture": fixture,
+    "the OpenRouter fixture": openRouterTranscript,
     "a synthetic transcript with LF": encoder.encode(synthetic),
     "a synthetic transcript with CRLF": encoder.encode(synthetic.replaceAll("\n", "\r\n"))
   }
@@ -222,9 +217,12 @@ describe("stream: failures once the response started", () => {
   it.scoped("OpenRouter's error chunk ends it with its status, its body and the partial completion it finished", () =>
     Effect.gen(function*() {
       const start = (text: string) => ({ ...content(text), id: "gen-abc123", created: 1234567890 })
-      const h = yield* Harness.make(events(sse(start("Par"), start("tial"), openRouterErrorChunk, start("never"))), {
-        retryPolicy: { retryCreate: true }
-      })
+      const h = yield* Harness.make(
+        events(sse(start("Par"), start("tial"), openRouterMidstreamError, start("never"))),
+        {
+          retryPolicy: { retryCreate: true }
+        }
+      )
       const { delivered, exit } = yield* consume(h, h.client.stream(params))
       const error = Harness.failureOf(exit)
       expect(delivered).toHaveLength(2)

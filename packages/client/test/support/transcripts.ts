@@ -2,6 +2,33 @@
  * Chat-completion chunks and event-stream transcripts, shared by the tests of the chunk decoder and of the client's
  * streaming.
  */
+import { expect } from "@effect/vitest"
+import type { ChatCompletion } from "@objectiveai-effect/domain"
+import * as fs from "node:fs"
+import * as path from "node:path"
+
+const fixtures = path.resolve(__dirname, "../../../../../shared/reference/fixtures")
+
+/** OpenRouter's event stream with a URL citation and a usage-only final chunk, as the bytes it sent. */
+export const openRouterTranscript: Uint8Array = fs.readFileSync(
+  path.join(fixtures, "openrouter-stream-annotations-usage.sse")
+)
+
+/** OpenRouter's typed mid-stream error chunk, as one line of JSON. */
+export const openRouterMidstreamError: string = fs.readFileSync(
+  path.join(fixtures, "openrouter-midstream-error-chunk-typed.json"),
+  "utf8"
+).trim()
+
+/** Checks the completion {@link openRouterTranscript} merges into. */
+export const expectOpenRouterCompletion = (completion: ChatCompletion.ChatCompletion): void => {
+  expect(completion.choices[0].message.content).toBe("Web search result.")
+  expect(completion.choices[0].message.annotations).toStrictEqual([
+    { type: "url_citation", url_citation: { url: "https://example.com/page" } }
+  ])
+  expect(completion.choices[0].finish_reason).toBe("stop")
+  expect(completion.usage).toStrictEqual({ prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 })
+}
 
 /** A chunk with one choice (index 0, unfinished unless `choice` says otherwise). */
 export const chunk = (choice: Record<string, unknown>, fields: Record<string, unknown> = {}) => ({
