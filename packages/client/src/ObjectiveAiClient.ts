@@ -56,7 +56,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
-import { type Call, type Endpoint, execute, type Failure, readJson, type Settings } from "./internal/execute.js"
+import { type Call, type Endpoint, execute, type Failure, limits, readJson, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as StreamError from "./StreamError.js"
@@ -263,11 +263,6 @@ export interface Options {
 
 const userAgent = "objectiveai-effect"
 
-const decodeTimeouts = (timeouts: RetryPolicy.Timeouts): RetryPolicy.Timeouts => ({
-  attempt: Duration.decode(timeouts.attempt),
-  total: Duration.decode(timeouts.total)
-})
-
 // From the body text in one pass: lossless for big integers, and checked in place rather than rebuilt.
 const decodeStored = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatCompletionFromJson)
 const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletionFromJson)
@@ -317,13 +312,12 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       policy: {
         ...RetryPolicy.defaults,
         ...options.retryPolicy,
-        // Read once here rather than on every call, as are the timeouts: a duration given as text is parsed.
-        maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter),
         maxAttempts: Math.max(1, Math.floor(options.retryPolicy?.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
-      }
+      },
+      maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter)
     }
-    const readTimeouts = decodeTimeouts({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
-    const createTimeouts = decodeTimeouts({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
+    const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
+    const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.

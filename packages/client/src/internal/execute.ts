@@ -30,7 +30,21 @@ import * as Transport from "./transport.js"
 export interface Settings {
   readonly client: HttpClient.HttpClient
   readonly policy: RetryPolicy.RetryPolicy
+  /** The policy's `maxRetryAfter`, read once per client: a duration given as text is parsed. */
+  readonly maxRetryAfter: Duration.Duration
 }
+
+/** An endpoint's {@link RetryPolicy.Timeouts}, read once per client rather than on every call. */
+export interface Limits {
+  readonly attempt: Duration.Duration
+  readonly total: Duration.Duration
+}
+
+/** Reads timeouts (a duration given as text is parsed) into {@link Limits}. */
+export const limits = (timeouts: RetryPolicy.Timeouts): Limits => ({
+  attempt: Duration.decode(timeouts.attempt),
+  total: Duration.decode(timeouts.total)
+})
 
 /** Which request an error or log line is about, and at which attempt. */
 export interface Call {
@@ -71,7 +85,7 @@ export interface Endpoint<A> {
   readonly path: string
   /** Whether the server may see the request twice without harm (a GET); a create is not. */
   readonly idempotent: boolean
-  readonly timeouts: RetryPolicy.Timeouts
+  readonly timeouts: Limits
   /**
    * Reads the answer. `release` aborts the request: a reader that hands the body on unread gives it to the consumer,
    * to let go of the connection when done with it.
@@ -245,10 +259,9 @@ export const execute = <A>(
     const { policy } = settings
     const method = endpoint.request.method
     const path = endpoint.path
-    const attemptLimit = Duration.decode(endpoint.timeouts.attempt)
+    const attemptLimit = endpoint.timeouts.attempt
     const attemptLimitMillis = Duration.toMillis(attemptLimit)
-    const totalLimit = Duration.decode(endpoint.timeouts.total)
-    const maxRetryAfter = Duration.decode(policy.maxRetryAfter)
+    const totalLimit = endpoint.timeouts.total
     const retries = endpoint.idempotent || policy.retryCreate
     let attempts = 0
     let lastStatus: number | undefined
@@ -290,7 +303,7 @@ export const execute = <A>(
         const retryable = failure.retry === "neverSent" || (failure.retry === "transient" && retries)
         if (!retryable || call.attempts >= policy.maxAttempts) return Effect.fail(failure.error)
         const retryAfter = failure.retryAfter
-        if (retryAfter !== undefined && Duration.greaterThan(retryAfter, maxRetryAfter)) {
+        if (retryAfter !== undefined && Duration.greaterThan(retryAfter, settings.maxRetryAfter)) {
           return giveUp(failure, call, retryAfter)
         }
         return Effect.flatMap(Effect.zip(Random.next, Clock.currentTimeMillis), ([jitter, now]) => {
