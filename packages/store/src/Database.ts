@@ -1,0 +1,200 @@
+/**
+ * Where a store lives: a SQLite file (the embedded default, nothing to run) or a PostgreSQL database (a store shared
+ * by a team or by several machines), and the `SqlClient` layer of each. The store itself runs one code path through
+ * `SqlClient` on either.
+ *
+ * @since 0.1.0
+ */
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as StoreError from "./StoreError.js"
+
+/**
+ * A store's database: a SQLite file (`:memory:` for one that lives as long as its layer) or a PostgreSQL URL, kept
+ * `Redacted` since it may hold a password.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Location = Data.TaggedEnum<{
+  Sqlite: { readonly filename: string }
+  Postgres: { readonly url: Redacted.Redacted<string> }
+}>
+
+/**
+ * Constructors and `$match` for {@link Location}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const Location = Data.taggedEnum<Location>()
+
+/**
+ * A location from what a user types: a `postgres://` or `postgresql://` URL, or else the path of a SQLite file.
+ *
+ * @example
+ * ```ts
+ * import { Database } from "@objectiveai-effect/store"
+ *
+ * Database.fromString("postgres://objectiveai@db.internal/completions") // Postgres
+ * Database.fromString("./completions.sqlite") // Sqlite
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromString = (text: string): Location =>
+  /^postgres(ql)?:\/\//i.test(text)
+    ? Location.Postgres({ url: Redacted.make(text) })
+    : Location.Sqlite({ filename: text })
+
+/**
+ * How messages name a location: the file, or the URL without its password.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const describe = (location: Location): string =>
+  Location.$match(location, {
+    Sqlite: ({ filename }) => filename,
+    Postgres: ({ url }) => {
+      try {
+        const parsed = new URL(Redacted.value(url))
+        if (parsed.password !== "") parsed.password = "***"
+        return parsed.toString()
+      } catch {
+        return "the PostgreSQL URL"
+      }
+    }
+  })
+
+/**
+ * The SQLite file used when none is named: `$XDG_DATA_HOME/objectiveai/completions.sqlite` (by default
+ * `~/.local/share/objectiveai/completions.sqlite`) on Linux and other Unixes, `~/Library/Application
+ * Support/objectiveai/completions.sqlite` on macOS, and `%LOCALAPPDATA%\objectiveai\completions.sqlite` on Windows.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultSqliteFile = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir()
+): string => {
+  const directory = platform === "win32"
+    ? env.LOCALAPPDATA ?? path.join(home, "AppData", "Local")
+    : platform === "darwin"
+    ? path.join(home, "Library", "Application Support")
+    : env.XDG_DATA_HOME !== undefined && env.XDG_DATA_HOME !== ""
+    ? env.XDG_DATA_HOME
+    : path.join(home, ".local", "share")
+  return path.join(directory, "objectiveai", "completions.sqlite")
+}
+
+/**
+ * The location from `OBJECTIVEAI_DATABASE` (a SQLite file or a PostgreSQL URL), or the {@link defaultSqliteFile}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const config: Config.Config<Location> = Config.string("OBJECTIVEAI_DATABASE").pipe(
+  Config.map(fromString),
+  Config.orElse(() => Config.sync(() => Location.Sqlite({ filename: defaultSqliteFile() })))
+)
+
+/**
+ * The location a store's errors name, provided beside its `SqlClient` by {@link layer}.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class DatabaseName extends Context.Reference<DatabaseName>()("@objectiveai-effect/store/DatabaseName", {
+  defaultValue: () => "the database"
+}) {}
+
+const sqliteHeader = Buffer.from("SQLite format 3\0", "latin1")
+
+const reasonOf = (cause: unknown): string =>
+  cause instanceof Error ? cause.message : String(cause)
+
+// Read before the driver opens the file, which would otherwise switch its journal mode or create it.
+const checkSqliteFile = (filename: string): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.DatabaseError> =>
+  Effect.try({
+    try: () => {
+      if (filename === ":memory:" || filename === "") return undefined
+      let stat: fs.Stats
+      try {
+        stat = fs.statSync(filename)
+      } catch {
+        fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true })
+        return undefined
+      }
+      if (!stat.isFile()) return "it is not a regular file"
+      if (stat.size === 0) return undefined
+      const header = Buffer.alloc(sqliteHeader.length)
+      const fd = fs.openSync(filename, "r")
+      try {
+        fs.readSync(fd, header, 0, header.length, 0)
+      } finally {
+        fs.closeSync(fd)
+      }
+      return header.equals(sqliteHeader) ? undefined : "its header is not SQLite's"
+    },
+    catch: (cause) =>
+      new StoreError.DatabaseError({ location: filename, operation: "opening the file", reason: reasonOf(cause) })
+  }).pipe(
+    Effect.flatMap((reason) =>
+      reason === undefined ? Effect.void : Effect.fail(new StoreError.CorruptDatabase({ location: filename, reason }))
+    )
+  )
+
+const sqlite = (filename: string) =>
+  Effect.gen(function*() {
+    yield* checkSqliteFile(filename)
+    // WAL is switched on by the store once it knows the file is its own.
+    return yield* SqliteClient.make({ filename, disableWAL: true }).pipe(
+      Effect.catchAllDefect((cause) =>
+        Effect.fail(new StoreError.CorruptDatabase({ location: filename, reason: reasonOf(cause) }))
+      )
+    )
+  })
+
+const postgres = (url: Redacted.Redacted<string>, location: string) =>
+  PgClient.make({ url, applicationName: "objectiveai-effect" }).pipe(
+    Effect.mapError((error) =>
+      new StoreError.DatabaseError({ location, operation: "connecting", reason: reasonOf(error.cause) })
+    )
+  )
+
+/**
+ * The `SqlClient` of a location, and its {@link DatabaseName} for messages. A SQLite file is created (with its
+ * directory) when missing; one that is not a SQLite database fails with `CorruptDatabase` before anything is written.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  location: Location
+): Layer.Layer<SqlClient.SqlClient | DatabaseName, StoreError.CorruptDatabase | StoreError.DatabaseError> => {
+  const name = describe(location)
+  return Layer.scopedContext(
+    Effect.map(
+      Location.$match(location, {
+        Sqlite: ({ filename }) => sqlite(filename),
+        Postgres: ({ url }) => postgres(url, name)
+      }),
+      (client) => Context.make(SqlClient.SqlClient, client as SqlClient.SqlClient).pipe(Context.add(DatabaseName, name))
+    )
+  ).pipe(Layer.provide(Reactivity.layer))
+}

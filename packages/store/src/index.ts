@@ -1,0 +1,18 @@
+/**
+ * A local or shared store of ObjectiveAI chat completions on `@effect/sql`: synced incrementally from the API,
+ * streamed back by time range, model and provider, and rolled up exactly in SQL, on SQLite or PostgreSQL.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as CompletionStore from "./CompletionStore.js"
+
+/** @since 0.1.0 */
+export * as Database from "./Database.js"
+
+/** @since 0.1.0 */
+export * as StoreError from "./StoreError.js"
+
+/** @since 0.1.0 */
+export * as Sync from "./Sync.js"

@@ -1,0 +1,107 @@
+/**
+ * The engines every store test runs on: SQLite in a temporary file, always, and PostgreSQL in a fresh database per
+ * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one).
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
+import { NodeHttpClient } from "@effect/platform-node"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { CompletionStore, Database } from "../src/index.js"
+import type * as HttpClient from "@effect/platform/HttpClient"
+
+/** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
+export const postgresUrl = process.env.OBJECTIVEAI_TEST_DATABASE_URL
+
+if (postgresUrl === undefined && process.env.CI === "true") {
+  throw new Error("OBJECTIVEAI_TEST_DATABASE_URL is not set: CI must run the store tests on PostgreSQL (.ci/postgres.sh)")
+}
+
+/** An engine the suite runs on, and how to make a fresh, empty database on it for one test. */
+export interface Engine {
+  readonly name: "sqlite" | "postgres"
+  /** A new empty database, removed when the scope closes. */
+  readonly fresh: Effect.Effect<Database.Location, never, Scope.Scope>
+}
+
+let counter = 0
+
+/** A temporary directory, removed when the scope closes. */
+export const tempDir = Effect.acquireRelease(
+  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-store-"))),
+  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+const sqlite: Engine = {
+  name: "sqlite",
+  fresh: Effect.map(tempDir, (dir) => Database.Location.Sqlite({ filename: path.join(dir, "completions.sqlite") }))
+}
+
+const adminLayer = (url: string) => PgClient.layer({ url: Redacted.make(url) })
+
+/** A fresh database's URL on the test server, dropped when the scope closes. */
+const freshPostgres = (url: string): Engine["fresh"] =>
+  Effect.gen(function*() {
+    const name = `objectiveai_test_${process.pid}_${Date.now()}_${counter++}`
+    const admin = (statement: string) =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(
+        Effect.provide(adminLayer(url)),
+        Effect.orDie
+      )
+    yield* Effect.acquireRelease(
+      admin(`CREATE DATABASE ${name}`),
+      () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    )
+    const fresh = new URL(url)
+    fresh.pathname = `/${name}`
+    return Database.Location.Postgres({ url: Redacted.make(fresh.toString()) })
+  })
+
+/** SQLite, and PostgreSQL when a test server is configured. */
+export const engines: ReadonlyArray<Engine> = postgresUrl === undefined
+  ? [sqlite]
+  : [sqlite, { name: "postgres", fresh: freshPostgres(postgresUrl) }]
+
+/** The store on a fresh database of an engine, for one test. */
+export const freshStore = (engine: Engine) => Effect.flatMap(engine.fresh, openStore)
+
+/** The store at a location, open until the scope closes. */
+export const openStore = (location: Database.Location) =>
+  Effect.map(Layer.build(CompletionStore.layer(location)), Context.get(CompletionStore.CompletionStore))
+
+/** The key the test server accepts. */
+export const apiKey = "store-test-key"
+
+/** The completions the test server serves. */
+export const sample: ReadonlyArray<StoredChatCompletion.StoredChatCompletion> = Array.from(
+  SampleData.generate({ count: 300, seed: "store-tests" })
+)
+
+/** The test server, serving {@link sample} on 127.0.0.1. */
+export const serverLayer = (options: ObjectiveAiServer.Options = {}) =>
+  ObjectiveAiServer.layer({ completions: sample, apiKeys: [apiKey], ...options })
+
+/** A client of the running test server, with fast retries and a hook on its `HttpClient`. */
+export const clientOf = (
+  url: string,
+  transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+) =>
+  ObjectiveAiClient.make({
+    apiKey: Redacted.make(apiKey),
+    baseUrl: url,
+    retryPolicy: { maxAttempts: 3, initialDelay: "5 millis", maxDelay: "20 millis" },
+    transformClient
+  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+
+/** A stored completion's body as the server serves it. */
+export const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)
