@@ -68,6 +68,17 @@ export interface Filter {
 }
 
 /**
+ * What {@link Service.stream} and {@link Service.bodies} read, and how many rows per query ({@link pageSize} by
+ * default).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StreamOptions extends Filter {
+  readonly pageSize?: number | undefined
+}
+
+/**
  * How to roll costs up: by model, provider, day or a combination (one group per combination of values, as
  * `Cost.summarize`'s `by`), days in `timeZone` (an IANA zone; UTC by default).
  *
@@ -136,10 +147,10 @@ export interface Service {
   /** How many stored completions match. */
   readonly count: (filter?: Filter) => Effect.Effect<number, StoreError.StoreError>
   /** The matching bodies as stored, oldest first, read a page at a time. */
-  readonly bodies: (filter?: Filter) => Stream.Stream<StoredBody, StoreError.StoreError>
+  readonly bodies: (options?: StreamOptions) => Stream.Stream<StoredBody, StoreError.StoreError>
   /** The matching completions, oldest first, decoded losslessly with the domain schema. */
   readonly stream: (
-    filter?: Filter
+    options?: StreamOptions
   ) => Stream.Stream<StoredChatCompletion.StoredChatCompletion, StoreError.StoreError>
   /** Cost totals computed in SQL, equal to `Cost.summarize` over the matching completions. */
   readonly rollup: (options?: RollupOptions) => Effect.Effect<Cost.CostSummary, StoreError.StoreError>
@@ -288,10 +299,20 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const prepare = Effect.zipRight(checkOwnership, migrate)
   yield* sql.onDialectOrElse({
     // One advisory lock for every process that opens the store: the second waits, then finds the tables made.
+    // The migrations table is made here, as the Migrator would: its own probe for the table fails when it is
+    // missing, which would abort this transaction.
     pg: () =>
-      sql.withTransaction(Effect.zipRight(sql`SELECT pg_advisory_xact_lock(${lockKey})`, prepare)).pipe(
-        Effect.asVoid
-      ),
+      sql.withTransaction(
+        sql`SELECT pg_advisory_xact_lock(${lockKey})`.pipe(
+          Effect.zipRight(checkOwnership),
+          Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS ${sql(migrationsTable)} (
+            migration_id integer primary key,
+            created_at timestamp with time zone not null default now(),
+            name text not null
+          )`),
+          Effect.zipRight(migrate)
+        )
+      ).pipe(Effect.asVoid),
     orElse: () =>
       Effect.zipRight(
         prepare,
@@ -397,32 +418,36 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
 
   // Keyset pages on (created, id): each query starts where the last one ended, so a page costs the same however deep
   // the stream has gone, and rows written meanwhile never shift what is still to come.
-  const bodies: Service["bodies"] = (filter = {}) =>
-    Stream.paginateChunkEffect(
+  const bodies: Service["bodies"] = (options = {}) => {
+    const limit = options.pageSize ?? pageSize
+    return Stream.paginateChunkEffect(
       Option.none<{ readonly created: number; readonly id: string }>(),
       (after) =>
         sql<{ id: string; created: unknown; body: string }>`SELECT id, created, body FROM ${table} ${
           where(
-            filter,
+            options,
             Option.match(after, {
               onNone: () => [],
               onSome: ({ created, id }) => [sql`(created > ${created} OR (created = ${created} AND id > ${id}))`]
             })
           )
-        } ORDER BY created, id LIMIT ${pageSize}`.pipe(
+        } ORDER BY created, id LIMIT ${limit}`.pipe(
           Effect.map((rows) => {
             const last = rows[rows.length - 1]
             return [
               Chunk.unsafeFromArray(rows.map(({ body, id }): StoredBody => ({ id, body }))),
-              rows.length < pageSize ? Option.none() : Option.some(Option.some({ created: toNumber(last.created), id: last.id }))
+              rows.length < limit
+                ? Option.none()
+                : Option.some(Option.some({ created: toNumber(last.created), id: last.id }))
             ] as const
           }),
           Effect.mapError(failed("reading completions"))
         )
     )
+  }
 
-  const stream: Service["stream"] = (filter) =>
-    bodies(filter).pipe(
+  const stream: Service["stream"] = (options) =>
+    bodies(options).pipe(
       Stream.mapChunksEffect((chunk) =>
         Effect.forEach(chunk, ({ body, id }) =>
           Either.match(decodeBody(body), {
