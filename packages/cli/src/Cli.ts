@@ -1,5 +1,5 @@
 /**
- * The `objectiveai` command tree (`retrieve`, `report`, `serve`, `demo`) on `@effect/cli`, and {@link run}, which
+ * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `export`, `serve`, `demo`) on `@effect/cli`, and {@link run}, which
  * parses a command line, runs the command, and turns every failure into one line on stderr and an exit code for
  * {@link teardown}.
  *
@@ -36,10 +36,13 @@ import { createRequire } from "node:module"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as DemoCommand from "./DemoCommand.js"
+import * as ExportCommand from "./ExportCommand.js"
 import * as ReportCommand from "./ReportCommand.js"
 import * as ReportFormat from "./ReportFormat.js"
 import * as RetrieveCommand from "./RetrieveCommand.js"
 import * as ServeCommand from "./ServeCommand.js"
+import * as StoreFlags from "./StoreFlags.js"
+import * as SyncCommand from "./SyncCommand.js"
 
 const version: string = createRequire(import.meta.url)("../package.json").version
 
@@ -79,14 +82,43 @@ const report = Command.make(
     all: Options.boolean("all").pipe(Options.withDescription("Report on every stored completion, paging the list.")),
     format,
     concurrency,
-    connection: Connection.flags
+    connection: Connection.flags,
+    database: Options.text("database").pipe(
+      Options.withDescription("Report on the completions of a store (a SQLite file or a postgres:// URL), offline."),
+      Options.withPseudoName("file|url"),
+      Options.optional
+    ),
+    range: StoreFlags.range,
+    tz: ReportCommand.timeZone
   },
   ReportCommand.run
 ).pipe(
   Command.withDescription(
-    "Retrieve completions and print cost totals by model, provider and day, logprob measures and the tool calls found."
+    "Retrieve completions (or read them from a store with --database) and print cost totals by model, provider and day, logprob measures and the tool calls found."
   )
 )
+
+const sync = Command.make(
+  "sync",
+  { database: StoreFlags.database, concurrency, connection: Connection.flags },
+  SyncCommand.run
+).pipe(
+  Command.withDescription(
+    "Bring a completion store up to date from the API: list, retrieve what it lacks, store it; then print new, already stored and failed."
+  )
+)
+
+const exportCommand = Command.make(
+  "export",
+  {
+    database: StoreFlags.database,
+    format: Options.choice("format", ExportCommand.formats).pipe(
+      Options.withDescription("jsonl: each stored completion's exact JSON, one per line; csv: one row per completion.")
+    ),
+    range: StoreFlags.range
+  },
+  ({ database, format, range }) => ExportCommand.run({ database, format, ...range })
+).pipe(Command.withDescription("Write a store's completions on stdout, oldest first, as JSON lines or CSV."))
 
 const serve = Command.make(
   "serve",
@@ -148,10 +180,13 @@ const demo = Command.make(
 export const command = Command.make(
   "objectiveai",
   {},
-  () => Effect.fail(CliError.usage("a command is required: retrieve, report, serve or demo (see objectiveai --help)"))
+  () =>
+    Effect.fail(
+      CliError.usage("a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)")
+    )
 ).pipe(
   Command.withDescription("Retrieve, report on and serve ObjectiveAI chat completions."),
-  Command.withSubcommands([retrieve, report, serve, demo])
+  Command.withSubcommands([retrieve, report, sync, exportCommand, serve, demo])
 )
 
 /**

@@ -9,6 +9,8 @@
 import { Cost, LogprobMetrics } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { dual, identity } from "effect/Function"
 import * as Schema from "effect/Schema"
@@ -201,6 +203,67 @@ export const collect = <E, R>(
         Stream.run(sink({ baseUrl: options.baseUrl }))
       )
   ).pipe(Effect.withSpan("Report.collect", { attributes: { concurrency: options.concurrency } }))
+
+/**
+ * What {@link fromStore} reports on: the store's completions matching `filter`, days in `timeZone` (UTC by default).
+ *
+ * @since 0.1.0
+ */
+export interface StoreOptions {
+  readonly filter?: CompletionStore.Filter | undefined
+  readonly timeZone?: string | undefined
+}
+
+/**
+ * The report of the completions in a store, without a call to the API: the cost summaries rolled up in SQL (equal
+ * to `Cost.summarize` over the same completions), the logprob and tool-call summaries folded from the stored bodies a
+ * chunk at a time, and as failures the ids the store's syncs could not retrieve.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Report } from "@objectiveai-effect/cli"
+ *
+ * const lastWeek = Report.fromStore({ filter: { since: new Date("2025-06-01") }, timeZone: "Europe/Paris" })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const fromStore = (
+  options: StoreOptions = {}
+): Effect.Effect<Report, StoreError.StoreError, CompletionStore.CompletionStore> =>
+  Effect.gen(function*() {
+    const store = yield* CompletionStore.CompletionStore
+    const filter = options.filter ?? {}
+    const rollup = (by: "model" | "provider" | "day") => store.rollup({ ...filter, by, timeZone: options.timeZone })
+    const [byModel, byProvider, byDay] = yield* Effect.all([rollup("model"), rollup("provider"), rollup("day")])
+    // Newest first, as the API lists them: the tool-call problems kept are the first ones in that order.
+    const folded = yield* store.stream({ ...filter, order: "newest" }).pipe(
+      Stream.rechunk(chunkSize),
+      Stream.run(Sink.foldLeftChunks(
+        { retrieved: 0, logprobs: LogprobMetrics.empty, toolCalls: ToolCallSummary.empty },
+        (state, chunk: Chunk.Chunk<StoredChatCompletion.StoredChatCompletion>) => {
+          const completions = Chunk.toReadonlyArray(chunk)
+          return {
+            retrieved: state.retrieved + completions.length,
+            logprobs: LogprobMetrics.merge(
+              state.logprobs,
+              LogprobMetrics.summarize(completions.map((completion) => completion.response))
+            ),
+            toolCalls: ToolCallSummary.merge(state.toolCalls, ToolCallSummary.summarize(completions))
+          }
+        }
+      ))
+    )
+    const failures = (yield* store.failures).map(({ error, id, reason }): Failure => ({ id, error, reason }))
+    return {
+      completions: { retrieved: folded.retrieved, failed: failures.length },
+      cost: { byModel, byProvider, byDay },
+      logprobs: folded.logprobs,
+      toolCalls: folded.toolCalls,
+      failures
+    }
+  }).pipe(Effect.withSpan("Report.fromStore"))
 
 /**
  * The measures of a logprob section, as the JSON document writes them (`null` where there is no value).

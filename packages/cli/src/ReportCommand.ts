@@ -2,23 +2,29 @@
  * `objectiveai report`: retrieves completions through the client (the ids given, those of a file, or every stored
  * one), folds them into a {@link Report.Report} as they come and prints it as a table, JSON or CSV.
  *
+ * With `--database` the report comes from a completion store instead, without touching the API: the completions
+ * created in `[--since, --until)`, days in `--tz`.
+ *
  * An id that fails is counted and listed in the report. The command exits 0 when at least one completion was
  * retrieved (or there was none to retrieve), and 1 when every id failed; an error that would fail every id (bad key,
  * no credits, server unreachable) stops the run at once with one line on stderr.
  *
  * @since 0.1.0
  */
+import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as Progress from "./Progress.js"
 import * as Report from "./Report.js"
 import * as ReportFormat from "./ReportFormat.js"
+import * as StoreFlags from "./StoreFlags.js"
 
 /**
  * Which completions to report on: every stored one (paging through the list), or ids given on the command line
@@ -92,7 +98,17 @@ export const report = (
       concurrency: settings.concurrency,
       observe: Progress.track({ total })
     }).pipe(Effect.provide(Connection.layer(connection)))
-    yield* Console.log(ReportFormat.render(report, settings.format))
+    yield* print(report, settings.format)
+  })
+
+/**
+ * Prints a report on stdout; fails when every id failed, and warns on stderr when some did.
+ *
+ * @since 0.1.0
+ */
+export const print = (report: Report.Report, format: ReportFormat.Format): Effect.Effect<void, CliError.CliError> =>
+  Effect.gen(function*() {
+    yield* Console.log(ReportFormat.render(report, format))
     const { failed, retrieved } = report.completions
     if (failed > 0 && retrieved === 0) {
       return yield* CliError.failure(`every one of the ${failed} ids failed: the report lists why`)
@@ -101,6 +117,43 @@ export const report = (
       yield* Console.error(`objectiveai: ${failed} of ${failed + retrieved} ids failed: the report lists why`)
     }
   })
+
+/**
+ * Prints the report of a store's completions, from the store alone.
+ *
+ * @since 0.1.0
+ */
+export const reportStore = (
+  database: string,
+  options: Report.StoreOptions & { readonly format: ReportFormat.Format }
+): Effect.Effect<void, CliError.CliError> =>
+  Report.fromStore(options).pipe(
+    Effect.mapError(StoreFlags.fromStore),
+    Effect.provide(StoreFlags.layer(database)),
+    Effect.flatMap((report) => print(report, options.format))
+  )
+
+const TimeZone = Schema.String.pipe(
+  Schema.filter((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone })
+      return undefined
+    } catch {
+      return `unknown time zone ${JSON.stringify(zone)}: name an IANA zone such as Europe/Paris`
+    }
+  })
+)
+
+/**
+ * `--tz`: the IANA time zone of the report's days, UTC by default.
+ *
+ * @since 0.1.0
+ */
+export const timeZone = Options.text("tz").pipe(
+  Options.withDescription("The time zone of the days (with --database), such as Europe/Paris; UTC by default."),
+  Options.withSchema(TimeZone),
+  Options.optional
+)
 
 /**
  * The `report` command: checks that the flags name one source, then {@link report}s it.
@@ -114,11 +167,27 @@ export const run = (options: {
   readonly format: ReportFormat.Format
   readonly concurrency: number
   readonly connection: Connection.Flags
+  readonly database: Option.Option<string>
+  readonly range: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }
+  readonly tz: Option.Option<string>
 }): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const named = options.ids.length > 0 || Option.isSome(options.file)
+    if (Option.isSome(options.database)) {
+      if (named || options.all) return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
+      return yield* reportStore(options.database.value, {
+        filter: StoreFlags.filterOf(options.range),
+        timeZone: Option.getOrUndefined(options.tz),
+        format: options.format
+      })
+    }
+    if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
+      return yield* CliError.usage("--since, --until and --tz apply to a store: give --database")
+    }
     if (options.all && named) return yield* CliError.usage("--all reports every completion: give it no ids or --file")
-    if (!options.all && !named) return yield* CliError.usage("nothing to report: give ids, --file or --all")
+    if (!options.all && !named) {
+      return yield* CliError.usage("nothing to report: give ids, --file, --all or --database")
+    }
     const source: Source = options.all ? { _tag: "All" } : { _tag: "Ids", ids: options.ids, file: options.file }
     const connection = yield* Connection.fromFlags(options.connection)
     yield* report(source, connection, { format: options.format, concurrency: options.concurrency })

@@ -18,6 +18,9 @@ export * as Connection from "./Connection.js"
 export * as DemoCommand from "./DemoCommand.js"
 
 /** @since 0.1.0 */
+export * as ExportCommand from "./ExportCommand.js"
+
+/** @since 0.1.0 */
 export * as Progress from "./Progress.js"
 
 /** @since 0.1.0 */
@@ -37,6 +40,12 @@ export * as RetrieveCommand from "./RetrieveCommand.js"
 
 /** @since 0.1.0 */
 export * as ServeCommand from "./ServeCommand.js"
+
+/** @since 0.1.0 */
+export * as StoreFlags from "./StoreFlags.js"
+
+/** @since 0.1.0 */
+export * as SyncCommand from "./SyncCommand.js"
 
 /** @since 0.1.0 */
 export * as ToolCallSummary from "./ToolCallSummary.js"

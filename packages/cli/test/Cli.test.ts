@@ -67,7 +67,7 @@ describe("help", () => {
       expect(help.code).toBe(0)
       for (const command of ["retrieve", "report", "serve", "demo"]) expect(help.stdout).toContain(`- ${command}`)
       const bare = yield* cli([])
-      expectOneLineError(bare, 2, "a command is required: retrieve, report, serve or demo (see objectiveai --help)")
+      expectOneLineError(bare, 2, "a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)")
     }), slow)
 })
 
@@ -95,7 +95,7 @@ describe("bad flags", () => {
       expectOneLineError(
         yield* cli(["report", "--api-key", "k"]),
         2,
-        "nothing to report: give ids, --file or --all"
+        "nothing to report: give ids, --file, --all or --database"
       )
       expectOneLineError(
         yield* cli(["report", "--all", "some-id", "--api-key", "k"]),

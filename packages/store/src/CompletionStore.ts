@@ -68,13 +68,14 @@ export interface Filter {
 }
 
 /**
- * What {@link Service.stream} and {@link Service.bodies} read, and how many rows per query ({@link pageSize} by
- * default).
+ * What {@link Service.stream} and {@link Service.bodies} read: in `order` of `created`, then id (oldest first by
+ * default; newest first is the API's list order), `pageSize` rows per query ({@link pageSize} by default).
  *
  * @since 0.1.0
  * @category models
  */
 export interface StreamOptions extends Filter {
+  readonly order?: "oldest" | "newest" | undefined
   readonly pageSize?: number | undefined
 }
 
@@ -146,9 +147,9 @@ export interface Service {
   readonly raiseState: (name: string, value: number) => Effect.Effect<void, StoreError.StoreError>
   /** How many stored completions match. */
   readonly count: (filter?: Filter) => Effect.Effect<number, StoreError.StoreError>
-  /** The matching bodies as stored, oldest first, read a page at a time. */
+  /** The matching bodies as stored, read a page at a time. */
   readonly bodies: (options?: StreamOptions) => Stream.Stream<StoredBody, StoreError.StoreError>
-  /** The matching completions, oldest first, decoded losslessly with the domain schema. */
+  /** The matching completions, decoded losslessly with the domain schema. */
   readonly stream: (
     options?: StreamOptions
   ) => Stream.Stream<StoredChatCompletion.StoredChatCompletion, StoreError.StoreError>
@@ -420,6 +421,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // the stream has gone, and rows written meanwhile never shift what is still to come.
   const bodies: Service["bodies"] = (options = {}) => {
     const limit = options.pageSize ?? pageSize
+    const newest = options.order === "newest"
+    const direction = sql.literal(newest ? "DESC" : "ASC")
+    const beyond = sql.literal(newest ? "<" : ">")
     return Stream.paginateChunkEffect(
       Option.none<{ readonly created: number; readonly id: string }>(),
       (after) =>
@@ -428,10 +432,12 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             options,
             Option.match(after, {
               onNone: () => [],
-              onSome: ({ created, id }) => [sql`(created > ${created} OR (created = ${created} AND id > ${id}))`]
+              onSome: ({ created, id }) => [
+                sql`(created ${beyond} ${created} OR (created = ${created} AND id ${beyond} ${id}))`
+              ]
             })
           )
-        } ORDER BY created, id LIMIT ${limit}`.pipe(
+        } ORDER BY created ${direction}, id ${direction} LIMIT ${limit}`.pipe(
           Effect.map((rows) => {
             const last = rows[rows.length - 1]
             return [

@@ -99,3 +99,20 @@ export class UnknownTimeZone extends Schema.TaggedError<UnknownTimeZone>()("Unkn
  * @category errors
  */
 export type StoreError = CorruptDatabase | ForeignDatabase | DatabaseError | InvalidStoredBody | UnknownTimeZone
+
+const tags: ReadonlySet<unknown> = new Set<StoreError["_tag"]>([
+  "CorruptDatabase",
+  "ForeignDatabase",
+  "DatabaseError",
+  "InvalidStoredBody",
+  "UnknownTimeZone"
+])
+
+/**
+ * Whether a value is one of the store's errors.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isStoreError = (u: unknown): u is StoreError =>
+  typeof u === "object" && u !== null && "_tag" in u && tags.has(u._tag)

@@ -91,17 +91,18 @@ export const sample: ReadonlyArray<StoredChatCompletion.StoredChatCompletion> = 
 export const serverLayer = (options: ObjectiveAiServer.Options = {}) =>
   ObjectiveAiServer.layer({ completions: sample, apiKeys: [apiKey], ...options })
 
-/** A client of the running test server, with fast retries and a hook on its `HttpClient`. */
+/** A client of the running test server, with fast retries and a hook on its `HttpClient`; open until the scope closes. */
 export const clientOf = (
   url: string,
   transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
 ) =>
-  ObjectiveAiClient.make({
-    apiKey: Redacted.make(apiKey),
-    baseUrl: url,
-    retryPolicy: { maxAttempts: 3, initialDelay: "5 millis", maxDelay: "20 millis" },
-    transformClient
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))
+  Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (transport) =>
+    ObjectiveAiClient.make({
+      apiKey: Redacted.make(apiKey),
+      baseUrl: url,
+      retryPolicy: { maxAttempts: 3, initialDelay: "5 millis", maxDelay: "20 millis" },
+      transformClient
+    }).pipe(Effect.provide(transport)))
 
 /** A stored completion's body as the server serves it. */
 export const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)

@@ -1,0 +1,126 @@
+/**
+ * `objectiveai export`: writes a store's completions on stdout, streaming, oldest first, for other tools. `jsonl` is
+ * one stored completion per line, the exact JSON the API sent (big integers and unknown keys included); `csv` is one
+ * row per completion with the columns analysis reads, amounts exactly as the API wrote them.
+ *
+ * @since 0.1.0
+ */
+import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { CompletionStore } from "@objectiveai-effect/store"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import type * as CliError from "./CliError.js"
+import * as Render from "./Render.js"
+import * as StoreFlags from "./StoreFlags.js"
+
+/**
+ * The export formats.
+ *
+ * @since 0.1.0
+ */
+export const formats = ["jsonl", "csv"] as const
+
+/**
+ * An export format.
+ *
+ * @since 0.1.0
+ */
+export type Format = typeof formats[number]
+
+/**
+ * The columns of the CSV export.
+ *
+ * @since 0.1.0
+ */
+export const csvColumns = [
+  "id",
+  "created",
+  "model",
+  "provider",
+  "finish_reasons",
+  "prompt_tokens",
+  "completion_tokens",
+  "reasoning_tokens",
+  "cached_tokens",
+  "cost",
+  "upstream_inference_cost",
+  "upstream_upstream_inference_cost",
+  "is_byok",
+  "logprobs",
+  "tool_calls"
+] as const
+
+const text = (value: unknown): string => value === null || value === undefined ? "" : String(value)
+
+/**
+ * One CSV row of a stored completion (without the line break).
+ *
+ * @since 0.1.0
+ */
+export const csvRow = (stored: StoredChatCompletion.StoredChatCompletion): string => {
+  const response = stored.response
+  const usage = response.usage
+  const created = new Date(response.created * 1000)
+  return Render.csvLine([
+    response.id,
+    Number.isNaN(created.getTime()) ? String(response.created) : created.toISOString(),
+    response.model,
+    response.provider,
+    response.choices.map((choice) => choice.finish_reason ?? "").join(" "),
+    usage?.prompt_tokens,
+    usage?.completion_tokens,
+    usage?.completion_tokens_details?.reasoning_tokens,
+    usage?.prompt_tokens_details?.cached_tokens,
+    usage?.cost,
+    usage?.cost_details?.upstream_inference_cost,
+    usage?.cost_details?.upstream_upstream_inference_cost,
+    usage?.is_byok === true,
+    response.choices.some((choice) => choice.logprobs != null),
+    response.choices.some((choice) => (choice.message.tool_calls?.length ?? 0) > 0)
+  ].map(text))
+}
+
+// Writes as fast as stdout drains, so that memory stays flat whatever reads the output.
+const write = (output: string): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    if (process.stdout.write(output)) resume(Effect.void)
+    else process.stdout.once("drain", () => resume(Effect.void))
+  })
+
+const lines = <A>(render: (item: A) => string) => (chunk: Chunk.Chunk<A>): string => {
+  let output = ""
+  for (const item of chunk) output += render(item) + "\n"
+  return output
+}
+
+/**
+ * The `export` command.
+ *
+ * @since 0.1.0
+ */
+export const run = (options: {
+  readonly database: string
+  readonly format: Format
+  readonly since: Option.Option<Date>
+  readonly until: Option.Option<Date>
+}): Effect.Effect<void, CliError.CliError> =>
+  Effect.flatMap(CompletionStore.CompletionStore, (store) => {
+    const filter = StoreFlags.filterOf(options)
+    return options.format === "jsonl"
+      ? store.bodies(filter).pipe(
+        Stream.mapChunks((chunk) => Chunk.of(lines((row: CompletionStore.StoredBody) => row.body)(chunk))),
+        Stream.runForEach(write)
+      )
+      : Effect.zipRight(
+        write(Render.csvLine(csvColumns) + "\n"),
+        store.stream(filter).pipe(
+          Stream.mapChunks((chunk) => Chunk.of(lines(csvRow)(chunk))),
+          Stream.runForEach(write)
+        )
+      )
+  }).pipe(
+    Effect.mapError(StoreFlags.fromStore),
+    Effect.provide(StoreFlags.layer(options.database))
+  )
