@@ -106,9 +106,13 @@ export const report = (
  *
  * @since 0.1.0
  */
-export const print = (report: Report.Report, format: ReportFormat.Format): Effect.Effect<void, CliError.CliError> =>
+export const print = (
+  report: Report.Report,
+  format: ReportFormat.Format,
+  options: ReportFormat.RenderOptions = {}
+): Effect.Effect<void, CliError.CliError> =>
   Effect.gen(function*() {
-    yield* Console.log(ReportFormat.render(report, format))
+    yield* Console.log(ReportFormat.render(report, format, options))
     const { failed, retrieved } = report.completions
     if (failed > 0 && retrieved === 0) {
       return yield* CliError.failure(`every one of the ${failed} ids failed: the report lists why`)
@@ -130,7 +134,7 @@ export const reportStore = (
   Report.fromStore(options).pipe(
     Effect.mapError(StoreFlags.fromStore),
     Effect.provide(StoreFlags.layer(database)),
-    Effect.flatMap((report) => print(report, options.format))
+    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone }))
   )
 
 const TimeZone = Schema.String.pipe(
@@ -174,7 +178,9 @@ export const run = (options: {
   Effect.gen(function*() {
     const named = options.ids.length > 0 || Option.isSome(options.file)
     if (Option.isSome(options.database)) {
-      if (named || options.all) return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
+      if (named || options.all) {
+        return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
+      }
       return yield* reportStore(options.database.value, {
         filter: StoreFlags.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),

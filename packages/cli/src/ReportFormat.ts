@@ -245,17 +245,26 @@ const failureTable = (failures: ReadonlyArray<Report.Failure>): Array<string> =>
 }
 
 /**
+ * How a report is printed: the time zone its days are in, for the table's title (UTC by default).
+ *
+ * @since 0.1.0
+ */
+export interface RenderOptions {
+  readonly timeZone?: string | undefined
+}
+
+/**
  * The report as aligned text sections.
  *
  * @since 0.1.0
  */
-export const table = (report: Report.Report): string => {
+export const table = (report: Report.Report, options: RenderOptions = {}): string => {
   const { retrieved, failed } = report.completions
   const sections = [
     [`Completions: ${Render.integer(retrieved)} retrieved, ${Render.integer(failed)} failed`],
     costTable("Cost by model (credits)", "model", report.cost.byModel),
     costTable("Cost by provider (credits)", "provider", report.cost.byProvider),
-    costTable("Cost by day, UTC (credits)", "day", report.cost.byDay),
+    costTable(`Cost by day, ${options.timeZone ?? "UTC"} (credits)`, "day", report.cost.byDay),
     logprobTable(report),
     toolCallTable(report.toolCalls),
     ...(report.failures.length === 0 ? [] : [failureTable(report.failures)])
@@ -268,5 +277,5 @@ export const table = (report: Report.Report): string => {
  *
  * @since 0.1.0
  */
-export const render = (report: Report.Report, format: Format): string =>
-  format === "json" ? json(report) : format === "csv" ? csv(report) : table(report)
+export const render = (report: Report.Report, format: Format, options: RenderOptions = {}): string =>
+  format === "json" ? json(report) : format === "csv" ? csv(report) : table(report, options)

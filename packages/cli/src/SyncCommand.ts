@@ -6,10 +6,10 @@
  *
  * @since 0.1.0
  */
+import { StoreError, Sync } from "@objectiveai-effect/store"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { StoreError, Sync } from "@objectiveai-effect/store"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as Progress from "./Progress.js"

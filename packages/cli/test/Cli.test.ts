@@ -67,7 +67,11 @@ describe("help", () => {
       expect(help.code).toBe(0)
       for (const command of ["retrieve", "report", "serve", "demo"]) expect(help.stdout).toContain(`- ${command}`)
       const bare = yield* cli([])
-      expectOneLineError(bare, 2, "a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)")
+      expectOneLineError(
+        bare,
+        2,
+        "a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)"
+      )
     }), slow)
 })
 

@@ -31,122 +31,144 @@ const argumentOf = (location: Database.Location): string =>
 layer(TestServer, { timeout: slow })("store commands against the local server", (it) => {
   for (const engine of engines) {
     describe(engine.name, () => {
-      it.scoped("sync, then report --database equals the report through the API, exactly", () =>
-        Effect.gen(function*() {
-          const database = argumentOf(yield* engine.fresh)
-          const connection = yield* against
-          const first = yield* cli(["sync", "--database", database, ...connection])
-          expect(first.code, first.stderr).toBe(0)
-          expect(first.stdout).toBe(`synced ${database}: ${testData.length} new, 0 already stored, 0 failed\n`)
-          const second = yield* cli(["sync", "--database", database, ...connection])
-          expect(second.code, second.stderr).toBe(0)
-          expect(second.stdout).toMatch(/: 0 new, \d+ already stored, 0 failed\n$/)
+      it.scoped(
+        "sync, then report --database equals the report through the API, exactly",
+        () =>
+          Effect.gen(function*() {
+            const database = argumentOf(yield* engine.fresh)
+            const connection = yield* against
+            const first = yield* cli(["sync", "--database", database, ...connection])
+            expect(first.code, first.stderr).toBe(0)
+            expect(first.stdout).toBe(`synced ${database}: ${testData.length} new, 0 already stored, 0 failed\n`)
+            const second = yield* cli(["sync", "--database", database, ...connection])
+            expect(second.code, second.stderr).toBe(0)
+            expect(second.stdout).toMatch(/: 0 new, \d+ already stored, 0 failed\n$/)
 
-          for (const format of ["json", "table"]) {
-            const fromApi = yield* cli(["report", "--all", "--format", format, ...connection])
-            const fromStore = yield* cli(["report", "--database", database, "--format", format])
-            expect(fromStore.code, fromStore.stderr).toBe(0)
-            expect(fromStore.stderr).toBe("")
-            expect(fromStore.stdout).toBe(fromApi.stdout)
-          }
-        }), slow)
+            for (const format of ["json", "table"]) {
+              const fromApi = yield* cli(["report", "--all", "--format", format, ...connection])
+              const fromStore = yield* cli(["report", "--database", database, "--format", format])
+              expect(fromStore.code, fromStore.stderr).toBe(0)
+              expect(fromStore.stderr).toBe("")
+              expect(fromStore.stdout).toBe(fromApi.stdout)
+            }
+          }),
+        slow
+      )
 
-      it.scoped("report --database --since --until --tz: the completions of the range, days in the zone", () =>
-        Effect.gen(function*() {
-          const database = argumentOf(yield* engine.fresh)
-          yield* cli(["sync", "--database", database, ...(yield* against)])
-          const since = "2025-06-03T00:00:00Z"
-          const until = "2025-06-06T12:00:00Z"
-          const run = yield* cli([
-            "report",
-            "--database",
-            database,
-            "--since",
-            since,
-            "--until",
-            until,
-            "--tz",
-            "America/Los_Angeles",
-            "--format",
-            "json"
-          ])
-          expect(run.code, run.stderr).toBe(0)
-          const inRange = responses.filter((response) =>
-            response.created >= Date.parse(since) / 1000 && response.created < Date.parse(until) / 1000
-          )
-          expect(inRange.length).toBeGreaterThan(0)
-          expect(inRange.length).toBeLessThan(responses.length)
-          const format = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Los_Angeles" })
-          const json = JSON.parse(run.stdout)
-          expect(json.completions.retrieved).toBe(inRange.length)
-          expect(json.cost.byModel).toEqual(encodeCost(Cost.summarize(inRange, { by: "model" })))
-          expect(json.cost.byDay).toEqual(
-            encodeCost(Cost.summarize(inRange, { by: (response) => format.format(new Date(response.created * 1000)) }))
-          )
-        }), slow)
+      it.scoped(
+        "report --database --since --until --tz: the completions of the range, days in the zone",
+        () =>
+          Effect.gen(function*() {
+            const database = argumentOf(yield* engine.fresh)
+            yield* cli(["sync", "--database", database, ...(yield* against)])
+            const since = "2025-06-03T00:00:00Z"
+            const until = "2025-06-06T12:00:00Z"
+            const run = yield* cli([
+              "report",
+              "--database",
+              database,
+              "--since",
+              since,
+              "--until",
+              until,
+              "--tz",
+              "America/Los_Angeles",
+              "--format",
+              "json"
+            ])
+            expect(run.code, run.stderr).toBe(0)
+            const inRange = responses.filter((response) =>
+              response.created >= Date.parse(since) / 1000 && response.created < Date.parse(until) / 1000
+            )
+            expect(inRange.length).toBeGreaterThan(0)
+            expect(inRange.length).toBeLessThan(responses.length)
+            const format = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Los_Angeles" })
+            const json = JSON.parse(run.stdout)
+            expect(json.completions.retrieved).toBe(inRange.length)
+            expect(json.cost.byModel).toEqual(encodeCost(Cost.summarize(inRange, { by: "model" })))
+            expect(json.cost.byDay).toEqual(
+              encodeCost(
+                Cost.summarize(inRange, { by: (response) => format.format(new Date(response.created * 1000)) })
+              )
+            )
+          }),
+        slow
+      )
 
-      it.scoped("export: the exact JSON of every completion, a seed beyond 2^53 included, or CSV rows", () =>
-        Effect.gen(function*() {
-          const database = argumentOf(yield* engine.fresh)
-          yield* cli(["sync", "--database", database, ...(yield* against)])
-          const jsonl = yield* cli(["export", "--database", database, "--format", "jsonl"])
-          expect(jsonl.code, jsonl.stderr).toBe(0)
-          const lines = jsonl.stdout.trimEnd().split("\n")
-          expect(lines.sort()).toEqual(testData.map(encodeStored).sort())
-          expect(jsonl.stdout).toContain(`"seed":${bigSeed}`)
-          const csv = yield* cli(["export", "--database", database, "--format", "csv"])
-          expect(csv.code, csv.stderr).toBe(0)
-          const rows = csv.stdout.trimEnd().split("\n")
-          expect(rows[0]).toBe(
-            "id,created,model,provider,finish_reasons,prompt_tokens,completion_tokens,reasoning_tokens,cached_tokens,cost,upstream_inference_cost,upstream_upstream_inference_cost,is_byok,logprobs,tool_calls"
-          )
-          expect(rows.length).toBe(testData.length + 1)
-        }), slow)
+      it.scoped(
+        "export: the exact JSON of every completion, a seed beyond 2^53 included, or CSV rows",
+        () =>
+          Effect.gen(function*() {
+            const database = argumentOf(yield* engine.fresh)
+            yield* cli(["sync", "--database", database, ...(yield* against)])
+            const jsonl = yield* cli(["export", "--database", database, "--format", "jsonl"])
+            expect(jsonl.code, jsonl.stderr).toBe(0)
+            const lines = jsonl.stdout.trimEnd().split("\n")
+            expect(lines.sort()).toEqual(testData.map((completion) => encodeStored(completion)).sort())
+            expect(jsonl.stdout).toContain(`"seed":${bigSeed}`)
+            const csv = yield* cli(["export", "--database", database, "--format", "csv"])
+            expect(csv.code, csv.stderr).toBe(0)
+            const rows = csv.stdout.trimEnd().split("\n")
+            expect(rows[0]).toBe(
+              "id,created,model,provider,finish_reasons,prompt_tokens,completion_tokens,reasoning_tokens,cached_tokens,cost,upstream_inference_cost,upstream_upstream_inference_cost,is_byok,logprobs,tool_calls"
+            )
+            expect(rows.length).toBe(testData.length + 1)
+          }),
+        slow
+      )
 
-      it.scoped("a sync killed at random points, then run again: every completion stored once", () =>
-        Effect.gen(function*() {
-          const database = argumentOf(yield* engine.fresh)
-          const connection = yield* against
-          for (let kill = 0; kill < 3; kill++) {
-            const delay = 150 + Math.floor(Math.random() * 1200)
-            const run = yield* cli(["sync", "--database", database, "--concurrency", "2", ...connection], {
-              started: (child) => setTimeout(() => child.kill("SIGKILL"), delay)
-            })
-            expect(run.stderr).not.toMatch(stackLine)
-          }
-          const last = yield* cli(["sync", "--database", database, ...connection])
-          expect(last.code, last.stderr).toBe(0)
-          expect(last.stdout).toMatch(/ 0 failed\n$/)
-          const exported = yield* cli(["export", "--database", database, "--format", "jsonl"])
-          const server = yield* ServerStore.CompletionStore
-          const lines = exported.stdout.trimEnd().split("\n")
-          expect(lines.length).toBe(testData.length)
-          for (const completion of testData) {
-            expect(lines).toContain(yield* server.getJson(completion.response.id))
-          }
-        }), slow)
+      it.scoped(
+        "a sync killed at random points, then run again: every completion stored once",
+        () =>
+          Effect.gen(function*() {
+            const database = argumentOf(yield* engine.fresh)
+            const connection = yield* against
+            for (let kill = 0; kill < 3; kill++) {
+              const delay = 150 + Math.floor(Math.random() * 1200)
+              const run = yield* cli(["sync", "--database", database, "--concurrency", "2", ...connection], {
+                started: (child) => setTimeout(() => child.kill("SIGKILL"), delay)
+              })
+              expect(run.stderr).not.toMatch(stackLine)
+            }
+            const last = yield* cli(["sync", "--database", database, ...connection])
+            expect(last.code, last.stderr).toBe(0)
+            expect(last.stdout).toMatch(/ 0 failed\n$/)
+            const exported = yield* cli(["export", "--database", database, "--format", "jsonl"])
+            const server = yield* ServerStore.CompletionStore
+            const lines = exported.stdout.trimEnd().split("\n")
+            expect(lines.length).toBe(testData.length)
+            for (const completion of testData) {
+              expect(lines).toContain(yield* server.getJson(completion.response.id))
+            }
+          }),
+        slow
+      )
     })
   }
 
-  it.scoped("a file that is not a database: one line naming it, exit 1, the file untouched", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const file = path.join(dir, "notes.sqlite")
-      fs.writeFileSync(file, "these are my notes\n")
-      const digest = () => createHash("sha256").update(fs.readFileSync(file)).digest("hex")
-      const before = digest()
-      for (const args of [["report", "--database", file], ["export", "--database", file, "--format", "jsonl"]]) {
-        const run = yield* cli(args)
-        expect(run.code, run.stderr).toBe(1)
-        expect(run.stdout).toBe("")
-        expect(run.stderr).toBe(
-          `objectiveai: ${file} is not a usable SQLite database: its header is not SQLite's\n`
-        )
-      }
-      const sync = yield* cli(["sync", "--database", file, ...(yield* against)])
-      expect(sync.code).toBe(1)
-      expect(digest()).toBe(before)
-    }), slow)
+  it.scoped(
+    "a file that is not a database: one line naming it, exit 1, the file untouched",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const file = path.join(dir, "notes.sqlite")
+        fs.writeFileSync(file, "these are my notes\n")
+        const digest = () => createHash("sha256").update(fs.readFileSync(file)).digest("hex")
+        const before = digest()
+        for (const args of [["report", "--database", file], ["export", "--database", file, "--format", "jsonl"]]) {
+          const run = yield* cli(args)
+          expect(run.code, run.stderr).toBe(1)
+          expect(run.stdout).toBe("")
+          expect(run.stderr).toBe(
+            `objectiveai: ${file} is not a usable SQLite database: its header is not SQLite's\n`
+          )
+        }
+        const sync = yield* cli(["sync", "--database", file, ...(yield* against)])
+        expect(sync.code).toBe(1)
+        expect(digest()).toBe(before)
+      }),
+    slow
+  )
 
   it.scoped("--database with ids, or --tz without --database, is a usage error", () =>
     Effect.gen(function*() {

@@ -42,14 +42,7 @@ import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Amount from "./internal/amount.js"
 import { migrations } from "./internal/migrations.js"
-import {
-  completionsTable,
-  dayLabel,
-  failuresTable,
-  migrationsTable,
-  stateTable,
-  toRow
-} from "./internal/row.js"
+import { completionsTable, dayLabel, failuresTable, migrationsTable, stateTable, toRow } from "./internal/row.js"
 import * as TimeZone from "./internal/timeZone.js"
 import * as StoreError from "./StoreError.js"
 
@@ -371,12 +364,16 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
 
   const recordFailures: Service["recordFailures"] = (failures) =>
-    Effect.forEach(failures, ({ error, id, reason }) =>
-      sql`INSERT INTO ${sql(failuresTable)} (id, error, reason, attempts, last_attempt)
+    Effect.forEach(
+      failures,
+      ({ error, id, reason }) =>
+        sql`INSERT INTO ${sql(failuresTable)} (id, error, reason, attempts, last_attempt)
         SELECT ${id}, ${error}, ${reason}, 1, CAST(${Date.now()} AS BIGINT)
         WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE id = ${id})
         ON CONFLICT (id) DO UPDATE SET error = excluded.error, reason = excluded.reason,
-          attempts = ${sql(failuresTable)}.attempts + 1, last_attempt = excluded.last_attempt`, { discard: true }).pipe(
+          attempts = ${sql(failuresTable)}.attempts + 1, last_attempt = excluded.last_attempt`,
+      { discard: true }
+    ).pipe(
       sql.withTransaction,
       Effect.mapError(failed("recording failures"))
     )
@@ -458,7 +455,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         Effect.forEach(chunk, ({ body, id }) =>
           Either.match(decodeBody(body), {
             onLeft: (error) =>
-              Effect.fail(new StoreError.InvalidStoredBody({ id, reason: ParseResult.TreeFormatter.formatErrorSync(error) })),
+              Effect.fail(
+                new StoreError.InvalidStoredBody({ id, reason: ParseResult.TreeFormatter.formatErrorSync(error) })
+              ),
             onRight: Effect.succeed
           })).pipe(Effect.map(Chunk.unsafeFromArray))
       )
@@ -479,7 +478,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           ? sql.literal(String(segments[0]?.offset ?? 0))
           : sql`CASE ${
             sql.literal(
-              segments.slice(1).map((segment, i) => `WHEN created < ${segment.start} THEN ${segments[i].offset}`).join(" ")
+              segments.slice(1).map((segment, i) => `WHEN created < ${segment.start} THEN ${segments[i].offset}`).join(
+                " "
+              )
             )
           } ELSE ${sql.literal(String(segments[segments.length - 1].offset))} END`
         // Floor division, whatever the sign: both engines truncate integer division towards zero.
@@ -527,7 +528,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           ${groupBy([sql`${sql(`${prefix}_scale`)}`])}`.pipe(
           // Integers past 2^53 must not round on the way out of SQLite.
           Effect.provideService(SqlClient.SafeIntegers, true),
-          Effect.map((rows) => rows.map((row) => [name, row] as const))
+          Effect.map((rows) =>
+            rows.map((row) => [name, row] as const)
+          )
         ))
 
       const groups = new Map<string, { readonly key: Array<string | null>; readonly totals: Totals }>()

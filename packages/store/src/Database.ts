@@ -6,9 +6,9 @@
  * @since 0.1.0
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
-import * as SqlClient from "@effect/sql/SqlClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -125,11 +125,12 @@ export class DatabaseName extends Context.Reference<DatabaseName>()("@objectivea
 
 const sqliteHeader = Buffer.from("SQLite format 3\0", "latin1")
 
-const reasonOf = (cause: unknown): string =>
-  cause instanceof Error ? cause.message : String(cause)
+const reasonOf = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
 // Read before the driver opens the file, which would otherwise switch its journal mode or create it.
-const checkSqliteFile = (filename: string): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.DatabaseError> =>
+const checkSqliteFile = (
+  filename: string
+): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.DatabaseError> =>
   Effect.try({
     try: () => {
       if (filename === ":memory:" || filename === "") return undefined

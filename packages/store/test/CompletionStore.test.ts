@@ -47,7 +47,9 @@ for (const engine of engines) {
         const store = yield* freshStore(engine)
         yield* store.put(sample)
         const responses = sample.map((stored) => stored.response)
-        for (const by of [undefined, "model", "provider", "day", ["model", "provider", "day"], ["day", "model"]] as const) {
+        for (
+          const by of [undefined, "model", "provider", "day", ["model", "provider", "day"], ["day", "model"]] as const
+        ) {
           const fromSql = yield* store.rollup({ by })
           expect(encodeSummary(fromSql)).toEqual(encodeSummary(Cost.summarize(responses, { by })))
         }
@@ -141,7 +143,14 @@ const transitions = [
   1_748_822_400
 ]
 
-const zones = ["UTC", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Honolulu", "Pacific/Kiritimati"]
+const zones = [
+  "UTC",
+  "America/New_York",
+  "Australia/Lord_Howe",
+  "Asia/Kathmandu",
+  "Pacific/Honolulu",
+  "Pacific/Kiritimati"
+]
 
 for (const engine of engines) {
   describe(`CompletionStore rollups on ${engine.name}`, () => {
@@ -208,11 +217,11 @@ for (const engine of engines) {
             response.created >= since.getTime() / 1000 && response.created < until.getTime() / 1000 &&
             response.model === model && response.provider === provider
           )
-          .sort((a, b) =>
-            a.response.created - b.response.created || (a.response.id < b.response.id ? -1 : 1)
-          )
+          .sort((a, b) => a.response.created - b.response.created || (a.response.id < b.response.id ? -1 : 1))
         expect(expected.length).toBeGreaterThan(0)
-        const streamed = yield* Stream.runCollect(store.stream({ since, until, models: [model], providers: [provider] }))
+        const streamed = yield* Stream.runCollect(
+          store.stream({ since, until, models: [model], providers: [provider] })
+        )
         expect(Array.from(streamed, (stored) => stored.response.id)).toEqual(expected.map((s) => s.response.id))
         expect(yield* store.count({ since, until, models: [model], providers: [provider] })).toBe(expected.length)
         expect(yield* store.count({ models: [] })).toBe(0)

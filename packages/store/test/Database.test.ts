@@ -1,9 +1,9 @@
-import { describe, expect, it } from "@effect/vitest"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqlClient from "@effect/sql/SqlClient"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -25,7 +25,9 @@ describe("Database", () => {
   it("reads a postgres URL as PostgreSQL and anything else as a SQLite file", () => {
     expect(Database.fromString("postgres://u:secret@db:5432/x")._tag).toBe("Postgres")
     expect(Database.fromString("postgresql://db/x")._tag).toBe("Postgres")
-    expect(Database.fromString("./completions.sqlite")).toEqual(Database.Location.Sqlite({ filename: "./completions.sqlite" }))
+    expect(Database.fromString("./completions.sqlite")).toEqual(
+      Database.Location.Sqlite({ filename: "./completions.sqlite" })
+    )
     expect(Database.describe(Database.fromString("postgres://u:secret@db:5432/x"))).toBe("postgres://u:***@db:5432/x")
   })
 
@@ -97,18 +99,23 @@ describe("Database", () => {
     }))
 
   const postgres = engines.find((engine) => engine.name === "postgres")
-  it.scoped.runIf(postgres !== undefined)("refuses another application's PostgreSQL database and adds nothing", () =>
-    Effect.gen(function*() {
-      const location = yield* postgres!.fresh
-      const sqlOf = Effect.provide(Layer.orDie(Database.layer(location)))
-      yield* sqlOf(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE notes (body TEXT)`))
-      const error = yield* openFails(location)
-      expect(error).toBeInstanceOf(StoreError.ForeignDatabase)
-      const tables = yield* sqlOf(Effect.flatMap(SqlClient.SqlClient, (sql) =>
-        sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+  it.scoped.runIf(postgres !== undefined)(
+    "refuses another application's PostgreSQL database and adds nothing",
+    () =>
+      Effect.gen(function*() {
+        const location = yield* postgres!.fresh
+        const sqlOf = Effect.provide(Layer.orDie(Database.layer(location)))
+        yield* sqlOf(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`CREATE TABLE notes (body TEXT)`))
+        const error = yield* openFails(location)
+        expect(error).toBeInstanceOf(StoreError.ForeignDatabase)
+        const tables = yield* sqlOf(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
           WHERE table_schema = current_schema()`))
-      expect(tables.map((row) => row.name)).toEqual(["notes"])
-    }))
+        expect(tables.map((row) =>
+          row.name
+        )).toEqual(["notes"])
+      })
+  )
 
   it.scoped("fails with a DatabaseError when PostgreSQL cannot be reached", () =>
     Effect.gen(function*() {

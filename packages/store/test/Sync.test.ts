@@ -1,7 +1,7 @@
-import { describe, expect, it } from "@effect/vitest"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as UrlParams from "@effect/platform/UrlParams"
+import { describe, expect, it } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import { CompletionStore as ServerStore, ObjectiveAiServer } from "@objectiveai-effect/server"
@@ -105,13 +105,16 @@ for (const engine of engines) {
         // The second, third and fourth pages are asked for after three new completions went in at the top, shifting
         // the pages.
         const arriving = (client: HttpClient.HttpClient) =>
-          HttpClient.tapRequest(client, (request) =>
-            !["40", "80"].includes(Option.getOrElse(UrlParams.getFirst(request.urlParams, "offset"), () => ""))
-              ? Effect.void
-              : Effect.forEach([0, 1, 2], (i) => {
-                const completion = fresh(10 + added.length + i)
-                return Effect.zipRight(server.add(completion), Effect.sync(() => added.push(completion)))
-              }, { discard: true }).pipe(Effect.orDie))
+          HttpClient.tapRequest(
+            client,
+            (request) =>
+              !["40", "80"].includes(Option.getOrElse(UrlParams.getFirst(request.urlParams, "offset"), () => ""))
+                ? Effect.void
+                : Effect.forEach([0, 1, 2], (i) => {
+                  const completion = fresh(10 + added.length + i)
+                  return Effect.zipRight(server.add(completion), Effect.sync(() => added.push(completion)))
+                }, { discard: true }).pipe(Effect.orDie)
+          )
         const first = yield* syncWith(store, { pageSize: 40, transform: arriving })
         expect(first.stored).toBe(total)
         expect(added.length).toBe(6)
@@ -120,26 +123,30 @@ for (const engine of engines) {
         yield* expectSameAsServer(store, [...sampleIds, ...added.map((stored) => stored.response.id)])
       }).pipe(Effect.provide(serving())))
 
-    it.scopedLive("interrupted at random points, then resumed: nothing lost, nothing twice", () =>
-      Effect.gen(function*() {
-        for (let trial = 0; trial < 2; trial++) {
-          const store = yield* freshStore(engine)
-          const stops: Array<number> = []
-          for (let interruption = 0; interruption < 4; interruption++) {
-            const fiber = yield* Effect.fork(syncWith(store, { pageSize: 30, concurrency: 8 }))
-            yield* Effect.sleep(Math.floor(Math.random() * 150))
-            yield* Fiber.interrupt(fiber)
-            const stored = yield* store.count()
-            stops.push(stored)
-            // Until a listing is worked through, the next run must start from the top again.
-            if (stored < total) expect(yield* store.getState(Sync.watermark)).toEqual(Option.none())
+    it.scopedLive(
+      "interrupted at random points, then resumed: nothing lost, nothing twice",
+      () =>
+        Effect.gen(function*() {
+          for (let trial = 0; trial < 2; trial++) {
+            const store = yield* freshStore(engine)
+            const stops: Array<number> = []
+            for (let interruption = 0; interruption < 4; interruption++) {
+              const fiber = yield* Effect.fork(syncWith(store, { pageSize: 30, concurrency: 8 }))
+              yield* Effect.sleep(Math.floor(Math.random() * 150))
+              yield* Fiber.interrupt(fiber)
+              const stored = yield* store.count()
+              stops.push(stored)
+              // Until a listing is worked through, the next run must start from the top again.
+              if (stored < total) expect(yield* store.getState(Sync.watermark)).toEqual(Option.none())
+            }
+            const last = yield* syncWith(store, { pageSize: 30 })
+            expect(last.failed).toEqual([])
+            expect(last.stored).toBe(total - stops[stops.length - 1])
+            yield* expectSameAsServer(store, sampleIds)
           }
-          const last = yield* syncWith(store, { pageSize: 30 })
-          expect(last.failed).toEqual([])
-          expect(last.stored).toBe(total - stops[stops.length - 1])
-          yield* expectSameAsServer(store, sampleIds)
-        }
-      }).pipe(Effect.provide(serving())), 120_000)
+        }).pipe(Effect.provide(serving())),
+      120_000
+    )
 
     it.scopedLive("records the ids that fail, retries them on the next run, and reports them until they succeed", () =>
       Effect.gen(function*() {
@@ -170,18 +177,22 @@ for (const engine of engines) {
         yield* expectSameAsServer(store, sampleIds)
       }).pipe(Effect.provide(serving())))
 
-    it.scopedLive("completes through a server that drops and fails requests, over as many runs as it takes", () =>
-      Effect.gen(function*() {
-        const store = yield* freshStore(engine)
-        let runs = 0
-        while ((yield* store.count()) < total || (yield* store.failures).length > 0) {
-          expect(++runs).toBeLessThan(10)
-          yield* Effect.ignore(syncWith(store, { pageSize: 25 }))
-        }
-        yield* expectSameAsServer(store, sampleIds)
-      }).pipe(
-        Effect.provide(serving({ faults: { rate: 0.15, kinds: ["server_error", "reset"], seed: engine.name } }))
-      ), 120_000)
+    it.scopedLive(
+      "completes through a server that drops and fails requests, over as many runs as it takes",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* freshStore(engine)
+          let runs = 0
+          while ((yield* store.count()) < total || (yield* store.failures).length > 0) {
+            expect(++runs).toBeLessThan(10)
+            yield* Effect.ignore(syncWith(store, { pageSize: 25 }))
+          }
+          yield* expectSameAsServer(store, sampleIds)
+        }).pipe(
+          Effect.provide(serving({ faults: { rate: 0.15, kinds: ["server_error", "reset"], seed: engine.name } }))
+        ),
+      120_000
+    )
 
     it.scopedLive("stops at an error every id would get, and records no failures", () =>
       Effect.gen(function*() {

@@ -2,12 +2,13 @@
  * The engines every store test runs on: SQLite in a temporary file, always, and PostgreSQL in a fresh database per
  * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one).
  */
-import * as SqlClient from "@effect/sql/SqlClient"
+import { NodeHttpClient } from "@effect/platform-node"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
-import { NodeHttpClient } from "@effect/platform-node"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -18,13 +19,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { CompletionStore, Database } from "../src/index.js"
-import type * as HttpClient from "@effect/platform/HttpClient"
 
 /** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
 export const postgresUrl = process.env.OBJECTIVEAI_TEST_DATABASE_URL
 
 if (postgresUrl === undefined && process.env.CI === "true") {
-  throw new Error("OBJECTIVEAI_TEST_DATABASE_URL is not set: CI must run the store tests on PostgreSQL (.ci/postgres.sh)")
+  throw new Error(
+    "OBJECTIVEAI_TEST_DATABASE_URL is not set: CI must run the store tests on PostgreSQL (.ci/postgres.sh)"
+  )
 }
 
 /** An engine the suite runs on, and how to make a fresh, empty database on it for one test. */
