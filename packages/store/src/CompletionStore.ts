@@ -510,31 +510,27 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         ? sql``
         : sql`${sql.csv(expressions.map((expression, i) => sql`${expression} AS ${sql(`k${i}`)}`))},`
       const groupKeys = expressions.map((_, i) => sql.literal(String(i + 1)))
-      const groupBy = (extra: Array<Statement.Fragment>) => {
-        const all = [...groupKeys, ...extra]
-        return all.length === 0 ? sql`` : sql`GROUP BY ${sql.csv(all)}`
-      }
-
-      const countRows = yield* sql<Record<string, unknown>>`SELECT ${selectKeys} COUNT(*) AS completions,
-        SUM(CASE WHEN cost_scale IS NULL THEN 1 ELSE 0 END) AS unpriced, SUM(is_byok) AS byok,
+      // One scan: grouped by the keys and by each amount's scale, so that every sum stays an exact integer sum.
+      const scales = amounts.map(([, prefix]) => sql`${sql(`${prefix}_scale`)}`)
+      const rows = yield* sql<Record<string, unknown>>`SELECT ${selectKeys} ${
+        sql.csv(amounts.map(([, prefix], i) => sql`${sql(`${prefix}_scale`)} AS ${sql(`scale${i}`)}`))
+      }, ${
+        sql.csv(
+          amounts.map(([, prefix], i) =>
+            sql`SUM(${sql(`${prefix}_high`)}) AS ${sql(`high${i}`)}, SUM(${sql(`${prefix}_low`)}) AS ${sql(`low${i}`)}`
+          )
+        )
+      }, COUNT(*) AS completions, SUM(is_byok) AS byok,
         SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion, SUM(cached_tokens) AS cached,
         SUM(cache_write_tokens) AS cache_write, SUM(reasoning_tokens) AS reasoning,
         SUM(prompt_audio_tokens) AS prompt_audio, SUM(completion_audio_tokens) AS completion_audio
-        FROM ${table} ${where(options)} ${groupBy([])}`
-      const amountRows = yield* Effect.forEach(amounts, ([name, prefix]) =>
-        sql<Record<string, unknown>>`SELECT ${selectKeys} ${sql(`${prefix}_scale`)} AS scale,
-          SUM(${sql(`${prefix}_high`)}) AS high, SUM(${sql(`${prefix}_low`)}) AS low
-          FROM ${table} ${where(options, [sql`${sql(`${prefix}_scale`)} IS NOT NULL`])}
-          ${groupBy([sql`${sql(`${prefix}_scale`)}`])}`.pipe(
-          // Integers past 2^53 must not round on the way out of SQLite.
-          Effect.provideService(SqlClient.SafeIntegers, true),
-          Effect.map((rows) =>
-            rows.map((row) => [name, row] as const)
-          )
-        ))
+        FROM ${table} ${where(options)} GROUP BY ${sql.csv([...groupKeys, ...scales])}`.pipe(
+        // Integers past 2^53 must not round on the way out of SQLite.
+        Effect.provideService(SqlClient.SafeIntegers, true)
+      )
 
       const groups = new Map<string, { readonly key: Array<string | null>; readonly totals: Totals }>()
-      const groupOf = (row: Record<string, unknown>) => {
+      for (const row of rows) {
         const key = keyOf(row)
         const id = JSON.stringify(key)
         let group = groups.get(id)
@@ -542,14 +538,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           group = { key, totals: emptyTotals() }
           groups.set(id, group)
         }
-        return group.totals
-      }
-      for (const row of countRows) {
-        if (dimensions.length > 0 && toNumber(row.completions) === 0) continue
-        addTotals(groupOf(row), {
+        const completions = toNumber(row.completions)
+        const totals: Totals = {
           ...emptyTotals(),
-          completions: toNumber(row.completions),
-          unpriced: toNumber(row.unpriced),
+          completions,
+          unpriced: row.scale0 == null ? completions : 0,
           byok: toNumber(row.byok),
           tokens: {
             prompt: toNumber(row.prompt),
@@ -560,11 +553,18 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             promptAudio: toNumber(row.prompt_audio),
             completionAudio: toNumber(row.completion_audio)
           }
+        }
+        amounts.forEach(([name], i) => {
+          if (row[`scale${i}`] != null) {
+            totals.amounts[name] = Amount.combine(
+              totals.amounts[name],
+              row[`scale${i}`],
+              row[`high${i}`],
+              row[`low${i}`]
+            )
+          }
         })
-      }
-      for (const [name, row] of amountRows.flat()) {
-        const totals = groupOf(row)
-        totals.amounts[name] = Amount.combine(totals.amounts[name], row.scale, row.high, row.low)
+        addTotals(group.totals, totals)
       }
 
       const total = emptyTotals()

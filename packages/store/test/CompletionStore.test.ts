@@ -224,6 +224,10 @@ for (const engine of engines) {
         )
         expect(Array.from(streamed, (stored) => stored.response.id)).toEqual(expected.map((s) => s.response.id))
         expect(yield* store.count({ since, until, models: [model], providers: [provider] })).toBe(expected.length)
+        const newest = yield* Stream.runCollect(
+          store.stream({ since, until, models: [model], providers: [provider], order: "newest", pageSize: 2 })
+        )
+        expect(Array.from(newest, (stored) => stored.response.id)).toEqual(expected.map((s) => s.response.id).reverse())
         expect(yield* store.count({ models: [] })).toBe(0)
         // More rows than one page: the keyset pages meet without a gap or a repeat.
         const all = yield* Stream.runCollect(store.bodies({ pageSize: 7 }))
