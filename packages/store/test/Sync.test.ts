@@ -76,52 +76,60 @@ const serving = (options: Parameters<typeof serverLayer>[0] = {}) => serverLayer
 
 for (const engine of engines) {
   describe(`Sync on ${engine.name}`, () => {
-    it.scopedLive("stores everything once, then only what is new, and stops paging at what it has", () =>
-      Effect.gen(function*() {
-        const store = yield* freshStore(engine)
-        const first = yield* syncWith(store, { pageSize: 50 })
-        expect(first).toEqual({ listed: total, stored: total, alreadyStored: 0, retried: 0, failed: [] })
-        yield* expectSameAsServer(store, sampleIds)
+    it.scopedLive(
+      "stores everything once, then only what is new, and stops paging at what it has",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* freshStore(engine)
+          const first = yield* syncWith(store, { pageSize: 50 })
+          expect(first).toEqual({ listed: total, stored: total, alreadyStored: 0, retried: 0, failed: [] })
+          yield* expectSameAsServer(store, sampleIds)
 
-        const requests = newRequests()
-        const second = yield* syncWith(store, { pageSize: 50, requests })
-        expect(second.stored).toBe(0)
-        expect(requests.lists.length).toBe(1)
-        expect(requests.retrieves).toEqual([])
+          const requests = newRequests()
+          const second = yield* syncWith(store, { pageSize: 50, requests })
+          expect(second.stored).toBe(0)
+          expect(requests.lists.length).toBe(1)
+          expect(requests.retrieves).toEqual([])
 
-        const server = yield* ServerStore.CompletionStore
-        const added = [fresh(1), fresh(2), fresh(3)]
-        yield* Effect.forEach(added, server.add)
-        const third = yield* syncWith(store, { pageSize: 2, requests: newRequests() })
-        expect(third.stored).toBe(3)
-        yield* expectSameAsServer(store, [...sampleIds, ...added.map((stored) => stored.response.id)])
-      }).pipe(Effect.provide(serving())))
+          const server = yield* ServerStore.CompletionStore
+          const added = [fresh(1), fresh(2), fresh(3)]
+          yield* Effect.forEach(added, server.add)
+          const third = yield* syncWith(store, { pageSize: 2, requests: newRequests() })
+          expect(third.stored).toBe(3)
+          yield* expectSameAsServer(store, [...sampleIds, ...added.map((stored) => stored.response.id)])
+        }).pipe(Effect.provide(serving())),
+      60_000
+    )
 
-    it.scopedLive("completions arriving while it pages are stored, now or by the next run, and none twice", () =>
-      Effect.gen(function*() {
-        const store = yield* freshStore(engine)
-        const server = yield* ServerStore.CompletionStore
-        const added: Array<StoredChatCompletion.StoredChatCompletion> = []
-        // The second, third and fourth pages are asked for after three new completions went in at the top, shifting
-        // the pages.
-        const arriving = (client: HttpClient.HttpClient) =>
-          HttpClient.tapRequest(
-            client,
-            (request) =>
-              !["40", "80"].includes(Option.getOrElse(UrlParams.getFirst(request.urlParams, "offset"), () => ""))
-                ? Effect.void
-                : Effect.forEach([0, 1, 2], (i) => {
-                  const completion = fresh(10 + added.length + i)
-                  return Effect.zipRight(server.add(completion), Effect.sync(() => added.push(completion)))
-                }, { discard: true }).pipe(Effect.orDie)
-          )
-        const first = yield* syncWith(store, { pageSize: 40, transform: arriving })
-        expect(first.stored).toBe(total)
-        expect(added.length).toBe(6)
-        const second = yield* syncWith(store, { pageSize: 40 })
-        expect(second.stored).toBe(added.length)
-        yield* expectSameAsServer(store, [...sampleIds, ...added.map((stored) => stored.response.id)])
-      }).pipe(Effect.provide(serving())))
+    it.scopedLive(
+      "completions arriving while it pages are stored, now or by the next run, and none twice",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* freshStore(engine)
+          const server = yield* ServerStore.CompletionStore
+          const added: Array<StoredChatCompletion.StoredChatCompletion> = []
+          // The second, third and fourth pages are asked for after three new completions went in at the top, shifting
+          // the pages.
+          const arriving = (client: HttpClient.HttpClient) =>
+            HttpClient.tapRequest(
+              client,
+              (request) =>
+                !["40", "80"].includes(Option.getOrElse(UrlParams.getFirst(request.urlParams, "offset"), () => ""))
+                  ? Effect.void
+                  : Effect.forEach([0, 1, 2], (i) => {
+                    const completion = fresh(10 + added.length + i)
+                    return Effect.zipRight(server.add(completion), Effect.sync(() => added.push(completion)))
+                  }, { discard: true }).pipe(Effect.orDie)
+            )
+          const first = yield* syncWith(store, { pageSize: 40, transform: arriving })
+          expect(first.stored).toBe(total)
+          expect(added.length).toBe(6)
+          const second = yield* syncWith(store, { pageSize: 40 })
+          expect(second.stored).toBe(added.length)
+          yield* expectSameAsServer(store, [...sampleIds, ...added.map((stored) => stored.response.id)])
+        }).pipe(Effect.provide(serving())),
+      60_000
+    )
 
     it.scopedLive(
       "interrupted at random points, then resumed: nothing lost, nothing twice",
@@ -148,34 +156,40 @@ for (const engine of engines) {
       120_000
     )
 
-    it.scopedLive("records the ids that fail, retries them on the next run, and reports them until they succeed", () =>
-      Effect.gen(function*() {
-        const store = yield* freshStore(engine)
-        const failing = new Set(sampleIds.filter((_, i) => i % 29 === 7))
-        // The server answers 404 for these ids while `broken` holds.
-        let broken = true
-        const breaking = (client: HttpClient.HttpClient) =>
-          HttpClient.mapRequest(client, (request) => {
-            const id = decodeURIComponent(request.url.split("/chat/completions/")[1] ?? "")
-            return broken && failing.has(id) ? HttpClientRequest.setUrl(request, `${request.url}-missing`) : request
-          })
-        const first = yield* syncWith(store, { transform: breaking })
-        expect(first.stored).toBe(total - failing.size)
-        expect(first.failed.map((failure) => failure.id).sort()).toEqual([...failing].sort())
-        expect(first.failed.every((failure) => failure.error === "NotFoundError" && failure.attempts === 1)).toBe(true)
+    it.scopedLive(
+      "records the ids that fail, retries them on the next run, and reports them until they succeed",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* freshStore(engine)
+          const failing = new Set(sampleIds.filter((_, i) => i % 29 === 7))
+          // The server answers 404 for these ids while `broken` holds.
+          let broken = true
+          const breaking = (client: HttpClient.HttpClient) =>
+            HttpClient.mapRequest(client, (request) => {
+              const id = decodeURIComponent(request.url.split("/chat/completions/")[1] ?? "")
+              return broken && failing.has(id) ? HttpClientRequest.setUrl(request, `${request.url}-missing`) : request
+            })
+          const first = yield* syncWith(store, { transform: breaking })
+          expect(first.stored).toBe(total - failing.size)
+          expect(first.failed.map((failure) => failure.id).sort()).toEqual([...failing].sort())
+          expect(first.failed.every((failure) => failure.error === "NotFoundError" && failure.attempts === 1)).toBe(
+            true
+          )
 
-        const requests = newRequests()
-        const second = yield* syncWith(store, { transform: breaking, requests })
-        expect(requests.retrieves.map((id) => id.replace(/-missing$/, "")).sort()).toEqual([...failing].sort())
-        expect(second.failed.map((failure) => failure.attempts)).toEqual([...failing].map(() => 2))
-        expect(second.retried).toBe(0)
+          const requests = newRequests()
+          const second = yield* syncWith(store, { transform: breaking, requests })
+          expect(requests.retrieves.map((id) => id.replace(/-missing$/, "")).sort()).toEqual([...failing].sort())
+          expect(second.failed.map((failure) => failure.attempts)).toEqual([...failing].map(() => 2))
+          expect(second.retried).toBe(0)
 
-        broken = false
-        const third = yield* syncWith(store)
-        expect(third).toMatchObject({ stored: failing.size, retried: failing.size, failed: [] })
-        expect(yield* store.failures).toEqual([])
-        yield* expectSameAsServer(store, sampleIds)
-      }).pipe(Effect.provide(serving())))
+          broken = false
+          const third = yield* syncWith(store)
+          expect(third).toMatchObject({ stored: failing.size, retried: failing.size, failed: [] })
+          expect(yield* store.failures).toEqual([])
+          yield* expectSameAsServer(store, sampleIds)
+        }).pipe(Effect.provide(serving())),
+      60_000
+    )
 
     it.scopedLive(
       "completes through a server that drops and fails requests, over as many runs as it takes",
@@ -208,7 +222,7 @@ for (const engine of engines) {
         expect(yield* store.failures).toEqual([])
         expect(yield* store.count()).toBe(0)
         expect(yield* store.getState(Sync.watermark)).toEqual(Option.none())
-      }).pipe(Effect.provide(serving())))
+      }).pipe(Effect.provide(serving())), 60_000)
   })
 }
 
