@@ -58,13 +58,18 @@ export interface Toolkit<Tools extends Record<string, Schema.Schema.AnyNoContext
  * @example
  * ```ts
  * import { Schema } from "effect"
+ * import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
  * const toolkit = ToolCalls.toolkit({
  *   get_weather: { description: "Current weather", parameters: Schema.Struct({ city: Schema.String }) },
  *   get_time: Schema.Struct({ zone: Schema.String })
  * })
- * const request = { model, messages, tools: toolkit.tools }
+ * const request: ChatCompletionCreateParams.ChatCompletionCreateParams = {
+ *   model: "openai/gpt-4o-mini",
+ *   messages: [{ role: "user", content: "What's the weather in Paris?" }],
+ *   tools: toolkit.tools
+ * }
  * ```
  *
  * @since 0.1.0
@@ -293,12 +298,16 @@ const extractAll = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
  *
  * @example
  * ```ts
+ * import { Schema } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
- * for (const result of ToolCalls.extract(completion, toolkit)) {
- *   if (result._tag === "Decoded" && result.tool === "get_weather") console.log(result.arguments.city)
- *   else if (result._tag !== "Decoded") console.warn(result.message)
- * }
+ * const toolkit = ToolCalls.toolkit({ get_weather: Schema.Struct({ city: Schema.String }) })
+ *
+ * const citiesAskedFor = (completion: ChatCompletion.ChatCompletion) =>
+ *   ToolCalls.extract(completion, toolkit).flatMap((result) =>
+ *     result._tag === "Decoded" && result.tool === "get_weather" ? [result.arguments.city] : []
+ *   )
  * ```
  *
  * @since 0.1.0
@@ -318,10 +327,13 @@ export const extract: {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Schema } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
- * const calls = yield* ToolCalls.extractOrFail(completion, toolkit).pipe(
+ * const toolkit = ToolCalls.toolkit({ get_weather: Schema.Struct({ city: Schema.String }) })
+ *
+ * const calls = (completion: ChatCompletion.ChatCompletion) => ToolCalls.extractOrFail(completion, toolkit).pipe(
  *   Effect.catchTag("UnknownTool", () => Effect.succeed([]))
  * )
  * ```
@@ -356,10 +368,14 @@ export const extractOrFail: {
  *
  * @example
  * ```ts
- * import { Stream } from "effect"
+ * import { Schema, Stream } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
- * const results = yield* Stream.run(completions, ToolCalls.sink(toolkit))
+ * const toolkit = ToolCalls.toolkit({ get_weather: Schema.Struct({ city: Schema.String }) })
+ *
+ * const results = <E, R>(completions: Stream.Stream<ChatCompletion.ChatCompletion, E, R>) =>
+ *   Stream.run(completions, ToolCalls.sink(toolkit))
  * ```
  *
  * @since 0.1.0

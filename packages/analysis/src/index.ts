@@ -12,4 +12,7 @@ export * as Cost from "./Cost.js"
 export * as LogprobMetrics from "./LogprobMetrics.js"
 
 /** @since 0.1.0 */
+export * as LogprobSummary from "./LogprobSummary.js"
+
+/** @since 0.1.0 */
 export * as ToolCalls from "./ToolCalls.js"

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Cost, LogprobMetrics } from "@objectiveai-effect/analysis"
+import { Cost, LogprobMetrics, LogprobSummary } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
@@ -52,7 +52,7 @@ export interface CostByDimension extends Schema.Schema.Type<typeof CostByDimensi
 export const Report = Schema.Struct({
   completions: Schema.Struct({ retrieved: Schema.NonNegativeInt, failed: Schema.NonNegativeInt }),
   cost: CostByDimension,
-  logprobs: LogprobMetrics.LogprobSummary,
+  logprobs: LogprobSummary.LogprobSummary,
   toolCalls: ToolCallSummary.ToolCallSummary,
   failures: Schema.Array(Failure)
 }).annotations({ identifier: "Report" })
@@ -67,7 +67,7 @@ export interface Report extends Schema.Schema.Type<typeof Report> {}
 export const empty: Report = {
   completions: { retrieved: 0, failed: 0 },
   cost: { byModel: Cost.empty, byProvider: Cost.empty, byDay: Cost.empty },
-  logprobs: LogprobMetrics.empty,
+  logprobs: LogprobSummary.empty,
   toolCalls: ToolCallSummary.empty,
   failures: []
 }
@@ -91,7 +91,7 @@ export const merge: {
     byProvider: Cost.merge(self.cost.byProvider, that.cost.byProvider),
     byDay: Cost.merge(self.cost.byDay, that.cost.byDay)
   },
-  logprobs: LogprobMetrics.merge(self.logprobs, that.logprobs),
+  logprobs: LogprobSummary.merge(self.logprobs, that.logprobs),
   toolCalls: ToolCallSummary.merge(self.toolCalls, that.toolCalls),
   failures: that.failures.length === 0 ? self.failures : [...self.failures, ...that.failures]
 }))
@@ -125,7 +125,7 @@ export const summarize = (
       byProvider: Cost.summarize(responses, { by: "provider" }),
       byDay: Cost.summarize(responses, { by: "day" })
     },
-    logprobs: LogprobMetrics.summarize(responses),
+    logprobs: LogprobSummary.summarize(responses),
     toolCalls: ToolCallSummary.summarize(completions),
     failures
   }
@@ -238,7 +238,7 @@ export interface Document extends Schema.Schema.Type<typeof Document> {}
 export const document = (report: Report): Document => ({
   ...report,
   logprobMetrics: {
-    content: LogprobMetrics.metrics(report.logprobs.content),
-    refusal: LogprobMetrics.metrics(report.logprobs.refusal)
+    content: LogprobSummary.toTokenMetrics(report.logprobs.content),
+    refusal: LogprobSummary.toTokenMetrics(report.logprobs.refusal)
   }
 })

@@ -2,7 +2,7 @@
  * The built CLI, spawned as a user runs it, against a server started by this test process.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Cost, LogprobMetrics, ToolCalls } from "@objectiveai-effect/analysis"
+import { Cost, LogprobSummary, ToolCalls } from "@objectiveai-effect/analysis"
 import { Json, StoredChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
@@ -29,7 +29,7 @@ const slow = 120_000
 const responses = testData.map((completion) => completion.response)
 const decodeDocument = Schema.decodeUnknownSync(Report.Document)
 const encodeCost = Schema.encodeSync(Cost.CostSummary)
-const encodeLogprobs = Schema.encodeSync(LogprobMetrics.LogprobSummary)
+const encodeLogprobs = Schema.encodeSync(LogprobSummary.LogprobSummary)
 
 /** Asserts a failed run printed exactly one line, `objectiveai: <message>`, on stderr and nothing on stdout. */
 const expectOneLineError = (run: Run, code: number, message: string | RegExp) => {
@@ -209,13 +209,13 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       expect(json.cost.byModel).toEqual(encodeCost(Cost.summarize(responses, { by: "model" })))
       expect(json.cost.byProvider).toEqual(encodeCost(Cost.summarize(responses, { by: "provider" })))
       expect(json.cost.byDay).toEqual(encodeCost(Cost.summarize(responses, { by: "day" })))
-      const logprobs = LogprobMetrics.summarize(responses)
+      const logprobs = LogprobSummary.summarize(responses)
       expect(json.logprobs).toEqual(encodeLogprobs(logprobs))
-      const content = LogprobMetrics.metrics(logprobs.content)
+      const content = LogprobSummary.toTokenMetrics(logprobs.content)
       expect(content.tokens).toBeGreaterThan(0)
       expect(json.logprobMetrics.content.perplexity).toBe(Option.getOrThrow(content.perplexity))
       expect(json.logprobMetrics.content.jointLogprob).toBe(content.jointLogprob)
-      expect(json.logprobMetrics.refusal.tokens).toBe(LogprobMetrics.metrics(logprobs.refusal).tokens)
+      expect(json.logprobMetrics.refusal.tokens).toBe(LogprobSummary.toTokenMetrics(logprobs.refusal).tokens)
 
       // Tool calls: every call of every choice, each with the outcome `ToolCalls.extract` gives it.
       const results = testData.flatMap((stored) => ToolCalls.extract(stored, ToolCallSummary.toolkitOf(stored.request)))
