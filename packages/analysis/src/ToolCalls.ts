@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { type ChatCompletion, ChatCompletionTool, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import { type ChatCompletion, ChatCompletionTool, Json, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -15,6 +15,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Arguments from "./internal/arguments.js"
+import * as JsonSchema from "./internal/jsonSchema.js"
 
 /**
  * A tool with a description for the model, and `strict` to ask for arguments that follow the schema exactly.
@@ -88,6 +89,46 @@ export const toolkit = <const Entries extends Record<string, ToolEntry>>(
     tools.push(ChatCompletionTool.make({ name, ...definition }))
   }
   return { parameters: parameters as { readonly [K in keyof Entries]: ParametersOf<Entries[K]> }, tools }
+}
+
+/**
+ * The tool-call parameters a toolkit checks arguments with: any value, refined by the declared JSON Schema, which it
+ * also carries as its own JSON Schema.
+ */
+const parametersOf = (jsonSchema: Json.JsonValue | undefined): Schema.Schema<unknown> => {
+  const check = JsonSchema.checker(jsonSchema)
+  return Schema.Unknown.pipe(Schema.filter((value) => check(value)))
+}
+
+type DeclaredToolkit = Toolkit<Record<string, Schema.Schema<unknown>>>
+
+// Requests repeat the same few tool lists, and `ToolCalls.extract` caches its decoders per toolkit, so one toolkit
+// per distinct list is built. The cache is cleared when it fills, which bounds it on data with endless variety.
+const toolkits = new Map<string, DeclaredToolkit>()
+const toolkitsKept = 256
+
+/**
+ * The toolkit of a stored request: each tool it declared, its arguments checked against its JSON Schema parameters.
+ * A call of a tool the request did not declare is an `UnknownTool`. Only the keywords that constrain a value are
+ * checked (types, bounds, lengths, patterns, enums, required and additional properties, items, combinators and `$ref`);
+ * an argument is never refused for a keyword that is not checked.
+ *
+ * @since 0.1.0
+ */
+export const toolkitFromRequest = (request: StoredChatCompletion.StoredChatCompletionRequest): DeclaredToolkit => {
+  const tools = request.tools ?? []
+  const key = Json.stringify(tools)
+  let toolkit = toolkits.get(key)
+  if (toolkit === undefined) {
+    if (toolkits.size >= toolkitsKept) toolkits.clear()
+    // `fromEntries` defines each key as an own property, so a tool named "__proto__" is an ordinary entry.
+    const parameters = Object.fromEntries(
+      tools.map((tool) => [tool.function.name, parametersOf(tool.function.parameters)])
+    )
+    toolkit = { parameters, tools }
+    toolkits.set(key, toolkit)
+  }
+  return toolkit
 }
 
 /**

@@ -16,3 +16,6 @@ export * as LogprobSummary from "./LogprobSummary.js"
 
 /** @since 0.1.0 */
 export * as ToolCalls from "./ToolCalls.js"
+
+/** @since 0.1.0 */
+export * as ToolCallSummary from "./ToolCallSummary.js"

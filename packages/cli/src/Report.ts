@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Cost, LogprobMetrics, LogprobSummary } from "@objectiveai-effect/analysis"
+import { Cost, LogprobMetrics, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
@@ -15,7 +15,6 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as CliError from "./CliError.js"
-import * as ToolCallSummary from "./ToolCallSummary.js"
 
 /**
  * An id that could not be retrieved: the client error's tag and a one-line reason.

@@ -37,6 +37,3 @@ export * as RetrieveCommand from "./RetrieveCommand.js"
 
 /** @since 0.1.0 */
 export * as ServeCommand from "./ServeCommand.js"
-
-/** @since 0.1.0 */
-export * as ToolCallSummary from "./ToolCallSummary.js"

@@ -2,7 +2,7 @@
  * The built CLI, spawned as a user runs it, against a server started by this test process.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Cost, LogprobSummary, ToolCalls } from "@objectiveai-effect/analysis"
+import { Cost, LogprobSummary, ToolCalls, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { Json, StoredChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Report, ToolCallSummary } from "../src/index.js"
+import { Report } from "../src/index.js"
 import {
   against,
   apiKey,
@@ -218,7 +218,9 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       expect(json.logprobMetrics.refusal.tokens).toBe(LogprobSummary.toTokenMetrics(logprobs.refusal).tokens)
 
       // Tool calls: every call of every choice, each with the outcome `ToolCalls.extract` gives it.
-      const results = testData.flatMap((stored) => ToolCalls.extract(stored, ToolCallSummary.toolkitOf(stored.request)))
+      const results = testData.flatMap((stored) =>
+        ToolCalls.extract(stored, ToolCalls.toolkitFromRequest(stored.request))
+      )
       const calls = testData.flatMap((stored) =>
         stored.response.choices.flatMap((choice) => choice.message.tool_calls ?? [])
       )

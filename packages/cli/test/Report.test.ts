@@ -1,6 +1,6 @@
 /**
- * The report's fold and its parts, in process: merging shards equals summarizing the whole, the tool-call summary,
- * the JSON Schema checker behind it, the progress line and the text helpers.
+ * The report's fold and its parts, in process: merging shards equals summarizing the whole, the progress line and the
+ * text helpers.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
@@ -10,8 +10,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { Progress, Render, Report, ReportFormat, ToolCallSummary } from "../src/index.js"
-import { checker } from "../src/internal/jsonSchema.js"
+import { Progress, Render, Report, ReportFormat } from "../src/index.js"
 
 const completions = Array.from(SampleData.generate({ count: 120, seed: "report-unit" }))
 const context = { baseUrl: "http://127.0.0.1:9" }
@@ -69,154 +68,6 @@ describe("Report", () => {
     expect(document.logprobMetrics.content.perplexity).toBeNull()
     expect(document.cost.byModel.total.cost).toBe("0")
     expect(ReportFormat.table(Report.empty)).toContain("Tool calls: 0 (0 not decoded)")
-  })
-})
-
-describe("ToolCallSummary", () => {
-  const weather = {
-    type: "function" as const,
-    function: {
-      name: "get_weather",
-      parameters: {
-        type: "object",
-        properties: { city: { type: "string" }, days: { type: "integer", minimum: 1, maximum: 7 } },
-        required: ["city"],
-        additionalProperties: false
-      }
-    }
-  }
-  const completion = SampleData.make(0, { seed: "tool-calls" })
-  const withCalls = (args: ReadonlyArray<readonly [string, string]>, finish = "tool_calls") => ({
-    request: { ...completion.request, tools: [weather] },
-    response: {
-      ...completion.response,
-      choices: [{
-        index: 0,
-        finish_reason: finish,
-        message: {
-          role: "assistant",
-          content: null,
-          tool_calls: args.map(([name, text], index) => ({
-            id: `call_${index}`,
-            type: "function" as const,
-            function: { name, arguments: text }
-          }))
-        }
-      }]
-    }
-  })
-
-  it("gives each call one outcome, checking arguments against the declared JSON Schema", () => {
-    const summary = ToolCallSummary.summarize([withCalls([
-      ["get_weather", "{\"city\":\"Lisbon\",\"days\":3}"],
-      ["get_weather", ""],
-      ["get_weather", "{\"city\":\"Oslo\",\"days\":9,\"unit\":\"c\"}"],
-      ["get_weather", "{\"city\":\"Rome\"}{\"city\":\"Paris\"}"],
-      ["get_weather", "city: Lisbon"],
-      ["send_email", "{}"],
-      ["get_weather", "{\"city\":\"Li"]
-    ], "length")])
-    expect(summary.calls).toBe(7)
-    expect(summary.outcomes).toEqual({
-      Decoded: 1,
-      UnknownTool: 1,
-      InvalidJson: 1,
-      ConcatenatedJson: 1,
-      SchemaMismatch: 2,
-      Truncated: 1
-    })
-    expect(summary.tools.map((tool) => [tool.tool, tool.calls])).toEqual([["get_weather", 6], ["send_email", 1]])
-    expect(summary.problems.map((problem) => [problem.callIndex, problem.outcome, problem.reason])).toEqual([
-      [1, "SchemaMismatch", "city: is missing"],
-      [2, "SchemaMismatch", "days: expected at most 7, got 9; unit: is not a declared property"],
-      [3, "ConcatenatedJson", "2 JSON values run together"],
-      [4, "InvalidJson", expect.stringMatching(/^invalid JSON: /)],
-      [5, "UnknownTool", "the request declared no tool of this name"],
-      [6, "Truncated", "cut off by the token limit"]
-    ])
-  })
-
-  it("keeps the first problems across merges, and merges associatively", () => {
-    const many = Array.from({ length: 8 }, () => withCalls([["nope", "{}"], ["get_weather", "{}"]]))
-    const [a, b, c] = [many.slice(0, 3), many.slice(3, 5), many.slice(5)].map(ToolCallSummary.summarize)
-    const whole = ToolCallSummary.summarize(many)
-    expect(whole.problems).toHaveLength(ToolCallSummary.problemsKept)
-    expect(ToolCallSummary.merge(ToolCallSummary.merge(a, b), c)).toEqual(whole)
-    expect(ToolCallSummary.merge(a, ToolCallSummary.merge(b, c))).toEqual(whole)
-    expect(ToolCallSummary.merge(ToolCallSummary.empty, whole)).toEqual(whole)
-    expect(ToolCallSummary.merge(whole, ToolCallSummary.empty)).toEqual(whole)
-  })
-
-  it("a tool named __proto__ is an ordinary tool", () => {
-    const proto = { type: "function" as const, function: { name: "__proto__", parameters: { type: "object" } } }
-    const stored = withCalls([["__proto__", "{}"], ["constructor", "{}"]])
-    const summary = ToolCallSummary.summarize([{ ...stored, request: { ...stored.request, tools: [proto] } }])
-    expect(summary.outcomes.Decoded).toBe(1)
-    expect(summary.outcomes.UnknownTool).toBe(1)
-  })
-})
-
-describe("the JSON Schema checker", () => {
-  const messages = (schema: unknown, value: unknown) =>
-    checker(schema)(value).map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-
-  it("accepts what the schema allows", () => {
-    const schema = {
-      type: "object",
-      properties: {
-        at: { type: "string", format: "date-time" },
-        tags: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, maxItems: 3 },
-        step: { type: "number", multipleOf: 0.01, exclusiveMinimum: 0 },
-        kind: { enum: ["a", "b"] },
-        nested: { $ref: "#/$defs/Nested" }
-      },
-      $defs: { Nested: { type: ["object", "null"], properties: { n: { const: 1 } } } }
-    }
-    expect(messages(schema, { at: "anything", tags: ["x", "y"], step: 0.07, kind: "a", nested: null })).toEqual([])
-    expect(messages(schema, { nested: { n: 1 } })).toEqual([])
-    expect(messages(true, 42)).toEqual([])
-    expect(messages(undefined, "anything")).toEqual([])
-  })
-
-  it("names each rule broken, with its path", () => {
-    const schema = {
-      type: "object",
-      properties: {
-        tags: { type: "array", items: { type: "string", minLength: 2 }, uniqueItems: true, maxItems: 2 },
-        step: { type: "number", multipleOf: 15, minimum: 15 },
-        code: { type: "string", pattern: "^[A-Z]{3}$" },
-        choice: { oneOf: [{ type: "integer" }, { type: "number" }] },
-        never: false
-      },
-      patternProperties: { "^x-": { type: "boolean" } },
-      additionalProperties: { type: "string" }
-    }
-    expect(messages(schema, {
-      tags: ["a", "a", "bb"],
-      step: 20,
-      code: "abc",
-      choice: 3,
-      never: 1,
-      "x-flag": "yes",
-      extra: 5
-    })).toEqual([
-      "tags: expected at most 2 items, got 3",
-      "tags: expected unique items",
-      "tags.0: expected at least 2 characters, got 1",
-      "tags.1: expected at least 2 characters, got 1",
-      "step: expected a multiple of 15, got 20",
-      "code: expected to match /^[A-Z]{3}$/",
-      "choice: expected to match exactly one of the 2 oneOf schemas, matched 2",
-      "never: is not allowed",
-      "x-flag: expected boolean, got string \"yes\"",
-      "extra: expected string, got number 5"
-    ])
-  })
-
-  it("ends on a schema that refers to itself without consuming the value", () => {
-    expect(messages({ allOf: [{ $ref: "#" }] }, 1)).toEqual([
-      ": cannot be checked: the schema refers to itself without end"
-    ])
   })
 })
 
