@@ -150,28 +150,38 @@ const annotationOf = <T>(
 const validName = /^[A-Za-z0-9_-]{1,64}$/
 
 /**
- * A {@link StructuredOutput} from a Schema: openai-node's `zodResponseFormat`, with the decoder kept beside it.
+ * The `response_format` that asks for `schema`: openai-node's `zodResponseFormat`. Use {@link make} to keep the
+ * decoder beside it.
  *
  * @since 0.1.0
  */
-export const make = <A, I>(schema: Schema.Schema<A, I>, options: Options = {}): StructuredOutput<A, I> => {
+export const responseFormat = <A, I, R>(
+  schema: Schema.Schema<A, I, R>,
+  options: Options = {}
+): ChatCompletionCreateParams.ResponseFormatJsonSchema => {
   const { schema: document, strict } = jsonSchema(schema)
   const identifier = annotationOf(schema, SchemaAST.getIdentifierAnnotation)
   const name = options.name ?? (identifier !== undefined && validName.test(identifier) ? identifier : "output")
   const description = options.description ?? annotationOf(schema, SchemaAST.getDescriptionAnnotation)
   return {
-    schema,
-    name,
-    responseFormat: {
-      type: "json_schema",
-      json_schema: {
-        name,
-        ...(description === undefined ? {} : { description }),
-        schema: document,
-        strict: options.strict ?? strict
-      }
+    type: "json_schema",
+    json_schema: {
+      name,
+      ...(description === undefined ? {} : { description }),
+      schema: document,
+      strict: options.strict ?? strict
     }
   }
+}
+
+/**
+ * A {@link StructuredOutput} from a Schema: its {@link responseFormat} and the Schema that decodes the answer.
+ *
+ * @since 0.1.0
+ */
+export const make = <A, I>(schema: Schema.Schema<A, I>, options: Options = {}): StructuredOutput<A, I> => {
+  const format = responseFormat(schema, options)
+  return { schema, name: format.json_schema.name, responseFormat: format }
 }
 
 const outcome = {
