@@ -38,7 +38,7 @@ import * as AiModel from "@effect/ai/Model"
 import type * as Response from "@effect/ai/Response"
 import { addGenAIAnnotations } from "@effect/ai/Telemetry"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
-import type { ChatCompletion, ChatCompletionCreateParams, CompletionUsage, Logprobs } from "@objectiveai-effect/domain"
+import type { ChatCompletion, ChatCompletionCreateParams } from "@objectiveai-effect/domain"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
@@ -97,23 +97,7 @@ export declare namespace Config {
  * @since 0.1.0
  * @category Provider Metadata
  */
-export interface FinishMetadata {
-  /** The completion's id, to retrieve it later. */
-  readonly completionId: string
-  /** The upstream provider that served it. */
-  readonly provider: string | undefined
-  readonly systemFingerprint: string | undefined
-  /** The provider's own finish reason. */
-  readonly nativeFinishReason: string | undefined
-  /** The model's refusal, when it refused. */
-  readonly refusal: string | undefined
-  /** The API's usage object as it came: tokens and their details, `cost`, `cost_details`, `is_byok`. */
-  readonly usage: CompletionUsage.CompletionUsage | undefined
-  /** `usage.cost`: what the call was charged, in credits. */
-  readonly cost: number | undefined
-  /** The token logprobs, with `logprobs: true` in the config. */
-  readonly logprobs: Logprobs.ChoiceLogprobs | undefined
-}
+export interface FinishMetadata extends Parts.FinishMetadata {}
 
 declare module "@effect/ai/Response" {
   export interface FinishPartMetadata extends ProviderMetadata {

@@ -23,13 +23,20 @@ export const finishReason = (reason: string | null | undefined): Response.Finish
 
 /** What the finish part's `objectiveai` metadata holds. */
 export interface FinishMetadata {
+  /** The completion's id, to retrieve it later. */
   readonly completionId: string
+  /** The upstream provider that served it. */
   readonly provider: string | undefined
   readonly systemFingerprint: string | undefined
+  /** The provider's own finish reason. */
   readonly nativeFinishReason: string | undefined
+  /** The model's refusal, when it refused. */
   readonly refusal: string | undefined
+  /** The API's usage object as it came: tokens and their details, `cost`, `cost_details`, `is_byok`. */
   readonly usage: CompletionUsage.CompletionUsage | undefined
+  /** `usage.cost`: what the call was charged, in credits. */
   readonly cost: number | undefined
+  /** The token logprobs, with `logprobs: true` in the config. */
   readonly logprobs: Logprobs.ChoiceLogprobs | undefined
 }
 
