@@ -1,4 +1,5 @@
 import * as AiError from "@effect/ai/AiError"
+import * as Chat from "@effect/ai/Chat"
 import * as LanguageModel from "@effect/ai/LanguageModel"
 import { describe, expect, layer } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
@@ -179,6 +180,19 @@ describe("ObjectiveAiLanguageModel", () => {
         expect(error.message).toContain("temperature")
         const original = ObjectiveAiLanguageModel.clientError(error)
         expect(Option.map(original, (client) => client._tag)).toEqual(Option.some("InvalidRequestError"))
+      }))
+
+    it.effect("Chat keeps the history: the second request carries the first exchange", () =>
+      Effect.gen(function*() {
+        const chat = yield* Chat.empty
+        const first = yield* chat.generateText({ prompt })
+        const second = yield* chat.generateText({ prompt: "And for a table of events?" })
+        const stored = yield* storedRequest(ObjectiveAiLanguageModel.finishMetadata(second.content)?.completionId ?? "")
+        expect(stored.messages).toEqual([
+          { role: "user", content: prompt },
+          { role: "assistant", content: first.text },
+          { role: "user", content: "And for a table of events?" }
+        ])
       }))
 
     it.effect("spans carry the GenAI attributes and the cost", () =>

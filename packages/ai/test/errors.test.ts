@@ -1,10 +1,11 @@
 import * as AiError from "@effect/ai/AiError"
 import * as LanguageModel from "@effect/ai/LanguageModel"
 import { NodeHttpClient } from "@effect/platform-node"
-import { describe, expect, layer } from "@effect/vitest"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { ObjectiveAiClient, ObjectiveAiError, StreamError } from "@objectiveai-effect/client"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -13,6 +14,7 @@ import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { ObjectiveAiLanguageModel } from "../src/index.js"
+import * as Errors from "../src/internal/errors.js"
 import * as Support from "./support.js"
 
 const prompt = "Summarise the CAP theorem"
@@ -128,4 +130,60 @@ describe("errors mapped into AiError", () => {
         }).pipe(Effect.withClock(Clock.make())))
     }
   )
+})
+
+describe("every client error has its AiError", () => {
+  const call = { method: "POST", path: "/chat/completions", attempts: 2 }
+  const body = { code: 503, message: "upstream unavailable" }
+  const responded = { ...call, status: 503, requestId: "req_1", body }
+  const partial = { partial: Option.none() }
+  const cases: ReadonlyArray<readonly [Errors.ClientError, string, number | undefined]> = [
+    [new ObjectiveAiError.InvalidRequestError({ ...call, issue: "temperature" }), "MalformedInput", undefined],
+    [new ObjectiveAiError.BadRequestError({ ...responded, status: 400 }), "HttpResponseError", 400],
+    [new ObjectiveAiError.UnauthorizedError({ ...responded, status: 401 }), "HttpResponseError", 401],
+    [new ObjectiveAiError.InsufficientCreditsError({ ...responded, status: 402 }), "HttpResponseError", 402],
+    [new ObjectiveAiError.ForbiddenError({ ...responded, status: 403 }), "HttpResponseError", 403],
+    [new ObjectiveAiError.NotFoundError({ ...responded, status: 404 }), "HttpResponseError", 404],
+    [new ObjectiveAiError.RateLimitedError({ ...responded, status: 429 }), "HttpResponseError", 429],
+    [new ObjectiveAiError.ServerError(responded), "HttpResponseError", 503],
+    [new ObjectiveAiError.TimeoutError({ ...responded, status: 408, timeout: "server" }), "HttpResponseError", 408],
+    [new ObjectiveAiError.TimeoutError({ ...call, timeout: "attempt" }), "HttpRequestError", undefined],
+    [
+      new ObjectiveAiError.TransportError({ ...call, description: "ECONNRESET", neverSent: false }),
+      "HttpRequestError",
+      undefined
+    ],
+    [
+      new ObjectiveAiError.InvalidResponseError({ ...responded, status: 200, bodyText: "{", issue: "JSON" }),
+      "HttpResponseError",
+      200
+    ],
+    [new StreamError.StreamMidstreamError({ status: 502, body, ...partial }), "HttpResponseError", 502],
+    [new StreamError.StreamTruncatedError({ endedMidEvent: true, ...partial }), "HttpRequestError", undefined],
+    [
+      new StreamError.StreamIdleTimeoutError({ idleTimeout: Duration.seconds(1), ...partial }),
+      "HttpRequestError",
+      undefined
+    ],
+    [
+      new StreamError.StreamInvalidChunkError({ data: "x", issue: "not JSON", ...partial }),
+      "MalformedOutput",
+      undefined
+    ],
+    [new StreamError.StreamEventTooLargeError({ maxEventSize: 1, ...partial }), "MalformedOutput", undefined]
+  ]
+
+  it.each(cases)("%s", (error, tag, status) => {
+    const mapped = Errors.fromClientError("generateText")(error)
+    expect(AiError.isAiError(mapped)).toBe(true)
+    expect(mapped._tag).toBe(tag)
+    expect(Option.getOrThrow(ObjectiveAiLanguageModel.clientError(mapped))).toBe(error)
+    if (mapped._tag === "HttpResponseError") {
+      expect(mapped.response.status).toBe(status)
+      if ("requestId" in error) expect(mapped.response.headers["x-request-id"]).toBe(error.requestId)
+      expect(mapped.body).toBe(error._tag === "InvalidResponseError" ? "{" : JSON.stringify(body))
+    } else if (mapped._tag !== "UnknownError") {
+      expect(mapped.cause).toBe(error)
+    }
+  })
 })
