@@ -182,6 +182,23 @@ describe("ObjectiveAiLanguageModel", () => {
         expect(Option.map(original, (client) => client._tag)).toEqual(Option.some("InvalidRequestError"))
       }))
 
+    it.effect("a stream's span gets the response id, finish reason, usage and cost as the parts pass", () =>
+      Effect.gen(function*() {
+        const spans: Array<Support.RecordedSpan> = []
+        const parts = yield* Stream.runCollect(LanguageModel.streamText({ prompt })).pipe(
+          Effect.withTracer(Support.recordingTracer(spans))
+        )
+        const finish = Chunk.toReadonlyArray(parts).find((part) => part.type === "finish")
+        if (finish?.type !== "finish") return expect.fail("no finish part")
+        const span = spans.find((span) => span.name === "LanguageModel.streamText")
+        expect(span?.attributes.get("gen_ai.system")).toBe("objectiveai")
+        expect(span?.attributes.get("gen_ai.response.id")).toBe(finish.metadata.objectiveai?.completionId)
+        expect(span?.attributes.get("gen_ai.response.finish_reasons")).toEqual(["stop"])
+        expect(span?.attributes.get("gen_ai.usage.output_tokens")).toBe(finish.usage.outputTokens)
+        expect(span?.attributes.get("gen_ai.usage.cost")).toBe(finish.metadata.objectiveai?.cost)
+        expect(spans.some((span) => span.name === "ObjectiveAiClient.stream")).toBe(true)
+      }))
+
     it.effect("Chat keeps the history: the second request carries the first exchange", () =>
       Effect.gen(function*() {
         const chat = yield* Chat.empty

@@ -1,4 +1,6 @@
 import { describe, expect, it, layer } from "@effect/vitest"
+import { ChatCompletion } from "@objectiveai-effect/domain"
+import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -86,6 +88,66 @@ describe("StructuredOutput.make", () => {
     expect(output.name).toBe("output")
     expect(output.responseFormat.json_schema.strict).toBe(true)
   })
+})
+
+const completionWith = (content: string | null, finishReason = "stop") =>
+  Schema.decodeUnknownSync(ChatCompletion.ChatCompletion)({
+    id: "chtcpl-0123456789abcdef0123456789abcdef-1750000000",
+    object: "chat.completion",
+    created: 1750000000,
+    model: "openai/gpt-4o-mini",
+    choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finishReason }]
+  })
+
+describe("StructuredOutput.parse", () => {
+  const output = StructuredOutput.make(Recipe)
+
+  // What JSON can carry: finite numbers (and no -0, which JSON writes as 0).
+  const Order = Schema.Struct({
+    id: Schema.String,
+    lines: Schema.Array(
+      Schema.Struct({ sku: Schema.String, quantity: Schema.Int, price: Schema.Number.pipe(Schema.finite()) })
+    ),
+    status: Schema.Literal("open", "shipped"),
+    note: Schema.NullOr(Schema.String)
+  })
+  const orderOutput = StructuredOutput.make(Order)
+
+  it.prop(
+    "gives back any value of the Schema from the JSON the model wrote for it",
+    [Arbitrary.make(Order)],
+    ([order]) => {
+      const content = JSON.stringify(Schema.encodeSync(Order)(order))
+      const parsed = Effect.runSync(StructuredOutput.parse(completionWith(content), orderOutput))
+      expect(parsed.value).toEqual(JSON.parse(content))
+      expect(orderOutput.responseFormat.json_schema.strict).toBe(true)
+    }
+  )
+
+  it.effect("refuses content that is not JSON, keeping it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(StructuredOutput.parse(completionWith("Sure! Here is a recipe: {"), output))
+      expect(error._tag).toBe("OutputInvalidError")
+      if (error._tag === "OutputInvalidError") expect(error.content).toBe("Sure! Here is a recipe: {")
+    }))
+
+  it.effect("refuses a completion without content or choices", () =>
+    Effect.gen(function*() {
+      const empty = yield* Effect.flip(StructuredOutput.parse(completionWith(null), output))
+      expect(empty).toMatchObject({ _tag: "OutputInvalidError", content: "", issue: "the answer has no content" })
+      const none = yield* Effect.flip(StructuredOutput.parse({ ...completionWith(null), choices: [] }, output))
+      expect(none).toMatchObject({ _tag: "OutputInvalidError", issue: "the completion has no choice" })
+    }))
+
+  it.effect("reads a content filter as an incomplete answer", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(StructuredOutput.parse(completionWith("{\"title\":", "content_filter"), output))
+      expect(error).toMatchObject({
+        _tag: "OutputIncompleteError",
+        finishReason: "content_filter",
+        content: "{\"title\":"
+      })
+    }))
 })
 
 describe("StructuredOutput against the local server", () => {
