@@ -1,7 +1,7 @@
 import * as path from "node:path"
 import { defineConfig } from "vitest/config"
 
-const packages = ["domain", "client", "analysis", "server", "cli"] as const
+const packages = ["domain", "client", "analysis", "server", "cli", "ai"] as const
 
 const alias = Object.fromEntries(
   packages.map((name) => [`@objectiveai-effect/${name}`, path.join(__dirname, "packages", name, "src")])
