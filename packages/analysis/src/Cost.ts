@@ -16,6 +16,7 @@ import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
+import * as AnalysisError from "./AnalysisError.js"
 import * as Decimal from "./internal/decimal.js"
 import { TotalsTable } from "./internal/totals.js"
 
@@ -429,6 +430,9 @@ export class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()
   id: Schema.String,
   model: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `Completion ${this.id} (${this.model}) reported no cost`

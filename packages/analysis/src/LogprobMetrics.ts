@@ -12,6 +12,7 @@ import type { ChatCompletion } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as AnalysisError from "./AnalysisError.js"
 import { measureTokens, noTokens, perplexityOf, type Tally, tally } from "./internal/logprobTally.js"
 
 /**
@@ -190,6 +191,9 @@ export class NoContentTokens extends Schema.TaggedError<NoContentTokens>()("NoCo
   index: Schema.Number,
   placeholders: Placeholders
 }) {
+  /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `Choice ${this.index} has no content token logprobs to measure (${this.placeholders.excluded} excluded)`

@@ -14,6 +14,7 @@ import { dual } from "effect/Function"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
+import * as AnalysisError from "./AnalysisError.js"
 import * as Arguments from "./internal/arguments.js"
 import * as JsonSchema from "./internal/jsonSchema.js"
 
@@ -171,6 +172,9 @@ const call = {
  */
 export class UnknownTool extends Schema.TaggedError<UnknownTool>()("UnknownTool", call) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} calls unknown tool ${JSON.stringify(this.tool)}`
   }
@@ -186,6 +190,9 @@ export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson"
   reason: Schema.String
 }) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} (${this.tool}) has invalid JSON arguments: ${this.reason}`
   }
@@ -200,6 +207,9 @@ export class ConcatenatedJson extends Schema.TaggedError<ConcatenatedJson>()("Co
   ...call,
   parts: Schema.Array(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} (${this.tool}) has ${this.parts.length} JSON values run together as its arguments`
@@ -228,6 +238,9 @@ export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("Schema
   issues: Schema.Array(Issue)
 }) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     const issues = this.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
     return `Tool call ${this.id} (${this.tool}) has arguments that do not match its schema: ${issues.join("; ")}`
@@ -241,6 +254,9 @@ export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("Schema
  */
 export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} (${this.tool}) was cut off by the token limit`
   }
@@ -252,6 +268,23 @@ export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call
  * @since 0.1.0
  */
 export type ToolCallError = UnknownTool | InvalidJson | ConcatenatedJson | SchemaMismatch | Truncated
+
+const toolCallErrorTags: ReadonlySet<string> = new Set([
+  "UnknownTool",
+  "InvalidJson",
+  "ConcatenatedJson",
+  "SchemaMismatch",
+  "Truncated"
+])
+
+/**
+ * Whether a value is a {@link ToolCallError}: an analysis error (by its brand, not only its tag) about a tool call.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isToolCallError = (u: unknown): u is ToolCallError =>
+  AnalysisError.isAnalysisError(u) && toolCallErrorTags.has(u._tag)
 
 /**
  * The result for one tool call: decoded, or why not.

@@ -6,6 +6,9 @@
  */
 
 /** @since 0.1.0 */
+export * as AnalysisError from "./AnalysisError.js"
+
+/** @since 0.1.0 */
 export * as Cost from "./Cost.js"
 
 /** @since 0.1.0 */
