@@ -56,7 +56,7 @@ import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
-import { type Call, type Endpoint, execute, type Failure, limits, readJson, type Settings } from "./internal/execute.js"
+import { type Endpoint, execute, limits, readJson, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as StreamError from "./StreamError.js"
@@ -259,7 +259,21 @@ export interface Options {
   } | undefined
   /** Applied once to the application's `HttpClient`, to add middleware such as a proxy or extra tracing. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /**
+   * The most bytes the client reads of a unary answer or an error body; {@link defaultMaxBodySize} unless given. A
+   * larger body (or a `content-length` over it) fails at once with `ResponseTooLargeError`, unread beyond the limit
+   * and not retried. Streamed events have their own limit, `maxEventSize`.
+   */
+  readonly maxBodySize?: number | undefined
 }
+
+/**
+ * The default of {@link Options.maxBodySize}: 32 MiB, far above any completion the API returns and far below what
+ * would strain the process.
+ *
+ * @since 0.1.0
+ */
+export const defaultMaxBodySize = 32 * 1024 * 1024
 
 const userAgent = "objectiveai-effect"
 
@@ -286,14 +300,13 @@ interface OpenedStream {
 
 // A JSON answer to `stream: true` is an error body sent with 200 (an error of its status, retried as such) or a
 // server that ignored the flag; decoded as events it would pass for a truncated stream and its body would be lost.
-const openEventStream = (
-  response: HttpClientResponse.HttpClientResponse,
-  call: Call,
-  release: Effect.Effect<void>
-): Effect.Effect<OpenedStream, Failure> =>
-  response.headers["content-type"]?.startsWith("application/json") === true
-    ? readJson(notAnEventStream)(response, call)
-    : Effect.succeed({ response, release })
+const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] => {
+  const readJsonAnswer = readJson(notAnEventStream, maxBodySize)
+  return (response, call, release) =>
+    response.headers["content-type"]?.startsWith("application/json") === true
+      ? readJsonAnswer(response, call)
+      : Effect.succeed({ response, release })
+}
 
 /**
  * Builds the service on the application's `HttpClient`.
@@ -314,8 +327,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         ...options.retryPolicy,
         maxAttempts: Math.max(1, Math.floor(options.retryPolicy?.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
       },
-      maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter)
+      maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter),
+      maxBodySize: options.maxBodySize ?? defaultMaxBodySize
     }
+    // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
+    const readStored = readJson(decodeStored, settings.maxBodySize)
+    const readCompletion = readJson(decodeCompletion, settings.maxBodySize)
+    const readList = readJson(decodeList, settings.maxBodySize)
+    const readEventStream = openEventStream(settings.maxBodySize)
     const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
     const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
@@ -339,7 +358,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readJson(decodeStored)
+          read: readStored
         })
         : Effect.fail(invalid("GET", path, "the completion id must be a non-empty string"))
     }
@@ -373,7 +392,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         ? Effect.fail(
           invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
         )
-        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readJson(decodeCompletion))
+        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion)
 
     const streamRequest = HttpClientRequest.setHeader(createRequest, "accept", "text/event-stream")
     const stream = (
@@ -386,7 +405,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         stream: true,
         stream_options: { include_usage: true, ...params.stream_options }
       }
-      return postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, openEventStream).pipe(
+      return postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream).pipe(
         Effect.map(({ release, response }) =>
           response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
@@ -427,7 +446,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path: listPath,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readJson(decodeList)
+          read: readList
         }).pipe(
           // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
           Effect.map((page) =>

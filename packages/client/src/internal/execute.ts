@@ -17,6 +17,7 @@ import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as ObjectiveAiError from "../ObjectiveAiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Deadline from "./deadline.js"
@@ -32,6 +33,8 @@ export interface Settings {
   readonly policy: RetryPolicy.RetryPolicy
   /** The policy's `maxRetryAfter`, read once per client: a duration given as text is parsed. */
   readonly maxRetryAfter: Duration.Duration
+  /** The most bytes the client reads of an error body. */
+  readonly maxBodySize: number
 }
 
 /** An endpoint's {@link RetryPolicy.Timeouts}, read once per client rather than on every call. */
@@ -153,11 +156,99 @@ const errorBodyFailure = (
     return statusFailure(call, info, retryAfterOf(response.headers, body, now))
   })
 
-/** Reads a non-2xx answer's body, as far as it comes, for the error body in it. */
-const errorResponseFailure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<Failure> =>
-  response.text.pipe(
-    Effect.orElseSucceed(() => ""),
-    Effect.flatMap((text) => errorBodyFailure(call, response, parseErrorBody(text)))
+const plainLength = /^\s*\d+\s*$/
+
+const tooLarge = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number,
+  contentLength: number | undefined
+): Failure => ({
+  error: new ObjectiveAiError.ResponseTooLargeError({
+    ...call,
+    status: response.status,
+    requestId: requestIdOf(response.headers),
+    maxBodySize,
+    contentLength
+  }),
+  retry: "never",
+  reason: "response too large"
+})
+
+const utf8 = new TextDecoder()
+
+/** Reads the body as it comes, stopping at the first chunk that takes it past `maxBodySize`. */
+const readWithin = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number
+): Effect.Effect<string, Failure> =>
+  Effect.suspend(() => {
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.runForEachWhile((bytes) =>
+        Effect.sync(() => {
+          size += bytes.length
+          if (size > maxBodySize) return false
+          parts.push(bytes)
+          return true
+        })
+      ),
+      Effect.mapError((error) => transportFailure(call, error.cause, response.status)),
+      Effect.flatMap(() => {
+        if (size > maxBodySize) return Effect.fail(tooLarge(call, response, maxBodySize, undefined))
+        const whole = new Uint8Array(size)
+        let offset = 0
+        for (const part of parts) {
+          whole.set(part, offset)
+          offset += part.length
+        }
+        return Effect.succeed(utf8.decode(whole))
+      })
+    )
+  })
+
+/**
+ * Reads a body whole, as text, unless it is larger than `maxBodySize`: a `content-length` over it fails before a byte
+ * is read, and a body without one (or encoded, when the transport decodes it and the length is not the text's) is
+ * read chunk by chunk up to it. A body past the limit fails with `ResponseTooLargeError`, and the attempt's failure
+ * closes the connection; a connection lost mid-body is a transport failure.
+ */
+const readBody = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number
+): Effect.Effect<string, Failure> => {
+  const declared = response.headers["content-length"]
+  const contentLength = declared !== undefined && plainLength.test(declared) ? Number(declared) : undefined
+  if (contentLength !== undefined && contentLength > maxBodySize) {
+    return Effect.fail(tooLarge(call, response, maxBodySize, contentLength))
+  }
+  const encoding = response.headers["content-encoding"]
+  // The declared length bounds what the transport reads: the plain whole-body read is safe, and the fastest.
+  return contentLength !== undefined && (encoding === undefined || encoding === "identity")
+    ? Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status))
+    : readWithin(call, response, maxBodySize)
+}
+
+/**
+ * Reads a non-2xx answer's body, as far as it comes, for the error body in it; a body over `maxBodySize` is that
+ * failure instead.
+ */
+const errorResponseFailure = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number
+): Effect.Effect<Failure> =>
+  readBody(call, response, maxBodySize).pipe(
+    Effect.matchEffect({
+      onFailure: (failure) =>
+        failure.error._tag === "ResponseTooLargeError"
+          ? Effect.succeed(failure)
+          : errorBodyFailure(call, response, undefined),
+      onSuccess: (text) => errorBodyFailure(call, response, parseErrorBody(text))
+    })
   )
 
 const transportFailure = (call: Call, cause: unknown, status?: number): Failure => {
@@ -175,11 +266,15 @@ const transportFailure = (call: Call, cause: unknown, status?: number): Failure 
   }
 }
 
-const httpClientFailure = (call: Call, error: HttpClientError.HttpClientError): Effect.Effect<Failure> => {
+const httpClientFailure = (
+  call: Call,
+  error: HttpClientError.HttpClientError,
+  maxBodySize: number
+): Effect.Effect<Failure> => {
   if (error._tag === "ResponseError") {
     // A transport a caller transformed with `filterStatusOk` reports statuses as errors: map them as ours.
     return error.reason === "StatusCode"
-      ? errorResponseFailure(call, error.response)
+      ? errorResponseFailure(call, error.response, maxBodySize)
       : Effect.succeed(transportFailure(call, error.cause, error.response.status))
   }
   if (error.reason === "Transport") return Effect.succeed(transportFailure(call, error.cause))
@@ -197,16 +292,16 @@ const httpClientFailure = (call: Call, error: HttpClientError.HttpClientError): 
 }
 
 /**
- * A reader for a JSON answer: the body read whole (a connection cut mid-body is a transport failure, retried like
- * one) and decoded from its text by `decode`, which should be a `Json.parseJson` schema's decoder: lossless, and
- * checked in place rather than rebuilt. A 200 body that is only an error body is that error, so that
- * `{ "error": { "code": 503 } }` is retried like a 503.
+ * A reader for a JSON answer: the body read whole, up to `maxBodySize` bytes (see {@link readBody}; a connection cut
+ * mid-body is a transport failure, retried like one) and decoded from its text by `decode`, which should be a
+ * `Json.parseJson` schema's decoder: lossless, and checked in place rather than rebuilt. A 200 body that is only an
+ * error body is that error, so that `{ "error": { "code": 503 } }` is retried like a 503.
  */
 export const readJson =
-  <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>) =>
+  <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>, maxBodySize: number) =>
   (response: HttpClientResponse.HttpClientResponse, call: Call): Effect.Effect<A, Failure> =>
     Effect.flatMap(
-      Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status)),
+      readBody(call, response, maxBodySize),
       (text) => {
         const decoded = decode(text)
         if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
@@ -275,12 +370,12 @@ export const execute = <A>(
       return Deadline.withDeadline(
         (release) =>
           settings.client.execute(endpoint.request).pipe(
-            Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error))),
+            Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error, settings.maxBodySize))),
             Effect.flatMap((response) => {
               status = lastStatus = response.status
               return status >= 200 && status < 300
                 ? endpoint.read(response, call, release)
-                : Effect.flip(errorResponseFailure(call, response))
+                : Effect.flip(errorResponseFailure(call, response, settings.maxBodySize))
             })
           ),
         total ? remaining : attemptLimitMillis,
