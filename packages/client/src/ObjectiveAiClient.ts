@@ -52,6 +52,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ChatStream from "./internal/chatStream.js"
@@ -100,6 +101,34 @@ export interface Service {
   readonly list: (
     options?: ListOptions
   ) => Stream.Stream<ChatCompletionList.ChatCompletionListItem, ObjectiveAiError.ObjectiveAiError>
+  /** {@link Service.retrieve}, with the status, request id and headers of the answer. */
+  readonly retrieveWithResponse: (
+    id: string
+  ) => Effect.Effect<WithResponse<StoredChatCompletion.StoredChatCompletion>, ObjectiveAiError.ObjectiveAiError>
+  /** {@link Service.create}, with the status, request id and headers of the answer. */
+  readonly createWithResponse: (
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams
+  ) => Effect.Effect<WithResponse<ChatCompletion.ChatCompletion>, ObjectiveAiError.ObjectiveAiError>
+  /**
+   * {@link Service.stream}, opened: succeeds once the response has started, with its status, request id and headers
+   * and the stream of its chunks. The connection belongs to the scope: it closes when the chunks have been read to the
+   * end or when the scope closes, whichever comes first (a stream still being read then ends as truncated).
+   */
+  readonly streamWithResponse: (
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+    options?: StreamOptions
+  ) => Effect.Effect<
+    WithResponse<Stream.Stream<ChatCompletionChunk.ChatCompletionChunk, StreamError.StreamError>>,
+    ObjectiveAiError.ObjectiveAiError,
+    Scope.Scope
+  >
+  /**
+   * {@link Service.list}, page by page: one element per request, the page with the status, request id and headers
+   * of its answer, up to and including the empty page that ends the listing.
+   */
+  readonly listWithResponse: (
+    options?: ListOptions
+  ) => Stream.Stream<WithResponse<ChatCompletionList.ChatCompletionList>, ObjectiveAiError.ObjectiveAiError>
   /**
    * Retrieves many ids, `concurrency` at a time, for data scripts: each id gives a `RetrieveResult`, so a failed
    * id is a result to handle, not the end of the run. Results come in input order unless `unordered`.
@@ -108,6 +137,36 @@ export interface Service {
     ids: Iterable<string> | Stream.Stream<string, E, R>,
     options?: RetrieveManyOptions
   ) => Stream.Stream<RetrieveResult, E, R>
+}
+
+/**
+ * What a `*WithResponse` operation gives: the value the plain operation returns, with the answer it was read from,
+ * for the request id to quote to support or the headers (rate-limit counters, …) to act on. Errors carry the same
+ * `status` and `requestId`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ObjectiveAiClient.ObjectiveAiClient
+ *   const { requestId, value: stored } = yield* client.retrieveWithResponse("chtcpl-…")
+ *   yield* Console.log(`${stored.response.model}, request ${requestId}`)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface WithResponse<A> {
+  /** What the operation without `WithResponse` returns. */
+  readonly value: A
+  /** The HTTP status of the answer. */
+  readonly status: number
+  /** The answer's `x-request-id` (or `request-id`) header, when it has one. */
+  readonly requestId: string | undefined
+  /** Every header of the answer. */
+  readonly headers: Headers.Headers
 }
 
 /**
@@ -283,6 +342,8 @@ const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletio
 const decodeList = Schema.decodeUnknownEither(Json.parseJson(ChatCompletionList.ChatCompletionList))
 const isCompletionId = Schema.is(CompletionId.CompletionId)
 
+const valueOf = <A>(answer: WithResponse<A>): A => answer.value
+
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
 
 const notAnEventStream = (text: string): Either.Either<never, ParseResult.ParseError> =>
@@ -349,7 +410,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const invalid = (method: string, path: string, issue: string) =>
       new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
 
-    const retrieve = (id: string) => {
+    const retrieveWithResponse = (id: string) => {
       const path = `/chat/completions/${encodeURIComponent(id)}`
       return isCompletionId(id)
         ? execute(settings, {
@@ -362,6 +423,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         })
         : Effect.fail(invalid("GET", path, "the completion id must be a non-empty string"))
     }
+    const retrieve = (id: string) => Effect.map(retrieveWithResponse(id), valueOf)
 
     const createPath = "/chat/completions"
     const createRequest = HttpClientRequest.setMethod(HttpClientRequest.setUrl(base, baseUrl + createPath), "POST")
@@ -387,15 +449,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         )
       )
 
-    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+    const createWithResponse = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
       params.stream === true
         ? Effect.fail(
           invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
         )
         : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion)
+    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+      Effect.map(createWithResponse(params), valueOf)
 
     const streamRequest = HttpClientRequest.setHeader(createRequest, "accept", "text/event-stream")
-    const stream = (
+    const streamWithResponse = (
       params: ChatCompletionCreateParams.ChatCompletionCreateParams,
       streamOptions: StreamOptions = {}
     ) => {
@@ -405,33 +469,42 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         stream: true,
         stream_options: { include_usage: true, ...params.stream_options }
       }
-      return postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream).pipe(
-        Effect.map(({ release, response }) =>
-          response.stream.pipe(
+      // The opening stays interruptible; once it succeeded, the scope owns the connection.
+      return Effect.uninterruptibleMask((restore) =>
+        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream)).pipe(
+          Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
+        )
+      ).pipe(
+        Effect.map((opened) => ({
+          ...opened,
+          value: opened.value.response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
             // then says whether it cut an event).
-            Stream.catchTag("ResponseError", () =>
-              Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))),
+            Stream.catchTag(
+              "ResponseError",
+              () => Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))
+            ),
             // On the bytes rather than the events, so that keep-alive comments count as activity.
-            Stream.timeoutFail(() =>
-              new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+            Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
             ChatStream.decodeBytes(streamOptions),
             // However the stream ends, the request is done: a consumer that stopped early closes the connection.
-            Stream.ensuring(release)
+            Stream.ensuring(opened.value.release)
           )
-        ),
-        Stream.unwrap,
+        }))
+      )
+    }
+    const stream = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, streamOptions?: StreamOptions) =>
+      Stream.unwrapScoped(Effect.map(streamWithResponse(params, streamOptions), valueOf)).pipe(
         Stream.withSpan("ObjectiveAiClient.stream", {
           kind: "client",
           captureStackTrace: false,
           attributes: { "http.request.method": "POST", "url.path": createPath }
         })
       )
-    }
 
     const listPath = "/chat/completions"
     const listRequest = HttpClientRequest.setUrl(base, baseUrl + listPath)
-    const list = (listOptions: ListOptions = {}) => {
+    const listWithResponse = (listOptions: ListOptions = {}) => {
       const pageSize = listOptions.pageSize ?? 100
       const offset = listOptions.offset ?? 0
       if (!isNonNegativeInteger(pageSize) || pageSize === 0 || !isNonNegativeInteger(offset)) {
@@ -439,7 +512,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           invalid("GET", listPath, `pageSize must be a positive integer and offset a non-negative integer`)
         )
       }
-      return Stream.paginateChunkEffect(offset, (from) =>
+      return Stream.paginateEffect(offset, (from) =>
         execute(settings, {
           span: "ObjectiveAiClient.list",
           request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
@@ -449,14 +522,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           read: readList
         }).pipe(
           // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
-          Effect.map((page) =>
-            [
-              Chunk.unsafeFromArray(page.data),
-              page.data.length === 0 ? Option.none() : Option.some(from + page.data.length)
-            ] as const
-          )
+          Effect.map((page) => {
+            const count = page.value.data.length
+            return [page, count === 0 ? Option.none() : Option.some(from + count)] as const
+          })
         ))
     }
+    const list = (listOptions?: ListOptions) =>
+      Stream.mapConcatChunk(listWithResponse(listOptions), (page) => Chunk.unsafeFromArray(page.value.data))
 
     const retrieveMany = <E = never, R = never>(
       ids: Iterable<string> | Stream.Stream<string, E, R>,
@@ -472,7 +545,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         { concurrency: manyOptions.concurrency ?? 8, unordered: manyOptions.unordered ?? false }
       )
 
-    return ObjectiveAiClient.of({ retrieve, create, stream, list, retrieveMany })
+    return ObjectiveAiClient.of({
+      retrieve,
+      create,
+      stream,
+      list,
+      retrieveMany,
+      retrieveWithResponse,
+      createWithResponse,
+      streamWithResponse,
+      listWithResponse
+    })
   })
 
 /**

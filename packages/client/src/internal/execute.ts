@@ -18,6 +18,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import type { WithResponse } from "../ObjectiveAiClient.js"
 import * as ObjectiveAiError from "../ObjectiveAiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Deadline from "./deadline.js"
@@ -344,12 +345,13 @@ const timeoutFailure = (
 
 /**
  * Runs an endpoint under the retry policy and its timeouts, in a span named after the operation with its method,
- * path, last status and number of attempts.
+ * path, last status and number of attempts; the value read comes with the status, request id and headers of the
+ * answer it was read from.
  */
 export const execute = <A>(
   settings: Settings,
   endpoint: Endpoint<A>
-): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> =>
+): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> =>
   Effect.suspend(() => {
     const { policy } = settings
     const method = endpoint.request.method
@@ -364,7 +366,7 @@ export const execute = <A>(
     // One deadline per attempt, at the attempt's limit or the call's deadline, whichever comes first: the waits
     // between attempts never pass the call's deadline (a retry that would is not made), so this is the whole of the
     // total timeout.
-    const attempt = (call: Call, remaining: number): Effect.Effect<A, Failure> => {
+    const attempt = (call: Call, remaining: number): Effect.Effect<WithResponse<A>, Failure> => {
       const total = remaining <= attemptLimitMillis
       let status: number | undefined
       return Deadline.withDeadline(
@@ -374,7 +376,10 @@ export const execute = <A>(
             Effect.flatMap((response) => {
               status = lastStatus = response.status
               return status >= 200 && status < 300
-                ? endpoint.read(response, call, release)
+                ? Effect.map(endpoint.read(response, call, release), (value) => {
+                  const headers = response.headers
+                  return { value, status: response.status, requestId: requestIdOf(headers), headers }
+                })
                 : Effect.flip(errorResponseFailure(call, response, settings.maxBodySize))
             })
           ),
@@ -392,7 +397,7 @@ export const execute = <A>(
         ? Effect.fail(failure.error)
         : Effect.fail(new ObjectiveAiError.RateLimitedError({ ...call, ...failure.response, retryAfter }))
 
-    const loop = (deadline: number, now: number): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> => {
+    const loop = (deadline: number, now: number): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> => {
       const call: Call = { method, path, attempts: ++attempts }
       return Effect.catchAll(attempt(call, deadline - now), (failure) => {
         const retryable = failure.retry === "neverSent" || (failure.retry === "transient" && retries)
