@@ -34,7 +34,7 @@ export interface Settings {
   readonly policy: RetryPolicy.RetryPolicy
   /** The policy's `maxRetryAfter`, read once per client: a duration given as text is parsed. */
   readonly maxRetryAfter: Duration.Duration
-  /** The most bytes the client reads of an error body. */
+  /** The most bytes the client reads of an answer's body, a unary answer or an error body. */
   readonly maxBodySize: number
 }
 
@@ -221,12 +221,14 @@ const readBody = (
   response: HttpClientResponse.HttpClientResponse,
   maxBodySize: number
 ): Effect.Effect<string, Failure> => {
-  const declared = response.headers["content-length"]
+  // Read once: a transport may build its headers anew on every access.
+  const headers = response.headers
+  const declared = headers["content-length"]
   const contentLength = declared !== undefined && plainLength.test(declared) ? Number(declared) : undefined
   if (contentLength !== undefined && contentLength > maxBodySize) {
     return Effect.fail(tooLarge(call, response, maxBodySize, contentLength))
   }
-  const encoding = response.headers["content-encoding"]
+  const encoding = headers["content-encoding"]
   // The declared length bounds what the transport reads: the plain whole-body read is safe, and the fastest.
   return contentLength !== undefined && (encoding === undefined || encoding === "identity")
     ? Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status))
