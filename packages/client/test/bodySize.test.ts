@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Json } from "@objectiveai-effect/domain"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { ObjectiveAiClient, ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
@@ -68,6 +68,17 @@ describe("a body over maxBodySize", () => {
         )
       )
       expect(Harness.successOf(caught)).toBe(maxBodySize)
+      expect(h.server.requests).toHaveLength(1)
+      yield* h.server.awaitClosed(0)
+    }))
+
+  it.scoped("a JSON answer to a stream's opening is bounded too", () =>
+    Effect.gen(function*() {
+      const answer = Server.flood(200, floodSize, { contentLength: false })
+      const h = yield* Harness.make(Server.sequence(answer.reply), { maxBodySize })
+      const stream = h.client.stream({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] })
+      const error = Harness.failureOf(yield* h.run(Stream.runDrain(stream)))
+      expect(error).toMatchObject({ _tag: "ResponseTooLargeError", status: 200, maxBodySize, attempts: 1 })
       expect(h.server.requests).toHaveLength(1)
       yield* h.server.awaitClosed(0)
     }))
