@@ -158,6 +158,11 @@ describe("every client error has its AiError", () => {
       "HttpResponseError",
       200
     ],
+    [
+      new ObjectiveAiError.ResponseTooLargeError({ ...call, status: 200, requestId: "req_1", maxBodySize: 1024 }),
+      "HttpResponseError",
+      200
+    ],
     [new StreamError.StreamMidstreamError({ status: 502, body, ...partial }), "HttpResponseError", 502],
     [new StreamError.StreamTruncatedError({ endedMidEvent: true, ...partial }), "HttpRequestError", undefined],
     [
@@ -181,7 +186,13 @@ describe("every client error has its AiError", () => {
     if (mapped._tag === "HttpResponseError") {
       expect(mapped.response.status).toBe(status)
       if ("requestId" in error) expect(mapped.response.headers["x-request-id"]).toBe(error.requestId)
-      expect(mapped.body).toBe(error._tag === "InvalidResponseError" ? "{" : JSON.stringify(body))
+      expect(mapped.body).toBe(
+        error._tag === "InvalidResponseError"
+          ? "{"
+          : error._tag === "ResponseTooLargeError"
+          ? undefined
+          : JSON.stringify(body)
+      )
     } else if (mapped._tag !== "UnknownError") {
       expect(mapped.cause).toBe(error)
     }

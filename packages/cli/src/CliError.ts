@@ -143,6 +143,8 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
       return `invalid response from ${context.baseUrl}${status(error.status)}: ${Render.oneLine(error.issue, 300)}`
     case "InvalidRequestError":
       return `invalid request: ${Render.oneLine(error.issue, 300)}`
+    case "ResponseTooLargeError":
+      return `the answer from ${context.baseUrl} is larger than ${error.maxBodySize} bytes${status(error.status)}`
   }
 }
 

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { Progress, Render, Report, ReportFormat } from "../src/index.js"
+import { CliError, Progress, Render, Report, ReportFormat } from "../src/index.js"
 
 const completions = Array.from(SampleData.generate({ count: 120, seed: "report-unit" }))
 const context = { baseUrl: "http://127.0.0.1:9" }
@@ -94,5 +94,20 @@ describe("Render", () => {
       "12346",
       "-600.7"
     ])
+  })
+})
+
+describe("CliError.describe", () => {
+  it("says an answer was over the client's body bound, with its status", () => {
+    const error = new ObjectiveAiError.ResponseTooLargeError({
+      method: "GET",
+      path: "/chat/completions/x",
+      attempts: 1,
+      status: 200,
+      maxBodySize: 4096
+    })
+    expect(CliError.describe(error, context)).toBe(
+      "the answer from http://127.0.0.1:9 is larger than 4096 bytes (HTTP 200)"
+    )
   })
 })

@@ -105,6 +105,16 @@ const make = (method: string, error: ClientError): AiError.AiError => {
         body: error.bodyText,
         description: error.message
       })
+    case "ResponseTooLargeError":
+      // The body was abandoned unread past the bound, so there is none to pass on.
+      return new AiError.HttpResponseError({
+        module: moduleName,
+        method,
+        reason: "Decode",
+        request: requestDetails(error.method, error.path),
+        response: { status: error.status, headers: responseHeaders(error) },
+        description: error.message
+      })
     case "StreamMidstreamError":
       // The response itself was a 200; the status is the one the error event names, when it names one.
       return new AiError.HttpResponseError({
