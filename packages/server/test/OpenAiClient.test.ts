@@ -319,34 +319,41 @@ describe("the openai npm client", () => {
         expect(final.usage).toEqual(stored.usage)
       }))
 
-    it.effect("runs a tool through runTools and answers the tool's result in text", () =>
+    it.effect("runs a tool through runTools, unary and streamed, and answers the tool's result in text", () =>
       Effect.gen(function*() {
         const openai = yield* client()
-        const cities: Array<unknown> = []
-        const runner = openai.chat.completions.runTools({
-          model: "openai/gpt-4o-mini",
-          messages: [{ role: "user", content: "What is the weather in Oslo today?" }],
-          tools: [{
-            type: "function",
-            function: {
-              name: "get_weather",
-              description: "The weather in a city today",
-              parameters: weatherTool.function.parameters!,
-              parse: JSON.parse,
-              function: (args: { readonly city: unknown }) => {
-                cities.push(args.city)
-                return JSON.stringify({ city: args.city, forecast: "sunny" })
+        for (const stream of [false, true]) {
+          const cities: Array<unknown> = []
+          const params = {
+            model: "openai/gpt-4o-mini",
+            messages: [{ role: "user" as const, content: "What is the weather in Oslo today?" }],
+            tools: [{
+              type: "function" as const,
+              function: {
+                name: "get_weather",
+                description: "The weather in a city today",
+                parameters: weatherTool.function.parameters!,
+                parse: JSON.parse,
+                function: (args: { readonly city: unknown }) => {
+                  cities.push(args.city)
+                  return JSON.stringify({ city: args.city, forecast: "sunny" })
+                }
               }
-            }
-          }]
-        })
-        const content = yield* Effect.promise(() => runner.finalContent())
-        const completions = runner.allChatCompletions()
-        completions.forEach((completion, index) => expectShape(completionShape, completion, `completions[${index}]`))
-        expect(completions.map((completion) => completion.choices[0].finish_reason)).toEqual(["tool_calls", "stop"])
-        expect(cities).toHaveLength(1)
-        expect(typeof cities[0]).toBe("string")
-        expect(content).toMatch(/\w/)
+            }]
+          }
+          const runner = stream
+            ? openai.chat.completions.runTools({ ...params, stream: true })
+            : openai.chat.completions.runTools(params)
+          const content = yield* Effect.promise(() => runner.finalContent())
+          const completions = runner.allChatCompletions()
+          completions.forEach((completion, index) =>
+            expectShape(completionShape, completion, `${stream ? "streamed" : "unary"}[${index}]`)
+          )
+          expect(completions.map((completion) => completion.choices[0].finish_reason)).toEqual(["tool_calls", "stop"])
+          expect(cities).toHaveLength(1)
+          expect(typeof cities[0]).toBe("string")
+          expect(content).toMatch(/\w/)
+        }
       }))
 
     it.effect("shows the x-request-id of every answer as withResponse()'s request_id, a new one each time", () =>

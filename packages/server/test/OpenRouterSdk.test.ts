@@ -2,9 +2,10 @@ import { describe, expect, layer } from "@effect/vitest"
 import { OpenRouter } from "@openrouter/sdk"
 import type { ChatResult, ChatStreamChunk } from "@openrouter/sdk/models"
 import { ChatResult$inboundSchema, ChatStreamChunk$inboundSchema } from "@openrouter/sdk/models"
+import { ResponseValidationError } from "@openrouter/sdk/models/errors"
 import * as Effect from "effect/Effect"
 import { ObjectiveAiServer } from "../src/index.js"
-import { apiKey, body, request, transcript } from "./support.js"
+import { apiKey, body, request, requestIdPattern, transcript } from "./support.js"
 
 // OpenRouter's SDK validates every answer and chunk with its zod schemas: a body or chunk they refuse fails the call
 // with a ResponseValidationError, so each call below that resolves was accepted as the SDK declares it.
@@ -160,6 +161,27 @@ describe("the @openrouter/sdk client", () => {
         const args = fragments.map((fragment) => fragment.function?.arguments ?? "").join("")
         expect(JSON.parse(args)).toHaveProperty("city")
         expect(chunks[chunks.length - 1].choices[0].finishReason).toBe("tool_calls")
+      }))
+  })
+
+  layer(ObjectiveAiServer.layer({ apiKeys: [apiKey] }))("errors", (it) => {
+    it.effect("keeps ObjectiveAI's { code, message } error body: the SDK rejects it with the status and request id", () =>
+      Effect.gen(function*() {
+        const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
+        const stranger = new OpenRouter({ apiKey: "wrong", serverURL: url, retryConfig: { strategy: "none" } })
+        const error = yield* Effect.promise(() =>
+          stranger.chat.send({ chatRequest: { model: "openai/gpt-4o-mini", messages } }).then(
+            () => expect.unreachable("a bad key must be refused"),
+            (error: unknown) => error
+          )
+        )
+        // The SDK's error schemas describe OpenRouter's `{ error }` envelope, not ObjectiveAI's, so it reports a
+        // validation error, as it does against the real API; the status and headers still reach the caller.
+        expect(error).toBeInstanceOf(ResponseValidationError)
+        const rejected = error as ResponseValidationError
+        expect(rejected.statusCode).toBe(401)
+        expect(rejected.headers.get("x-request-id")).toMatch(requestIdPattern)
+        expect(JSON.parse(rejected.body)).toEqual({ code: 401, message: "invalid API key" })
       }))
   })
 
