@@ -12,6 +12,11 @@
  *   by an injected fault created none).
  * - `authorization: Bearer <key>` on every endpoint, else 401; any other route 404. Every error body is ObjectiveAI's
  *   `{ code, message }` with `code` equal to the status.
+ * - Every answer, success, error or stream, carries an `x-request-id` header unique to the request.
+ *
+ * Completions and chunks carry every key the real wire carries, `null` where it has no value (see
+ * {@link CompletionGenerator.complete} and {@link CompletionGenerator.chunks}), so that the `openai` and
+ * `@openrouter/sdk` clients accept them as they accept the real API's.
  *
  * To run it from another package and learn the port it bound:
  *
@@ -148,6 +153,9 @@ const bearer = /^Bearer\s+(\S+)\s*$/i
 
 const encodeCompletion = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
 
+/** A request id in OpenAI's form, `req_<32 hex>`, unique per request (SDKs show it as `request_id`/`requestID`). */
+const newRequestId = (): string => `req_${randomUUID().replaceAll("-", "")}`
+
 /** The SSE body of a streamed completion, with keep-alive comments, and the fault that breaks or stalls it. */
 const sse = (
   completion: ChatCompletion.ChatCompletion,
@@ -191,8 +199,8 @@ const sse = (
 /**
  * The server as an `HttpApp`, for mounting into another `@effect/platform` server. It answers every request itself:
  * 401 for a missing or unknown key, 400 naming the field for a bad body or query, 404 for an unknown id or route,
- * the injected faults, and 500 with the error body for anything unexpected. Faults are drawn after authorization, so
- * a bad key always gets its 401.
+ * the injected faults, and 500 with the error body for anything unexpected, each with its own `x-request-id`. Faults
+ * are drawn after authorization, so a bad key always gets its 401.
  *
  * @since 0.1.0
  */
@@ -319,7 +327,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       }))
   })
 
-  return HttpRouter.empty.pipe(
+  const routes = HttpRouter.empty.pipe(
     HttpRouter.get("/chat/completions", list),
     HttpRouter.get("/chat/completions/:id", retrieve),
     HttpRouter.post("/chat/completions", create),
@@ -334,6 +342,14 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
         : Effect.as(Effect.logError("request failed", cause), Responses.error(500, "internal server error"))
     )
   )
+
+  return Effect.suspend(() => {
+    const requestId = newRequestId()
+    return routes.pipe(
+      Effect.map(HttpServerResponse.setHeader("x-request-id", requestId)),
+      Effect.annotateLogs("requestId", requestId)
+    )
+  })
 })
 
 const formatAddress = (address: HttpServer.Address): Address => {
