@@ -184,9 +184,7 @@ export interface Choice extends Schema.Schema.Type<typeof Choice> {}
 export const ChatCompletion = Schema.Struct({
   id: required(CompletionId.CompletionId, "A unique identifier for the chat completion."),
   choices: Schema.Array(Choice).annotations({ description: "An array of choices returned by the model." }),
-  created: Json.JsonNumber.annotations({
-    description: "The Unix timestamp (in seconds) when the chat completion was created."
-  }),
+  created: required(Json.JsonNumber, "The Unix timestamp (in seconds) when the chat completion was created."),
   model: required(Schema.String, "The model used for the chat completion."),
   object: Schema.Literal("chat.completion"),
   service_tier: nullish(ServiceTier),

@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import { nullish, preserveUnknownKeys, required } from "./internal/schema.js"
 import * as Json from "./Json.js"
 
-const count = (description: string) => nullish(Json.JsonNumber.annotations({ description }))
+const count = (description: string) => nullish(Json.JsonNumber, description)
 
 /**
  * Breakdown of completion tokens.

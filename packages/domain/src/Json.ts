@@ -94,7 +94,8 @@ export const JsonNumber: Schema.declare<number> = Schema.declare<number, number,
   decode: () => jsonNumber.decode,
   encode: () => jsonNumber.encode
 }, {
-  title: "number",
+  // Named as `Schema.Number` is in messages ("Expected number, actual …"), without a title in JSON Schema.
+  [AST.AutoTitleAnnotationId]: "number",
   jsonSchema: { type: "number" },
   arbitrary: jsonNumber.arbitrary,
   pretty: () => (value) => String(value),

@@ -11,7 +11,7 @@ import { nullish, preserveUnknownKeys, required } from "./internal/schema.js"
 import * as Json from "./Json.js"
 
 const bytes = nullish(
-  Schema.Array(Json.JsonNumber.annotations({ description: "A byte in the token's byte representation." })),
+  Schema.Array(Json.JsonNumber),
   "The byte representation of the token."
 )
 

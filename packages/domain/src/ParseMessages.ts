@@ -40,8 +40,9 @@ export const preview = (value: unknown, maxLength: number = maxValueLength): str
 const writeBounded = (value: unknown, maxLength: number): string | undefined => {
   let text = ""
   const seen = new Set<object>()
-  // Returns false once the text is too long.
+  // Returns false once the text is too long, before going deeper: nesting is bounded by the length too.
   const write = (value: unknown): boolean => {
+    if (text.length > maxLength) return false
     if (Array.isArray(value)) {
       if (seen.has(value)) {
         text += "[Circular]"
