@@ -94,8 +94,9 @@ export const JsonNumber: Schema.declare<number> = Schema.declare<number, number,
   decode: () => jsonNumber.decode,
   encode: () => jsonNumber.encode
 }, {
-  // Named as `Schema.Number` is in messages ("Expected number, actual …"), without a title in JSON Schema.
-  [AST.AutoTitleAnnotationId]: "number",
+  // Named as `Schema.Number` is in messages ("Expected number, actual …"), without the title JSON Schema would print:
+  // Effect's auto-title annotation, which its messages read and JSON Schema does not (its id is not exported).
+  [Symbol.for("effect/annotation/AutoTitle")]: "number",
   jsonSchema: { type: "number" },
   arbitrary: jsonNumber.arbitrary,
   pretty: () => (value) => String(value),
