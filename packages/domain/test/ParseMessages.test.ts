@@ -9,9 +9,9 @@ const huge = "x".repeat(2_000_000)
 const completion = (extra: Record<string, unknown>) =>
   JSON.stringify({ id: "gen-1", object: "chat.completion", created: 1, model: "m", choices: [], ...extra })
 
-/** The message of a decode that must fail. */
+/** The message of a decode (or encode) that must fail. */
 const messageOf = <A, I>(schema: Schema.Schema<A, I>, input: unknown, direction: "decode" | "encode" = "decode") => {
-  const result = direction === "decode"
+  const result: Either.Either<unknown, ParseResult.ParseError> = direction === "decode"
     ? Schema.decodeUnknownEither(schema, { errors: "all" })(input)
     : Schema.encodeUnknownEither(schema, { errors: "all" })(input)
   if (Either.isRight(result)) throw new Error("expected a failure")
