@@ -63,29 +63,39 @@ export const typoMessage = (key: string, documented: string): string =>
     JSON.stringify(documented)
   } (other undocumented keys are sent as they are)`
 
-type Finder = (value: unknown, path: ReadonlyArray<PropertyKey>, issues: Array<Schema.FilterIssue>) => void
+// The path is one array pushed and popped along the walk, copied only into an issue: most bodies have no typo, and
+// the walk runs on every check.
+type Finder = (value: unknown, path: Array<PropertyKey>, issues: Array<Schema.FilterIssue>) => void
 
 const nothing: Finder = () => {}
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
-/** The literal-typed properties of a struct (through refinements), which tell a union's members apart. */
-const discriminators = (ast: AST.AST): ReadonlyArray<readonly [string, AST.LiteralValue]> => {
+/** The required properties of a struct (through refinements) typed as literals, which tell a union's members apart. */
+const discriminators = (ast: AST.AST): ReadonlyArray<readonly [string, ReadonlySet<AST.LiteralValue>]> => {
   while (AST.isRefinement(ast)) ast = ast.from
   if (!AST.isTypeLiteral(ast)) return []
-  return ast.propertySignatures.flatMap((property) =>
-    AST.isLiteral(property.type) && typeof property.name === "string" && !property.isOptional
-      ? [[property.name, property.type.literal] as const]
-      : []
-  )
+  return ast.propertySignatures.flatMap((property) => {
+    if (typeof property.name !== "string" || property.isOptional) return []
+    const members = AST.isUnion(property.type) ? property.type.types : [property.type]
+    const literals = members.flatMap((member) => member._tag === "Literal" ? [member.literal] : [])
+    if (literals.length !== members.length) return []
+    return [[property.name, new Set(literals)] as const]
+  })
 }
 
-/** Whether a value belongs to a union member: by its discriminating literals, else by the member's in-place check. */
+/**
+ * Which member of a union a value belongs to, judged shallowly (the walk runs on every check): by its discriminating
+ * literals, else by its JSON type for arrays and objects, else by the member's in-place check.
+ */
 const memberGuard = (ast: AST.AST): (u: unknown) => boolean => {
   const literals = discriminators(ast)
-  if (literals.length > 0) return (u) => isRecord(u) && literals.every(([name, literal]) => u[name] === literal)
-  const check = compile(ast)
-  return check ?? (() => false)
+  if (literals.length > 0) return (u) => isRecord(u) && literals.every(([name, values]) => values.has(u[name] as never))
+  let base = ast
+  while (AST.isRefinement(base)) base = base.from
+  if (AST.isTupleType(base)) return Array.isArray
+  if (AST.isTypeLiteral(base)) return isRecord
+  return compile(ast) ?? (() => false)
 }
 
 /**
@@ -93,13 +103,15 @@ const memberGuard = (ast: AST.AST): (u: unknown) => boolean => {
  * one it does. It reads the input as it is, valid or not, so that a typo is reported beside every other broken rule.
  */
 export const typoFinder = (ast: AST.AST): (value: unknown) => Array<Schema.FilterIssue> => {
-  const memo = new Map<AST.AST, { find: Finder }>()
+  const memo = new Map<AST.AST, { find: Finder; built: boolean }>()
   const go = (ast: AST.AST): Finder => {
     const known = memo.get(ast)
-    if (known !== undefined) return (value, path, issues) => known.find(value, path, issues)
-    const entry = { find: nothing }
+    // A schema met again while it is still being built (a recursive one) is looked up when it runs.
+    if (known !== undefined) return known.built ? known.find : (value, path, issues) => known.find(value, path, issues)
+    const entry = { find: nothing, built: false }
     memo.set(ast, entry)
     entry.find = build(ast)
+    entry.built = true
     return entry.find
   }
   const build = (ast: AST.AST): Finder => {
@@ -111,12 +123,21 @@ export const typoFinder = (ast: AST.AST): (value: unknown) => Array<Schema.Filte
       case "TupleType": {
         const item = ast.rest.length === 1 && ast.elements.length === 0 ? go(ast.rest[0].type) : nothing
         return (value, path, issues) => {
-          if (Array.isArray(value)) value.forEach((element, i) => item(element, [...path, i], issues))
+          if (!Array.isArray(value)) return
+          for (let i = 0; i < value.length; i++) {
+            path.push(i)
+            item(value[i], path, issues)
+            path.pop()
+          }
         }
       }
       case "Union": {
         const members = ast.types.map((member) => ({ guard: memberGuard(member), find: go(member) }))
-        return (value, path, issues) => members.find((member) => member.guard(value))?.find(value, path, issues)
+        return (value, path, issues) => {
+          for (const member of members) {
+            if (member.guard(value)) return member.find(value, path, issues)
+          }
+        }
       }
       case "TypeLiteral": {
         const properties = new Map(
@@ -132,7 +153,10 @@ export const typoFinder = (ast: AST.AST): (value: unknown) => Array<Schema.Filte
           for (const key of Object.keys(value)) {
             const property = properties.get(key)
             if (property !== undefined) {
-              property(value[key], [...path, key], issues)
+              if (property === nothing) continue
+              path.push(key)
+              property(value[key], path, issues)
+              path.pop()
             } else if (!open) {
               const near = resembled(key, documented)
               if (near !== undefined) issues.push({ path: [...path, key], message: typoMessage(key, near) })
