@@ -166,7 +166,18 @@ const validated = checkInPlace === undefined
   })
 
 /**
- * Checks a create body, failing with every violated rule (field path and rule) rather than the first.
+ * Checks a create body, failing with every violated rule (field path and rule) rather than the first. A valid body
+ * comes back as the very value given (so unknown keys and `null`s are sent as written); a stored request
+ * (`StoredChatCompletion`'s `request`) may be passed as it is.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChatCompletionCreateParams, StoredChatCompletion } from "@objectiveai-effect/domain"
+ *
+ * declare const stored: StoredChatCompletion.StoredChatCompletion
+ * const replay = ChatCompletionCreateParams.validate(stored.request).pipe(Effect.map((params) => params.model))
+ * ```
  *
  * @since 0.1.0
  */
