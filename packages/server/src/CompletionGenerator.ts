@@ -131,7 +131,9 @@ export const check = (
   if (request.messages.length === 0) return fail("messages: at least one message is required")
   if ((request.n ?? 1) > maxChoices) return fail(`n: at most ${maxChoices} choices may be requested`)
   if (choice === "required" && tools.length === 0) return fail("tool_choice: \"required\" needs at least one tool")
-  if (typeof choice === "object" && !tools.some((tool) => tool.function.name === choice.function.name)) {
+  if (
+    typeof choice === "object" && choice !== null && !tools.some((tool) => tool.function.name === choice.function.name)
+  ) {
     return fail(`tool_choice: function "${choice.function.name}" is not among tools`)
   }
   return Either.right(request)
@@ -166,7 +168,7 @@ const promptTokens = (request: ChatCompletionCreateParams.ChatCompletionCreatePa
       for (const call of message.tool_calls ?? []) total += countTokens(call.function.arguments) + 1
     }
   }
-  if (request.tools !== undefined && request.tools.length > 0) total += countTokens(Json.stringify(request.tools))
+  if (request.tools != null && request.tools.length > 0) total += countTokens(Json.stringify(request.tools))
   return total
 }
 
@@ -251,14 +253,16 @@ const draftChoice = (
   const words = Text.keywords(messageText(lastUser ?? request.messages[request.messages.length - 1]))
   const budget = new Budget(Math.min(request.max_tokens ?? Infinity, request.max_completion_tokens ?? Infinity))
 
-  const effort = request.reasoning?.effort ?? request.reasoning_effort
-  const reasons = request.reasoning?.enabled ?? (effort !== undefined || request.reasoning?.max_tokens !== undefined ||
+  // `null` in any field of the request means absent, as the API reads it.
+  const effort = request.reasoning?.effort ?? request.reasoning_effort ?? undefined
+  const reasoningBudget = request.reasoning?.max_tokens ?? undefined
+  const reasons = request.reasoning?.enabled ?? (effort !== undefined || reasoningBudget !== undefined ||
     modelInfo(request.model).reasons)
   const reasoningPrng = prng("reasoning")
   const reasoningTokens = reasons
     ? budget.take(
       tokenize(Text.reasoning(words, sentences(effort, reasoningPrng), reasoningPrng)),
-      request.reasoning?.max_tokens
+      reasoningBudget
     )
     : []
   const reasoning = reasons ? reasoningTokens.join("") : null
@@ -327,14 +331,14 @@ const draftChoice = (
 
   const contentPrng = prng("content")
   const format = request.response_format
-  const text = format === undefined || format.type === "text"
-    ? Text.answer(words, sentences(request.verbosity, contentPrng), contentPrng)
+  const text = format == null || format.type === "text"
+    ? Text.answer(words, sentences(request.verbosity ?? undefined, contentPrng), contentPrng)
     : JSON.stringify(
       format.type === "json_schema" && format.json_schema.schema !== undefined
         ? sample(format.json_schema.schema, words, contentPrng)
         : { answer: Text.answer(words, 1, contentPrng), topics: words.slice(0, 3) }
     )
-  const tokens = budget.take(tokenize(cutAtStop(text, request.stop)))
+  const tokens = budget.take(tokenize(cutAtStop(text, request.stop ?? undefined)))
   return drafted(
     { content: tokens.join(""), refusal: null },
     finish("stop"),
@@ -346,7 +350,7 @@ const draftChoice = (
 const requestKey = (request: ChatCompletionCreateParams.ChatCompletionCreateParams): string => {
   const drafting: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(request)) {
-    if (!presentationKeys.has(key)) drafting[key] = value
+    if (!presentationKeys.has(key) && value !== null) drafting[key] = value
   }
   return canonicalJson(drafting)
 }

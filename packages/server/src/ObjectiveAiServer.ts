@@ -156,6 +156,12 @@ const encodeCompletion = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson
 /** A request id in OpenAI's form, `req_<32 hex>`, unique per request (SDKs show it as `request_id`/`requestID`). */
 const newRequestId = (): string => `req_${randomUUID().replaceAll("-", "")}`
 
+// The body as the API reads it: its documented types, enums and bounds checked (every broken rule reported), `null`
+// as absent, and keys it does not document ignored, typos included.
+const decodeReceived = Schema.decodeUnknown(ChatCompletionCreateParams.ChatCompletionCreateParamsAsReceived, {
+  errors: "all"
+})
+
 /** The SSE body of a streamed completion, with keep-alive comments, and the fault that breaks or stalls it. */
 const sse = (
   completion: ChatCompletion.ChatCompletion,
@@ -298,7 +304,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       try: () => Json.parse(text),
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
     })
-    return yield* ChatCompletionCreateParams.validate(body).pipe(
+    return yield* decodeReceived(body).pipe(
       Effect.flatMap(CompletionGenerator.check),
       Effect.mapError((error) => error.message)
     )

@@ -36,9 +36,9 @@ const validCompletion = Schema.validateEither(ChatCompletion.ChatCompletion)
 // response formats, stop sequences, reasoning settings) is as wild as the schema allows.
 const requests = Arbitrary.make(ChatCompletionCreateParams.ChatCompletionCreateParams).map((request): Request => ({
   ...request,
-  ...(request.n === undefined ? {} : { n: 1 + (request.n % 3) }),
-  ...(request.max_tokens === undefined ? {} : { max_tokens: 1 + (request.max_tokens % 60) }),
-  ...(request.max_completion_tokens === undefined
+  ...(request.n == null ? {} : { n: 1 + (request.n % 3) }),
+  ...(request.max_tokens == null ? {} : { max_tokens: 1 + (request.max_tokens % 60) }),
+  ...(request.max_completion_tokens == null
     ? {}
     : { max_completion_tokens: 1 + (request.max_completion_tokens % 60) })
 })).filter((request) => Either.isRight(CompletionGenerator.check(request)))

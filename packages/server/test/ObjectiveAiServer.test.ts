@@ -180,7 +180,6 @@ describe("ObjectiveAiServer", () => {
           [{ ...chatRequest, temperature: 5 }, ["[\"temperature\"]", "between(0, 2)", "actual 5"]],
           [{ model: "openai/gpt-4o-mini" }, ["[\"messages\"]", "is missing"]],
           [{ ...chatRequest, top_logprobs: 21 }, ["[\"top_logprobs\"]"]],
-          [{ ...chatRequest, colour: "blue" }, ["[\"colour\"]"]],
           [{ ...chatRequest, messages: [{ role: "wizard", content: "hi" }] }, ["[\"messages\"]", "wizard"]],
           [{ ...chatRequest, n: 0 }, ["[\"n\"]"]],
           ["{\"model\": ", ["invalid JSON body"]],

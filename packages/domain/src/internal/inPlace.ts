@@ -14,23 +14,28 @@ export const InPlaceAnnotationId: unique symbol = Symbol.for("@objectiveai-effec
 export type Check = (input: unknown) => boolean
 
 /**
- * A declaration that stands for `full`: an input `check` accepts is the decoded (and the encoded) value as it is
- * (nothing is copied), anything else goes to `full`, so every failure is the one `full` reports. `full` is also the
- * surrogate for JSON Schema, arbitraries and pretty printing.
+ * A declaration that stands for `full`: an input the check accepts is the decoded (and, with one check for both, the
+ * encoded) value as it is (nothing is copied), anything else goes to `full`, so every failure is the one `full`
+ * reports. A schema whose encoded side differs passes `{ decode, encode }`, with `encode: undefined` to always encode
+ * through `full`. `full` is also the surrogate for JSON Schema, arbitraries and pretty printing.
  */
-export const inPlace = <A>(
-  full: Schema.Schema<A>,
-  check: Check,
+export const inPlace = <A, I, R>(
+  full: Schema.Schema<A, I, R>,
+  checks: Check | { readonly decode: Check; readonly encode: Check | undefined },
   annotations: { readonly identifier?: string; readonly title?: string; readonly description?: string }
-): Schema.Schema<A> =>
-  Schema.declare([full], {
+): Schema.Schema<A, I, R> => {
+  const decodeCheck = typeof checks === "function" ? checks : checks.decode
+  const encodeCheck = typeof checks === "function" ? checks : checks.encode
+  return Schema.declare([full], {
     decode: (schema) => {
       const decodeFull = ParseResult.decodeUnknown(schema)
-      return (input, options) => check(input) ? ParseResult.succeed(input as A) : decodeFull(input, options)
+      return (input, options) => decodeCheck(input) ? ParseResult.succeed(input as A) : decodeFull(input, options)
     },
     encode: (schema) => {
       const encodeFull = ParseResult.encodeUnknown(schema)
-      return (input, options) => check(input) ? ParseResult.succeed(input as A) : encodeFull(input, options)
+      return encodeCheck === undefined
+        ? encodeFull
+        : (input, options) => encodeCheck(input) ? ParseResult.succeed(input as I) : encodeFull(input, options)
     }
   }, {
     ...annotations,
@@ -38,8 +43,9 @@ export const inPlace = <A>(
     pretty: (pretty) => pretty,
     equivalence: (equivalence) => equivalence,
     [AST.SurrogateAnnotationId]: full.ast,
-    [InPlaceAnnotationId]: check
+    [InPlaceAnnotationId]: decodeCheck
   })
+}
 
 /**
  * An object as JSON makes it: its prototype is `Object.prototype` (or none), so every key it has is its own, unlike a
