@@ -234,6 +234,7 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, 
       })
     )
   })
+
 /**
  * The process's exit code for how {@link run} ended: 0 on success, the {@link ExitCode}'s code on failure, 130 when
  * interrupted (Ctrl-C), 1 for anything else.
