@@ -9,7 +9,8 @@
  * @since 0.1.0
  */
 import type { ObjectiveAiError } from "@objectiveai-effect/client"
-import { ErrorBody } from "@objectiveai-effect/domain"
+// The module alone, not the package index: the index would evaluate every Schema of the domain at start-up.
+import * as ErrorBody from "@objectiveai-effect/domain/ErrorBody"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import * as Render from "./Render.js"

@@ -10,6 +10,7 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -103,7 +104,8 @@ export const report = (
   })
 
 /**
- * The `report` command: checks that the flags name one source, then {@link report}s it.
+ * The `report` command: checks that the flags name one source, reads the ids of `--file` first (so that the
+ * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
  *
  * @since 0.1.0
  */
@@ -119,7 +121,15 @@ export const run = (options: {
     const named = options.ids.length > 0 || Option.isSome(options.file)
     if (options.all && named) return yield* CliError.usage("--all reports every completion: give it no ids or --file")
     if (!options.all && !named) return yield* CliError.usage("nothing to report: give ids, --file or --all")
-    const source: Source = options.all ? { _tag: "All" } : { _tag: "Ids", ids: options.ids, file: options.file }
+    const fromFile = Option.isSome(options.file) ? yield* Stream.runCollect(fileIds(options.file.value)) : Chunk.empty()
+    if (!options.all && options.ids.length === 0 && Chunk.isEmpty(fromFile)) {
+      return yield* CliError.usage(
+        `nothing to report: --file ${Option.getOrElse(options.file, () => "")} holds no ids; give ids, --file or --all`
+      )
+    }
+    const source: Source = options.all
+      ? { _tag: "All" }
+      : { _tag: "Ids", ids: [...options.ids, ...fromFile], file: Option.none() }
     const connection = yield* Connection.fromFlags(options.connection)
     yield* report(source, connection, { format: options.format, concurrency: options.concurrency })
   })

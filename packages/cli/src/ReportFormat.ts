@@ -18,6 +18,7 @@
 import { Cost, ToolCallSummary } from "@objectiveai-effect/analysis"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Formats from "./internal/formats.js"
 import * as Render from "./Render.js"
 import * as Report from "./Report.js"
 
@@ -26,7 +27,7 @@ import * as Report from "./Report.js"
  *
  * @since 0.1.0
  */
-export const formats = ["table", "json", "csv"] as const
+export const formats = Formats.formats
 
 /**
  * One output format.

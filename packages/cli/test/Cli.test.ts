@@ -18,6 +18,7 @@ import {
   bigSeed,
   bigSeedCompletion,
   cli,
+  inProcess,
   type Run,
   stackLine,
   testData,
@@ -56,7 +57,7 @@ describe("help", () => {
         const run = yield* cli([command, "--help"])
         expect(run.code, run.stderr).toBe(0)
         expect(run.stdout).toContain("USAGE")
-        expect(run.stdout).toContain(`$ ${command}`)
+        expect(run.stdout).toContain(`$ objectiveai ${command}`)
         expect(run.stdout).toContain("DESCRIPTION")
       }), slow)
   }
@@ -81,12 +82,13 @@ describe("bad flags", () => {
     ["a data file that does not exist", ["serve", "--data", "/nonexistent/data.jsonl"], /nonexistent|exist/i]
   ]
   for (const [name, args, message] of cases) {
-    it.effect(`${name}: @effect/cli's message, exit 2`, () =>
+    it.effect(`${name}: one line that says what is accepted, exit 2`, () =>
       Effect.gen(function*() {
         const run = yield* cli(args)
         expect(run.code, run.stderr).toBe(2)
         expect(run.stdout + run.stderr).toMatch(message)
         expect(run.stderr).not.toMatch(stackLine)
+        expectOneLineError(run, 2, /^objectiveai: /)
       }), slow)
   }
 
@@ -129,10 +131,11 @@ it.effect("an unreachable server: one line naming it, exit 1", () =>
   }), slow)
 
 layer(TestServer, { timeout: slow })("against the local server", (it) => {
+  // What these commands print is the same in this process as in their own; the runs that need one spawn it.
   const retrieve = (...args: ReadonlyArray<string>) =>
-    Effect.flatMap(against, (flags) => cli(["retrieve", ...args, ...flags]))
+    Effect.flatMap(against, (flags) => inProcess(["retrieve", ...args, ...flags]))
   const report = (...args: ReadonlyArray<string>) =>
-    Effect.flatMap(against, (flags) => cli(["report", ...args, ...flags]))
+    Effect.flatMap(against, (flags) => inProcess(["report", ...args, ...flags]))
 
   it.effect("retrieve prints the completion readably", () =>
     Effect.gen(function*() {
@@ -351,7 +354,7 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
 
   it.effect("the progress bar is drawn on a terminal's stderr, and only there", () =>
     Effect.gen(function*() {
-      const piped = yield* report("--all", "--format", "json")
+      const piped = yield* Effect.flatMap(against, (flags) => cli(["report", "--all", "--format", "json", ...flags]))
       expect(piped.code).toBe(0)
       expect(piped.stderr).toBe("")
       // `script` runs the CLI on a pseudo-terminal, so both its streams are a TTY and land in one output.

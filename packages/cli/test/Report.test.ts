@@ -72,9 +72,17 @@ describe("Report", () => {
 })
 
 describe("Progress.line", () => {
-  it("draws a bar when the total is known, counts and rate always", () => {
+  it("draws a bar and the time left when the total is known, counts and rate always", () => {
     expect(Progress.line({ done: 50, failed: 1, total: 200, elapsedMillis: 2000 }, 80)).toBe(
-      "retrieving [######------------------]  50/200  1 failed  25/s"
+      "retrieving [######------------------]  50/200  1 failed  25/s  6s left"
+    )
+    expect(Progress.line({ done: 10, failed: 0, total: 10_000, elapsedMillis: 4000 }, 80)).toBe(
+      "retrieving [------------------------]    10/10000  3/s  1h06m left"
+    )
+    expect(Progress.line({ done: 1, failed: 0, total: 100_000, elapsedMillis: 1000 }, 90)).toMatch(/1\/s  27h46m left$/)
+    // Nothing retrieved yet: no rate to tell the time left from.
+    expect(Progress.line({ done: 0, failed: 0, total: 5, elapsedMillis: 300 }, 80)).toBe(
+      "retrieving [------------------------] 0/5  0/s"
     )
     expect(Progress.line({ done: 7, failed: 0, total: undefined, elapsedMillis: 1000 }, 80)).toBe("retrieving 7  7/s")
     expect(Progress.line({ done: 200, failed: 0, total: 200, elapsedMillis: 0 }, 20)).toHaveLength(19)

@@ -46,12 +46,14 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
@@ -92,6 +94,8 @@ export interface AppOptions {
    * same id when the clock agrees. Random by default.
    */
   readonly seed?: number | string | undefined
+  /** The time between the events of a streamed answer, so that a person can watch it arrive; none by default. */
+  readonly pace?: Duration.DurationInput | undefined
 }
 
 /**
@@ -165,7 +169,11 @@ const decodeReceived = Schema.decodeUnknown(ChatCompletionCreateParams.ChatCompl
 /** The SSE body of a streamed completion, with keep-alive comments, and the fault that breaks or stalls it. */
 const sse = (
   completion: ChatCompletion.ChatCompletion,
-  options: { readonly includeUsage: boolean; readonly fault: Option.Option<FaultInjection.Fault> }
+  options: {
+    readonly includeUsage: boolean
+    readonly fault: Option.Option<FaultInjection.Fault>
+    readonly pace: Duration.DurationInput | undefined
+  }
 ): HttpServerResponse.HttpServerResponse => {
   const chunkEvents = CompletionGenerator.chunks(completion, { includeUsage: options.includeUsage }).map(
     Responses.chunkEvent
@@ -196,7 +204,8 @@ const sse = (
       Stream.concat(Stream.fromIterable(rest))
     )
     : Stream.fromIterable([first, ...rest])
-  return HttpServerResponse.stream(Stream.encodeText(body), {
+  const paced = options.pace === undefined ? body : Stream.schedule(body, Schedule.spaced(options.pace))
+  return HttpServerResponse.stream(Stream.encodeText(paced), {
     contentType: "text/event-stream",
     headers: { "cache-control": "no-cache" }
   })
@@ -328,7 +337,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
         const breaks = Option.exists(fault, FaultInjection.Fault.$is("MidStream"))
         const completion = breaks ? drafted : yield* storeCreated(request, drafted)
         return streaming
-          ? sse(completion, { includeUsage: request.stream_options?.include_usage === true, fault })
+          ? sse(completion, { includeUsage: request.stream_options?.include_usage === true, fault, pace: options.pace })
           : Responses.json(encodeCompletion(completion))
       }))
   })
