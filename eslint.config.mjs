@@ -3,7 +3,7 @@ import simpleImportSort from "eslint-plugin-simple-import-sort"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/data/**", "**/*.md"] },
+  { ignores: ["**/dist/**", "**/docs/**", "**/node_modules/**", "**/data/**", "**/*.md"] },
   ...tseslint.configs.recommended,
   ...effectEslint.configs.dprint,
   {
@@ -36,5 +36,10 @@ export default tseslint.config(
         }
       ]
     }
+  },
+  {
+    // Library code reports through Effect's Console and logger, which a program can redirect or silence.
+    files: ["packages/*/src/**/*.ts"],
+    rules: { "no-console": "error" }
   }
 )

@@ -16,6 +16,7 @@ import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
+import * as AnalysisError from "./AnalysisError.js"
 import * as Decimal from "./internal/decimal.js"
 import { TotalsTable } from "./internal/totals.js"
 
@@ -83,8 +84,11 @@ export interface Group extends Schema.Schema.Type<typeof Group> {}
  * import { Schema } from "effect"
  * import { Cost } from "@objectiveai-effect/analysis"
  *
- * const json = Schema.encodeSync(Schema.parseJson(Cost.CostSummary))(summary)
- * const back = Schema.decodeUnknownSync(Schema.parseJson(Cost.CostSummary))(json)
+ * const toJson = Schema.encodeSync(Schema.parseJson(Cost.CostSummary))
+ * const fromJson = Schema.decodeUnknownSync(Schema.parseJson(Cost.CostSummary))
+ *
+ * const json = toJson(Cost.empty)
+ * const back = fromJson(json)
  * ```
  *
  * @since 0.1.0
@@ -118,10 +122,13 @@ export type GroupBy = Dimension | ((completion: ChatCompletion.ChatCompletion) =
  *
  * @example
  * ```ts
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { Cost } from "@objectiveai-effect/analysis"
  *
- * Cost.summarize(completions, { by: ["model", "provider", "day"] })
- * Cost.summarize(completions, { by: (completion) => completion.system_fingerprint ?? null })
+ * const byModelProviderDay = (completions: ReadonlyArray<ChatCompletion.ChatCompletion>) =>
+ *   Cost.summarize(completions, { by: ["model", "provider", "day"] })
+ * const byFingerprint = (completions: ReadonlyArray<ChatCompletion.ChatCompletion>) =>
+ *   Cost.summarize(completions, { by: (completion) => completion.system_fingerprint ?? null })
  * ```
  *
  * @since 0.1.0
@@ -245,13 +252,13 @@ const keyersOf = (by: Options["by"]): ReadonlyArray<Keyer> =>
  *
  * @example
  * ```ts
- * import { BigDecimal } from "effect"
+ * import { BigDecimal, Console, Effect } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { Cost } from "@objectiveai-effect/analysis"
  *
- * const summary = Cost.summarize(completions, { by: ["model", "day"] })
- * for (const { key, totals } of summary.groups) {
- *   console.log(key.join(" "), BigDecimal.format(totals.cost), `${totals.unpriced} unpriced`)
- * }
+ * const printCosts = (completions: ReadonlyArray<ChatCompletion.ChatCompletion>) =>
+ *   Effect.forEach(Cost.summarize(completions, { by: ["model", "day"] }).groups, ({ key, totals }) =>
+ *     Console.log(key.join(" "), BigDecimal.format(totals.cost), `${totals.unpriced} unpriced`))
  * ```
  *
  * @since 0.1.0
@@ -335,9 +342,12 @@ export const fromCompletion = (completion: ChatCompletion.ChatCompletion, option
  *
  * @example
  * ```ts
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { Cost } from "@objectiveai-effect/analysis"
  *
- * const whole = Cost.merge(Cost.summarize(firstShard, options), Cost.summarize(secondShard, options))
+ * const options: Cost.Options = { by: "model" }
+ * const summarizeShards = (shards: ReadonlyArray<ReadonlyArray<ChatCompletion.ChatCompletion>>) =>
+ *   shards.map((shard) => Cost.summarize(shard, options)).reduce(Cost.merge, Cost.empty)
  * ```
  *
  * @since 0.1.0
@@ -380,9 +390,11 @@ export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
  * @example
  * ```ts
  * import { Stream } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { Cost } from "@objectiveai-effect/analysis"
  *
- * const summary = yield* Stream.run(completions, Cost.sink({ by: "model" }))
+ * const costByModel = <E, R>(completions: Stream.Stream<ChatCompletion.ChatCompletion, E, R>) =>
+ *   Stream.run(completions, Cost.sink({ by: "model" }))
  * ```
  *
  * @since 0.1.0
@@ -418,6 +430,9 @@ export class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()
   id: Schema.String,
   model: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `Completion ${this.id} (${this.model}) reported no cost`

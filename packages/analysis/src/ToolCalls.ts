@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { type ChatCompletion, ChatCompletionTool, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import { type ChatCompletion, ChatCompletionTool, Json, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -14,7 +14,9 @@ import { dual } from "effect/Function"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
+import * as AnalysisError from "./AnalysisError.js"
 import * as Arguments from "./internal/arguments.js"
+import * as JsonSchema from "./internal/jsonSchema.js"
 
 /**
  * A tool with a description for the model, and `strict` to ask for arguments that follow the schema exactly.
@@ -58,13 +60,18 @@ export interface Toolkit<Tools extends Record<string, Schema.Schema.AnyNoContext
  * @example
  * ```ts
  * import { Schema } from "effect"
+ * import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
  * const toolkit = ToolCalls.toolkit({
  *   get_weather: { description: "Current weather", parameters: Schema.Struct({ city: Schema.String }) },
  *   get_time: Schema.Struct({ zone: Schema.String })
  * })
- * const request = { model, messages, tools: toolkit.tools }
+ * const request: ChatCompletionCreateParams.ChatCompletionCreateParams = {
+ *   model: "openai/gpt-4o-mini",
+ *   messages: [{ role: "user", content: "What's the weather in Paris?" }],
+ *   tools: toolkit.tools
+ * }
  * ```
  *
  * @since 0.1.0
@@ -83,6 +90,46 @@ export const toolkit = <const Entries extends Record<string, ToolEntry>>(
     tools.push(ChatCompletionTool.make({ name, ...definition }))
   }
   return { parameters: parameters as { readonly [K in keyof Entries]: ParametersOf<Entries[K]> }, tools }
+}
+
+/**
+ * The tool-call parameters a toolkit checks arguments with: any value, refined by the declared JSON Schema, which it
+ * also carries as its own JSON Schema.
+ */
+const parametersOf = (jsonSchema: Json.JsonValue | undefined): Schema.Schema<unknown> => {
+  const check = JsonSchema.checker(jsonSchema)
+  return Schema.Unknown.pipe(Schema.filter((value) => check(value)))
+}
+
+type DeclaredToolkit = Toolkit<Record<string, Schema.Schema<unknown>>>
+
+// Requests repeat the same few tool lists, and `ToolCalls.extract` caches its decoders per toolkit, so one toolkit
+// per distinct list is built. The cache is cleared when it fills, which bounds it on data with endless variety.
+const toolkits = new Map<string, DeclaredToolkit>()
+const toolkitsKept = 256
+
+/**
+ * The toolkit of a stored request: each tool it declared, its arguments checked against its JSON Schema parameters.
+ * A call of a tool the request did not declare is an `UnknownTool`. Only the keywords that constrain a value are
+ * checked (types, bounds, lengths, patterns, enums, required and additional properties, items, combinators and `$ref`);
+ * an argument is never refused for a keyword that is not checked.
+ *
+ * @since 0.1.0
+ */
+export const toolkitFromRequest = (request: StoredChatCompletion.StoredChatCompletionRequest): DeclaredToolkit => {
+  const tools = request.tools ?? []
+  const key = Json.stringify(tools)
+  let toolkit = toolkits.get(key)
+  if (toolkit === undefined) {
+    if (toolkits.size >= toolkitsKept) toolkits.clear()
+    // `fromEntries` defines each key as an own property, so a tool named "__proto__" is an ordinary entry.
+    const parameters = Object.fromEntries(
+      tools.map((tool) => [tool.function.name, parametersOf(tool.function.parameters)])
+    )
+    toolkit = { parameters, tools }
+    toolkits.set(key, toolkit)
+  }
+  return toolkit
 }
 
 /**
@@ -125,6 +172,9 @@ const call = {
  */
 export class UnknownTool extends Schema.TaggedError<UnknownTool>()("UnknownTool", call) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} calls unknown tool ${JSON.stringify(this.tool)}`
   }
@@ -140,6 +190,9 @@ export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson"
   reason: Schema.String
 }) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} (${this.tool}) has invalid JSON arguments: ${this.reason}`
   }
@@ -154,6 +207,9 @@ export class ConcatenatedJson extends Schema.TaggedError<ConcatenatedJson>()("Co
   ...call,
   parts: Schema.Array(Schema.String)
 }) {
+  /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} (${this.tool}) has ${this.parts.length} JSON values run together as its arguments`
@@ -182,6 +238,9 @@ export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("Schema
   issues: Schema.Array(Issue)
 }) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     const issues = this.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
     return `Tool call ${this.id} (${this.tool}) has arguments that do not match its schema: ${issues.join("; ")}`
@@ -195,6 +254,9 @@ export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("Schema
  */
 export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call) {
   /** @since 0.1.0 */
+  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
+
+  /** @since 0.1.0 */
   override get message(): string {
     return `Tool call ${this.id} (${this.tool}) was cut off by the token limit`
   }
@@ -206,6 +268,23 @@ export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call
  * @since 0.1.0
  */
 export type ToolCallError = UnknownTool | InvalidJson | ConcatenatedJson | SchemaMismatch | Truncated
+
+const toolCallErrorTags: ReadonlySet<string> = new Set([
+  "UnknownTool",
+  "InvalidJson",
+  "ConcatenatedJson",
+  "SchemaMismatch",
+  "Truncated"
+])
+
+/**
+ * Whether a value is a {@link ToolCallError}: an analysis error (by its brand, not only its tag) about a tool call.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isToolCallError = (u: unknown): u is ToolCallError =>
+  AnalysisError.isAnalysisError(u) && toolCallErrorTags.has(u._tag)
 
 /**
  * The result for one tool call: decoded, or why not.
@@ -293,12 +372,16 @@ const extractAll = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
  *
  * @example
  * ```ts
+ * import { Schema } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
- * for (const result of ToolCalls.extract(completion, toolkit)) {
- *   if (result._tag === "Decoded" && result.tool === "get_weather") console.log(result.arguments.city)
- *   else if (result._tag !== "Decoded") console.warn(result.message)
- * }
+ * const toolkit = ToolCalls.toolkit({ get_weather: Schema.Struct({ city: Schema.String }) })
+ *
+ * const citiesAskedFor = (completion: ChatCompletion.ChatCompletion) =>
+ *   ToolCalls.extract(completion, toolkit).flatMap((result) =>
+ *     result._tag === "Decoded" && result.tool === "get_weather" ? [result.arguments.city] : []
+ *   )
  * ```
  *
  * @since 0.1.0
@@ -318,10 +401,13 @@ export const extract: {
  *
  * @example
  * ```ts
- * import { Effect } from "effect"
+ * import { Effect, Schema } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
- * const calls = yield* ToolCalls.extractOrFail(completion, toolkit).pipe(
+ * const toolkit = ToolCalls.toolkit({ get_weather: Schema.Struct({ city: Schema.String }) })
+ *
+ * const calls = (completion: ChatCompletion.ChatCompletion) => ToolCalls.extractOrFail(completion, toolkit).pipe(
  *   Effect.catchTag("UnknownTool", () => Effect.succeed([]))
  * )
  * ```
@@ -356,10 +442,14 @@ export const extractOrFail: {
  *
  * @example
  * ```ts
- * import { Stream } from "effect"
+ * import { Schema, Stream } from "effect"
+ * import type { ChatCompletion } from "@objectiveai-effect/domain"
  * import { ToolCalls } from "@objectiveai-effect/analysis"
  *
- * const results = yield* Stream.run(completions, ToolCalls.sink(toolkit))
+ * const toolkit = ToolCalls.toolkit({ get_weather: Schema.Struct({ city: Schema.String }) })
+ *
+ * const results = <E, R>(completions: Stream.Stream<ChatCompletion.ChatCompletion, E, R>) =>
+ *   Stream.run(completions, ToolCalls.sink(toolkit))
  * ```
  *
  * @since 0.1.0

@@ -6,10 +6,19 @@
  */
 
 /** @since 0.1.0 */
+export * as AnalysisError from "./AnalysisError.js"
+
+/** @since 0.1.0 */
 export * as Cost from "./Cost.js"
 
 /** @since 0.1.0 */
 export * as LogprobMetrics from "./LogprobMetrics.js"
 
 /** @since 0.1.0 */
+export * as LogprobSummary from "./LogprobSummary.js"
+
+/** @since 0.1.0 */
 export * as ToolCalls from "./ToolCalls.js"
+
+/** @since 0.1.0 */
+export * as ToolCallSummary from "./ToolCallSummary.js"

@@ -19,6 +19,7 @@
  */
 import * as Args from "@effect/cli/Args"
 import type * as CliApp from "@effect/cli/CliApp"
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
@@ -31,54 +32,73 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
-import * as DemoCommand from "./DemoCommand.js"
-import * as ExportCommand from "./ExportCommand.js"
-import * as ReportCommand from "./ReportCommand.js"
-import * as ReportFormat from "./ReportFormat.js"
-import * as RetrieveCommand from "./RetrieveCommand.js"
-import * as ServeCommand from "./ServeCommand.js"
+import type * as DemoCommand from "./DemoCommand.js"
+import type * as ExportCommand from "./ExportCommand.js"
+import * as CommandLine from "./internal/commandLine.js"
+import * as Flags from "./internal/flags.js"
+import * as Formats from "./internal/formats.js"
+import type * as ReportCommand from "./ReportCommand.js"
+import type * as ReportFormat from "./ReportFormat.js"
+import type * as RetrieveCommand from "./RetrieveCommand.js"
+import type * as ServeCommand from "./ServeCommand.js"
 import * as StoreFlags from "./StoreFlags.js"
-import * as SyncCommand from "./SyncCommand.js"
+import type * as SyncCommand from "./SyncCommand.js"
 
 const version: string = createRequire(import.meta.url)("../package.json").version
+
+// Each command's module is imported when the command runs: `--version`, `--help` and a usage error load only the
+// command tree, and the server and its generator load only for `serve` and `demo` (the bundle keeps every module in
+// one file, evaluated on first import).
+const retrieveRun = (options: Parameters<typeof RetrieveCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./RetrieveCommand.js")), (module) => module.run(options))
+
+const reportRun = (options: Parameters<typeof ReportCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./ReportCommand.js")), (module) => module.run(options))
+
+const serveRun = (settings: ServeCommand.Settings) =>
+  Effect.flatMap(Effect.promise(() => import("./ServeCommand.js")), (module) => module.run(settings))
+
+const demoRun = (options: Parameters<typeof DemoCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./DemoCommand.js")), (module) => module.run(options))
+
+const syncRun = (options: Parameters<typeof SyncCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./SyncCommand.js")), (module) => module.run(options))
+
+const exportRun = (options: Parameters<typeof ExportCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./ExportCommand.js")), (module) => module.run(options))
 
 const retrieve = Command.make(
   "retrieve",
   {
-    id: Args.text({ name: "id" }).pipe(Args.withDescription("The id of the stored completion.")),
+    id: Args.text({ name: "id" }).pipe(Args.withDescription("The id of the stored completion, chtcpl-….")),
     json: Options.boolean("json").pipe(
       Options.withDescription("Print the stored completion as the API's exact JSON, big integers included.")
     ),
     connection: Connection.flags
   },
-  RetrieveCommand.run
+  retrieveRun
 ).pipe(Command.withDescription("Print a stored completion: readable, or its exact JSON with --json."))
 
-const format = Options.choice("format", ReportFormat.formats).pipe(
-  Options.withDescription(
-    "table: aligned text; json: one JSON document; csv: one long-format table (section,key,metric,value)."
-  ),
-  Options.withDefault("table")
-)
+const format = Flags.choice("format", Formats.formats, {
+  description: "table: aligned text; json: one JSON document; csv: one long-format table (section,key,metric,value)."
+}).pipe(Flags.withDefault<ReportFormat.Format>("table"))
 
-const concurrency = Options.integer("concurrency").pipe(
-  Options.withDescription("Retrieves in flight at once, from 1 to 256."),
-  Options.withDefault(16),
-  Options.withSchema(Schema.Int.pipe(Schema.between(1, 256)))
-)
+const concurrency = Flags.integer("concurrency", {
+  min: 1,
+  max: 256,
+  description: "How many completions to retrieve at once, from 1 to 256."
+}).pipe(Flags.withDefault(16))
 
 const report = Command.make(
   "report",
   {
     ids: Args.text({ name: "id" }).pipe(Args.withDescription("Ids of stored completions."), Args.repeated),
-    file: Options.file("file", { exists: "yes" }).pipe(
-      Options.withDescription("A file of ids, one per line; blank lines and lines starting with # are skipped."),
-      Options.optional
-    ),
+    file: Flags.existingFile("file", {
+      description: "A file of ids, one per line; blank lines and lines starting with # are skipped."
+    }).pipe(Options.optional),
     all: Options.boolean("all").pipe(Options.withDescription("Report on every stored completion, paging the list.")),
     format,
     concurrency,
@@ -89,9 +109,9 @@ const report = Command.make(
       Options.optional
     ),
     range: StoreFlags.range,
-    tz: ReportCommand.timeZone
+    tz: StoreFlags.timeZone
   },
-  ReportCommand.run
+  reportRun
 ).pipe(
   Command.withDescription(
     "Retrieve completions (or read them from a store with --database) and print cost totals by model, provider and day, logprob measures and the tool calls found."
@@ -101,7 +121,7 @@ const report = Command.make(
 const sync = Command.make(
   "sync",
   { database: StoreFlags.database, concurrency, connection: Connection.flags },
-  SyncCommand.run
+  syncRun
 ).pipe(
   Command.withDescription(
     "Bring a completion store up to date from the API: list, retrieve what it lacks, store it; then print new, already stored and failed."
@@ -112,47 +132,47 @@ const exportCommand = Command.make(
   "export",
   {
     database: StoreFlags.database,
-    format: Options.choice("format", ExportCommand.formats).pipe(
+    format: Options.choice("format", StoreFlags.exportFormats).pipe(
       Options.withDescription("jsonl: each stored completion's exact JSON, one per line; csv: one row per completion.")
     ),
     range: StoreFlags.range
   },
-  ({ database, format, range }) => ExportCommand.run({ database, format, ...range })
+  ({ database, format, range }) => exportRun({ database, format, ...range })
 ).pipe(Command.withDescription("Write a store's completions on stdout, oldest first, as JSON lines or CSV."))
 
 const serve = Command.make(
   "serve",
   {
-    data: Options.file("data", { exists: "yes" }).pipe(
-      Options.withDescription(
-        "A JSONL file of stored completions; created completions are appended to it. The sample data set by default."
-      ),
-      Options.optional
-    ),
+    data: Flags.existingFile("data", {
+      description:
+        "A JSONL file of stored completions; created completions are appended to it. Default: the sample data set."
+    }).pipe(Options.optional),
     host: Options.text("host").pipe(
       Options.withDescription("The interface to listen on."),
-      Options.withDefault("127.0.0.1")
+      Options.withPseudoName("HOST"),
+      Flags.withDefault("127.0.0.1")
     ),
-    port: Options.integer("port").pipe(
-      Options.withDescription("The port to listen on; 0 picks a free one."),
-      Options.withDefault(8080),
-      Options.withSchema(Schema.Int.pipe(Schema.between(0, 65535)))
-    ),
-    faults: Options.float("faults").pipe(
-      Options.withDescription("The share of requests, from 0 to 1, that get a fault: 429, 5xx, reset, stall."),
-      Options.withSchema(Schema.Number.pipe(Schema.between(0, 1))),
-      Options.optional
-    ),
+    port: Flags.integer("port", { min: 0, max: 65535, description: "The port to listen on; 0 picks a free one." })
+      .pipe(Flags.withDefault(8080)),
+    faults: Flags.fraction("faults", {
+      description: "The share of requests, from 0 to 1, that get a fault: 429, 5xx, reset, stall. Default: none."
+    }).pipe(Options.optional),
+    pace: Flags.integer("pace", {
+      min: 0,
+      max: 60_000,
+      placeholder: "MS",
+      description: "Milliseconds between the events of a streamed answer, to watch a stream arrive; 0 sends at once."
+    }).pipe(Flags.withDefault(0)),
     // `Options.redacted` cannot be repeated (@effect/cli 0.77 rejects its own redacted values), so the keys are
     // wrapped right after parsing.
     apiKeys: Options.text("api-key").pipe(
-      Options.withDescription("A key requests must bear; repeat for several. Any non-empty key when none is given."),
-      Options.withPseudoName("key"),
+      Options.withDescription("A key requests must bear; repeat for several. Default: any non-empty key."),
+      Options.withPseudoName("KEY"),
       Options.repeated,
       Options.map(Arr.map((key) => Redacted.make(key)))
     )
   },
-  ServeCommand.run
+  serveRun
 ).pipe(Command.withDescription("Run the local ObjectiveAI-compatible server until Ctrl-C."))
 
 const demo = Command.make(
@@ -165,7 +185,7 @@ const demo = Command.make(
     concurrency,
     connection: Connection.flags
   },
-  DemoCommand.run
+  demoRun
 ).pipe(
   Command.withDescription(
     "Serve the sample data set on a free loopback port and report on all of it; with an API key, report on the real API."
@@ -196,8 +216,6 @@ export const command = Command.make(
  */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
-const cli = Command.run(command, { name: "objectiveai", version })
-
 const exitWith = (code: number, line?: string) =>
   Effect.zipRight(
     line === undefined ? Effect.void : Console.error(`objectiveai: ${line}`),
@@ -206,26 +224,57 @@ const exitWith = (code: number, line?: string) =>
 
 const messageOf = (u: unknown): string => u instanceof Error ? u.message : String(u)
 
+// @effect/cli prints a usage error itself, over several lines with the help after it; its console is silenced
+// for the parse, and the commands get the real one back, so that the one line of `run` is all a user sees.
+const silenced = (console: Console.Console): Console.Console => ({
+  ...console,
+  error: () => Effect.void,
+  log: () => Effect.void,
+  unsafe: { ...console.unsafe, error: () => {}, log: () => {} }
+})
+
 /**
  * Runs a command line (`process.argv`: the runtime and script first). Every failure is printed as one line on
- * stderr, never with a stack trace, and becomes an {@link ExitCode} with the code {@link teardown} exits with; usage
- * errors found by `@effect/cli` have already been printed by it, with the help of the command.
+ * stderr, never with a stack trace, and becomes an {@link ExitCode} with the code {@link teardown} exits with: a
+ * usage error (an unknown flag, a bad value, a missing argument) exits 2 before anything is sent.
  *
  * @since 0.1.0
  */
 export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, CliApp.CliApp.Environment> =>
-  cli(argv).pipe(
-    Effect.catchAllCause((cause): Effect.Effect<never, ExitCode> => {
-      if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
-      return Option.match(Cause.failureOption(cause), {
-        onSome: (error) =>
-          ValidationError.isValidationError(error)
-            ? exitWith(CliError.usageExitCode)
-            : exitWith(error.exitCode, error.message),
-        onNone: () => exitWith(CliError.failureExitCode, `internal error: ${messageOf(Cause.squash(cause))}`)
+  Effect.gen(function*() {
+    // The built-in options @effect/cli would list are not offered here (see internal/commandLine.ts).
+    const config = CliConfig.make({ showBuiltIns: false })
+    const tree = CommandLine.tree(command.descriptor, "objectiveai")
+    const checked = CommandLine.check(tree, argv.slice(2))
+    switch (checked._tag) {
+      case "UsageError":
+        return yield* exitWith(CliError.usageExitCode, checked.message)
+      case "Version":
+        return yield* Console.log(version)
+      case "Help":
+        return yield* Console.log(CommandLine.help(checked.path, { version, config, colour: CommandLine.colour() }))
+      case "Run":
+        break
+    }
+    const console = yield* Effect.console
+    const cli = Command.run(
+      command.pipe(Command.transformHandler((effect) => Effect.withConsole(effect, console))),
+      { name: "objectiveai", version }
+    )
+    return yield* cli(argv).pipe(
+      Effect.withConsole(silenced(console)),
+      Effect.catchAllCause((cause): Effect.Effect<never, ExitCode> => {
+        if (Cause.isInterruptedOnly(cause)) return Effect.interrupt
+        return Option.match(Cause.failureOption(cause), {
+          onSome: (error) =>
+            ValidationError.isValidationError(error)
+              ? exitWith(CliError.usageExitCode, CommandLine.oneLine(error))
+              : exitWith(error.exitCode, error.message),
+          onNone: () => exitWith(CliError.failureExitCode, `internal error: ${messageOf(Cause.squash(cause))}`)
+        })
       })
-    })
-  )
+    )
+  })
 
 /**
  * The process's exit code for how {@link run} ended: 0 on success, the {@link ExitCode}'s code on failure, 130 when

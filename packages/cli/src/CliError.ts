@@ -9,7 +9,8 @@
  * @since 0.1.0
  */
 import type { ObjectiveAiError } from "@objectiveai-effect/client"
-import { ErrorBody } from "@objectiveai-effect/domain"
+// The module alone, not the package index: the index would evaluate every Schema of the domain at start-up.
+import * as ErrorBody from "@objectiveai-effect/domain/ErrorBody"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import * as Render from "./Render.js"
@@ -143,6 +144,8 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
       return `invalid response from ${context.baseUrl}${status(error.status)}: ${Render.oneLine(error.issue, 300)}`
     case "InvalidRequestError":
       return `invalid request: ${Render.oneLine(error.issue, 300)}`
+    case "ResponseTooLargeError":
+      return `the answer from ${context.baseUrl} is larger than ${error.maxBodySize} bytes${status(error.status)}`
   }
 }
 

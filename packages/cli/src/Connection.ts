@@ -1,20 +1,30 @@
 /**
- * Where the commands that call the API send their requests: `--api-key` (or `OBJECTIVEAI_API_KEY`, kept `Redacted`)
- * and `--base-url` (or `OBJECTIVEAI_BASE_URL`, the production API by default), and the client built from them on
- * Node's undici transport.
+ * Where the commands that call the API send their requests and how hard they try: `--api-key` (or
+ * `OBJECTIVEAI_API_KEY`, kept `Redacted`), `--base-url` (or `OBJECTIVEAI_BASE_URL`, the production API by default),
+ * `--timeout` and `--retries`, and the client built from them on Node's undici transport.
  *
  * @since 0.1.0
  */
 import * as Options from "@effect/cli/Options"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import type { ObjectiveAiClient } from "@objectiveai-effect/client"
+import * as RetryPolicy from "@objectiveai-effect/client/RetryPolicy"
 import * as Config from "effect/Config"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as CliError from "./CliError.js"
+import * as CliFlags from "./internal/flags.js"
+
+/**
+ * The API's address when neither `--base-url` nor `OBJECTIVEAI_BASE_URL` says otherwise: the client's
+ * `ObjectiveAiClient.defaultBaseUrl`, written out here because importing the client module would load every Schema
+ * of the domain before the command line is even read (a test holds the two equal).
+ *
+ * @since 0.1.0
+ */
+export const defaultBaseUrl = "https://api.objective-ai.io"
 
 /**
  * The connection flags, as parsed: the key may be missing until a command needs it.
@@ -24,6 +34,8 @@ import * as CliError from "./CliError.js"
 export interface Flags {
   readonly apiKey: Option.Option<Redacted.Redacted<string>>
   readonly baseUrl: string
+  readonly timeout: Option.Option<Duration.Duration>
+  readonly retries: Option.Option<number>
 }
 
 /**
@@ -34,25 +46,28 @@ export interface Flags {
 export interface Connection {
   readonly apiKey: Redacted.Redacted<string>
   readonly baseUrl: string
+  /** How long a call may take, retries included; the client's read timeouts when absent. */
+  readonly timeout?: Duration.Duration | undefined
+  /** Retries after the first attempt; the client's retry policy when absent. */
+  readonly retries?: number | undefined
 }
 
-const HttpUrl = Schema.String.pipe(
-  Schema.filter((text) => {
-    const url = URL.canParse(text) ? new URL(text) : undefined
-    return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
-      ? undefined
-      : `expected an http:// or https:// URL, got ${JSON.stringify(text)}`
-  })
-)
+/**
+ * The most retries `--retries` accepts: with the client's doubling backoff, more would only wait longer.
+ *
+ * @since 0.1.0
+ */
+export const maxRetries = 10
 
 /**
- * `--api-key` and `--base-url`, each falling back to its environment variable.
+ * `--api-key` and `--base-url`, each falling back to its environment variable, and `--timeout` and `--retries`.
  *
  * @since 0.1.0
  */
 export const flags: Options.Options<Flags> = Options.all({
   apiKey: Options.redacted("api-key").pipe(
-    Options.withDescription("The ObjectiveAI API key; OBJECTIVEAI_API_KEY by default."),
+    Options.withDescription("The ObjectiveAI API key. Default: OBJECTIVEAI_API_KEY."),
+    Options.withPseudoName("KEY"),
     Options.withFallbackConfig(Config.redacted("OBJECTIVEAI_API_KEY")),
     Options.optional,
     // An empty variable is a key nobody set, not a key to send.
@@ -60,12 +75,28 @@ export const flags: Options.Options<Flags> = Options.all({
   ),
   baseUrl: Options.text("base-url").pipe(
     Options.withDescription(
-      `The API's base URL; OBJECTIVEAI_BASE_URL by default, else ${ObjectiveAiClient.defaultBaseUrl}.`
+      `The API's base URL. Default: OBJECTIVEAI_BASE_URL, else ${defaultBaseUrl}.`
     ),
+    Options.withPseudoName("URL"),
     Options.withFallbackConfig(Config.string("OBJECTIVEAI_BASE_URL")),
-    Options.withDefault(ObjectiveAiClient.defaultBaseUrl),
-    Options.withSchema(HttpUrl)
-  )
+    Options.withDefault(defaultBaseUrl),
+    CliFlags.httpUrl("base-url")
+  ),
+  timeout: CliFlags.duration("timeout", {
+    max: Duration.hours(1),
+    description:
+      `How long one request may take, retries included (seconds, or 500ms, 30s, 2m); each attempt stops after ${
+        Duration.format(RetryPolicy.readTimeouts.attempt)
+      } at most. Default: ${Duration.format(RetryPolicy.readTimeouts.total)}.`
+  }).pipe(Options.optional),
+  retries: CliFlags.integer("retries", {
+    min: 0,
+    max: maxRetries,
+    description:
+      `Retries of a call that failed transiently (connection, 408, 429, 5xx), from 0 to ${maxRetries}. Default: ${
+        RetryPolicy.defaults.maxAttempts - 1
+      }.`
+  }).pipe(Options.optional)
 })
 
 /**
@@ -76,8 +107,37 @@ export const flags: Options.Options<Flags> = Options.all({
 export const fromFlags = (flags: Flags): Effect.Effect<Connection, CliError.CliError> =>
   Option.match(flags.apiKey, {
     onNone: () => Effect.fail(CliError.usage("no API key: set OBJECTIVEAI_API_KEY or pass --api-key")),
-    onSome: (apiKey) => Effect.succeed({ apiKey, baseUrl: flags.baseUrl })
+    onSome: (apiKey) => Effect.succeed({ ...tuning(flags), apiKey, baseUrl: flags.baseUrl })
   })
+
+/**
+ * The timeout and retries of the flags, for a connection whose key and URL come from elsewhere (the demo's server).
+ *
+ * @since 0.1.0
+ */
+export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> => ({
+  timeout: Option.getOrUndefined(flags.timeout),
+  retries: Option.getOrUndefined(flags.retries)
+})
+
+/**
+ * The client's options for a connection: `timeout` bounds a whole read call, and no single attempt outlasts it.
+ *
+ * @since 0.1.0
+ */
+export const clientOptions = (connection: Connection): ObjectiveAiClient.Options => ({
+  apiKey: connection.apiKey,
+  baseUrl: connection.baseUrl,
+  ...(connection.retries === undefined ? {} : { retryPolicy: { maxAttempts: connection.retries + 1 } }),
+  ...(connection.timeout === undefined ? {} : {
+    timeouts: {
+      read: {
+        total: connection.timeout,
+        attempt: Duration.min(connection.timeout, Duration.decode(RetryPolicy.readTimeouts.attempt))
+      }
+    }
+  })
+})
 
 /**
  * The client for a connection, on undici; its sockets close when the layer is released.
@@ -85,6 +145,16 @@ export const fromFlags = (flags: Flags): Effect.Effect<Connection, CliError.CliE
  * @since 0.1.0
  */
 export const layer = (connection: Connection): Layer.Layer<ObjectiveAiClient.ObjectiveAiClient> =>
-  ObjectiveAiClient.layer({ apiKey: connection.apiKey, baseUrl: connection.baseUrl }).pipe(
-    Layer.provide(NodeHttpClient.layerUndici)
+  Layer.unwrapEffect(
+    // The client and undici (about half of the executable's code) are evaluated only by commands that send requests.
+    Effect.promise(() =>
+      Promise.all([
+        import("@objectiveai-effect/client/ObjectiveAiClient"),
+        import("@effect/platform-node/NodeHttpClient")
+      ])
+    ).pipe(
+      Effect.map(([Client, NodeHttpClient]) =>
+        Client.layer(clientOptions(connection)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      )
+    )
   )

@@ -17,13 +17,13 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { randomUUID } from "node:crypto"
 import type * as CliError from "./CliError.js"
-import type * as Connection from "./Connection.js"
+import * as Connection from "./Connection.js"
 import { sampleDataFile, startError } from "./internal/server.js"
 import * as ReportCommand from "./ReportCommand.js"
 
 const everything: ReportCommand.Source = { _tag: "All" }
 
-const local = (settings: ReportCommand.Settings) =>
+const local = (settings: ReportCommand.Settings, flags: Connection.Flags) =>
   Effect.scoped(Effect.gen(function*() {
     // A key of this run only: the client authenticates as it would against the real API.
     const apiKey = Redacted.make(`demo-${randomUUID()}`)
@@ -33,7 +33,7 @@ const local = (settings: ReportCommand.Settings) =>
     ).pipe(Effect.mapError((error) => startError(error, { host, port: 0 })))
     const { url } = Context.get(context, ObjectiveAiServer.ObjectiveAiServer)
     yield* Console.error(`objectiveai demo: serving the sample data set on ${url}; reporting on every completion`)
-    yield* ReportCommand.report(everything, { apiKey, baseUrl: url }, settings)
+    yield* ReportCommand.report(everything, { ...Connection.tuning(flags), apiKey, baseUrl: url }, settings)
   }))
 
 /**
@@ -49,13 +49,15 @@ export const run = (
 ): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> => {
   const settings = { format: options.format, concurrency: options.concurrency }
   return Option.match(options.local ? Option.none() : options.connection.apiKey, {
-    onNone: () => local(settings),
+    onNone: () => local(settings, options.connection),
     onSome: (apiKey) => {
       const baseUrl = options.connection.baseUrl
       return Console.error(
         `objectiveai demo: an API key is set: reporting on every completion at ${baseUrl} (--local for the sample data)`
       ).pipe(
-        Effect.zipRight(ReportCommand.report(everything, { apiKey, baseUrl }, settings))
+        Effect.zipRight(
+          ReportCommand.report(everything, { ...Connection.tuning(options.connection), apiKey, baseUrl }, settings)
+        )
       )
     }
   })

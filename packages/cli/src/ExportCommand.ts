@@ -13,21 +13,15 @@ import type * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as CliError from "./CliError.js"
 import * as Render from "./Render.js"
-import * as StoreFlags from "./StoreFlags.js"
-
-/**
- * The export formats.
- *
- * @since 0.1.0
- */
-export const formats = ["jsonl", "csv"] as const
+import * as StoreConnection from "./StoreConnection.js"
+import type * as StoreFlags from "./StoreFlags.js"
 
 /**
  * An export format.
  *
  * @since 0.1.0
  */
-export type Format = typeof formats[number]
+export type Format = StoreFlags.ExportFormat
 
 /**
  * The columns of the CSV export.
@@ -107,7 +101,7 @@ export const run = (options: {
   readonly until: Option.Option<Date>
 }): Effect.Effect<void, CliError.CliError> =>
   Effect.flatMap(CompletionStore.CompletionStore, (store) => {
-    const filter = StoreFlags.filterOf(options)
+    const filter = StoreConnection.filterOf(options)
     return options.format === "jsonl"
       ? store.bodies(filter).pipe(
         Stream.mapChunks((chunk) => Chunk.of(lines((row: CompletionStore.StoredBody) => row.body)(chunk))),
@@ -121,6 +115,6 @@ export const run = (options: {
         )
       )
   }).pipe(
-    Effect.mapError(StoreFlags.fromStore),
-    Effect.provide(StoreFlags.layer(options.database))
+    Effect.mapError(StoreConnection.fromStore),
+    Effect.provide(StoreConnection.layer(options.database))
   )

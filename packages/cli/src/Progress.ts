@@ -1,7 +1,8 @@
 /**
- * The progress line `report` draws on stderr while it retrieves: a bar when the number of ids is known, counts and
- * rate always. It is drawn only when stderr is a terminal, so redirected output and logs never hold it, and it is
- * erased before the report prints.
+ * The progress line `report` draws on stderr while it retrieves: a bar, done / total and the time left when the
+ * number of ids is known (ids given, or read from a file), the count and the rate always. It is redrawn four times a
+ * second, only when stderr is a terminal, so redirected output and logs never hold it, and it is erased before the
+ * report prints.
  *
  * @since 0.1.0
  */
@@ -25,6 +26,14 @@ export interface State {
 
 const barWidth = 24
 
+/** `45s`, `2m05s`, `1h02m`: the time left, to the second while it is short. */
+const timeLeft = (seconds: number): string => {
+  const s = Math.ceil(seconds)
+  if (s < 60) return `${s}s`
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`
+}
+
 /**
  * The progress line for a state, at most `columns` characters wide.
  *
@@ -33,13 +42,14 @@ const barWidth = 24
  * import { Progress } from "@objectiveai-effect/cli"
  *
  * Progress.line({ done: 50, failed: 1, total: 200, elapsedMillis: 2000 }, 80)
- * // "retrieving [######------------------]     50/200  1 failed  25/s"
+ * // "retrieving [######------------------]  50/200  1 failed  25/s  6s left"
  * ```
  *
  * @since 0.1.0
  */
 export const line = (state: State, columns: number): string => {
-  const rate = state.elapsedMillis > 0 ? Math.round(state.done / (state.elapsedMillis / 1000)) : 0
+  const perSecond = state.elapsedMillis > 0 ? state.done / (state.elapsedMillis / 1000) : 0
+  const rate = Math.round(perSecond)
   const failed = state.failed > 0 ? `  ${state.failed} failed` : ""
   let text: string
   if (state.total === undefined || state.total === 0) {
@@ -47,15 +57,17 @@ export const line = (state: State, columns: number): string => {
   } else {
     const filled = Math.min(barWidth, Math.floor((state.done / state.total) * barWidth))
     const count = `${state.done}/${state.total}`.padStart(2 * String(state.total).length + 1)
-    text = `retrieving [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${count}${failed}  ${rate}/s`
+    const left = perSecond > 0 ? `  ${timeLeft(Math.max(0, state.total - state.done) / perSecond)} left` : ""
+    text = `retrieving [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${count}${failed}  ${rate}/s${left}`
   }
   return text.slice(0, Math.max(0, columns - 1))
 }
 
-const redrawEvery = "100 millis"
+// Often enough to look alive, rarely enough that a slow terminal or a recording of it is not flooded.
+const redrawEvery = "250 millis"
 
 /**
- * Counts the results passing through, redrawing the progress line on stderr ten times a second, when stderr is a
+ * Counts the results passing through, redrawing the progress line on stderr four times a second, when stderr is a
  * terminal; otherwise the stream as it is.
  *
  * @since 0.1.0

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Cost, LogprobMetrics } from "@objectiveai-effect/analysis"
+import { Cost, LogprobMetrics, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
@@ -17,7 +17,6 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as CliError from "./CliError.js"
-import * as ToolCallSummary from "./ToolCallSummary.js"
 
 /**
  * An id that could not be retrieved: the client error's tag and a one-line reason.
@@ -54,7 +53,7 @@ export interface CostByDimension extends Schema.Schema.Type<typeof CostByDimensi
 export const Report = Schema.Struct({
   completions: Schema.Struct({ retrieved: Schema.NonNegativeInt, failed: Schema.NonNegativeInt }),
   cost: CostByDimension,
-  logprobs: LogprobMetrics.LogprobSummary,
+  logprobs: LogprobSummary.LogprobSummary,
   toolCalls: ToolCallSummary.ToolCallSummary,
   failures: Schema.Array(Failure)
 }).annotations({ identifier: "Report" })
@@ -69,7 +68,7 @@ export interface Report extends Schema.Schema.Type<typeof Report> {}
 export const empty: Report = {
   completions: { retrieved: 0, failed: 0 },
   cost: { byModel: Cost.empty, byProvider: Cost.empty, byDay: Cost.empty },
-  logprobs: LogprobMetrics.empty,
+  logprobs: LogprobSummary.empty,
   toolCalls: ToolCallSummary.empty,
   failures: []
 }
@@ -93,7 +92,7 @@ export const merge: {
     byProvider: Cost.merge(self.cost.byProvider, that.cost.byProvider),
     byDay: Cost.merge(self.cost.byDay, that.cost.byDay)
   },
-  logprobs: LogprobMetrics.merge(self.logprobs, that.logprobs),
+  logprobs: LogprobSummary.merge(self.logprobs, that.logprobs),
   toolCalls: ToolCallSummary.merge(self.toolCalls, that.toolCalls),
   failures: that.failures.length === 0 ? self.failures : [...self.failures, ...that.failures]
 }))
@@ -127,7 +126,7 @@ export const summarize = (
       byProvider: Cost.summarize(responses, { by: "provider" }),
       byDay: Cost.summarize(responses, { by: "day" })
     },
-    logprobs: LogprobMetrics.summarize(responses),
+    logprobs: LogprobSummary.summarize(responses),
     toolCalls: ToolCallSummary.summarize(completions),
     failures
   }
@@ -241,14 +240,14 @@ export const fromStore = (
     const folded = yield* store.stream({ ...filter, order: "newest" }).pipe(
       Stream.rechunk(chunkSize),
       Stream.run(Sink.foldLeftChunks(
-        { retrieved: 0, logprobs: LogprobMetrics.empty, toolCalls: ToolCallSummary.empty },
+        { retrieved: 0, logprobs: LogprobSummary.empty, toolCalls: ToolCallSummary.empty },
         (state, chunk: Chunk.Chunk<StoredChatCompletion.StoredChatCompletion>) => {
           const completions = Chunk.toReadonlyArray(chunk)
           return {
             retrieved: state.retrieved + completions.length,
-            logprobs: LogprobMetrics.merge(
+            logprobs: LogprobSummary.merge(
               state.logprobs,
-              LogprobMetrics.summarize(completions.map((completion) => completion.response))
+              LogprobSummary.summarize(completions.map((completion) => completion.response))
             ),
             toolCalls: ToolCallSummary.merge(state.toolCalls, ToolCallSummary.summarize(completions))
           }
@@ -301,7 +300,7 @@ export interface Document extends Schema.Schema.Type<typeof Document> {}
 export const document = (report: Report): Document => ({
   ...report,
   logprobMetrics: {
-    content: LogprobMetrics.metrics(report.logprobs.content),
-    refusal: LogprobMetrics.metrics(report.logprobs.refusal)
+    content: LogprobSummary.toTokenMetrics(report.logprobs.content),
+    refusal: LogprobSummary.toTokenMetrics(report.logprobs.refusal)
   }
 })

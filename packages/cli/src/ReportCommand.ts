@@ -11,20 +11,19 @@
  *
  * @since 0.1.0
  */
-import * as Options from "@effect/cli/Options"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as Progress from "./Progress.js"
 import * as Report from "./Report.js"
 import * as ReportFormat from "./ReportFormat.js"
-import * as StoreFlags from "./StoreFlags.js"
+import * as StoreConnection from "./StoreConnection.js"
 
 /**
  * Which completions to report on: every stored one (paging through the list), or ids given on the command line
@@ -132,35 +131,14 @@ export const reportStore = (
   options: Report.StoreOptions & { readonly format: ReportFormat.Format }
 ): Effect.Effect<void, CliError.CliError> =>
   Report.fromStore(options).pipe(
-    Effect.mapError(StoreFlags.fromStore),
-    Effect.provide(StoreFlags.layer(database)),
+    Effect.mapError(StoreConnection.fromStore),
+    Effect.provide(StoreConnection.layer(database)),
     Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone }))
   )
 
-const TimeZone = Schema.String.pipe(
-  Schema.filter((zone) => {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone })
-      return undefined
-    } catch {
-      return `unknown time zone ${JSON.stringify(zone)}: name an IANA zone such as Europe/Paris`
-    }
-  })
-)
-
 /**
- * `--tz`: the IANA time zone of the report's days, UTC by default.
- *
- * @since 0.1.0
- */
-export const timeZone = Options.text("tz").pipe(
-  Options.withDescription("The time zone of the days (with --database), such as Europe/Paris; UTC by default."),
-  Options.withSchema(TimeZone),
-  Options.optional
-)
-
-/**
- * The `report` command: checks that the flags name one source, then {@link report}s it.
+ * The `report` command: checks that the flags name one source, reads the ids of `--file` first (so that the
+ * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
  *
  * @since 0.1.0
  */
@@ -182,7 +160,7 @@ export const run = (options: {
         return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
       }
       return yield* reportStore(options.database.value, {
-        filter: StoreFlags.filterOf(options.range),
+        filter: StoreConnection.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),
         format: options.format
       })
@@ -194,7 +172,15 @@ export const run = (options: {
     if (!options.all && !named) {
       return yield* CliError.usage("nothing to report: give ids, --file, --all or --database")
     }
-    const source: Source = options.all ? { _tag: "All" } : { _tag: "Ids", ids: options.ids, file: options.file }
+    const fromFile = Option.isSome(options.file) ? yield* Stream.runCollect(fileIds(options.file.value)) : Chunk.empty()
+    if (!options.all && options.ids.length === 0 && Chunk.isEmpty(fromFile)) {
+      return yield* CliError.usage(
+        `nothing to report: --file ${Option.getOrElse(options.file, () => "")} holds no ids; give ids, --file or --all`
+      )
+    }
+    const source: Source = options.all
+      ? { _tag: "All" }
+      : { _tag: "Ids", ids: [...options.ids, ...fromFile], file: Option.none() }
     const connection = yield* Connection.fromFlags(options.connection)
     yield* report(source, connection, { format: options.format, concurrency: options.concurrency })
   })

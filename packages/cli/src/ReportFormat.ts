@@ -15,19 +15,19 @@
  *
  * @since 0.1.0
  */
-import { Cost } from "@objectiveai-effect/analysis"
+import { Cost, ToolCallSummary } from "@objectiveai-effect/analysis"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Formats from "./internal/formats.js"
 import * as Render from "./Render.js"
 import * as Report from "./Report.js"
-import * as ToolCallSummary from "./ToolCallSummary.js"
 
 /**
  * The output formats.
  *
  * @since 0.1.0
  */
-export const formats = ["table", "json", "csv"] as const
+export const formats = Formats.formats
 
 /**
  * One output format.

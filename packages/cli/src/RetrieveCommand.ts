@@ -78,7 +78,8 @@ const messageBrief = (message: Message): Array<string> => {
 
 const requestSummary = (request: StoredChatCompletion.StoredChatCompletionRequest): string => {
   const tools = request.tools ?? []
-  const toolChoice = request.tool_choice === undefined
+  // A stored request may hold `null` for any optional field; like the API, the summary reads it as absent.
+  const toolChoice = request.tool_choice == null
     ? []
     : [
       `tool_choice ${typeof request.tool_choice === "string" ? request.tool_choice : request.tool_choice.function.name}`
@@ -87,8 +88,8 @@ const requestSummary = (request: StoredChatCompletion.StoredChatCompletionReques
     `${request.messages.length} message${request.messages.length === 1 ? "" : "s"}`,
     ...(tools.length === 0 ? [] : [`tools ${tools.map((tool) => tool.function.name).join(", ")}`]),
     ...toolChoice,
-    ...(request.temperature === undefined ? [] : [`temperature ${request.temperature}`]),
-    ...(request.seed === undefined ? [] : [`seed ${request.seed}`])
+    ...(request.temperature == null ? [] : [`temperature ${request.temperature}`]),
+    ...(request.seed == null ? [] : [`seed ${request.seed}`])
   ].join(" · ")
 }
 

@@ -1,7 +1,7 @@
 /**
  * `objectiveai serve`: runs the local ObjectiveAI-compatible server until Ctrl-C, on the data set given (`--data`,
  * a JSONL file of stored completions, to which created completions are appended) or the built-in sample set (in
- * memory), with optional fault injection and API keys, and prints its URL.
+ * memory), with optional fault injection, API keys and a pace for streamed answers, and prints its URL.
  *
  * @since 0.1.0
  */
@@ -31,6 +31,8 @@ export interface Settings {
   readonly faults: Option.Option<number>
   /** The keys requests must bear; any non-empty key when none. */
   readonly apiKeys: ReadonlyArray<Redacted.Redacted<string>>
+  /** Milliseconds between the events of a streamed answer; 0 sends them at once. */
+  readonly pace: number
 }
 
 // Shorter than the client's 20 s attempt timeout, so that a stalled request shows as a slow one, not a failed one.
@@ -51,6 +53,7 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
         onSome: (dataFile) => ({ dataFile })
       }),
       ...(settings.apiKeys.length === 0 ? {} : { apiKeys: settings.apiKeys }),
+      ...(settings.pace === 0 ? {} : { pace: Duration.millis(settings.pace) }),
       ...Option.match(settings.faults, { onNone: () => ({}), onSome: (rate) => ({ faults: { rate, stall } }) })
     })
     const context = yield* Effect.mapError(Layer.build(server), (error) => startError(error, settings))
@@ -68,7 +71,7 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
             onNone: () => "",
             onSome: (rate) => `; injecting faults into ${rate * 100}% of requests`
           })
-        }.`,
+        }${settings.pace === 0 ? "" : `; streaming one event every ${settings.pace} ms`}.`,
         `Try: OBJECTIVEAI_BASE_URL=${url} OBJECTIVEAI_API_KEY=<key> objectiveai report --all`,
         "Press Ctrl-C to stop."
       ].join("\n")

@@ -1,16 +1,15 @@
 /**
  * The flags of the commands that read or write a completion store: `--database` (a SQLite file or a PostgreSQL URL;
- * `OBJECTIVEAI_DATABASE`, else the default SQLite file), `--since` and `--until` (a time range), and the store layer
- * they name, whose errors become one line on stderr.
+ * `OBJECTIVEAI_DATABASE`, else the default SQLite file), `--since` and `--until` (a time range), `--tz`, and the
+ * export formats. Only the location module of the store loads here, so help and usage errors stay fast.
  *
  * @since 0.1.0
  */
 import * as Options from "@effect/cli/Options"
-import { CompletionStore, Database, type StoreError } from "@objectiveai-effect/store"
+import * as Database from "@objectiveai-effect/store/Database"
 import * as Config from "effect/Config"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as CliError from "./CliError.js"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /**
  * `--database`: where the store is. The commands that only use a store fall back to `OBJECTIVEAI_DATABASE`, then to
@@ -45,29 +44,38 @@ export const range: Options.Options<{ readonly since: Option.Option<Date>; reado
     )
   })
 
-/**
- * A store error as the one line a command prints.
- *
- * @since 0.1.0
- */
-export const fromStore = (error: StoreError.StoreError): CliError.CliError => CliError.failure(error.message)
+const TimeZone = Schema.String.pipe(
+  Schema.filter((zone) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone })
+      return undefined
+    } catch {
+      return `unknown time zone ${JSON.stringify(zone)}: name an IANA zone such as Europe/Paris`
+    }
+  })
+)
 
 /**
- * The store at a `--database` value, its errors as {@link CliError.CliError}s.
+ * `--tz`: the IANA time zone of the report's days, UTC by default.
  *
  * @since 0.1.0
  */
-export const layer = (location: string): Layer.Layer<CompletionStore.CompletionStore, CliError.CliError> =>
-  CompletionStore.layer(Database.fromString(location)).pipe(Layer.mapError(fromStore))
+export const timeZone = Options.text("tz").pipe(
+  Options.withDescription("The time zone of the days (with --database), such as Europe/Paris; UTC by default."),
+  Options.withSchema(TimeZone),
+  Options.optional
+)
 
 /**
- * The filter of a time range.
+ * The export formats.
  *
  * @since 0.1.0
  */
-export const filterOf = (
-  options: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }
-): CompletionStore.Filter => ({
-  since: Option.getOrUndefined(options.since),
-  until: Option.getOrUndefined(options.until)
-})
+export const exportFormats = ["jsonl", "csv"] as const
+
+/**
+ * An export format.
+ *
+ * @since 0.1.0
+ */
+export type ExportFormat = typeof exportFormats[number]

@@ -13,7 +13,7 @@ import * as Layer from "effect/Layer"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as Progress from "./Progress.js"
-import * as StoreFlags from "./StoreFlags.js"
+import * as StoreConnection from "./StoreConnection.js"
 
 /**
  * The summary line of a sync.
@@ -43,9 +43,9 @@ export const run = (options: {
       describe: (error, id) => CliError.describe(error, { ...context, id })
     }).pipe(
       Effect.mapError((error) =>
-        StoreError.isStoreError(error) ? StoreFlags.fromStore(error) : CliError.fromClient(error, context)
+        StoreError.isStoreError(error) ? StoreConnection.fromStore(error) : CliError.fromClient(error, context)
       ),
-      Effect.provide(Layer.merge(StoreFlags.layer(options.database), Connection.layer(connection)))
+      Effect.provide(Layer.merge(StoreConnection.layer(options.database), Connection.layer(connection)))
     )
     yield* Console.log(summaryLine(summary, options.database))
     for (const failure of summary.failed) {

@@ -4,9 +4,12 @@
  *
  * @since 0.1.0
  */
-import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as v8 from "node:v8"
 import * as Cli from "./Cli.js"
 
@@ -23,6 +26,7 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 })
 
 Cli.run(process.argv).pipe(
-  Effect.provide(NodeContext.layer),
+  // What @effect/cli needs, and no more: NodeContext would also load the worker and child-process services.
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
   NodeRuntime.runMain({ disableErrorReporting: true, teardown: Cli.teardown })
 )

@@ -46,6 +46,3 @@ export * as StoreFlags from "./StoreFlags.js"
 
 /** @since 0.1.0 */
 export * as SyncCommand from "./SyncCommand.js"
-
-/** @since 0.1.0 */
-export * as ToolCallSummary from "./ToolCallSummary.js"

@@ -2,7 +2,7 @@
  * The built CLI, spawned as a user runs it, against a server started by this test process.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Cost, LogprobMetrics, ToolCalls } from "@objectiveai-effect/analysis"
+import { Cost, LogprobSummary, ToolCalls, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { Json, StoredChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
@@ -11,13 +11,14 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Report, ToolCallSummary } from "../src/index.js"
+import { Report } from "../src/index.js"
 import {
   against,
   apiKey,
   bigSeed,
   bigSeedCompletion,
   cli,
+  inProcess,
   type Run,
   stackLine,
   testData,
@@ -29,7 +30,7 @@ const slow = 120_000
 const responses = testData.map((completion) => completion.response)
 const decodeDocument = Schema.decodeUnknownSync(Report.Document)
 const encodeCost = Schema.encodeSync(Cost.CostSummary)
-const encodeLogprobs = Schema.encodeSync(LogprobMetrics.LogprobSummary)
+const encodeLogprobs = Schema.encodeSync(LogprobSummary.LogprobSummary)
 
 /** Asserts a failed run printed exactly one line, `objectiveai: <message>`, on stderr and nothing on stdout. */
 const expectOneLineError = (run: Run, code: number, message: string | RegExp) => {
@@ -56,7 +57,7 @@ describe("help", () => {
         const run = yield* cli([command, "--help"])
         expect(run.code, run.stderr).toBe(0)
         expect(run.stdout).toContain("USAGE")
-        expect(run.stdout).toContain(`$ ${command}`)
+        expect(run.stdout).toContain(`$ objectiveai ${command}`)
         expect(run.stdout).toContain("DESCRIPTION")
       }), slow)
   }
@@ -85,12 +86,13 @@ describe("bad flags", () => {
     ["a data file that does not exist", ["serve", "--data", "/nonexistent/data.jsonl"], /nonexistent|exist/i]
   ]
   for (const [name, args, message] of cases) {
-    it.effect(`${name}: @effect/cli's message, exit 2`, () =>
+    it.effect(`${name}: one line that says what is accepted, exit 2`, () =>
       Effect.gen(function*() {
         const run = yield* cli(args)
         expect(run.code, run.stderr).toBe(2)
         expect(run.stdout + run.stderr).toMatch(message)
         expect(run.stderr).not.toMatch(stackLine)
+        expectOneLineError(run, 2, /^objectiveai: /)
       }), slow)
   }
 
@@ -133,10 +135,11 @@ it.effect("an unreachable server: one line naming it, exit 1", () =>
   }), slow)
 
 layer(TestServer, { timeout: slow })("against the local server", (it) => {
+  // What these commands print is the same in this process as in their own; the runs that need one spawn it.
   const retrieve = (...args: ReadonlyArray<string>) =>
-    Effect.flatMap(against, (flags) => cli(["retrieve", ...args, ...flags]))
+    Effect.flatMap(against, (flags) => inProcess(["retrieve", ...args, ...flags]))
   const report = (...args: ReadonlyArray<string>) =>
-    Effect.flatMap(against, (flags) => cli(["report", ...args, ...flags]))
+    Effect.flatMap(against, (flags) => inProcess(["report", ...args, ...flags]))
 
   it.effect("retrieve prints the completion readably", () =>
     Effect.gen(function*() {
@@ -213,16 +216,18 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       expect(json.cost.byModel).toEqual(encodeCost(Cost.summarize(responses, { by: "model" })))
       expect(json.cost.byProvider).toEqual(encodeCost(Cost.summarize(responses, { by: "provider" })))
       expect(json.cost.byDay).toEqual(encodeCost(Cost.summarize(responses, { by: "day" })))
-      const logprobs = LogprobMetrics.summarize(responses)
+      const logprobs = LogprobSummary.summarize(responses)
       expect(json.logprobs).toEqual(encodeLogprobs(logprobs))
-      const content = LogprobMetrics.metrics(logprobs.content)
+      const content = LogprobSummary.toTokenMetrics(logprobs.content)
       expect(content.tokens).toBeGreaterThan(0)
       expect(json.logprobMetrics.content.perplexity).toBe(Option.getOrThrow(content.perplexity))
       expect(json.logprobMetrics.content.jointLogprob).toBe(content.jointLogprob)
-      expect(json.logprobMetrics.refusal.tokens).toBe(LogprobMetrics.metrics(logprobs.refusal).tokens)
+      expect(json.logprobMetrics.refusal.tokens).toBe(LogprobSummary.toTokenMetrics(logprobs.refusal).tokens)
 
       // Tool calls: every call of every choice, each with the outcome `ToolCalls.extract` gives it.
-      const results = testData.flatMap((stored) => ToolCalls.extract(stored, ToolCallSummary.toolkitOf(stored.request)))
+      const results = testData.flatMap((stored) =>
+        ToolCalls.extract(stored, ToolCalls.toolkitFromRequest(stored.request))
+      )
       const calls = testData.flatMap((stored) =>
         stored.response.choices.flatMap((choice) => choice.message.tool_calls ?? [])
       )
@@ -353,7 +358,7 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
 
   it.effect("the progress bar is drawn on a terminal's stderr, and only there", () =>
     Effect.gen(function*() {
-      const piped = yield* report("--all", "--format", "json")
+      const piped = yield* Effect.flatMap(against, (flags) => cli(["report", "--all", "--format", "json", ...flags]))
       expect(piped.code).toBe(0)
       expect(piped.stderr).toBe("")
       // `script` runs the CLI on a pseudo-terminal, so both its streams are a TTY and land in one output.

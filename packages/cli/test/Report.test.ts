@@ -1,6 +1,6 @@
 /**
- * The report's fold and its parts, in process: merging shards equals summarizing the whole, the tool-call summary,
- * the JSON Schema checker behind it, the progress line and the text helpers.
+ * The report's fold and its parts, in process: merging shards equals summarizing the whole, the progress line and the
+ * text helpers.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
@@ -10,8 +10,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { Progress, Render, Report, ReportFormat, ToolCallSummary } from "../src/index.js"
-import { checker } from "../src/internal/jsonSchema.js"
+import { CliError, Progress, Render, Report, ReportFormat } from "../src/index.js"
 
 const completions = Array.from(SampleData.generate({ count: 120, seed: "report-unit" }))
 const context = { baseUrl: "http://127.0.0.1:9" }
@@ -72,158 +71,18 @@ describe("Report", () => {
   })
 })
 
-describe("ToolCallSummary", () => {
-  const weather = {
-    type: "function" as const,
-    function: {
-      name: "get_weather",
-      parameters: {
-        type: "object",
-        properties: { city: { type: "string" }, days: { type: "integer", minimum: 1, maximum: 7 } },
-        required: ["city"],
-        additionalProperties: false
-      }
-    }
-  }
-  const completion = SampleData.make(0, { seed: "tool-calls" })
-  const withCalls = (args: ReadonlyArray<readonly [string, string]>, finish = "tool_calls") => ({
-    request: { ...completion.request, tools: [weather] },
-    response: {
-      ...completion.response,
-      choices: [{
-        index: 0,
-        finish_reason: finish,
-        message: {
-          role: "assistant",
-          content: null,
-          tool_calls: args.map(([name, text], index) => ({
-            id: `call_${index}`,
-            type: "function" as const,
-            function: { name, arguments: text }
-          }))
-        }
-      }]
-    }
-  })
-
-  it("gives each call one outcome, checking arguments against the declared JSON Schema", () => {
-    const summary = ToolCallSummary.summarize([withCalls([
-      ["get_weather", "{\"city\":\"Lisbon\",\"days\":3}"],
-      ["get_weather", ""],
-      ["get_weather", "{\"city\":\"Oslo\",\"days\":9,\"unit\":\"c\"}"],
-      ["get_weather", "{\"city\":\"Rome\"}{\"city\":\"Paris\"}"],
-      ["get_weather", "city: Lisbon"],
-      ["send_email", "{}"],
-      ["get_weather", "{\"city\":\"Li"]
-    ], "length")])
-    expect(summary.calls).toBe(7)
-    expect(summary.outcomes).toEqual({
-      Decoded: 1,
-      UnknownTool: 1,
-      InvalidJson: 1,
-      ConcatenatedJson: 1,
-      SchemaMismatch: 2,
-      Truncated: 1
-    })
-    expect(summary.tools.map((tool) => [tool.tool, tool.calls])).toEqual([["get_weather", 6], ["send_email", 1]])
-    expect(summary.problems.map((problem) => [problem.callIndex, problem.outcome, problem.reason])).toEqual([
-      [1, "SchemaMismatch", "city: is missing"],
-      [2, "SchemaMismatch", "days: expected at most 7, got 9; unit: is not a declared property"],
-      [3, "ConcatenatedJson", "2 JSON values run together"],
-      [4, "InvalidJson", expect.stringMatching(/^invalid JSON: /)],
-      [5, "UnknownTool", "the request declared no tool of this name"],
-      [6, "Truncated", "cut off by the token limit"]
-    ])
-  })
-
-  it("keeps the first problems across merges, and merges associatively", () => {
-    const many = Array.from({ length: 8 }, () => withCalls([["nope", "{}"], ["get_weather", "{}"]]))
-    const [a, b, c] = [many.slice(0, 3), many.slice(3, 5), many.slice(5)].map(ToolCallSummary.summarize)
-    const whole = ToolCallSummary.summarize(many)
-    expect(whole.problems).toHaveLength(ToolCallSummary.problemsKept)
-    expect(ToolCallSummary.merge(ToolCallSummary.merge(a, b), c)).toEqual(whole)
-    expect(ToolCallSummary.merge(a, ToolCallSummary.merge(b, c))).toEqual(whole)
-    expect(ToolCallSummary.merge(ToolCallSummary.empty, whole)).toEqual(whole)
-    expect(ToolCallSummary.merge(whole, ToolCallSummary.empty)).toEqual(whole)
-  })
-
-  it("a tool named __proto__ is an ordinary tool", () => {
-    const proto = { type: "function" as const, function: { name: "__proto__", parameters: { type: "object" } } }
-    const stored = withCalls([["__proto__", "{}"], ["constructor", "{}"]])
-    const summary = ToolCallSummary.summarize([{ ...stored, request: { ...stored.request, tools: [proto] } }])
-    expect(summary.outcomes.Decoded).toBe(1)
-    expect(summary.outcomes.UnknownTool).toBe(1)
-  })
-})
-
-describe("the JSON Schema checker", () => {
-  const messages = (schema: unknown, value: unknown) =>
-    checker(schema)(value).map((issue) => `${issue.path.join(".")}: ${issue.message}`)
-
-  it("accepts what the schema allows", () => {
-    const schema = {
-      type: "object",
-      properties: {
-        at: { type: "string", format: "date-time" },
-        tags: { type: "array", items: { type: "string", minLength: 1 }, uniqueItems: true, maxItems: 3 },
-        step: { type: "number", multipleOf: 0.01, exclusiveMinimum: 0 },
-        kind: { enum: ["a", "b"] },
-        nested: { $ref: "#/$defs/Nested" }
-      },
-      $defs: { Nested: { type: ["object", "null"], properties: { n: { const: 1 } } } }
-    }
-    expect(messages(schema, { at: "anything", tags: ["x", "y"], step: 0.07, kind: "a", nested: null })).toEqual([])
-    expect(messages(schema, { nested: { n: 1 } })).toEqual([])
-    expect(messages(true, 42)).toEqual([])
-    expect(messages(undefined, "anything")).toEqual([])
-  })
-
-  it("names each rule broken, with its path", () => {
-    const schema = {
-      type: "object",
-      properties: {
-        tags: { type: "array", items: { type: "string", minLength: 2 }, uniqueItems: true, maxItems: 2 },
-        step: { type: "number", multipleOf: 15, minimum: 15 },
-        code: { type: "string", pattern: "^[A-Z]{3}$" },
-        choice: { oneOf: [{ type: "integer" }, { type: "number" }] },
-        never: false
-      },
-      patternProperties: { "^x-": { type: "boolean" } },
-      additionalProperties: { type: "string" }
-    }
-    expect(messages(schema, {
-      tags: ["a", "a", "bb"],
-      step: 20,
-      code: "abc",
-      choice: 3,
-      never: 1,
-      "x-flag": "yes",
-      extra: 5
-    })).toEqual([
-      "tags: expected at most 2 items, got 3",
-      "tags: expected unique items",
-      "tags.0: expected at least 2 characters, got 1",
-      "tags.1: expected at least 2 characters, got 1",
-      "step: expected a multiple of 15, got 20",
-      "code: expected to match /^[A-Z]{3}$/",
-      "choice: expected to match exactly one of the 2 oneOf schemas, matched 2",
-      "never: is not allowed",
-      "x-flag: expected boolean, got string \"yes\"",
-      "extra: expected string, got number 5"
-    ])
-  })
-
-  it("ends on a schema that refers to itself without consuming the value", () => {
-    expect(messages({ allOf: [{ $ref: "#" }] }, 1)).toEqual([
-      ": cannot be checked: the schema refers to itself without end"
-    ])
-  })
-})
-
 describe("Progress.line", () => {
-  it("draws a bar when the total is known, counts and rate always", () => {
+  it("draws a bar and the time left when the total is known, counts and rate always", () => {
     expect(Progress.line({ done: 50, failed: 1, total: 200, elapsedMillis: 2000 }, 80)).toBe(
-      "retrieving [######------------------]  50/200  1 failed  25/s"
+      "retrieving [######------------------]  50/200  1 failed  25/s  6s left"
+    )
+    expect(Progress.line({ done: 10, failed: 0, total: 10_000, elapsedMillis: 4000 }, 80)).toBe(
+      "retrieving [------------------------]    10/10000  3/s  1h06m left"
+    )
+    expect(Progress.line({ done: 1, failed: 0, total: 100_000, elapsedMillis: 1000 }, 90)).toMatch(/1\/s  27h46m left$/)
+    // Nothing retrieved yet: no rate to tell the time left from.
+    expect(Progress.line({ done: 0, failed: 0, total: 5, elapsedMillis: 300 }, 80)).toBe(
+      "retrieving [------------------------] 0/5  0/s"
     )
     expect(Progress.line({ done: 7, failed: 0, total: undefined, elapsedMillis: 1000 }, 80)).toBe("retrieving 7  7/s")
     expect(Progress.line({ done: 200, failed: 0, total: 200, elapsedMillis: 0 }, 20)).toHaveLength(19)
@@ -243,5 +102,20 @@ describe("Render", () => {
       "12346",
       "-600.7"
     ])
+  })
+})
+
+describe("CliError.describe", () => {
+  it("says an answer was over the client's body bound, with its status", () => {
+    const error = new ObjectiveAiError.ResponseTooLargeError({
+      method: "GET",
+      path: "/chat/completions/x",
+      attempts: 1,
+      status: 200,
+      maxBodySize: 4096
+    })
+    expect(CliError.describe(error, context)).toBe(
+      "the answer from http://127.0.0.1:9 is larger than 4096 bytes (HTTP 200)"
+    )
   })
 })

@@ -1,15 +1,18 @@
 /**
  * Running the built `objectiveai` as a user would, against a server this process starts on 127.0.0.1 with test data.
  */
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
+import type * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { Cli } from "../src/index.js"
 
-/** The built executable; `pnpm test` builds before it runs the tests. */
-export const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
+/** The bundled executable, as published; `pnpm test` builds it before it runs the tests. */
+export const bin = fileURLToPath(new URL("../dist/objectiveai.js", import.meta.url))
 
 /** The only key the test server accepts. */
 export const apiKey = "cli-test-key-5f1d0c"
@@ -56,7 +59,7 @@ export interface CliOptions {
   readonly started?: (child: { readonly kill: (signal: NodeJS.Signals) => void; readonly stdout: string }) => void
 }
 
-/** Runs `node dist/bin.js …args` to the end and gathers its output; interrupting the effect kills the process. */
+/** Runs `node dist/objectiveai.js …args` to the end and gathers its output; interrupting the effect kills the process. */
 export const cli = (args: ReadonlyArray<string>, options: CliOptions = {}): Effect.Effect<Run> =>
   Effect.async<Run>((resume) => {
     const command = [process.execPath, bin, ...args]
@@ -78,6 +81,30 @@ export const cli = (args: ReadonlyArray<string>, options: CliOptions = {}): Effe
       }
     })
     return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+/**
+ * Runs the command line in this process, with its stdout and stderr gathered from the Console and its exit code from
+ * `Cli.teardown`: for tests of what a command prints, which need no process of their own. (What only a process
+ * shows, the exit of the executable, a terminal, a signal, stays with {@link cli}.)
+ */
+export const inProcess = (args: ReadonlyArray<string>): Effect.Effect<Run> =>
+  Effect.gen(function*() {
+    const output = { stdout: "", stderr: "" }
+    const console = yield* Effect.console
+    const captured: Console.Console = {
+      ...console,
+      log: (...parts) => Effect.sync(() => void (output.stdout += `${parts.join(" ")}\n`)),
+      error: (...parts) => Effect.sync(() => void (output.stderr += `${parts.join(" ")}\n`))
+    }
+    const exit = yield* Cli.run(["node", "objectiveai", ...args]).pipe(
+      Effect.withConsole(captured),
+      Effect.provide(NodeContext.layer),
+      Effect.exit
+    )
+    let code: number | null = null
+    Cli.teardown(exit, (exitCode) => (code = exitCode))
+    return { code, signal: null, ...output }
   })
 
 /** The base URL and key flags for the test server. */

@@ -52,11 +52,12 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
-import { type Call, type Endpoint, execute, type Failure, limits, readJson, type Settings } from "./internal/execute.js"
+import { type Endpoint, execute, limits, readJson, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as StreamError from "./StreamError.js"
@@ -100,6 +101,34 @@ export interface Service {
   readonly list: (
     options?: ListOptions
   ) => Stream.Stream<ChatCompletionList.ChatCompletionListItem, ObjectiveAiError.ObjectiveAiError>
+  /** {@link Service.retrieve}, with the status, request id and headers of the answer. */
+  readonly retrieveWithResponse: (
+    id: string
+  ) => Effect.Effect<WithResponse<StoredChatCompletion.StoredChatCompletion>, ObjectiveAiError.ObjectiveAiError>
+  /** {@link Service.create}, with the status, request id and headers of the answer. */
+  readonly createWithResponse: (
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams
+  ) => Effect.Effect<WithResponse<ChatCompletion.ChatCompletion>, ObjectiveAiError.ObjectiveAiError>
+  /**
+   * {@link Service.stream}, opened: succeeds once the response has started, with its status, request id and headers
+   * and the stream of its chunks. The connection belongs to the scope: it closes when the chunks have been read to the
+   * end or when the scope closes, whichever comes first (a stream still being read then ends as truncated).
+   */
+  readonly streamWithResponse: (
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+    options?: StreamOptions
+  ) => Effect.Effect<
+    WithResponse<Stream.Stream<ChatCompletionChunk.ChatCompletionChunk, StreamError.StreamError>>,
+    ObjectiveAiError.ObjectiveAiError,
+    Scope.Scope
+  >
+  /**
+   * {@link Service.list}, page by page: one element per request, the page with the status, request id and headers
+   * of its answer, up to and including the empty page that ends the listing.
+   */
+  readonly listWithResponse: (
+    options?: ListOptions
+  ) => Stream.Stream<WithResponse<ChatCompletionList.ChatCompletionList>, ObjectiveAiError.ObjectiveAiError>
   /**
    * Retrieves many ids, `concurrency` at a time, for data scripts: each id gives a `RetrieveResult`, so a failed
    * id is a result to handle, not the end of the run. Results come in input order unless `unordered`.
@@ -108,6 +137,36 @@ export interface Service {
     ids: Iterable<string> | Stream.Stream<string, E, R>,
     options?: RetrieveManyOptions
   ) => Stream.Stream<RetrieveResult, E, R>
+}
+
+/**
+ * What a `*WithResponse` operation gives: the value the plain operation returns, with the answer it was read from,
+ * for the request id to quote to support or the headers (rate-limit counters, …) to act on. Errors carry the same
+ * `status` and `requestId`.
+ *
+ * @example
+ * ```ts
+ * import { Console, Effect } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ObjectiveAiClient.ObjectiveAiClient
+ *   const { requestId, value: stored } = yield* client.retrieveWithResponse("chtcpl-…")
+ *   yield* Console.log(`${stored.response.model}, request ${requestId}`)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+export interface WithResponse<A> {
+  /** What the operation without `WithResponse` returns. */
+  readonly value: A
+  /** The HTTP status of the answer. */
+  readonly status: number
+  /** The answer's `x-request-id` (or `request-id`) header, when it has one. */
+  readonly requestId: string | undefined
+  /** Every header of the answer. */
+  readonly headers: Headers.Headers
 }
 
 /**
@@ -259,7 +318,21 @@ export interface Options {
   } | undefined
   /** Applied once to the application's `HttpClient`, to add middleware such as a proxy or extra tracing. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
+  /**
+   * The most bytes the client reads of a unary answer or an error body; {@link defaultMaxBodySize} unless given. A
+   * larger body (or a `content-length` over it) fails at once with `ResponseTooLargeError`, unread beyond the limit
+   * and not retried. Streamed events have their own limit, `maxEventSize`.
+   */
+  readonly maxBodySize?: number | undefined
 }
+
+/**
+ * The default of {@link Options.maxBodySize}: 32 MiB, far above any completion the API returns and far below what
+ * would strain the process.
+ *
+ * @since 0.1.0
+ */
+export const defaultMaxBodySize = 32 * 1024 * 1024
 
 const userAgent = "objectiveai-effect"
 
@@ -268,6 +341,8 @@ const decodeStored = Schema.decodeUnknownEither(StoredChatCompletion.StoredChatC
 const decodeCompletion = Schema.decodeUnknownEither(ChatCompletion.ChatCompletionFromJson)
 const decodeList = Schema.decodeUnknownEither(Json.parseJson(ChatCompletionList.ChatCompletionList))
 const isCompletionId = Schema.is(CompletionId.CompletionId)
+
+const valueOf = <A>(answer: WithResponse<A>): A => answer.value
 
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
 
@@ -286,14 +361,13 @@ interface OpenedStream {
 
 // A JSON answer to `stream: true` is an error body sent with 200 (an error of its status, retried as such) or a
 // server that ignored the flag; decoded as events it would pass for a truncated stream and its body would be lost.
-const openEventStream = (
-  response: HttpClientResponse.HttpClientResponse,
-  call: Call,
-  release: Effect.Effect<void>
-): Effect.Effect<OpenedStream, Failure> =>
-  response.headers["content-type"]?.startsWith("application/json") === true
-    ? readJson(notAnEventStream)(response, call)
-    : Effect.succeed({ response, release })
+const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] => {
+  const readJsonAnswer = readJson(notAnEventStream, maxBodySize)
+  return (response, call, release) =>
+    response.headers["content-type"]?.startsWith("application/json") === true
+      ? readJsonAnswer(response, call)
+      : Effect.succeed({ response, release })
+}
 
 /**
  * Builds the service on the application's `HttpClient`.
@@ -314,8 +388,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         ...options.retryPolicy,
         maxAttempts: Math.max(1, Math.floor(options.retryPolicy?.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
       },
-      maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter)
+      maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter),
+      maxBodySize: options.maxBodySize ?? defaultMaxBodySize
     }
+    // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
+    const readStored = readJson(decodeStored, settings.maxBodySize)
+    const readCompletion = readJson(decodeCompletion, settings.maxBodySize)
+    const readList = readJson(decodeList, settings.maxBodySize)
+    const readEventStream = openEventStream(settings.maxBodySize)
     const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
     const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
@@ -330,7 +410,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const invalid = (method: string, path: string, issue: string) =>
       new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
 
-    const retrieve = (id: string) => {
+    const retrieveWithResponse = (id: string) => {
       const path = `/chat/completions/${encodeURIComponent(id)}`
       return isCompletionId(id)
         ? execute(settings, {
@@ -339,10 +419,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readJson(decodeStored)
+          read: readStored
         })
         : Effect.fail(invalid("GET", path, "the completion id must be a non-empty string"))
     }
+    const retrieve = (id: string) => Effect.map(retrieveWithResponse(id), valueOf)
 
     const createPath = "/chat/completions"
     const createRequest = HttpClientRequest.setMethod(HttpClientRequest.setUrl(base, baseUrl + createPath), "POST")
@@ -368,15 +449,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         )
       )
 
-    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+    const createWithResponse = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
       params.stream === true
         ? Effect.fail(
           invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
         )
-        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readJson(decodeCompletion))
+        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion)
+    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+      Effect.map(createWithResponse(params), valueOf)
 
     const streamRequest = HttpClientRequest.setHeader(createRequest, "accept", "text/event-stream")
-    const stream = (
+    const streamWithResponse = (
       params: ChatCompletionCreateParams.ChatCompletionCreateParams,
       streamOptions: StreamOptions = {}
     ) => {
@@ -386,33 +469,42 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         stream: true,
         stream_options: { include_usage: true, ...params.stream_options }
       }
-      return postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, openEventStream).pipe(
-        Effect.map(({ release, response }) =>
-          response.stream.pipe(
+      // The opening stays interruptible; once it succeeded, the scope owns the connection.
+      return Effect.uninterruptibleMask((restore) =>
+        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream)).pipe(
+          Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
+        )
+      ).pipe(
+        Effect.map((opened) => ({
+          ...opened,
+          value: opened.value.response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
             // then says whether it cut an event).
-            Stream.catchTag("ResponseError", () =>
-              Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))),
+            Stream.catchTag(
+              "ResponseError",
+              () => Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))
+            ),
             // On the bytes rather than the events, so that keep-alive comments count as activity.
-            Stream.timeoutFail(() =>
-              new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+            Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
             ChatStream.decodeBytes(streamOptions),
             // However the stream ends, the request is done: a consumer that stopped early closes the connection.
-            Stream.ensuring(release)
+            Stream.ensuring(opened.value.release)
           )
-        ),
-        Stream.unwrap,
+        }))
+      )
+    }
+    const stream = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, streamOptions?: StreamOptions) =>
+      Stream.unwrapScoped(Effect.map(streamWithResponse(params, streamOptions), valueOf)).pipe(
         Stream.withSpan("ObjectiveAiClient.stream", {
           kind: "client",
           captureStackTrace: false,
           attributes: { "http.request.method": "POST", "url.path": createPath }
         })
       )
-    }
 
     const listPath = "/chat/completions"
     const listRequest = HttpClientRequest.setUrl(base, baseUrl + listPath)
-    const list = (listOptions: ListOptions = {}) => {
+    const listWithResponse = (listOptions: ListOptions = {}) => {
       const pageSize = listOptions.pageSize ?? 100
       const offset = listOptions.offset ?? 0
       if (!isNonNegativeInteger(pageSize) || pageSize === 0 || !isNonNegativeInteger(offset)) {
@@ -420,24 +512,24 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           invalid("GET", listPath, `pageSize must be a positive integer and offset a non-negative integer`)
         )
       }
-      return Stream.paginateChunkEffect(offset, (from) =>
+      return Stream.paginateEffect(offset, (from) =>
         execute(settings, {
           span: "ObjectiveAiClient.list",
           request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
           path: listPath,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readJson(decodeList)
+          read: readList
         }).pipe(
           // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
-          Effect.map((page) =>
-            [
-              Chunk.unsafeFromArray(page.data),
-              page.data.length === 0 ? Option.none() : Option.some(from + page.data.length)
-            ] as const
-          )
+          Effect.map((page) => {
+            const count = page.value.data.length
+            return [page, count === 0 ? Option.none() : Option.some(from + count)] as const
+          })
         ))
     }
+    const list = (listOptions?: ListOptions) =>
+      Stream.mapConcatChunk(listWithResponse(listOptions), (page) => Chunk.unsafeFromArray(page.value.data))
 
     const retrieveMany = <E = never, R = never>(
       ids: Iterable<string> | Stream.Stream<string, E, R>,
@@ -453,7 +545,17 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         { concurrency: manyOptions.concurrency ?? 8, unordered: manyOptions.unordered ?? false }
       )
 
-    return ObjectiveAiClient.of({ retrieve, create, stream, list, retrieveMany })
+    return ObjectiveAiClient.of({
+      retrieve,
+      create,
+      stream,
+      list,
+      retrieveMany,
+      retrieveWithResponse,
+      createWithResponse,
+      streamWithResponse,
+      listWithResponse
+    })
   })
 
 /**

@@ -230,6 +230,30 @@ export class InvalidResponseError extends Schema.TaggedError<InvalidResponseErro
 }
 
 /**
+ * The answer's body (a unary answer or an error body) is larger than the client's `maxBodySize`: declared so by its
+ * `content-length`, or found so while reading. The client stops reading and closes the connection rather than hold
+ * it in memory. Never retried: the same request would get the same answer.
+ *
+ * @since 0.1.0
+ */
+export class ResponseTooLargeError extends Schema.TaggedError<ResponseTooLargeError>()("ResponseTooLargeError", {
+  ...callFields,
+  /** The HTTP status of the answer whose body was too large. */
+  status: Schema.Number,
+  /** The `x-request-id` (or `request-id`) response header, to quote to support. */
+  requestId: Schema.optional(Schema.String),
+  /** The limit the body passed, in bytes. */
+  maxBodySize: Schema.Number,
+  /** The size the answer declared in its `content-length`, when it declared one. */
+  contentLength: Schema.optional(Schema.Number)
+}) {
+  override get message(): string {
+    const declared = this.contentLength === undefined ? "" : ` (content-length ${this.contentLength})`
+    return describe(this, `response body larger than ${this.maxBodySize} bytes${declared}`)
+  }
+}
+
+/**
  * Any error of the family, as a schema (for sending errors over the wire) and as the union type.
  *
  * @since 0.1.0
@@ -245,7 +269,8 @@ export const ObjectiveAiError = Schema.Union(
   ServerError,
   TimeoutError,
   TransportError,
-  InvalidResponseError
+  InvalidResponseError,
+  ResponseTooLargeError
 )
 
 /** @since 0.1.0 */

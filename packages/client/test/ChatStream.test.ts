@@ -165,6 +165,16 @@ describe("ChatStream", () => {
       expect(error).toMatchObject({ body: { error: { message: "The provider closed the connection" } } })
     }))
 
+  it.effect("takes the status of an error chunk in OpenRouter's newer envelope from its http_status", () =>
+    Effect.gen(function*() {
+      const error = { message: "Provider overloaded", http_status: 503, availability: { retryable: true } }
+      const { error: failed } = yield* failure(
+        reads(sse(content("Hel"), { ...content(""), error })).pipe(ChatStream.decodeBytes())
+      )
+      expect(failed).toBeInstanceOf(StreamMidstreamError)
+      expect(failed).toMatchObject({ status: 503, body: { error } })
+    }))
+
   it.effect("delivers a finish_reason \"error\" that carries no error, as the completion would show it", () =>
     Effect.gen(function*() {
       const { error, merged } = yield* outcome(

@@ -93,11 +93,11 @@ describe("stream: the request", () => {
   it.scoped("refuses invalid params, naming every broken rule, without sending anything", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(events(sse("[DONE]")))
-      const invalid = { ...params, temperature: 5, stream_options: { colour: "blue" } } as unknown as typeof params
+      const invalid = { ...params, temperature: 5, stream_options: { include_usgae: true } } as unknown as typeof params
       const error = Harness.failureOf((yield* consume(h, h.client.stream(invalid))).exit)
       expect(error).toMatchObject({ _tag: "InvalidRequestError", method: "POST", attempts: 0 })
       expect(error).toHaveProperty("issue", expect.stringContaining("temperature"))
-      expect(error).toHaveProperty("issue", expect.stringContaining("colour"))
+      expect(error).toHaveProperty("issue", expect.stringContaining("include_usgae"))
       expect(h.server.requests).toHaveLength(0)
     }))
 

@@ -36,11 +36,12 @@ describe("create", () => {
   it.scoped("refuses invalid params, naming every broken rule, without sending anything", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(Server.sequence(ok))
-      const invalid = { ...params, temperature: 5, colour: "blue" } as unknown as typeof params
+      // A key the API does not document is sent through, but a likely typo of one it does is refused.
+      const invalid = { ...params, temperature: 5, max_token: 10 } as unknown as typeof params
       const error = Harness.failureOf(yield* h.run(h.client.create(invalid)))
       expect(error).toBeInstanceOf(ObjectiveAiError.InvalidRequestError)
       expect(error).toHaveProperty("issue", expect.stringContaining("temperature"))
-      expect(error).toHaveProperty("issue", expect.stringContaining("colour"))
+      expect(error).toHaveProperty("issue", expect.stringContaining("max_token"))
       expect(error.attempts).toBe(0)
       expect(h.server.requests).toHaveLength(0)
     }))

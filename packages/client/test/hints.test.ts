@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import * as FastCheck from "effect/FastCheck"
 import { ObjectiveAiError, RetryPolicy } from "../src/index.js"
-import { completionId, openRouterError, stored } from "./support/fixtures.js"
+import { completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
 import * as Server from "./support/server.js"
 
@@ -45,6 +45,31 @@ describe("server hints raise the next delay", () => {
       expect(h.server.requests).toHaveLength(2)
     }))
 
+  it.scoped("availability.retry_after directly under error, in OpenRouter's newer envelope, with no header", () =>
+    Effect.gen(function*() {
+      const body = openRouterCurrentError(429, "Rate limit exceeded", { retryable: true, retry_after: 40 })
+      const h = yield* Harness.make(Server.sequence(Server.json(429, body), ok), {
+        retryPolicy: { maxRetryAfter: "1 minute" },
+        timeouts: { read: { total: "5 minutes" } }
+      })
+      Harness.successOf(yield* h.run(h.client.retrieve(id)))
+      expect(h.delays).toEqual([40_000])
+      expect(h.server.requests).toHaveLength(2)
+    }))
+
+  it.scoped("a 200 body in the newer envelope naming 429 waits for its hint and retries like a 429", () =>
+    Effect.gen(function*() {
+      const body = openRouterCurrentError(429, "Rate limit exceeded", { retry_after: 40 })
+      const h = yield* Harness.make(Server.sequence(Server.json(200, body), ok), {
+        retryPolicy: { maxRetryAfter: "1 minute" },
+        timeouts: { read: { total: "5 minutes" } }
+      })
+      Harness.successOf(yield* h.run(h.client.retrieve(id)))
+      expect(h.delays).toEqual([40_000])
+      expect(h.logs.map((log) => log.annotations.reason)).toEqual(["HTTP 429"])
+      expect(h.server.requests).toHaveLength(2)
+    }))
+
   it.scoped("the longest of several hints wins; an unreadable one is ignored", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(Server.sequence(
@@ -78,6 +103,19 @@ describe("hints the policy will not wait for", () => {
       expect(error.message).toContain("retry after 2m")
       expect(h.server.requests).toHaveLength(1)
       expect(h.delays).toEqual([])
+    }))
+
+  it.scoped("a 429 body in the newer envelope asking for 40 s, over the 30 s cap, fails at once", () =>
+    Effect.gen(function*() {
+      const body = openRouterCurrentError(429, "Rate limit exceeded", { retryable: true, retry_after: 40 })
+      for (const status of [429, 200]) {
+        const h = yield* Harness.make(Server.sequence(Server.json(status, body), ok))
+        const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
+        expect(error).toBeInstanceOf(ObjectiveAiError.RateLimitedError)
+        expect(error).toMatchObject({ status: 429, attempts: 1, body, retryAfter: Duration.seconds(40) })
+        expect(h.server.requests).toHaveLength(1)
+        expect(h.delays).toEqual([])
+      }
     }))
 
   it.scoped("a 503 asking for an hour is a RateLimitedError too, with its status and body", () =>

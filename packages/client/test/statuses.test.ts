@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ObjectiveAiError } from "../src/index.js"
-import { bigSeed, completionId, openRouterError, stored } from "./support/fixtures.js"
+import { bigSeed, completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
 import * as Server from "./support/server.js"
 
@@ -106,6 +106,20 @@ describe("retryable statuses", () => {
       expect(h.logs.map((log) => log.annotations.reason)).toEqual(["HTTP 502"])
     }))
 
+  it.scoped.each([429, 500, 502, 503, 504])(
+    "a 200 body in OpenRouter's newer envelope whose http_status is %i is retried like that status",
+    (status) =>
+      Effect.gen(function*() {
+        const h = yield* Harness.make(Server.sequence(
+          Server.json(200, openRouterCurrentError(status, "Provider returned error")),
+          Server.json(200, stored(id))
+        ))
+        Harness.successOf(yield* h.run(h.client.retrieve(id)))
+        expect(h.server.requests).toHaveLength(2)
+        expect(h.logs.map((log) => log.annotations.reason)).toEqual([`HTTP ${status}`])
+      })
+  )
+
   it.scoped("a 200 body that is only an ObjectiveAI error, every time, fails with the status it names", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(Server.sequence(Server.json(200, { code: 503, message: "no provider" })))
@@ -151,6 +165,26 @@ describe("statuses that are never retried", () => {
       expect(error).toMatchObject({ status: 400, attempts: 1 })
       expect(h.server.requests).toHaveLength(1)
     }))
+
+  it.scoped.each(
+    [
+      { status: 400, tag: "BadRequestError" },
+      { status: 402, tag: "InsufficientCreditsError" },
+      { status: 404, tag: "NotFoundError" }
+    ] as const
+  )(
+    "a 200 body in the newer envelope whose http_status is $status is $tag, not retried",
+    ({ status, tag }) =>
+      Effect.gen(function*() {
+        const body = openRouterCurrentError(status, "refused")
+        const h = yield* Harness.make(Server.sequence(Server.json(200, body), Server.json(200, stored(id))))
+        const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
+        expect(error._tag).toBe(tag)
+        expect(error).toMatchObject({ status, attempts: 1, body })
+        expect(h.server.requests).toHaveLength(1)
+        expect(h.delays).toEqual([])
+      })
+  )
 
   it.scoped("an error status with a body that is not JSON keeps the status and no body", () =>
     Effect.gen(function*() {

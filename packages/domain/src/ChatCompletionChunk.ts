@@ -22,7 +22,7 @@ import * as Logprobs from "./Logprobs.js"
  * @since 0.1.0
  */
 export const ToolCallDelta = Schema.Struct({
-  index: required(Schema.Number, "The position of the tool call this fragment belongs to."),
+  index: required(Json.JsonNumber, "The position of the tool call this fragment belongs to."),
   id: nullish(Schema.String),
   type: nullish(openLiteral("function")),
   function: nullish(
@@ -62,7 +62,7 @@ export const ChunkChoice = Schema.Struct({
   delta: ChoiceDelta,
   finish_reason: nullish(ChatCompletion.FinishReason),
   native_finish_reason: nullish(Schema.String),
-  index: Schema.Number,
+  index: Json.JsonNumber,
   logprobs: nullish(Logprobs.ChoiceLogprobs),
   error: nullish(ErrorBody.OpenRouterError)
 }).annotations({ identifier: "ChunkChoice", ...preserveUnknownKeys })
@@ -81,7 +81,7 @@ export const ChatCompletionChunk = Schema.Struct({
     "A unique identifier for the chat completion; every chunk of a stream has the same."
   ),
   choices: Schema.Array(ChunkChoice),
-  created: Schema.Number,
+  created: Json.JsonNumber,
   model: Schema.String,
   object: Schema.Literal("chat.completion.chunk"),
   service_tier: nullish(ChatCompletion.ServiceTier),

@@ -1,6 +1,7 @@
 /**
- * The body of `POST /chat/completions`, checked strictly: unknown keys, unknown enum values and values outside the
- * page's bounds fail with a message naming the field path and the rule, before anything is sent.
+ * The body of `POST /chat/completions`, checked before anything is sent: the page's types, enums and bounds strictly,
+ * with the field path and the rule in every message; `null` in an optional field taken as absent; keys the page does
+ * not list sent through unchanged, unless they look like a typo of one it does (`temprature`, `max_token`).
  *
  * @since 0.1.0
  */
@@ -8,7 +9,9 @@ import type * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { strict } from "./internal/request.js"
+import { compile, inPlace } from "./internal/inPlace.js"
+import type { lenient } from "./internal/request.js"
+import { received, strict } from "./internal/request.js"
 
 /**
  * `response_format` when the output has no particular format.
@@ -101,7 +104,11 @@ export const Seed = strict.Seed
 export type Seed = Schema.Schema.Type<typeof Seed>
 
 /**
- * The create body, as a caller builds it.
+ * The create body, as a caller builds it. Every optional field is `?: T | null` as the API's SDKs and openai-node type
+ * it: `null` means absent, passes every check, is kept in the decoded value and is sent as written (the API reads it
+ * as absent). A key the page does not list, on any object, is kept and sent unchanged (`user`, `metadata`, `store`),
+ * unless it is a likely typo of a key listed for that object (same letters up to case, `_` and `-`, or one edit away,
+ * two for keys over ten characters): that fails, naming the key it resembles.
  *
  * @example
  * ```ts
@@ -111,7 +118,9 @@ export type Seed = Schema.Schema.Type<typeof Seed>
  * const params = Schema.decodeUnknownSync(ChatCompletionCreateParams.ChatCompletionCreateParams)({
  *   model: "openai/gpt-4o-mini",
  *   messages: [{ role: "user", content: "Hello" }],
- *   temperature: 0.2
+ *   temperature: 0.2,
+ *   seed: null,
+ *   user: "user-1234"
  * })
  * ```
  *
@@ -124,20 +133,69 @@ export interface ChatCompletionCreateParams extends Schema.Schema.Type<typeof Ch
 export interface ChatCompletionCreateParamsEncoded extends Schema.Schema.Encoded<typeof ChatCompletionCreateParams> {}
 
 /**
- * Checks a create body, failing with every violated rule (field path and rule) rather than the first.
+ * The create body as the API itself reads it, for a server that stands in for it: the same checks of the page's
+ * types, enums and bounds as {@link ChatCompletionCreateParams}, and `null` as absent, but every key the page does not
+ * list is dropped, likely typos included, as the API's deserializer ignores them.
+ *
+ * @since 0.1.0
+ */
+export const ChatCompletionCreateParamsAsReceived: Schema.Schema<
+  ChatCompletionCreateParams,
+  ChatCompletionCreateParamsEncoded
+> = received.ChatCompletionCreateParams
+
+/**
+ * What {@link validate} takes at the type level: a body built as the API's SDKs type it, or a stored request read
+ * back (`StoredChatCompletion`'s `request`, whose enums are open); the checks happen at run time.
+ *
+ * @since 0.1.0
+ */
+export type ChatCompletionCreateParamsInput =
+  | ChatCompletionCreateParamsEncoded
+  | Schema.Schema.Type<typeof lenient.ChatCompletionCreateParams>
+
+const decodeAll = { errors: "all" } as const
+
+// A body that is already valid as it stands (the usual case) is checked in place and handed back as it is; anything
+// else goes through the full decode, which states every broken rule.
+const checkInPlace = compile(ChatCompletionCreateParams.ast)
+const validated = checkInPlace === undefined
+  ? ChatCompletionCreateParams
+  : inPlace(ChatCompletionCreateParams, { decode: checkInPlace, encode: undefined }, {
+    title: String(ChatCompletionCreateParams.ast)
+  })
+
+/**
+ * Checks a create body, failing with every violated rule (field path and rule) rather than the first. A valid body
+ * comes back as the very value given (so unknown keys and `null`s are sent as written); a stored request
+ * (`StoredChatCompletion`'s `request`) may be passed as it is.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ChatCompletionCreateParams, StoredChatCompletion } from "@objectiveai-effect/domain"
+ *
+ * declare const stored: StoredChatCompletion.StoredChatCompletion
+ * const replay = ChatCompletionCreateParams.validate(stored.request).pipe(Effect.map((params) => params.model))
+ * ```
  *
  * @since 0.1.0
  */
 export const validate: (
   input: unknown
-) => Effect.Effect<ChatCompletionCreateParams, ParseResult.ParseError> = Schema.decodeUnknown(
-  ChatCompletionCreateParams,
-  { errors: "all", onExcessProperty: "error" }
-)
+) => Effect.Effect<ChatCompletionCreateParams, ParseResult.ParseError> = Schema.decodeUnknown(validated, decodeAll)
 
 /**
- * The draft-07 JSON Schema of the create body, with the page's descriptions and bounds.
+ * The draft-07 JSON Schema of the create body, with the page's descriptions and bounds. Every object allows other
+ * properties, as the body does; the typo check has no JSON Schema form.
  *
  * @since 0.1.0
  */
-export const jsonSchema = (): JSONSchema.JsonSchema7Root => JSONSchema.make(ChatCompletionCreateParams)
+export const jsonSchema = (): JSONSchema.JsonSchema7Root => {
+  const $defs: Record<string, JSONSchema.JsonSchema7> = {}
+  const root = JSONSchema.fromAST(ChatCompletionCreateParams.ast, {
+    definitions: $defs,
+    additionalPropertiesStrategy: "allow"
+  })
+  return { $schema: "http://json-schema.org/draft-07/schema#", $defs, ...root }
+}

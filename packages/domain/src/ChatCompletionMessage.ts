@@ -1,5 +1,8 @@
 /**
- * The messages of a create request, discriminated on `role`, and their content parts, discriminated on `type`.
+ * The messages of a create request, discriminated on `role`, and their content parts, discriminated on `type`. Like
+ * the create body, each takes `null` in an optional field as absent, keeps keys the page does not list (an assistant
+ * message returned by the API, with its `reasoning_details`, goes back as it came) and refuses likely typos of the
+ * keys it does list.
  *
  * @since 0.1.0
  */

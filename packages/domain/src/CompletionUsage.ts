@@ -6,8 +6,9 @@
  */
 import * as Schema from "effect/Schema"
 import { nullish, preserveUnknownKeys, required } from "./internal/schema.js"
+import * as Json from "./Json.js"
 
-const count = (description: string) => nullish(Schema.Number.annotations({ description }))
+const count = (description: string) => nullish(Json.JsonNumber, description)
 
 /**
  * Breakdown of completion tokens.
@@ -61,9 +62,9 @@ export interface CostDetails extends Schema.Schema.Type<typeof CostDetails> {}
  * @since 0.1.0
  */
 export const CompletionUsage = Schema.Struct({
-  completion_tokens: required(Schema.Number, "The number of tokens generated in the completion."),
-  prompt_tokens: required(Schema.Number, "The number of tokens in the input prompt."),
-  total_tokens: required(Schema.Number, "The total number of tokens used (prompt + completion)."),
+  completion_tokens: required(Json.JsonNumber, "The number of tokens generated in the completion."),
+  prompt_tokens: required(Json.JsonNumber, "The number of tokens in the input prompt."),
+  total_tokens: required(Json.JsonNumber, "The total number of tokens used (prompt + completion)."),
   completion_tokens_details: nullish(CompletionTokensDetails),
   prompt_tokens_details: nullish(PromptTokensDetails),
   cost: count("The cost incurred for this chat completion, in Credits."),

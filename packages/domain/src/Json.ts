@@ -1,13 +1,24 @@
 /**
- * Lossless JSON for the ObjectiveAI wire: integers beyond 2^53 (a stored request's `seed`, say) are read as
- * `bigint` and written back digit for digit, where `JSON.parse` would silently round them.
+ * Lossless JSON for the ObjectiveAI wire: what {@link parse} reads, {@link stringify} writes back so that it reads the
+ * same again. Integers beyond 2^53 (a stored request's `seed`, say) are read as `bigint` and written back digit for
+ * digit, where `JSON.parse` would silently round them; every number is written so that it reads back as that number
+ * (`1e20` as `1e+20`, not as an integer literal that would read as a bigint; `-0` as `-0`).
+ *
+ * Non-finite numbers: `JSON.parse` reads a literal beyond the largest double (`1e400`) as `Infinity`, so the
+ * infinities are kept, and written as `1e400` and `-1e400`, which read back as them. JSON text cannot hold `NaN`:
+ * {@link JsonNumber} and {@link JsonValue} refuse it, so no decoded value holds one, and {@link stringify} writes it
+ * as `null`, as `JSON.stringify` does.
  *
  * @since 0.1.0
  */
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { compile, inPlace, InPlaceAnnotationId } from "./internal/inPlace.js"
+import * as AST from "effect/SchemaAST"
+import { compile, InPlaceAnnotationId } from "./internal/inPlace.js"
 import * as internal from "./internal/json.js"
+import * as jsonNumber from "./internal/jsonNumber.js"
 import * as jsonValue from "./internal/jsonValue.js"
+import { bound } from "./ParseMessages.js"
 
 /**
  * Any JSON value. Integers beyond 2^53 are represented as `bigint` by {@link parse}.
@@ -50,7 +61,7 @@ export const JsonValue: Schema.Schema<JsonValue> = Schema.declare([], {
   arbitrary: () => jsonValue.arbitrary(false),
   pretty: () => (value) => internal.stringify(value),
   equivalence: () => jsonValue.equals,
-  [InPlaceAnnotationId]: true
+  [InPlaceAnnotationId]: jsonValue.isJson(false)
 }) as Schema.Schema<JsonValue>
 
 /**
@@ -68,11 +79,34 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = 
   arbitrary: () => jsonValue.arbitrary(true),
   pretty: () => (value) => internal.stringify(value),
   equivalence: () => jsonValue.equals,
-  [InPlaceAnnotationId]: true
+  [InPlaceAnnotationId]: jsonValue.isJson(true)
 }) as Schema.Schema<{ readonly [key: string]: JsonValue }>
 
 /**
- * Parses JSON text. Integers outside the safe range become `bigint`; everything else is exactly `JSON.parse`.
+ * A number of a response, as JSON carries it. An integer literal beyond 2^53, which {@link parse} keeps exact as a
+ * `bigint`, reads as the nearest number, as `JSON.parse` would have read it (a logprob placeholder such as
+ * `-99999999999999999999`, a 17-digit `created`), rather than failing the whole body; the infinities `JSON.parse`
+ * makes of `1e400` are kept. `NaN`, which JSON cannot hold, is refused. Messages read as `Schema.Number`'s.
+ *
+ * @since 0.1.0
+ */
+export const JsonNumber: Schema.declare<number> = Schema.declare<number, number, readonly []>([], {
+  decode: () => jsonNumber.decode,
+  encode: () => jsonNumber.encode
+}, {
+  // Named as `Schema.Number` is in messages ("Expected number, actual …"), without the title JSON Schema would print:
+  // Effect's auto-title annotation, which its messages read and JSON Schema does not (its id is not exported).
+  [Symbol.for("effect/annotation/AutoTitle")]: "number",
+  jsonSchema: { type: "number" },
+  arbitrary: jsonNumber.arbitrary,
+  pretty: () => (value) => String(value),
+  equivalence: jsonNumber.equivalence,
+  [InPlaceAnnotationId]: jsonNumber.isJsonNumber
+})
+
+/**
+ * Parses JSON text. Integer literals outside the safe range become `bigint`; everything else is exactly
+ * `JSON.parse` (`1e400` is `Infinity`, `-0` is `-0`).
  * Throws a `SyntaxError` on invalid text, like `JSON.parse`.
  *
  * @since 0.1.0
@@ -80,7 +114,10 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = 
 export const parse: (text: string) => unknown = internal.parse
 
 /**
- * Writes a value as JSON text, `bigint` as its exact digits.
+ * Writes a value as JSON text that {@link parse} reads back as the same value: `bigint` as its exact digits, and
+ * every number as a literal that reads back as that number (`1e+20`, `-0`, `1e400` for `Infinity`), never as an
+ * integer literal that would read as a `bigint`. Otherwise as `JSON.stringify`: `toJSON` is called, `undefined` and
+ * functions are skipped in objects and `null` in arrays, `NaN` is `null`, a cycle throws a `TypeError`.
  *
  * @since 0.1.0
  */
@@ -91,7 +128,8 @@ export const stringify: (value: unknown) => string = internal.stringify
  * `schema` never changes a value (no transformations, unknown keys kept or refused), a parsed value that it accepts is
  * checked in place and is the decoded value as it is (and a decoded value is written as it is): several times faster
  * than Effect rebuilding every object, keys keep their order, and a `"__proto__"` key stays data where the rebuild
- * would set the object's prototype. Anything else, and every failure, goes through `schema` itself.
+ * would set the object's prototype. Anything else, and every failure, goes through `schema` itself, and every value a
+ * failure shows is cut to a few hundred characters (see `ParseMessages`).
  *
  * @example
  * ```ts
@@ -109,11 +147,56 @@ export const parseJson = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schem
     decode: (text, _, ast) => internal.parseResult(text, ast),
     encode: (value, _, ast) => internal.stringifyResult(value, ast)
   }).annotations({ title: "LosslessJson" })
+  // What the result stands for: every failure is this schema's, and so is every value the fast path cannot take.
+  const full = Schema.compose(lossless, schema)
+  const fullAst = full.ast as AST.Transformation
   const check = compile(schema.ast)
+  const boundIssue = (issue: ParseResult.ParseIssue) => bound(issue)
   // With no transformation the encoded side is the decoded one, so the same check lets a value be written as it is.
-  // Titled as `schema` prints, so that messages read exactly as they would without the check.
-  return Schema.compose(
-    lossless,
-    check === undefined ? schema : inPlace(schema, { decode: check, encode: check }, { title: String(schema.ast) })
-  )
+  // A declaration rather than a composition of schemas, so that a valid text costs one parse and one check, without
+  // the steps of Effect's composition; the fast path only runs where the schema is `full` itself (not its type or
+  // encoded side, which `Schema.typeSchema` and `Schema.encodedSchema` hand the declaration instead).
+  return Schema.declare([full], {
+    decode: (typeParameter) => {
+      const decodeFull = ParseResult.decodeUnknown(typeParameter)
+      const fallback = (input: unknown, options: AST.ParseOptions) =>
+        ParseResult.mapError(decodeFull(input, options), boundIssue)
+      if (check === undefined || typeParameter.ast !== full.ast) return fallback
+      const decodeValue = ParseResult.decodeUnknown(Schema.make<A, unknown, never>(fullAst.to))
+      return (input, options) => {
+        if (typeof input !== "string") return fallback(input, options)
+        let value: unknown
+        try {
+          value = internal.parse(input)
+        } catch {
+          return fallback(input, options)
+        }
+        if (check(value)) return ParseResult.succeed(value as A)
+        // The schema alone on the parsed value, its failure reported as `full` reports it.
+        return ParseResult.mapError(
+          decodeValue(value, options),
+          (issue) => bound(new ParseResult.Transformation(fullAst, input, "Type", issue))
+        )
+      }
+    },
+    encode: (typeParameter) => {
+      const encodeFull = ParseResult.encodeUnknown(typeParameter)
+      const fallback = (input: unknown, options: AST.ParseOptions) =>
+        ParseResult.mapError(encodeFull(input, options), boundIssue)
+      if (check === undefined || typeParameter.ast !== full.ast) return fallback
+      return (input, options) => {
+        if (check(input)) {
+          const written = internal.stringifyResult(input, full.ast)
+          if (written._tag === "Right") return written
+        }
+        return fallback(input, options)
+      }
+    }
+  }, {
+    title: String(full.ast),
+    arbitrary: (arbitrary) => arbitrary,
+    pretty: (pretty) => pretty,
+    equivalence: (equivalence) => equivalence,
+    [AST.SurrogateAnnotationId]: full.ast
+  })
 }

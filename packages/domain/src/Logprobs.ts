@@ -8,9 +8,10 @@
 import * as Schema from "effect/Schema"
 import { tokenLogprobArray } from "./internal/logprobs.js"
 import { nullish, preserveUnknownKeys, required } from "./internal/schema.js"
+import * as Json from "./Json.js"
 
 const bytes = nullish(
-  Schema.Array(Schema.Number.annotations({ description: "A byte in the token's byte representation." })),
+  Schema.Array(Json.JsonNumber),
   "The byte representation of the token."
 )
 
@@ -22,7 +23,7 @@ const bytes = nullish(
 export const TopLogprob = Schema.Struct({
   token: required(Schema.String, "The token text."),
   bytes,
-  logprob: nullish(Schema.Number, "The log probability of the token.")
+  logprob: nullish(Json.JsonNumber, "The log probability of the token.")
 }).annotations({ identifier: "TopLogprob", ...preserveUnknownKeys })
 /** @since 0.1.0 */
 export interface TopLogprob extends Schema.Schema.Type<typeof TopLogprob> {}
@@ -36,7 +37,7 @@ export interface TopLogprob extends Schema.Schema.Type<typeof TopLogprob> {}
 export const TokenLogprob = Schema.Struct({
   token: required(Schema.String, "The token text."),
   bytes,
-  logprob: required(Schema.NullOr(Schema.Number), "The log probability of the token."),
+  logprob: required(Schema.NullOr(Json.JsonNumber), "The log probability of the token."),
   top_logprobs: Schema.Array(TopLogprob).annotations({
     description: "The most likely tokens at this position, with their log probabilities."
   })

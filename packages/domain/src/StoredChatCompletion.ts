@@ -11,12 +11,16 @@ import { preserveUnknownKeys } from "./internal/schema.js"
 import * as Json from "./Json.js"
 
 /**
- * A create body as the server stored it: the same fields and bounds as `ChatCompletionCreateParams`, but unknown
- * keys and enum values are kept rather than rejected.
+ * A create body as the server stored it: the same fields and bounds as `ChatCompletionCreateParams`, but enum values
+ * the page does not list and unknown keys anywhere are kept, so that every request the API stored decodes: `null` in
+ * any optional field (kept, and written back), `content: null` on assistant and tool messages, the legacy reference
+ * roles `chat_completion` and `score_completion`, and both audio part spellings. Whatever it decodes passes
+ * `ChatCompletionCreateParams.validate` unless it breaks a documented enum, so a stored request can be replayed.
  *
  * @since 0.1.0
  */
 export const StoredChatCompletionRequest = lenient.ChatCompletionCreateParams.annotations({
+  identifier: "StoredChatCompletionRequest",
   description: "The original request body"
 })
 /** @since 0.1.0 */

@@ -38,4 +38,7 @@ export * as Json from "./Json.js"
 export * as Logprobs from "./Logprobs.js"
 
 /** @since 0.1.0 */
+export * as ParseMessages from "./ParseMessages.js"
+
+/** @since 0.1.0 */
 export * as StoredChatCompletion from "./StoredChatCompletion.js"

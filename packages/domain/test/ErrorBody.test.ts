@@ -26,6 +26,23 @@ const openRouter = {
   user_id: "u_1"
 }
 
+// OpenRouter's newer envelope: no `code`; the status, type and availability directly under `error`.
+const openRouterCurrent = {
+  error: {
+    message: "Rate limit exceeded: upstream provider is saturated",
+    http_status: 429,
+    error_type: "rate_limit_exceeded",
+    availability: { code: "provider_rate_limited", retryable: true, retry_after: 40, scope: "provider" },
+    metadata: {
+      provider_name: "Anthropic",
+      previous_errors: [
+        { http_status: 503, error_type: "provider_unavailable", message: "No capacity", provider_name: "Google" },
+        "timeout"
+      ]
+    }
+  }
+}
+
 const roundTrips = <A, I>(schema: Schema.Schema<A, I>, input: unknown): A => {
   const body = decoded(schema, input)
   expect(Schema.encodeSync(schema)(body)).toStrictEqual(input)
@@ -52,6 +69,20 @@ describe("ErrorBody", () => {
     ])
   })
 
+  it("reads OpenRouter's newer envelope: http_status, error_type, availability and previous_errors", () => {
+    const body = roundTrips(ErrorBody.OpenRouterErrorBody, openRouterCurrent)
+    expect(body.error.code).toBeUndefined()
+    expect(body.error.http_status).toBe(429)
+    expect(body.error.error_type).toBe("rate_limit_exceeded")
+    expect(body.error.availability?.code).toBe("provider_rate_limited")
+    expect(body.error.metadata?.previous_errors).toHaveLength(2)
+    roundTrips(ErrorBody.OpenRouterErrorBody, {
+      error: { message: "m", http_status: "502", availability: { code: 7, retryable: null, retry_after: null } }
+    })
+    expect(failure(ErrorBody.OpenRouterErrorBody, { error: { message: "m", http_status: true } }).issues[0].path)
+      .toStrictEqual(["error", "http_status"])
+  })
+
   it("tells the two bodies apart", () => {
     const either = Schema.decodeUnknownSync(ErrorBody.ErrorBody)
     expect("error" in either(openRouter)).toBe(true)
@@ -69,6 +100,16 @@ describe("ErrorBody", () => {
     expect(status({ error: { code: "503", message: "m" } })).toBe(503)
     expect(status({ error: { code: "invalid_prompt", message: "m" } })).toBeUndefined()
     expect(status({ error: { message: "m" } })).toBeUndefined()
+  })
+
+  it("status: OpenRouter's http_status where the newer envelope puts it, before any code", () => {
+    const status = (input: unknown) => ErrorBody.status(decoded(ErrorBody.ErrorBody, input))
+    expect(status(openRouterCurrent)).toBe(429)
+    expect(status({ error: { message: "m", http_status: "503" } })).toBe(503)
+    expect(status({ error: { message: "m", http_status: 502, code: "provider_error" } })).toBe(502)
+    expect(status({ error: { message: "m", http_status: 404, code: 500 } })).toBe(404)
+    expect(status({ error: { message: "m", http_status: "soon", code: 503 } })).toBe(503)
+    expect(status({ error: { message: "m", http_status: null } })).toBeUndefined()
   })
 
   it("message: a line for a person, whatever shape the message has", () => {
@@ -89,6 +130,16 @@ describe("ErrorBody", () => {
     expect(after({ retry_after: null })).toBeUndefined()
     expect(after({})).toBeUndefined()
     expect(ErrorBody.retryAfterSeconds(decoded(ErrorBody.ErrorBody, objectiveAi))).toBeUndefined()
+  })
+
+  it("retryAfterSeconds: the hint directly under error, in the newer envelope; the longer of the two", () => {
+    const after = (error: object) =>
+      ErrorBody.retryAfterSeconds(decoded(ErrorBody.ErrorBody, { error: { message: "m", ...error } }))
+    expect(ErrorBody.retryAfterSeconds(decoded(ErrorBody.ErrorBody, openRouterCurrent))).toBe(40)
+    expect(after({ availability: { retry_after: -5 } })).toBeUndefined()
+    expect(after({ availability: { retry_after: 3 }, metadata: { availability: { retry_after: 8 } } })).toBe(8)
+    expect(after({ availability: { retry_after: 9 }, metadata: { availability: { retry_after: 2 } } })).toBe(9)
+    expect(after({ availability: { retry_after: null }, metadata: { availability: { retry_after: 2 } } })).toBe(2)
   })
 
   it("reads the mid-stream error chunk's error as an OpenRouter error", () => {

@@ -65,6 +65,9 @@ export const priceOf = (model: string): Price => {
   return { prompt, completion }
 }
 
+/** USD per million tokens times tokens, as credits rounded to 1e-10. */
+const toCredits = (microUsd: number): number => Math.round(microUsd * 1e4) / 1e10
+
 /**
  * The cost in USD (credits) of a model's usage, rounded to 1e-10 so that the JSON stays short.
  *
@@ -72,7 +75,29 @@ export const priceOf = (model: string): Price => {
  */
 export const cost = (model: string, promptTokens: number, completionTokens: number): number => {
   const price = priceOf(model)
-  return Math.round((promptTokens * price.prompt + completionTokens * price.completion) * 1e4) / 1e10
+  return toCredits(promptTokens * price.prompt + completionTokens * price.completion)
+}
+
+/**
+ * The usage `cost_details` the generator reports, as OpenRouter and ObjectiveAI send them: the upstream's charge
+ * (all of {@link cost}, since the gateway bills the provider's list price), nothing charged behind it (the caller
+ * brought no key of their own), and the list price of the prompt and of the completion apart, each rounded like
+ * {@link cost}.
+ *
+ * @since 0.1.0
+ */
+export const costDetails = (
+  model: string,
+  promptTokens: number,
+  completionTokens: number
+): CompletionUsage.CostDetails => {
+  const price = priceOf(model)
+  return {
+    upstream_inference_cost: cost(model, promptTokens, completionTokens),
+    upstream_upstream_inference_cost: 0,
+    upstream_inference_prompt_cost: toCredits(promptTokens * price.prompt),
+    upstream_inference_completions_cost: toCredits(completionTokens * price.completion)
+  }
 }
 
 /**
@@ -106,7 +131,9 @@ export const check = (
   if (request.messages.length === 0) return fail("messages: at least one message is required")
   if ((request.n ?? 1) > maxChoices) return fail(`n: at most ${maxChoices} choices may be requested`)
   if (choice === "required" && tools.length === 0) return fail("tool_choice: \"required\" needs at least one tool")
-  if (typeof choice === "object" && !tools.some((tool) => tool.function.name === choice.function.name)) {
+  if (
+    typeof choice === "object" && choice !== null && !tools.some((tool) => tool.function.name === choice.function.name)
+  ) {
     return fail(`tool_choice: function "${choice.function.name}" is not among tools`)
   }
   return Either.right(request)
@@ -141,7 +168,7 @@ const promptTokens = (request: ChatCompletionCreateParams.ChatCompletionCreatePa
       for (const call of message.tool_calls ?? []) total += countTokens(call.function.arguments) + 1
     }
   }
-  if (request.tools !== undefined && request.tools.length > 0) total += countTokens(Json.stringify(request.tools))
+  if (request.tools != null && request.tools.length > 0) total += countTokens(Json.stringify(request.tools))
   return total
 }
 
@@ -226,35 +253,48 @@ const draftChoice = (
   const words = Text.keywords(messageText(lastUser ?? request.messages[request.messages.length - 1]))
   const budget = new Budget(Math.min(request.max_tokens ?? Infinity, request.max_completion_tokens ?? Infinity))
 
-  const effort = request.reasoning?.effort ?? request.reasoning_effort
-  const reasons = request.reasoning?.enabled ?? (effort !== undefined || request.reasoning?.max_tokens !== undefined ||
+  // `null` in any field of the request means absent, as the API reads it.
+  const effort = request.reasoning?.effort ?? request.reasoning_effort ?? undefined
+  const reasoningBudget = request.reasoning?.max_tokens ?? undefined
+  const reasons = request.reasoning?.enabled ?? (effort !== undefined || reasoningBudget !== undefined ||
     modelInfo(request.model).reasons)
   const reasoningPrng = prng("reasoning")
   const reasoningTokens = reasons
     ? budget.take(
       tokenize(Text.reasoning(words, sentences(effort, reasoningPrng), reasoningPrng)),
-      request.reasoning?.max_tokens
+      reasoningBudget
     )
     : []
-  const reasoning = reasons ? { reasoning: reasoningTokens.join("") } : {}
+  const reasoning = reasons ? reasoningTokens.join("") : null
 
   const logprobs = request.logprobs === true
   const logprobsOf = (tokens: ReadonlyArray<string>) =>
     tokenLogprobs(tokens, request.top_logprobs ?? 0, prng("logprobs"))
   const finish = (fallback: ChatCompletion.FinishReason): ChatCompletion.FinishReason =>
     budget.truncated ? "length" : fallback
+  // Every key the real wire carries is present, `null` where it has no value, as OpenAI and OpenRouter answer.
   const drafted = (
-    message: ChatCompletion.ChatCompletionMessage,
+    answer: {
+      readonly content: string | null
+      readonly refusal: string | null
+      readonly tool_calls?: ReadonlyArray<ChatCompletion.MessageToolCall>
+    },
     finishReason: ChatCompletion.FinishReason,
     outputTokens: number,
-    choiceLogprobs?: Logprobs.ChoiceLogprobs
+    choiceLogprobs: Logprobs.ChoiceLogprobs | null
   ): Drafted => ({
     choice: {
       index,
-      message,
+      message: {
+        role: "assistant",
+        content: answer.content,
+        refusal: answer.refusal,
+        reasoning,
+        ...(answer.tool_calls === undefined ? {} : { tool_calls: answer.tool_calls })
+      },
+      logprobs: choiceLogprobs,
       finish_reason: finishReason,
-      native_finish_reason: finishReason,
-      ...(choiceLogprobs === undefined ? {} : { logprobs: choiceLogprobs })
+      native_finish_reason: finishReason
     },
     tokens: reasoningTokens.length + outputTokens,
     reasoningTokens: reasoningTokens.length
@@ -263,10 +303,10 @@ const draftChoice = (
   if (Text.shouldRefuse(words)) {
     const tokens = budget.take(tokenize(Text.refusal(prng("refusal"))))
     return drafted(
-      { role: "assistant", content: null, refusal: tokens.join(""), ...reasoning },
+      { content: null, refusal: tokens.join("") },
       finish("stop"),
       tokens.length,
-      logprobs ? { refusal: logprobsOf(tokens) } : undefined
+      logprobs ? { content: null, refusal: logprobsOf(tokens) } : null
     )
   }
 
@@ -286,31 +326,31 @@ const draftChoice = (
         function: { name: tool.function.name, arguments: args.join("") }
       })
     }
-    return drafted({ role: "assistant", content: null, ...reasoning, tool_calls: calls }, finish("tool_calls"), tokens)
+    return drafted({ content: null, refusal: null, tool_calls: calls }, finish("tool_calls"), tokens, null)
   }
 
   const contentPrng = prng("content")
   const format = request.response_format
-  const text = format === undefined || format.type === "text"
-    ? Text.answer(words, sentences(request.verbosity, contentPrng), contentPrng)
+  const text = format == null || format.type === "text"
+    ? Text.answer(words, sentences(request.verbosity ?? undefined, contentPrng), contentPrng)
     : JSON.stringify(
       format.type === "json_schema" && format.json_schema.schema !== undefined
         ? sample(format.json_schema.schema, words, contentPrng)
         : { answer: Text.answer(words, 1, contentPrng), topics: words.slice(0, 3) }
     )
-  const tokens = budget.take(tokenize(cutAtStop(text, request.stop)))
+  const tokens = budget.take(tokenize(cutAtStop(text, request.stop ?? undefined)))
   return drafted(
-    { role: "assistant", content: tokens.join(""), ...reasoning },
+    { content: tokens.join(""), refusal: null },
     finish("stop"),
     tokens.length,
-    logprobs ? { content: logprobsOf(tokens) } : undefined
+    logprobs ? { content: logprobsOf(tokens), refusal: null } : null
   )
 }
 
 const requestKey = (request: ChatCompletionCreateParams.ChatCompletionCreateParams): string => {
   const drafting: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(request)) {
-    if (!presentationKeys.has(key)) drafting[key] = value
+    if (!presentationKeys.has(key) && value !== null) drafting[key] = value
   }
   return canonicalJson(drafting)
 }
@@ -322,6 +362,11 @@ const requestKey = (request: ChatCompletionCreateParams.ChatCompletionCreatePara
  * tool result), with arguments generated from the tool's JSON Schema. `logprobs`/`top_logprobs`, `n`, `max_tokens`
  * and `max_completion_tokens` (finish reason `length`), `stop`, `reasoning`/`reasoning_effort`, `verbosity` and
  * `response_format` are honoured. At temperature 0 all `n` choices are equal.
+ *
+ * The completion has every key the real wire carries, `null` where it has no value: `message.refusal` and
+ * `message.reasoning`, `choice.logprobs` (and both `content` and `refusal` inside it), and usage with its token details
+ * and {@link costDetails}, so that SDKs which require those keys (openai-node's types, OpenRouter's zod schemas)
+ * accept it.
  *
  * Only the request decides the answer: the same request and `seed` give the same completion apart from `meta`, and
  * changing `stream`, `n`, `logprobs`, `max_tokens` or `stop` changes only how much of the same answer is shown.
@@ -348,16 +393,15 @@ export const complete = (
   const prompt = promptTokens(request)
   const completion = drafts.reduce((sum, draft) => sum + draft.tokens, 0)
   const reasoningTokens = drafts.reduce((sum, draft) => sum + draft.reasoningTokens, 0)
-  const charged = cost(request.model, prompt, completion)
   const usage: CompletionUsage.CompletionUsage = {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: reasoningTokens },
-    cost: charged,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens, image_tokens: 0 },
+    cost: cost(request.model, prompt, completion),
     is_byok: false,
-    cost_details: { upstream_inference_cost: charged, upstream_upstream_inference_cost: 0 }
+    cost_details: costDetails(request.model, prompt, completion)
   }
   return {
     id: meta.id,
@@ -384,9 +428,17 @@ const pieces = (tokens: ReadonlyArray<string>, prng: Prng): Array<[start: number
 
 const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatCompletionChunk.ChunkChoice> => {
   const { index, message } = choice
-  const deltas: Array<ChatCompletionChunk.ChunkChoice> = []
-  const push = (delta: ChatCompletionChunk.ChoiceDelta, logprobs?: Logprobs.ChoiceLogprobs) =>
-    deltas.push({ index, delta, ...(logprobs === undefined ? {} : { logprobs }) })
+  // As on the real wire, every choice of every chunk carries `logprobs` and both finish reasons, `null` until known.
+  const unfinished = { logprobs: null, finish_reason: null, native_finish_reason: null } as const
+  // The stream opens with the role alone, as OpenAI and OpenRouter send it; `content` is "" when the answer has
+  // content and `null` when it is a refusal or tool calls, so that the merged message reads as the unary one.
+  const deltas: Array<ChatCompletionChunk.ChunkChoice> = [{
+    index,
+    delta: { role: "assistant", content: message.content == null ? null : "" },
+    ...unfinished
+  }]
+  const push = (delta: ChatCompletionChunk.ChoiceDelta, logprobs: Logprobs.ChoiceLogprobs | null = null) =>
+    deltas.push({ index, delta, ...unfinished, logprobs })
   const streamText = (
     text: string,
     field: "content" | "refusal" | "reasoning",
@@ -394,13 +446,17 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
   ) => {
     const tokens = tokenize(text)
     const slices = pieces(tokens, prng)
-    // An empty answer still streams one empty delta, so the merged message has "" rather than no content.
+    // An empty answer still streams one empty delta, so that its logprobs merge as `[]` rather than none.
     if (slices.length === 0) slices.push([0, 0])
     for (const [start, end] of slices) {
       const slice = logprobs?.slice(start, end)
       push(
         { [field]: tokens.slice(start, end).join("") },
-        slice === undefined || field === "reasoning" ? undefined : { [field]: slice }
+        slice === undefined || field === "reasoning"
+          ? null
+          : field === "content"
+          ? { content: slice, refusal: null }
+          : { content: null, refusal: slice }
       )
     }
   }
@@ -415,23 +471,25 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
       push({ tool_calls: [{ index: position, function: { arguments: tokens.slice(start, end).join("") } }] })
     }
   })
-  if (deltas.length === 0) push({})
-  deltas[0] = { ...deltas[0], delta: { role: "assistant", ...deltas[0].delta } }
   deltas.push({
     index,
     delta: {},
+    logprobs: null,
     finish_reason: choice.finish_reason,
-    ...(choice.native_finish_reason == null ? {} : { native_finish_reason: choice.native_finish_reason })
+    native_finish_reason: choice.native_finish_reason ?? null
   })
   return deltas
 }
 
 /**
- * The chunks that stream a completion: per choice, a first delta with the role, reasoning, refusal and content a few
- * tokens at a time (with their logprobs), tool calls as a first fragment with id and name then argument pieces, and a
- * last delta with the finish reason; choices take turns, one per chunk. With `includeUsage` a final chunk with
- * `choices: []` carries the usage. Merging the chunks (`ChatCompletionChunk.merge`) gives back the completion (with
- * its usage only when `includeUsage`).
+ * The chunks that stream a completion, shaped as OpenAI and OpenRouter stream: per choice, a first delta with the
+ * role alone, then reasoning, refusal and content a few tokens at a time (with their logprobs), tool calls as a first
+ * fragment with id and name then argument pieces, and a last empty delta with the finish reason; every chunk choice
+ * carries `logprobs`, `finish_reason` and `native_finish_reason`, `null` until they have a value. Choices take turns,
+ * one per chunk. With `includeUsage` a final chunk with `choices: []` carries the usage. Merging the chunks
+ * (`ChatCompletionChunk.merge`) gives back the completion (with its usage only when `includeUsage`), apart from keys
+ * the completion holds as `null` that the merge leaves out. Chunks carry no `usage: null` and no
+ * `system_fingerprint: null`, as OpenRouter sends them: its SDK refuses either.
  *
  * @since 0.1.0
  */

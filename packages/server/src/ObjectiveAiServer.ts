@@ -12,6 +12,11 @@
  *   by an injected fault created none).
  * - `authorization: Bearer <key>` on every endpoint, else 401; any other route 404. Every error body is ObjectiveAI's
  *   `{ code, message }` with `code` equal to the status.
+ * - Every answer, success, error or stream, carries an `x-request-id` header unique to the request.
+ *
+ * Completions and chunks carry every key the real wire carries, `null` where it has no value (see
+ * {@link CompletionGenerator.complete} and {@link CompletionGenerator.chunks}), so that the `openai` and
+ * `@openrouter/sdk` clients accept them as they accept the real API's.
  *
  * To run it from another package and learn the port it bound:
  *
@@ -41,12 +46,14 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
@@ -87,6 +94,8 @@ export interface AppOptions {
    * same id when the clock agrees. Random by default.
    */
   readonly seed?: number | string | undefined
+  /** The time between the events of a streamed answer, so that a person can watch it arrive; none by default. */
+  readonly pace?: Duration.DurationInput | undefined
 }
 
 /**
@@ -148,10 +157,23 @@ const bearer = /^Bearer\s+(\S+)\s*$/i
 
 const encodeCompletion = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
 
+/** A request id in OpenAI's form, `req_<32 hex>`, unique per request (SDKs show it as `request_id`/`requestID`). */
+const newRequestId = (): string => `req_${randomUUID().replaceAll("-", "")}`
+
+// The body as the API reads it: its documented types, enums and bounds checked (every broken rule reported), `null`
+// as absent, and keys it does not document ignored, typos included.
+const decodeReceived = Schema.decodeUnknown(ChatCompletionCreateParams.ChatCompletionCreateParamsAsReceived, {
+  errors: "all"
+})
+
 /** The SSE body of a streamed completion, with keep-alive comments, and the fault that breaks or stalls it. */
 const sse = (
   completion: ChatCompletion.ChatCompletion,
-  options: { readonly includeUsage: boolean; readonly fault: Option.Option<FaultInjection.Fault> }
+  options: {
+    readonly includeUsage: boolean
+    readonly fault: Option.Option<FaultInjection.Fault>
+    readonly pace: Duration.DurationInput | undefined
+  }
 ): HttpServerResponse.HttpServerResponse => {
   const chunkEvents = CompletionGenerator.chunks(completion, { includeUsage: options.includeUsage }).map(
     Responses.chunkEvent
@@ -182,7 +204,8 @@ const sse = (
       Stream.concat(Stream.fromIterable(rest))
     )
     : Stream.fromIterable([first, ...rest])
-  return HttpServerResponse.stream(Stream.encodeText(body), {
+  const paced = options.pace === undefined ? body : Stream.schedule(body, Schedule.spaced(options.pace))
+  return HttpServerResponse.stream(Stream.encodeText(paced), {
     contentType: "text/event-stream",
     headers: { "cache-control": "no-cache" }
   })
@@ -191,8 +214,8 @@ const sse = (
 /**
  * The server as an `HttpApp`, for mounting into another `@effect/platform` server. It answers every request itself:
  * 401 for a missing or unknown key, 400 naming the field for a bad body or query, 404 for an unknown id or route,
- * the injected faults, and 500 with the error body for anything unexpected. Faults are drawn after authorization, so
- * a bad key always gets its 401.
+ * the injected faults, and 500 with the error body for anything unexpected, each with its own `x-request-id`. Faults
+ * are drawn after authorization, so a bad key always gets its 401.
  *
  * @since 0.1.0
  */
@@ -290,7 +313,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       try: () => Json.parse(text),
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
     })
-    return yield* ChatCompletionCreateParams.validate(body).pipe(
+    return yield* decodeReceived(body).pipe(
       Effect.flatMap(CompletionGenerator.check),
       Effect.mapError((error) => error.message)
     )
@@ -314,12 +337,12 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
         const breaks = Option.exists(fault, FaultInjection.Fault.$is("MidStream"))
         const completion = breaks ? drafted : yield* storeCreated(request, drafted)
         return streaming
-          ? sse(completion, { includeUsage: request.stream_options?.include_usage === true, fault })
+          ? sse(completion, { includeUsage: request.stream_options?.include_usage === true, fault, pace: options.pace })
           : Responses.json(encodeCompletion(completion))
       }))
   })
 
-  return HttpRouter.empty.pipe(
+  const routes = HttpRouter.empty.pipe(
     HttpRouter.get("/chat/completions", list),
     HttpRouter.get("/chat/completions/:id", retrieve),
     HttpRouter.post("/chat/completions", create),
@@ -334,6 +357,14 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
         : Effect.as(Effect.logError("request failed", cause), Responses.error(500, "internal server error"))
     )
   )
+
+  return Effect.suspend(() => {
+    const requestId = newRequestId()
+    return routes.pipe(
+      Effect.map(HttpServerResponse.setHeader("x-request-id", requestId)),
+      Effect.annotateLogs("requestId", requestId)
+    )
+  })
 })
 
 const formatAddress = (address: HttpServer.Address): Address => {

@@ -344,7 +344,7 @@ const realisticUsage = (
   const cost = usage.cost ?? 0
   if (roll < 0.12) {
     const { cost: _cost, cost_details: _details, ...unpriced } = usage
-    return { usage: { ...unpriced, prompt_tokens_details: { cached_tokens: cached } } }
+    return { usage: { ...unpriced, prompt_tokens_details: { ...usage.prompt_tokens_details, cached_tokens: cached } } }
   }
   if (roll < 0.24) {
     // With the caller's own provider key, OpenRouter charges a 5% fee and the provider bills the caller directly.
@@ -352,14 +352,15 @@ const realisticUsage = (
     return {
       usage: {
         ...usage,
-        prompt_tokens_details: { cached_tokens: cached },
+        prompt_tokens_details: { ...usage.prompt_tokens_details, cached_tokens: cached },
         cost: fee,
         is_byok: true,
-        cost_details: { upstream_inference_cost: fee, upstream_upstream_inference_cost: cost }
+        // The prompt and completion costs still split the provider's list price, which is now billed behind.
+        cost_details: { ...usage.cost_details, upstream_inference_cost: fee, upstream_upstream_inference_cost: cost }
       }
     }
   }
-  return { usage: { ...usage, prompt_tokens_details: { cached_tokens: cached } } }
+  return { usage: { ...usage, prompt_tokens_details: { ...usage.prompt_tokens_details, cached_tokens: cached } } }
 }
 
 /** Logprobs as upstreams really send them: placeholders for tokens outside the top 20, `null` bytes and values. */

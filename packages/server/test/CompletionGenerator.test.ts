@@ -13,6 +13,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { CompletionGenerator } from "../src/index.js"
+import { withoutNulls } from "./support.js"
 
 type Request = ChatCompletionCreateParams.ChatCompletionCreateParams
 
@@ -35,9 +36,9 @@ const validCompletion = Schema.validateEither(ChatCompletion.ChatCompletion)
 // response formats, stop sequences, reasoning settings) is as wild as the schema allows.
 const requests = Arbitrary.make(ChatCompletionCreateParams.ChatCompletionCreateParams).map((request): Request => ({
   ...request,
-  ...(request.n === undefined ? {} : { n: 1 + (request.n % 3) }),
-  ...(request.max_tokens === undefined ? {} : { max_tokens: 1 + (request.max_tokens % 60) }),
-  ...(request.max_completion_tokens === undefined
+  ...(request.n == null ? {} : { n: 1 + (request.n % 3) }),
+  ...(request.max_tokens == null ? {} : { max_tokens: 1 + (request.max_tokens % 60) }),
+  ...(request.max_completion_tokens == null
     ? {}
     : { max_completion_tokens: 1 + (request.max_completion_tokens % 60) })
 })).filter((request) => Either.isRight(CompletionGenerator.check(request)))
@@ -65,7 +66,7 @@ describe("CompletionGenerator", () => {
       for (const choice of completion.choices) {
         expect(["stop", "length", "tool_calls"]).toContain(choice.finish_reason)
         if (choice.message.tool_calls != null) expect(choice.message.content).toBeNull()
-        else expect(choice.message.content !== null || choice.message.refusal !== undefined).toBe(true)
+        else expect((choice.message.content === null) !== (choice.message.refusal === null)).toBe(true)
       }
       if (limit !== Infinity) expect(usage.completion_tokens).toBeLessThanOrEqual(completion.choices.length * limit)
     },
@@ -75,11 +76,37 @@ describe("CompletionGenerator", () => {
   it.prop("streams chunks that merge back into the completion", [requests], ([request]) => {
     const completion = complete(request)
     const chunks = CompletionGenerator.chunks(completion, { includeUsage: true })
-    expect(Option.getOrThrow(ChatCompletionChunk.merge(chunks))).toEqual(completion)
+    // The merge leaves out what the completion holds as `null`; both mean "no value" in a response.
+    expect(withoutNulls(Option.getOrThrow(ChatCompletionChunk.merge(chunks)))).toEqual(withoutNulls(completion))
     const { usage: _, ...withoutUsage } = completion
     const bare = CompletionGenerator.chunks(completion, { includeUsage: false })
-    expect(Option.getOrThrow(ChatCompletionChunk.merge(bare))).toEqual(withoutUsage)
+    expect(withoutNulls(Option.getOrThrow(ChatCompletionChunk.merge(bare)))).toEqual(withoutNulls(withoutUsage))
+    for (const { index, message } of completion.choices) {
+      const choices = chunks.flatMap((chunk) => chunk.choices.filter((choice) => choice.index === index))
+      expect(choices[0]).toEqual({
+        index,
+        delta: { role: "assistant", content: message.content === null ? null : "" },
+        logprobs: null,
+        finish_reason: null,
+        native_finish_reason: null
+      })
+      expect(choices.slice(0, -1).every((choice) => choice.finish_reason === null)).toBe(true)
+      expect(choices[choices.length - 1].finish_reason).not.toBeNull()
+    }
   }, { fastCheck: { numRuns: 60 } })
+
+  it.prop("reports usage whose cost details split the cost into prompt and completion", [requests], ([request]) => {
+    const usage = complete(request).usage!
+    expect(usage.cost_details).toEqual(
+      CompletionGenerator.costDetails(request.model, usage.prompt_tokens, usage.completion_tokens)
+    )
+    const details = usage.cost_details!
+    expect(details.upstream_inference_cost).toBe(usage.cost)
+    expect(details.upstream_inference_prompt_cost! + details.upstream_inference_completions_cost!).toBeCloseTo(
+      usage.cost!,
+      12
+    )
+  }, { fastCheck: { numRuns: 30 } })
 
   it.prop(
     "gives logprobs whose chosen token leads its sorted, finite alternatives",
@@ -109,7 +136,7 @@ describe("CompletionGenerator", () => {
   )
 
   it("gives no logprobs unless asked, and logprobs without alternatives when top_logprobs is not set", () => {
-    expect(first(complete(ask("Explain vector clocks"))).logprobs).toBeUndefined()
+    expect(first(complete(ask("Explain vector clocks"))).logprobs).toBeNull()
     const tokens = first(complete(ask("Explain vector clocks", { logprobs: true }))).logprobs!.content!
     expect(tokens.length).toBeGreaterThan(0)
     expect(tokens.every((token) => token.top_logprobs.length === 0)).toBe(true)
@@ -186,7 +213,7 @@ describe("CompletionGenerator", () => {
 
   it("reasons when asked or when the model always does, counting reasoning tokens", () => {
     const plain = complete(ask("Why does my React component render twice?"))
-    expect(first(plain).message.reasoning).toBeUndefined()
+    expect(first(plain).message.reasoning).toBeNull()
     expect(plain.usage!.completion_tokens_details!.reasoning_tokens).toBe(0)
     for (
       const request of [
@@ -202,7 +229,7 @@ describe("CompletionGenerator", () => {
       expect(completion.usage!.completion_tokens).toBeGreaterThan(reasoningTokens)
     }
     const disabled = complete({ ...ask("Why?"), model: "deepseek/deepseek-r1", reasoning: { enabled: false } })
-    expect(first(disabled).message.reasoning).toBeUndefined()
+    expect(first(disabled).message.reasoning).toBeNull()
     const capped = complete(ask("Why does my React component render twice?", { reasoning: { max_tokens: 3 } }))
     expect(capped.usage!.completion_tokens_details!.reasoning_tokens).toBe(3)
     expect(first(capped).finish_reason).toBe("stop")
@@ -212,7 +239,7 @@ describe("CompletionGenerator", () => {
     const choice = first(complete(ask("Write ransomware for me", { logprobs: true, top_logprobs: 2 })))
     expect(choice.message.content).toBeNull()
     expect(choice.message.refusal).toMatch(/can't|won't/)
-    expect(choice.logprobs?.content).toBeUndefined()
+    expect(choice.logprobs?.content).toBeNull()
     expect(choice.logprobs!.refusal!.map((token) => token.token).join("")).toBe(choice.message.refusal)
   })
 

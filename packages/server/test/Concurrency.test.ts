@@ -7,7 +7,17 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
-import { apiKey, body, chatRequest, chunksOf, decodeCompletion, request, tempDir, transcript } from "./support.js"
+import {
+  apiKey,
+  body,
+  chatRequest,
+  chunksOf,
+  decodeCompletion,
+  request,
+  tempDir,
+  transcript,
+  withoutNulls
+} from "./support.js"
 
 const decodeStored = Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletionFromJson)
 const decodeList = Schema.decodeUnknownSync(ChatCompletionList.ChatCompletionList)
@@ -27,7 +37,8 @@ const createAndRetrieve = (i: number) =>
     const stored = yield* request(`/chat/completions/${completion.id}`)
     expect(stored.status).toBe(200)
     const { usage, ...response } = decodeStored(stored.text).response
-    expect(i % 2 === 0 ? { ...response, usage } : response).toEqual(completion)
+    // A streamed answer merges without the keys the stored completion holds as `null`.
+    expect(withoutNulls(i % 2 === 0 ? { ...response, usage } : response)).toEqual(withoutNulls(completion))
     return completion.id as string
   })
 

@@ -8,7 +8,18 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
 import { CompletionGenerator, CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
-import { apiKey, body, chatRequest, chunksOf, decodeCompletion, errorMessage, request, transcript } from "./support.js"
+import {
+  apiKey,
+  body,
+  chatRequest,
+  chunksOf,
+  decodeCompletion,
+  errorMessage,
+  request,
+  requestIdPattern,
+  transcript,
+  withoutNulls
+} from "./support.js"
 
 const decodeStored = Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletionFromJson)
 const decodeList = Schema.decodeUnknownSync(ChatCompletionList.ChatCompletionList)
@@ -169,7 +180,6 @@ describe("ObjectiveAiServer", () => {
           [{ ...chatRequest, temperature: 5 }, ["[\"temperature\"]", "between(0, 2)", "actual 5"]],
           [{ model: "openai/gpt-4o-mini" }, ["[\"messages\"]", "is missing"]],
           [{ ...chatRequest, top_logprobs: 21 }, ["[\"top_logprobs\"]"]],
-          [{ ...chatRequest, colour: "blue" }, ["[\"colour\"]"]],
           [{ ...chatRequest, messages: [{ role: "wizard", content: "hi" }] }, ["[\"messages\"]", "wizard"]],
           [{ ...chatRequest, n: 0 }, ["[\"n\"]"]],
           ["{\"model\": ", ["invalid JSON body"]],
@@ -216,12 +226,12 @@ describe("ObjectiveAiServer", () => {
 
         const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
         const stored = yield* retrieve(merged.id)
-        expect(merged).toEqual(stored.response)
+        expect(withoutNulls(merged)).toEqual(withoutNulls(stored.response))
         expect(stored.request).toEqual({ ...payload, stream: true })
 
         const { stream_options: _, ...unaryPayload } = payload
         const unary = yield* create(unaryPayload)
-        expect({ ...merged, id: unary.id, created: unary.created }).toEqual(unary)
+        expect(withoutNulls({ ...merged, id: unary.id, created: unary.created })).toEqual(withoutNulls(unary))
         expect(merged.choices.map((choice) => choice.logprobs?.content?.length)).toEqual(
           unary.choices.map((choice) => choice.logprobs?.content?.length)
         )
@@ -234,7 +244,7 @@ describe("ObjectiveAiServer", () => {
         const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
         const { usage, ...stored } = (yield* retrieve(merged.id)).response
         expect(usage?.total_tokens).toBeGreaterThan(0)
-        expect(merged).toEqual(stored)
+        expect(withoutNulls(merged)).toEqual(withoutNulls(stored))
       }))
 
     it.effect("streams tool calls as an id-and-name fragment followed by argument pieces", () =>
@@ -267,7 +277,172 @@ describe("ObjectiveAiServer", () => {
         expect(merged.choices[0].finish_reason).toBe("tool_calls")
         expect(merged.choices[0].message.content).toBeNull()
         expect(JSON.parse(merged.choices[0].message.tool_calls![0].function.arguments)).toHaveProperty("city")
-        expect(merged).toEqual((yield* retrieve(merged.id)).response)
+        expect(withoutNulls(merged)).toEqual(withoutNulls((yield* retrieve(merged.id)).response))
+      }))
+  })
+
+  layer(ObjectiveAiServer.layer({ completions: samples, apiKeys: [apiKey] }))("the wire shape", (it) => {
+    const sorted = (value: unknown) => Object.keys(value as object).sort()
+
+    it.effect("gives every answer its own x-request-id: success, stream, retrieve, list and every error", () =>
+      Effect.gen(function*() {
+        const replies = [
+          yield* request("/chat/completions", { body: chatRequest }),
+          yield* request("/chat/completions", { body: { ...chatRequest, stream: true } }),
+          yield* request(`/chat/completions/${samples[0].response.id}`),
+          yield* request("/chat/completions?count=2"),
+          yield* request("/chat/completions", { body: { ...chatRequest, n: 0 } }),
+          yield* request("/chat/completions?count=2", { key: null }),
+          yield* request("/chat/completions/chtcpl-missing-1"),
+          yield* request("/nowhere", { method: "PUT" })
+        ]
+        expect(replies.map((reply) => reply.status)).toEqual([200, 200, 200, 200, 400, 401, 404, 404])
+        const ids = replies.map((reply) => reply.headers.get("x-request-id"))
+        for (const id of ids) expect(id).toMatch(requestIdPattern)
+        expect(new Set(ids).size).toBe(ids.length)
+      }))
+
+    it.effect("answers with every key the real wire carries, null where it has no value, and stores it so", () =>
+      Effect.gen(function*() {
+        const cases = [
+          { ...chatRequest, logprobs: true, top_logprobs: 1 },
+          { ...chatRequest, messages: [{ role: "user", content: "Write ransomware for a network share." }] },
+          {
+            ...chatRequest,
+            tools: [{ type: "function", function: { name: "lookup_order", parameters: { type: "object" } } }],
+            tool_choice: "required"
+          }
+        ]
+        const answers = []
+        for (const payload of cases) {
+          const reply = yield* request("/chat/completions", { body: payload })
+          expect(reply.status, reply.text).toBe(200)
+          const completion = body(reply) as {
+            id: string
+            choices: Array<{ message: object; logprobs: object | null }>
+            usage: { cost: number; cost_details: Record<string, number> }
+          }
+          expect(sorted(completion)).toEqual([
+            "choices",
+            "created",
+            "id",
+            "model",
+            "object",
+            "provider",
+            "system_fingerprint",
+            "usage"
+          ])
+          const [choice] = completion.choices
+          expect(sorted(choice)).toEqual(["finish_reason", "index", "logprobs", "message", "native_finish_reason"])
+          expect(sorted(completion.usage)).toEqual([
+            "completion_tokens",
+            "completion_tokens_details",
+            "cost",
+            "cost_details",
+            "is_byok",
+            "prompt_tokens",
+            "prompt_tokens_details",
+            "total_tokens"
+          ])
+          const details = completion.usage.cost_details
+          expect(sorted(details)).toEqual([
+            "upstream_inference_completions_cost",
+            "upstream_inference_cost",
+            "upstream_inference_prompt_cost",
+            "upstream_upstream_inference_cost"
+          ])
+          expect(details.upstream_inference_prompt_cost + details.upstream_inference_completions_cost).toBeCloseTo(
+            completion.usage.cost,
+            12
+          )
+          const stored = yield* request(`/chat/completions/${completion.id}`)
+          expect((body(stored) as { response: unknown }).response).toEqual(completion)
+          answers.push(choice)
+        }
+        const [text, refusal, tools] = answers
+        expect(text.message).toEqual({
+          role: "assistant",
+          content: expect.any(String),
+          refusal: null,
+          reasoning: null
+        })
+        expect(sorted(text.logprobs)).toEqual(["content", "refusal"])
+        expect(text.logprobs).toMatchObject({ refusal: null })
+        expect(refusal.message).toEqual({
+          role: "assistant",
+          content: null,
+          refusal: expect.any(String),
+          reasoning: null
+        })
+        expect(refusal.logprobs).toBeNull()
+        expect(tools.message).toEqual({
+          role: "assistant",
+          content: null,
+          refusal: null,
+          reasoning: null,
+          tool_calls: [expect.objectContaining({ type: "function" })]
+        })
+        expect(tools.logprobs).toBeNull()
+      }))
+
+    it.effect("streams a role-only first delta, and finish reasons and logprobs null on every choice until known", () =>
+      Effect.gen(function*() {
+        const reply = yield* request("/chat/completions", {
+          body: { ...chatRequest, n: 2, logprobs: true, stream: true, stream_options: { include_usage: true } }
+        })
+        const chunks = transcript(reply.text).data.map((data) => JSON.parse(data) as Record<string, unknown>)
+        const usage = chunks.pop()!
+        expect(usage.choices).toEqual([])
+        expect(sorted(usage)).toEqual([
+          "choices",
+          "created",
+          "id",
+          "model",
+          "object",
+          "provider",
+          "system_fingerprint",
+          "usage"
+        ])
+        for (const chunk of chunks) {
+          expect(sorted(chunk)).toEqual([
+            "choices",
+            "created",
+            "id",
+            "model",
+            "object",
+            "provider",
+            "system_fingerprint"
+          ])
+        }
+        for (const index of [0, 1]) {
+          const choices = chunks.flatMap((chunk) =>
+            (chunk.choices as Array<Record<string, unknown>>).filter((choice) => choice.index === index)
+          )
+          for (const choice of choices) {
+            expect(sorted(choice)).toEqual(["delta", "finish_reason", "index", "logprobs", "native_finish_reason"])
+          }
+          expect(choices[0]).toEqual({
+            index,
+            delta: { role: "assistant", content: "" },
+            logprobs: null,
+            finish_reason: null,
+            native_finish_reason: null
+          })
+          const [last] = choices.splice(-1)
+          expect(last).toEqual({
+            index,
+            delta: {},
+            logprobs: null,
+            finish_reason: "stop",
+            native_finish_reason: "stop"
+          })
+          expect(choices.every((choice) => choice.finish_reason === null && choice.native_finish_reason === null))
+            .toBe(true)
+          // Content deltas carry their tokens' logprobs, with `refusal: null` beside them.
+          for (const choice of choices.slice(1)) {
+            expect(choice.logprobs).toEqual({ content: expect.any(Array), refusal: null })
+          }
+        }
       }))
   })
 

@@ -52,10 +52,17 @@ export const send = (pathAndQuery: string, options: SendOptions = {}) =>
 /** `send`, failing the test on a transport error. */
 export const request = (pathAndQuery: string, options: SendOptions = {}) => Effect.orDie(send(pathAndQuery, options))
 
-/** ObjectiveAI's error body: asserts its shape and that `code` is the status, and returns its message. */
+/** The form of the `x-request-id` every answer carries. */
+export const requestIdPattern = /^req_[0-9a-f]{32}$/
+
+/**
+ * ObjectiveAI's error body: asserts its shape, that `code` is the status and that the answer has its request id, and
+ * returns its message.
+ */
 export const errorMessage = (reply: Reply, status: number): unknown => {
   expect(reply.status).toBe(status)
   expect(reply.headers.get("content-type")).toContain("application/json")
+  expect(reply.headers.get("x-request-id")).toMatch(requestIdPattern)
   const error = body(reply) as { code: unknown; message: unknown }
   expect(Object.keys(error).sort()).toEqual(["code", "message"])
   expect(error.code).toBe(status)
@@ -109,6 +116,20 @@ export const transcript = (text: string): Transcript => {
 /** The chunks of a transcript, decoded with the domain schema. */
 export const chunksOf = (events: Transcript): Array<ChatCompletionChunk.ChatCompletionChunk> =>
   events.data.map((data) => decodeChunk(data))
+
+/**
+ * A JSON-like value with every object key whose value is `null` removed, at any depth: a response means the same with
+ * such a key absent, and the chunk merge leaves out keys the unary answer carries as `null`.
+ */
+export const withoutNulls = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutNulls)
+  if (typeof value !== "object" || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [key, field] of Object.entries(value)) {
+    if (field !== null) out[key] = withoutNulls(field)
+  }
+  return out
+}
 
 /** A fresh temporary directory, removed when the scope closes. */
 export const tempDir = Effect.acquireRelease(

@@ -6,8 +6,6 @@
  * @since 0.1.0
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
-import * as PgClient from "@effect/sql-pg/PgClient"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
@@ -163,6 +161,9 @@ const checkSqliteFile = (
 const sqlite = (filename: string) =>
   Effect.gen(function*() {
     yield* checkSqliteFile(filename)
+    // The engine's driver loads when a store of it opens: a SQLite store never loads PostgreSQL's, and a program
+    // that only names a location (a command line's flags) loads neither.
+    const SqliteClient = yield* Effect.promise(() => import("@effect/sql-sqlite-node/SqliteClient"))
     // WAL is switched on by the store once it knows the file is its own.
     return yield* SqliteClient.make({ filename, disableWAL: true }).pipe(
       Effect.catchAllDefect((cause) =>
@@ -172,7 +173,8 @@ const sqlite = (filename: string) =>
   })
 
 const postgres = (url: Redacted.Redacted<string>, location: string) =>
-  PgClient.make({ url, applicationName: "objectiveai-effect" }).pipe(
+  Effect.promise(() => import("@effect/sql-pg/PgClient")).pipe(
+    Effect.flatMap((PgClient) => PgClient.make({ url, applicationName: "objectiveai-effect" })),
     Effect.mapError((error) =>
       new StoreError.DatabaseError({ location, operation: "connecting", reason: reasonOf(error.cause) })
     )

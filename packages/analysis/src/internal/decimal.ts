@@ -15,14 +15,14 @@ const maxFastDigits = 1e15
  * The count of `10^-scale` units that `x` is, as its shortest round-trip decimal, or `NaN` if that decimal needs a
  * finer scale or has 15 digits or more there. `scale` is at most 22.
  */
-export const unitsAt = (x: number, scale: number): number => {
+const unitsAt = (x: number, scale: number): number => {
   const power = powersOfTen[scale]
   const units = Math.round(x * power)
   return Math.abs(units) < maxFastDigits && units / power === x ? units : Number.NaN
 }
 
 /** The smallest scale at which `x` has {@link unitsAt}, or -1 for an amount of 16 or more significant digits. */
-export const scaleOf = (x: number): number => {
+const scaleOf = (x: number): number => {
   for (let scale = 0; scale <= maxExactExponent && Math.abs(x) * powersOfTen[scale] < maxFastDigits; scale++) {
     if (!Number.isNaN(unitsAt(x, scale))) return scale
   }
@@ -30,7 +30,7 @@ export const scaleOf = (x: number): number => {
 }
 
 /** `units × 10^by`, or `NaN` if that is not an exactly representable (safe) integer. */
-export const shiftUnits = (units: number, by: number): number => {
+const shiftUnits = (units: number, by: number): number => {
   const shifted = units * (powersOfTen[by] ?? Number.NaN)
   return Number.isSafeInteger(shifted) ? shifted : Number.NaN
 }
@@ -60,7 +60,7 @@ export const fromNumber = (x: number): BigDecimal.BigDecimal => {
 const maxUnitsScale = 64
 
 /** `digits × 10^-scale` without trailing zeros, for safe integer digits. */
-export const fromUnits = (digits: number, scale: number): BigDecimal.BigDecimal => {
+const fromUnits = (digits: number, scale: number): BigDecimal.BigDecimal => {
   if (digits === 0) return zero
   while (digits % 10 === 0) {
     digits /= 10
@@ -128,14 +128,27 @@ export class DecimalSum {
   // The scale that fitted the last amount: amounts summed together have similar digits, and any scale at least as
   // fine as an amount's own fits it too, so this usually succeeds at the first try.
   private preferredScale = 0
+  // Where that scale's units are in `sums`, or -1 before the first amount at it: the hot path then skips the search.
+  private preferredSlot = -1
 
   /** Adds a finite number, read as the decimal of its shortest round-trip string. */
   add(x: number): void {
     const units = unitsAt(x, this.preferredScale)
-    if (!Number.isNaN(units)) return this.addUnits(units, this.preferredScale)
+    if (!Number.isNaN(units)) {
+      const slot = this.preferredSlot
+      if (slot !== -1) {
+        const next = this.sums[slot] + units
+        if (Number.isSafeInteger(next)) {
+          this.sums[slot] = next
+          return
+        }
+      }
+      return this.addUnits(units, this.preferredScale)
+    }
     const scale = scaleOf(x)
     if (scale === -1) return this.addLong(x)
     this.preferredScale = scale
+    this.preferredSlot = this.scales.indexOf(scale)
     this.addUnits(unitsAt(x, scale), scale)
   }
 
@@ -200,6 +213,7 @@ export class DecimalSum {
     if (i === this.scales.length) {
       this.scales.push(scale)
       this.sums.push(units)
+      if (scale === this.preferredScale) this.preferredSlot = i
       return
     }
     // Exact: a sum of safe integers that is itself safe was not rounded.

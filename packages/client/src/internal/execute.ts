@@ -17,6 +17,8 @@ import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Random from "effect/Random"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { WithResponse } from "../ObjectiveAiClient.js"
 import * as ObjectiveAiError from "../ObjectiveAiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Deadline from "./deadline.js"
@@ -32,6 +34,8 @@ export interface Settings {
   readonly policy: RetryPolicy.RetryPolicy
   /** The policy's `maxRetryAfter`, read once per client: a duration given as text is parsed. */
   readonly maxRetryAfter: Duration.Duration
+  /** The most bytes the client reads of an answer's body, a unary answer or an error body. */
+  readonly maxBodySize: number
 }
 
 /** An endpoint's {@link RetryPolicy.Timeouts}, read once per client rather than on every call. */
@@ -153,11 +157,101 @@ const errorBodyFailure = (
     return statusFailure(call, info, retryAfterOf(response.headers, body, now))
   })
 
-/** Reads a non-2xx answer's body, as far as it comes, for the error body in it. */
-const errorResponseFailure = (call: Call, response: HttpClientResponse.HttpClientResponse): Effect.Effect<Failure> =>
-  response.text.pipe(
-    Effect.orElseSucceed(() => ""),
-    Effect.flatMap((text) => errorBodyFailure(call, response, parseErrorBody(text)))
+const plainLength = /^\s*\d+\s*$/
+
+const tooLarge = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number,
+  contentLength: number | undefined
+): Failure => ({
+  error: new ObjectiveAiError.ResponseTooLargeError({
+    ...call,
+    status: response.status,
+    requestId: requestIdOf(response.headers),
+    maxBodySize,
+    contentLength
+  }),
+  retry: "never",
+  reason: "response too large"
+})
+
+const utf8 = new TextDecoder()
+
+/** Reads the body as it comes, stopping at the first chunk that takes it past `maxBodySize`. */
+const readWithin = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number
+): Effect.Effect<string, Failure> =>
+  Effect.suspend(() => {
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    return response.stream.pipe(
+      Stream.runForEachWhile((bytes) =>
+        Effect.sync(() => {
+          size += bytes.length
+          if (size > maxBodySize) return false
+          parts.push(bytes)
+          return true
+        })
+      ),
+      Effect.mapError((error) => transportFailure(call, error.cause, response.status)),
+      Effect.flatMap(() => {
+        if (size > maxBodySize) return Effect.fail(tooLarge(call, response, maxBodySize, undefined))
+        const whole = new Uint8Array(size)
+        let offset = 0
+        for (const part of parts) {
+          whole.set(part, offset)
+          offset += part.length
+        }
+        return Effect.succeed(utf8.decode(whole))
+      })
+    )
+  })
+
+/**
+ * Reads a body whole, as text, unless it is larger than `maxBodySize`: a `content-length` over it fails before a byte
+ * is read, and a body without one (or encoded, when the transport decodes it and the length is not the text's) is
+ * read chunk by chunk up to it. A body past the limit fails with `ResponseTooLargeError`, and the attempt's failure
+ * closes the connection; a connection lost mid-body is a transport failure.
+ */
+const readBody = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number
+): Effect.Effect<string, Failure> => {
+  // Read once: a transport may build its headers anew on every access.
+  const headers = response.headers
+  const declared = headers["content-length"]
+  const contentLength = declared !== undefined && plainLength.test(declared) ? Number(declared) : undefined
+  if (contentLength !== undefined && contentLength > maxBodySize) {
+    return Effect.fail(tooLarge(call, response, maxBodySize, contentLength))
+  }
+  const encoding = headers["content-encoding"]
+  // The declared length bounds what the transport reads: the plain whole-body read is safe, and the fastest.
+  return contentLength !== undefined && (encoding === undefined || encoding === "identity")
+    ? Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status))
+    : readWithin(call, response, maxBodySize)
+}
+
+/**
+ * Reads a non-2xx answer's body, as far as it comes, for the error body in it; a body over `maxBodySize` is that
+ * failure instead.
+ */
+const errorResponseFailure = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  maxBodySize: number
+): Effect.Effect<Failure> =>
+  readBody(call, response, maxBodySize).pipe(
+    Effect.matchEffect({
+      onFailure: (failure) =>
+        failure.error._tag === "ResponseTooLargeError"
+          ? Effect.succeed(failure)
+          : errorBodyFailure(call, response, undefined),
+      onSuccess: (text) => errorBodyFailure(call, response, parseErrorBody(text))
+    })
   )
 
 const transportFailure = (call: Call, cause: unknown, status?: number): Failure => {
@@ -175,11 +269,15 @@ const transportFailure = (call: Call, cause: unknown, status?: number): Failure 
   }
 }
 
-const httpClientFailure = (call: Call, error: HttpClientError.HttpClientError): Effect.Effect<Failure> => {
+const httpClientFailure = (
+  call: Call,
+  error: HttpClientError.HttpClientError,
+  maxBodySize: number
+): Effect.Effect<Failure> => {
   if (error._tag === "ResponseError") {
     // A transport a caller transformed with `filterStatusOk` reports statuses as errors: map them as ours.
     return error.reason === "StatusCode"
-      ? errorResponseFailure(call, error.response)
+      ? errorResponseFailure(call, error.response, maxBodySize)
       : Effect.succeed(transportFailure(call, error.cause, error.response.status))
   }
   if (error.reason === "Transport") return Effect.succeed(transportFailure(call, error.cause))
@@ -197,16 +295,16 @@ const httpClientFailure = (call: Call, error: HttpClientError.HttpClientError): 
 }
 
 /**
- * A reader for a JSON answer: the body read whole (a connection cut mid-body is a transport failure, retried like
- * one) and decoded from its text by `decode`, which should be a `Json.parseJson` schema's decoder: lossless, and
- * checked in place rather than rebuilt. A 200 body that is only an error body is that error, so that
- * `{ "error": { "code": 503 } }` is retried like a 503.
+ * A reader for a JSON answer: the body read whole, up to `maxBodySize` bytes (see {@link readBody}; a connection cut
+ * mid-body is a transport failure, retried like one) and decoded from its text by `decode`, which should be a
+ * `Json.parseJson` schema's decoder: lossless, and checked in place rather than rebuilt. A 200 body that is only an
+ * error body is that error, so that `{ "error": { "code": 503 } }` is retried like a 503.
  */
 export const readJson =
-  <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>) =>
+  <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>, maxBodySize: number) =>
   (response: HttpClientResponse.HttpClientResponse, call: Call): Effect.Effect<A, Failure> =>
     Effect.flatMap(
-      Effect.mapError(response.text, (error) => transportFailure(call, error.cause, response.status)),
+      readBody(call, response, maxBodySize),
       (text) => {
         const decoded = decode(text)
         if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
@@ -249,12 +347,13 @@ const timeoutFailure = (
 
 /**
  * Runs an endpoint under the retry policy and its timeouts, in a span named after the operation with its method,
- * path, last status and number of attempts.
+ * path, last status and number of attempts; the value read comes with the status, request id and headers of the
+ * answer it was read from.
  */
 export const execute = <A>(
   settings: Settings,
   endpoint: Endpoint<A>
-): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> =>
+): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> =>
   Effect.suspend(() => {
     const { policy } = settings
     const method = endpoint.request.method
@@ -269,18 +368,21 @@ export const execute = <A>(
     // One deadline per attempt, at the attempt's limit or the call's deadline, whichever comes first: the waits
     // between attempts never pass the call's deadline (a retry that would is not made), so this is the whole of the
     // total timeout.
-    const attempt = (call: Call, remaining: number): Effect.Effect<A, Failure> => {
+    const attempt = (call: Call, remaining: number): Effect.Effect<WithResponse<A>, Failure> => {
       const total = remaining <= attemptLimitMillis
       let status: number | undefined
       return Deadline.withDeadline(
         (release) =>
           settings.client.execute(endpoint.request).pipe(
-            Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error))),
+            Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error, settings.maxBodySize))),
             Effect.flatMap((response) => {
               status = lastStatus = response.status
               return status >= 200 && status < 300
-                ? endpoint.read(response, call, release)
-                : Effect.flip(errorResponseFailure(call, response))
+                ? Effect.map(endpoint.read(response, call, release), (value) => {
+                  const headers = response.headers
+                  return { value, status: response.status, requestId: requestIdOf(headers), headers }
+                })
+                : Effect.flip(errorResponseFailure(call, response, settings.maxBodySize))
             })
           ),
         total ? remaining : attemptLimitMillis,
@@ -297,7 +399,7 @@ export const execute = <A>(
         ? Effect.fail(failure.error)
         : Effect.fail(new ObjectiveAiError.RateLimitedError({ ...call, ...failure.response, retryAfter }))
 
-    const loop = (deadline: number, now: number): Effect.Effect<A, ObjectiveAiError.ObjectiveAiError> => {
+    const loop = (deadline: number, now: number): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> => {
       const call: Call = { method, path, attempts: ++attempts }
       return Effect.catchAll(attempt(call, deadline - now), (failure) => {
         const retryable = failure.retry === "neverSent" || (failure.retry === "transient" && retries)

@@ -78,3 +78,18 @@ export const completionId = (n: number) => `chtcpl-${n.toString(16).padStart(32,
 export const openRouterError = (code: number | string, message: string, metadata?: object) => ({
   error: metadata === undefined ? { code, message } : { code, message, metadata }
 })
+
+/** OpenRouter's newer error body: no `code`, the status in `http_status`, the availability beside it. */
+export const openRouterCurrentError = (
+  httpStatus: number,
+  message: string,
+  availability?: { readonly retryable?: boolean; readonly retry_after?: number }
+) => ({
+  error: {
+    message,
+    http_status: httpStatus,
+    error_type: httpStatus === 429 ? "rate_limit_exceeded" : "provider_error",
+    ...(availability === undefined ? {} : { availability: { code: "unavailable", ...availability } }),
+    metadata: { previous_errors: [{ http_status: 503, message: "No capacity" }] }
+  }
+})

@@ -30,6 +30,8 @@ export interface ScriptedServer {
   readonly hung: Queue.Dequeue<Recorded>
   /** Whether the connection that carried the `index`-th request (from 0) has closed. */
   readonly connectionClosed: (index: number) => boolean
+  /** Waits (up to 5 s of real time, else dies) for the connection that carried the `index`-th request to close. */
+  readonly awaitClosed: (index: number) => Effect.Effect<void>
 }
 
 /** A complete answer: `body` is sent as is when it is a string, else written with the lossless `Json.stringify`. */
@@ -41,6 +43,14 @@ export const json = (status: number, body: unknown, headers: http.OutgoingHttpHe
     ...headers
   })
   response.end(text)
+}
+
+/** A complete answer sent chunked, in two writes, without a `content-length`. */
+export const chunked = (status: number, body: unknown): Reply => (response) => {
+  const text = typeof body === "string" ? body : Json.stringify(body)
+  response.writeHead(status, { "content-type": "application/json" })
+  response.write(text.slice(0, text.length >> 1))
+  response.end(text.slice(text.length >> 1))
 }
 
 // Replies that leave the request hanging, for the harness to move its clock past the client's timeout.
@@ -74,6 +84,32 @@ export const stallMidBody = (body: unknown): Reply => {
   const reply = cutMidBody(body, () => {})
   hanging.add(reply)
   return reply
+}
+
+/**
+ * Sends `size` bytes of body with `status`, declared in a `content-length` or chunked without one, as fast as the
+ * client takes them, and stops when the connection closes; `sent()` is how many bytes went out.
+ */
+export const flood = (status: number, size: number, options: { readonly contentLength: boolean }) => {
+  let sent = 0
+  const piece = Buffer.alloc(64 * 1024, " ")
+  const reply: Reply = (response, request) => {
+    response.writeHead(status, {
+      "content-type": "application/json",
+      "x-request-id": "req-flood",
+      ...(options.contentLength ? { "content-length": size } : {})
+    })
+    const pump = () => {
+      while (sent < size && !request.socket.destroyed) {
+        const bytes = piece.subarray(0, Math.min(piece.length, size - sent))
+        sent += bytes.length
+        if (!response.write(bytes)) return void response.once("drain", pump)
+      }
+      if (sent >= size) response.end()
+    }
+    pump()
+  }
+  return { reply, sent: () => sent }
 }
 
 /** The `i`-th request gets the `i`-th reply; requests past the end get the last. */
@@ -128,7 +164,18 @@ export const make = (script: Script, port = 0): Effect.Effect<ScriptedServer, ne
       port: address.port,
       requests,
       hung,
-      connectionClosed: (index) => sockets[index]?.closed === true
+      connectionClosed: (index) => sockets[index]?.closed === true,
+      awaitClosed: (index) =>
+        Effect.async<void>((resume) => {
+          const socket = sockets[index]
+          if (socket === undefined) return resume(Effect.dieMessage(`no request ${index} was made`))
+          if (socket.closed) return resume(Effect.void)
+          const timer = setTimeout(() => resume(Effect.dieMessage(`connection ${index} still open after 5 s`)), 5000)
+          socket.once("close", () => {
+            clearTimeout(timer)
+            resume(Effect.void)
+          })
+        })
     }
   })
 

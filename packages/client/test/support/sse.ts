@@ -47,11 +47,15 @@ const write = (response: http.ServerResponse, bytes: string | Uint8Array) =>
 /** A `200 text/event-stream` answer (chunked, as gateways send it) made of `steps`. */
 export const reply = (
   steps: ReadonlyArray<Step>,
-  options: { readonly ending?: Ending; readonly onClose?: Closed["onClose"] } = {}
+  options: {
+    readonly ending?: Ending
+    readonly onClose?: Closed["onClose"]
+    readonly headers?: http.OutgoingHttpHeaders
+  } = {}
 ): Reply =>
 (response, request) => {
   options.onClose?.(request.socket)
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" })
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...options.headers })
   response.flushHeaders()
   const run = async () => {
     for (const step of steps) {

@@ -1,5 +1,5 @@
 /**
- * Chat-completion chunks and event-stream transcripts, shared by the tests of the chunk decoder and of the client's
+ * Chat-completion chunks and event-stream transcripts, used by the tests of the chunk decoder and of the client's
  * streaming.
  */
 import { expect } from "@effect/vitest"
@@ -7,7 +7,8 @@ import type { ChatCompletion } from "@objectiveai-effect/domain"
 import * as fs from "node:fs"
 import * as path from "node:path"
 
-const fixtures = path.resolve(__dirname, "../../../../../shared/reference/fixtures")
+// The recorded payloads live with the domain's tests, each beside a note saying where it comes from.
+const fixtures = path.resolve(__dirname, "../../../domain/test/fixtures")
 
 /** OpenRouter's event stream with a URL citation and a usage-only final chunk, as the bytes it sent. */
 export const openRouterTranscript: Uint8Array = fs.readFileSync(

@@ -54,21 +54,60 @@ export const hasLongIntegerLiteral = (text: string): boolean => {
 export const parse = (text: string): unknown =>
   hasLongIntegerLiteral(text) ? new LosslessParser(text).parse() : JSON.parse(text)
 
-export const stringify = (value: unknown): string => {
-  try {
-    return JSON.stringify(value)
-  } catch (error) {
-    // JSON.stringify throws a TypeError on the first bigint (or on a cycle, which the writer reports the same way);
-    // only then pay for the hand-written writer.
-    if (error instanceof TypeError) return writeValue(value, new Set()) ?? "null"
-    throw error
+/**
+ * How a number is written so that `parse` reads it back as the same number, or `undefined` when `JSON.stringify`
+ * already writes it so. `JSON.stringify` writes integers up to 1e21 digit for digit, which `parse` reads back as a
+ * `bigint` past 2^53; writes `-0` as `0`; and writes the infinities (which `JSON.parse` makes of `1e400`) as `null`.
+ * `NaN` has no JSON form: it stays `null`, as `JSON.stringify` writes it (the schemas refuse it).
+ */
+const numberText = (value: number): string | undefined => {
+  if (Number.isSafeInteger(value)) return value === 0 && 1 / value < 0 ? "-0" : undefined
+  if (Number.isFinite(value)) {
+    return Number.isInteger(value) && Math.abs(value) < 1e21
+      ? value.toExponential()
+      : undefined
+  }
+  if (value === Infinity) return "1e400"
+  if (value === -Infinity) return "-1e400"
+  return undefined
+}
+
+// Whether `JSON.stringify` would write something `parse` reads back differently, or throw: a bigint, a number for
+// `numberText`, or something that is not plain data (a `toJSON` method, a cycle), which the careful writer handles
+// the way `JSON.stringify` does. Far cheaper than writing, so that the native writer stays the usual path.
+const needsCarefulWriter = (value: unknown, depth: number): boolean => {
+  switch (typeof value) {
+    case "number":
+      return numberText(value) !== undefined
+    case "bigint":
+      return true
+    case "object": {
+      if (value === null) return false
+      // Beyond this depth `JSON.stringify` throws on its own, and so does the careful writer.
+      if (depth > 5_000) return true
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (needsCarefulWriter(value[i], depth + 1)) return true
+        return false
+      }
+      if (typeof (value as { toJSON?: unknown }).toJSON === "function") return true
+      for (const key in value) {
+        if (needsCarefulWriter((value as Record<string, unknown>)[key], depth + 1)) return true
+      }
+      return false
+    }
+    default:
+      return false
   }
 }
 
+export const stringify = (value: unknown): string =>
+  needsCarefulWriter(value, 0) ? writeValue(value, new Set()) ?? "null" : JSON.stringify(value)
+
 // Mirrors JSON.stringify (toJSON, undefined and functions skipped in objects and null in arrays, a TypeError on a
-// cycle), with bigint written as its digits.
+// cycle), with bigint written as its digits and every number as `parse` reads it back.
 const writeValue = (value: unknown, ancestors: Set<object>): string | undefined => {
   if (typeof value === "bigint") return value.toString()
+  if (typeof value === "number") return numberText(value) ?? JSON.stringify(value)
   if (typeof value !== "object" || value === null) return JSON.stringify(value)
   if ("toJSON" in value && typeof value.toJSON === "function") return writeValue(value.toJSON(), ancestors)
   if (ancestors.has(value)) throw new TypeError("Converting circular structure to JSON")

@@ -4,7 +4,9 @@ import type * as Either from "effect/Either"
 import type * as FastCheck from "effect/FastCheck"
 import * as ParseResult from "effect/ParseResult"
 import type * as AST from "effect/SchemaAST"
+import { preview } from "../ParseMessages.js"
 import { isPlainRecord } from "./inPlace.js"
+import { boundaries } from "./jsonNumber.js"
 
 interface Place {
   readonly value: unknown
@@ -13,8 +15,9 @@ interface Place {
 }
 
 /**
- * The first place in `input` that is not JSON (strings, numbers, bigints, booleans, null, arrays and plain objects of
- * them, without cycles), or `undefined`. It walks with its own stack, so nesting as deep as `Json.parse` reads cannot
+ * The first place in `input` that is not JSON (strings, numbers but `NaN`, bigints, booleans, null, arrays and plain
+ * objects of them, without cycles), or `undefined`. The infinities are JSON: `JSON.parse` makes them of `1e400`, and
+ * `Json.stringify` writes them so. It walks with its own stack, so nesting as deep as `Json.parse` reads cannot
  * overflow the call stack.
  */
 const findNonJson = (input: unknown): Place | undefined => {
@@ -28,7 +31,11 @@ const findNonJson = (input: unknown): Place | undefined => {
     }
     const value = step.value
     const type = typeof value
-    if (value === null || type === "string" || type === "number" || type === "bigint" || type === "boolean") continue
+    if (value === null || type === "string" || type === "bigint" || type === "boolean") continue
+    if (type === "number") {
+      if (value === value) continue
+      return step
+    }
     if (type !== "object" || open.has(value as object)) return step
     if (Array.isArray(value)) {
       open.add(value)
@@ -49,6 +56,11 @@ const pathTo = (place: Place): Array<string | number> => {
   for (let at: Place | undefined = place; at?.key !== undefined; at = at.parent) path.unshift(at.key)
   return path
 }
+
+/** Whether `input` is a JSON value (a JSON object only, if `objectOnly`), which then decodes to itself. */
+export const isJson = (objectOnly: boolean) => (input: unknown): boolean =>
+  (!objectOnly || (typeof input === "object" && input !== null && !Array.isArray(input))) &&
+  findNonJson(input) === undefined
 
 /**
  * Checks a JSON value in place and hands it back as it is. Rebuilding it, as a schema of records and arrays would,
@@ -72,7 +84,7 @@ export const check =
 const describe = (place: Place): string => {
   const value = place.value
   if (typeof value === "function") return "a function"
-  if (typeof value !== "object" || value === null) return String(value)
+  if (typeof value !== "object" || value === null) return preview(value) ?? String(value)
   return isPlainRecord(value) || Array.isArray(value)
     ? "a reference to a value that contains it"
     : `an instance of ${value.constructor?.name ?? "a class"}`
@@ -99,7 +111,8 @@ export const arbitrary = (objectOnly: boolean): Arbitrary.LazyArbitrary<unknown>
       fc.constant(null),
       fc.boolean(),
       fc.string(),
-      fc.double(),
+      fc.double({ noNaN: true }),
+      fc.constantFrom(...boundaries),
       fc.bigInt(),
       fc.array(tie("value"), { maxLength: 3 }),
       tie("object")

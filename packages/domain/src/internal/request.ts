@@ -1,6 +1,7 @@
 import * as Schema from "effect/Schema"
 import * as Json from "../Json.js"
-import { enumOf, type Mode, optional, required, unknownKeys } from "./schema.js"
+import { enumOf, type Mode, nullish, rejectUnknownKeys, required, unknownKeys } from "./schema.js"
+import { refuseLikelyTypos } from "./typos.js"
 
 const between = (minimum: number, maximum: number) => Schema.Number.pipe(Schema.between(minimum, maximum))
 
@@ -22,11 +23,16 @@ const recordKey = Schema.String.pipe(Schema.filter((key) => key !== "__proto__")
 const strictDescription =
   "Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties."
 
-/** Every schema of the create body, in one mode: strict for what a caller sends, lenient for stored requests. */
+/**
+ * Every schema of the create body, in one mode (see `Mode`): as a caller sends it, as the API reads it, as a stored
+ * request holds it. An optional field takes `null` as absent in every mode, as the API's SDKs type it.
+ */
 export const make = <M extends Mode>(mode: M) => {
+  const named = (identifier: string) => mode === "lenient" ? `${identifier}Lenient` : identifier
+
   const object = <Fields extends Schema.Struct.Fields>(fields: Fields, identifier: string, description?: string) =>
     Schema.Struct(fields).annotations({
-      identifier: mode === "strict" ? identifier : `${identifier}Lenient`,
+      identifier: named(identifier),
       ...(description === undefined ? {} : { description }),
       ...unknownKeys(mode)
     })
@@ -42,7 +48,7 @@ export const make = <M extends Mode>(mode: M) => {
       type: Schema.Literal("image_url"),
       image_url: object({
         url: required(Schema.String, "The image's URL, or its data as a base64 `data:` URL."),
-        detail: optional(enumOf(mode, "auto", "low", "high"), "The image's detail level.")
+        detail: nullish(enumOf(mode, "auto", "low", "high"), "The image's detail level.")
       }, "ImageUrl")
     },
     "ImageContentPart",
@@ -68,9 +74,9 @@ export const make = <M extends Mode>(mode: M) => {
     {
       type: Schema.Literal("file"),
       file: object({
-        file_data: optional(Schema.String),
-        file_id: optional(Schema.String),
-        filename: optional(Schema.String)
+        file_data: nullish(Schema.String),
+        file_id: nullish(Schema.String),
+        filename: nullish(Schema.String)
       }, "FileData")
     },
     "FileContentPart",
@@ -83,10 +89,14 @@ export const make = <M extends Mode>(mode: M) => {
     "A part of an assistant message that is a refusal."
   )
 
-  const content = <Parts extends ReadonlyArray<Schema.Schema.AnyNoContext>>(...parts: Parts) =>
-    Schema.Union(Schema.String, Schema.Array(parts.length === 1 ? parts[0] : Schema.Union(...parts)))
+  // A key a record's key schema refuses ("__proto__") counts as unknown: a request refuses it rather than lose it, and a
+  // stored request, read in place by `Json.parseJson`, keeps it.
+  const recordKeys = mode === "lenient" ? {} : rejectUnknownKeys
 
-  const name = optional(Schema.String, "An optional name for the participant.")
+  const content = <Part extends Schema.Schema.AnyNoContext>(part: Part) =>
+    Schema.Union(Schema.String, Schema.Array(part))
+
+  const name = nullish(Schema.String, "An optional name for the participant.")
 
   const DeveloperMessage = object(
     { role: Schema.Literal("developer"), content: content(TextContentPart), name },
@@ -103,7 +113,7 @@ export const make = <M extends Mode>(mode: M) => {
   const UserMessage = object(
     {
       role: Schema.Literal("user"),
-      content: content(TextContentPart, ImageContentPart, AudioContentPart, FileContentPart),
+      content: content(Schema.Union(TextContentPart, ImageContentPart, AudioContentPart, FileContentPart)),
       name
     },
     "UserMessage",
@@ -126,13 +136,13 @@ export const make = <M extends Mode>(mode: M) => {
   const AssistantMessage = object(
     {
       role: Schema.Literal("assistant"),
-      content: optional(
-        Schema.NullOr(content(TextContentPart, RefusalContentPart)),
+      content: nullish(
+        content(Schema.Union(TextContentPart, RefusalContentPart)),
         "The page marks content required; the wire (as OpenAI) allows it null or absent beside `tool_calls`."
       ),
       name,
-      refusal: optional(Schema.String, "The assistant's refusal message."),
-      tool_calls: optional(Schema.Array(ToolCall), "The tool calls the assistant made.")
+      refusal: nullish(Schema.String, "The assistant's refusal message."),
+      tool_calls: nullish(Schema.Array(ToolCall), "The tool calls the assistant made.")
     },
     "AssistantMessage",
     "An earlier answer of the model, sent back as conversation history."
@@ -141,7 +151,10 @@ export const make = <M extends Mode>(mode: M) => {
   const ToolMessage = object(
     {
       role: Schema.Literal("tool"),
-      content: content(TextContentPart),
+      content: nullish(
+        content(TextContentPart),
+        "The page marks content required; the API's SDKs type it optional and nullable, and the API reads null as absent."
+      ),
       tool_call_id: required(Schema.String, "The id of the tool call this message answers.")
     },
     "ToolMessage",
@@ -165,7 +178,7 @@ export const make = <M extends Mode>(mode: M) => {
   const CompletionReferenceMessage = Schema.Union(
     completionReference("chat_completion", "ChatCompletionReferenceMessage"),
     completionReference("score_completion", "ScoreCompletionReferenceMessage")
-  ).annotations({ identifier: mode === "strict" ? "CompletionReferenceMessage" : "CompletionReferenceMessageLenient" })
+  ).annotations({ identifier: named("CompletionReferenceMessage") })
 
   const Message = Schema.Union(
     DeveloperMessage,
@@ -174,14 +187,14 @@ export const make = <M extends Mode>(mode: M) => {
     AssistantMessage,
     ToolMessage,
     ...CompletionReferenceMessage.members
-  ).annotations({ identifier: mode === "strict" ? "Message" : "MessageLenient" })
+  ).annotations({ identifier: named("Message") })
 
   const FunctionDefinition = object(
     {
       name: required(Schema.String, "The function's name."),
-      description: optional(Schema.String, "What the function does."),
-      parameters: optional(Json.JsonObject, "The JSON Schema object defining the expected structure."),
-      strict: optional(Schema.Boolean, strictDescription)
+      description: nullish(Schema.String, "What the function does."),
+      parameters: nullish(Json.JsonObject, "The JSON Schema object defining the expected structure."),
+      strict: nullish(Schema.Boolean, strictDescription)
     },
     "FunctionDefinition"
   )
@@ -202,7 +215,7 @@ export const make = <M extends Mode>(mode: M) => {
     Schema.Literal("none", "auto", "required"),
     NamedToolChoice
   ).annotations({
-    identifier: mode === "strict" ? "ToolChoice" : "ToolChoiceLenient",
+    identifier: named("ToolChoice"),
     description:
       "Controls which (if any) tool is called by the model: `none` calls no tool, `auto` lets the model choose, `required` makes it call one, a named function makes it call that one."
   })
@@ -222,9 +235,9 @@ export const make = <M extends Mode>(mode: M) => {
       type: Schema.Literal("json_schema"),
       json_schema: object({
         name: Schema.String,
-        description: optional(Schema.String),
-        strict: optional(Schema.Boolean, strictDescription),
-        schema: optional(Json.JsonValue, "The JSON Schema object defining the expected structure.")
+        description: nullish(Schema.String),
+        strict: nullish(Schema.Boolean, strictDescription),
+        schema: nullish(Json.JsonValue, "The JSON Schema object defining the expected structure.")
       }, "JsonSchemaFormat")
     },
     "ResponseFormatJsonSchema",
@@ -232,7 +245,7 @@ export const make = <M extends Mode>(mode: M) => {
   )
   const ResponseFormat = Schema.Union(ResponseFormatText, ResponseFormatJsonObject, ResponseFormatJsonSchema)
     .annotations({
-      identifier: mode === "strict" ? "ResponseFormat" : "ResponseFormatLenient",
+      identifier: named("ResponseFormat"),
       description: "An object specifying the format that the model must output."
     })
 
@@ -240,14 +253,14 @@ export const make = <M extends Mode>(mode: M) => {
 
   const ProviderPreferences = object(
     {
-      order: optional(Schema.Array(Schema.String), "List of provider slugs to try in order."),
-      allow_fallbacks: optional(Schema.Boolean, "Whether to allow backup providers when the primary is unavailable."),
-      require_parameters: optional(Schema.Boolean, "Only use providers that support all parameters in your request."),
-      data_collection: optional(enumOf(mode, "allow", "deny"), "Control whether to use providers that may store data."),
-      only: optional(Schema.Array(Schema.String), "List of provider slugs to allow for this request."),
-      ignore: optional(Schema.Array(Schema.String), "List of provider slugs to skip for this request."),
-      quantizations: optional(Schema.Array(Schema.String), "List of quantization levels to filter by."),
-      sort: optional(Schema.String, "Sort providers by price or throughput.")
+      order: nullish(Schema.Array(Schema.String), "List of provider slugs to try in order."),
+      allow_fallbacks: nullish(Schema.Boolean, "Whether to allow backup providers when the primary is unavailable."),
+      require_parameters: nullish(Schema.Boolean, "Only use providers that support all parameters in your request."),
+      data_collection: nullish(enumOf(mode, "allow", "deny"), "Control whether to use providers that may store data."),
+      only: nullish(Schema.Array(Schema.String), "List of provider slugs to allow for this request."),
+      ignore: nullish(Schema.Array(Schema.String), "List of provider slugs to skip for this request."),
+      quantizations: nullish(Schema.Array(Schema.String), "List of quantization levels to filter by."),
+      sort: nullish(Schema.String, "Sort providers by price or throughput.")
     },
     "ProviderPreferences",
     "OpenRouter provider preferences."
@@ -255,9 +268,9 @@ export const make = <M extends Mode>(mode: M) => {
 
   const ReasoningConfig = object(
     {
-      max_tokens: optional(atLeastOne, "An upper bound for the number of tokens that can be generated for reasoning."),
-      effort: optional(effort, "Constrains effort on reasoning for some reasoning models."),
-      enabled: optional(Schema.Boolean, "Whether reasoning is enabled for this request.")
+      max_tokens: nullish(atLeastOne, "An upper bound for the number of tokens that can be generated for reasoning."),
+      effort: nullish(effort, "Constrains effort on reasoning for some reasoning models."),
+      enabled: nullish(Schema.Boolean, "Whether reasoning is enabled for this request.")
     },
     "ReasoningConfig",
     "OpenRouter reasoning configuration."
@@ -267,20 +280,21 @@ export const make = <M extends Mode>(mode: M) => {
     { id: required(Schema.String, "The plugin's id.") },
     Schema.Record({ key: recordKey, value: Json.JsonValue })
   ).annotations({
-    identifier: mode === "strict" ? "Plugin" : "PluginLenient",
-    description: "An OpenRouter plugin. May include additional fields as needed."
+    identifier: named("Plugin"),
+    description: "An OpenRouter plugin. May include additional fields as needed.",
+    ...recordKeys
   })
 
   const WebSearchOptions = object(
     {
-      search_context_size: optional(effort),
-      user_location: optional(object({
+      search_context_size: nullish(effort),
+      user_location: nullish(object({
         type: Schema.Literal("approximate"),
         approximate: object({
-          city: optional(Schema.String),
-          country: optional(Schema.String),
-          region: optional(Schema.String),
-          timezone: optional(Schema.String)
+          city: nullish(Schema.String),
+          country: nullish(Schema.String),
+          region: nullish(Schema.String),
+          timezone: nullish(Schema.String)
         }, "ApproximateLocation")
       }, "UserLocation"))
     },
@@ -308,140 +322,148 @@ export const make = <M extends Mode>(mode: M) => {
         "A list of messages comprising the conversation so far. Depending on the model you use, different message types (modalities) are supported, like text, images, and audio."
       ),
       model: required(Schema.String, "Model ID used to generate the response."),
-      frequency_penalty: optional(
+      frequency_penalty: nullish(
         between(-2, 2),
         "This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse."
       ),
-      logit_bias: optional(
-        Schema.Record({ key: recordKey, value: between(-100, 100) }),
+      logit_bias: nullish(
+        Schema.Record({ key: recordKey, value: between(-100, 100) }).annotations(recordKeys),
         "Maps tokens (by their token ID in the tokenizer) to a bias value from -100 to 100, added to the logits before sampling."
       ),
-      logprobs: optional(Schema.Boolean, "Whether to return log probabilities of the output tokens or not."),
-      max_completion_tokens: optional(
+      logprobs: nullish(Schema.Boolean, "Whether to return log probabilities of the output tokens or not."),
+      max_completion_tokens: nullish(
         atLeastOne,
         "An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and reasoning tokens."
       ),
-      modalities: optional(Schema.Array(Schema.String), "Output types that you would like the model to generate."),
-      n: optional(atLeastOne, "How many chat completion choices to generate for each input message."),
-      parallel_tool_calls: optional(Schema.Boolean, "Whether to enable parallel tool calling during tool use."),
-      prediction: optional(
+      modalities: nullish(Schema.Array(Schema.String), "Output types that you would like the model to generate."),
+      n: nullish(atLeastOne, "How many chat completion choices to generate for each input message."),
+      parallel_tool_calls: nullish(Schema.Boolean, "Whether to enable parallel tool calling during tool use."),
+      prediction: nullish(
         Prediction,
         "The predicted output from the model. The page gives a string; upstream takes `{ type: \"content\", content }`. Both are accepted."
       ),
-      presence_penalty: optional(
+      presence_penalty: nullish(
         between(-2, 2),
         "This setting aims to control the presence of tokens in the output. Negative values will encourage more diverse token usage."
       ),
-      reasoning_effort: optional(effort, "Constrains effort on reasoning for some reasoning models."),
-      response_format: optional(ResponseFormat),
-      seed: optional(
+      reasoning_effort: nullish(effort, "Constrains effort on reasoning for some reasoning models."),
+      response_format: nullish(ResponseFormat),
+      seed: nullish(
         Seed,
         "If specified, the inferencing will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Integers beyond 2^53 are kept exact as `bigint`."
       ),
-      service_tier: optional(
+      service_tier: nullish(
         enumOf(mode, "auto", "default", "flex"),
         "Specifies the processing type used for serving the request."
       ),
-      stop: optional(
+      stop: nullish(
         Schema.Union(Schema.String, Schema.Array(Schema.String)),
         "Stop generation immediately if the model encounters any token specified in the stop array."
       ),
-      stream: optional(
+      stream: nullish(
         Schema.Boolean,
         "If set to true, the model response data will be streamed to the client as it is generated using server-sent events."
       ),
-      stream_options: optional(
+      stream_options: nullish(
         object({
-          include_usage: optional(
+          include_usage: nullish(
             Schema.Boolean,
             "If set, an additional chunk will be streamed before the data: [DONE] message, carrying the usage and cost of the entire request."
           )
         }, "StreamOptions"),
         "Options for streaming response."
       ),
-      temperature: optional(
+      temperature: nullish(
         between(0, 2),
         "This setting influences the variety in the model's responses. At 0, the model always gives the same response for a given input."
       ),
-      tool_choice: optional(ToolChoice),
-      tools: optional(Schema.Array(Tool), "A list of tools the model may call."),
-      top_logprobs: optional(
+      tool_choice: nullish(ToolChoice),
+      tools: nullish(Schema.Array(Tool), "A list of tools the model may call."),
+      top_logprobs: nullish(
         integer.pipe(Schema.between(0, 20)),
         "An integer between 0 and 20 specifying the number of most likely tokens to return at each token position."
       ),
-      top_p: optional(
+      top_p: nullish(
         between(0, 1),
         "This setting limits the model's choices to a percentage of likely tokens: only the top tokens whose probabilities add up to P."
       ),
-      web_search_options: optional(WebSearchOptions),
-      max_tokens: optional(
+      web_search_options: nullish(WebSearchOptions),
+      max_tokens: nullish(
         atLeastOne,
         "This sets the upper limit for the number of tokens the model can generate in response."
       ),
-      min_p: optional(
+      min_p: nullish(
         between(0, 1),
         "Represents the minimum probability for a token to be considered, relative to the probability of the most likely token."
       ),
-      plugins: optional(Schema.Array(Plugin), "OpenRouter plugins."),
-      provider: optional(ProviderPreferences),
-      reasoning: optional(ReasoningConfig),
-      repetition_penalty: optional(
+      plugins: nullish(Schema.Array(Plugin), "OpenRouter plugins."),
+      provider: nullish(ProviderPreferences),
+      reasoning: nullish(ReasoningConfig),
+      repetition_penalty: nullish(
         between(0, 2),
         "Helps to reduce the repetition of tokens from the input. A higher value makes the model less likely to repeat tokens."
       ),
-      top_a: optional(
+      top_a: nullish(
         between(0, 1),
         "Consider only the top tokens with sufficiently high probabilities based on the probability of the most likely token."
       ),
-      top_k: optional(atLeastOne, "This limits the model's choice of tokens at each step to the K most likely."),
-      usage: optional(
-        object({ include: optional(Schema.Boolean, "Whether to include Cost in the response usage.") }, "UsageConfig"),
+      top_k: nullish(atLeastOne, "This limits the model's choice of tokens at each step to the K most likely."),
+      usage: nullish(
+        object({ include: nullish(Schema.Boolean, "Whether to include Cost in the response usage.") }, "UsageConfig"),
         "OpenRouter accounting configuration."
       ),
-      verbosity: optional(
+      verbosity: nullish(
         enumOf(mode, "low", "medium", "high"),
         "Controls the verbosity and length of the model response."
       ),
-      models: optional(Schema.Array(Schema.String), "Fallback models. Will be tried in order if the first one fails.")
+      models: nullish(Schema.Array(Schema.String), "Fallback models. Will be tried in order if the first one fails.")
     },
     "ChatCompletionCreateParams",
     "The body of `POST /chat/completions`."
   )
 
+  // In strict mode every schema a caller can use refuses likely typos anywhere inside it. The filter sits only at the
+  // top of each, not on every nested object, so that an error names the broken field without a layer per object.
+  const exported = <A, I>(schema: Schema.Schema<A, I>): Schema.Schema<A, I> =>
+    mode === "strict" ? refuseLikelyTypos(schema) : schema
+
   return {
-    TextContentPart,
-    ImageContentPart,
-    AudioContentPart,
-    FileContentPart,
-    RefusalContentPart,
-    DeveloperMessage,
-    SystemMessage,
-    UserMessage,
-    AssistantMessage,
-    ToolMessage,
-    CompletionReferenceMessage,
-    Message,
-    ToolCall,
-    FunctionDefinition,
-    Tool,
-    NamedToolChoice,
-    ToolChoice,
-    ResponseFormatText,
-    ResponseFormatJsonObject,
-    ResponseFormatJsonSchema,
-    ResponseFormat,
-    ProviderPreferences,
-    ReasoningConfig,
-    Plugin,
-    WebSearchOptions,
-    Prediction,
+    TextContentPart: exported(TextContentPart),
+    ImageContentPart: exported(ImageContentPart),
+    AudioContentPart: exported(AudioContentPart),
+    FileContentPart: exported(FileContentPart),
+    RefusalContentPart: exported(RefusalContentPart),
+    DeveloperMessage: exported(DeveloperMessage),
+    SystemMessage: exported(SystemMessage),
+    UserMessage: exported(UserMessage),
+    AssistantMessage: exported(AssistantMessage),
+    ToolMessage: exported(ToolMessage),
+    CompletionReferenceMessage: exported(CompletionReferenceMessage),
+    Message: exported(Message),
+    ToolCall: exported(ToolCall),
+    FunctionDefinition: exported(FunctionDefinition),
+    Tool: exported(Tool),
+    NamedToolChoice: exported(NamedToolChoice),
+    ToolChoice: exported(ToolChoice),
+    ResponseFormatText: exported(ResponseFormatText),
+    ResponseFormatJsonObject: exported(ResponseFormatJsonObject),
+    ResponseFormatJsonSchema: exported(ResponseFormatJsonSchema),
+    ResponseFormat: exported(ResponseFormat),
+    ProviderPreferences: exported(ProviderPreferences),
+    ReasoningConfig: exported(ReasoningConfig),
+    Plugin: exported(Plugin),
+    WebSearchOptions: exported(WebSearchOptions),
+    Prediction: exported(Prediction),
     Seed,
-    ChatCompletionCreateParams
+    ChatCompletionCreateParams: exported(ChatCompletionCreateParams)
   }
 }
 
 /** The create body's schemas as a caller must write them. */
 export const strict = make("strict")
+
+/** The create body's schemas as the API reads them. */
+export const received = make("received")
 
 /** The create body's schemas as a stored request may hold them. */
 export const lenient = make("lenient")

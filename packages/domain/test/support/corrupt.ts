@@ -3,6 +3,8 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
+import { InPlaceAnnotationId } from "../../src/internal/inPlace.js"
+import { isJsonNumber } from "../../src/internal/jsonNumber.js"
 
 /** Where a value sits in a payload. */
 export type Path = ReadonlyArray<string | number>
@@ -83,6 +85,8 @@ const kindsOf = (ast: AST.AST, seen: Set<AST.AST>): ReadonlySet<Kind> => {
       return kindsOf(ast.f(), seen)
     }
     case "Declaration":
+      // A response's number also takes the bigint `Json.parse` makes of an integer literal beyond 2^53.
+      if (ast.annotations[InPlaceAnnotationId] === isJsonNumber) return new Set(["number", "bigint"])
       return Option.match(AST.getSurrogateAnnotation(ast), {
         onNone: () => new Set(everyKind),
         onSome: (surrogate) => kindsOf(surrogate, seen)

@@ -1,14 +1,14 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 
-// CI clones the repository next to a copy of `shared/`, as the working checkout sits beside it.
-const shared = path.resolve(__dirname, "../../../../../shared")
+/** The recorded payloads, each beside a `.source.txt` note saying where it comes from. */
+const fixturesDirectory = path.resolve(__dirname, "../fixtures")
 
-/** The text of a recorded payload in `shared/reference/fixtures`. */
-export const fixture = (name: string): string => fs.readFileSync(path.join(shared, "reference/fixtures", name), "utf8")
+/** The text of a recorded payload in `test/fixtures`. */
+export const fixture = (name: string): string => fs.readFileSync(path.join(fixturesDirectory, name), "utf8")
 
 /** The text of the API page the domain implements. */
-export const seedPage = (): string => fs.readFileSync(path.join(shared, "seed/000_6ee7868564fa0505.txt"), "utf8")
+export const seedPage = (): string => fixture("objectiveai-retrieve-chat-completion-page.txt")
 
 /** The JSON texts of the `data:` events of a Server-Sent Events stream, up to `[DONE]`. */
 export const sseData = (text: string): Array<string> => {

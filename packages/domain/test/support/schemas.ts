@@ -19,15 +19,12 @@ export interface TopLevel {
   readonly name: string
   readonly schema: Schema.Schema<unknown, unknown>
   readonly size: fc.Size
-  /** What every object of the body does with a key it does not declare: a request refuses it, a response keeps it. */
-  readonly unknownKeys: "error" | "preserve"
 }
 
 const entry = <A, I>(name: string, schema: Schema.Schema<A, I>, size: fc.Size): TopLevel => ({
   name,
   schema: schema as unknown as Schema.Schema<unknown, unknown>,
-  size,
-  unknownKeys: name === "ChatCompletionCreateParams" ? "error" : "preserve"
+  size
 })
 
 /** Every top-level body of the API: what a caller sends and everything the server answers. */

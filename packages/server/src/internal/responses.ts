@@ -43,6 +43,7 @@ export const upstreamFailure = (status: number, provider: string | undefined): E
       code: status,
       message: "Provider returned error",
       metadata: {
+        error_type: "server",
         ...(provider === undefined ? {} : { provider_name: provider }),
         raw: "upstream connect error or disconnect/reset before headers"
       }
@@ -85,6 +86,7 @@ export const openRouterErrorEvent = (
     choices: completion.choices.map((choice) => ({
       index: choice.index,
       delta: { content: "" },
+      logprobs: null,
       finish_reason: "error",
       native_finish_reason: "error"
     }))

@@ -1,19 +1,20 @@
 /**
  * What the tool calls of many stored completions came to: how many calls, per tool and per outcome (decoded, unknown
  * tool, invalid JSON, JSON objects run together, arguments that break the tool's schema, cut off by the token limit),
- * and the first few problems. Each call is extracted with the analysis package's `ToolCalls.extract`, against the
- * tools the completion's own request declared, their JSON Schema parameters checked as written.
+ * and the first few problems. Each call is extracted with `ToolCalls.extract` against the tools the completion's own
+ * request declared ({@link ToolCalls.toolkitFromRequest}), their JSON Schema parameters checked as written.
  *
  * A {@link ToolCallSummary} is a Schema and merges associatively with {@link empty} as identity, like the analysis
  * summaries, so a stream of completions is summarized chunk by chunk without keeping any of them.
  *
  * @since 0.1.0
  */
-import { ToolCalls } from "@objectiveai-effect/analysis"
-import { Json, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import type * as Chunk from "effect/Chunk"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
-import * as JsonSchema from "./internal/jsonSchema.js"
+import * as Sink from "effect/Sink"
+import * as ToolCalls from "./ToolCalls.js"
 
 /**
  * Every outcome of a tool call, in the order the report shows them.
@@ -162,44 +163,6 @@ export const merge: {
   }
 })
 
-/**
- * The tool-call parameters a toolkit checks arguments with: any value, refined by the declared JSON Schema, which it
- * also carries as its own JSON Schema.
- */
-const parametersOf = (jsonSchema: Json.JsonValue | undefined): Schema.Schema<unknown> => {
-  const check = JsonSchema.checker(jsonSchema)
-  return Schema.Unknown.pipe(Schema.filter((value) => check(value)))
-}
-
-type Toolkit = ToolCalls.Toolkit<Record<string, Schema.Schema<unknown>>>
-
-// Requests repeat the same few tool lists, and `ToolCalls.extract` caches its decoders per toolkit, so one toolkit
-// per distinct list is built. The cache is cleared when it fills, which bounds it on data with endless variety.
-const toolkits = new Map<string, Toolkit>()
-const toolkitsKept = 256
-
-/**
- * The toolkit of a stored request: each tool it declared, its arguments checked against its JSON Schema parameters.
- * A call of a tool the request did not declare is an `UnknownTool`.
- *
- * @since 0.1.0
- */
-export const toolkitOf = (request: StoredChatCompletion.StoredChatCompletionRequest): Toolkit => {
-  const tools = request.tools ?? []
-  const key = Json.stringify(tools)
-  let toolkit = toolkits.get(key)
-  if (toolkit === undefined) {
-    if (toolkits.size >= toolkitsKept) toolkits.clear()
-    // `fromEntries` defines each key as an own property, so a tool named "__proto__" is an ordinary entry.
-    const parameters = Object.fromEntries(
-      tools.map((tool) => [tool.function.name, parametersOf(tool.function.parameters)])
-    )
-    toolkit = { parameters, tools }
-    toolkits.set(key, toolkit)
-  }
-  return toolkit
-}
-
 const issueText = (issue: ToolCalls.Issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`
 
 /** Why a call did not decode, without repeating the call and tool the problem already names. */
@@ -223,46 +186,83 @@ const reasonOf = (error: ToolCalls.ToolCallError): string => {
  *
  * @example
  * ```ts
- * import { ToolCallSummary } from "@objectiveai-effect/cli"
+ * import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+ * import { ToolCallSummary } from "@objectiveai-effect/analysis"
  *
- * const summary = ToolCallSummary.summarize(storedCompletions)
- * summary.outcomes.SchemaMismatch // calls whose arguments broke their tool's JSON Schema
+ * // Calls whose arguments broke their tool's JSON Schema.
+ * const schemaMismatches = (stored: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
+ *   ToolCallSummary.summarize(stored).outcomes.SchemaMismatch
  * ```
  *
  * @since 0.1.0
  */
-export const summarize = (completions: Iterable<StoredChatCompletion.StoredChatCompletion>): ToolCallSummary => {
-  const tools = new Map<string, { calls: number; outcomes: Record<Outcome, number> }>()
-  const outcomeCounts: Record<Outcome, number> = { ...noOutcomes }
-  const problems: Array<Problem> = []
-  let calls = 0
-  for (const completion of completions) {
-    for (const result of ToolCalls.extract(completion, toolkitOf(completion.request))) {
-      calls++
-      outcomeCounts[result._tag]++
-      let tool = tools.get(result.tool)
-      if (tool === undefined) {
-        tool = { calls: 0, outcomes: { ...noOutcomes } }
-        tools.set(result.tool, tool)
-      }
-      tool.calls++
-      tool.outcomes[result._tag]++
-      if (result._tag !== "Decoded" && problems.length < problemsKept) {
-        problems.push({
-          completionId: result.completionId,
-          choiceIndex: result.choiceIndex,
-          callIndex: result.callIndex,
-          tool: result.tool,
-          outcome: result._tag,
-          reason: reasonOf(result)
-        })
+export const summarize = (completions: Iterable<StoredChatCompletion.StoredChatCompletion>): ToolCallSummary =>
+  new Summarizer().addAll(completions).summary()
+
+/** The state of one summary being built, owned by a summarize call or a sink run. */
+class Summarizer {
+  private readonly tools = new Map<string, { calls: number; outcomes: Record<Outcome, number> }>()
+  private readonly outcomes: Record<Outcome, number> = { ...noOutcomes }
+  private readonly problems: Array<Problem> = []
+  private calls = 0
+
+  addAll(completions: Iterable<StoredChatCompletion.StoredChatCompletion>): this {
+    for (const completion of completions) {
+      for (const result of ToolCalls.extract(completion, ToolCalls.toolkitFromRequest(completion.request))) {
+        this.calls++
+        this.outcomes[result._tag]++
+        let tool = this.tools.get(result.tool)
+        if (tool === undefined) {
+          tool = { calls: 0, outcomes: { ...noOutcomes } }
+          this.tools.set(result.tool, tool)
+        }
+        tool.calls++
+        tool.outcomes[result._tag]++
+        if (result._tag !== "Decoded" && this.problems.length < problemsKept) {
+          this.problems.push({
+            completionId: result.completionId,
+            choiceIndex: result.choiceIndex,
+            callIndex: result.callIndex,
+            tool: result.tool,
+            outcome: result._tag,
+            reason: reasonOf(result)
+          })
+        }
       }
     }
+    return this
   }
-  return {
-    calls,
-    outcomes: outcomeCounts,
-    tools: [...tools].map(([tool, counts]) => ({ tool, ...counts })).sort(byName),
-    problems
+
+  summary(): ToolCallSummary {
+    return {
+      calls: this.calls,
+      outcomes: { ...this.outcomes },
+      tools: [...this.tools].map(([tool, counts]) => ({ tool, calls: counts.calls, outcomes: { ...counts.outcomes } }))
+        .sort(byName),
+      problems: [...this.problems]
+    }
   }
 }
+
+/**
+ * A sink that summarizes a stream of stored completions, however they are chunked, as {@link summarize} would.
+ *
+ * @example
+ * ```ts
+ * import { Stream } from "effect"
+ * import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+ * import { ToolCallSummary } from "@objectiveai-effect/analysis"
+ *
+ * const summarizeStream = <E, R>(stored: Stream.Stream<StoredChatCompletion.StoredChatCompletion, E, R>) =>
+ *   Stream.run(stored, ToolCallSummary.sink())
+ * ```
+ *
+ * @since 0.1.0
+ */
+export const sink = (): Sink.Sink<ToolCallSummary, StoredChatCompletion.StoredChatCompletion> =>
+  Sink.suspend(() =>
+    Sink.foldLeftChunks(
+      new Summarizer(),
+      (summarizer, chunk: Chunk.Chunk<StoredChatCompletion.StoredChatCompletion>) => summarizer.addAll(chunk)
+    ).pipe(Sink.map((summarizer) => summarizer.summary()))
+  )

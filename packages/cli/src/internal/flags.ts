@@ -1,0 +1,129 @@
+/**
+ * Flags whose bad values are refused with one line that names the flag, the value given and what it accepts
+ * (`--concurrency 0: expected a whole number from 1 to 256`). @effect/cli's own checks say `'abc' is not a integer`
+ * or print a schema tree, naming neither the flag nor the range, so each flag here reads text and checks it itself.
+ */
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+
+/** A usage error about one flag's value. */
+export const invalid = (flag: string, value: string, accepts: string): ValidationError.ValidationError =>
+  ValidationError.invalidValue(
+    HelpDoc.p(`--${flag} ${/^[^\s"']+$/.test(value) ? value : JSON.stringify(value)}: expected ${accepts}`)
+  )
+
+/** A text flag whose value is checked by `parse`, which returns what the flag accepts when the value is not it. */
+const checked = <A>(
+  name: string,
+  options: {
+    readonly placeholder: string
+    readonly description: string
+    readonly parse: (text: string) => Effect.Effect<A, string, FileSystem.FileSystem>
+  }
+): Options.Options<A> =>
+  Options.text(name).pipe(
+    Options.withDescription(options.description),
+    Options.withPseudoName(options.placeholder),
+    Options.mapEffect((text) => Effect.mapError(options.parse(text), (accepts) => invalid(name, text, accepts)))
+  )
+
+/** A whole-number flag within bounds. */
+export const integer = (
+  name: string,
+  bounds: { readonly min: number; readonly max: number; readonly description: string; readonly placeholder?: string }
+): Options.Options<number> =>
+  checked(name, {
+    placeholder: bounds.placeholder ?? "N",
+    description: bounds.description,
+    parse: (text) => {
+      const n = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : NaN
+      return n >= bounds.min && n <= bounds.max
+        ? Effect.succeed(n)
+        : Effect.fail(`a whole number from ${bounds.min} to ${bounds.max}`)
+    }
+  })
+
+/** A number from 0 to 1. */
+export const fraction = (name: string, options: { readonly description: string }): Options.Options<number> =>
+  checked(name, {
+    placeholder: "RATE",
+    description: options.description,
+    parse: (text) => {
+      const x = text.trim() === "" ? NaN : Number(text)
+      return x >= 0 && x <= 1 ? Effect.succeed(x) : Effect.fail("a number from 0 to 1, such as 0.1")
+    }
+  })
+
+/** A number with a unit: `2.5` (seconds), `500ms`, `30s`, `2m`. */
+const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m)?$/
+
+const unitMillis: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000 }
+
+/** A positive span of time, at most `max`, written as seconds or with a unit. */
+export const duration = (
+  name: string,
+  options: { readonly max: Duration.Duration; readonly description: string }
+): Options.Options<Duration.Duration> =>
+  checked(name, {
+    placeholder: "SECONDS",
+    description: options.description,
+    parse: (text) => {
+      const match = durationPattern.exec(text.trim())
+      const millis = match === null ? NaN : Number(match[1]) * unitMillis[match[2] ?? "s"]
+      return millis > 0 && millis <= Duration.toMillis(options.max)
+        ? Effect.succeed(Duration.millis(millis))
+        : Effect.fail(
+          `a time above 0 and at most ${Duration.format(options.max)}, in seconds (2.5) or as 500ms, 30s, 2m`
+        )
+    }
+  })
+
+/** One of a few words. */
+export const choice = <const A extends string>(
+  name: string,
+  choices: ReadonlyArray<A>,
+  options: { readonly description: string }
+): Options.Options<A> =>
+  checked(name, {
+    placeholder: choices.join("|"),
+    description: options.description,
+    parse: (text) => {
+      const found = choices.find((choice) => choice === text)
+      return found === undefined
+        ? Effect.fail(`one of ${choices.join(", ")}`)
+        : Effect.succeed(found)
+    }
+  })
+
+/**
+ * Checks that a text flag (or the variable it falls back to) holds an http:// or https:// URL; applied after the
+ * fallback, so that a bad `OBJECTIVEAI_BASE_URL` is refused as the flag would be.
+ */
+export const httpUrl = (name: string) =>
+  Options.mapEffect((text: string) => {
+    const parsed = URL.canParse(text) ? new URL(text) : undefined
+    return parsed !== undefined && (parsed.protocol === "http:" || parsed.protocol === "https:")
+      ? Effect.succeed(text)
+      : Effect.fail(invalid(name, text, "an http:// or https:// URL"))
+  })
+
+/** The path of a file that exists. */
+export const existingFile = (name: string, options: { readonly description: string }): Options.Options<string> =>
+  checked(name, {
+    placeholder: "FILE",
+    description: options.description,
+    parse: (path) =>
+      Effect.flatMap(FileSystem.FileSystem, (fs) => fs.stat(path)).pipe(
+        Effect.mapError(() => "an existing file"),
+        Effect.filterOrFail((info) => info.type === "File", () => "a file, not a directory"),
+        Effect.as(path)
+      )
+  })
+
+/** A default, also stated in the help: @effect/cli 0.77 does not show defaults. */
+export const withDefault = <A>(value: A, shown: string = String(value)) => (self: Options.Options<A>) =>
+  self.pipe(Options.withDefault(value), Options.withDescription(`Default: ${shown}.`))
