@@ -8,7 +8,6 @@
 import * as Options from "@effect/cli/Options"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -53,7 +52,7 @@ const HttpUrl = Schema.String.pipe(
 export const flags: Options.Options<Flags> = Options.all({
   apiKey: Options.redacted("api-key").pipe(
     Options.withDescription("The ObjectiveAI API key; OBJECTIVEAI_API_KEY by default."),
-    Options.withFallbackConfig(Config.redacted("OBJECTIVEAI_API_KEY")),
+    Options.withFallbackConfig(ObjectiveAiClient.apiKeyConfig),
     Options.optional,
     // An empty variable is a key nobody set, not a key to send.
     Options.map(Option.filter((key) => Redacted.value(key) !== ""))
@@ -62,8 +61,7 @@ export const flags: Options.Options<Flags> = Options.all({
     Options.withDescription(
       `The API's base URL; OBJECTIVEAI_BASE_URL by default, else ${ObjectiveAiClient.defaultBaseUrl}.`
     ),
-    Options.withFallbackConfig(Config.string("OBJECTIVEAI_BASE_URL")),
-    Options.withDefault(ObjectiveAiClient.defaultBaseUrl),
+    Options.withFallbackConfig(ObjectiveAiClient.baseUrlConfig),
     Options.withSchema(HttpUrl)
   )
 })

@@ -29,6 +29,7 @@ import { dual } from "effect/Function"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as ObjectiveAiClient from "./ObjectiveAiClient.js"
@@ -192,14 +193,34 @@ const outcome = {
 }
 
 /**
+ * The brand every {@link StructuredOutputError} carries.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const StructuredOutputErrorTypeId: unique symbol = Symbol.for(
+  "@objectiveai-effect/client/StructuredOutputError"
+)
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type StructuredOutputErrorTypeId = typeof StructuredOutputErrorTypeId
+
+/**
  * The model refused to answer (`message.refusal`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OutputRefusedError extends Schema.TaggedError<OutputRefusedError>()("OutputRefusedError", {
   ...outcome,
   refusal: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [StructuredOutputErrorTypeId]: StructuredOutputErrorTypeId = StructuredOutputErrorTypeId
+
   override get message(): string {
     return `The model refused to answer in completion ${this.completion.id}: ${this.refusal}`
   }
@@ -210,12 +231,16 @@ export class OutputRefusedError extends Schema.TaggedError<OutputRefusedError>()
  * ended by an upstream error (`error`). `content` is what was written.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OutputIncompleteError extends Schema.TaggedError<OutputIncompleteError>()("OutputIncompleteError", {
   ...outcome,
   finishReason: Schema.String,
   content: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [StructuredOutputErrorTypeId]: StructuredOutputErrorTypeId = StructuredOutputErrorTypeId
+
   override get message(): string {
     return `The answer of completion ${this.completion.id} is incomplete (finish reason ${this.finishReason})`
   }
@@ -226,23 +251,43 @@ export class OutputIncompleteError extends Schema.TaggedError<OutputIncompleteEr
  * content). `content` is the raw text the model wrote (empty when there was none) and `issue` says why it was refused.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OutputInvalidError extends Schema.TaggedError<OutputInvalidError>()("OutputInvalidError", {
   ...outcome,
   content: Schema.String,
   issue: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [StructuredOutputErrorTypeId]: StructuredOutputErrorTypeId = StructuredOutputErrorTypeId
+
   override get message(): string {
     return `The answer of completion ${this.completion.id} does not decode: ${this.issue}`
   }
 }
 
 /**
- * Why an answer gave no value.
+ * Why an answer gave no value, as a schema and as the union type.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export type StructuredOutputError = OutputRefusedError | OutputIncompleteError | OutputInvalidError
+export const StructuredOutputError = Schema.Union(OutputRefusedError, OutputIncompleteError, OutputInvalidError)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StructuredOutputError = Schema.Schema.Type<typeof StructuredOutputError>
+
+/**
+ * Whether a value is a {@link StructuredOutputError}, by its brand rather than its tag.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isStructuredOutputError = (u: unknown): u is StructuredOutputError =>
+  Predicate.hasProperty(u, StructuredOutputErrorTypeId)
 
 /**
  * A decoded answer and the completion it came in.

@@ -2,7 +2,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer } from "effect"
+import { Config, ConfigProvider, Effect, Exit, Layer } from "effect"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Server from "./support/server.js"
@@ -40,7 +40,11 @@ describe("layerConfig", () => {
           urls.push(request.url)
           return HttpClientRequest.setUrl(request, request.url.replace(ObjectiveAiClient.defaultBaseUrl, server.url))
         })
-      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({ transformClient: redirect })).pipe(
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({
+        apiKey: ObjectiveAiClient.apiKeyConfig,
+        baseUrl: ObjectiveAiClient.baseUrlConfig,
+        transformClient: Config.succeed(redirect)
+      })).pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"]])))
       )
       expect(Exit.isSuccess(exit)).toBe(true)
