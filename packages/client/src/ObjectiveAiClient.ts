@@ -18,7 +18,7 @@
  *
  * // OBJECTIVEAI_API_KEY (and optionally OBJECTIVEAI_BASE_URL) from the environment
  * const MainLive = ObjectiveAiClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
- * Effect.runPromise(Effect.provide(program, MainLive))
+ * export const main = Effect.provide(program, MainLive)
  * ```
  *
  * @since 0.1.0
@@ -66,6 +66,7 @@ import * as StreamError from "./StreamError.js"
  * The client's operations.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Service {
   /** `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. */
@@ -161,6 +162,7 @@ export interface Service {
  * ```
  *
  * @since 0.1.0
+ * @category models
  */
 export interface WithResponse<A> {
   /** What the operation without `WithResponse` returns. */
@@ -177,6 +179,7 @@ export interface WithResponse<A> {
  * The service tag.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class ObjectiveAiClient extends Context.Tag("@objectiveai-effect/client/ObjectiveAiClient")<
   ObjectiveAiClient,
@@ -268,6 +271,7 @@ export interface RetrieveManyOptions extends RequestOptions {
  * The outcome for one id of {@link Service.retrieveMany}.
  *
  * @since 0.1.0
+ * @category models
  */
 export type RetrieveResult = Data.TaggedEnum<{
   Retrieved: { readonly id: string; readonly completion: StoredChatCompletion.StoredChatCompletion }
@@ -288,6 +292,7 @@ export type RetrieveResult = Data.TaggedEnum<{
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const RetrieveResult = Data.taggedEnum<RetrieveResult>()
 
@@ -299,15 +304,18 @@ export const RetrieveResult = Data.taggedEnum<RetrieveResult>()
  * ```ts
  * import { Console, Effect, Stream } from "effect"
  * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ * import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
  *
- * const completion = Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) =>
- *   client.stream(params).pipe(
- *     Stream.tap((chunk) => Console.log(chunk.choices[0]?.delta.content ?? "")),
- *     Stream.run(ObjectiveAiClient.collect)
- *   ))
+ * const completion = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+ *   Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) =>
+ *     client.stream(params).pipe(
+ *       Stream.tap((chunk) => Console.log(chunk.choices[0]?.delta.content ?? "")),
+ *       Stream.run(ObjectiveAiClient.collect)
+ *     ))
  * ```
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const collect: Sink.Sink<
   ChatCompletion.ChatCompletion,
@@ -327,6 +335,7 @@ export const collect: Sink.Sink<
  * The production API.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultBaseUrl = "https://api.objective-ai.io"
 
@@ -334,6 +343,7 @@ export const defaultBaseUrl = "https://api.objective-ai.io"
  * How to reach the API and how hard to try.
  *
  * @since 0.1.0
+ * @category options
  */
 export interface Options {
   /** Sent as `authorization: Bearer <key>` on every request. */
@@ -369,6 +379,7 @@ export interface Options {
  * would strain the process.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultMaxBodySize = 32 * 1024 * 1024
 
@@ -411,6 +422,7 @@ const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] =>
  * Builds the service on the application's `HttpClient`.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
@@ -510,9 +522,10 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       }
       // The opening stays interruptible; once it succeeded, the scope owns the connection.
       return Effect.uninterruptibleMask((restore) =>
-        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, streamOptions)).pipe(
-          Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
-        )
+        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, streamOptions))
+          .pipe(
+            Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
+          )
       ).pipe(
         Effect.map((opened) => ({
           ...opened,
@@ -606,14 +619,16 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
  * import { Layer, Redacted } from "effect"
  * import { ObjectiveAiClient } from "@objectiveai-effect/client"
  *
- * const ClientLive = ObjectiveAiClient.layer({
- *   apiKey: Redacted.make(key),
- *   headers: { "x-title": "my-app" },
- *   retryPolicy: { maxAttempts: 6 }
- * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * const ClientLive = (key: string) =>
+ *   ObjectiveAiClient.layer({
+ *     apiKey: Redacted.make(key),
+ *     headers: { "x-title": "my-app" },
+ *     retryPolicy: { maxAttempts: 6 }
+ *   }).pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<ObjectiveAiClient, never, HttpClient.HttpClient> =>
   Layer.effect(ObjectiveAiClient, make(options))

@@ -39,6 +39,7 @@ import type * as ObjectiveAiError from "./ObjectiveAiError.js"
  * A Schema ready to be asked for: its `response_format` and the decoder of the answer.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StructuredOutput<A, I = A> {
   readonly schema: Schema.Schema<A, I>
@@ -53,6 +54,7 @@ export interface StructuredOutput<A, I = A> {
  * the root inlined rather than a `$ref`), and whether it meets the rules of strict mode.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface JsonSchemaOf {
   readonly schema: { readonly [key: string]: Json.JsonValue }
@@ -108,6 +110,7 @@ const strictNode = (node: Json.JsonValue): boolean => {
  * enforce it.
  *
  * @since 0.1.0
+ * @category json schema
  */
 export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaOf => {
   const $defs: Record<string, JSONSchema.JsonSchema7> = {}
@@ -129,6 +132,7 @@ export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaO
  * Options of {@link make}.
  *
  * @since 0.1.0
+ * @category options
  */
 export interface Options {
   /** The name the model sees; the Schema's identifier, else `"output"`. Letters, digits, `_` and `-`. */
@@ -155,6 +159,7 @@ const validName = /^[A-Za-z0-9_-]{1,64}$/
  * decoder beside it.
  *
  * @since 0.1.0
+ * @category json schema
  */
 export const responseFormat = <A, I, R>(
   schema: Schema.Schema<A, I, R>,
@@ -179,6 +184,7 @@ export const responseFormat = <A, I, R>(
  * A {@link StructuredOutput} from a Schema: its {@link responseFormat} and the Schema that decodes the answer.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = <A, I>(schema: Schema.Schema<A, I>, options: Options = {}): StructuredOutput<A, I> => {
   const format = responseFormat(schema, options)
@@ -293,6 +299,7 @@ export const isStructuredOutputError = (u: unknown): u is StructuredOutputError 
  * A decoded answer and the completion it came in.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Parsed<A> {
   readonly value: A
@@ -346,6 +353,7 @@ const parseCompletion = <A, I>(
  * way it can fail typed.
  *
  * @since 0.1.0
+ * @category parsing
  */
 export const parse: {
   <A, I>(output: StructuredOutput<A, I>): (
@@ -362,6 +370,7 @@ export const parse: {
  * Schema, sent by the client's `create` (checks, retries and errors as there), then {@link parse}.
  *
  * @since 0.1.0
+ * @category operations
  */
 export const create = <A, I>(
   output: StructuredOutput<A, I>,

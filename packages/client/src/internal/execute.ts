@@ -450,7 +450,9 @@ export const execute = <A>(
         }
         return Effect.flatMap(Clock.currentTimeMillis, (now) =>
           Effect.flatMap(policy.schedule.step(now, failure.error, state), ([state, _, decision]) => {
-            if (ScheduleDecision.isDone(decision)) return Effect.fail(failure.error)
+            if (ScheduleDecision.isDone(decision)) {
+              return Effect.fail(failure.error)
+            }
             const retryAfter = failure.retryAfter
             if (retryAfter !== undefined && Duration.greaterThan(retryAfter, policy.maxRetryAfter)) {
               return giveUp(failure, call, retryAfter)
@@ -458,7 +460,9 @@ export const execute = <A>(
             const planned = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
             const delay = retryAfter === undefined ? planned : Duration.max(planned, retryAfter)
             const next = now + Duration.toMillis(delay)
-            if (next >= deadline) return giveUp(failure, call, retryAfter)
+            if (next >= deadline) {
+              return giveUp(failure, call, retryAfter)
+            }
             return Effect.logDebug(`retrying ${method} ${path} in ${Duration.format(delay)}: ${failure.reason}`).pipe(
               Effect.annotateLogs({
                 attempt: call.attempts,
@@ -480,7 +484,9 @@ export const execute = <A>(
     } as const
     return Effect.useSpan(endpoint.span, spanOptions, (span) =>
       Clock.currentTimeMillis.pipe(
-        Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit), start, policy.schedule.initial)),
+        Effect.flatMap((start) =>
+          loop(start + Duration.toMillis(totalLimit), start, policy.schedule.initial)
+        ),
         Effect.withParentSpan(span),
         Effect.onExit(() =>
           Effect.sync(() => {
