@@ -10,8 +10,9 @@ import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Tracer from "effect/Tracer"
 import { ObjectiveAiLanguageModel } from "../src/index.js"
+
+export { type RecordedSpan, recordingTracer } from "../../client/test/support/tracer.js"
 
 export const apiKey = "ai-tests-key"
 
@@ -42,38 +43,3 @@ export const layer = (options: {
     Layer.provideMerge(clientLayer()),
     Layer.provideMerge(ObjectiveAiServer.layer({ apiKeys: [apiKey], seed: "ai-tests", faults: options.faults }))
   )
-
-export interface RecordedSpan {
-  readonly name: string
-  readonly attributes: Map<string, unknown>
-}
-
-/** A tracer that keeps every span's name and attributes, to read what a call annotated. */
-export const recordingTracer = (spans: Array<RecordedSpan>): Tracer.Tracer =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      spans.push({ name, attributes })
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${spans.length}`,
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links: [...links],
-        sampled: true,
-        kind,
-        end: () => {},
-        attribute: (key, value) => {
-          attributes.set(key, value)
-        },
-        event: () => {},
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })

@@ -7,8 +7,8 @@
  */
 import * as Options from "@effect/cli/Options"
 import type { ObjectiveAiClient } from "@objectiveai-effect/client"
+import * as ClientConfig from "@objectiveai-effect/client/ClientConfig"
 import * as RetryPolicy from "@objectiveai-effect/client/RetryPolicy"
-import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -16,15 +16,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as CliError from "./CliError.js"
 import * as CliFlags from "./internal/flags.js"
-
-/**
- * The API's address when neither `--base-url` nor `OBJECTIVEAI_BASE_URL` says otherwise: the client's
- * `ObjectiveAiClient.defaultBaseUrl`, written out here because importing the client module would load every Schema
- * of the domain before the command line is even read (a test holds the two equal).
- *
- * @since 0.1.0
- */
-export const defaultBaseUrl = "https://api.objective-ai.io"
 
 /**
  * The connection flags, as parsed: the key may be missing until a command needs it.
@@ -68,18 +59,17 @@ export const flags: Options.Options<Flags> = Options.all({
   apiKey: Options.redacted("api-key").pipe(
     Options.withDescription("The ObjectiveAI API key. Default: OBJECTIVEAI_API_KEY."),
     Options.withPseudoName("KEY"),
-    Options.withFallbackConfig(Config.redacted("OBJECTIVEAI_API_KEY")),
+    Options.withFallbackConfig(ClientConfig.apiKeyConfig),
     Options.optional,
     // An empty variable is a key nobody set, not a key to send.
     Options.map(Option.filter((key) => Redacted.value(key) !== ""))
   ),
   baseUrl: Options.text("base-url").pipe(
     Options.withDescription(
-      `The API's base URL. Default: OBJECTIVEAI_BASE_URL, else ${defaultBaseUrl}.`
+      `The API's base URL. Default: OBJECTIVEAI_BASE_URL, else ${ClientConfig.defaultBaseUrl}.`
     ),
     Options.withPseudoName("URL"),
-    Options.withFallbackConfig(Config.string("OBJECTIVEAI_BASE_URL")),
-    Options.withDefault(defaultBaseUrl),
+    Options.withFallbackConfig(ClientConfig.baseUrlConfig),
     CliFlags.httpUrl("base-url")
   ),
   timeout: CliFlags.duration("timeout", {

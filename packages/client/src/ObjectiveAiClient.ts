@@ -18,7 +18,7 @@
  *
  * // OBJECTIVEAI_API_KEY (and optionally OBJECTIVEAI_BASE_URL) from the environment
  * const MainLive = ObjectiveAiClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
- * Effect.runPromise(Effect.provide(program, MainLive))
+ * export const main = Effect.provide(program, MainLive)
  * ```
  *
  * @since 0.1.0
@@ -55,9 +55,10 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
+import * as ClientConfig from "./ClientConfig.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
-import { type Endpoint, execute, limits, readJson, type Settings } from "./internal/execute.js"
+import { type Endpoint, execute, limits, readJson, retries, type Settings } from "./internal/execute.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as StreamError from "./StreamError.js"
@@ -66,11 +67,13 @@ import * as StreamError from "./StreamError.js"
  * The client's operations.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Service {
   /** `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. */
   readonly retrieve: (
-    id: string
+    id: string,
+    options?: RequestOptions
   ) => Effect.Effect<StoredChatCompletion.StoredChatCompletion, ObjectiveAiError.ObjectiveAiError>
   /**
    * `POST /chat/completions`: checks `params` strictly (every broken rule is reported in an `InvalidRequestError`
@@ -78,7 +81,8 @@ export interface Service {
    * unless the retry policy says `retryCreate`.
    */
   readonly create: (
-    params: ChatCompletionCreateParams.ChatCompletionCreateParams
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+    options?: RequestOptions
   ) => Effect.Effect<ChatCompletion.ChatCompletion, ObjectiveAiError.ObjectiveAiError>
   /**
    * `POST /chat/completions` with `stream: true` (set here, whatever `params` say) and, unless `params` say
@@ -103,11 +107,13 @@ export interface Service {
   ) => Stream.Stream<ChatCompletionList.ChatCompletionListItem, ObjectiveAiError.ObjectiveAiError>
   /** {@link Service.retrieve}, with the status, request id and headers of the answer. */
   readonly retrieveWithResponse: (
-    id: string
+    id: string,
+    options?: RequestOptions
   ) => Effect.Effect<WithResponse<StoredChatCompletion.StoredChatCompletion>, ObjectiveAiError.ObjectiveAiError>
   /** {@link Service.create}, with the status, request id and headers of the answer. */
   readonly createWithResponse: (
-    params: ChatCompletionCreateParams.ChatCompletionCreateParams
+    params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+    options?: RequestOptions
   ) => Effect.Effect<WithResponse<ChatCompletion.ChatCompletion>, ObjectiveAiError.ObjectiveAiError>
   /**
    * {@link Service.stream}, opened: succeeds once the response has started, with its status, request id and headers
@@ -157,6 +163,7 @@ export interface Service {
  * ```
  *
  * @since 0.1.0
+ * @category models
  */
 export interface WithResponse<A> {
   /** What the operation without `WithResponse` returns. */
@@ -173,6 +180,7 @@ export interface WithResponse<A> {
  * The service tag.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class ObjectiveAiClient extends Context.Tag("@objectiveai-effect/client/ObjectiveAiClient")<
   ObjectiveAiClient,
@@ -180,11 +188,43 @@ export class ObjectiveAiClient extends Context.Tag("@objectiveai-effect/client/O
 >() {}
 
 /**
- * Paging of {@link Service.list}.
+ * Options of one call, over the client's own: its timeouts, its retry policy and extra headers, without building a
+ * second client. Every operation takes them (a stream's apply to opening it).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schedule } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ObjectiveAiClient.ObjectiveAiClient
+ *   return yield* client.retrieve("chtcpl-…", {
+ *     timeouts: { attempt: "5 seconds", total: "20 seconds" },
+ *     retryPolicy: { schedule: Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(5))) },
+ *     headers: { "x-title": "nightly-report" }
+ *   })
+ * })
+ * ```
  *
  * @since 0.1.0
+ * @category options
  */
-export interface ListOptions {
+export interface RequestOptions {
+  /** Overrides of the operation's timeouts (the client's `timeouts.read` or `timeouts.create`) for this call. */
+  readonly timeouts?: Partial<RetryPolicy.Timeouts> | undefined
+  /** Overrides of the client's retry policy for this call, field by field. */
+  readonly retryPolicy?: Partial<RetryPolicy.RetryPolicy> | undefined
+  /** Extra headers on this call's requests, over the client's own. */
+  readonly headers?: Headers.Input | undefined
+}
+
+/**
+ * Paging of {@link Service.list}, and the options of each page's request.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface ListOptions extends RequestOptions {
   /** Completions asked for per request (`count`); a positive integer, 100 by default. */
   readonly pageSize?: number | undefined
   /** How many to skip first (`offset`); a non-negative integer, 0 by default. */
@@ -192,11 +232,12 @@ export interface ListOptions {
 }
 
 /**
- * Options of {@link Service.stream}.
+ * Options of {@link Service.stream}; the {@link RequestOptions} apply to opening it.
  *
  * @since 0.1.0
+ * @category options
  */
-export interface StreamOptions {
+export interface StreamOptions extends RequestOptions {
   /**
    * How long the response may send nothing before the stream fails with `StreamIdleTimeoutError`; the client's
    * `timeouts.streamIdle` by default. Any bytes count as activity, keep-alive comments included: a gateway sends
@@ -215,11 +256,12 @@ export interface StreamOptions {
 }
 
 /**
- * Options of {@link Service.retrieveMany}.
+ * Options of {@link Service.retrieveMany}, and of each retrieve it makes.
  *
  * @since 0.1.0
+ * @category options
  */
-export interface RetrieveManyOptions {
+export interface RetrieveManyOptions extends RequestOptions {
   /** Retrieves in flight at once; 8 by default. */
   readonly concurrency?: number | undefined
   /** Emit each result as it completes rather than in input order. */
@@ -230,6 +272,7 @@ export interface RetrieveManyOptions {
  * The outcome for one id of {@link Service.retrieveMany}.
  *
  * @since 0.1.0
+ * @category models
  */
 export type RetrieveResult = Data.TaggedEnum<{
   Retrieved: { readonly id: string; readonly completion: StoredChatCompletion.StoredChatCompletion }
@@ -250,6 +293,7 @@ export type RetrieveResult = Data.TaggedEnum<{
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const RetrieveResult = Data.taggedEnum<RetrieveResult>()
 
@@ -261,15 +305,18 @@ export const RetrieveResult = Data.taggedEnum<RetrieveResult>()
  * ```ts
  * import { Console, Effect, Stream } from "effect"
  * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ * import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
  *
- * const completion = Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) =>
- *   client.stream(params).pipe(
- *     Stream.tap((chunk) => Console.log(chunk.choices[0]?.delta.content ?? "")),
- *     Stream.run(ObjectiveAiClient.collect)
- *   ))
+ * const completion = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+ *   Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) =>
+ *     client.stream(params).pipe(
+ *       Stream.tap((chunk) => Console.log(chunk.choices[0]?.delta.content ?? "")),
+ *       Stream.run(ObjectiveAiClient.collect)
+ *     ))
  * ```
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const collect: Sink.Sink<
   ChatCompletion.ChatCompletion,
@@ -286,16 +333,18 @@ export const collect: Sink.Sink<
 })
 
 /**
- * The production API.
+ * The production API (`ClientConfig.defaultBaseUrl`).
  *
  * @since 0.1.0
+ * @category defaults
  */
-export const defaultBaseUrl = "https://api.objective-ai.io"
+export const defaultBaseUrl: string = ClientConfig.defaultBaseUrl
 
 /**
  * How to reach the API and how hard to try.
  *
  * @since 0.1.0
+ * @category options
  */
 export interface Options {
   /** Sent as `authorization: Bearer <key>` on every request. */
@@ -331,6 +380,7 @@ export interface Options {
  * would strain the process.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaultMaxBodySize = 32 * 1024 * 1024
 
@@ -373,6 +423,7 @@ const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] =>
  * Builds the service on the application's `HttpClient`.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
@@ -383,12 +434,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         (options.transformClient ?? identity)(Deadline.abortable(httpClient)),
         () => true
       ),
-      policy: {
-        ...RetryPolicy.defaults,
-        ...options.retryPolicy,
-        maxAttempts: Math.max(1, Math.floor(options.retryPolicy?.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
-      },
-      maxRetryAfter: Duration.decode(options.retryPolicy?.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter),
+      policy: options.retryPolicy,
+      retries: retries(options.retryPolicy),
       maxBodySize: options.maxBodySize ?? defaultMaxBodySize
     }
     // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
@@ -410,7 +457,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const invalid = (method: string, path: string, issue: string) =>
       new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
 
-    const retrieveWithResponse = (id: string) => {
+    const retrieveWithResponse = (id: string, requestOptions?: RequestOptions) => {
       const path = `/chat/completions/${encodeURIComponent(id)}`
       return isCompletionId(id)
         ? execute(settings, {
@@ -420,10 +467,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           idempotent: true,
           timeouts: readTimeouts,
           read: readStored
-        })
+        }, requestOptions)
         : Effect.fail(invalid("GET", path, "the completion id must be a non-empty string"))
     }
-    const retrieve = (id: string) => Effect.map(retrieveWithResponse(id), valueOf)
+    const retrieve = (id: string, requestOptions?: RequestOptions) =>
+      Effect.map(retrieveWithResponse(id, requestOptions), valueOf)
 
     const createPath = "/chat/completions"
     const createRequest = HttpClientRequest.setMethod(HttpClientRequest.setUrl(base, baseUrl + createPath), "POST")
@@ -433,7 +481,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       body: ChatCompletionCreateParams.ChatCompletionCreateParams,
       span: string,
       request: HttpClientRequest.HttpClientRequest,
-      read: Endpoint<A>["read"]
+      read: Endpoint<A>["read"],
+      requestOptions: RequestOptions | undefined
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
         Effect.mapError((error) => invalid("POST", createPath, error.message)),
@@ -445,18 +494,21 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             idempotent: false,
             timeouts: createTimeouts,
             read
-          })
+          }, requestOptions)
         )
       )
 
-    const createWithResponse = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
+    const createWithResponse = (
+      params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+      requestOptions?: RequestOptions
+    ) =>
       params.stream === true
         ? Effect.fail(
           invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
         )
-        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion)
-    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams) =>
-      Effect.map(createWithResponse(params), valueOf)
+        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion, requestOptions)
+    const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, requestOptions?: RequestOptions) =>
+      Effect.map(createWithResponse(params, requestOptions), valueOf)
 
     const streamRequest = HttpClientRequest.setHeader(createRequest, "accept", "text/event-stream")
     const streamWithResponse = (
@@ -471,9 +523,10 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       }
       // The opening stays interruptible; once it succeeded, the scope owns the connection.
       return Effect.uninterruptibleMask((restore) =>
-        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream)).pipe(
-          Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
-        )
+        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, streamOptions))
+          .pipe(
+            Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
+          )
       ).pipe(
         Effect.map((opened) => ({
           ...opened,
@@ -520,7 +573,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           idempotent: true,
           timeouts: readTimeouts,
           read: readList
-        }).pipe(
+        }, listOptions).pipe(
           // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
           Effect.map((page) => {
             const count = page.value.data.length
@@ -538,7 +591,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       Stream.mapEffect(
         Predicate.hasProperty(ids, Stream.StreamTypeId) ? ids as Stream.Stream<string, E, R> : Stream.fromIterable(ids),
         (id) =>
-          Effect.match(retrieve(id), {
+          Effect.match(retrieve(id, manyOptions), {
             onFailure: (error) => RetrieveResult.Failed({ id, error }),
             onSuccess: (completion) => RetrieveResult.Retrieved({ id, completion })
           }),
@@ -567,34 +620,64 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
  * import { Layer, Redacted } from "effect"
  * import { ObjectiveAiClient } from "@objectiveai-effect/client"
  *
- * const ClientLive = ObjectiveAiClient.layer({
- *   apiKey: Redacted.make(key),
- *   headers: { "x-title": "my-app" },
- *   retryPolicy: { maxAttempts: 6 }
- * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * const ClientLive = (key: string) =>
+ *   ObjectiveAiClient.layer({
+ *     apiKey: Redacted.make(key),
+ *     headers: { "x-title": "my-app" },
+ *     retryPolicy: { maxAttempts: 6 }
+ *   }).pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<ObjectiveAiClient, never, HttpClient.HttpClient> =>
   Layer.effect(ObjectiveAiClient, make(options))
 
 /**
- * The service configured from `OBJECTIVEAI_API_KEY` (required, kept `Redacted`) and `OBJECTIVEAI_BASE_URL`
- * ({@link defaultBaseUrl} if unset), with any other options given directly.
+ * The API key from `OBJECTIVEAI_API_KEY`, kept `Redacted` (`ClientConfig.apiKeyConfig`): what {@link layerConfig}
+ * reads by default, and the CLI too.
  *
  * @since 0.1.0
+ * @category config
+ */
+export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = ClientConfig.apiKeyConfig
+
+/**
+ * The base URL from `OBJECTIVEAI_BASE_URL`, {@link defaultBaseUrl} when it is unset (`ClientConfig.baseUrlConfig`):
+ * what {@link layerConfig} reads by default, and the CLI too.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const baseUrlConfig: Config.Config<string> = ClientConfig.baseUrlConfig
+
+/**
+ * The service with its options read from `Config`s, each option a `Config` of its value (or, for a group such as
+ * `retryPolicy`, a group of them); {@link apiKeyConfig} and {@link baseUrlConfig} with no argument. Options that
+ * are not configuration (`transformClient`, a `schedule`) are given with `Config.succeed`.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Config, Layer } from "effect"
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ *
+ * // OBJECTIVEAI_API_KEY and OBJECTIVEAI_BASE_URL
+ * const Default = ObjectiveAiClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
+ *
+ * // A key of another name, the default base URL, and the attempts from the environment too
+ * const Custom = ObjectiveAiClient.layerConfig({
+ *   apiKey: Config.redacted("MY_APP_OBJECTIVEAI_KEY"),
+ *   baseUrl: ObjectiveAiClient.baseUrlConfig,
+ *   retryPolicy: { maxAttempts: Config.integer("MY_APP_ATTEMPTS").pipe(Config.withDefault(4)) }
+ * }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (
-  options: Omit<Options, "apiKey" | "baseUrl"> = {}
+  options: Config.Config.Wrap<Options> = { apiKey: apiKeyConfig, baseUrl: baseUrlConfig }
 ): Layer.Layer<ObjectiveAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(
-    ObjectiveAiClient,
-    Effect.flatMap(
-      Config.all({
-        apiKey: Config.redacted("OBJECTIVEAI_API_KEY"),
-        baseUrl: Config.withDefault(Config.string("OBJECTIVEAI_BASE_URL"), defaultBaseUrl)
-      }),
-      (config) => make({ ...options, ...config })
-    )
-  )
+  Layer.effect(ObjectiveAiClient, Effect.flatMap(Config.unwrap(options), make))

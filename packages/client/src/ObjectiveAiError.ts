@@ -2,7 +2,8 @@
  * Every way an ObjectiveAI call can fail, as one family of `Schema.TaggedError`s to `catchTags` on. Each error
  * names the request (method and path), the HTTP status and request id where there is one, how many attempts were
  * made, and the upstream error body in either of its shapes. None of them holds the API key: errors are built from
- * the response, never from the request's headers.
+ * the response, never from the request's headers. Every one carries {@link TypeId}, so {@link isObjectiveAiError}
+ * tells them from another library's error that happens to share a `_tag` (`NotFoundError`, say).
  *
  * @example
  * ```ts
@@ -26,6 +27,20 @@ import { ErrorBody } from "@objectiveai-effect/domain"
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+
+/**
+ * The brand every error of the family carries.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@objectiveai-effect/client/ObjectiveAiError")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
 
 /** The fields every error of the family carries. */
 const callFields = {
@@ -71,12 +86,16 @@ const describe = (self: Described, what: string): string => {
  * id, bad paging options or an unusable base URL. Never retried.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>()("InvalidRequestError", {
   ...callFields,
   /** Every rule the input broke, with the field path. */
   issue: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, `invalid request: ${this.issue}`)
   }
@@ -86,8 +105,12 @@ export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>
  * The server refused the request as malformed (400, 422, or another 4xx the family does not name). Never retried.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class BadRequestError extends Schema.TaggedError<BadRequestError>()("BadRequestError", responseFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, "bad request")
   }
@@ -97,8 +120,12 @@ export class BadRequestError extends Schema.TaggedError<BadRequestError>()("BadR
  * The API key is missing, wrong or revoked (401). Never retried.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnauthorizedError extends Schema.TaggedError<UnauthorizedError>()("UnauthorizedError", responseFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, "unauthorized")
   }
@@ -108,10 +135,14 @@ export class UnauthorizedError extends Schema.TaggedError<UnauthorizedError>()("
  * The account is out of credits (402). Never retried: waiting does not add credits.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InsufficientCreditsError
   extends Schema.TaggedError<InsufficientCreditsError>()("InsufficientCreditsError", responseFields)
 {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, "insufficient credits")
   }
@@ -121,8 +152,12 @@ export class InsufficientCreditsError
  * The request was refused, by moderation or by permission (403). Never retried.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ForbiddenError extends Schema.TaggedError<ForbiddenError>()("ForbiddenError", responseFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, "forbidden")
   }
@@ -132,8 +167,12 @@ export class ForbiddenError extends Schema.TaggedError<ForbiddenError>()("Forbid
  * No completion has that id, or the path does not exist (404). Never retried.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", responseFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, "not found")
   }
@@ -145,12 +184,16 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFound
  * `retryAfter` is the server's hint, when it gave one.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class RateLimitedError extends Schema.TaggedError<RateLimitedError>()("RateLimitedError", {
   ...responseFields,
   /** How long the server asked to wait, from `retry-after-ms`, `Retry-After` or the body's availability. */
   retryAfter: Schema.optional(Schema.DurationFromSelf)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     const hint = this.retryAfter === undefined ? "" : `, retry after ${Duration.format(this.retryAfter)}`
     return describe(this, `rate limited${hint}`)
@@ -162,8 +205,12 @@ export class RateLimitedError extends Schema.TaggedError<RateLimitedError>()("Ra
  * status is 500, 502, 503 or 504 and the call is safe to repeat.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ServerError extends Schema.TaggedError<ServerError>()("ServerError", responseFields) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, "server error")
   }
@@ -174,6 +221,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()("ServerError"
  * whole call (`"total"`, retries and waits included), or the server's own timeout (`"server"`, HTTP 408).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutError", {
   ...responseFields,
@@ -182,6 +230,9 @@ export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutErr
   /** The limit that ran out, when it was ours. */
   after: Schema.optional(Schema.DurationFromSelf)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     const after = this.after === undefined ? "" : ` after ${Duration.format(this.after)}`
     return describe(this, `${this.timeout} timeout${after}`)
@@ -194,6 +245,7 @@ export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutErr
  * create is retried.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class TransportError extends Schema.TaggedError<TransportError>()("TransportError", {
   ...callFields,
@@ -206,6 +258,9 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
   /** True when the request surely never reached the server. */
   neverSent: Schema.Boolean
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, `transport failure: ${this.description}`)
   }
@@ -216,6 +271,7 @@ export class TransportError extends Schema.TaggedError<TransportError>()("Transp
  * status. Carries the raw body text and the parse issue. Never retried: the same request gets the same answer.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidResponseError extends Schema.TaggedError<InvalidResponseError>()("InvalidResponseError", {
   ...responseFields,
@@ -224,6 +280,9 @@ export class InvalidResponseError extends Schema.TaggedError<InvalidResponseErro
   /** Why it was refused: the JSON syntax error or every schema rule it broke. */
   issue: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return describe(this, `invalid response: ${this.issue}`)
   }
@@ -235,6 +294,7 @@ export class InvalidResponseError extends Schema.TaggedError<InvalidResponseErro
  * it in memory. Never retried: the same request would get the same answer.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ResponseTooLargeError extends Schema.TaggedError<ResponseTooLargeError>()("ResponseTooLargeError", {
   ...callFields,
@@ -247,6 +307,9 @@ export class ResponseTooLargeError extends Schema.TaggedError<ResponseTooLargeEr
   /** The size the answer declared in its `content-length`, when it declared one. */
   contentLength: Schema.optional(Schema.Number)
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     const declared = this.contentLength === undefined ? "" : ` (content-length ${this.contentLength})`
     return describe(this, `response body larger than ${this.maxBodySize} bytes${declared}`)
@@ -257,6 +320,7 @@ export class ResponseTooLargeError extends Schema.TaggedError<ResponseTooLargeEr
  * Any error of the family, as a schema (for sending errors over the wire) and as the union type.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ObjectiveAiError = Schema.Union(
   InvalidRequestError,
@@ -273,15 +337,17 @@ export const ObjectiveAiError = Schema.Union(
   ResponseTooLargeError
 )
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ObjectiveAiError = Schema.Schema.Type<typeof ObjectiveAiError>
 
-const tags: ReadonlySet<unknown> = new Set(ObjectiveAiError.members.map((member) => member._tag))
-
 /**
- * Whether a value is an error of the family.
+ * Whether a value is an error of the family, by its brand rather than its tag: another library's error named
+ * `NotFoundError` is not one.
  *
  * @since 0.1.0
+ * @category guards
  */
-export const isObjectiveAiError = (u: unknown): u is ObjectiveAiError =>
-  Predicate.hasProperty(u, "_tag") && tags.has(u._tag) && u instanceof Error
+export const isObjectiveAiError = (u: unknown): u is ObjectiveAiError => Predicate.hasProperty(u, TypeId)

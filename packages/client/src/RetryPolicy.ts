@@ -7,17 +7,46 @@
  * and never waits past the call's total timeout: a hint beyond `maxRetryAfter`, or one that would overrun the total
  * timeout, fails at once with `RateLimitedError` carrying the hint.
  *
+ * The delays and the number of attempts may instead come from an Effect `Schedule` (`schedule`), composed with the
+ * usual combinators; the client's own rules still apply on top of it: only transient failures are retried, a create
+ * only when it never reached the server (unless `retryCreate`), a server's hint raises the delay, a hint beyond
+ * `maxRetryAfter` fails at once, and no retry is made past the total timeout.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { ObjectiveAiClient, type RetryPolicy } from "@objectiveai-effect/client"
+ *
+ * // Every second, three retries at most, and only for rate limits.
+ * const policy: Partial<RetryPolicy.RetryPolicy> = {
+ *   schedule: Schedule.spaced("1 second").pipe(
+ *     Schedule.intersect(Schedule.recurs(3)),
+ *     Schedule.whileInput((error) => error._tag === "RateLimitedError")
+ *   )
+ * }
+ *
+ * const options: Partial<ObjectiveAiClient.Options> = { retryPolicy: policy }
+ * ```
+ *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import type * as ObjectiveAiError from "./ObjectiveAiError.js"
 
 /**
  * When and how a failed call is retried.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RetryPolicy {
-  /** Attempts in all, the first included; at least 1. */
+  /**
+   * Attempts in all, the first included; at least 1. With a `schedule`, it bounds the schedule only when given
+   * explicitly (the default 4 belongs to the default backoff).
+   */
   readonly maxAttempts: number
   /** The backoff before the second attempt; it doubles for each later one. */
   readonly initialDelay: Duration.DurationInput
@@ -30,6 +59,13 @@ export interface RetryPolicy {
    * server could be run (and billed) twice, so it is only retried when the connection was never made.
    */
   readonly retryCreate: boolean
+  /**
+   * The delays between attempts and when to stop, in place of `initialDelay`, `maxDelay` and the default
+   * `maxAttempts`: the schedule is stepped with each retryable error, and the client waits the delay it decides (or a
+   * server's longer hint) before the next attempt; when it is done, the call fails with that error. See
+   * {@link backoffSchedule} for the default backoff as a schedule to compose with.
+   */
+  readonly schedule?: Schedule.Schedule<unknown, ObjectiveAiError.ObjectiveAiError> | undefined
 }
 
 /**
@@ -37,6 +73,7 @@ export interface RetryPolicy {
  * retried only when they surely never reached the server.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const defaults: RetryPolicy = {
   maxAttempts: 4,
@@ -50,6 +87,7 @@ export const defaults: RetryPolicy = {
  * Time limits of a call, each ending it with a `TimeoutError`.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Timeouts {
   /** One attempt: from sending the request to the last byte of the answer. */
@@ -62,6 +100,7 @@ export interface Timeouts {
  * Defaults for reads (retrieve, list pages), which the server answers from storage: 20 s an attempt, 45 s in all.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const readTimeouts: Timeouts = {
   attempt: Duration.seconds(20),
@@ -73,6 +112,7 @@ export const readTimeouts: Timeouts = {
  * 12 minutes in all.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const createTimeouts: Timeouts = {
   attempt: Duration.minutes(10),
@@ -85,6 +125,7 @@ export const createTimeouts: Timeouts = {
  * through without them; opening the stream is bounded by {@link createTimeouts}.
  *
  * @since 0.1.0
+ * @category defaults
  */
 export const streamIdleTimeout: Duration.Duration = Duration.minutes(2)
 
@@ -101,9 +142,38 @@ export const streamIdleTimeout: Duration.Duration = Duration.minutes(2)
  * ```
  *
  * @since 0.1.0
+ * @category backoff
  */
-export const backoff = (policy: RetryPolicy, attempt: number, jitter: number): Duration.Duration => {
+export const backoff = (
+  policy: Pick<RetryPolicy, "initialDelay" | "maxDelay">,
+  attempt: number,
+  jitter: number
+): Duration.Duration => {
   const initial = Duration.toMillis(policy.initialDelay)
   const capped = Math.min(Duration.toMillis(policy.maxDelay), initial * 2 ** Math.max(0, attempt - 1))
   return Duration.millis(Math.round(capped * (0.5 + jitter / 2)))
 }
+
+/**
+ * The default backoff as a `Schedule`: `maxAttempts - 1` retries, each after {@link backoff} with a fresh jitter. It
+ * is what the client follows when the policy has no `schedule`, and a start to compose one from.
+ *
+ * @example
+ * ```ts
+ * import { Schedule } from "effect"
+ * import { RetryPolicy } from "@objectiveai-effect/client"
+ *
+ * // The default backoff, but never retrying once 20 seconds have passed since the first failure.
+ * const schedule = RetryPolicy.backoffSchedule(RetryPolicy.defaults).pipe(Schedule.upTo("20 seconds"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category backoff
+ */
+export const backoffSchedule = (
+  policy: Pick<RetryPolicy, "maxAttempts" | "initialDelay" | "maxDelay">
+): Schedule.Schedule<number> =>
+  Schedule.addDelayEffect(
+    Schedule.recurs(Math.max(0, Math.floor(policy.maxAttempts) - 1)),
+    (retry) => Effect.map(Random.next, (jitter) => backoff(policy, retry + 1, jitter))
+  )

@@ -1,14 +1,30 @@
 /**
  * The ways a streamed chat completion can fail after its response has started. Every one of them carries the
  * completion merged from the chunks received before the failure, because content, cost and usage already streamed
- * still matter to the caller.
+ * still matter to the caller. Every one carries {@link TypeId}, so {@link isStreamError} tells them from another
+ * library's error that happens to share a `_tag`.
  *
  * @since 0.1.0
  */
 import { ChatCompletion, ErrorBody } from "@objectiveai-effect/domain"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+
+/**
+ * The brand every stream error carries.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@objectiveai-effect/client/StreamError")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
 
 // Errors raised below the chunk decoder (by the SSE decoder, an idle timeout on the bytes, a transport failure) cannot
 // know what was merged: they are built without a partial, and the chunk decoder fills it in as they pass.
@@ -21,6 +37,7 @@ const partial = Schema.optionalWith(Schema.OptionFromSelf(ChatCompletion.ChatCom
  * OpenRouter chunk with an `error` (top-level, or on a choice that finished with `"error"`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class StreamMidstreamError extends Schema.TaggedError<StreamMidstreamError>()("StreamMidstreamError", {
   status: Schema.optionalWith(Schema.Number, { exact: true }).annotations({
@@ -29,6 +46,9 @@ export class StreamMidstreamError extends Schema.TaggedError<StreamMidstreamErro
   body: ErrorBody.ErrorBody,
   partial
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `The stream failed${this.status === undefined ? "" : ` with status ${this.status}`}: ${
       ErrorBody.message(this.body)
@@ -41,6 +61,7 @@ export class StreamMidstreamError extends Schema.TaggedError<StreamMidstreamErro
  * input stopped inside an event. A connection lost while the body streamed is reported this way too, finished or not.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class StreamTruncatedError extends Schema.TaggedError<StreamTruncatedError>()("StreamTruncatedError", {
   endedMidEvent: Schema.Boolean.annotations({
@@ -48,6 +69,9 @@ export class StreamTruncatedError extends Schema.TaggedError<StreamTruncatedErro
   }),
   partial
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `The stream ended before [DONE]${this.endedMidEvent ? " inside an event" : " with no finish reason"}`
   }
@@ -58,6 +82,7 @@ export class StreamTruncatedError extends Schema.TaggedError<StreamTruncatedErro
  * rather than buffering without bound.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class StreamEventTooLargeError extends Schema.TaggedError<StreamEventTooLargeError>()(
   "StreamEventTooLargeError",
@@ -66,6 +91,9 @@ export class StreamEventTooLargeError extends Schema.TaggedError<StreamEventTooL
     partial
   }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `A server-sent event exceeded the maximum size of ${this.maxEventSize} bytes`
   }
@@ -75,6 +103,7 @@ export class StreamEventTooLargeError extends Schema.TaggedError<StreamEventTooL
  * An event's data is not a chunk the schema accepts, nor an error body.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class StreamInvalidChunkError extends Schema.TaggedError<StreamInvalidChunkError>()(
   "StreamInvalidChunkError",
@@ -84,6 +113,9 @@ export class StreamInvalidChunkError extends Schema.TaggedError<StreamInvalidChu
     partial
   }
 ) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `Invalid chat completion chunk: ${this.issue}`
   }
@@ -93,24 +125,45 @@ export class StreamInvalidChunkError extends Schema.TaggedError<StreamInvalidChu
  * Nothing arrived for longer than the allowed idle time between events.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class StreamIdleTimeoutError extends Schema.TaggedError<StreamIdleTimeoutError>()("StreamIdleTimeoutError", {
   idleTimeout: Schema.DurationFromSelf,
   partial
 }) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   override get message(): string {
     return `The stream sent nothing for ${Duration.format(this.idleTimeout)}`
   }
 }
 
 /**
- * Any failure of a streamed completion after its response started.
+ * Any failure of a streamed completion after its response started, as a schema (for sending errors over the wire)
+ * and as the union type.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export type StreamError =
-  | StreamMidstreamError
-  | StreamTruncatedError
-  | StreamEventTooLargeError
-  | StreamInvalidChunkError
-  | StreamIdleTimeoutError
+export const StreamError = Schema.Union(
+  StreamMidstreamError,
+  StreamTruncatedError,
+  StreamEventTooLargeError,
+  StreamInvalidChunkError,
+  StreamIdleTimeoutError
+)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StreamError = Schema.Schema.Type<typeof StreamError>
+
+/**
+ * Whether a value is a stream error, by its brand rather than its tag.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isStreamError = (u: unknown): u is StreamError => Predicate.hasProperty(u, TypeId)

@@ -29,6 +29,7 @@ import { dual } from "effect/Function"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as ObjectiveAiClient from "./ObjectiveAiClient.js"
@@ -38,6 +39,7 @@ import type * as ObjectiveAiError from "./ObjectiveAiError.js"
  * A Schema ready to be asked for: its `response_format` and the decoder of the answer.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StructuredOutput<A, I = A> {
   readonly schema: Schema.Schema<A, I>
@@ -52,6 +54,7 @@ export interface StructuredOutput<A, I = A> {
  * the root inlined rather than a `$ref`), and whether it meets the rules of strict mode.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface JsonSchemaOf {
   readonly schema: { readonly [key: string]: Json.JsonValue }
@@ -107,6 +110,7 @@ const strictNode = (node: Json.JsonValue): boolean => {
  * enforce it.
  *
  * @since 0.1.0
+ * @category json schema
  */
 export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaOf => {
   const $defs: Record<string, JSONSchema.JsonSchema7> = {}
@@ -128,6 +132,7 @@ export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaO
  * Options of {@link make}.
  *
  * @since 0.1.0
+ * @category options
  */
 export interface Options {
   /** The name the model sees; the Schema's identifier, else `"output"`. Letters, digits, `_` and `-`. */
@@ -154,6 +159,7 @@ const validName = /^[A-Za-z0-9_-]{1,64}$/
  * decoder beside it.
  *
  * @since 0.1.0
+ * @category json schema
  */
 export const responseFormat = <A, I, R>(
   schema: Schema.Schema<A, I, R>,
@@ -178,6 +184,7 @@ export const responseFormat = <A, I, R>(
  * A {@link StructuredOutput} from a Schema: its {@link responseFormat} and the Schema that decodes the answer.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = <A, I>(schema: Schema.Schema<A, I>, options: Options = {}): StructuredOutput<A, I> => {
   const format = responseFormat(schema, options)
@@ -192,14 +199,34 @@ const outcome = {
 }
 
 /**
+ * The brand every {@link StructuredOutputError} carries.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const StructuredOutputErrorTypeId: unique symbol = Symbol.for(
+  "@objectiveai-effect/client/StructuredOutputError"
+)
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type StructuredOutputErrorTypeId = typeof StructuredOutputErrorTypeId
+
+/**
  * The model refused to answer (`message.refusal`).
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OutputRefusedError extends Schema.TaggedError<OutputRefusedError>()("OutputRefusedError", {
   ...outcome,
   refusal: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [StructuredOutputErrorTypeId]: StructuredOutputErrorTypeId = StructuredOutputErrorTypeId
+
   override get message(): string {
     return `The model refused to answer in completion ${this.completion.id}: ${this.refusal}`
   }
@@ -210,12 +237,16 @@ export class OutputRefusedError extends Schema.TaggedError<OutputRefusedError>()
  * ended by an upstream error (`error`). `content` is what was written.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OutputIncompleteError extends Schema.TaggedError<OutputIncompleteError>()("OutputIncompleteError", {
   ...outcome,
   finishReason: Schema.String,
   content: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [StructuredOutputErrorTypeId]: StructuredOutputErrorTypeId = StructuredOutputErrorTypeId
+
   override get message(): string {
     return `The answer of completion ${this.completion.id} is incomplete (finish reason ${this.finishReason})`
   }
@@ -226,28 +257,49 @@ export class OutputIncompleteError extends Schema.TaggedError<OutputIncompleteEr
  * content). `content` is the raw text the model wrote (empty when there was none) and `issue` says why it was refused.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class OutputInvalidError extends Schema.TaggedError<OutputInvalidError>()("OutputInvalidError", {
   ...outcome,
   content: Schema.String,
   issue: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [StructuredOutputErrorTypeId]: StructuredOutputErrorTypeId = StructuredOutputErrorTypeId
+
   override get message(): string {
     return `The answer of completion ${this.completion.id} does not decode: ${this.issue}`
   }
 }
 
 /**
- * Why an answer gave no value.
+ * Why an answer gave no value, as a schema and as the union type.
  *
  * @since 0.1.0
+ * @category schemas
  */
-export type StructuredOutputError = OutputRefusedError | OutputIncompleteError | OutputInvalidError
+export const StructuredOutputError = Schema.Union(OutputRefusedError, OutputIncompleteError, OutputInvalidError)
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type StructuredOutputError = Schema.Schema.Type<typeof StructuredOutputError>
+
+/**
+ * Whether a value is a {@link StructuredOutputError}, by its brand rather than its tag.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isStructuredOutputError = (u: unknown): u is StructuredOutputError =>
+  Predicate.hasProperty(u, StructuredOutputErrorTypeId)
 
 /**
  * A decoded answer and the completion it came in.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Parsed<A> {
   readonly value: A
@@ -301,6 +353,7 @@ const parseCompletion = <A, I>(
  * way it can fail typed.
  *
  * @since 0.1.0
+ * @category parsing
  */
 export const parse: {
   <A, I>(output: StructuredOutput<A, I>): (
@@ -317,6 +370,7 @@ export const parse: {
  * Schema, sent by the client's `create` (checks, retries and errors as there), then {@link parse}.
  *
  * @since 0.1.0
+ * @category operations
  */
 export const create = <A, I>(
   output: StructuredOutput<A, I>,

@@ -39,6 +39,7 @@ import type * as ObjectiveAiError from "./ObjectiveAiError.js"
  * (a string as it is, anything else as JSON). A failure is sent to the model too, as `Error: <message>`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type HandlersFor<Tools extends Record<string, Schema.Schema.AnyNoContext>> = {
   readonly [K in keyof Tools & string]: (
@@ -51,6 +52,7 @@ export type HandlersFor<Tools extends Record<string, Schema.Schema.AnyNoContext>
  * The failures of a set of handlers.
  *
  * @since 0.1.0
+ * @category models
  */
 export type HandlerError<Handlers> = {
   readonly [K in keyof Handlers]: Handlers[K] extends (...args: ReadonlyArray<never>) => Effect.Effect<
@@ -65,6 +67,7 @@ export type HandlerError<Handlers> = {
  * The services a set of handlers needs.
  *
  * @since 0.1.0
+ * @category models
  */
 export type HandlerContext<Handlers> = {
   readonly [K in keyof Handlers]: Handlers[K] extends (...args: ReadonlyArray<never>) => Effect.Effect<
@@ -79,6 +82,7 @@ export type HandlerContext<Handlers> = {
  * Options of {@link run}.
  *
  * @since 0.1.0
+ * @category options
  */
 export interface Options<
   Tools extends Record<string, Schema.Schema.AnyNoContext>,
@@ -99,6 +103,7 @@ export interface Options<
  * - `Rejected`: the call could not be run (unknown tool, invalid JSON, arguments the Schema refuses, cut off).
  *
  * @since 0.1.0
+ * @category models
  */
 export type ToolRun<Tools extends Record<string, Schema.Schema.AnyNoContext>, E> =
   | {
@@ -126,6 +131,7 @@ export type ToolRun<Tools extends Record<string, Schema.Schema.AnyNoContext>, E>
  * What the loop did.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Result<Tools extends Record<string, Schema.Schema.AnyNoContext>, E> {
   /** Why it stopped: the model answered without calling a tool, or the round limit was reached. */
@@ -174,6 +180,7 @@ const assistantMessage = (message: ChatCompletion.ChatCompletionMessage): ChatCo
  * Effect.
  *
  * @since 0.1.0
+ * @category running
  */
 export const run = <
   Tools extends Record<string, Schema.Schema.AnyNoContext>,

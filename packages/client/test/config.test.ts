@@ -2,7 +2,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Exit, Layer } from "effect"
+import { Config, ConfigProvider, Effect, Exit, Layer, Redacted } from "effect"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Server from "./support/server.js"
@@ -40,7 +40,11 @@ describe("layerConfig", () => {
           urls.push(request.url)
           return HttpClientRequest.setUrl(request, request.url.replace(ObjectiveAiClient.defaultBaseUrl, server.url))
         })
-      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({ transformClient: redirect })).pipe(
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({
+        apiKey: ObjectiveAiClient.apiKeyConfig,
+        baseUrl: ObjectiveAiClient.baseUrlConfig,
+        transformClient: Config.succeed(redirect)
+      })).pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"]])))
       )
       expect(Exit.isSuccess(exit)).toBe(true)
@@ -56,5 +60,37 @@ describe("layerConfig", () => {
       )
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("OBJECTIVEAI_API_KEY")
       expect(server.requests).toHaveLength(0)
+    }))
+
+  it.scoped("takes its options as Configs: a key of another name, the attempts from the environment", () =>
+    Effect.gen(function*() {
+      const server = yield* Server.make(Server.sequence(Server.json(503, "{}"), Server.json(200, stored(id))))
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({
+        apiKey: Config.redacted("MY_APP_KEY"),
+        baseUrl: Config.string("MY_APP_URL"),
+        retryPolicy: { maxAttempts: Config.integer("MY_APP_ATTEMPTS") }
+      })).pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(
+          new Map([["MY_APP_KEY", "sk-mine"], ["MY_APP_URL", server.url], ["MY_APP_ATTEMPTS", "1"]])
+        ))
+      )
+      // One attempt, as configured: the 503 is not retried (the default policy would have retried it).
+      expect(Exit.isFailure(exit) && String(exit.cause)).toContain("ServerError")
+      expect(server.requests.map((request) => request.headers.authorization)).toEqual(["Bearer sk-mine"])
+    }))
+
+  it.effect("apiKeyConfig and baseUrlConfig read OBJECTIVEAI_API_KEY (redacted) and OBJECTIVEAI_BASE_URL", () =>
+    Effect.gen(function*() {
+      const read = Config.all([ObjectiveAiClient.apiKeyConfig, ObjectiveAiClient.baseUrlConfig])
+      const [key, url] = yield* read.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(
+        new Map([["OBJECTIVEAI_API_KEY", "sk-env"], ["OBJECTIVEAI_BASE_URL", "http://localhost:9"]])
+      )))
+      expect(Redacted.isRedacted(key) && Redacted.value(key)).toBe("sk-env")
+      expect(String(key)).not.toContain("sk-env")
+      expect(url).toBe("http://localhost:9")
+      const unset = yield* ObjectiveAiClient.baseUrlConfig.pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+      )
+      expect(unset).toBe(ObjectiveAiClient.defaultBaseUrl)
     }))
 })

@@ -7,7 +7,7 @@
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { ErrorBody, Json } from "@objectiveai-effect/domain"
 import * as Clock from "effect/Clock"
@@ -15,10 +15,12 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
-import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { WithResponse } from "../ObjectiveAiClient.js"
+import type { RequestOptions, WithResponse } from "../ObjectiveAiClient.js"
 import * as ObjectiveAiError from "../ObjectiveAiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
 import * as Deadline from "./deadline.js"
@@ -31,11 +33,38 @@ import * as Transport from "./transport.js"
  */
 export interface Settings {
   readonly client: HttpClient.HttpClient
-  readonly policy: RetryPolicy.RetryPolicy
-  /** The policy's `maxRetryAfter`, read once per client: a duration given as text is parsed. */
-  readonly maxRetryAfter: Duration.Duration
+  /** The client's retry policy as configured, for a call's own policy to override field by field. */
+  readonly policy: Partial<RetryPolicy.RetryPolicy> | undefined
+  /** The client's retry policy, read once per client. */
+  readonly retries: Retries
   /** The most bytes the client reads of an answer's body, a unary answer or an error body. */
   readonly maxBodySize: number
+}
+
+/** A retry policy, read: its defaults filled in, its durations parsed and its backoff made a schedule. */
+export interface Retries {
+  /** Stepped with each retryable error: the delay before the next attempt, or done. */
+  readonly schedule: Schedule.Schedule<unknown, ObjectiveAiError.ObjectiveAiError>
+  readonly maxRetryAfter: Duration.Duration
+  readonly retryCreate: boolean
+}
+
+/**
+ * Reads a policy over {@link RetryPolicy.defaults}. A `schedule` takes the place of the default backoff; a
+ * `maxAttempts` given beside it still bounds it, while the default one does not.
+ */
+export const retries = (policy: Partial<RetryPolicy.RetryPolicy> = {}): Retries => {
+  const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts ?? RetryPolicy.defaults.maxAttempts))
+  const schedule = policy.schedule === undefined
+    ? RetryPolicy.backoffSchedule({ ...RetryPolicy.defaults, ...policy, maxAttempts })
+    : policy.maxAttempts === undefined
+    ? policy.schedule
+    : Schedule.intersect(policy.schedule, Schedule.recurs(maxAttempts - 1))
+  return {
+    schedule,
+    maxRetryAfter: Duration.decode(policy.maxRetryAfter ?? RetryPolicy.defaults.maxRetryAfter),
+    retryCreate: policy.retryCreate ?? RetryPolicy.defaults.retryCreate
+  }
 }
 
 /** An endpoint's {@link RetryPolicy.Timeouts}, read once per client rather than on every call. */
@@ -348,20 +377,30 @@ const timeoutFailure = (
 /**
  * Runs an endpoint under the retry policy and its timeouts, in a span named after the operation with its method,
  * path, last status and number of attempts; the value read comes with the status, request id and headers of the
- * answer it was read from.
+ * answer it was read from. A call's own `options` override the client's policy, the endpoint's timeouts and add
+ * headers, for this call only.
  */
 export const execute = <A>(
   settings: Settings,
-  endpoint: Endpoint<A>
+  endpoint: Endpoint<A>,
+  options?: RequestOptions
 ): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> =>
   Effect.suspend(() => {
-    const { policy } = settings
-    const method = endpoint.request.method
+    const policy = options?.retryPolicy === undefined
+      ? settings.retries
+      : retries({ ...settings.policy, ...options.retryPolicy })
+    const timeouts = options?.timeouts === undefined
+      ? endpoint.timeouts
+      : limits({ ...endpoint.timeouts, ...options.timeouts })
+    const request = options?.headers === undefined
+      ? endpoint.request
+      : HttpClientRequest.setHeaders(endpoint.request, options.headers)
+    const method = request.method
     const path = endpoint.path
-    const attemptLimit = endpoint.timeouts.attempt
+    const attemptLimit = timeouts.attempt
     const attemptLimitMillis = Duration.toMillis(attemptLimit)
-    const totalLimit = endpoint.timeouts.total
-    const retries = endpoint.idempotent || policy.retryCreate
+    const totalLimit = timeouts.total
+    const retryable = endpoint.idempotent || policy.retryCreate
     let attempts = 0
     let lastStatus: number | undefined
 
@@ -373,7 +412,7 @@ export const execute = <A>(
       let status: number | undefined
       return Deadline.withDeadline(
         (release) =>
-          settings.client.execute(endpoint.request).pipe(
+          settings.client.execute(request).pipe(
             Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error, settings.maxBodySize))),
             Effect.flatMap((response) => {
               status = lastStatus = response.status
@@ -399,30 +438,41 @@ export const execute = <A>(
         ? Effect.fail(failure.error)
         : Effect.fail(new ObjectiveAiError.RateLimitedError({ ...call, ...failure.response, retryAfter }))
 
-    const loop = (deadline: number, now: number): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> => {
+    const loop = (
+      deadline: number,
+      now: number,
+      state: unknown
+    ): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> => {
       const call: Call = { method, path, attempts: ++attempts }
       return Effect.catchAll(attempt(call, deadline - now), (failure) => {
-        const retryable = failure.retry === "neverSent" || (failure.retry === "transient" && retries)
-        if (!retryable || call.attempts >= policy.maxAttempts) return Effect.fail(failure.error)
-        const retryAfter = failure.retryAfter
-        if (retryAfter !== undefined && Duration.greaterThan(retryAfter, settings.maxRetryAfter)) {
-          return giveUp(failure, call, retryAfter)
+        if (!(failure.retry === "neverSent" || (failure.retry === "transient" && retryable))) {
+          return Effect.fail(failure.error)
         }
-        return Effect.flatMap(Effect.zip(Random.next, Clock.currentTimeMillis), ([jitter, now]) => {
-          const backoff = RetryPolicy.backoff(policy, call.attempts, jitter)
-          const delay = retryAfter === undefined ? backoff : Duration.max(backoff, retryAfter)
-          const next = now + Duration.toMillis(delay)
-          if (next >= deadline) return giveUp(failure, call, retryAfter)
-          return Effect.logDebug(`retrying ${method} ${path} in ${Duration.format(delay)}: ${failure.reason}`).pipe(
-            Effect.annotateLogs({
-              attempt: call.attempts,
-              reason: failure.reason,
-              delayMillis: Duration.toMillis(delay)
-            }),
-            Effect.zipRight(Effect.sleep(delay)),
-            Effect.zipRight(loop(deadline, next))
-          )
-        })
+        return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.flatMap(policy.schedule.step(now, failure.error, state), ([state, _, decision]) => {
+            if (ScheduleDecision.isDone(decision)) {
+              return Effect.fail(failure.error)
+            }
+            const retryAfter = failure.retryAfter
+            if (retryAfter !== undefined && Duration.greaterThan(retryAfter, policy.maxRetryAfter)) {
+              return giveUp(failure, call, retryAfter)
+            }
+            const planned = Duration.millis(Math.max(0, ScheduleIntervals.start(decision.intervals) - now))
+            const delay = retryAfter === undefined ? planned : Duration.max(planned, retryAfter)
+            const next = now + Duration.toMillis(delay)
+            if (next >= deadline) {
+              return giveUp(failure, call, retryAfter)
+            }
+            return Effect.logDebug(`retrying ${method} ${path} in ${Duration.format(delay)}: ${failure.reason}`).pipe(
+              Effect.annotateLogs({
+                attempt: call.attempts,
+                reason: failure.reason,
+                delayMillis: Duration.toMillis(delay)
+              }),
+              Effect.zipRight(Effect.sleep(delay)),
+              Effect.zipRight(loop(deadline, next, state))
+            )
+          }))
       })
     }
 
@@ -434,7 +484,9 @@ export const execute = <A>(
     } as const
     return Effect.useSpan(endpoint.span, spanOptions, (span) =>
       Clock.currentTimeMillis.pipe(
-        Effect.flatMap((start) => loop(start + Duration.toMillis(totalLimit), start)),
+        Effect.flatMap((start) =>
+          loop(start + Duration.toMillis(totalLimit), start, policy.schedule.initial)
+        ),
         Effect.withParentSpan(span),
         Effect.onExit(() =>
           Effect.sync(() => {

@@ -21,9 +21,9 @@ import * as Queue from "effect/Queue"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import * as Tracer from "effect/Tracer"
 import { ObjectiveAiClient, RetryPolicy } from "../../src/index.js"
 import * as Server from "./server.js"
+import { type RecordedSpan, recordingTracer } from "./tracer.js"
 
 /** The API key every harness uses; no output of the client may contain it. */
 export const apiKey = "sk-test-4b1d-very-secret-key-0000"
@@ -32,11 +32,6 @@ export interface LogLine {
   readonly level: string
   readonly line: string
   readonly annotations: Readonly<Record<string, unknown>>
-}
-
-export interface RecordedSpan {
-  readonly name: string
-  readonly attributes: Map<string, unknown>
 }
 
 export interface Harness {
@@ -61,35 +56,6 @@ export interface HarnessOptions extends Partial<ObjectiveAiClient.Options> {
   readonly port?: number
   readonly transport?: Layer.Layer<HttpClient.HttpClient>
 }
-
-const recordingTracer = (spans: Array<RecordedSpan>): Tracer.Tracer =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      spans.push({ name, attributes })
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: `span-${spans.length}`,
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links: [...links],
-        sampled: true,
-        kind,
-        end: () => {},
-        attribute: (key, value) => {
-          attributes.set(key, value)
-        },
-        event: () => {},
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
 
 // The client registers the sleep it logged right after logging it, without I/O in between; a few scheduler turns
 // are plenty, and a missing sleep is a failure of the test rather than a hang.
