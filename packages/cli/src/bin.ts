@@ -4,14 +4,8 @@
  *
  * @since 0.1.0
  */
-import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import { createRequire } from "node:module"
 import * as v8 from "node:v8"
-import * as Cli from "./Cli.js"
 
 // A report keeps a small live heap (about 45 MB, however many completions) while it allocates a decoded completion
 // per id; V8's default growth lets that garbage reach several times the live heap before a full collection. Growing
@@ -25,8 +19,23 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error
 })
 
-Cli.run(process.argv).pipe(
-  // What @effect/cli needs, and no more: NodeContext would also load the worker and child-process services.
-  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
-  NodeRuntime.runMain({ disableErrorReporting: true, teardown: Cli.teardown })
-)
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === "--version") {
+  // Asked most often and needing nothing else, the version is answered before Effect and the command tree load.
+  process.stdout.write(`${createRequire(import.meta.url)("../package.json").version}\n`)
+} else {
+  const [Cli, NodeFileSystem, NodePath, NodeRuntime, NodeTerminal, Effect, Layer] = await Promise.all([
+    import("./Cli.js"),
+    import("@effect/platform-node/NodeFileSystem"),
+    import("@effect/platform-node/NodePath"),
+    import("@effect/platform-node/NodeRuntime"),
+    import("@effect/platform-node/NodeTerminal"),
+    import("effect/Effect"),
+    import("effect/Layer")
+  ])
+  Cli.run(process.argv).pipe(
+    // What @effect/cli needs, and no more: NodeContext would also load the worker and child-process services.
+    Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
+    NodeRuntime.runMain({ disableErrorReporting: true, teardown: Cli.teardown })
+  )
+}
