@@ -27,7 +27,8 @@
  *   config: { provider: { sort: "price" }, models: ["anthropic/claude-3.5-sonnet"] }
  * }).pipe(Layer.provide(ObjectiveAiClient.layerConfig()), Layer.provide(NodeHttpClient.layerUndici))
  *
- * Effect.runPromise(program.pipe(Effect.provide(ObjectiveAi)))
+ * // Run with `Effect.runPromise(main)`, OBJECTIVEAI_API_KEY set.
+ * const main = program.pipe(Effect.provide(ObjectiveAi))
  * ```
  *
  * @since 0.1.0
@@ -144,6 +145,7 @@ export const clientError: (error: AiError.AiError) => Option.Option<Errors.Clien
  * Options of {@link make} and {@link layer}.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The model id, as the API names it (`openai/gpt-4o-mini`). */

@@ -36,6 +36,7 @@ import type { Concurrency } from "effect/Types"
  * Options of {@link generateText}.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options<Tools extends Record<string, Tool.Any>> {
   /** The conversation so far. */
@@ -56,6 +57,7 @@ export interface Options<Tools extends Record<string, Tool.Any>> {
  * What the loop did.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Result<Tools extends Record<string, Tool.Any>> {
   /** Why it stopped: an answer without tool calls, or the step limit (the last response's calls were run). */
@@ -76,6 +78,7 @@ const defaultMaxSteps = 10
  * the model instead).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const generateText = <Tools extends Record<string, Tool.Any>>(
   options: Options<Tools>

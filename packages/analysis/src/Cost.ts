@@ -25,6 +25,7 @@ import { TotalsTable } from "./internal/totals.js"
  * (below 2^53); a count that is not a finite number is skipped.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Tokens = Schema.Struct({
   prompt: Schema.Number.annotations({ description: "`prompt_tokens`." }),
@@ -35,7 +36,10 @@ export const Tokens = Schema.Struct({
   promptAudio: Schema.Number.annotations({ description: "`prompt_tokens_details.audio_tokens`." }),
   completionAudio: Schema.Number.annotations({ description: "`completion_tokens_details.audio_tokens`." })
 }).annotations({ identifier: "CostTokens" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Tokens extends Schema.Schema.Type<typeof Tokens> {}
 
 /**
@@ -44,6 +48,7 @@ export interface Tokens extends Schema.Schema.Type<typeof Tokens> {}
  * charges (`upstreamUpstreamInferenceCost`) are billed to the caller's own provider key and are not part of `cost`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Totals = Schema.Struct({
   completions: Schema.NonNegativeInt.annotations({ description: "Completions summed." }),
@@ -59,7 +64,10 @@ export const Totals = Schema.Struct({
   }),
   tokens: Tokens
 }).annotations({ identifier: "CostTotals" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Totals extends Schema.Schema.Type<typeof Totals> {}
 
 /**
@@ -67,12 +75,16 @@ export interface Totals extends Schema.Schema.Type<typeof Totals> {}
  * a completion has no value for it (no `provider`, say).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Group = Schema.Struct({
   key: Schema.Array(Schema.NullOr(Schema.String)),
   totals: Totals
 }).annotations({ identifier: "CostGroup" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Group extends Schema.Schema.Type<typeof Group> {}
 
 /**
@@ -92,20 +104,28 @@ export interface Group extends Schema.Schema.Type<typeof Group> {}
  * ```
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CostSummary = Schema.Struct({
   total: Totals,
   groups: Schema.Array(Group)
 }).annotations({ identifier: "CostSummary" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface CostSummary extends Schema.Schema.Type<typeof CostSummary> {}
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface CostSummaryEncoded extends Schema.Schema.Encoded<typeof CostSummary> {}
 
 /**
  * A built-in grouping: the completion's `model`, its `provider`, or the UTC day (`YYYY-MM-DD`) of its `created`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Dimension = "model" | "provider" | "day"
 
@@ -113,6 +133,7 @@ export type Dimension = "model" | "provider" | "day"
  * One grouping: a built-in {@link Dimension}, or a function giving a completion's key (`null` for none).
  *
  * @since 0.1.0
+ * @category models
  */
 export type GroupBy = Dimension | ((completion: ChatCompletion.ChatCompletion) => string | null)
 
@@ -132,6 +153,7 @@ export type GroupBy = Dimension | ((completion: ChatCompletion.ChatCompletion) =
  * ```
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   readonly by?: GroupBy | ReadonlyArray<GroupBy> | undefined
@@ -161,6 +183,7 @@ const emptyTotals: Totals = {
  * The summary of no completions: the identity of {@link merge}.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const empty: CostSummary = { total: emptyTotals, groups: [] }
 
@@ -262,6 +285,7 @@ const keyersOf = (by: Options["by"]): ReadonlyArray<Keyer> =>
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
@@ -332,6 +356,7 @@ class Summarizer {
  * The summary of one completion.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromCompletion = (completion: ChatCompletion.ChatCompletion, options?: Options): CostSummary =>
   summarize([completion], options)
@@ -351,6 +376,7 @@ export const fromCompletion = (completion: ChatCompletion.ChatCompletion, option
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merge: {
   (that: CostSummary): (self: CostSummary) => CostSummary
@@ -377,6 +403,7 @@ export const merge: {
  * Merges any number of summaries.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
   let result = empty
@@ -398,6 +425,7 @@ export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
  * ```
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const sink = (options?: Options): Sink.Sink<CostSummary, ChatCompletion.ChatCompletion> =>
   Sink.suspend(() =>
@@ -413,6 +441,7 @@ export const sink = (options?: Options): Sink.Sink<CostSummary, ChatCompletion.C
  * The exact cost charged for a completion (`usage.cost`), or `None` if it reported none.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const charged = (completion: ChatCompletion.ChatCompletion): Option.Option<BigDecimal.BigDecimal> => {
   const cost = completion.usage?.cost
@@ -425,6 +454,7 @@ export const charged = (completion: ChatCompletion.ChatCompletion): Option.Optio
  * Raised by {@link chargedOrFail} for a completion that reported no cost.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()("UnpricedCompletion", {
   id: Schema.String,
@@ -443,6 +473,7 @@ export class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()
  * The exact cost charged for a completion, failing with {@link UnpricedCompletion} if it reported none.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const chargedOrFail = (
   completion: ChatCompletion.ChatCompletion

@@ -19,6 +19,7 @@ import { measureTokens, noTokens, perplexityOf, type Tally, tally } from "./inte
  * The upstream's placeholder for a token outside the top 20; logprobs at or below it are placeholders by default.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultThreshold = -9999
 
@@ -27,9 +28,13 @@ export const defaultThreshold = -9999
  * are left out of the measures.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Exclude = Schema.TaggedStruct("Exclude", { threshold: Schema.Number })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Exclude extends Schema.Schema.Type<typeof Exclude> {}
 
 /**
@@ -37,12 +42,16 @@ export interface Exclude extends Schema.Schema.Type<typeof Exclude> {}
  * most the probability of the last of them, so a floor near that bounds its effect.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Clamp = Schema.TaggedStruct("Clamp", {
   threshold: Schema.Number,
   floor: Schema.Number.pipe(Schema.finite(), Schema.nonPositive())
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Clamp extends Schema.Schema.Type<typeof Clamp> {}
 
 /**
@@ -50,9 +59,13 @@ export interface Clamp extends Schema.Schema.Type<typeof Clamp> {}
  * and are excluded.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Keep = Schema.TaggedStruct("Keep", { threshold: Schema.Number })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Keep extends Schema.Schema.Type<typeof Keep> {}
 
 /**
@@ -61,15 +74,20 @@ export interface Keep extends Schema.Schema.Type<typeof Keep> {}
  * the entropy and margin (their probability is negligible).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const PlaceholderPolicy = Schema.Union(Exclude, Clamp, Keep).annotations({ identifier: "PlaceholderPolicy" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type PlaceholderPolicy = Schema.Schema.Type<typeof PlaceholderPolicy>
 
 /**
  * The {@link Exclude} policy; the default.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const exclude = (options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
   Exclude.make({ threshold: options?.threshold ?? defaultThreshold })
@@ -87,6 +105,7 @@ export const exclude = (options?: { readonly threshold?: number | undefined }): 
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const clamp = (floor: number, options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
   Clamp.make({ threshold: options?.threshold ?? defaultThreshold, floor })
@@ -95,6 +114,7 @@ export const clamp = (floor: number, options?: { readonly threshold?: number | u
  * The {@link Keep} policy.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const keep = (options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
   Keep.make({ threshold: options?.threshold ?? defaultThreshold })
@@ -103,6 +123,7 @@ export const keep = (options?: { readonly threshold?: number | undefined }): Pla
  * Options of every measure: the placeholder policy, {@link exclude} by default.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   readonly placeholders?: PlaceholderPolicy | undefined
@@ -112,6 +133,7 @@ export interface Options {
  * The policy of a measure given none: placeholders at or below {@link defaultThreshold} are excluded.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultPolicy: PlaceholderPolicy = exclude()
 
@@ -119,13 +141,17 @@ export const defaultPolicy: PlaceholderPolicy = exclude()
  * How many placeholder or non-finite tokens the policy left out, clamped, or kept as given.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Placeholders = Schema.Struct({
   excluded: Schema.NonNegativeInt,
   clamped: Schema.NonNegativeInt,
   kept: Schema.NonNegativeInt
 }).annotations({ identifier: "Placeholders" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Placeholders extends Schema.Schema.Type<typeof Placeholders> {}
 
 /**
@@ -135,6 +161,7 @@ export interface Placeholders extends Schema.Schema.Type<typeof Placeholders> {}
  * alternative minus that of the second, over positions with at least two.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface TokenMetrics {
   readonly tokens: number
@@ -150,6 +177,7 @@ export interface TokenMetrics {
  * The measures of one choice, its refusal tokens kept apart from its content tokens.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ChoiceMetrics {
   readonly index: number
@@ -176,6 +204,7 @@ const tallyContent = (choice: ChatCompletion.Choice, options: Options | undefine
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Option.Option<number> => {
   const counted = tallyContent(choice, options)
@@ -186,6 +215,7 @@ export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Op
  * Raised by {@link perplexityOrFail} for a choice with no content token to measure.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class NoContentTokens extends Schema.TaggedError<NoContentTokens>()("NoContentTokens", {
   index: Schema.Number,
@@ -204,6 +234,7 @@ export class NoContentTokens extends Schema.TaggedError<NoContentTokens>()("NoCo
  * The perplexity of a choice's content tokens, failing with {@link NoContentTokens} when there is none.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const perplexityOrFail = (
   choice: ChatCompletion.Choice,
@@ -232,6 +263,7 @@ export const perplexityOrFail = (
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const ofChoice = (choice: ChatCompletion.Choice, options?: Options): ChoiceMetrics => {
   const policy = policyOf(options)
@@ -246,6 +278,7 @@ export const ofChoice = (choice: ChatCompletion.Choice, options?: Options): Choi
  * The measures of every choice of a completion.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const ofCompletion = (
   completion: ChatCompletion.ChatCompletion,

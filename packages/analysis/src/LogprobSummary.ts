@@ -20,11 +20,15 @@ import * as LogprobMetrics from "./LogprobMetrics.js"
  * A count and an exact sum, for a mean that merges exactly.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ExactMean = Schema.Struct({ count: Schema.NonNegativeInt, sum: Decimal.DecimalString }).annotations({
   identifier: "LogprobMean"
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ExactMean extends Schema.Schema.Type<typeof ExactMean> {}
 
 /**
@@ -32,6 +36,7 @@ export interface ExactMean extends Schema.Schema.Type<typeof ExactMean> {}
  * merging never depends on order; `choices` counts the choices that had at least one token measured.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const TokenAggregate = Schema.Struct({
   choices: Schema.NonNegativeInt,
@@ -42,7 +47,10 @@ export const TokenAggregate = Schema.Struct({
   margin: ExactMean,
   placeholders: LogprobMetrics.Placeholders
 }).annotations({ identifier: "LogprobTokenAggregate" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenAggregate extends Schema.Schema.Type<typeof TokenAggregate> {}
 
 /**
@@ -50,15 +58,22 @@ export interface TokenAggregate extends Schema.Schema.Type<typeof TokenAggregate
  * {@link toTokenMetrics}; merge shards with {@link merge}. Summaries built under different policies should not be merged.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const LogprobSummary = Schema.Struct({
   choices: Schema.NonNegativeInt.annotations({ description: "Choices seen, measured or not." }),
   content: TokenAggregate,
   refusal: TokenAggregate
 }).annotations({ identifier: "LogprobSummary" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface LogprobSummary extends Schema.Schema.Type<typeof LogprobSummary> {}
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface LogprobSummaryEncoded extends Schema.Schema.Encoded<typeof LogprobSummary> {}
 
 const emptyMean: ExactMean = { count: 0, sum: Decimal.zero }
@@ -77,6 +92,7 @@ const emptyAggregate: TokenAggregate = {
  * The summary of no completions: the identity of {@link merge}.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const empty: LogprobSummary = { choices: 0, content: emptyAggregate, refusal: emptyAggregate }
 
@@ -141,6 +157,7 @@ class AggregateBuilder {
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
@@ -175,6 +192,7 @@ class Summarizer {
  * The summary of one completion.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromCompletion = (
   completion: ChatCompletion.ChatCompletion,
@@ -208,6 +226,7 @@ const mergeAggregates = (self: TokenAggregate, that: TokenAggregate): TokenAggre
  * Combines two summaries into the summary of both sets of completions. Associative, with {@link empty} as identity.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merge: {
   (that: LogprobSummary): (self: LogprobSummary) => LogprobSummary
@@ -222,6 +241,7 @@ export const merge: {
  * The measures of an aggregate, token-weighted over every choice in it: what `LogprobMetrics` gives for one choice.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const toTokenMetrics = (aggregate: TokenAggregate): LogprobMetrics.TokenMetrics =>
   assembleTokenMetrics(
@@ -253,6 +273,7 @@ export const toTokenMetrics = (aggregate: TokenAggregate): LogprobMetrics.TokenM
  * ```
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const sink = (options?: LogprobMetrics.Options): Sink.Sink<LogprobSummary, ChatCompletion.ChatCompletion> =>
   Sink.suspend(() =>

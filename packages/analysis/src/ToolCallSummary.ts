@@ -20,6 +20,7 @@ import * as ToolCalls from "./ToolCalls.js"
  * Every outcome of a tool call, in the order the report shows them.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const outcomes = [
   "Decoded",
@@ -34,6 +35,7 @@ export const outcomes = [
  * The outcome of one tool call: `Decoded`, or the tag of the `ToolCalls.ToolCallError` that says why not.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Outcome = typeof outcomes[number]
 
@@ -43,6 +45,7 @@ const count = Schema.NonNegativeInt
  * Calls counted per outcome.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const OutcomeCounts = Schema.Struct({
   Decoded: count,
@@ -52,26 +55,34 @@ export const OutcomeCounts = Schema.Struct({
   SchemaMismatch: count,
   Truncated: count
 }).annotations({ identifier: "OutcomeCounts" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface OutcomeCounts extends Schema.Schema.Type<typeof OutcomeCounts> {}
 
 /**
  * The calls of one tool name, by outcome.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ToolCount = Schema.Struct({
   tool: Schema.String,
   calls: count,
   outcomes: OutcomeCounts
 }).annotations({ identifier: "ToolCount" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ToolCount extends Schema.Schema.Type<typeof ToolCount> {}
 
 /**
  * A call that did not decode: where it is, and why in one line.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Problem = Schema.Struct({
   completionId: Schema.String,
@@ -81,13 +92,17 @@ export const Problem = Schema.Struct({
   outcome: Schema.Literal(...outcomes.filter((outcome) => outcome !== "Decoded")),
   reason: Schema.String
 }).annotations({ identifier: "ToolCallProblem" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Problem extends Schema.Schema.Type<typeof Problem> {}
 
 /**
  * How many problems a summary keeps: the first ones, in the order the completions came.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const problemsKept = 10
 
@@ -96,6 +111,7 @@ export const problemsKept = 10
  * {@link problemsKept} problems.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ToolCallSummary = Schema.Struct({
   calls: count,
@@ -103,7 +119,10 @@ export const ToolCallSummary = Schema.Struct({
   tools: Schema.Array(ToolCount),
   problems: Schema.Array(Problem)
 }).annotations({ identifier: "ToolCallSummary" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ToolCallSummary extends Schema.Schema.Type<typeof ToolCallSummary> {}
 
 const noOutcomes: OutcomeCounts = {
@@ -119,6 +138,7 @@ const noOutcomes: OutcomeCounts = {
  * The summary of no completions: the identity of {@link merge}.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const empty: ToolCallSummary = { calls: 0, outcomes: noOutcomes, tools: [], problems: [] }
 
@@ -138,6 +158,7 @@ const byName = (self: ToolCount, that: ToolCount) => self.tool < that.tool ? -1 
  * {@link empty} as identity.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merge: {
   (that: ToolCallSummary): (self: ToolCallSummary) => ToolCallSummary
@@ -195,6 +216,7 @@ const reasonOf = (error: ToolCalls.ToolCallError): string => {
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const summarize = (completions: Iterable<StoredChatCompletion.StoredChatCompletion>): ToolCallSummary =>
   new Summarizer().addAll(completions).summary()
@@ -258,6 +280,7 @@ class Summarizer {
  * ```
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const sink = (): Sink.Sink<ToolCallSummary, StoredChatCompletion.StoredChatCompletion> =>
   Sink.suspend(() =>

@@ -22,6 +22,7 @@ import * as JsonSchema from "./internal/jsonSchema.js"
  * A tool with a description for the model, and `strict` to ask for arguments that follow the schema exactly.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ToolDefinition<S extends Schema.Schema.AnyNoContext> {
   readonly parameters: S
@@ -33,6 +34,7 @@ export interface ToolDefinition<S extends Schema.Schema.AnyNoContext> {
  * What a toolkit is built from for one tool: the Schema of its parameters, or a {@link ToolDefinition}.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ToolEntry = Schema.Schema.AnyNoContext | ToolDefinition<Schema.Schema.AnyNoContext>
 
@@ -40,6 +42,7 @@ export type ToolEntry = Schema.Schema.AnyNoContext | ToolDefinition<Schema.Schem
  * The parameters Schema of a {@link ToolEntry}.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ParametersOf<E extends ToolEntry> = E extends ToolDefinition<infer S> ? S : E
 
@@ -48,6 +51,7 @@ export type ParametersOf<E extends ToolEntry> = E extends ToolDefinition<infer S
  * (parameters as JSON Schema generated from the same Schemas).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Toolkit<Tools extends Record<string, Schema.Schema.AnyNoContext>> {
   readonly parameters: Tools
@@ -75,6 +79,7 @@ export interface Toolkit<Tools extends Record<string, Schema.Schema.AnyNoContext
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const toolkit = <const Entries extends Record<string, ToolEntry>>(
   entries: Entries
@@ -115,6 +120,7 @@ const toolkitsKept = 256
  * an argument is never refused for a keyword that is not checked.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const toolkitFromRequest = (request: StoredChatCompletion.StoredChatCompletionRequest): DeclaredToolkit => {
   const tools = request.tools ?? []
@@ -136,6 +142,7 @@ export const toolkitFromRequest = (request: StoredChatCompletion.StoredChatCompl
  * A tool call whose arguments decoded, with where it was found.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Decoded<Name extends string, A> {
   readonly _tag: "Decoded"
@@ -151,6 +158,7 @@ export interface Decoded<Name extends string, A> {
  * A decoded call of any tool of a toolkit; narrowing on `tool` narrows `arguments`.
  *
  * @since 0.1.0
+ * @category models
  */
 export type DecodedCall<Tools extends Record<string, Schema.Schema.AnyNoContext>> = {
   readonly [K in keyof Tools & string]: Decoded<K, Schema.Schema.Type<Tools[K]>>
@@ -169,6 +177,7 @@ const call = {
  * A call of a tool the toolkit has no schema for, or (for a stored completion) that its request did not declare.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class UnknownTool extends Schema.TaggedError<UnknownTool>()("UnknownTool", call) {
   /** @since 0.1.0 */
@@ -184,6 +193,7 @@ export class UnknownTool extends Schema.TaggedError<UnknownTool>()("UnknownTool"
  * Arguments that are not JSON, with the parser's reason.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson", {
   ...call,
@@ -202,6 +212,7 @@ export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson"
  * Arguments that are two or more JSON objects run together (`{"a":1}{"b":2}`), with the text of each.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ConcatenatedJson extends Schema.TaggedError<ConcatenatedJson>()("ConcatenatedJson", {
   ...call,
@@ -220,18 +231,23 @@ export class ConcatenatedJson extends Schema.TaggedError<ConcatenatedJson>()("Co
  * One reason a schema rejected arguments: where (a path of keys and indices) and why.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Issue = Schema.Struct({
   path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
   message: Schema.String
 }).annotations({ identifier: "ToolCallIssue" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Issue extends Schema.Schema.Type<typeof Issue> {}
 
 /**
  * Arguments that are JSON but do not match the tool's parameters Schema.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("SchemaMismatch", {
   ...call,
@@ -251,6 +267,7 @@ export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("Schema
  * The last call of a choice that stopped at the token limit (`finish_reason: "length"`), its arguments cut off.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call) {
   /** @since 0.1.0 */
@@ -266,6 +283,7 @@ export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call
  * Why a tool call could not be decoded.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ToolCallError = UnknownTool | InvalidJson | ConcatenatedJson | SchemaMismatch | Truncated
 
@@ -290,6 +308,7 @@ export const isToolCallError = (u: unknown): u is ToolCallError =>
  * The result for one tool call: decoded, or why not.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Result<Tools extends Record<string, Schema.Schema.AnyNoContext>> = DecodedCall<Tools> | ToolCallError
 
@@ -298,6 +317,7 @@ export type Result<Tools extends Record<string, Schema.Schema.AnyNoContext>> = D
  * tools count as known.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Source = ChatCompletion.ChatCompletion | StoredChatCompletion.StoredChatCompletion
 
@@ -385,6 +405,7 @@ const extractAll = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const extract: {
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
@@ -413,6 +434,7 @@ export const extract: {
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const extractOrFail: {
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
@@ -453,6 +475,7 @@ export const extractOrFail: {
  * ```
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const sink = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
   kit: Toolkit<Tools>

@@ -1,7 +1,7 @@
 /**
- * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `export`, `serve`, `demo`) on `@effect/cli`, and {@link run}, which
- * parses a command line, runs the command, and turns every failure into one line on stderr and an exit code for
- * {@link teardown}.
+ * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `export`, `serve`, `demo`) on `@effect/cli`, and
+ * {@link run}, which parses a command line, runs the command, and turns every failure into one line on stderr and an
+ * exit code for {@link teardown}.
  *
  * @example
  * ```ts
@@ -9,10 +9,12 @@
  * import { Effect } from "effect"
  * import { Cli } from "@objectiveai-effect/cli"
  *
- * Cli.run(process.argv).pipe(
- *   Effect.provide(NodeContext.layer),
- *   NodeRuntime.runMain({ disableErrorReporting: true, teardown: Cli.teardown })
- * )
+ * // What the executable does with its command line.
+ * const main = (argv: ReadonlyArray<string>) =>
+ *   Cli.run(argv).pipe(
+ *     Effect.provide(NodeContext.layer),
+ *     NodeRuntime.runMain({ disableErrorReporting: true, teardown: Cli.teardown })
+ *   )
  * ```
  *
  * @since 0.1.0
@@ -196,6 +198,7 @@ const demo = Command.make(
  * The command tree. Without a subcommand it fails with a usage error that names them.
  *
  * @since 0.1.0
+ * @category commands
  */
 export const command = Command.make(
   "objectiveai",
@@ -213,6 +216,7 @@ export const command = Command.make(
  * The failure of {@link run}: the process should exit with `code`. What went wrong has already been printed.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
@@ -239,6 +243,7 @@ const silenced = (console: Console.Console): Console.Console => ({
  * usage error (an unknown flag, a bad value, a missing argument) exits 2 before anything is sent.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, CliApp.CliApp.Environment> =>
   Effect.gen(function*() {
@@ -281,6 +286,7 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, 
  * interrupted (Ctrl-C), 1 for anything else.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const teardown: Runtime.Teardown = (exit, onExit) => {
   if (Exit.isSuccess(exit)) return onExit(0)

@@ -19,6 +19,7 @@ import * as Render from "./Render.js"
  * The exit code of a failure.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const failureExitCode = 1
 
@@ -26,6 +27,7 @@ export const failureExitCode = 1
  * The exit code of a usage error.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const usageExitCode = 2
 
@@ -33,6 +35,7 @@ export const usageExitCode = 2
  * The exit code after Ctrl-C (or SIGTERM): 128 + SIGINT, as shells report it.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const interruptedExitCode = 130
 
@@ -41,6 +44,7 @@ export const interruptedExitCode = 130
  * `exitCode`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class CliError extends Schema.TaggedError<CliError>()("CliError", {
   message: Schema.String,
@@ -51,6 +55,7 @@ export class CliError extends Schema.TaggedError<CliError>()("CliError", {
  * A failure, exit code 1.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const failure = (message: string): CliError => new CliError({ message, exitCode: failureExitCode })
 
@@ -58,6 +63,7 @@ export const failure = (message: string): CliError => new CliError({ message, ex
  * A usage error, exit code 2.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const usage = (message: string): CliError => new CliError({ message, exitCode: usageExitCode })
 
@@ -65,6 +71,7 @@ export const usage = (message: string): CliError => new CliError({ message, exit
  * What a message about a failed call may name besides the error: the server's base URL and the id asked for.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Context {
   readonly baseUrl: string
@@ -100,12 +107,15 @@ const connectionProblems: Readonly<Record<string, string>> = {
  *
  * @example
  * ```ts
+ * import type { ObjectiveAiError } from "@objectiveai-effect/client"
  * import { CliError } from "@objectiveai-effect/cli"
  *
- * CliError.describe(error, { baseUrl: "http://127.0.0.1:1" }) // "cannot reach http://127.0.0.1:1: connection refused"
+ * // "cannot reach http://127.0.0.1:1: connection refused", for a refused connection
+ * const line = (error: ObjectiveAiError.ObjectiveAiError) => CliError.describe(error, { baseUrl: "http://127.0.0.1:1" })
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string => {
   switch (error._tag) {
@@ -154,6 +164,7 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
  * otherwise.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromClient = (error: ObjectiveAiError.ObjectiveAiError, context: Context): CliError =>
   new CliError({
@@ -166,6 +177,7 @@ export const fromClient = (error: ObjectiveAiError.ObjectiveAiError, context: Co
  * reached. A report stops at the first such error rather than listing it once per id.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const concernsEveryId = (error: ObjectiveAiError.ObjectiveAiError): boolean =>
   error._tag === "UnauthorizedError" || error._tag === "InsufficientCreditsError" ||

@@ -21,6 +21,7 @@ import * as CliFlags from "./internal/flags.js"
  * The connection flags, as parsed: the key may be missing until a command needs it.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Flags {
   readonly apiKey: Option.Option<Redacted.Redacted<string>>
@@ -33,6 +34,7 @@ export interface Flags {
  * A connection a client can be built from.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Connection {
   readonly apiKey: Redacted.Redacted<string>
@@ -47,6 +49,7 @@ export interface Connection {
  * The most retries `--retries` accepts: with the client's doubling backoff, more would only wait longer.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxRetries = 10
 
@@ -54,6 +57,7 @@ export const maxRetries = 10
  * `--api-key` and `--base-url`, each falling back to its environment variable, and `--timeout` and `--retries`.
  *
  * @since 0.1.0
+ * @category flags
  */
 export const flags: Options.Options<Flags> = Options.all({
   apiKey: Options.redacted("api-key").pipe(
@@ -93,6 +97,7 @@ export const flags: Options.Options<Flags> = Options.all({
  * The connection of the flags, or a usage error when no key was given.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromFlags = (flags: Flags): Effect.Effect<Connection, CliError.CliError> =>
   Option.match(flags.apiKey, {
@@ -104,6 +109,7 @@ export const fromFlags = (flags: Flags): Effect.Effect<Connection, CliError.CliE
  * The timeout and retries of the flags, for a connection whose key and URL come from elsewhere (the demo's server).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> => ({
   timeout: Option.getOrUndefined(flags.timeout),
@@ -114,6 +120,7 @@ export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> =>
  * The client's options for a connection: `timeout` bounds a whole read call, and no single attempt outlasts it.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const clientOptions = (connection: Connection): ObjectiveAiClient.Options => ({
   apiKey: connection.apiKey,
@@ -133,6 +140,7 @@ export const clientOptions = (connection: Connection): ObjectiveAiClient.Options
  * The client for a connection, on undici; its sockets close when the layer is released.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (connection: Connection): Layer.Layer<ObjectiveAiClient.ObjectiveAiClient> =>
   Layer.unwrapEffect(

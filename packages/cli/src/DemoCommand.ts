@@ -40,6 +40,7 @@ const local = (settings: ReportCommand.Settings, flags: Connection.Flags) =>
  * Runs the demo.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (
   options: ReportCommand.Settings & {

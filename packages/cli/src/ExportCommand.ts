@@ -20,6 +20,7 @@ import type * as StoreFlags from "./StoreFlags.js"
  * An export format.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Format = StoreFlags.ExportFormat
 
@@ -27,6 +28,7 @@ export type Format = StoreFlags.ExportFormat
  * The columns of the CSV export.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const csvColumns = [
   "id",
@@ -52,6 +54,7 @@ const text = (value: unknown): string => value === null || value === undefined ?
  * One CSV row of a stored completion (without the line break).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const csvRow = (stored: StoredChatCompletion.StoredChatCompletion): string => {
   const response = stored.response
@@ -93,6 +96,7 @@ const lines = <A>(render: (item: A) => string) => (chunk: Chunk.Chunk<A>): strin
  * The `export` command.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (options: {
   readonly database: string

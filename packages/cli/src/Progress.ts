@@ -15,6 +15,7 @@ import * as Stream from "effect/Stream"
  * Where the retrieval stands.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface State {
   readonly done: number
@@ -46,6 +47,7 @@ const timeLeft = (seconds: number): string => {
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const line = (state: State, columns: number): string => {
   const perSecond = state.elapsedMillis > 0 ? state.done / (state.elapsedMillis / 1000) : 0
@@ -71,6 +73,7 @@ const redrawEvery = "250 millis"
  * terminal; otherwise the stream as it is.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const track = (options: { readonly total: number | undefined }) =>
 <E, R>(

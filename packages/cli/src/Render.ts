@@ -8,6 +8,7 @@
  * A table column: its header and which side its cells align to.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Column {
   readonly header: string
@@ -18,6 +19,7 @@ export interface Column {
  * A left-aligned column.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const left = (header: string): Column => ({ header, align: "left" })
 
@@ -25,6 +27,7 @@ export const left = (header: string): Column => ({ header, align: "left" })
  * A right-aligned column, for numbers.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const right = (header: string): Column => ({ header, align: "right" })
 
@@ -52,6 +55,7 @@ const pad = (text: string, size: number, align: Column["align"]): string => {
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const table = (
   columns: ReadonlyArray<Column>,
@@ -69,6 +73,7 @@ export const table = (
  * One CSV record (RFC 4180): a cell with a comma, a quote or a line break is quoted, its quotes doubled.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const csvLine = (cells: ReadonlyArray<string>): string =>
   cells.map((cell) => /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, "\"\"")}"` : cell).join(",")
@@ -78,6 +83,7 @@ export const csvLine = (cells: ReadonlyArray<string>): string =>
  * ends with `…`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const oneLine = (text: string, max: number): string => {
   const flat = text.replace(/\s+/g, " ").trim()
@@ -89,6 +95,7 @@ export const oneLine = (text: string, max: number): string => {
  * A measure for people: four significant digits, never an exponent for the magnitudes logprob measures take.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const measure = (value: number): string => {
   if (!Number.isFinite(value)) return String(value)
@@ -101,5 +108,6 @@ export const measure = (value: number): string => {
  * An integer with thousands separators: `12,345`.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const integer = (value: number): string => value.toLocaleString("en-US", { maximumFractionDigits: 0 })

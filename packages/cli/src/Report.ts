@@ -22,26 +22,34 @@ import * as CliError from "./CliError.js"
  * An id that could not be retrieved: the client error's tag and a one-line reason.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Failure = Schema.Struct({
   id: Schema.String,
   error: Schema.String,
   reason: Schema.String
 }).annotations({ identifier: "ReportFailure" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Failure extends Schema.Schema.Type<typeof Failure> {}
 
 /**
  * Cost summaries of the same completions grouped three ways; each has the same `total`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CostByDimension = Schema.Struct({
   byModel: Cost.CostSummary,
   byProvider: Cost.CostSummary,
   byDay: Cost.CostSummary
 }).annotations({ identifier: "CostByDimension" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface CostByDimension extends Schema.Schema.Type<typeof CostByDimension> {}
 
 /**
@@ -49,6 +57,7 @@ export interface CostByDimension extends Schema.Schema.Type<typeof CostByDimensi
  * failed id in the order the ids came.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Report = Schema.Struct({
   completions: Schema.Struct({ retrieved: Schema.NonNegativeInt, failed: Schema.NonNegativeInt }),
@@ -57,13 +66,17 @@ export const Report = Schema.Struct({
   toolCalls: ToolCallSummary.ToolCallSummary,
   failures: Schema.Array(Failure)
 }).annotations({ identifier: "Report" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Report extends Schema.Schema.Type<typeof Report> {}
 
 /**
  * The report of nothing: the identity of {@link merge}.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const empty: Report = {
   completions: { retrieved: 0, failed: 0 },
@@ -78,6 +91,7 @@ export const empty: Report = {
  * {@link empty} as identity.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merge: {
   (that: Report): (self: Report) => Report
@@ -101,6 +115,7 @@ export const merge: {
  * The report of retrieve results; `baseUrl` is named in the reasons of ids that failed to connect.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const summarize = (
   results: Iterable<ObjectiveAiClient.RetrieveResult>,
@@ -136,6 +151,7 @@ export const summarize = (
  * A sink folding retrieve results into a report, one chunk at a time.
  *
  * @since 0.1.0
+ * @category sinks
  */
 export const sink = (context: { readonly baseUrl: string }): Sink.Sink<Report, ObjectiveAiClient.RetrieveResult> =>
   Sink.foldLeftChunks(empty, (report, chunk) => merge(report, summarize(chunk, context)))
@@ -144,6 +160,7 @@ export const sink = (context: { readonly baseUrl: string }): Sink.Sink<Report, O
  * How {@link collect} retrieves.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface CollectOptions {
   /** The server's base URL, for the messages of failed ids. */
@@ -165,6 +182,7 @@ export interface CollectOptions {
  * the completions waiting in a chunk stay a few megabytes.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const chunkSize = 256
 
@@ -179,10 +197,11 @@ export const chunkSize = 256
  * import { Effect, Stream } from "effect"
  * import { Report } from "@objectiveai-effect/cli"
  *
- * const report = Report.collect(Stream.make("chtcpl-…", "chtcpl-…"), { baseUrl, concurrency: 16 })
+ * const report = (baseUrl: string) => Report.collect(Stream.make("chtcpl-…", "chtcpl-…"), { baseUrl, concurrency: 16 })
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const collect = <E, R>(
   ids: Stream.Stream<string, E, R>,
@@ -207,6 +226,7 @@ export const collect = <E, R>(
  * What {@link fromStore} reports on: the store's completions matching `filter`, days in `timeZone` (UTC by default).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface StoreOptions {
   readonly filter?: CompletionStore.Filter | undefined
@@ -227,6 +247,7 @@ export interface StoreOptions {
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromStore = (
   options: StoreOptions = {}
@@ -268,6 +289,7 @@ export const fromStore = (
  * The measures of a logprob section, as the JSON document writes them (`null` where there is no value).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Metrics = Schema.Struct({
   tokens: Schema.NonNegativeInt,
@@ -284,18 +306,23 @@ export const Metrics = Schema.Struct({
  * logprobs (perplexity and the rest) worked out.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Document = Schema.Struct({
   ...Report.fields,
   logprobMetrics: Schema.Struct({ content: Metrics, refusal: Metrics })
 }).annotations({ identifier: "ReportDocument" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Document extends Schema.Schema.Type<typeof Document> {}
 
 /**
  * The document of a report.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const document = (report: Report): Document => ({
   ...report,

@@ -30,6 +30,7 @@ import * as StoreConnection from "./StoreConnection.js"
  * and read from a file (one per line; blank lines and lines starting with `#` are skipped), in that order.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Source =
   | { readonly _tag: "All" }
@@ -39,6 +40,7 @@ export type Source =
  * How the report is retrieved and printed.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Settings {
   readonly format: ReportFormat.Format
@@ -50,6 +52,7 @@ export interface Settings {
  * The list's page size: the real API's default, which any server accepts.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const listPageSize = 100
 
@@ -84,6 +87,7 @@ const idsOf = (
  * failed, and warns on stderr when some did.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const report = (
   source: Source,
@@ -104,6 +108,7 @@ export const report = (
  * Prints a report on stdout; fails when every id failed, and warns on stderr when some did.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const print = (
   report: Report.Report,
@@ -125,6 +130,7 @@ export const print = (
  * Prints the report of a store's completions, from the store alone.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const reportStore = (
   database: string,
@@ -141,6 +147,7 @@ export const reportStore = (
  * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (options: {
   readonly ids: ReadonlyArray<string>

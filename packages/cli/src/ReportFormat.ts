@@ -26,6 +26,7 @@ import * as Report from "./Report.js"
  * The output formats.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const formats = Formats.formats
 
@@ -33,6 +34,7 @@ export const formats = Formats.formats
  * One output format.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Format = typeof formats[number]
 
@@ -44,6 +46,7 @@ const encodeMetrics = Schema.encodeSync(Report.Metrics)
  * The report as one JSON document, indented.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const json = (report: Report.Report): string => JSON.stringify(encodeDocument(Report.document(report)), null, 2)
 
@@ -59,6 +62,7 @@ const flatten = (value: object, prefix = ""): Array<readonly [string, string]> =
  * The report as one long-format CSV table, `section,key,metric,value`, with its header line.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const csv = (report: Report.Report): string => {
   const lines = [Render.csvLine(["section", "key", "metric", "value"])]
@@ -227,6 +231,7 @@ const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> 
  * How many failed ids the table lists; `json` and `csv` list them all.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const failuresListed = 20
 
@@ -248,6 +253,7 @@ const failureTable = (failures: ReadonlyArray<Report.Failure>): Array<string> =>
  * How a report is printed: the time zone its days are in, for the table's title (UTC by default).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface RenderOptions {
   readonly timeZone?: string | undefined
@@ -257,6 +263,7 @@ export interface RenderOptions {
  * The report as aligned text sections.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const table = (report: Report.Report, options: RenderOptions = {}): string => {
   const { retrieved, failed } = report.completions
@@ -276,6 +283,7 @@ export const table = (report: Report.Report, options: RenderOptions = {}): strin
  * The report in a format.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const render = (report: Report.Report, format: Format, options: RenderOptions = {}): string =>
   format === "json" ? json(report) : format === "csv" ? csv(report) : table(report, options)

@@ -135,6 +135,7 @@ const usageLines = (completion: ChatCompletion.ChatCompletion): Array<string> =>
  * A stored completion as readable text.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const render = (stored: StoredChatCompletion.StoredChatCompletion): string => {
   const response = stored.response
@@ -161,6 +162,7 @@ const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletion
  * A stored completion as the exact JSON of the API, integers beyond 2^53 included.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const json = (stored: StoredChatCompletion.StoredChatCompletion): string => Json.stringify(encodeStored(stored))
 
@@ -168,6 +170,7 @@ export const json = (stored: StoredChatCompletion.StoredChatCompletion): string 
  * Retrieves the completion and prints it on stdout.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (options: {
   readonly id: string

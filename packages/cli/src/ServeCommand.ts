@@ -20,6 +20,7 @@ import { startError } from "./internal/server.js"
  * How to serve.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Settings {
   /** A JSONL file of stored completions; the built-in sample set when none. */
@@ -42,6 +43,7 @@ const stall = Duration.seconds(5)
  * Serves until interrupted, printing where on stdout.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (settings: Settings): Effect.Effect<never, CliError.CliError> =>
   Effect.scoped(Effect.gen(function*() {

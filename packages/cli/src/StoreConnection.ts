@@ -13,6 +13,7 @@ import * as CliError from "./CliError.js"
  * A store error as the one line a command prints.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromStore = (error: StoreError.StoreError): CliError.CliError => CliError.failure(error.message)
 
@@ -20,6 +21,7 @@ export const fromStore = (error: StoreError.StoreError): CliError.CliError => Cl
  * The store at a `--database` value, its errors as {@link CliError.CliError}s.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (location: string): Layer.Layer<CompletionStore.CompletionStore, CliError.CliError> =>
   CompletionStore.layer(Database.fromString(location)).pipe(Layer.mapError(fromStore))
@@ -28,6 +30,7 @@ export const layer = (location: string): Layer.Layer<CompletionStore.CompletionS
  * The filter of a time range.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const filterOf = (
   options: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }

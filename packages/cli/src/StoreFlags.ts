@@ -16,6 +16,7 @@ import * as Schema from "effect/Schema"
  * {@link Database.defaultSqliteFile}.
  *
  * @since 0.1.0
+ * @category flags
  */
 export const database: Options.Options<string> = Options.text("database").pipe(
   Options.withDescription(
@@ -31,6 +32,7 @@ export const database: Options.Options<string> = Options.text("database").pipe(
  * `--since` and `--until`: completions created in `[since, until)`; a date without a time is midnight UTC.
  *
  * @since 0.1.0
+ * @category flags
  */
 export const range: Options.Options<{ readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }> =
   Options.all({
@@ -59,6 +61,7 @@ const TimeZone = Schema.String.pipe(
  * `--tz`: the IANA time zone of the report's days, UTC by default.
  *
  * @since 0.1.0
+ * @category flags
  */
 export const timeZone = Options.text("tz").pipe(
   Options.withDescription("The time zone of the days (with --database), such as Europe/Paris; UTC by default."),
@@ -70,6 +73,7 @@ export const timeZone = Options.text("tz").pipe(
  * The export formats.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const exportFormats = ["jsonl", "csv"] as const
 
@@ -77,5 +81,6 @@ export const exportFormats = ["jsonl", "csv"] as const
  * An export format.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ExportFormat = typeof exportFormats[number]

@@ -19,6 +19,7 @@ import * as StoreConnection from "./StoreConnection.js"
  * The summary line of a sync.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const summaryLine = (summary: Sync.Summary, database: string): string =>
   `synced ${database}: ${summary.stored} new, ${summary.alreadyStored} already stored, ${summary.failed.length} failed` +
@@ -28,6 +29,7 @@ export const summaryLine = (summary: Sync.Summary, database: string): string =>
  * The `sync` command.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const run = (options: {
   readonly database: string

@@ -20,6 +20,7 @@ import * as Logprobs from "./Logprobs.js"
  * `arguments` arrive in pieces to concatenate.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ToolCallDelta = Schema.Struct({
   index: required(Json.JsonNumber, "The position of the tool call this fragment belongs to."),
@@ -32,13 +33,17 @@ export const ToolCallDelta = Schema.Struct({
     })
   )
 }).annotations({ identifier: "ToolCallDelta", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ToolCallDelta extends Schema.Schema.Type<typeof ToolCallDelta> {}
 
 /**
  * What a chunk adds to a choice's message.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ChoiceDelta = Schema.Struct({
   role: nullish(openLiteral("assistant")),
@@ -50,13 +55,17 @@ export const ChoiceDelta = Schema.Struct({
   annotations: nullish(Schema.Array(ChatCompletion.Annotation)),
   images: nullish(Schema.Array(ChatCompletion.Image))
 }).annotations({ identifier: "ChoiceDelta", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChoiceDelta extends Schema.Schema.Type<typeof ChoiceDelta> {}
 
 /**
  * A choice of a chunk.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ChunkChoice = Schema.Struct({
   delta: ChoiceDelta,
@@ -66,7 +75,10 @@ export const ChunkChoice = Schema.Struct({
   logprobs: nullish(Logprobs.ChoiceLogprobs),
   error: nullish(ErrorBody.OpenRouterError)
 }).annotations({ identifier: "ChunkChoice", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChunkChoice extends Schema.Schema.Type<typeof ChunkChoice> {}
 
 /**
@@ -74,6 +86,7 @@ export interface ChunkChoice extends Schema.Schema.Type<typeof ChunkChoice> {}
  * mid-stream failure is a chunk with a top-level `error` and `finish_reason: "error"`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ChatCompletionChunk = Schema.Struct({
   id: required(
@@ -90,15 +103,22 @@ export const ChatCompletionChunk = Schema.Struct({
   provider: nullish(Schema.String),
   error: nullish(ErrorBody.OpenRouterError)
 }).annotations({ identifier: "ChatCompletionChunk", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChatCompletionChunk extends Schema.Schema.Type<typeof ChatCompletionChunk> {}
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChatCompletionChunkEncoded extends Schema.Schema.Encoded<typeof ChatCompletionChunk> {}
 
 /**
  * A chunk from the JSON text of one SSE `data:` field, read losslessly.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const ChatCompletionChunkFromJson = Json.parseJson(ChatCompletionChunk)
 
@@ -110,12 +130,16 @@ export const ChatCompletionChunkFromJson = Json.parseJson(ChatCompletionChunk)
  * ```ts
  * import { ChatCompletionChunk } from "@objectiveai-effect/domain"
  *
- * const accumulator = ChatCompletionChunk.accumulator()
- * for (const chunk of chunks) accumulator.add(chunk)
- * const completion = accumulator.completion() // Option<ChatCompletion>
+ * // Option<ChatCompletion>: None before the first chunk.
+ * const mergeAll = (chunks: Iterable<ChatCompletionChunk.ChatCompletionChunk>) => {
+ *   const accumulator = ChatCompletionChunk.accumulator()
+ *   for (const chunk of chunks) accumulator.add(chunk)
+ *   return accumulator.completion()
+ * }
  * ```
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Accumulator {
   /** Folds one more chunk in. */
@@ -130,6 +154,7 @@ export interface Accumulator {
  * A new, empty {@link Accumulator}.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const accumulator = (): Accumulator => new ChunkAccumulator()
 
@@ -140,6 +165,7 @@ export const accumulator = (): Accumulator => new ChunkAccumulator()
  * `finish_reason: "error"`. `None` for no chunks.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const merge = (chunks: Iterable<ChatCompletionChunk>): Option.Option<ChatCompletion.ChatCompletion> => {
   const merged = new ChunkAccumulator()

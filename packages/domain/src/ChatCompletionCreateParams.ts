@@ -17,90 +17,130 @@ import { received, strict } from "./internal/request.js"
  * `response_format` when the output has no particular format.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ResponseFormatText = strict.ResponseFormatText
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResponseFormatText extends Schema.Schema.Type<typeof ResponseFormatText> {}
 
 /**
  * `response_format` when the output must be a JSON object.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ResponseFormatJsonObject = strict.ResponseFormatJsonObject
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResponseFormatJsonObject extends Schema.Schema.Type<typeof ResponseFormatJsonObject> {}
 
 /**
  * `response_format` when the output must follow a JSON Schema.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ResponseFormatJsonSchema = strict.ResponseFormatJsonSchema
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ResponseFormatJsonSchema extends Schema.Schema.Type<typeof ResponseFormatJsonSchema> {}
 
 /**
  * The format the model must output, discriminated on `type`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ResponseFormat = strict.ResponseFormat
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ResponseFormat = Schema.Schema.Type<typeof ResponseFormat>
 
 /**
  * OpenRouter's provider routing preferences.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ProviderPreferences = strict.ProviderPreferences
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ProviderPreferences extends Schema.Schema.Type<typeof ProviderPreferences> {}
 
 /**
  * OpenRouter's reasoning configuration.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ReasoningConfig = strict.ReasoningConfig
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ReasoningConfig extends Schema.Schema.Type<typeof ReasoningConfig> {}
 
 /**
  * An OpenRouter plugin: an `id` and whatever settings that plugin takes.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Plugin = strict.Plugin
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Plugin = Schema.Schema.Type<typeof Plugin>
 
 /**
  * Settings of the web search tool.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const WebSearchOptions = strict.WebSearchOptions
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface WebSearchOptions extends Schema.Schema.Type<typeof WebSearchOptions> {}
 
 /**
  * The predicted output: a string (as the page says) or `{ type: "content", content }` (as upstream takes it).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Prediction = strict.Prediction
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Prediction = Schema.Schema.Type<typeof Prediction>
 
 /**
  * A sampling seed; integers beyond 2^53 are held exactly as `bigint`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Seed = strict.Seed
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type Seed = Schema.Schema.Type<typeof Seed>
 
 /**
@@ -125,11 +165,18 @@ export type Seed = Schema.Schema.Type<typeof Seed>
  * ```
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ChatCompletionCreateParams = strict.ChatCompletionCreateParams
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChatCompletionCreateParams extends Schema.Schema.Type<typeof ChatCompletionCreateParams> {}
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChatCompletionCreateParamsEncoded extends Schema.Schema.Encoded<typeof ChatCompletionCreateParams> {}
 
 /**
@@ -138,6 +185,7 @@ export interface ChatCompletionCreateParamsEncoded extends Schema.Schema.Encoded
  * list is dropped, likely typos included, as the API's deserializer ignores them.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ChatCompletionCreateParamsAsReceived: Schema.Schema<
   ChatCompletionCreateParams,
@@ -149,6 +197,7 @@ export const ChatCompletionCreateParamsAsReceived: Schema.Schema<
  * back (`StoredChatCompletion`'s `request`, whose enums are open); the checks happen at run time.
  *
  * @since 0.1.0
+ * @category models
  */
 export type ChatCompletionCreateParamsInput =
   | ChatCompletionCreateParamsEncoded
@@ -175,11 +224,12 @@ const validated = checkInPlace === undefined
  * import { Effect } from "effect"
  * import { ChatCompletionCreateParams, StoredChatCompletion } from "@objectiveai-effect/domain"
  *
- * declare const stored: StoredChatCompletion.StoredChatCompletion
- * const replay = ChatCompletionCreateParams.validate(stored.request).pipe(Effect.map((params) => params.model))
+ * const replayedModel = (stored: StoredChatCompletion.StoredChatCompletion) =>
+ *   ChatCompletionCreateParams.validate(stored.request).pipe(Effect.map((params) => params.model))
  * ```
  *
  * @since 0.1.0
+ * @category constants
  */
 export const validate: (
   input: unknown
@@ -190,6 +240,7 @@ export const validate: (
  * properties, as the body does; the typo check has no JSON Schema form.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const jsonSchema = (): JSONSchema.JsonSchema7Root => {
   const $defs: Record<string, JSONSchema.JsonSchema7> = {}

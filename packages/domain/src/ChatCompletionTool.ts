@@ -13,42 +13,59 @@ import type * as Json from "./Json.js"
  * A function's name, description and JSON Schema parameters.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const FunctionDefinition = strict.FunctionDefinition
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface FunctionDefinition extends Schema.Schema.Type<typeof FunctionDefinition> {}
 
 /**
  * A tool the model may call.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Tool = strict.Tool
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Tool extends Schema.Schema.Type<typeof Tool> {}
 
 /**
  * A `tool_choice` naming the function the model must call.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const NamedToolChoice = strict.NamedToolChoice
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface NamedToolChoice extends Schema.Schema.Type<typeof NamedToolChoice> {}
 
 /**
  * `"none"`, `"auto"`, `"required"` or a named function.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ToolChoice = strict.ToolChoice
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ToolChoice = Schema.Schema.Type<typeof ToolChoice>
 
 /**
  * The draft-07 JSON Schema of a tool's parameters, from the Effect Schema that decodes its arguments.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const parametersJsonSchema = <A, I, R>(
   parameters: Schema.Schema<A, I, R>
@@ -71,6 +88,7 @@ export const parametersJsonSchema = <A, I, R>(
  * ```
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = <A, I, R>(options: {
   readonly name: string
@@ -91,5 +109,6 @@ export const make = <A, I, R>(options: {
  * A `tool_choice` that makes the model call the named function.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const choose = (name: string): NamedToolChoice => ({ type: "function", function: { name } })

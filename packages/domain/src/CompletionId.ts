@@ -10,6 +10,7 @@ import * as Schema from "effect/Schema"
  * A branded completion id.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CompletionId = Schema.NonEmptyString.pipe(Schema.brand("CompletionId")).annotations({
   identifier: "CompletionId",
@@ -18,12 +19,16 @@ export const CompletionId = Schema.NonEmptyString.pipe(Schema.brand("CompletionI
   description: "a non-empty completion id"
 })
 
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type CompletionId = typeof CompletionId.Type
 
 /**
  * Brands a string as a completion id, throwing on the empty string.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (id: string): CompletionId => CompletionId.make(id)

@@ -14,6 +14,7 @@ const count = (description: string) => nullish(Json.JsonNumber, description)
  * Breakdown of completion tokens.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CompletionTokensDetails = Schema.Struct({
   accepted_prediction_tokens: count("Tokens of the prediction that appeared in the completion."),
@@ -22,13 +23,17 @@ export const CompletionTokensDetails = Schema.Struct({
   reasoning_tokens: count("The number of reasoning tokens generated."),
   image_tokens: count("The number of image tokens generated (OpenRouter).")
 }).annotations({ identifier: "CompletionTokensDetails", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface CompletionTokensDetails extends Schema.Schema.Type<typeof CompletionTokensDetails> {}
 
 /**
  * Breakdown of prompt tokens.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const PromptTokensDetails = Schema.Struct({
   audio_tokens: count("The number of audio tokens in the input prompt."),
@@ -37,13 +42,17 @@ export const PromptTokensDetails = Schema.Struct({
   video_tokens: count("The number of video tokens in the input prompt (OpenRouter)."),
   image_tokens: count("The number of image tokens in the input prompt (OpenRouter).")
 }).annotations({ identifier: "PromptTokensDetails", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface PromptTokensDetails extends Schema.Schema.Type<typeof PromptTokensDetails> {}
 
 /**
  * Breakdown of the cost by who charged it, in credits (USD).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CostDetails = Schema.Struct({
   upstream_inference_cost: count("The cost charged by the upstream LLM provider, in Credits."),
@@ -53,13 +62,17 @@ export const CostDetails = Schema.Struct({
   upstream_inference_prompt_cost: count("The upstream cost of the prompt, in Credits (OpenRouter)."),
   upstream_inference_completions_cost: count("The upstream cost of the completion, in Credits (OpenRouter).")
 }).annotations({ identifier: "CostDetails", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface CostDetails extends Schema.Schema.Type<typeof CostDetails> {}
 
 /**
  * Usage statistics of a completion.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const CompletionUsage = Schema.Struct({
   completion_tokens: required(Json.JsonNumber, "The number of tokens generated in the completion."),
@@ -75,5 +88,8 @@ export const CompletionUsage = Schema.Struct({
   description: "An object containing token usage statistics for the chat completion.",
   ...preserveUnknownKeys
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface CompletionUsage extends Schema.Schema.Type<typeof CompletionUsage> {}

@@ -15,25 +15,33 @@ import * as Json from "./Json.js"
  * error, sometimes a list of attempts.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ObjectiveAiErrorBody = Schema.Struct({
   code: required(Schema.Number, "The HTTP status of the error."),
   message: Json.JsonValue.annotations({ description: "What went wrong; any JSON." })
 }).annotations({ identifier: "ObjectiveAiErrorBody", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ObjectiveAiErrorBody extends Schema.Schema.Type<typeof ObjectiveAiErrorBody> {}
 
 /**
  * When a provider expects to be able to serve again.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const Availability = Schema.Struct({
   code: nullish(Schema.Union(Schema.Number, Schema.String), "Why the provider is unavailable."),
   retryable: nullish(Schema.Boolean),
   retry_after: nullish(Schema.Number, "Seconds to wait before retrying.")
 }).annotations({ identifier: "Availability", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Availability extends Schema.Schema.Type<typeof Availability> {}
 
 /**
@@ -41,6 +49,7 @@ export interface Availability extends Schema.Schema.Type<typeof Availability> {}
  * the older envelope puts them), and the earlier attempts' errors (`previous_errors`, in the newer one).
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const OpenRouterErrorMetadata = Schema.Struct({
   raw: nullish(Json.JsonValue),
@@ -52,7 +61,10 @@ export const OpenRouterErrorMetadata = Schema.Struct({
     "The errors of the attempts made before this one, as the gateway reported them."
   )
 }).annotations({ identifier: "OpenRouterErrorMetadata", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface OpenRouterErrorMetadata extends Schema.Schema.Type<typeof OpenRouterErrorMetadata> {}
 
 /**
@@ -61,6 +73,7 @@ export interface OpenRouterErrorMetadata extends Schema.Schema.Type<typeof OpenR
  * here rather than in `metadata`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const OpenRouterError = Schema.Struct({
   code: nullish(Schema.Union(Schema.Number, Schema.String)),
@@ -70,30 +83,41 @@ export const OpenRouterError = Schema.Struct({
   availability: nullish(Availability),
   metadata: nullish(OpenRouterErrorMetadata)
 }).annotations({ identifier: "OpenRouterError", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface OpenRouterError extends Schema.Schema.Type<typeof OpenRouterError> {}
 
 /**
  * OpenRouter's error body.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const OpenRouterErrorBody = Schema.Struct({ error: OpenRouterError }).annotations({
   identifier: "OpenRouterErrorBody",
   ...preserveUnknownKeys
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface OpenRouterErrorBody extends Schema.Schema.Type<typeof OpenRouterErrorBody> {}
 
 /**
  * Either error body.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ErrorBody = Schema.Union(ObjectiveAiErrorBody, OpenRouterErrorBody).annotations({
   identifier: "ErrorBody"
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export type ErrorBody = Schema.Schema.Type<typeof ErrorBody>
 
 const httpStatus = (value: number | string | null | undefined): number | undefined =>
@@ -108,6 +132,7 @@ const httpStatus = (value: number | string | null | undefined): number | undefin
  * envelope) or numeric `error.code` (older), either as a number or as three digits.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const status = (body: ErrorBody): number | undefined =>
   "error" in body ? httpStatus(body.error.http_status) ?? httpStatus(body.error.code) : body.code
@@ -116,6 +141,7 @@ export const status = (body: ErrorBody): number | undefined =>
  * A human-readable line for an error body, whatever shape its message has.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const message = (body: ErrorBody): string =>
   "error" in body ? body.error.message : typeof body.message === "string" ? body.message : Json.stringify(body.message)
@@ -130,6 +156,7 @@ const usableSeconds = (availability: Availability | null | undefined): number | 
  * `error.metadata.availability.retry_after` (older); the longer when both are there.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const retryAfterSeconds = (body: ErrorBody): number | undefined => {
   if (!("error" in body)) return undefined

@@ -24,6 +24,7 @@ import { bound } from "./ParseMessages.js"
  * Any JSON value. Integers beyond 2^53 are represented as `bigint` by {@link parse}.
  *
  * @since 0.1.0
+ * @category models
  */
 export type JsonValue =
   | string
@@ -50,6 +51,7 @@ const jsonSchemaOfAnyValue = {
  * value is checked in place and decodes to itself, so a `"__proto__"` key stays an ordinary key.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const JsonValue: Schema.Schema<JsonValue> = Schema.declare([], {
   decode: () => jsonValue.check(false),
@@ -68,6 +70,7 @@ export const JsonValue: Schema.Schema<JsonValue> = Schema.declare([], {
  * A JSON object, as tool parameters and response-format schemas are; checked in place like {@link JsonValue}.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = Schema.declare([], {
   decode: () => jsonValue.check(true),
@@ -89,6 +92,7 @@ export const JsonObject: Schema.Schema<{ readonly [key: string]: JsonValue }> = 
  * makes of `1e400` are kept. `NaN`, which JSON cannot hold, is refused. Messages read as `Schema.Number`'s.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const JsonNumber: Schema.declare<number> = Schema.declare<number, number, readonly []>([], {
   decode: () => jsonNumber.decode,
@@ -110,6 +114,7 @@ export const JsonNumber: Schema.declare<number> = Schema.declare<number, number,
  * Throws a `SyntaxError` on invalid text, like `JSON.parse`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const parse: (text: string) => unknown = internal.parse
 
@@ -120,6 +125,7 @@ export const parse: (text: string) => unknown = internal.parse
  * functions are skipped in objects and `null` in arrays, `NaN` is `null`, a cycle throws a `TypeError`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const stringify: (value: unknown) => string = internal.stringify
 
@@ -140,6 +146,7 @@ export const stringify: (value: unknown) => string = internal.stringify
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const parseJson = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schema<A, string, R> => {
   const lossless = Schema.transformOrFail(Schema.String, Schema.Unknown, {

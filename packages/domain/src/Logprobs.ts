@@ -19,13 +19,17 @@ const bytes = nullish(
  * One of the most likely tokens at a position. `logprob` may be absent or `null`; `bytes` may be `null`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const TopLogprob = Schema.Struct({
   token: required(Schema.String, "The token text."),
   bytes,
   logprob: nullish(Json.JsonNumber, "The log probability of the token.")
 }).annotations({ identifier: "TopLogprob", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface TopLogprob extends Schema.Schema.Type<typeof TopLogprob> {}
 
 /**
@@ -33,6 +37,7 @@ export interface TopLogprob extends Schema.Schema.Type<typeof TopLogprob> {}
  * "not in the top 20"; self-hosted upstreams may send very large negative numbers or `null`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const TokenLogprob = Schema.Struct({
   token: required(Schema.String, "The token text."),
@@ -42,7 +47,10 @@ export const TokenLogprob = Schema.Struct({
     description: "The most likely tokens at this position, with their log probabilities."
   })
 }).annotations({ identifier: "TokenLogprob", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenLogprob extends Schema.Schema.Type<typeof TokenLogprob> {}
 
 /**
@@ -50,6 +58,7 @@ export interface TokenLogprob extends Schema.Schema.Type<typeof TokenLogprob> {}
  * `Schema.Array(TokenLogprob)`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const TokenLogprobs: Schema.Schema<ReadonlyArray<TokenLogprob>> = tokenLogprobArray(Schema.Array(TokenLogprob))
 
@@ -57,10 +66,14 @@ export const TokenLogprobs: Schema.Schema<ReadonlyArray<TokenLogprob>> = tokenLo
  * The log probabilities of a choice's content and refusal tokens.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const ChoiceLogprobs = Schema.Struct({
   content: nullish(TokenLogprobs, "An array of log probabilities for each token in the content."),
   refusal: nullish(TokenLogprobs, "An array of log probabilities for each token in the refusal.")
 }).annotations({ identifier: "ChoiceLogprobs", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface ChoiceLogprobs extends Schema.Schema.Type<typeof ChoiceLogprobs> {}

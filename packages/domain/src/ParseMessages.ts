@@ -13,6 +13,7 @@ import * as ParseResult from "effect/ParseResult"
  * How many characters of a value a message shows before cutting it.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxValueLength = 200
 
@@ -21,6 +22,7 @@ export const maxValueLength = 200
  * rendering of it is no longer than that, so that short values read exactly as Effect writes them.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const preview = (value: unknown, maxLength: number = maxValueLength): string | undefined => {
   if (typeof value === "string") {
@@ -119,11 +121,12 @@ const safeToString = (value: { toString: () => unknown }): string => {
  * import { Effect, ParseResult, Schema } from "effect"
  * import { ParseMessages } from "@objectiveai-effect/domain"
  *
- * declare const input: unknown
- * const decoded = ParseResult.decodeUnknown(Schema.Number)(input).pipe(Effect.mapError(ParseMessages.bound))
+ * const decodeNumber = (input: unknown) =>
+ *   ParseResult.decodeUnknown(Schema.Number)(input).pipe(Effect.mapError(ParseMessages.bound))
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const bound = (issue: ParseResult.ParseIssue, maxLength: number = maxValueLength): ParseResult.ParseIssue => {
   switch (issue._tag) {
@@ -175,6 +178,7 @@ export const bound = (issue: ParseResult.ParseIssue, maxLength: number = maxValu
  * A `ParseError` whose message shows every value cut to `maxLength` characters (see {@link bound}).
  *
  * @since 0.1.0
+ * @category utils
  */
 export const boundError = (
   error: ParseResult.ParseError,

@@ -18,31 +18,43 @@ import * as Json from "./Json.js"
  * `ChatCompletionCreateParams.validate` unless it breaks a documented enum, so a stored request can be replayed.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const StoredChatCompletionRequest = lenient.ChatCompletionCreateParams.annotations({
   identifier: "StoredChatCompletionRequest",
   description: "The original request body"
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredChatCompletionRequest extends Schema.Schema.Type<typeof StoredChatCompletionRequest> {}
 
 /**
  * A stored completion: `{ request, response }`.
  *
  * @since 0.1.0
+ * @category schemas
  */
 export const StoredChatCompletion = Schema.Struct({
   request: StoredChatCompletionRequest,
   response: ChatCompletion.ChatCompletion.annotations({ description: "The completion response" })
 }).annotations({ identifier: "StoredChatCompletion", ...preserveUnknownKeys })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredChatCompletion extends Schema.Schema.Type<typeof StoredChatCompletion> {}
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredChatCompletionEncoded extends Schema.Schema.Encoded<typeof StoredChatCompletion> {}
 
 /**
  * A stored completion from JSON text, read losslessly (a `seed` beyond 2^53 stays exact).
  *
  * @since 0.1.0
+ * @category constants
  */
 export const StoredChatCompletionFromJson = Json.parseJson(StoredChatCompletion)

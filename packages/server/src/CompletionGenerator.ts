@@ -28,6 +28,7 @@ import { countTokens, tokenize, tokenLogprobs } from "./internal/tokens.js"
  * is not among `tools`, say). The server answers it with 400.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
   message: Schema.String
@@ -37,6 +38,7 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("Invali
  * What identifies one completion apart from its content: its id and its creation time in Unix seconds.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Meta {
   readonly id: CompletionId.CompletionId
@@ -47,6 +49,7 @@ export interface Meta {
  * A model's list price in USD per million tokens.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Price {
   readonly prompt: number
@@ -59,6 +62,7 @@ export interface Price {
  * google/gemini-2.0-flash, deepseek/deepseek-r1), 1 and 2 USD per million prompt and completion tokens otherwise.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const priceOf = (model: string): Price => {
   const { completion, prompt } = modelInfo(model)
@@ -72,6 +76,7 @@ const toCredits = (microUsd: number): number => Math.round(microUsd * 1e4) / 1e1
  * The cost in USD (credits) of a model's usage, rounded to 1e-10 so that the JSON stays short.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const cost = (model: string, promptTokens: number, completionTokens: number): number => {
   const price = priceOf(model)
@@ -85,6 +90,7 @@ export const cost = (model: string, promptTokens: number, completionTokens: numb
  * {@link cost}.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const costDetails = (
   model: string,
@@ -105,6 +111,7 @@ export const costDetails = (
  * same key and time always give the same id.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const completionId = (key: string, created: number): CompletionId.CompletionId =>
   CompletionId.make(`chtcpl-${digest(key).slice(0, 32)}-${created}`)
@@ -113,6 +120,7 @@ export const completionId = (key: string, created: number): CompletionId.Complet
  * The most choices one request may ask for, as OpenAI allows.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxChoices = 128
 
@@ -121,6 +129,7 @@ export const maxChoices = 128
  * request's `tools` can satisfy.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const check = (
   request: ChatCompletionCreateParams.ChatCompletionCreateParams
@@ -382,6 +391,7 @@ const requestKey = (request: ChatCompletionCreateParams.ChatCompletionCreatePara
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const complete = (
   request: ChatCompletionCreateParams.ChatCompletionCreateParams,
@@ -492,6 +502,7 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
  * `system_fingerprint: null`, as OpenRouter sends them: its SDK refuses either.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const chunks = (
   completion: ChatCompletion.ChatCompletion,
@@ -527,6 +538,7 @@ export const chunks = (
  * not interpreted beyond those formats. Strings are made of `words`; the same `seed` gives the same value.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const sampleJson = (schema: Json.JsonValue, words: ReadonlyArray<string>, seed: string): Json.JsonValue =>
   sample(schema, words, new Prng(seed))

@@ -21,6 +21,7 @@ import * as Stream from "effect/Stream"
  * The data file cannot be read or appended to, or one of its lines is not a stored completion. `line` is 1-based.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class DataFileError extends Schema.TaggedError<DataFileError>()("DataFileError", {
   path: Schema.String,
@@ -37,6 +38,7 @@ export class DataFileError extends Schema.TaggedError<DataFileError>()("DataFile
  * A completion with this id is already stored.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class DuplicateCompletion extends Schema.TaggedError<DuplicateCompletion>()("DuplicateCompletion", {
   id: Schema.String
@@ -51,6 +53,7 @@ export class DuplicateCompletion extends Schema.TaggedError<DuplicateCompletion>
  * No completion has this id.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class CompletionNotFound extends Schema.TaggedError<CompletionNotFound>()("CompletionNotFound", {
   id: Schema.String
@@ -65,6 +68,7 @@ export class CompletionNotFound extends Schema.TaggedError<CompletionNotFound>()
  * Which page of the list to read: `count` items after skipping `offset`, newest first.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Page {
   readonly count: number
@@ -76,6 +80,7 @@ export interface Page {
  * completion.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Service {
   /** The stored completion with this id. */
@@ -99,6 +104,7 @@ export interface Service {
  * The store as a service.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class CompletionStore extends Context.Tag("@objectiveai-effect/server/CompletionStore")<
   CompletionStore,
@@ -109,6 +115,7 @@ export class CompletionStore extends Context.Tag("@objectiveai-effect/server/Com
  * Where the store's completions come from. With neither, it starts empty.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** A JSONL file of stored completions. It must exist; completions added later are appended to it. */
@@ -121,6 +128,7 @@ export interface Options {
  * The most characters of content a list item's preview holds.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const previewLength = 120
 
@@ -128,6 +136,7 @@ export const previewLength = 120
  * A stored completion as one JSONL line (without the newline), integers beyond 2^53 written exactly.
  *
  * @since 0.1.0
+ * @category utils
  */
 export const toJsonLine = (completion: StoredChatCompletion.StoredChatCompletion): string =>
   // The stored-completion schemas transform nothing (brands and `bigint` seeds are the same on both sides), so a
@@ -184,6 +193,7 @@ const rfc3339 = (created: number): string => {
  * {@link DuplicateCompletion} when two completions share an id.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = Effect.fn("CompletionStore.make")(function*(options: Options = {}) {
   const fs = yield* FileSystem.FileSystem
@@ -299,6 +309,7 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (
   options: Options = {}

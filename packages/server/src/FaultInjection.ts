@@ -27,6 +27,7 @@ import { Prng } from "./internal/random.js"
  * The mid-stream kinds only apply to streaming creates; every other kind applies to any authorized request.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const kinds = [
   "rate_limit",
@@ -41,6 +42,7 @@ export const kinds = [
  * One kind of fault.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Kind = typeof kinds[number]
 
@@ -48,6 +50,7 @@ export type Kind = typeof kinds[number]
  * How often and how requests fail.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** The probability, from 0 to 1, that a request gets a fault. */
@@ -66,6 +69,7 @@ export interface Options {
  * The options are out of range: a rate outside [0, 1], an unknown kind, a negative or fractional `retryAfterSeconds`.
  *
  * @since 0.1.0
+ * @category errors
  */
 export class InvalidFaultOptions extends Schema.TaggedError<InvalidFaultOptions>()("InvalidFaultOptions", {
   message: Schema.String
@@ -75,6 +79,7 @@ export class InvalidFaultOptions extends Schema.TaggedError<InvalidFaultOptions>
  * The fault chosen for one request.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Fault = Data.TaggedEnum<{
   RateLimit: { readonly retryAfterSeconds: number }
@@ -88,6 +93,7 @@ export type Fault = Data.TaggedEnum<{
  * Constructors and matchers of {@link Fault}.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const Fault: Data.TaggedEnum.Constructor<Fault> = Data.taggedEnum<Fault>()
 
@@ -95,6 +101,7 @@ export const Fault: Data.TaggedEnum.Constructor<Fault> = Data.taggedEnum<Fault>(
  * What the server tells the injector about a request.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Request {
   readonly streaming: boolean
@@ -104,6 +111,7 @@ export interface Request {
  * The injector's one operation: the fault for the next request, if any.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Service {
   readonly next: (request: Request) => Effect.Effect<Option.Option<Fault>>
@@ -113,6 +121,7 @@ export interface Service {
  * The injector as a service.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class FaultInjection
   extends Context.Tag("@objectiveai-effect/server/FaultInjection")<FaultInjection, Service>()
@@ -125,6 +134,7 @@ const statuses = [500, 502, 503] as const
  * the same order.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, InvalidFaultOptions> =>
   Effect.gen(function*() {
@@ -180,6 +190,7 @@ export const make = (options: Options): Effect.Effect<Service, InvalidFaultOptio
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options = { rate: 0 }): Layer.Layer<FaultInjection, InvalidFaultOptions> =>
   Layer.effect(FaultInjection, make(options))

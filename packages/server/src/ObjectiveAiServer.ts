@@ -68,6 +68,7 @@ import * as Responses from "./internal/responses.js"
  * The list's page size when the request gives no `count`.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultListCount = 100
 
@@ -75,6 +76,7 @@ export const defaultListCount = 100
  * The largest `count` the list accepts; larger values get 400 rather than a silently shorter page.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const maxListCount = 1000
 
@@ -82,6 +84,7 @@ export const maxListCount = 1000
  * What the HTTP app needs besides its services.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface AppOptions {
   /**
@@ -102,6 +105,7 @@ export interface AppOptions {
  * Everything the server can be configured with; every field is optional.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options extends AppOptions, CompletionStore.Options {
   /** The port to listen on; 0 (the default) picks a free one, which {@link ObjectiveAiServer} reports. */
@@ -116,6 +120,7 @@ export interface Options extends AppOptions, CompletionStore.Options {
  * Where a running server listens.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Address {
   readonly host: string
@@ -128,6 +133,7 @@ export interface Address {
  * The running server's address, provided by {@link layer}.
  *
  * @since 0.1.0
+ * @category tags
  */
 export class ObjectiveAiServer extends Context.Tag("@objectiveai-effect/server/ObjectiveAiServer")<
   ObjectiveAiServer,
@@ -218,6 +224,7 @@ const sse = (
  * are drawn after authorization, so a bad key always gets its 401.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options: AppOptions = {}) {
   const store = yield* CompletionStore.CompletionStore
@@ -398,6 +405,7 @@ const formatAddress = (address: HttpServer.Address): Address => {
  * ```
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<
   ObjectiveAiServer | CompletionStore.CompletionStore,
@@ -421,6 +429,7 @@ export const layer = (options: Options = {}): Layer.Layer<
  * `layerConfig({ port: Config.integer("PORT").pipe(Config.withDefault(0)), dataFile: Config.string("DATA_FILE") })`.
  *
  * @since 0.1.0
+ * @category layers
  */
 export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<
   ObjectiveAiServer | CompletionStore.CompletionStore,

@@ -24,6 +24,7 @@ import { Prng } from "./internal/random.js"
  * Which sample set to make.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /** How many completions; {@link defaultCount} by default. */
@@ -40,6 +41,7 @@ export interface Options {
  * The size of the committed sample file.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultCount = 300
 
@@ -47,6 +49,7 @@ export const defaultCount = 300
  * The seed of the committed sample file.
  *
  * @since 0.1.0
+ * @category constants
  */
 export const defaultSeed = 2025
 
@@ -467,6 +470,7 @@ const withError = (choice: ChatCompletion.Choice): ChatCompletion.Choice => ({
  * else is generated.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const make = (
   index: number,
@@ -512,6 +516,7 @@ export const make = (
  * ```
  *
  * @since 0.1.0
+ * @category utils
  */
 export const generate = (options: Options = {}): Iterable<StoredChatCompletion.StoredChatCompletion> => ({
   *[Symbol.iterator]() {

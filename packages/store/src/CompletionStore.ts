@@ -98,7 +98,10 @@ export const Failure = Schema.Struct({
   attempts: Schema.Number,
   lastAttempt: Schema.Number
 }).annotations({ identifier: "StoreFailure" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Failure extends Schema.Schema.Type<typeof Failure> {}
 
 /**

@@ -79,7 +79,10 @@ export const Summary = Schema.Struct({
   retried: Schema.NonNegativeInt,
   failed: Schema.Array(CompletionStore.Failure)
 }).annotations({ identifier: "SyncSummary" })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface Summary extends Schema.Schema.Type<typeof Summary> {}
 
 /**
