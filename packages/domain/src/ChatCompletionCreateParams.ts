@@ -5,13 +5,14 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { compile, inPlace } from "./internal/inPlace.js"
 import type { lenient } from "./internal/request.js"
 import { received, strict } from "./internal/request.js"
+import * as ParseMessages from "./ParseMessages.js"
 
 /**
  * `response_format` when the output has no particular format.
@@ -217,7 +218,8 @@ const validated = checkInPlace === undefined
 /**
  * Checks a create body, failing with every violated rule (field path and rule) rather than the first. A valid body
  * comes back as the very value given (so unknown keys and `null`s are sent as written); a stored request
- * (`StoredChatCompletion`'s `request`) may be passed as it is.
+ * (`StoredChatCompletion`'s `request`) may be passed as it is. A value shown in a message is cut to a few hundred
+ * characters (`ParseMessages.bound`).
  *
  * @example
  * ```ts
@@ -231,9 +233,10 @@ const validated = checkInPlace === undefined
  * @since 0.1.0
  * @category constants
  */
-export const validate: (
-  input: unknown
-) => Effect.Effect<ChatCompletionCreateParams, ParseResult.ParseError> = Schema.decodeUnknown(validated, decodeAll)
+export const validate = (input: unknown): Effect.Effect<ChatCompletionCreateParams, ParseResult.ParseError> =>
+  Effect.mapError(decodeValidated(input), ParseMessages.boundError)
+
+const decodeValidated = Schema.decodeUnknown(validated, decodeAll)
 
 /**
  * The draft-07 JSON Schema of the create body, with the page's descriptions and bounds. Every object allows other

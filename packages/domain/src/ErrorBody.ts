@@ -18,7 +18,7 @@ import * as Json from "./Json.js"
  * @category schemas
  */
 export const ObjectiveAiErrorBody = Schema.Struct({
-  code: required(Schema.Number, "The HTTP status of the error."),
+  code: required(Json.JsonNumber, "The HTTP status of the error."),
   message: Json.JsonValue.annotations({ description: "What went wrong; any JSON." })
 }).annotations({ identifier: "ObjectiveAiErrorBody", ...preserveUnknownKeys })
 /**
@@ -34,9 +34,9 @@ export interface ObjectiveAiErrorBody extends Schema.Schema.Type<typeof Objectiv
  * @category schemas
  */
 export const Availability = Schema.Struct({
-  code: nullish(Schema.Union(Schema.Number, Schema.String), "Why the provider is unavailable."),
+  code: nullish(Schema.Union(Json.JsonNumber, Schema.String), "Why the provider is unavailable."),
   retryable: nullish(Schema.Boolean),
-  retry_after: nullish(Schema.Number, "Seconds to wait before retrying.")
+  retry_after: nullish(Json.JsonNumber, "Seconds to wait before retrying.")
 }).annotations({ identifier: "Availability", ...preserveUnknownKeys })
 /**
  * @since 0.1.0
@@ -76,9 +76,9 @@ export interface OpenRouterErrorMetadata extends Schema.Schema.Type<typeof OpenR
  * @category schemas
  */
 export const OpenRouterError = Schema.Struct({
-  code: nullish(Schema.Union(Schema.Number, Schema.String)),
+  code: nullish(Schema.Union(Json.JsonNumber, Schema.String)),
   message: Schema.String,
-  http_status: nullish(Schema.Union(Schema.Number, Schema.String), "The HTTP status of the error (newer envelope)."),
+  http_status: nullish(Schema.Union(Json.JsonNumber, Schema.String), "The HTTP status of the error (newer envelope)."),
   error_type: nullish(Schema.String),
   availability: nullish(Availability),
   metadata: nullish(OpenRouterErrorMetadata)

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ChatCompletion, ChatCompletionChunk, Json, ParseMessages } from "../src/index.js"
+import { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams, Json, ParseMessages } from "../src/index.js"
 
 const huge = "x".repeat(2_000_000)
 
@@ -95,4 +96,21 @@ describe("ParseMessages.bound", () => {
     expect(ParseMessages.preview(deep)?.length).toBe(ParseMessages.maxValueLength + 1)
     expect(ParseMessages.preview(new Map([["k", huge]]))?.startsWith("Map([[\"k\",\"xxx")).toBe(true)
   })
+})
+
+describe("a create body's messages", () => {
+  it.effect("stay bounded when a field holds a huge value of the wrong type", () =>
+    Effect.gen(function*() {
+      const huge = "x".repeat(2_000_000)
+      const error = yield* Effect.flip(
+        ChatCompletionCreateParams.validate({
+          model: "m",
+          messages: [{ role: "user", content: "hi" }],
+          temperature: huge
+        })
+      )
+      expect(error.message.length).toBeLessThan(1_000)
+      expect(error.message).toContain("temperature")
+      expect(error.message).toContain("2000000")
+    }))
 })
