@@ -21,6 +21,20 @@ export default tseslint.config(
       "@typescript-eslint/no-namespace": "off",
       "@typescript-eslint/no-empty-object-type": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // One module per import, as Effect's packages write it: a barrel import loads every module of the package.
+      "@effect/no-import-from-barrel-package": [
+        "error",
+        {
+          packageNames: [
+            "effect",
+            "@effect/platform",
+            "@effect/platform-node",
+            "@effect/sql",
+            "@effect/ai",
+            "@effect/cli"
+          ]
+        }
+      ],
       "@effect/dprint": [
         "error",
         {

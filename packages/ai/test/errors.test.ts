@@ -1,6 +1,6 @@
 import * as AiError from "@effect/ai/AiError"
 import * as LanguageModel from "@effect/ai/LanguageModel"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ObjectiveAiClient, ObjectiveAiError, StreamError } from "@objectiveai-effect/client"
 import * as Chunk from "effect/Chunk"

@@ -3,7 +3,7 @@
  * an `@effect/ai` program against a model that really answers over HTTP.
  */
 import type * as LanguageModel from "@effect/ai/LanguageModel"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import type { FaultInjection } from "@objectiveai-effect/server"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"

@@ -45,6 +45,8 @@ if (upToDate()) {
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",
+    // A native addon finds its compiled binary next to its own files, so it stays a package the bundle imports.
+    external: ["better-sqlite3"],
     // CommonJS dependencies in an ES module bundle still call `require` for Node's built-ins.
     banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }
   })

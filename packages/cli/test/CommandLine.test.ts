@@ -152,7 +152,7 @@ describe("usage errors: one line, exit 2, nothing sent", () => {
     [
       "a mistyped command",
       () => ["repot", "--all"],
-      "unknown command repot; did you mean report? (commands: demo, report, retrieve or serve)"
+      "unknown command repot; did you mean report? (commands: demo, export, report, retrieve, serve or sync)"
     ],
     [
       "a --file that holds no ids, like no source at all",
@@ -346,7 +346,10 @@ describe("serve --pace", () => {
       expect(run.code, run.stderr).toBe(130)
       expect(arrivals.length).toBeGreaterThanOrEqual(3)
       const gaps = arrivals.slice(1).map((at, index) => at - arrivals[index])
-      // Timers may fire a little early; events sent at once would arrive within a millisecond or two.
-      expect(Math.min(...gaps), gaps.join(", ")).toBeGreaterThanOrEqual(100)
+      // Events sent at once would arrive within a millisecond or two of each other. One event held up on a busy
+      // machine arrives closer to the next, so the typical gap and the whole span are what the pace must set.
+      const median = [...gaps].sort((a, b) => a - b)[gaps.length >> 1]
+      expect(median, gaps.join(", ")).toBeGreaterThanOrEqual(100)
+      expect(arrivals[arrivals.length - 1] - arrivals[0], gaps.join(", ")).toBeGreaterThanOrEqual(100 * gaps.length)
     }), slow)
 })

@@ -5,11 +5,15 @@
  * - soak: 10,000 retrieves at concurrency 32 with 30% transient faults injected (429 with Retry-After 0–1 s,
  *   500/502/503, connection resets): counts, whether every one succeeded, open sockets and heap before and after.
  */
-import { FetchHttpClient } from "@effect/platform"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
-import { Duration, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
 import { type ChildProcess, fork } from "node:child_process"
 import { once } from "node:events"
 import { setFlagsFromString } from "node:v8"

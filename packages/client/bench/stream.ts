@@ -10,9 +10,14 @@
  *   garbage to the old generation and frees it at its next full collection, so that figure follows the collector's
  *   schedule rather than what is held.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
-import { Chunk, Effect, Layer, ManagedRuntime, Redacted, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
 import { fork } from "node:child_process"
 import { once } from "node:events"
 import { setFlagsFromString } from "node:v8"

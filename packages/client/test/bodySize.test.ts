@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Json } from "@objectiveai-effect/domain"
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { ObjectiveAiClient, ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ObjectiveAiError } from "../src/index.js"
 import { bigSeed, completion, completionId } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import { ObjectiveAiError, RetryPolicy } from "../src/index.js"
 import { completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"

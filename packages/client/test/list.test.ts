@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Effect, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type * as http from "node:http"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"

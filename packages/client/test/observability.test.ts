@@ -1,6 +1,7 @@
 import * as Headers from "@effect/platform/Headers"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import * as util from "node:util"
 import type { ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"

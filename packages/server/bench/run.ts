@@ -5,8 +5,9 @@
  *   from a `Map` in the same run (the floor of any server on Node), and their ratio;
  * - 2,000 creates at concurrency 32, unary and streamed.
  */
-import { NodeContext } from "@effect/platform-node"
-import { Effect, ManagedRuntime } from "effect"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Effect from "effect/Effect"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"

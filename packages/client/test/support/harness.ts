@@ -3,7 +3,7 @@
  * client produced, and {@link Harness.run}, which runs a call while moving the TestClock exactly as far as the
  * client waits (a retry delay it logged, or its attempt timeout when the server leaves a request hanging).
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"

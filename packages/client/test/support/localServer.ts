@@ -2,7 +2,7 @@
  * The local ObjectiveAI server (`@objectiveai-effect/server`) on 127.0.0.1 and a free port, with the client pointed at
  * it over undici: for tests that need a model that answers, not a scripted reply.
  */
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
