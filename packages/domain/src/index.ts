@@ -38,4 +38,7 @@ export * as Json from "./Json.js"
 export * as Logprobs from "./Logprobs.js"
 
 /** @since 0.1.0 */
+export * as ObjectiveAiApi from "./ObjectiveAiApi.js"
+
+/** @since 0.1.0 */
 export * as StoredChatCompletion from "./StoredChatCompletion.js"
