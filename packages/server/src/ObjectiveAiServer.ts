@@ -39,10 +39,12 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiError from "@effect/platform/HttpApiError"
+import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { ChatCompletion, ChatCompletionCreateParams, Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -137,6 +139,14 @@ export class ObjectiveAiServer extends Context.Tag("@objectiveai-effect/server/O
 /** `count: Expected …, actual …` for each parameter that does not decode: one line per parameter, naming it. */
 const decodeProblems = (error: HttpApiError.HttpApiDecodeError): string =>
   error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n")
+
+/**
+ * The declaration as this server describes itself at `/openapi.json` and `/docs`: the published document, with this
+ * server (wherever it listens) as the one a generated client or the page's "try it" talks to.
+ */
+const servedApi = ObjectiveAiApi.ObjectiveAiApi.annotateContext(OpenApi.annotations({
+  servers: [{ url: "/", description: "This local server" }]
+}))
 
 /**
  * The failure in a cause that `refinement` recognizes. `HttpApiBuilder` types its app as failing with nothing, yet a
@@ -355,14 +365,20 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       .handleRaw("list", ({ urlParams }) => Effect.orDie(list(urlParams))))
 
   const api = yield* HttpApiBuilder.httpApp.pipe(
-    Effect.provide(Layer.mergeAll(
-      HttpApiBuilder.api(ObjectiveAiApi.ObjectiveAiApi).pipe(
-        Layer.provide(Layer.provideMerge(chatCompletions, authorization))
-      ),
-      decodeErrorsAsBadRequest,
-      HttpApiBuilder.Router.Live,
-      HttpApiBuilder.Middleware.layer
-    ))
+    Effect.provide(
+      Layer.mergeAll(
+        HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+        // The inline build of Scalar's page, and no web fonts: the page needs nothing from another host.
+        HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } }),
+        decodeErrorsAsBadRequest,
+        HttpApiBuilder.Router.Live,
+        HttpApiBuilder.Middleware.layer
+      ).pipe(
+        Layer.provideMerge(
+          HttpApiBuilder.api(servedApi).pipe(Layer.provide(Layer.provideMerge(chatCompletions, authorization)))
+        )
+      )
+    )
   )
 
   const routes = api.pipe(
