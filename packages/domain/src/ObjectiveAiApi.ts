@@ -67,7 +67,10 @@ export const BadRequest = errorBody(
   "BadRequest",
   "The request does not follow the API; the message names the field."
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface BadRequest extends Schema.Schema.Type<typeof BadRequest> {}
 
 /**
@@ -77,7 +80,10 @@ export interface BadRequest extends Schema.Schema.Type<typeof BadRequest> {}
  * @category errors
  */
 export const Unauthorized = errorBody(401, "Unauthorized", "The authorization token is missing or not accepted.")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface Unauthorized extends Schema.Schema.Type<typeof Unauthorized> {}
 
 /**
@@ -87,7 +93,10 @@ export interface Unauthorized extends Schema.Schema.Type<typeof Unauthorized> {}
  * @category errors
  */
 export const NotFound = errorBody(404, "NotFound", "No completion has this id, or no endpoint this method and path.")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface NotFound extends Schema.Schema.Type<typeof NotFound> {}
 
 /**
@@ -97,7 +106,10 @@ export interface NotFound extends Schema.Schema.Type<typeof NotFound> {}
  * @category errors
  */
 export const PayloadTooLarge = errorBody(413, "PayloadTooLarge", "The request body is over the server's limit.")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface PayloadTooLarge extends Schema.Schema.Type<typeof PayloadTooLarge> {}
 
 /**
@@ -111,7 +123,10 @@ export const TooManyRequests = errorBody(
   "TooManyRequests",
   "Rate limited upstream; retry after the `retry-after` header's seconds."
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface TooManyRequests extends Schema.Schema.Type<typeof TooManyRequests> {}
 
 /**
@@ -121,7 +136,10 @@ export interface TooManyRequests extends Schema.Schema.Type<typeof TooManyReques
  * @category errors
  */
 export const InternalServerError = errorBody(500, "InternalServerError", "The server failed.")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface InternalServerError extends Schema.Schema.Type<typeof InternalServerError> {}
 
 /**
@@ -131,7 +149,10 @@ export interface InternalServerError extends Schema.Schema.Type<typeof InternalS
  * @category errors
  */
 export const BadGateway = errorBody(502, "BadGateway", "The provider returned an error.")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface BadGateway extends Schema.Schema.Type<typeof BadGateway> {}
 
 /**
@@ -141,7 +162,10 @@ export interface BadGateway extends Schema.Schema.Type<typeof BadGateway> {}
  * @category errors
  */
 export const ServiceUnavailable = errorBody(503, "ServiceUnavailable", "No provider is available.")
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export interface ServiceUnavailable extends Schema.Schema.Type<typeof ServiceUnavailable> {}
 
 /**
@@ -160,7 +184,10 @@ export const ApiError = Schema.Union(
   BadGateway,
   ServiceUnavailable
 )
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category errors
+ */
 export type ApiError = Schema.Schema.Type<typeof ApiError>
 
 /**
@@ -202,7 +229,10 @@ export const ListParams = Schema.Struct({
     { exact: true, default: () => 0 }
   )
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
 export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 
 /**
@@ -214,7 +244,10 @@ export interface ListParams extends Schema.Schema.Type<typeof ListParams> {}
 export const RetrievePath = Schema.Struct({
   id: Schema.String.annotations({ description: "The unique identifier of the completion to retrieve" })
 })
-/** @since 0.1.0 */
+/**
+ * @since 0.1.0
+ * @category schemas
+ */
 export interface RetrievePath extends Schema.Schema.Type<typeof RetrievePath> {}
 
 const streamDescription = "With `stream: true` the answer is `text/event-stream`: `: OPENROUTER PROCESSING` comments "

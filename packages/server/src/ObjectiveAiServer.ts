@@ -51,6 +51,7 @@ import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -59,10 +60,11 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
-import { createServer } from "node:http"
 import * as CompletionGenerator from "./CompletionGenerator.js"
 import * as CompletionStore from "./CompletionStore.js"
 import * as FaultInjection from "./FaultInjection.js"
+import * as Body from "./internal/body.js"
+import * as Listener from "./internal/listener.js"
 import { Prng } from "./internal/random.js"
 import * as Responses from "./internal/responses.js"
 
@@ -83,6 +85,31 @@ export const defaultListCount = ObjectiveAiApi.defaultListCount
 export const maxListCount = ObjectiveAiApi.maxListCount
 
 /**
+ * The largest create body read by default: 32 MiB, far above any conversation a model takes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxBodySize = 32 * 1024 * 1024
+
+/**
+ * How long a client has by default to send a request's headers; a slower one gets 408 and its connection closed,
+ * as does a connection that sends nothing.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultHeadersTimeout: Duration.Duration = Duration.seconds(10)
+
+/**
+ * How long a client has by default to send a whole request, headers and body; a slower one gets 408.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRequestTimeout: Duration.Duration = Duration.seconds(60)
+
+/**
  * What the HTTP app needs besides its services.
  *
  * @since 0.1.0
@@ -98,6 +125,11 @@ export interface AppOptions {
    * same id when the clock agrees. Random by default.
    */
   readonly seed?: number | string | undefined
+  /**
+   * The largest create body, in bytes, that is read; a larger one gets 413 before it is read whole.
+   * {@link defaultMaxBodySize} by default.
+   */
+  readonly maxBodySize?: number | undefined
 }
 
 /**
@@ -112,6 +144,13 @@ export interface Options extends AppOptions, CompletionStore.Options {
   readonly host?: string | undefined
   /** Fault injection; none by default. */
   readonly faults?: FaultInjection.Options | undefined
+  /** How long a client may take to send a request's headers; {@link defaultHeadersTimeout} by default. */
+  readonly headersTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a client may take to send a whole request; {@link defaultRequestTimeout} by default, and never less than
+   * the headers timeout.
+   */
+  readonly requestTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -236,6 +275,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   const store = yield* CompletionStore.CompletionStore
   const faults = yield* FaultInjection.FaultInjection
   const seed = String(options.seed ?? randomUUID())
+  const maxBodySize = options.maxBodySize ?? defaultMaxBodySize
   let allocated = 0
   const keys = options.apiKeys?.map((key) => keyDigest(Redacted.isRedacted(key) ? Redacted.value(key) : key))
 
@@ -324,7 +364,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
 
   const readParams = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const text = yield* Effect.mapError(request.text, (error) => `cannot read the body: ${error.message}`)
+    const text = yield* Body.readText(request, maxBodySize)
     const body = yield* Effect.try({
       try: () => Json.parse(text),
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
@@ -337,7 +377,12 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
 
   const create = Effect.gen(function*() {
     const params = yield* Effect.either(readParams)
-    if (Either.isLeft(params)) return Responses.error(400, params.left)
+    if (Either.isLeft(params)) {
+      const problem = params.left
+      return problem instanceof Body.BodyTooLarge
+        ? Responses.error(413, problem.message)
+        : Responses.error(400, problem)
+    }
     const request = params.right
     const streaming = request.stream === true
     return yield* guarded(streaming, (fault) =>
@@ -447,7 +492,14 @@ export const layer = (options: Options = {}): Layer.Layer<
     Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app))),
     Layer.effect(ObjectiveAiServer, HttpServer.addressWith((address) => Effect.succeed(formatAddress(address))))
   ).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })),
+    Layer.provide(NodeHttpServer.layer(() =>
+      Listener.make({
+        headersTimeout: Duration.toMillis(options.headersTimeout ?? defaultHeadersTimeout),
+        requestTimeout: Duration.toMillis(options.requestTimeout ?? defaultRequestTimeout)
+      }), {
+      port: options.port ?? 0,
+      host: options.host ?? "127.0.0.1"
+    })),
     Layer.provide(FaultInjection.layer(options.faults)),
     Layer.provideMerge(CompletionStore.layer(options)),
     Layer.provide(NodeContext.layer)
