@@ -118,6 +118,9 @@ const serve = Command.make(
       Options.withPseudoName("key"),
       Options.repeated,
       Options.map(Arr.map((key) => Redacted.make(key)))
+    ),
+    allowAnyKey: Options.boolean("allow-any-key").pipe(
+      Options.withDescription("Serve beyond loopback with no --api-key (any key accepted); refused otherwise.")
     )
   },
   ServeCommand.run
