@@ -3,7 +3,7 @@ import simpleImportSort from "eslint-plugin-simple-import-sort"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/docs/**", "**/node_modules/**", "**/data/**", "**/*.md"] },
+  { ignores: ["**/dist/**", "**/docs/**", "**/test/generated/**", "**/node_modules/**", "**/data/**", "**/*.md"] },
   ...tseslint.configs.recommended,
   ...effectEslint.configs.dprint,
   {

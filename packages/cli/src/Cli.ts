@@ -172,6 +172,9 @@ const serve = Command.make(
       Options.withPseudoName("KEY"),
       Options.repeated,
       Options.map(Arr.map((key) => Redacted.make(key)))
+    ),
+    allowAnyKey: Options.boolean("allow-any-key").pipe(
+      Options.withDescription("Serve beyond loopback with no --api-key (any key accepted); refused otherwise.")
     )
   },
   serveRun

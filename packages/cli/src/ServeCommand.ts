@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import type * as CliError from "./CliError.js"
+import * as CliError from "./CliError.js"
 import { startError } from "./internal/server.js"
 
 /**
@@ -34,7 +34,12 @@ export interface Settings {
   readonly apiKeys: ReadonlyArray<Redacted.Redacted<string>>
   /** Milliseconds between the events of a streamed answer; 0 sends them at once. */
   readonly pace: number
+  /** Serve beyond loopback with no keys (any key accepted), with a warning, rather than refuse to start. */
+  readonly allowAnyKey: boolean
 }
+
+const isLoopback = (host: string): boolean =>
+  /^127\.\d+\.\d+\.\d+$/.test(host) || ["localhost", "::1", "[::1]"].includes(host.toLowerCase())
 
 // Shorter than the client's 20 s attempt timeout, so that a stalled request shows as a slow one, not a failed one.
 const stall = Duration.seconds(5)
@@ -47,6 +52,13 @@ const stall = Duration.seconds(5)
  */
 export const run = (settings: Settings): Effect.Effect<never, CliError.CliError> =>
   Effect.scoped(Effect.gen(function*() {
+    if (settings.apiKeys.length === 0 && !isLoopback(settings.host)) {
+      const exposure = `listening on ${settings.host} with no --api-key accepts any key from anyone who can reach it`
+      if (!settings.allowAnyKey) {
+        return yield* CliError.usage(`${exposure}: give --api-key, or --allow-any-key to serve it so anyway`)
+      }
+      yield* Console.error(`objectiveai: warning: ${exposure}.`)
+    }
     const server = ObjectiveAiServer.layer({
       host: settings.host,
       port: settings.port,

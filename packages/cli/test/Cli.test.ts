@@ -440,6 +440,39 @@ describe("serve", () => {
       expectOneLineError(run, 1, new RegExp(`^objectiveai: cannot load the data: ${file.replace(/[.]/g, "\\.")}:2: `))
     }), slow)
 
+  it.effect("beyond loopback with no --api-key: refuses to start, one line, exit 2", () =>
+    Effect.gen(function*() {
+      const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0"])
+      expectOneLineError(
+        run,
+        2,
+        /^objectiveai: listening on 0\.0\.0\.0 with no --api-key accepts any key .*--allow-any-key/
+      )
+      expect(run.stdout).toBe("")
+    }), slow)
+
+  it.effect("beyond loopback with --allow-any-key: warns on stderr and serves any key", () =>
+    Effect.gen(function*() {
+      let listed: number | undefined
+      const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0", "--allow-any-key"], {
+        started: (child) => {
+          const poll = setInterval(async () => {
+            const port = /on http:\/\/0\.0\.0\.0:(\d+)/.exec(child.stdout)?.[1]
+            if (port === undefined) return
+            clearInterval(poll)
+            const list = await fetch(`http://127.0.0.1:${port}/chat/completions?count=1`, {
+              headers: { authorization: "Bearer anything" }
+            })
+            listed = list.status
+            child.kill("SIGINT")
+          }, 100)
+        }
+      })
+      expect(run.stderr).toMatch(/^objectiveai: warning: listening on 0\.0\.0\.0 with no --api-key accepts any key/)
+      expect(listed).toBe(200)
+      expect(run.code, run.stderr).toBe(130)
+    }), slow)
+
   it.effect("a port in use: one line, exit 1", () =>
     Effect.gen(function*() {
       const run = yield* Effect.flatMap(ObjectiveAiServer.ObjectiveAiServer, ({ port }) =>

@@ -41,4 +41,7 @@ export * as Logprobs from "./Logprobs.js"
 export * as ParseMessages from "./ParseMessages.js"
 
 /** @since 0.1.0 */
+export * as ObjectiveAiApi from "./ObjectiveAiApi.js"
+
+/** @since 0.1.0 */
 export * as StoredChatCompletion from "./StoredChatCompletion.js"

@@ -1,6 +1,8 @@
 /**
  * A local ObjectiveAI-compatible chat-completions API, answered from a {@link CompletionStore.CompletionStore} and the
- * deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}:
+ * deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}. Its routes are built from the
+ * domain's `ObjectiveAiApi` declaration with `HttpApiBuilder` (raw handlers, as a create may answer with server-sent
+ * events), so a path, method or query parameter cannot drift from what the declaration and its OpenAPI document say:
  *
  * - `GET /chat/completions/{id}`: `{ request, response }` as stored, or 404.
  * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
@@ -35,32 +37,35 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
 import * as HttpServer from "@effect/platform/HttpServer"
-import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { ChatCompletion, ChatCompletionCreateParams, Json } from "@objectiveai-effect/domain"
+import * as OpenApi from "@effect/platform/OpenApi"
+import { ChatCompletion, ChatCompletionCreateParams, Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
-import { createServer } from "node:http"
 import * as CompletionGenerator from "./CompletionGenerator.js"
 import * as CompletionStore from "./CompletionStore.js"
 import * as FaultInjection from "./FaultInjection.js"
+import * as Body from "./internal/body.js"
+import * as Listener from "./internal/listener.js"
 import { Prng } from "./internal/random.js"
 import * as Responses from "./internal/responses.js"
 
@@ -70,7 +75,7 @@ import * as Responses from "./internal/responses.js"
  * @since 0.1.0
  * @category constants
  */
-export const defaultListCount = 100
+export const defaultListCount = ObjectiveAiApi.defaultListCount
 
 /**
  * The largest `count` the list accepts; larger values get 400 rather than a silently shorter page.
@@ -78,7 +83,32 @@ export const defaultListCount = 100
  * @since 0.1.0
  * @category constants
  */
-export const maxListCount = 1000
+export const maxListCount = ObjectiveAiApi.maxListCount
+
+/**
+ * The largest create body read by default: 32 MiB, far above any conversation a model takes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxBodySize = 32 * 1024 * 1024
+
+/**
+ * How long a client has by default to send a request's headers; a slower one gets 408 and its connection closed,
+ * as does a connection that sends nothing.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultHeadersTimeout: Duration.Duration = Duration.seconds(10)
+
+/**
+ * How long a client has by default to send a whole request, headers and body; a slower one gets 408.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRequestTimeout: Duration.Duration = Duration.seconds(60)
 
 /**
  * What the HTTP app needs besides its services.
@@ -99,6 +129,11 @@ export interface AppOptions {
   readonly seed?: number | string | undefined
   /** The time between the events of a streamed answer, so that a person can watch it arrive; none by default. */
   readonly pace?: Duration.DurationInput | undefined
+  /**
+   * The largest create body, in bytes, that is read; a larger one gets 413 before it is read whole.
+   * {@link defaultMaxBodySize} by default.
+   */
+  readonly maxBodySize?: number | undefined
 }
 
 /**
@@ -114,6 +149,13 @@ export interface Options extends AppOptions, CompletionStore.Options {
   readonly host?: string | undefined
   /** Fault injection; none by default. */
   readonly faults?: FaultInjection.Options | undefined
+  /** How long a client may take to send a request's headers; {@link defaultHeadersTimeout} by default. */
+  readonly headersTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a client may take to send a whole request; {@link defaultRequestTimeout} by default, and never less than
+   * the headers timeout.
+   */
+  readonly requestTimeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -140,22 +182,44 @@ export class ObjectiveAiServer extends Context.Tag("@objectiveai-effect/server/O
   Address
 >() {}
 
-const ListQuery = Schema.Struct({
-  count: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, maxListCount)), {
-    exact: true,
-    default: () => defaultListCount
-  }),
-  offset: Schema.optionalWith(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()), {
-    exact: true,
-    default: () => 0
-  })
-})
+/** `count: Expected …, actual …` for each parameter that does not decode: one line per parameter, naming it. */
+const decodeProblems = (error: HttpApiError.HttpApiDecodeError): string =>
+  error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n")
 
-/** `count: Expected …, actual …` for each bad query parameter: one line per parameter, naming it. */
-const queryProblems = (error: ParseResult.ParseError): string =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => `${issue.path.join(".")}: ${issue.message}`).join(
-    "\n"
+/**
+ * The declaration as this server describes itself at `/openapi.json` and `/docs`: the published document, with this
+ * server (wherever it listens) as the one a generated client or the page's "try it" talks to.
+ */
+const servedApi = ObjectiveAiApi.ObjectiveAiApi.annotateContext(OpenApi.annotations({
+  servers: [{ url: "/", description: "This local server" }]
+}))
+
+/**
+ * The failure in a cause that `refinement` recognizes. `HttpApiBuilder` types its app as failing with nothing, yet a
+ * route that does not decode or does not exist fails it.
+ */
+const failureOf = <A>(cause: Cause.Cause<unknown>, refinement: (error: unknown) => error is A): Option.Option<A> =>
+  Cause.find(
+    cause,
+    (reason) => Cause.isFailType(reason) && refinement(reason.error) ? Option.some(reason.error) : Option.none()
   )
+
+const isDecodeError = (error: unknown): error is HttpApiError.HttpApiDecodeError =>
+  error instanceof HttpApiError.HttpApiDecodeError
+
+const isRouteNotFound = (error: unknown): error is HttpServerError.RouteNotFound =>
+  error instanceof HttpServerError.RouteNotFound
+
+/** Answers a path or query the declaration does not accept with ObjectiveAI's 400 rather than `HttpApi`'s own body. */
+const decodeErrorsAsBadRequest = HttpApiBuilder.middleware(
+  ObjectiveAiApi.ObjectiveAiApi,
+  (app) =>
+    Effect.catchAllCause(app, (cause) =>
+      Option.match(failureOf(cause, isDecodeError), {
+        onNone: () => Effect.failCause(cause),
+        onSome: (error) => Effect.succeed(Responses.error(400, decodeProblems(error)))
+      }))
+)
 
 const keyDigest = (key: string): Buffer => createHash("sha256").update(key).digest()
 
@@ -230,18 +294,28 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   const store = yield* CompletionStore.CompletionStore
   const faults = yield* FaultInjection.FaultInjection
   const seed = String(options.seed ?? randomUUID())
+  const maxBodySize = options.maxBodySize ?? defaultMaxBodySize
   let allocated = 0
   const keys = options.apiKeys?.map((key) => keyDigest(Redacted.isRedacted(key) ? Redacted.value(key) : key))
 
-  const authorize = Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-    const key = bearer.exec(request.headers.authorization ?? "")?.[1]
-    if (key === undefined) return Option.some(Responses.error(401, "missing API key: send authorization: Bearer <key>"))
-    if (keys === undefined) return Option.none()
-    const presented = keyDigest(key)
-    // Comparing digests in constant time keeps the check from leaking how much of a key was right.
-    return keys.some((known) => timingSafeEqual(known, presented))
-      ? Option.none()
-      : Option.some(Responses.error(401, "invalid API key"))
+  const unauthorized = (message: string): ObjectiveAiApi.Unauthorized => ({ code: 401, message })
+
+  /** The declaration's bearer security: the raw header must read `Bearer <key>` with a known key. */
+  const authorization = Layer.succeed(ObjectiveAiApi.Authorization, {
+    bearer: () =>
+      // `HttpApiSecurity.bearer` hands over whatever follows the first seven characters, so the header is read again
+      // to refuse other schemes; the request is in the running fiber's context though the signature cannot say so.
+      Effect.flatMap(Effect.context<never>(), (context) => {
+        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+        const key = bearer.exec(request.headers.authorization ?? "")?.[1]
+        if (key === undefined) return Effect.fail(unauthorized("missing API key: send authorization: Bearer <key>"))
+        if (keys === undefined) return Effect.void
+        const presented = keyDigest(key)
+        // Comparing digests in constant time keeps the check from leaking how much of a key was right.
+        return keys.some((known) => timingSafeEqual(known, presented))
+          ? Effect.void
+          : Effect.fail(unauthorized("invalid API key"))
+      })
   })
 
   /** The response a fault gives instead of the handler's, if it gives one; a stall only delays the handler. */
@@ -267,14 +341,12 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       MidStream: () => Effect.succeed(Option.none())
     })
 
-  /** Authorizes, draws a fault, and runs the handler unless the fault answered instead. */
+  /** Draws a fault, and runs the handler unless the fault answered instead (authorization came before). */
   const guarded = <E, R>(
     streaming: boolean,
     handler: (fault: Option.Option<FaultInjection.Fault>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ) =>
     Effect.gen(function*() {
-      const denied = yield* authorize
-      if (Option.isSome(denied)) return denied.value
       const fault = yield* faults.next({ streaming })
       // A stream stalls after its first event, inside the body, so that clients see headers and then silence.
       if (Option.isSome(fault) && !(streaming && fault.value._tag === "Stall")) {
@@ -284,19 +356,15 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       return yield* handler(fault)
     })
 
-  const retrieve = Effect.flatMap(HttpRouter.params, ({ id }) =>
+  const retrieve = (id: string) =>
     guarded(false, () =>
-      store.getJson(id ?? "").pipe(
+      store.getJson(id).pipe(
         Effect.map(Responses.json),
         Effect.catchTag("CompletionNotFound", (error) => Effect.succeed(Responses.error(404, error.message)))
-      )))
+      ))
 
-  const list = guarded(false, () =>
-    HttpServerRequest.schemaSearchParams(ListQuery).pipe(
-      Effect.flatMap(store.list),
-      Effect.map((page) => Responses.json(Json.stringify(page))),
-      Effect.catchTag("ParseError", (error) => Effect.succeed(Responses.error(400, queryProblems(error))))
-    ))
+  const list = (query: ObjectiveAiApi.ListParams) =>
+    guarded(false, () => Effect.map(store.list(query), (page) => Responses.json(Json.stringify(page))))
 
   /** Stores a completion under the next id of the seeded sequence, skipping ids the store already holds. */
   const storeCreated = (
@@ -315,7 +383,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
 
   const readParams = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const text = yield* Effect.mapError(request.text, (error) => `cannot read the body: ${error.message}`)
+    const text = yield* Body.readText(request, maxBodySize)
     const body = yield* Effect.try({
       try: () => Json.parse(text),
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
@@ -327,10 +395,13 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   })
 
   const create = Effect.gen(function*() {
-    const denied = yield* authorize
-    if (Option.isSome(denied)) return denied.value
     const params = yield* Effect.either(readParams)
-    if (Either.isLeft(params)) return Responses.error(400, params.left)
+    if (Either.isLeft(params)) {
+      const problem = params.left
+      return problem instanceof Body.BodyTooLarge
+        ? Responses.error(413, problem.message)
+        : Responses.error(400, problem)
+    }
     const request = params.right
     const streaming = request.stream === true
     return yield* guarded(streaming, (fault) =>
@@ -349,20 +420,43 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       }))
   })
 
-  const routes = HttpRouter.empty.pipe(
-    HttpRouter.get("/chat/completions", list),
-    HttpRouter.get("/chat/completions/:id", retrieve),
-    HttpRouter.post("/chat/completions", create),
-    Effect.catchTag(
-      "RouteNotFound",
-      (error) => Effect.succeed(Responses.error(404, `no route for ${error.request.method} ${error.request.url}`))
-    ),
-    // A client that went away interrupts its request; anything else unexpected still gets an answer.
-    Effect.catchAllCause((cause) =>
-      Cause.isInterruptedOnly(cause)
+  // Raw handlers throughout: the body is read and checked by `readParams` (one place, with the API's own messages),
+  // a stream answers with server-sent events, and faults answer with headers of their own.
+  const chatCompletions = HttpApiBuilder.group(ObjectiveAiApi.ObjectiveAiApi, "chatCompletions", (handlers) =>
+    handlers
+      .handleRaw("create", () => Effect.orDie(create))
+      .handleRaw("retrieve", ({ path }) => retrieve(path.id))
+      .handleRaw("list", ({ urlParams }) => Effect.orDie(list(urlParams))))
+
+  const api = yield* HttpApiBuilder.httpApp.pipe(
+    Effect.provide(
+      Layer.mergeAll(
+        HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
+        // The inline build of Scalar's page, and no web fonts: the page needs nothing from another host.
+        HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } }),
+        decodeErrorsAsBadRequest,
+        HttpApiBuilder.Router.Live,
+        HttpApiBuilder.Middleware.layer
+      ).pipe(
+        Layer.provideMerge(
+          HttpApiBuilder.api(servedApi).pipe(Layer.provide(Layer.provideMerge(chatCompletions, authorization)))
+        )
+      )
+    )
+  )
+
+  const routes = api.pipe(
+    Effect.catchAllCause((cause) => {
+      const notFound = failureOf(cause, isRouteNotFound)
+      if (Option.isSome(notFound)) {
+        const { method, url } = notFound.value.request
+        return Effect.succeed(Responses.error(404, `no route for ${method} ${url}`))
+      }
+      // A client that went away interrupts its request; anything else unexpected still gets an answer.
+      return Cause.isInterruptedOnly(cause)
         ? Effect.interrupt
         : Effect.as(Effect.logError("request failed", cause), Responses.error(500, "internal server error"))
-    )
+    })
   )
 
   return Effect.suspend(() => {
@@ -418,7 +512,14 @@ export const layer = (options: Options = {}): Layer.Layer<
     Layer.unwrapEffect(Effect.map(makeApp(options), (app) => HttpServer.serve(app))),
     Layer.effect(ObjectiveAiServer, HttpServer.addressWith((address) => Effect.succeed(formatAddress(address))))
   ).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { port: options.port ?? 0, host: options.host ?? "127.0.0.1" })),
+    Layer.provide(NodeHttpServer.layer(() =>
+      Listener.make({
+        headersTimeout: Duration.toMillis(options.headersTimeout ?? defaultHeadersTimeout),
+        requestTimeout: Duration.toMillis(options.requestTimeout ?? defaultRequestTimeout)
+      }), {
+      port: options.port ?? 0,
+      host: options.host ?? "127.0.0.1"
+    })),
     Layer.provide(FaultInjection.layer(options.faults)),
     Layer.provideMerge(CompletionStore.layer(options)),
     Layer.provide(NodeContext.layer)
