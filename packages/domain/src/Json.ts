@@ -207,3 +207,42 @@ export const parseJson = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schem
     [AST.SurrogateAnnotationId]: full.ast
   })
 }
+
+/**
+ * The value a JSON Pointer in URI-fragment form (`#/$defs/Name`, RFC 6901: `~1` is `/`, `~0` is `~`, percent escapes
+ * decoded) points to within a document: a JSON Schema's `$ref`, say. `undefined` when it leads nowhere or is not a
+ * fragment pointer; only own keys and array indices are followed, so a pointer never reaches an inherited property.
+ *
+ * @example
+ * ```ts
+ * import { Json } from "@objectiveai-effect/domain"
+ *
+ * const schema = { $defs: { City: { type: "string" } }, properties: { city: { $ref: "#/$defs/City" } } }
+ * Json.resolvePointer(schema, "#/$defs/City") // { type: "string" }
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const resolvePointer = (document: unknown, pointer: string): unknown => {
+  if (!pointer.startsWith("#")) return undefined
+  const path = pointer.slice(1)
+  if (path === "") return document
+  if (!path.startsWith("/")) return undefined
+  let node = document
+  for (const raw of path.slice(1).split("/")) {
+    let key: string
+    try {
+      key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~")
+    } catch {
+      return undefined
+    }
+    if (Array.isArray(node)) {
+      if (!/^(?:0|[1-9]\d*)$/.test(key)) return undefined
+      node = node[Number(key)]
+    } else if (node !== null && typeof node === "object" && Object.hasOwn(node, key)) {
+      node = (node as Record<string, unknown>)[key]
+    } else return undefined
+  }
+  return node
+}

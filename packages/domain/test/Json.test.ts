@@ -268,3 +268,38 @@ describe("Json.JsonValue and Json.JsonObject", () => {
     expect(Either.isLeft(Schema.decodeUnknownEither(Json.JsonObject)([1]))).toBe(true)
   })
 })
+
+describe("Json.resolvePointer", () => {
+  const document = {
+    $defs: { "a/b": { type: "string" }, "m~n": 1, "sp ace": true },
+    items: [{ k: "first" }, { k: "second" }],
+    nothing: null
+  }
+
+  it("follows keys, escapes and indices from the root", () => {
+    expect(Json.resolvePointer(document, "#")).toBe(document)
+    expect(Json.resolvePointer(document, "#/$defs/a~1b")).toEqual({ type: "string" })
+    expect(Json.resolvePointer(document, "#/$defs/m~0n")).toBe(1)
+    expect(Json.resolvePointer(document, "#/$defs/sp%20ace")).toBe(true)
+    expect(Json.resolvePointer(document, "#/items/1/k")).toBe("second")
+    expect(Json.resolvePointer(document, "#/nothing")).toBeNull()
+  })
+
+  it("leads nowhere for what is missing, inherited, malformed or not a fragment", () => {
+    for (
+      const pointer of [
+        "#/missing",
+        "#/$defs/constructor",
+        "#/$defs/toString",
+        "#/items/2",
+        "#/items/01",
+        "#/items/-1",
+        "#/nothing/deeper",
+        "#/$defs/%E0%A4%A",
+        "#$defs",
+        "other.json#/$defs",
+        "/$defs"
+      ]
+    ) expect(Json.resolvePointer(document, pointer), pointer).toBeUndefined()
+  })
+})

@@ -8,6 +8,7 @@
  * Other keywords (`format`, `if`/`then`, `dependencies`, …) are not checked: an argument is only refused for a rule
  * the checker understands.
  */
+import { Json } from "@objectiveai-effect/domain"
 
 /** One rule a value broke: where (keys and indices from the root) and why. */
 export interface Issue {
@@ -81,18 +82,6 @@ const codePoints = (text: string): number => {
 
 const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? "" : "s"}`
 
-/** Walks a `$ref` JSON pointer (`#/$defs/Name`) from the root; `undefined` when it leads nowhere. */
-const resolve = (root: Schema, ref: string): Schema | undefined => {
-  if (!ref.startsWith("#")) return undefined
-  let node: unknown = root
-  for (const raw of ref.slice(1).split("/").slice(1)) {
-    const key = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~")
-    if (!isObject(node) && !Array.isArray(node)) return undefined
-    node = (node as Record<string, unknown>)[key]
-  }
-  return isSchema(node) ? node : undefined
-}
-
 class Checker {
   readonly issues: Array<Issue> = []
 
@@ -103,7 +92,8 @@ class Checker {
     if (schema === false) return this.fail(path, "is not allowed")
     if (depth > maxDepth) return this.fail(path, "cannot be checked: the schema refers to itself without end")
     if (typeof schema.$ref === "string") {
-      const target = resolve(this.root, schema.$ref)
+      const found = Json.resolvePointer(this.root, schema.$ref)
+      const target = isSchema(found) ? found : undefined
       if (target !== undefined) this.check(target, value, path, depth + 1)
     }
     if (schema.type !== undefined) {

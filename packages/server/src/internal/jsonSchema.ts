@@ -1,4 +1,4 @@
-import type { Json } from "@objectiveai-effect/domain"
+import { Json } from "@objectiveai-effect/domain"
 import type { Prng } from "./random.js"
 
 type JsonObject = { readonly [key: string]: Json.JsonValue }
@@ -67,7 +67,7 @@ class Sampler {
     const ref = out.$ref
     if (typeof ref === "string" && ref.startsWith("#") && !seen.has(ref)) {
       const { $ref: _ref, ...siblings } = out
-      const target = pointer(this.root, ref)
+      const target = Json.resolvePointer(this.root, ref)
       out = merge(isObject(target) ? this.resolve(target, new Set([...seen, ref])) : {}, siblings)
     }
     if (Array.isArray(out.allOf)) {
@@ -217,13 +217,4 @@ const merge = (base: JsonObject, extra: JsonObject): JsonObject => {
     out.required = [...new Set([...base.required, ...extra.required])]
   }
   return out
-}
-
-const pointer = (root: JsonObject, ref: string): Json.JsonValue | undefined => {
-  let node: Json.JsonValue | undefined = root
-  for (const raw of ref.slice(1).split("/").filter((part) => part.length > 0)) {
-    const part = decodeURIComponent(raw).replace(/~1/g, "/").replace(/~0/g, "~")
-    node = isObject(node) ? node[part] : Array.isArray(node) ? node[Number(part)] : undefined
-  }
-  return node
 }
