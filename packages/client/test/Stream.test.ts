@@ -256,7 +256,11 @@ describe("stream: failures once the response started", () => {
   it.scoped("a body that ends after a finish reason without [DONE] is complete", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(events(sse(content("Hi"), finished())))
-      Harness.successOf((yield* consume(h, h.client.stream(params))).exit)
+      const { delivered, exit, merged } = yield* consume(h, h.client.stream(params))
+      Harness.successOf(exit)
+      expect(delivered).toHaveLength(2)
+      expect(contentOf(merged)).toStrictEqual(Option.some("Hi"))
+      expect(Option.map(merged, ({ choices }) => choices[0].finish_reason)).toStrictEqual(Option.some("stop"))
     }))
 
   it.scoped.each(
