@@ -59,6 +59,7 @@ import * as ClientConfig from "./ClientConfig.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
 import { type Endpoint, execute, limits, readJson, retries, type Settings } from "./internal/execute.js"
+import * as Routes from "./internal/routes.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import * as StreamError from "./StreamError.js"
@@ -458,7 +459,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
 
     const retrieveWithResponse = (id: string, requestOptions?: RequestOptions) => {
-      const path = `/chat/completions/${encodeURIComponent(id)}`
+      const path = Routes.retrieve.path(id)
       return isCompletionId(id)
         ? execute(settings, {
           span: "ObjectiveAiClient.retrieve",
@@ -468,13 +469,16 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           timeouts: readTimeouts,
           read: readStored
         }, requestOptions)
-        : Effect.fail(invalid("GET", path, "the completion id must be a non-empty string"))
+        : Effect.fail(invalid(Routes.retrieve.method, path, "the completion id must be a non-empty string"))
     }
     const retrieve = (id: string, requestOptions?: RequestOptions) =>
       Effect.map(retrieveWithResponse(id, requestOptions), valueOf)
 
-    const createPath = "/chat/completions"
-    const createRequest = HttpClientRequest.setMethod(HttpClientRequest.setUrl(base, baseUrl + createPath), "POST")
+    const createPath = Routes.create.path
+    const createRequest = HttpClientRequest.setMethod(
+      HttpClientRequest.setUrl(base, baseUrl + createPath),
+      Routes.create.method
+    )
     // create and stream share this: the body is checked strictly (nothing is sent when it fails), then posted under
     // create's timeouts and its rule that a POST is retried only when it surely never reached the server.
     const postCreateBody = <A>(
@@ -485,7 +489,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       requestOptions: RequestOptions | undefined
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
-        Effect.mapError((error) => invalid("POST", createPath, error.message)),
+        Effect.mapError((error) => invalid(Routes.create.method, createPath, error.message)),
         Effect.flatMap((valid) =>
           execute(settings, {
             span,
@@ -504,7 +508,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     ) =>
       params.stream === true
         ? Effect.fail(
-          invalid("POST", createPath, "create answers with one completion: use stream() for `stream: true`")
+          invalid(
+            Routes.create.method,
+            createPath,
+            "create answers with one completion: use stream() for `stream: true`"
+          )
         )
         : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion, requestOptions)
     const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, requestOptions?: RequestOptions) =>
@@ -551,18 +559,18 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
         Stream.withSpan("ObjectiveAiClient.stream", {
           kind: "client",
           captureStackTrace: false,
-          attributes: { "http.request.method": "POST", "url.path": createPath }
+          attributes: { "http.request.method": Routes.create.method, "url.path": createPath }
         })
       )
 
-    const listPath = "/chat/completions"
+    const listPath = Routes.list.path
     const listRequest = HttpClientRequest.setUrl(base, baseUrl + listPath)
     const listWithResponse = (listOptions: ListOptions = {}) => {
       const pageSize = listOptions.pageSize ?? 100
       const offset = listOptions.offset ?? 0
       if (!isNonNegativeInteger(pageSize) || pageSize === 0 || !isNonNegativeInteger(offset)) {
         return Stream.fail(
-          invalid("GET", listPath, `pageSize must be a positive integer and offset a non-negative integer`)
+          invalid(Routes.list.method, listPath, `pageSize must be a positive integer and offset a non-negative integer`)
         )
       }
       return Stream.paginateEffect(offset, (from) =>
