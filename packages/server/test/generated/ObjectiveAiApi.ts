@@ -54,114 +54,69 @@ export interface components {
             messages: components["schemas"]["Message"][];
             /** @description Model ID used to generate the response. */
             model: string;
-            /**
-             * between(-2, 2)
-             * @description This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse.
-             */
-            frequency_penalty?: number;
+            /** @description This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse. */
+            frequency_penalty?: number | null;
             /** @description Maps tokens (by their token ID in the tokenizer) to a bias value from -100 to 100, added to the logits before sampling. */
             logit_bias?: {
                 [key: string]: number;
-            };
+            } | null;
             /** @description Whether to return log probabilities of the output tokens or not. */
-            logprobs?: boolean;
-            /**
-             * greaterThanOrEqualTo(1)
-             * @description An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and reasoning tokens.
-             */
-            max_completion_tokens?: number;
+            logprobs?: boolean | null;
+            /** @description An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and reasoning tokens. */
+            max_completion_tokens?: number | null;
             /** @description Output types that you would like the model to generate. */
-            modalities?: string[];
-            /**
-             * greaterThanOrEqualTo(1)
-             * @description How many chat completion choices to generate for each input message.
-             */
-            n?: number;
+            modalities?: string[] | null;
+            /** @description How many chat completion choices to generate for each input message. */
+            n?: number | null;
             /** @description Whether to enable parallel tool calling during tool use. */
-            parallel_tool_calls?: boolean;
+            parallel_tool_calls?: boolean | null;
             /** @description The predicted output from the model. The page gives a string; upstream takes `{ type: "content", content }`. Both are accepted. */
-            prediction?: string | components["schemas"]["PredictionContent"];
-            /**
-             * between(-2, 2)
-             * @description This setting aims to control the presence of tokens in the output. Negative values will encourage more diverse token usage.
-             */
-            presence_penalty?: number;
-            /**
-             * @description Constrains effort on reasoning for some reasoning models.
-             * @enum {string}
-             */
-            reasoning_effort?: "low" | "medium" | "high";
-            response_format?: components["schemas"]["ResponseFormat"];
+            prediction?: (string | components["schemas"]["PredictionContent"]) | null;
+            /** @description This setting aims to control the presence of tokens in the output. Negative values will encourage more diverse token usage. */
+            presence_penalty?: number | null;
+            /** @description Constrains effort on reasoning for some reasoning models. */
+            reasoning_effort?: ("low" | "medium" | "high") | null;
+            response_format?: components["schemas"]["ResponseFormat"] | null;
             /** @description If specified, the inferencing will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Integers beyond 2^53 are kept exact as `bigint`. */
-            seed?: components["schemas"]["Seed"];
-            /**
-             * @description Specifies the processing type used for serving the request.
-             * @enum {string}
-             */
-            service_tier?: "auto" | "default" | "flex";
+            seed?: components["schemas"]["Seed"] | null;
+            /** @description Specifies the processing type used for serving the request. */
+            service_tier?: ("auto" | "default" | "flex") | null;
             /** @description Stop generation immediately if the model encounters any token specified in the stop array. */
-            stop?: string | string[];
+            stop?: (string | string[]) | null;
             /** @description If set to true, the model response data will be streamed to the client as it is generated using server-sent events. */
-            stream?: boolean;
+            stream?: boolean | null;
             /** @description Options for streaming response. */
-            stream_options?: components["schemas"]["StreamOptions"];
-            /**
-             * between(0, 2)
-             * @description This setting influences the variety in the model's responses. At 0, the model always gives the same response for a given input.
-             */
-            temperature?: number;
-            tool_choice?: components["schemas"]["ToolChoice"];
+            stream_options?: components["schemas"]["StreamOptions"] | null;
+            /** @description This setting influences the variety in the model's responses. At 0, the model always gives the same response for a given input. */
+            temperature?: number | null;
+            tool_choice?: components["schemas"]["ToolChoice"] | null;
             /** @description A list of tools the model may call. */
-            tools?: components["schemas"]["Tool"][];
-            /**
-             * between(0, 20)
-             * @description An integer between 0 and 20 specifying the number of most likely tokens to return at each token position.
-             */
-            top_logprobs?: number;
-            /**
-             * between(0, 1)
-             * @description This setting limits the model's choices to a percentage of likely tokens: only the top tokens whose probabilities add up to P.
-             */
-            top_p?: number;
-            web_search_options?: components["schemas"]["WebSearchOptions"];
-            /**
-             * greaterThanOrEqualTo(1)
-             * @description This sets the upper limit for the number of tokens the model can generate in response.
-             */
-            max_tokens?: number;
-            /**
-             * between(0, 1)
-             * @description Represents the minimum probability for a token to be considered, relative to the probability of the most likely token.
-             */
-            min_p?: number;
+            tools?: components["schemas"]["Tool"][] | null;
+            /** @description An integer between 0 and 20 specifying the number of most likely tokens to return at each token position. */
+            top_logprobs?: number | null;
+            /** @description This setting limits the model's choices to a percentage of likely tokens: only the top tokens whose probabilities add up to P. */
+            top_p?: number | null;
+            web_search_options?: components["schemas"]["WebSearchOptions"] | null;
+            /** @description This sets the upper limit for the number of tokens the model can generate in response. */
+            max_tokens?: number | null;
+            /** @description Represents the minimum probability for a token to be considered, relative to the probability of the most likely token. */
+            min_p?: number | null;
             /** @description OpenRouter plugins. */
-            plugins?: components["schemas"]["Plugin"][];
-            provider?: components["schemas"]["ProviderPreferences"];
-            reasoning?: components["schemas"]["ReasoningConfig"];
-            /**
-             * between(0, 2)
-             * @description Helps to reduce the repetition of tokens from the input. A higher value makes the model less likely to repeat tokens.
-             */
-            repetition_penalty?: number;
-            /**
-             * between(0, 1)
-             * @description Consider only the top tokens with sufficiently high probabilities based on the probability of the most likely token.
-             */
-            top_a?: number;
-            /**
-             * greaterThanOrEqualTo(1)
-             * @description This limits the model's choice of tokens at each step to the K most likely.
-             */
-            top_k?: number;
+            plugins?: components["schemas"]["Plugin"][] | null;
+            provider?: components["schemas"]["ProviderPreferences"] | null;
+            reasoning?: components["schemas"]["ReasoningConfig"] | null;
+            /** @description Helps to reduce the repetition of tokens from the input. A higher value makes the model less likely to repeat tokens. */
+            repetition_penalty?: number | null;
+            /** @description Consider only the top tokens with sufficiently high probabilities based on the probability of the most likely token. */
+            top_a?: number | null;
+            /** @description This limits the model's choice of tokens at each step to the K most likely. */
+            top_k?: number | null;
             /** @description OpenRouter accounting configuration. */
-            usage?: components["schemas"]["UsageConfig"];
-            /**
-             * @description Controls the verbosity and length of the model response.
-             * @enum {string}
-             */
-            verbosity?: "low" | "medium" | "high";
+            usage?: components["schemas"]["UsageConfig"] | null;
+            /** @description Controls the verbosity and length of the model response. */
+            verbosity?: ("low" | "medium" | "high") | null;
             /** @description Fallback models. Will be tried in order if the first one fails. */
-            models?: string[];
+            models?: string[] | null;
         };
         Message: components["schemas"]["DeveloperMessage"] | components["schemas"]["SystemMessage"] | components["schemas"]["UserMessage"] | components["schemas"]["AssistantMessage"] | components["schemas"]["ToolMessage"] | components["schemas"]["ChatCompletionReferenceMessage"] | components["schemas"]["ScoreCompletionReferenceMessage"];
         /** @description Instructions from the developer, which the model should follow regardless of user messages. */
@@ -170,7 +125,7 @@ export interface components {
             role: "developer";
             content: string | components["schemas"]["TextContentPart"][];
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A part of a message's content that is text. */
         TextContentPart: {
@@ -184,7 +139,7 @@ export interface components {
             role: "system";
             content: string | components["schemas"]["TextContentPart"][];
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A message from the end user: text, images, audio or files. */
         UserMessage: {
@@ -192,7 +147,7 @@ export interface components {
             role: "user";
             content: string | (components["schemas"]["TextContentPart"] | components["schemas"]["ImageContentPart"] | components["schemas"]["AudioContentPart"] | components["schemas"]["FileContentPart"])[];
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A part of a user message that is an image. */
         ImageContentPart: {
@@ -203,11 +158,8 @@ export interface components {
         ImageUrl: {
             /** @description The image's URL, or its data as a base64 `data:` URL. */
             url: string;
-            /**
-             * @description The image's detail level.
-             * @enum {string}
-             */
-            detail?: "auto" | "low" | "high";
+            /** @description The image's detail level. */
+            detail?: ("auto" | "low" | "high") | null;
         };
         /** @description A part of a user message that is audio. */
         AudioContentPart: {
@@ -234,9 +186,9 @@ export interface components {
             file: components["schemas"]["FileData"];
         };
         FileData: {
-            file_data?: string;
-            file_id?: string;
-            filename?: string;
+            file_data?: string | null;
+            file_id?: string | null;
+            filename?: string | null;
         };
         /** @description An earlier answer of the model, sent back as conversation history. */
         AssistantMessage: {
@@ -245,11 +197,11 @@ export interface components {
             /** @description The page marks content required; the wire (as OpenAI) allows it null or absent beside `tool_calls`. */
             content?: (string | (components["schemas"]["TextContentPart"] | components["schemas"]["RefusalContentPart"])[]) | null;
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
             /** @description The assistant's refusal message. */
-            refusal?: string;
+            refusal?: string | null;
             /** @description The tool calls the assistant made. */
-            tool_calls?: components["schemas"]["ToolCall"][];
+            tool_calls?: components["schemas"]["ToolCall"][] | null;
         };
         /** @description A part of an assistant message that is a refusal. */
         RefusalContentPart: {
@@ -275,7 +227,8 @@ export interface components {
         ToolMessage: {
             /** @enum {string} */
             role: "tool";
-            content: string | components["schemas"]["TextContentPart"][];
+            /** @description The page marks content required; the API's SDKs type it optional and nullable, and the API reads null as absent. */
+            content?: (string | components["schemas"]["TextContentPart"][]) | null;
             /** @description The id of the tool call this message answers. */
             tool_call_id: string;
         };
@@ -291,7 +244,7 @@ export interface components {
              */
             choice_index: number;
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A reference to a choice of an earlier completion; stored requests from late 2025 hold these roles. */
         ScoreCompletionReferenceMessage: {
@@ -305,7 +258,7 @@ export interface components {
              */
             choice_index: number;
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         RecordKey: string;
         PredictionContent: {
@@ -333,18 +286,18 @@ export interface components {
         };
         JsonSchemaFormat: {
             name: string;
-            description?: string;
+            description?: string | null;
             /** @description Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties. */
-            strict?: boolean;
+            strict?: boolean | null;
             /** @description The JSON Schema object defining the expected structure. */
-            schema?: components["schemas"]["JsonValue"];
+            schema?: components["schemas"]["JsonValue"] | null;
         };
         /** @description Any JSON value. */
         JsonValue: string | number | boolean | null | unknown[] | Record<string, never>;
         Seed: number;
         StreamOptions: {
             /** @description If set, an additional chunk will be streamed before the data: [DONE] message, carrying the usage and cost of the entire request. */
-            include_usage?: boolean;
+            include_usage?: boolean | null;
         };
         /** @description Controls which (if any) tool is called by the model: `none` calls no tool, `auto` lets the model choose, `required` makes it call one, a named function makes it call that one. */
         ToolChoice: ("none" | "auto" | "required") | components["schemas"]["NamedToolChoice"];
@@ -367,19 +320,18 @@ export interface components {
             /** @description The function's name. */
             name: string;
             /** @description What the function does. */
-            description?: string;
+            description?: string | null;
             /** @description The JSON Schema object defining the expected structure. */
-            parameters?: components["schemas"]["JsonObject"];
+            parameters?: components["schemas"]["JsonObject"] | null;
             /** @description Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties. */
-            strict?: boolean;
+            strict?: boolean | null;
         };
         /** @description A JSON object. */
         JsonObject: Record<string, never>;
         /** @description This tool searches the web for relevant results to use in a response. */
         WebSearchOptions: {
-            /** @enum {string} */
-            search_context_size?: "low" | "medium" | "high";
-            user_location?: components["schemas"]["UserLocation"];
+            search_context_size?: ("low" | "medium" | "high") | null;
+            user_location?: components["schemas"]["UserLocation"] | null;
         };
         UserLocation: {
             /** @enum {string} */
@@ -387,10 +339,10 @@ export interface components {
             approximate: components["schemas"]["ApproximateLocation"];
         };
         ApproximateLocation: {
-            city?: string;
-            country?: string;
-            region?: string;
-            timezone?: string;
+            city?: string | null;
+            country?: string | null;
+            region?: string | null;
+            timezone?: string | null;
         };
         /** @description An OpenRouter plugin. May include additional fields as needed. */
         Plugin: {
@@ -402,43 +354,34 @@ export interface components {
         /** @description OpenRouter provider preferences. */
         ProviderPreferences: {
             /** @description List of provider slugs to try in order. */
-            order?: string[];
+            order?: string[] | null;
             /** @description Whether to allow backup providers when the primary is unavailable. */
-            allow_fallbacks?: boolean;
+            allow_fallbacks?: boolean | null;
             /** @description Only use providers that support all parameters in your request. */
-            require_parameters?: boolean;
-            /**
-             * @description Control whether to use providers that may store data.
-             * @enum {string}
-             */
-            data_collection?: "allow" | "deny";
+            require_parameters?: boolean | null;
+            /** @description Control whether to use providers that may store data. */
+            data_collection?: ("allow" | "deny") | null;
             /** @description List of provider slugs to allow for this request. */
-            only?: string[];
+            only?: string[] | null;
             /** @description List of provider slugs to skip for this request. */
-            ignore?: string[];
+            ignore?: string[] | null;
             /** @description List of quantization levels to filter by. */
-            quantizations?: string[];
+            quantizations?: string[] | null;
             /** @description Sort providers by price or throughput. */
-            sort?: string;
+            sort?: string | null;
         };
         /** @description OpenRouter reasoning configuration. */
         ReasoningConfig: {
-            /**
-             * greaterThanOrEqualTo(1)
-             * @description An upper bound for the number of tokens that can be generated for reasoning.
-             */
-            max_tokens?: number;
-            /**
-             * @description Constrains effort on reasoning for some reasoning models.
-             * @enum {string}
-             */
-            effort?: "low" | "medium" | "high";
+            /** @description An upper bound for the number of tokens that can be generated for reasoning. */
+            max_tokens?: number | null;
+            /** @description Constrains effort on reasoning for some reasoning models. */
+            effort?: ("low" | "medium" | "high") | null;
             /** @description Whether reasoning is enabled for this request. */
-            enabled?: boolean;
+            enabled?: boolean | null;
         };
         UsageConfig: {
             /** @description Whether to include Cost in the response usage. */
-            include?: boolean;
+            include?: boolean | null;
         };
         /** @description The completion response. */
         ChatCompletion: {
@@ -606,29 +549,44 @@ export interface components {
             total_tokens: number;
             completion_tokens_details?: components["schemas"]["CompletionTokensDetails"] | null;
             prompt_tokens_details?: components["schemas"]["PromptTokensDetails"] | null;
+            /** @description The cost incurred for this chat completion, in Credits. */
             cost?: number | null;
             cost_details?: components["schemas"]["CostDetails"] | null;
             /** @description Whether the request used the caller's own provider key (OpenRouter). */
             is_byok?: boolean | null;
         };
         CompletionTokensDetails: {
+            /** @description Tokens of the prediction that appeared in the completion. */
             accepted_prediction_tokens?: number | null;
+            /** @description Tokens of the prediction that did not appear in the completion. */
             rejected_prediction_tokens?: number | null;
+            /** @description The number of audio tokens generated. */
             audio_tokens?: number | null;
+            /** @description The number of reasoning tokens generated. */
             reasoning_tokens?: number | null;
+            /** @description The number of image tokens generated (OpenRouter). */
             image_tokens?: number | null;
         };
         PromptTokensDetails: {
+            /** @description The number of audio tokens in the input prompt. */
             audio_tokens?: number | null;
+            /** @description The number of cached tokens in the input prompt. */
             cached_tokens?: number | null;
+            /** @description The number of prompt tokens written to the cache (OpenRouter). */
             cache_write_tokens?: number | null;
+            /** @description The number of video tokens in the input prompt (OpenRouter). */
             video_tokens?: number | null;
+            /** @description The number of image tokens in the input prompt (OpenRouter). */
             image_tokens?: number | null;
         };
         CostDetails: {
+            /** @description The cost charged by the upstream LLM provider, in Credits. */
             upstream_inference_cost?: number | null;
+            /** @description The cost charged by the upstream LLM provider's own upstream LLM provider, in Credits (non-zero for bring-your-own-key). */
             upstream_upstream_inference_cost?: number | null;
+            /** @description The upstream cost of the prompt, in Credits (OpenRouter). */
             upstream_inference_prompt_cost?: number | null;
+            /** @description The upstream cost of the completion, in Credits (OpenRouter). */
             upstream_inference_completions_cost?: number | null;
         };
         /** @description The request does not follow the API; the message names the field. */
@@ -702,112 +660,7 @@ export interface components {
             message: string | number | boolean | null | unknown[] | Record<string, never>;
         };
         StoredChatCompletion: {
-            /** @description The original request body */
-            request: {
-                /** @description A list of messages comprising the conversation so far. Depending on the model you use, different message types (modalities) are supported, like text, images, and audio. */
-                messages: components["schemas"]["MessageLenient"][];
-                /** @description Model ID used to generate the response. */
-                model: string;
-                /**
-                 * between(-2, 2)
-                 * @description This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse.
-                 */
-                frequency_penalty?: number;
-                /** @description Maps tokens (by their token ID in the tokenizer) to a bias value from -100 to 100, added to the logits before sampling. */
-                logit_bias?: {
-                    [key: string]: number;
-                };
-                /** @description Whether to return log probabilities of the output tokens or not. */
-                logprobs?: boolean;
-                /**
-                 * greaterThanOrEqualTo(1)
-                 * @description An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and reasoning tokens.
-                 */
-                max_completion_tokens?: number;
-                /** @description Output types that you would like the model to generate. */
-                modalities?: string[];
-                /**
-                 * greaterThanOrEqualTo(1)
-                 * @description How many chat completion choices to generate for each input message.
-                 */
-                n?: number;
-                /** @description Whether to enable parallel tool calling during tool use. */
-                parallel_tool_calls?: boolean;
-                /** @description The predicted output from the model. The page gives a string; upstream takes `{ type: "content", content }`. Both are accepted. */
-                prediction?: string | components["schemas"]["PredictionContentLenient"];
-                /**
-                 * between(-2, 2)
-                 * @description This setting aims to control the presence of tokens in the output. Negative values will encourage more diverse token usage.
-                 */
-                presence_penalty?: number;
-                /** @description Constrains effort on reasoning for some reasoning models. */
-                reasoning_effort?: ("low" | "medium" | "high") | string;
-                response_format?: components["schemas"]["ResponseFormatLenient"];
-                /** @description If specified, the inferencing will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Integers beyond 2^53 are kept exact as `bigint`. */
-                seed?: components["schemas"]["Seed"];
-                /** @description Specifies the processing type used for serving the request. */
-                service_tier?: ("auto" | "default" | "flex") | string;
-                /** @description Stop generation immediately if the model encounters any token specified in the stop array. */
-                stop?: string | string[];
-                /** @description If set to true, the model response data will be streamed to the client as it is generated using server-sent events. */
-                stream?: boolean;
-                /** @description Options for streaming response. */
-                stream_options?: components["schemas"]["StreamOptionsLenient"];
-                /**
-                 * between(0, 2)
-                 * @description This setting influences the variety in the model's responses. At 0, the model always gives the same response for a given input.
-                 */
-                temperature?: number;
-                tool_choice?: components["schemas"]["ToolChoiceLenient"];
-                /** @description A list of tools the model may call. */
-                tools?: components["schemas"]["ToolLenient"][];
-                /**
-                 * between(0, 20)
-                 * @description An integer between 0 and 20 specifying the number of most likely tokens to return at each token position.
-                 */
-                top_logprobs?: number;
-                /**
-                 * between(0, 1)
-                 * @description This setting limits the model's choices to a percentage of likely tokens: only the top tokens whose probabilities add up to P.
-                 */
-                top_p?: number;
-                web_search_options?: components["schemas"]["WebSearchOptionsLenient"];
-                /**
-                 * greaterThanOrEqualTo(1)
-                 * @description This sets the upper limit for the number of tokens the model can generate in response.
-                 */
-                max_tokens?: number;
-                /**
-                 * between(0, 1)
-                 * @description Represents the minimum probability for a token to be considered, relative to the probability of the most likely token.
-                 */
-                min_p?: number;
-                /** @description OpenRouter plugins. */
-                plugins?: components["schemas"]["PluginLenient"][];
-                provider?: components["schemas"]["ProviderPreferencesLenient"];
-                reasoning?: components["schemas"]["ReasoningConfigLenient"];
-                /**
-                 * between(0, 2)
-                 * @description Helps to reduce the repetition of tokens from the input. A higher value makes the model less likely to repeat tokens.
-                 */
-                repetition_penalty?: number;
-                /**
-                 * between(0, 1)
-                 * @description Consider only the top tokens with sufficiently high probabilities based on the probability of the most likely token.
-                 */
-                top_a?: number;
-                /**
-                 * greaterThanOrEqualTo(1)
-                 * @description This limits the model's choice of tokens at each step to the K most likely.
-                 */
-                top_k?: number;
-                /** @description OpenRouter accounting configuration. */
-                usage?: components["schemas"]["UsageConfigLenient"];
-                /** @description Controls the verbosity and length of the model response. */
-                verbosity?: ("low" | "medium" | "high") | string;
-                /** @description Fallback models. Will be tried in order if the first one fails. */
-                models?: string[];
-            };
+            request: components["schemas"]["StoredChatCompletionRequest"];
             /** @description The completion response */
             response: {
                 /** @description A unique identifier for the chat completion. */
@@ -828,6 +681,76 @@ export interface components {
                 provider?: string | null;
             };
         };
+        /** @description The original request body */
+        StoredChatCompletionRequest: {
+            /** @description A list of messages comprising the conversation so far. Depending on the model you use, different message types (modalities) are supported, like text, images, and audio. */
+            messages: components["schemas"]["MessageLenient"][];
+            /** @description Model ID used to generate the response. */
+            model: string;
+            /** @description This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse. */
+            frequency_penalty?: number | null;
+            /** @description Maps tokens (by their token ID in the tokenizer) to a bias value from -100 to 100, added to the logits before sampling. */
+            logit_bias?: {
+                [key: string]: number;
+            } | null;
+            /** @description Whether to return log probabilities of the output tokens or not. */
+            logprobs?: boolean | null;
+            /** @description An upper bound for the number of tokens that can be generated for a completion, including visible output tokens and reasoning tokens. */
+            max_completion_tokens?: number | null;
+            /** @description Output types that you would like the model to generate. */
+            modalities?: string[] | null;
+            /** @description How many chat completion choices to generate for each input message. */
+            n?: number | null;
+            /** @description Whether to enable parallel tool calling during tool use. */
+            parallel_tool_calls?: boolean | null;
+            /** @description The predicted output from the model. The page gives a string; upstream takes `{ type: "content", content }`. Both are accepted. */
+            prediction?: (string | components["schemas"]["PredictionContentLenient"]) | null;
+            /** @description This setting aims to control the presence of tokens in the output. Negative values will encourage more diverse token usage. */
+            presence_penalty?: number | null;
+            /** @description Constrains effort on reasoning for some reasoning models. */
+            reasoning_effort?: (("low" | "medium" | "high") | string) | null;
+            response_format?: components["schemas"]["ResponseFormatLenient"] | null;
+            /** @description If specified, the inferencing will sample deterministically, such that repeated requests with the same seed and parameters should return the same result. Integers beyond 2^53 are kept exact as `bigint`. */
+            seed?: components["schemas"]["Seed"] | null;
+            /** @description Specifies the processing type used for serving the request. */
+            service_tier?: (("auto" | "default" | "flex") | string) | null;
+            /** @description Stop generation immediately if the model encounters any token specified in the stop array. */
+            stop?: (string | string[]) | null;
+            /** @description If set to true, the model response data will be streamed to the client as it is generated using server-sent events. */
+            stream?: boolean | null;
+            /** @description Options for streaming response. */
+            stream_options?: components["schemas"]["StreamOptionsLenient"] | null;
+            /** @description This setting influences the variety in the model's responses. At 0, the model always gives the same response for a given input. */
+            temperature?: number | null;
+            tool_choice?: components["schemas"]["ToolChoiceLenient"] | null;
+            /** @description A list of tools the model may call. */
+            tools?: components["schemas"]["ToolLenient"][] | null;
+            /** @description An integer between 0 and 20 specifying the number of most likely tokens to return at each token position. */
+            top_logprobs?: number | null;
+            /** @description This setting limits the model's choices to a percentage of likely tokens: only the top tokens whose probabilities add up to P. */
+            top_p?: number | null;
+            web_search_options?: components["schemas"]["WebSearchOptionsLenient"] | null;
+            /** @description This sets the upper limit for the number of tokens the model can generate in response. */
+            max_tokens?: number | null;
+            /** @description Represents the minimum probability for a token to be considered, relative to the probability of the most likely token. */
+            min_p?: number | null;
+            /** @description OpenRouter plugins. */
+            plugins?: components["schemas"]["PluginLenient"][] | null;
+            provider?: components["schemas"]["ProviderPreferencesLenient"] | null;
+            reasoning?: components["schemas"]["ReasoningConfigLenient"] | null;
+            /** @description Helps to reduce the repetition of tokens from the input. A higher value makes the model less likely to repeat tokens. */
+            repetition_penalty?: number | null;
+            /** @description Consider only the top tokens with sufficiently high probabilities based on the probability of the most likely token. */
+            top_a?: number | null;
+            /** @description This limits the model's choice of tokens at each step to the K most likely. */
+            top_k?: number | null;
+            /** @description OpenRouter accounting configuration. */
+            usage?: components["schemas"]["UsageConfigLenient"] | null;
+            /** @description Controls the verbosity and length of the model response. */
+            verbosity?: (("low" | "medium" | "high") | string) | null;
+            /** @description Fallback models. Will be tried in order if the first one fails. */
+            models?: string[] | null;
+        };
         MessageLenient: components["schemas"]["DeveloperMessageLenient"] | components["schemas"]["SystemMessageLenient"] | components["schemas"]["UserMessageLenient"] | components["schemas"]["AssistantMessageLenient"] | components["schemas"]["ToolMessageLenient"] | components["schemas"]["ChatCompletionReferenceMessageLenient"] | components["schemas"]["ScoreCompletionReferenceMessageLenient"];
         /** @description Instructions from the developer, which the model should follow regardless of user messages. */
         DeveloperMessageLenient: {
@@ -835,7 +758,7 @@ export interface components {
             role: "developer";
             content: string | components["schemas"]["TextContentPartLenient"][];
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A part of a message's content that is text. */
         TextContentPartLenient: {
@@ -849,7 +772,7 @@ export interface components {
             role: "system";
             content: string | components["schemas"]["TextContentPartLenient"][];
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A message from the end user: text, images, audio or files. */
         UserMessageLenient: {
@@ -857,7 +780,7 @@ export interface components {
             role: "user";
             content: string | (components["schemas"]["TextContentPartLenient"] | components["schemas"]["ImageContentPartLenient"] | components["schemas"]["AudioContentPartLenient"] | components["schemas"]["FileContentPartLenient"])[];
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A part of a user message that is an image. */
         ImageContentPartLenient: {
@@ -869,7 +792,7 @@ export interface components {
             /** @description The image's URL, or its data as a base64 `data:` URL. */
             url: string;
             /** @description The image's detail level. */
-            detail?: ("auto" | "low" | "high") | string;
+            detail?: (("auto" | "low" | "high") | string) | null;
         };
         /** @description A part of a user message that is audio. */
         AudioContentPartLenient: {
@@ -893,9 +816,9 @@ export interface components {
             file: components["schemas"]["FileDataLenient"];
         };
         FileDataLenient: {
-            file_data?: string;
-            file_id?: string;
-            filename?: string;
+            file_data?: string | null;
+            file_id?: string | null;
+            filename?: string | null;
         };
         /** @description An earlier answer of the model, sent back as conversation history. */
         AssistantMessageLenient: {
@@ -904,11 +827,11 @@ export interface components {
             /** @description The page marks content required; the wire (as OpenAI) allows it null or absent beside `tool_calls`. */
             content?: (string | (components["schemas"]["TextContentPartLenient"] | components["schemas"]["RefusalContentPartLenient"])[]) | null;
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
             /** @description The assistant's refusal message. */
-            refusal?: string;
+            refusal?: string | null;
             /** @description The tool calls the assistant made. */
-            tool_calls?: components["schemas"]["ToolCallLenient"][];
+            tool_calls?: components["schemas"]["ToolCallLenient"][] | null;
         };
         /** @description A part of an assistant message that is a refusal. */
         RefusalContentPartLenient: {
@@ -934,7 +857,8 @@ export interface components {
         ToolMessageLenient: {
             /** @enum {string} */
             role: "tool";
-            content: string | components["schemas"]["TextContentPartLenient"][];
+            /** @description The page marks content required; the API's SDKs type it optional and nullable, and the API reads null as absent. */
+            content?: (string | components["schemas"]["TextContentPartLenient"][]) | null;
             /** @description The id of the tool call this message answers. */
             tool_call_id: string;
         };
@@ -950,7 +874,7 @@ export interface components {
              */
             choice_index: number;
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         /** @description A reference to a choice of an earlier completion; stored requests from late 2025 hold these roles. */
         ScoreCompletionReferenceMessageLenient: {
@@ -964,7 +888,7 @@ export interface components {
              */
             choice_index: number;
             /** @description An optional name for the participant. */
-            name?: string;
+            name?: string | null;
         };
         PredictionContentLenient: {
             /** @enum {string} */
@@ -991,15 +915,15 @@ export interface components {
         };
         JsonSchemaFormatLenient: {
             name: string;
-            description?: string;
+            description?: string | null;
             /** @description Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties. */
-            strict?: boolean;
+            strict?: boolean | null;
             /** @description The JSON Schema object defining the expected structure. */
-            schema?: components["schemas"]["JsonValue"];
+            schema?: components["schemas"]["JsonValue"] | null;
         };
         StreamOptionsLenient: {
             /** @description If set, an additional chunk will be streamed before the data: [DONE] message, carrying the usage and cost of the entire request. */
-            include_usage?: boolean;
+            include_usage?: boolean | null;
         };
         /** @description Controls which (if any) tool is called by the model: `none` calls no tool, `auto` lets the model choose, `required` makes it call one, a named function makes it call that one. */
         ToolChoiceLenient: ("none" | "auto" | "required") | components["schemas"]["NamedToolChoiceLenient"];
@@ -1022,16 +946,16 @@ export interface components {
             /** @description The function's name. */
             name: string;
             /** @description What the function does. */
-            description?: string;
+            description?: string | null;
             /** @description The JSON Schema object defining the expected structure. */
-            parameters?: components["schemas"]["JsonObject"];
+            parameters?: components["schemas"]["JsonObject"] | null;
             /** @description Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties. */
-            strict?: boolean;
+            strict?: boolean | null;
         };
         /** @description This tool searches the web for relevant results to use in a response. */
         WebSearchOptionsLenient: {
-            search_context_size?: ("low" | "medium" | "high") | string;
-            user_location?: components["schemas"]["UserLocationLenient"];
+            search_context_size?: (("low" | "medium" | "high") | string) | null;
+            user_location?: components["schemas"]["UserLocationLenient"] | null;
         };
         UserLocationLenient: {
             /** @enum {string} */
@@ -1039,10 +963,10 @@ export interface components {
             approximate: components["schemas"]["ApproximateLocationLenient"];
         };
         ApproximateLocationLenient: {
-            city?: string;
-            country?: string;
-            region?: string;
-            timezone?: string;
+            city?: string | null;
+            country?: string | null;
+            region?: string | null;
+            timezone?: string | null;
         };
         /** @description An OpenRouter plugin. May include additional fields as needed. */
         PluginLenient: {
@@ -1054,37 +978,34 @@ export interface components {
         /** @description OpenRouter provider preferences. */
         ProviderPreferencesLenient: {
             /** @description List of provider slugs to try in order. */
-            order?: string[];
+            order?: string[] | null;
             /** @description Whether to allow backup providers when the primary is unavailable. */
-            allow_fallbacks?: boolean;
+            allow_fallbacks?: boolean | null;
             /** @description Only use providers that support all parameters in your request. */
-            require_parameters?: boolean;
+            require_parameters?: boolean | null;
             /** @description Control whether to use providers that may store data. */
-            data_collection?: ("allow" | "deny") | string;
+            data_collection?: (("allow" | "deny") | string) | null;
             /** @description List of provider slugs to allow for this request. */
-            only?: string[];
+            only?: string[] | null;
             /** @description List of provider slugs to skip for this request. */
-            ignore?: string[];
+            ignore?: string[] | null;
             /** @description List of quantization levels to filter by. */
-            quantizations?: string[];
+            quantizations?: string[] | null;
             /** @description Sort providers by price or throughput. */
-            sort?: string;
+            sort?: string | null;
         };
         /** @description OpenRouter reasoning configuration. */
         ReasoningConfigLenient: {
-            /**
-             * greaterThanOrEqualTo(1)
-             * @description An upper bound for the number of tokens that can be generated for reasoning.
-             */
-            max_tokens?: number;
+            /** @description An upper bound for the number of tokens that can be generated for reasoning. */
+            max_tokens?: number | null;
             /** @description Constrains effort on reasoning for some reasoning models. */
-            effort?: ("low" | "medium" | "high") | string;
+            effort?: (("low" | "medium" | "high") | string) | null;
             /** @description Whether reasoning is enabled for this request. */
-            enabled?: boolean;
+            enabled?: boolean | null;
         };
         UsageConfigLenient: {
             /** @description Whether to include Cost in the response usage. */
-            include?: boolean;
+            include?: boolean | null;
         };
         /** @description No completion has this id, or no endpoint this method and path. */
         NotFound: {
