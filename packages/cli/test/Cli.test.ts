@@ -18,8 +18,8 @@ import {
   bigSeed,
   bigSeedCompletion,
   cli,
+  expectOneLine,
   inProcess,
-  type Run,
   stackLine,
   testData,
   TestServer
@@ -31,17 +31,6 @@ const responses = testData.map((completion) => completion.response)
 const decodeDocument = Schema.decodeUnknownSync(Report.Document)
 const encodeCost = Schema.encodeSync(Cost.CostSummary)
 const encodeLogprobs = Schema.encodeSync(LogprobSummary.LogprobSummary)
-
-/** Asserts a failed run printed exactly one line, `objectiveai: <message>`, on stderr and nothing on stdout. */
-const expectOneLineError = (run: Run, code: number, message: string | RegExp) => {
-  expect(run.code, run.stderr).toBe(code)
-  expect(run.stdout).toBe("")
-  const lines = run.stderr.trimEnd().split("\n")
-  expect(lines, run.stderr).toHaveLength(1)
-  if (typeof message === "string") expect(lines[0]).toBe(`objectiveai: ${message}`)
-  else expect(lines[0]).toMatch(message)
-  expect(run.stderr).not.toMatch(stackLine)
-}
 
 const tempFile = (name: string, text: string): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-cli-"))
@@ -68,7 +57,7 @@ describe("help", () => {
       expect(help.code).toBe(0)
       for (const command of ["retrieve", "report", "serve", "demo"]) expect(help.stdout).toContain(`- ${command}`)
       const bare = yield* cli([])
-      expectOneLineError(
+      expectOneLine(
         bare,
         2,
         "a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)"
@@ -92,18 +81,18 @@ describe("bad flags", () => {
         expect(run.code, run.stderr).toBe(2)
         expect(run.stdout + run.stderr).toMatch(message)
         expect(run.stderr).not.toMatch(stackLine)
-        expectOneLineError(run, 2, /^objectiveai: /)
+        expectOneLine(run, 2, /^objectiveai: /)
       }), slow)
   }
 
   it.effect("report without a source, or --all with ids, is a usage error", () =>
     Effect.gen(function*() {
-      expectOneLineError(
+      expectOneLine(
         yield* cli(["report", "--api-key", "k"]),
         2,
         "nothing to report: give ids, --file, --all or --database"
       )
-      expectOneLineError(
+      expectOneLine(
         yield* cli(["report", "--all", "some-id", "--api-key", "k"]),
         2,
         "--all reports every completion: give it no ids or --file"
@@ -112,9 +101,9 @@ describe("bad flags", () => {
 
   it.effect("no API key from the flag or the environment is a usage error", () =>
     Effect.gen(function*() {
-      expectOneLineError(yield* cli(["retrieve", "x"]), 2, "no API key: set OBJECTIVEAI_API_KEY or pass --api-key")
+      expectOneLine(yield* cli(["retrieve", "x"]), 2, "no API key: set OBJECTIVEAI_API_KEY or pass --api-key")
       // An empty variable is no key either.
-      expectOneLineError(
+      expectOneLine(
         yield* cli(["report", "--all"], { env: { OBJECTIVEAI_API_KEY: "" } }),
         2,
         "no API key: set OBJECTIVEAI_API_KEY or pass --api-key"
@@ -126,11 +115,11 @@ it.effect("an unreachable server: one line naming it, exit 1", () =>
   Effect.gen(function*() {
     const secret = "sk-unreachable-secret"
     const retrieve = yield* cli(["retrieve", "x", "--api-key", secret, "--base-url", "http://127.0.0.1:1"])
-    expectOneLineError(retrieve, 1, "cannot reach http://127.0.0.1:1: connection refused")
+    expectOneLine(retrieve, 1, "cannot reach http://127.0.0.1:1: connection refused")
     const report = yield* cli(["report", "--all"], {
       env: { OBJECTIVEAI_API_KEY: secret, OBJECTIVEAI_BASE_URL: "http://127.0.0.1:1" }
     })
-    expectOneLineError(report, 1, "cannot reach http://127.0.0.1:1: connection refused")
+    expectOneLine(report, 1, "cannot reach http://127.0.0.1:1: connection refused")
     expect(retrieve.stderr + report.stderr).not.toContain(secret)
   }), slow)
 
@@ -183,7 +172,7 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
 
   it.effect("retrieve of an unknown id: a 404 line, exit 1", () =>
     Effect.gen(function*() {
-      expectOneLineError(
+      expectOneLine(
         yield* retrieve("chtcpl-no-such-id"),
         1,
         "not found: no completion with id \"chtcpl-no-such-id\" (HTTP 404)"
@@ -197,11 +186,11 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       const id = testData[0].response.id
       const message = "unauthorized (HTTP 401): check OBJECTIVEAI_API_KEY or --api-key"
       const byFlag = yield* cli(["retrieve", id, "--api-key", wrongKey, "--base-url", url])
-      expectOneLineError(byFlag, 1, message)
+      expectOneLine(byFlag, 1, message)
       const byEnv = yield* cli(["report", "--all", "--format", "json"], {
         env: { OBJECTIVEAI_API_KEY: wrongKey, OBJECTIVEAI_BASE_URL: url }
       })
-      expectOneLineError(byEnv, 1, message)
+      expectOneLine(byEnv, 1, message)
       expect(byFlag.stderr + byEnv.stderr).not.toContain(wrongKey)
     }))
 
@@ -437,13 +426,13 @@ describe("serve", () => {
         `${Json.stringify(Schema.encodeSync(StoredChatCompletion.StoredChatCompletion)(testData[0]))}\n{"request": 1}\n`
       )
       const run = yield* cli(["serve", "--port", "0", "--data", file])
-      expectOneLineError(run, 1, new RegExp(`^objectiveai: cannot load the data: ${file.replace(/[.]/g, "\\.")}:2: `))
+      expectOneLine(run, 1, new RegExp(`^objectiveai: cannot load the data: ${file.replace(/[.]/g, "\\.")}:2: `))
     }), slow)
 
   it.effect("beyond loopback with no --api-key: refuses to start, one line, exit 2", () =>
     Effect.gen(function*() {
       const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0"])
-      expectOneLineError(
+      expectOneLine(
         run,
         2,
         /^objectiveai: listening on 0\.0\.0\.0 with no --api-key accepts any key .*--allow-any-key/
@@ -477,6 +466,6 @@ describe("serve", () => {
     Effect.gen(function*() {
       const run = yield* Effect.flatMap(ObjectiveAiServer.ObjectiveAiServer, ({ port }) =>
         cli(["serve", "--port", String(port)]))
-      expectOneLineError(run, 1, /^objectiveai: cannot listen on 127\.0\.0\.1:\d+: the address is already in use$/)
+      expectOneLine(run, 1, /^objectiveai: cannot listen on 127\.0\.0\.1:\d+: the address is already in use$/)
     }).pipe(Effect.provide(TestServer)), slow)
 })

@@ -12,20 +12,9 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { apiKey, cli, type Run, stackLine, testData, TestServer } from "./support.js"
+import { apiKey, cli, expectOneLine, testData, TestServer } from "./support.js"
 
 const slow = 120_000
-
-/** Asserts a run printed one line, `objectiveai: <message>`, on stderr, nothing on stdout, and exited with `code`. */
-const expectOneLine = (run: Run, code: number, message: string | RegExp) => {
-  expect(run.code, run.stderr).toBe(code)
-  expect(run.stdout).toBe("")
-  const lines = run.stderr.trimEnd().split("\n")
-  expect(lines, run.stderr).toHaveLength(1)
-  if (typeof message === "string") expect(lines[0]).toBe(`objectiveai: ${message}`)
-  else expect(lines[0]).toMatch(message)
-  expect(run.stderr).not.toMatch(stackLine)
-}
 
 /** `script` runs the command on a pseudo-terminal: stdout and stderr are both a TTY, and land in one output. */
 const onTerminal = (command: ReadonlyArray<string>) =>

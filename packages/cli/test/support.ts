@@ -2,6 +2,7 @@
  * Running the built `objectiveai` as a user would, against a server this process starts on 127.0.0.1 with test data.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
+import { expect } from "@effect/vitest"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
 import type * as Console from "effect/Console"
@@ -115,3 +116,14 @@ export const against = Effect.map(
 
 /** A line of a stack trace, which no output of the CLI may hold. */
 export const stackLine = /^\s+at\s/m
+
+/** Asserts a run printed one line, `objectiveai: <message>`, on stderr, nothing on stdout, and exited with `code`. */
+export const expectOneLine = (run: Run, code: number, message: string | RegExp) => {
+  expect(run.code, run.stderr).toBe(code)
+  expect(run.stdout).toBe("")
+  const lines = run.stderr.trimEnd().split("\n")
+  expect(lines, run.stderr).toHaveLength(1)
+  if (typeof message === "string") expect(lines[0]).toBe(`objectiveai: ${message}`)
+  else expect(lines[0]).toMatch(message)
+  expect(run.stderr).not.toMatch(stackLine)
+}
