@@ -2,7 +2,11 @@
  * Decoding a completion from JSON text, end to end (`ChatCompletion.ChatCompletionFromJson`), next to `JSON.parse`
  * alone and next to an equivalent zod 4 schema, for a small, a medium and a large (several MB of token logprobs)
  * response; beside them, the parts of our decode timed alone. Each figure is the median of many timed rounds after a
- * warm-up, the decoders taking turns within each round so that drift and GC hit them alike.
+ * warm-up, the decoders taking turns within each round so that drift hits them alike.
+ *
+ * Each timed batch starts after a young-generation collection (run with `node --expose-gc`, as `pnpm bench` does): a
+ * large decode leaves tens of MB of garbage, and without it whichever decoder runs next pays for the previous one's
+ * (zod's copy, the schema's rebuild), which moved a ratio by up to 0.3x from run to run.
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -37,6 +41,12 @@ const decoders = {
 }
 
 type Decoder = keyof typeof decoders
+
+const collectYoungGeneration: (options: { readonly type: "minor" }) => void = (() => {
+  const gc = (globalThis as { gc?: (options: { readonly type: "minor" }) => void }).gc
+  if (gc === undefined) throw new Error("Run the decode benchmark with `node --expose-gc` (`pnpm bench` does).")
+  return gc
+})()
 
 // Results are kept here so that no decode can be optimised away.
 const sink: Array<unknown> = []
@@ -74,6 +84,7 @@ const measure = (text: string, rounds: number, warmUpRounds: number): Record<Dec
       const name = names[(round + k) % names.length]
       const decode = decoders[name]
       const n = batches[name]
+      collectYoungGeneration({ type: "minor" })
       const start = performance.now()
       for (let i = 0; i < n; i++) sink[0] = decode(text)
       const perDecode = (performance.now() - start) / n
@@ -94,7 +105,7 @@ for (const size of Object.keys(sizes) as Array<Size>) {
   const text = completionText(size)
   // Every decoder must accept the payload before its time means anything.
   for (const decode of Object.values(decoders)) decode(text)
-  const times = measure(text, size === "large" ? 31 : 41, 5)
+  const times = measure(text, size === "large" ? 61 : 41, 5)
   console.log(`decode.${size}.bytes: ${text.length} bytes`)
   for (const name of Object.keys(times) as Array<Decoder>) {
     console.log(`decode.${size}.${name}: ${ms(median(times[name]))} ms`)

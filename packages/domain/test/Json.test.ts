@@ -39,8 +39,12 @@ const hasUnsafeInteger = (value: unknown): boolean =>
 // `fc.json` writes doubles such as 1e20 as long integer literals; those are the texts where the two parsers differ.
 const jsonWithoutLongIntegers = fc.json({ stringUnit: "binary" }).filter((text) => !hasUnsafeInteger(JSON.parse(text)))
 
+/** JSON as `Json.parse` reads it: integers beyond 2^53 as bigints. */
+type LosslessJson = fc.JsonValue | bigint | ReadonlyArray<LosslessJson> | { readonly [key: string]: LosslessJson }
+
 /** JSON text with arbitrary whitespace between tokens, which `JSON.stringify` never writes. */
-const spaced = (value: fc.JsonValue, space: () => string): string => {
+const spaced = (value: LosslessJson, space: () => string): string => {
+  if (typeof value === "bigint") return String(value)
   if (Array.isArray(value)) {
     return `[${space()}${value.map((item) => spaced(item, space)).join(`${space()},${space()}`)}${space()}]`
   }
@@ -53,14 +57,54 @@ const spaced = (value: fc.JsonValue, space: () => string): string => {
   return JSON.stringify(value)
 }
 
+const spaces = fc.array(fc.constantFrom("", " ", "\n", "\t", "\r\n  "))
+
+const spacer = (spaces: ReadonlyArray<string>) => {
+  let i = 0
+  return () => spaces.length === 0 ? "" : spaces[i++ % spaces.length]
+}
+
 const spacedJson = fc.tuple(
   fc.jsonValue({ stringUnit: "binary" }),
-  fc.array(fc.constantFrom("", " ", "\n", "\t", "\r\n  "))
+  spaces
 )
-  .map(([value, spaces]) => {
-    let i = 0
-    return spaced(value, () => spaces.length === 0 ? "" : spaces[i++ % spaces.length])
-  })
+  .map(([value, spaces]) => spaced(value, spacer(spaces)))
+
+/** Integers `JSON.parse` would round, from just past 2^53 to 40 digits, of either sign. */
+const unsafeInteger = fc.oneof(
+  fc.bigInt({ min: 2n ** 53n + 1n, max: 10n ** 40n }),
+  fc.bigInt({ min: -(10n ** 40n), max: -(2n ** 53n) - 1n })
+)
+
+/** JSON values with such integers anywhere, and strings and fractions full of long digit runs beside them. */
+const losslessJson: fc.Arbitrary<LosslessJson> = fc.letrec<{ value: LosslessJson }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: "small" },
+    unsafeInteger,
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => Object.is(x, -0) ? 0 : x),
+    fc.stringMatching(/^[a-z]?\d{0,24}[.e]?\d{0,24}$/),
+    fc.constantFrom(null, true, false),
+    fc.array(tie("value")),
+    fc.dictionary(fc.string(), tie("value"))
+  )
+})).value
+
+/**
+ * What `Json.parse` gives for the text `spaced` writes of a value: a double that `JSON.stringify` writes as an integer
+ * literal beyond 2^53 (below 1e21) reads back as the bigint of those digits.
+ */
+const readBack = (value: LosslessJson): unknown => {
+  if (typeof value === "number") {
+    return Number.isInteger(value) && !Number.isSafeInteger(value) && Math.abs(value) < 1e21
+      ? BigInt(JSON.stringify(value))
+      : value
+  }
+  if (Array.isArray(value)) return value.map(readBack)
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, readBack(item ?? null)]))
+  }
+  return value
+}
 
 /** Valid JSON texts broken in one place: cut short, a character dropped, or one inserted. */
 const nearlyJson = fc.tuple(
@@ -144,6 +188,30 @@ describe("Json.parse", () => {
       -0,
       BigInt(long)
     ])
+  })
+
+  it.prop(
+    "finds every integer beyond 2^53, wherever it is and whatever surrounds it",
+    [losslessJson, spaces],
+    ([value, spaces]) => {
+      const text = spaced(value, spacer(spaces))
+      expect(Json.parse(text)).toStrictEqual(readBack(value))
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
+
+  it("finds a 16-digit integer at every alignment, right after other digit runs", () => {
+    // The scan looks at every 16th character: every offset of the integer against it, after runs of every length.
+    for (let offset = 0; offset < 16; offset++) {
+      for (let length = 1; length <= 34; length++) {
+        for (const before of ["1".repeat(length), `1.${"2".repeat(length)}`, `"${"3".repeat(length)}"`]) {
+          for (const separator of [",", ", "]) {
+            const text = `["${"x".repeat(offset)}",${before}${separator}9007199254740993]`
+            expect((Json.parse(text) as Array<unknown>)[2], text).toBe(9007199254740993n)
+          }
+        }
+      }
+    }
   })
 
   it("is not fooled by long digit runs that are not integer literals", () => {

@@ -2,50 +2,55 @@ import type * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import type * as AST from "effect/SchemaAST"
 
-const isDigitCode = (code: number) => code >= 48 && code <= 57
-
-const isDigitAt = (text: string, index: number) =>
-  index >= 0 && index < text.length && isDigitCode(text.charCodeAt(index))
-
 const isWhitespaceCode = (code: number) => code === 32 || code === 10 || code === 13 || code === 9
 
-// Whether the digits text[start, end) are a whole integer literal in value position: not the fraction or exponent of
-// a number, and preceded (after an optional sign and whitespace) by what may precede a JSON value. Digits inside a
-// string may pass too; that only costs the slower parser, never a wrong value.
-const isIntegerLiteral = (text: string, start: number, end: number): boolean => {
-  const after = end < text.length ? text.charCodeAt(end) : 0
-  if (after === 46 || after === 101 || after === 69) return false
+// `charCodeAt` outside the text is NaN, which is no digit: the scans below need no bounds checks.
+const isDigitAt = (text: string, index: number) => {
+  const code = text.charCodeAt(index)
+  return code >= 48 && code <= 57
+}
+
+// Whether a run of digits starting at `start` may be an integer literal in value position, judged by what precedes
+// it: nothing, or (after an optional sign and whitespace) what may precede a JSON value. A fraction (`.`), an
+// exponent (`e`, `E`, `+`) or a letter of a string rules it out from the one character before the run, the common
+// case in token logprobs. Digits inside a string may pass; that only costs the slower parser, never a wrong value.
+const mayStartIntegerLiteral = (text: string, start: number): boolean => {
   let before = start - 1
-  if (before >= 0 && text.charCodeAt(before) === 45) before--
-  while (before >= 0 && isWhitespaceCode(text.charCodeAt(before))) before--
   if (before < 0) return true
-  const code = text.charCodeAt(before)
-  return code === 58 || code === 44 || code === 91
+  let code = text.charCodeAt(before)
+  if (code === 46 || code === 43 || (code >= 65 && code !== 91)) return false
+  if (code === 45) code = text.charCodeAt(--before)
+  while (isWhitespaceCode(code)) code = text.charCodeAt(--before)
+  return before < 0 || code === 58 || code === 44 || code === 91
 }
 
 /**
  * Whether the text holds an integer literal of 16 digits or more, the only JSON that `JSON.parse` may round (2^53 has
  * 16 digits). This runs before every parse of multi-megabyte responses, so it must cost little next to `JSON.parse`:
  * a regex tests every character (a third of `JSON.parse`'s time on a large completion), while a run of 16 digits
- * always covers one of every 16th character, so only those are looked at, and only runs that also reach 8 characters
- * either way (a run of 16 around a position must) are measured.
+ * always covers one of every 16th character, so only those are looked at; a run found there is judged by the
+ * character before it first, and measured only when it may be an integer literal.
  */
 export const hasLongIntegerLiteral = (text: string): boolean => {
   const length = text.length
   let position = 15
   while (position < length) {
-    if (
-      !isDigitCode(text.charCodeAt(position)) ||
-      (!isDigitAt(text, position + 8) && !isDigitAt(text, position - 8))
-    ) {
+    if (!isDigitAt(text, position)) {
       position += 16
       continue
     }
     let start = position
     while (isDigitAt(text, start - 1)) start--
+    if (!mayStartIntegerLiteral(text, start)) {
+      position += 16
+      continue
+    }
     let end = position + 1
     while (isDigitAt(text, end)) end++
-    if (end - start >= 16 && isIntegerLiteral(text, start, end)) return true
+    if (end - start >= 16) {
+      const after = text.charCodeAt(end)
+      if (after !== 46 && after !== 101 && after !== 69) return true
+    }
     position = end + 16
   }
   return false
