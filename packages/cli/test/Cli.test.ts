@@ -390,34 +390,43 @@ it.effect("demo serves the sample data, prints the report and exits 0", () =>
   }), slow)
 
 describe("serve", () => {
-  it.effect("serves until Ctrl-C, printing its URL", () =>
-    Effect.gen(function*() {
-      let url: string | undefined
-      const run = yield* cli(["serve", "--port", "0", "--api-key", "serve-key"], {
-        started: (child) => {
-          const poll = setInterval(async () => {
-            const found = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.stdout)?.[1]
-            if (found === undefined) return
-            clearInterval(poll)
-            url = found
-            const list = await fetch(`${found}/chat/completions?count=5`, {
-              headers: { authorization: "Bearer serve-key" }
-            })
-            const denied = await fetch(`${found}/chat/completions?count=5`, {
-              headers: { authorization: "Bearer other" }
-            })
-            if (list.status === 200 && (await list.json()).data.length === 5 && denied.status === 401) {
-              child.kill("SIGINT")
-            } else child.kill("SIGKILL")
-          }, 100)
-        }
-      })
-      expect(url).toBeDefined()
-      expect(run.stdout).toMatch(/^Serving 300 completions from the sample data set on http/m)
-      expect(run.stdout).toContain("Accepting 1 API key.")
-      expect(run.signal).toBeNull()
-      expect(run.code, run.stderr).toBe(130)
-    }), slow)
+  it.effect(
+    "serves until Ctrl-C, printing its URL, with the docs page and Scalar's script inline",
+    () =>
+      Effect.gen(function*() {
+        let url: string | undefined
+        const run = yield* cli(["serve", "--port", "0", "--api-key", "serve-key"], {
+          started: (child) => {
+            const poll = setInterval(async () => {
+              const found = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.stdout)?.[1]
+              if (found === undefined) return
+              clearInterval(poll)
+              url = found
+              const list = await fetch(`${found}/chat/completions?count=5`, {
+                headers: { authorization: "Bearer serve-key" }
+              })
+              const denied = await fetch(`${found}/chat/completions?count=5`, {
+                headers: { authorization: "Bearer other" }
+              })
+              // The bundle reads Scalar's script from the file beside it: the page must still carry all of it.
+              const docs = await (await fetch(`${found}/docs`)).text()
+              const scalarInline = docs.includes("/npm/@scalar/api-reference@") && docs.length > 3_000_000
+              if (
+                list.status === 200 && (await list.json()).data.length === 5 && denied.status === 401 && scalarInline
+              ) {
+                child.kill("SIGINT")
+              } else child.kill("SIGKILL")
+            }, 100)
+          }
+        })
+        expect(url).toBeDefined()
+        expect(run.stdout).toMatch(/^Serving 300 completions from the sample data set on http/m)
+        expect(run.stdout).toContain("Accepting 1 API key.")
+        expect(run.signal).toBeNull()
+        expect(run.code, run.stderr).toBe(130)
+      }),
+    slow
+  )
 
   it.effect("a data file that does not load: one line naming the file and line, exit 1", () =>
     Effect.gen(function*() {
