@@ -7,8 +7,8 @@
  * esbuild keeps such a module in the same file but evaluates it only when the import runs.
  *
  * One module stays out: the script of Scalar's API reference, which the `/docs` page of `serve` inlines. It is 3.4 MB
- * of a 4.9 MB bundle, and every start parses the whole file, even for `--version` (2.8x a bare `node` with it, about
- * 1.8x without). It is written beside the bundle as dist/scalar-api-reference.js, and the bundle reads it when the
+ * of a 4.9 MB bundle, and every start parses the whole file, even for `--version` (2.8x a bare `node` with it, 2.3x
+ * without). It is written beside the bundle as dist/scalar-api-reference.js, and the bundle reads it when the
  * docs page is first built.
  */
 import * as esbuild from "esbuild"
