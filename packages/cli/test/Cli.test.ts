@@ -39,11 +39,13 @@ const tempFile = (name: string, text: string): string => {
   return file
 }
 
+// Help and usage errors print the same in this process as in their own; CommandLine.test.ts spawns the executable
+// for what only a process shows (exit codes as the shell sees them, colour on a terminal, nothing sent).
 describe("help", () => {
   for (const command of ["retrieve", "report", "serve", "demo"]) {
     it.effect(`${command} --help`, () =>
       Effect.gen(function*() {
-        const run = yield* cli([command, "--help"])
+        const run = yield* inProcess([command, "--help"])
         expect(run.code, run.stderr).toBe(0)
         expect(run.stdout).toContain("USAGE")
         expect(run.stdout).toContain(`$ objectiveai ${command}`)
@@ -53,10 +55,10 @@ describe("help", () => {
 
   it.effect("--help lists every command, and no command is a usage error", () =>
     Effect.gen(function*() {
-      const help = yield* cli(["--help"])
+      const help = yield* inProcess(["--help"])
       expect(help.code).toBe(0)
       for (const command of ["retrieve", "report", "serve", "demo"]) expect(help.stdout).toContain(`- ${command}`)
-      const bare = yield* cli([])
+      const bare = yield* inProcess([])
       expectOneLine(
         bare,
         2,
@@ -77,7 +79,7 @@ describe("bad flags", () => {
   for (const [name, args, message] of cases) {
     it.effect(`${name}: one line that says what is accepted, exit 2`, () =>
       Effect.gen(function*() {
-        const run = yield* cli(args)
+        const run = yield* inProcess(args)
         expect(run.code, run.stderr).toBe(2)
         expect(run.stdout + run.stderr).toMatch(message)
         expect(run.stderr).not.toMatch(stackLine)
@@ -88,12 +90,12 @@ describe("bad flags", () => {
   it.effect("report without a source, or --all with ids, is a usage error", () =>
     Effect.gen(function*() {
       expectOneLine(
-        yield* cli(["report", "--api-key", "k"]),
+        yield* inProcess(["report", "--api-key", "k"]),
         2,
         "nothing to report: give ids, --file, --all or --database"
       )
       expectOneLine(
-        yield* cli(["report", "--all", "some-id", "--api-key", "k"]),
+        yield* inProcess(["report", "--all", "some-id", "--api-key", "k"]),
         2,
         "--all reports every completion: give it no ids or --file"
       )

@@ -1,6 +1,7 @@
 /**
- * `sync`, `report --database` and `export`, spawned as a user runs them, against the local server and a store on
- * each engine the store's tests run on.
+ * `sync`, `report --database` and `export` against the local server and a store on each engine the store's tests run
+ * on. What a command prints is the same in this process as in its own, so most runs are in-process; a run that must
+ * be a process (killed midway, its own environment, `export`, which writes to stdout as it drains) is spawned.
  */
 import { describe, expect, layer } from "@effect/vitest"
 import { Cost } from "@objectiveai-effect/analysis"
@@ -14,7 +15,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { engines, tempDir } from "../../store/test/support.js"
-import { against, bigSeed, cli, stackLine, testData, TestServer } from "./support.js"
+import { against, bigSeed, cli, inProcess, stackLine, testData, TestServer } from "./support.js"
 
 const slow = 180_000
 
@@ -37,16 +38,16 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
           Effect.gen(function*() {
             const database = argumentOf(yield* engine.fresh)
             const connection = yield* against
-            const first = yield* cli(["sync", "--database", database, ...connection])
+            const first = yield* inProcess(["sync", "--database", database, ...connection])
             expect(first.code, first.stderr).toBe(0)
             expect(first.stdout).toBe(`synced ${database}: ${testData.length} new, 0 already stored, 0 failed\n`)
-            const second = yield* cli(["sync", "--database", database, ...connection])
+            const second = yield* inProcess(["sync", "--database", database, ...connection])
             expect(second.code, second.stderr).toBe(0)
             expect(second.stdout).toMatch(/: 0 new, \d+ already stored, 0 failed\n$/)
 
             for (const format of ["json", "table"]) {
-              const fromApi = yield* cli(["report", "--all", "--format", format, ...connection])
-              const fromStore = yield* cli(["report", "--database", database, "--format", format])
+              const fromApi = yield* inProcess(["report", "--all", "--format", format, ...connection])
+              const fromStore = yield* inProcess(["report", "--database", database, "--format", format])
               expect(fromStore.code, fromStore.stderr).toBe(0)
               expect(fromStore.stderr).toBe("")
               expect(fromStore.stdout).toBe(fromApi.stdout)
@@ -60,10 +61,10 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
         () =>
           Effect.gen(function*() {
             const database = argumentOf(yield* engine.fresh)
-            yield* cli(["sync", "--database", database, ...(yield* against)])
+            yield* inProcess(["sync", "--database", database, ...(yield* against)])
             const since = "2025-06-03T00:00:00Z"
             const until = "2025-06-06T12:00:00Z"
-            const run = yield* cli([
+            const run = yield* inProcess([
               "report",
               "--database",
               database,
@@ -100,7 +101,7 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
         () =>
           Effect.gen(function*() {
             const database = argumentOf(yield* engine.fresh)
-            yield* cli(["sync", "--database", database, ...(yield* against)])
+            yield* inProcess(["sync", "--database", database, ...(yield* against)])
             const jsonl = yield* cli(["export", "--database", database, "--format", "jsonl"])
             expect(jsonl.code, jsonl.stderr).toBe(0)
             const lines = jsonl.stdout.trimEnd().split("\n")
@@ -130,7 +131,7 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
               })
               expect(run.stderr).not.toMatch(stackLine)
             }
-            const last = yield* cli(["sync", "--database", database, ...connection])
+            const last = yield* inProcess(["sync", "--database", database, ...connection])
             expect(last.code, last.stderr).toBe(0)
             expect(last.stdout).toMatch(/ 0 failed\n$/)
             const exported = yield* cli(["export", "--database", database, "--format", "jsonl"])
@@ -172,12 +173,12 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
 
   it.scoped("--database with ids, or --tz without --database, is a usage error", () =>
     Effect.gen(function*() {
-      const withIds = yield* cli(["report", "--database", "x.sqlite", "--all"])
+      const withIds = yield* inProcess(["report", "--database", "x.sqlite", "--all"])
       expect(withIds.code).toBe(2)
       expect(withIds.stderr).toBe("objectiveai: --database reports the store: give it no ids, --file or --all\n")
-      const tzAlone = yield* cli(["report", "--all", "--tz", "Europe/Paris"])
+      const tzAlone = yield* inProcess(["report", "--all", "--tz", "Europe/Paris"])
       expect(tzAlone.code).toBe(2)
-      const badZone = yield* cli(["report", "--database", "x.sqlite", "--tz", "Mars/Base"])
+      const badZone = yield* inProcess(["report", "--database", "x.sqlite", "--tz", "Mars/Base"])
       expect(badZone.code).toBe(2)
       expect(badZone.stderr).toContain("unknown time zone")
     }), slow)
