@@ -162,7 +162,8 @@ export const accumulator = (): Accumulator => new ChunkAccumulator()
  * Merges chunks into the completion they stream: `content`, `refusal`, `reasoning` and tool-call `arguments`
  * concatenate; choices merge by `index` and tool calls by their `index`; logprob arrays append; `usage` is the last
  * one sent; a chunk's own `error` (OpenRouter's mid-stream failure) becomes the `error` of the choices it ends with
- * `finish_reason: "error"`. `None` for no chunks.
+ * `finish_reason: "error"`. What no chunk carried (`refusal`, `reasoning`, `logprobs`) is `null`, as the unary answer
+ * has it, so a merged stream equals that answer. `None` for no chunks.
  *
  * @since 0.1.0
  * @category utils

@@ -51,9 +51,13 @@ describe("ChatCompletionChunk.merge", () => {
       choices: [{
         index: 0,
         finish_reason: "stop",
+        // What no chunk carried is null, as the unary answer has it.
+        logprobs: null,
         message: {
           role: "assistant",
           content: "Web search result.",
+          refusal: null,
+          reasoning: null,
           annotations: [{ type: "url_citation", url_citation: { url: "https://example.com/page" } }]
         }
       }],
@@ -96,6 +100,7 @@ describe("ChatCompletionChunk.merge", () => {
       index: 0,
       finish_reason: "stop",
       native_finish_reason: "end_turn",
+      logprobs: null,
       message: { role: "assistant", content: "Hello", refusal: "Not that.", reasoning: "Thinking" }
     }])
   })

@@ -17,8 +17,7 @@ import {
   errorMessage,
   request,
   requestIdPattern,
-  transcript,
-  withoutNulls
+  transcript
 } from "./support.js"
 
 const decodeStored = Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletionFromJson)
@@ -226,12 +225,12 @@ describe("ObjectiveAiServer", () => {
 
         const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
         const stored = yield* retrieve(merged.id)
-        expect(withoutNulls(merged)).toEqual(withoutNulls(stored.response))
+        expect(merged).toStrictEqual(stored.response)
         expect(stored.request).toEqual({ ...payload, stream: true })
 
         const { stream_options: _, ...unaryPayload } = payload
         const unary = yield* create(unaryPayload)
-        expect(withoutNulls({ ...merged, id: unary.id, created: unary.created })).toEqual(withoutNulls(unary))
+        expect({ ...merged, id: unary.id, created: unary.created }).toStrictEqual(unary)
         expect(merged.choices.map((choice) => choice.logprobs?.content?.length)).toEqual(
           unary.choices.map((choice) => choice.logprobs?.content?.length)
         )
@@ -244,7 +243,7 @@ describe("ObjectiveAiServer", () => {
         const merged = Option.getOrThrow(ChatCompletionChunk.merge(chunks))
         const { usage, ...stored } = (yield* retrieve(merged.id)).response
         expect(usage?.total_tokens).toBeGreaterThan(0)
-        expect(withoutNulls(merged)).toEqual(withoutNulls(stored))
+        expect(merged).toStrictEqual(stored)
       }))
 
     it.effect("streams tool calls as an id-and-name fragment followed by argument pieces", () =>
@@ -277,7 +276,7 @@ describe("ObjectiveAiServer", () => {
         expect(merged.choices[0].finish_reason).toBe("tool_calls")
         expect(merged.choices[0].message.content).toBeNull()
         expect(JSON.parse(merged.choices[0].message.tool_calls![0].function.arguments)).toHaveProperty("city")
-        expect(withoutNulls(merged)).toEqual(withoutNulls((yield* retrieve(merged.id)).response))
+        expect(merged).toStrictEqual((yield* retrieve(merged.id)).response)
       }))
   })
 

@@ -117,20 +117,6 @@ export const transcript = (text: string): Transcript => {
 export const chunksOf = (events: Transcript): Array<ChatCompletionChunk.ChatCompletionChunk> =>
   events.data.map((data) => decodeChunk(data))
 
-/**
- * A JSON-like value with every object key whose value is `null` removed, at any depth: a response means the same with
- * such a key absent, and the chunk merge leaves out keys the unary answer carries as `null`.
- */
-export const withoutNulls = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(withoutNulls)
-  if (typeof value !== "object" || value === null) return value
-  const out: Record<string, unknown> = {}
-  for (const [key, field] of Object.entries(value)) {
-    if (field !== null) out[key] = withoutNulls(field)
-  }
-  return out
-}
-
 /** A fresh temporary directory, removed when the scope closes. */
 export const tempDir = Effect.acquireRelease(
   Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-server-"))),

@@ -155,8 +155,9 @@ const toChoice = (state: ChoiceState): ChatCompletion.Choice => {
     message: {
       role: "assistant",
       content: state.content ?? null,
-      ...(state.refusal === undefined ? {} : { refusal: state.refusal }),
-      ...(state.reasoning === undefined ? {} : { reasoning: state.reasoning }),
+      // Null where nothing arrived, as a unary answer carries them, so that a merged stream equals the answer.
+      refusal: state.refusal ?? null,
+      reasoning: state.reasoning ?? null,
       ...(toolCalls.length === 0 ? {} : { tool_calls: toolCalls }),
       ...(state.annotations.length === 0 ? {} : { annotations: [...state.annotations] }),
       ...(state.reasoningDetails.length === 0 ? {} : { reasoning_details: [...state.reasoningDetails] }),
@@ -165,13 +166,11 @@ const toChoice = (state: ChoiceState): ChatCompletion.Choice => {
     finish_reason: state.finishReason,
     ...(state.nativeFinishReason === undefined ? {} : { native_finish_reason: state.nativeFinishReason }),
     ...(state.error === undefined ? {} : { error: state.error }),
-    ...(hasLogprobs
+    logprobs: hasLogprobs
       ? {
-        logprobs: {
-          ...(state.contentLogprobs === undefined ? {} : { content: [...state.contentLogprobs] }),
-          ...(state.refusalLogprobs === undefined ? {} : { refusal: [...state.refusalLogprobs] })
-        }
+        content: state.contentLogprobs === undefined ? null : [...state.contentLogprobs],
+        refusal: state.refusalLogprobs === undefined ? null : [...state.refusalLogprobs]
       }
-      : {})
+      : null
   }
 }
