@@ -497,9 +497,8 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
  * fragment with id and name then argument pieces, and a last empty delta with the finish reason; every chunk choice
  * carries `logprobs`, `finish_reason` and `native_finish_reason`, `null` until they have a value. Choices take turns,
  * one per chunk. With `includeUsage` a final chunk with `choices: []` carries the usage. Merging the chunks
- * (`ChatCompletionChunk.merge`) gives back the completion (with its usage only when `includeUsage`), apart from keys
- * the completion holds as `null` that the merge leaves out. Chunks carry no `usage: null` and no
- * `system_fingerprint: null`, as OpenRouter sends them: its SDK refuses either.
+ * (`ChatCompletionChunk.merge`) gives back the completion key for key (with its usage only when `includeUsage`).
+ * Chunks carry no `usage: null` and no `system_fingerprint: null`, as OpenRouter sends them: its SDK refuses either.
  *
  * @since 0.1.0
  * @category utils
