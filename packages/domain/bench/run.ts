@@ -2,11 +2,14 @@
  * Decoding a completion from JSON text, end to end (`ChatCompletion.ChatCompletionFromJson`), next to `JSON.parse`
  * alone and next to an equivalent zod 4 schema, for a small, a medium and a large (several MB of token logprobs)
  * response; beside them, the parts of our decode timed alone. Each figure is the median of many timed rounds after a
- * warm-up, the decoders taking turns within each round so that drift hits them alike.
+ * warm-up (40 rounds for the small and medium bodies, whose decoders are still being optimised after 5: some runs then
+ * put small at 0.65x, others at 1.40x), the decoders taking turns within each round so that drift hits them alike.
  *
- * Each timed batch starts after a young-generation collection (run with `node --expose-gc`, as `pnpm bench` does): a
- * large decode leaves tens of MB of garbage, and without it whichever decoder runs next pays for the previous one's
- * (zod's copy, the schema's rebuild), which moved a ratio by up to 0.3x from run to run.
+ * Each timed batch starts on a collected heap (run with `node --expose-gc`, as `pnpm bench` does): a decode leaves its
+ * garbage, and without a collection whichever decoder runs next pays for the previous one's (zod's copy, the schema's
+ * rebuild), which moved a ratio by up to 0.3x from run to run. A young-generation collection clears what the small and
+ * medium bodies leave; the large body's tens of MB reach the old generation, so its batches start after a full one
+ * (which, before small batches, would also throw away their compiled code).
  */
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -42,8 +45,10 @@ const decoders = {
 
 type Decoder = keyof typeof decoders
 
-const collectYoungGeneration: (options: { readonly type: "minor" }) => void = (() => {
-  const gc = (globalThis as { gc?: (options: { readonly type: "minor" }) => void }).gc
+type Collect = (options: { readonly type: "minor" | "major" }) => void
+
+const collectGarbage: Collect = (() => {
+  const gc = (globalThis as { gc?: Collect }).gc
   if (gc === undefined) throw new Error("Run the decode benchmark with `node --expose-gc` (`pnpm bench` does).")
   return gc
 })()
@@ -69,7 +74,7 @@ const batchSize = (decode: (text: string) => unknown, text: string): number => {
 }
 
 /** Per-decode times of every decoder, one sample per round; the decoders take turns within each round. */
-const measure = (text: string, rounds: number, warmUpRounds: number): Record<Decoder, Array<number>> => {
+const measure = (size: Size, text: string, rounds: number, warmUpRounds: number): Record<Decoder, Array<number>> => {
   const names = Object.keys(decoders) as Array<Decoder>
   const batches = Object.fromEntries(names.map((name) => [name, batchSize(decoders[name], text)])) as Record<
     Decoder,
@@ -84,7 +89,8 @@ const measure = (text: string, rounds: number, warmUpRounds: number): Record<Dec
       const name = names[(round + k) % names.length]
       const decode = decoders[name]
       const n = batches[name]
-      collectYoungGeneration({ type: "minor" })
+      sink[0] = undefined
+      collectGarbage({ type: size === "large" ? "major" : "minor" })
       const start = performance.now()
       for (let i = 0; i < n; i++) sink[0] = decode(text)
       const perDecode = (performance.now() - start) / n
@@ -105,7 +111,7 @@ for (const size of Object.keys(sizes) as Array<Size>) {
   const text = completionText(size)
   // Every decoder must accept the payload before its time means anything.
   for (const decode of Object.values(decoders)) decode(text)
-  const times = measure(text, size === "large" ? 61 : 41, 5)
+  const times = measure(size, text, size === "large" ? 61 : 41, size === "large" ? 5 : 40)
   console.log(`decode.${size}.bytes: ${text.length} bytes`)
   for (const name of Object.keys(times) as Array<Decoder>) {
     console.log(`decode.${size}.${name}: ${ms(median(times[name]))} ms`)
