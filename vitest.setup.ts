@@ -3,7 +3,8 @@
  * `effect`, `scoped` and the rest reassigned to run on the layer's runtime, and never puts them back. The test files
  * share one module graph per worker (`isolate: false`), so every file after one that used `layer` would run its
  * top-level `it.effect` tests on that layer's runtime, closed by then, with one TestClock for all of them. The
- * methods are put back here, as the package defines them, before each file is collected.
+ * methods are put back here, as the package defines them, before each file is collected. Within a file the same holds
+ * for tests after a top-level `layer(...)` block, so such a block comes last in its file.
  */
 import { it } from "@effect/vitest"
 

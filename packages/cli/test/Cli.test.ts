@@ -125,6 +125,108 @@ it.effect("an unreachable server: one line naming it, exit 1", () =>
     expect(retrieve.stderr + report.stderr).not.toContain(secret)
   }), slow)
 
+it.effect("demo serves the sample data, prints the report and exits 0", () =>
+  Effect.gen(function*() {
+    const run = yield* cli(["demo"])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toMatch(/^objectiveai demo: serving the sample data set on http:\/\/127\.0\.0\.1:\d+/)
+    expect(run.stdout).toMatch(/^Completions: 300 retrieved, 0 failed$/m)
+    for (const title of ["Cost by model", "Cost by provider", "Cost by day, UTC", "Logprobs", "Tool calls:"]) {
+      expect(run.stdout).toContain(title)
+    }
+  }), slow)
+
+describe("serve", () => {
+  it.effect(
+    "serves until Ctrl-C, printing its URL, with the docs page and Scalar's script inline",
+    () =>
+      Effect.gen(function*() {
+        let url: string | undefined
+        const run = yield* cli(["serve", "--port", "0", "--api-key", "serve-key"], {
+          started: (child) => {
+            const poll = setInterval(async () => {
+              const found = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.stdout)?.[1]
+              if (found === undefined) return
+              clearInterval(poll)
+              url = found
+              const list = await fetch(`${found}/chat/completions?count=5`, {
+                headers: { authorization: "Bearer serve-key" }
+              })
+              const denied = await fetch(`${found}/chat/completions?count=5`, {
+                headers: { authorization: "Bearer other" }
+              })
+              // The bundle reads Scalar's script from the file beside it: the page must still carry all of it.
+              const docs = await (await fetch(`${found}/docs`)).text()
+              const scalarInline = docs.includes("/npm/@scalar/api-reference@") && docs.length > 3_000_000
+              if (
+                list.status === 200 && (await list.json()).data.length === 5 && denied.status === 401 && scalarInline
+              ) {
+                child.kill("SIGINT")
+              } else child.kill("SIGKILL")
+            }, 100)
+          }
+        })
+        expect(url).toBeDefined()
+        expect(run.stdout).toMatch(/^Serving 300 completions from the sample data set on http/m)
+        expect(run.stdout).toContain("Accepting 1 API key.")
+        expect(run.signal).toBeNull()
+        expect(run.code, run.stderr).toBe(130)
+      }),
+    slow
+  )
+
+  it.effect("a data file that does not load: one line naming the file and line, exit 1", () =>
+    Effect.gen(function*() {
+      const file = tempFile(
+        "bad.jsonl",
+        `${Json.stringify(Schema.encodeSync(StoredChatCompletion.StoredChatCompletion)(testData[0]))}\n{"request": 1}\n`
+      )
+      const run = yield* cli(["serve", "--port", "0", "--data", file])
+      expectOneLine(run, 1, new RegExp(`^objectiveai: cannot load the data: ${file.replace(/[.]/g, "\\.")}:2: `))
+    }), slow)
+
+  it.effect("beyond loopback with no --api-key: refuses to start, one line, exit 2", () =>
+    Effect.gen(function*() {
+      const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0"])
+      expectOneLine(
+        run,
+        2,
+        /^objectiveai: listening on 0\.0\.0\.0 with no --api-key accepts any key .*--allow-any-key/
+      )
+      expect(run.stdout).toBe("")
+    }), slow)
+
+  it.effect("beyond loopback with --allow-any-key: warns on stderr and serves any key", () =>
+    Effect.gen(function*() {
+      let listed: number | undefined
+      const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0", "--allow-any-key"], {
+        started: (child) => {
+          const poll = setInterval(async () => {
+            const port = /on http:\/\/0\.0\.0\.0:(\d+)/.exec(child.stdout)?.[1]
+            if (port === undefined) return
+            clearInterval(poll)
+            const list = await fetch(`http://127.0.0.1:${port}/chat/completions?count=1`, {
+              headers: { authorization: "Bearer anything" }
+            })
+            listed = list.status
+            child.kill("SIGINT")
+          }, 100)
+        }
+      })
+      expect(run.stderr).toMatch(/^objectiveai: warning: listening on 0\.0\.0\.0 with no --api-key accepts any key/)
+      expect(listed).toBe(200)
+      expect(run.code, run.stderr).toBe(130)
+    }), slow)
+
+  it.effect("a port in use: one line, exit 1", () =>
+    Effect.gen(function*() {
+      const run = yield* Effect.flatMap(ObjectiveAiServer.ObjectiveAiServer, ({ port }) =>
+        cli(["serve", "--port", String(port)]))
+      expectOneLine(run, 1, /^objectiveai: cannot listen on 127\.0\.0\.1:\d+: the address is already in use$/)
+    }).pipe(Effect.provide(TestServer)), slow)
+})
+
+// Last in the file: @effect/vitest's layer() leaves the shared `it` bound to its runtime for what follows it.
 layer(TestServer, { timeout: slow })("against the local server", (it) => {
   // What these commands print is the same in this process as in their own; the runs that need one spawn it.
   const retrieve = (...args: ReadonlyArray<string>) =>
@@ -378,105 +480,4 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       expect(JSON.parse(local.stdout).completions).toEqual({ retrieved: 300, failed: 0 })
       expect(remote.stderr + local.stderr).not.toContain(apiKey)
     }))
-})
-
-it.effect("demo serves the sample data, prints the report and exits 0", () =>
-  Effect.gen(function*() {
-    const run = yield* cli(["demo"])
-    expect(run.code, run.stderr).toBe(0)
-    expect(run.stderr).toMatch(/^objectiveai demo: serving the sample data set on http:\/\/127\.0\.0\.1:\d+/)
-    expect(run.stdout).toMatch(/^Completions: 300 retrieved, 0 failed$/m)
-    for (const title of ["Cost by model", "Cost by provider", "Cost by day, UTC", "Logprobs", "Tool calls:"]) {
-      expect(run.stdout).toContain(title)
-    }
-  }), slow)
-
-describe("serve", () => {
-  it.effect(
-    "serves until Ctrl-C, printing its URL, with the docs page and Scalar's script inline",
-    () =>
-      Effect.gen(function*() {
-        let url: string | undefined
-        const run = yield* cli(["serve", "--port", "0", "--api-key", "serve-key"], {
-          started: (child) => {
-            const poll = setInterval(async () => {
-              const found = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(child.stdout)?.[1]
-              if (found === undefined) return
-              clearInterval(poll)
-              url = found
-              const list = await fetch(`${found}/chat/completions?count=5`, {
-                headers: { authorization: "Bearer serve-key" }
-              })
-              const denied = await fetch(`${found}/chat/completions?count=5`, {
-                headers: { authorization: "Bearer other" }
-              })
-              // The bundle reads Scalar's script from the file beside it: the page must still carry all of it.
-              const docs = await (await fetch(`${found}/docs`)).text()
-              const scalarInline = docs.includes("/npm/@scalar/api-reference@") && docs.length > 3_000_000
-              if (
-                list.status === 200 && (await list.json()).data.length === 5 && denied.status === 401 && scalarInline
-              ) {
-                child.kill("SIGINT")
-              } else child.kill("SIGKILL")
-            }, 100)
-          }
-        })
-        expect(url).toBeDefined()
-        expect(run.stdout).toMatch(/^Serving 300 completions from the sample data set on http/m)
-        expect(run.stdout).toContain("Accepting 1 API key.")
-        expect(run.signal).toBeNull()
-        expect(run.code, run.stderr).toBe(130)
-      }),
-    slow
-  )
-
-  it.effect("a data file that does not load: one line naming the file and line, exit 1", () =>
-    Effect.gen(function*() {
-      const file = tempFile(
-        "bad.jsonl",
-        `${Json.stringify(Schema.encodeSync(StoredChatCompletion.StoredChatCompletion)(testData[0]))}\n{"request": 1}\n`
-      )
-      const run = yield* cli(["serve", "--port", "0", "--data", file])
-      expectOneLine(run, 1, new RegExp(`^objectiveai: cannot load the data: ${file.replace(/[.]/g, "\\.")}:2: `))
-    }), slow)
-
-  it.effect("beyond loopback with no --api-key: refuses to start, one line, exit 2", () =>
-    Effect.gen(function*() {
-      const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0"])
-      expectOneLine(
-        run,
-        2,
-        /^objectiveai: listening on 0\.0\.0\.0 with no --api-key accepts any key .*--allow-any-key/
-      )
-      expect(run.stdout).toBe("")
-    }), slow)
-
-  it.effect("beyond loopback with --allow-any-key: warns on stderr and serves any key", () =>
-    Effect.gen(function*() {
-      let listed: number | undefined
-      const run = yield* cli(["serve", "--host", "0.0.0.0", "--port", "0", "--allow-any-key"], {
-        started: (child) => {
-          const poll = setInterval(async () => {
-            const port = /on http:\/\/0\.0\.0\.0:(\d+)/.exec(child.stdout)?.[1]
-            if (port === undefined) return
-            clearInterval(poll)
-            const list = await fetch(`http://127.0.0.1:${port}/chat/completions?count=1`, {
-              headers: { authorization: "Bearer anything" }
-            })
-            listed = list.status
-            child.kill("SIGINT")
-          }, 100)
-        }
-      })
-      expect(run.stderr).toMatch(/^objectiveai: warning: listening on 0\.0\.0\.0 with no --api-key accepts any key/)
-      expect(listed).toBe(200)
-      expect(run.code, run.stderr).toBe(130)
-    }), slow)
-
-  it.effect("a port in use: one line, exit 1", () =>
-    Effect.gen(function*() {
-      const run = yield* Effect.flatMap(ObjectiveAiServer.ObjectiveAiServer, ({ port }) =>
-        cli(["serve", "--port", String(port)]))
-      expectOneLine(run, 1, /^objectiveai: cannot listen on 127\.0\.0\.1:\d+: the address is already in use$/)
-    }).pipe(Effect.provide(TestServer)), slow)
 })

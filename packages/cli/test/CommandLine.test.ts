@@ -259,44 +259,6 @@ describe("--timeout and --retries", () => {
     }).pipe(Effect.scoped), slow)
 })
 
-layer(TestServer, { timeout: slow })("against the local server", (it) => {
-  it.effect("the progress line on a terminal: done/total, rate, time left, a few redraws a second", () =>
-    Effect.gen(function*() {
-      const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
-      // A proxy that takes 40 ms per answer, so that the run lasts long enough for the line to be redrawn.
-      const slowProxy = yield* recorder((request, response) => {
-        setTimeout(async () => {
-          const upstream = await fetch(`${url}${request.url}`, {
-            headers: { authorization: request.headers.authorization ?? "" }
-          })
-          response.writeHead(upstream.status, { "content-type": "application/json" })
-          response.end(await upstream.text())
-        }, 40)
-      })
-      const ids = testData.slice(0, 30).map((completion) => completion.response.id)
-      const started = Date.now()
-      const run = yield* cli(
-        ["report", ...ids, "--concurrency", "1", "--format", "csv", "--base-url", slowProxy.url, "--api-key", apiKey],
-        { wrap: onTerminal }
-      )
-      const elapsedSeconds = (Date.now() - started) / 1000
-      expect(run.code, run.stdout).toBe(0)
-      const frames = run.stdout.split("\r\x1b[2K").slice(1)
-      const drawn = frames.filter((frame) => frame.startsWith("retrieving"))
-      const progress = /^retrieving \[[#-]{24}\] +(\d+)\/30 {2}(\d+)\/s {2}(\d+s|\d+m\d\ds) left$/
-      const withRate = drawn.map((frame) => progress.exec(frame)).filter((match) => match !== null)
-      expect(withRate.length, drawn.join("\n")).toBeGreaterThanOrEqual(2)
-      for (const match of withRate) {
-        expect(Number(match[1])).toBeGreaterThan(0)
-        expect(Number(match[1])).toBeLessThanOrEqual(30)
-      }
-      // At most four redraws a second, and one more at the start.
-      expect(drawn.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds * 4) + 1)
-      // The line is erased before the report, which follows it alone.
-      expect(frames[frames.length - 1]).toMatch(/^(\r?\n)*section,key,metric,value/)
-    }).pipe(Effect.scoped))
-})
-
 describe("serve --pace", () => {
   it.effect("sends the events of a streamed answer that many milliseconds apart", () =>
     Effect.gen(function*() {
@@ -341,4 +303,43 @@ describe("serve --pace", () => {
       expect(median, gaps.join(", ")).toBeGreaterThanOrEqual(100)
       expect(arrivals[arrivals.length - 1] - arrivals[0], gaps.join(", ")).toBeGreaterThanOrEqual(100 * gaps.length)
     }), slow)
+})
+
+// Last in the file: @effect/vitest's layer() leaves the shared `it` bound to its runtime for what follows it.
+layer(TestServer, { timeout: slow })("against the local server", (it) => {
+  it.effect("the progress line on a terminal: done/total, rate, time left, a few redraws a second", () =>
+    Effect.gen(function*() {
+      const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
+      // A proxy that takes 40 ms per answer, so that the run lasts long enough for the line to be redrawn.
+      const slowProxy = yield* recorder((request, response) => {
+        setTimeout(async () => {
+          const upstream = await fetch(`${url}${request.url}`, {
+            headers: { authorization: request.headers.authorization ?? "" }
+          })
+          response.writeHead(upstream.status, { "content-type": "application/json" })
+          response.end(await upstream.text())
+        }, 40)
+      })
+      const ids = testData.slice(0, 30).map((completion) => completion.response.id)
+      const started = Date.now()
+      const run = yield* cli(
+        ["report", ...ids, "--concurrency", "1", "--format", "csv", "--base-url", slowProxy.url, "--api-key", apiKey],
+        { wrap: onTerminal }
+      )
+      const elapsedSeconds = (Date.now() - started) / 1000
+      expect(run.code, run.stdout).toBe(0)
+      const frames = run.stdout.split("\r\x1b[2K").slice(1)
+      const drawn = frames.filter((frame) => frame.startsWith("retrieving"))
+      const progress = /^retrieving \[[#-]{24}\] +(\d+)\/30 {2}(\d+)\/s {2}(\d+s|\d+m\d\ds) left$/
+      const withRate = drawn.map((frame) => progress.exec(frame)).filter((match) => match !== null)
+      expect(withRate.length, drawn.join("\n")).toBeGreaterThanOrEqual(2)
+      for (const match of withRate) {
+        expect(Number(match[1])).toBeGreaterThan(0)
+        expect(Number(match[1])).toBeLessThanOrEqual(30)
+      }
+      // At most four redraws a second, and one more at the start.
+      expect(drawn.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds * 4) + 1)
+      // The line is erased before the report, which follows it alone.
+      expect(frames[frames.length - 1]).toMatch(/^(\r?\n)*section,key,metric,value/)
+    }).pipe(Effect.scoped))
 })
