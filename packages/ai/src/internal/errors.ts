@@ -44,6 +44,20 @@ const responseHeaders = (error: { readonly requestId?: string | undefined }, ret
   return headers
 }
 
+// A call that got no answer in time or no answer at all: nothing the server said, a failure of the transport.
+const transportFailure = (
+  method: string,
+  error: ObjectiveAiError.TimeoutError | ObjectiveAiError.TransportError
+): AiError.AiError =>
+  new AiError.HttpRequestError({
+    module: moduleName,
+    method,
+    reason: "Transport",
+    request: requestDetails(error.method, error.path),
+    description: error.message,
+    cause: error
+  })
+
 const make = (method: string, error: ClientError): AiError.AiError => {
   switch (error._tag) {
     case "InvalidRequestError":
@@ -78,23 +92,9 @@ const make = (method: string, error: ClientError): AiError.AiError => {
           ...(error.body === undefined ? {} : { body: Json.stringify(error.body) }),
           description: error.message
         })
-        : new AiError.HttpRequestError({
-          module: moduleName,
-          method,
-          reason: "Transport",
-          request: requestDetails(error.method, error.path),
-          description: error.message,
-          cause: error
-        })
+        : transportFailure(method, error)
     case "TransportError":
-      return new AiError.HttpRequestError({
-        module: moduleName,
-        method,
-        reason: "Transport",
-        request: requestDetails(error.method, error.path),
-        description: error.message,
-        cause: error
-      })
+      return transportFailure(method, error)
     case "InvalidResponseError":
       return new AiError.HttpResponseError({
         module: moduleName,
