@@ -282,6 +282,9 @@ describe("ObjectiveAiServer", () => {
 
   layer(ObjectiveAiServer.layer({ completions: samples, apiKeys: [apiKey] }))("the wire shape", (it) => {
     const sorted = (value: unknown) => Object.keys(value as object).sort()
+    // The top-level keys of a stream's chunk; a completion, and the usage-only last chunk, add `usage`.
+    const chunkKeys = ["choices", "created", "id", "model", "object", "provider", "system_fingerprint"]
+    const completionKeys = [...chunkKeys, "usage"]
 
     it.effect("gives every answer its own x-request-id: success, stream, retrieve, list and every error", () =>
       Effect.gen(function*() {
@@ -321,16 +324,7 @@ describe("ObjectiveAiServer", () => {
             choices: Array<{ message: object; logprobs: object | null }>
             usage: { cost: number; cost_details: Record<string, number> }
           }
-          expect(sorted(completion)).toEqual([
-            "choices",
-            "created",
-            "id",
-            "model",
-            "object",
-            "provider",
-            "system_fingerprint",
-            "usage"
-          ])
+          expect(sorted(completion)).toEqual(completionKeys)
           const [choice] = completion.choices
           expect(sorted(choice)).toEqual(["finish_reason", "index", "logprobs", "message", "native_finish_reason"])
           expect(sorted(completion.usage)).toEqual([
@@ -392,27 +386,8 @@ describe("ObjectiveAiServer", () => {
         const chunks = transcript(reply.text).data.map((data) => JSON.parse(data) as Record<string, unknown>)
         const usage = chunks.pop()!
         expect(usage.choices).toEqual([])
-        expect(sorted(usage)).toEqual([
-          "choices",
-          "created",
-          "id",
-          "model",
-          "object",
-          "provider",
-          "system_fingerprint",
-          "usage"
-        ])
-        for (const chunk of chunks) {
-          expect(sorted(chunk)).toEqual([
-            "choices",
-            "created",
-            "id",
-            "model",
-            "object",
-            "provider",
-            "system_fingerprint"
-          ])
-        }
+        expect(sorted(usage)).toEqual(completionKeys)
+        for (const chunk of chunks) expect(sorted(chunk)).toEqual(chunkKeys)
         for (const index of [0, 1]) {
           const choices = chunks.flatMap((chunk) =>
             (chunk.choices as Array<Record<string, unknown>>).filter((choice) => choice.index === index)
