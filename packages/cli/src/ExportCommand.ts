@@ -120,5 +120,5 @@ export const run = (options: {
       )
   }).pipe(
     Effect.mapError(StoreConnection.fromStore),
-    Effect.provide(StoreConnection.layer(options.database))
+    Effect.provide(StoreConnection.layer(options.database, { readOnly: true }))
   )

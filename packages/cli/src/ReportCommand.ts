@@ -138,7 +138,7 @@ export const reportStore = (
 ): Effect.Effect<void, CliError.CliError> =>
   Report.fromStore(options).pipe(
     Effect.mapError(StoreConnection.fromStore),
-    Effect.provide(StoreConnection.layer(database)),
+    Effect.provide(StoreConnection.layer(database, { readOnly: true })),
     Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone }))
   )
 

@@ -15,16 +15,26 @@ import * as CliError from "./CliError.js"
  * @since 0.1.0
  * @category constructors
  */
-export const fromStore = (error: StoreError.StoreError): CliError.CliError => CliError.failure(error.message)
+export const fromStore = (error: StoreError.StoreError): CliError.CliError =>
+  CliError.failure(
+    error._tag === "MissingStore"
+      ? `${error.message}: \`objectiveai sync\` or \`objectiveai import\` creates one`
+      : error.message
+  )
 
 /**
- * The store at a `--database` value, its errors as {@link CliError.CliError}s.
+ * The store at a `--database` value, its errors as {@link CliError.CliError}s. The commands that write (`sync`,
+ * `import`) create it when missing; those that read (`report`, `export`) open it `readOnly`, so a mistyped path fails
+ * instead of reporting on a new empty store.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (location: string): Layer.Layer<CompletionStore.CompletionStore, CliError.CliError> =>
-  CompletionStore.layer(Database.fromString(location)).pipe(Layer.mapError(fromStore))
+export const layer = (
+  location: string,
+  options?: Database.OpenOptions
+): Layer.Layer<CompletionStore.CompletionStore, CliError.CliError> =>
+  CompletionStore.layer(Database.fromString(location), options).pipe(Layer.mapError(fromStore))
 
 /**
  * The filter of a time range.

@@ -42,8 +42,10 @@ import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Amount from "./internal/amount.js"
 import { migrations } from "./internal/migrations.js"
+import { reasonOf } from "./internal/reason.js"
 import { completionsTable, dayLabel, failuresTable, migrationsTable, stateTable, toRow } from "./internal/row.js"
 import * as TimeZone from "./internal/timeZone.js"
+import * as Transaction from "./internal/transaction.js"
 import * as StoreError from "./StoreError.js"
 
 /**
@@ -273,8 +275,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     const cause = error._tag === "SqlError" ? error.cause : error.cause ?? error
     return sqliteCorruption.has(String(codeOf(cause)))
       ? new StoreError.CorruptDatabase({ location, reason: messageOf(cause) })
-      : new StoreError.DatabaseError({ location, operation, reason: messageOf(cause) })
+      : new StoreError.DatabaseError({ location, operation, reason: reasonOf(cause) })
   }
+  const transaction = Transaction.transaction(sql)
 
   const tables = sql.onDialectOrElse({
     pg: () =>
@@ -294,28 +297,31 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
 
   const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
   const prepare = Effect.zipRight(checkOwnership, migrate)
-  yield* sql.onDialectOrElse({
-    // One advisory lock for every process that opens the store: the second waits, then finds the tables made.
-    // The migrations table is made here, as the Migrator would: its own probe for the table fails when it is
-    // missing, which would abort this transaction.
-    pg: () =>
-      sql.withTransaction(
-        sql`SELECT pg_advisory_xact_lock(${lockKey})`.pipe(
-          Effect.zipRight(checkOwnership),
-          Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS ${sql(migrationsTable)} (
+  const readOnly = yield* Database.ReadOnly
+  const opening: Effect.Effect<void, StoreError.StoreError | SqlError | Migrator.MigrationError, SqlClient.SqlClient> =
+    readOnly ? Effect.zipRight(checkOwnership, checkReadable(sql, location)) : sql.onDialectOrElse({
+      // One advisory lock for every process that opens the store: the second waits, then finds the tables made.
+      // The migrations table is made here, as the Migrator would: its own probe for the table fails when it is
+      // missing, which would abort this transaction.
+      pg: () =>
+        sql.withTransaction(
+          sql`SELECT pg_advisory_xact_lock(${lockKey})`.pipe(
+            Effect.zipRight(checkOwnership),
+            Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS ${sql(migrationsTable)} (
             migration_id integer primary key,
             created_at timestamp with time zone not null default now(),
             name text not null
           )`),
-          Effect.zipRight(migrate)
-        )
-      ).pipe(Effect.asVoid),
-    orElse: () =>
-      Effect.zipRight(
-        prepare,
-        location === ":memory:" ? Effect.void : Effect.asVoid(sql`PRAGMA journal_mode = WAL`)
-      ).pipe(Effect.asVoid)
-  }).pipe(
+            Effect.zipRight(migrate)
+          )
+        ).pipe(Effect.asVoid),
+      orElse: () =>
+        Effect.zipRight(
+          prepare,
+          location === ":memory:" ? Effect.void : Effect.asVoid(sql`PRAGMA journal_mode = WAL`)
+        ).pipe(Effect.asVoid)
+    })
+  yield* opening.pipe(
     Effect.catchTags({
       SqlError: (error) => Effect.fail(failed("opening the store")(error)),
       MigrationError: (error) => Effect.fail(failed("migrating the store")(error))
@@ -339,7 +345,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
 
   const putBatch = (batch: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) => {
     const rows = batch.map(toRow)
-    return sql.withTransaction(
+    return transaction(
       Effect.zipLeft(
         sql<{ id: string }>`INSERT INTO ${table} ${sql.insert(rows.map((row) => ({ ...row })))}
           ON CONFLICT (id) DO NOTHING RETURNING id`,
@@ -377,7 +383,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           attempts = ${sql(failuresTable)}.attempts + 1, last_attempt = excluded.last_attempt`,
       { discard: true }
     ).pipe(
-      sql.withTransaction,
+      transaction,
       Effect.mapError(failed("recording failures"))
     )
 
@@ -457,10 +463,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       Stream.mapChunksEffect((chunk) =>
         Effect.forEach(chunk, ({ body, id }) =>
           Either.match(decodeBody(body), {
-            onLeft: (error) =>
-              Effect.fail(
-                new StoreError.InvalidStoredBody({ id, reason: ParseResult.TreeFormatter.formatErrorSync(error) })
-              ),
+            onLeft: (error) => Effect.fail(new StoreError.InvalidStoredBody({ id, reason: firstIssue(error) })),
             onRight: Effect.succeed
           })).pipe(Effect.map(Chunk.unsafeFromArray))
       )
@@ -599,6 +602,46 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   })
 })
 
+// One line for a body that does not decode: the first issue and where it is, as `response.choices.0.index: …`.
+const firstIssue = (error: ParseResult.ParseError): string => {
+  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  if (issue === undefined) return "it does not decode"
+  const at = issue.path.map(String).join(".")
+  const message = issue.message.split("\n")[0]
+  return at === "" ? message : `${at}: ${message}`
+}
+
+/**
+ * What a store opened read-only checks instead of migrating: that the database holds the store, and that every
+ * migration has run, since none can run on it.
+ */
+const checkReadable = (
+  sql: SqlClient.SqlClient,
+  location: string
+): Effect.Effect<void, SqlError | StoreError.MissingStore | StoreError.DatabaseError> =>
+  Effect.gen(function*() {
+    const present = yield* sql.onDialectOrElse({
+      pg: () =>
+        sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables
+          WHERE table_schema = current_schema() AND table_name = ${migrationsTable}`,
+      orElse: () =>
+        sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ${migrationsTable}`
+    })
+    if (present.length === 0) return yield* Effect.fail(new StoreError.MissingStore({ location }))
+    const ran = yield* sql<{ id: unknown }>`SELECT migration_id AS id FROM ${sql(migrationsTable)}`
+    const done = new Set(ran.map((row) => toNumber(row.id)))
+    const pending = Object.keys(migrations).filter((name) => !done.has(Number.parseInt(name, 10)))
+    if (pending.length > 0) {
+      return yield* Effect.fail(
+        new StoreError.DatabaseError({
+          location,
+          operation: "opening the store",
+          reason: `it needs migrating (${pending.join(", ")}), which a read-only store cannot do`
+        })
+      )
+    }
+  })
+
 // "objectiveai" as a 32-bit integer: the advisory lock the store's migrations take on PostgreSQL.
 const lockKey = 0x6f626a61
 
@@ -620,7 +663,8 @@ export const layerSqlClient: Layer.Layer<CompletionStore, StoreError.StoreError,
 )
 
 /**
- * The store in a database: a SQLite file (created when missing) or a PostgreSQL URL.
+ * The store in a database: a SQLite file (created when missing) or a PostgreSQL URL. With `readOnly` it only reads
+ * an existing store (see {@link Database.OpenOptions}).
  *
  * @example
  * ```ts
@@ -632,8 +676,11 @@ export const layerSqlClient: Layer.Layer<CompletionStore, StoreError.StoreError,
  * @since 0.1.0
  * @category layers
  */
-export const layer = (location: Database.Location): Layer.Layer<CompletionStore, StoreError.StoreError> =>
-  layerSqlClient.pipe(Layer.provide(Database.layer(location)))
+export const layer = (
+  location: Database.Location,
+  options?: Database.OpenOptions
+): Layer.Layer<CompletionStore, StoreError.StoreError> =>
+  layerSqlClient.pipe(Layer.provide(Database.layer(location, options)))
 
 /**
  * The store at `OBJECTIVEAI_DATABASE` (a SQLite file or a PostgreSQL URL), or in {@link Database.defaultSqliteFile}.

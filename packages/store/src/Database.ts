@@ -16,6 +16,8 @@ import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
+import { reasonOf } from "./internal/reason.js"
 import * as StoreError from "./StoreError.js"
 
 /**
@@ -121,26 +123,55 @@ export class DatabaseName extends Context.Reference<DatabaseName>()("@objectivea
   defaultValue: () => "the database"
 }) {}
 
+/**
+ * How a store is opened. `readOnly`: for reading only, as a report or an export does: a missing SQLite file (or a
+ * database without the store) is a `MissingStore` rather than a new store, and SQLite opens the file read-only, so a
+ * store on read-only media or without write permission still reads.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenOptions {
+  readonly readOnly?: boolean | undefined
+}
+
+/**
+ * Whether the store was opened with `readOnly`, provided beside its `SqlClient` by {@link layer}: the store then
+ * writes nothing, not even its migrations.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ReadOnly extends Context.Reference<ReadOnly>()("@objectiveai-effect/store/ReadOnly", {
+  defaultValue: () => false
+}) {}
+
 const sqliteHeader = Buffer.from("SQLite format 3\0", "latin1")
 
-const reasonOf = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
+const sqliteCorruption = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"])
+
+const codeOf = (cause: unknown): unknown =>
+  typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
 // Read before the driver opens the file, which would otherwise switch its journal mode or create it.
 const checkSqliteFile = (
-  filename: string
-): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.DatabaseError> =>
+  filename: string,
+  readOnly: boolean
+): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.DatabaseError | StoreError.MissingStore> =>
   Effect.try({
     try: () => {
       if (filename === ":memory:" || filename === "") return undefined
       let stat: fs.Stats
       try {
         stat = fs.statSync(filename)
-      } catch {
+      } catch (cause) {
+        if (codeOf(cause) !== "ENOENT") throw cause
+        if (readOnly) return "missing"
         fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true })
         return undefined
       }
       if (!stat.isFile()) return "it is not a regular file"
-      if (stat.size === 0) return undefined
+      if (stat.size === 0) return readOnly ? "missing" : undefined
       const header = Buffer.alloc(sqliteHeader.length)
       const fd = fs.openSync(filename, "r")
       try {
@@ -153,23 +184,50 @@ const checkSqliteFile = (
     catch: (cause) =>
       new StoreError.DatabaseError({ location: filename, operation: "opening the file", reason: reasonOf(cause) })
   }).pipe(
-    Effect.flatMap((reason) =>
-      reason === undefined ? Effect.void : Effect.fail(new StoreError.CorruptDatabase({ location: filename, reason }))
+    Effect.flatMap((reason): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.MissingStore> =>
+      reason === undefined
+        ? Effect.void
+        : reason === "missing"
+        ? Effect.fail(new StoreError.MissingStore({ location: filename }))
+        : Effect.fail(new StoreError.CorruptDatabase({ location: filename, reason }))
     )
   )
 
-const sqlite = (filename: string) =>
+const sqlite = (filename: string, readOnly: boolean) =>
   Effect.gen(function*() {
-    yield* checkSqliteFile(filename)
+    yield* checkSqliteFile(filename, readOnly)
+    // A WAL store on read-only media opens only as an `immutable=1` URI (see below), and better-sqlite3 reads URIs
+    // only when SQLITE_USE_URI is set as its native module loads, which is just after this.
+    if (readOnly) process.env.SQLITE_USE_URI ??= "1"
     // The engine's driver loads when a store of it opens: a SQLite store never loads PostgreSQL's, and a program
     // that only names a location (a command line's flags) loads neither.
     const SqliteClient = yield* Effect.promise(() => import("@effect/sql-sqlite-node/SqliteClient"))
     // WAL is switched on by the store once it knows the file is its own.
-    return yield* SqliteClient.make({ filename, disableWAL: true }).pipe(
-      Effect.catchAllDefect((cause) =>
-        Effect.fail(new StoreError.CorruptDatabase({ location: filename, reason: reasonOf(cause) }))
+    const open = (name: string) =>
+      SqliteClient.make({ filename: name, disableWAL: true, readonly: readOnly }).pipe(
+        // The driver throws when it cannot open the file: only a file it cannot read as SQLite is called corrupt,
+        // and a permission problem says so.
+        Effect.catchAllDefect((cause) =>
+          Effect.fail(
+            sqliteCorruption.has(String(codeOf(cause)))
+              ? new StoreError.CorruptDatabase({ location: filename, reason: reasonOf(cause) })
+              : new StoreError.DatabaseError({
+                location: filename,
+                operation: "opening the store",
+                reason: reasonOf(cause)
+              })
+          )
+        )
       )
+    if (!readOnly) return yield* open(filename)
+    // Reading a WAL database needs its `-shm` file, which SQLite cannot create in a read-only directory: the store
+    // is then read as immutable, which nothing can be writing to either.
+    const readable = yield* Effect.scoped(
+      Effect.flatMap(open(filename), (client) => Effect.either(client`SELECT 1 FROM sqlite_master LIMIT 1`))
     )
+    return readable._tag === "Left" && codeOf(readable.left.cause) === "SQLITE_CANTOPEN"
+      ? yield* open(`${pathToFileURL(path.resolve(filename)).href}?immutable=1`)
+      : yield* open(filename)
   })
 
 const postgres = (url: Redacted.Redacted<string>, location: string) =>
@@ -181,23 +239,33 @@ const postgres = (url: Redacted.Redacted<string>, location: string) =>
   )
 
 /**
- * The `SqlClient` of a location, and its {@link DatabaseName} for messages. A SQLite file is created (with its
- * directory) when missing; one that is not a SQLite database fails with `CorruptDatabase` before anything is written.
+ * The `SqlClient` of a location, its {@link DatabaseName} for messages and whether it is {@link ReadOnly}. A SQLite
+ * file is created (with its directory) when missing, unless `readOnly`; one that is not a SQLite database fails with
+ * `CorruptDatabase` before anything is written.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
-  location: Location
-): Layer.Layer<SqlClient.SqlClient | DatabaseName, StoreError.CorruptDatabase | StoreError.DatabaseError> => {
+  location: Location,
+  options: OpenOptions = {}
+): Layer.Layer<
+  SqlClient.SqlClient | DatabaseName | ReadOnly,
+  StoreError.CorruptDatabase | StoreError.DatabaseError | StoreError.MissingStore
+> => {
   const name = describe(location)
+  const readOnly = options.readOnly === true
   return Layer.scopedContext(
     Effect.map(
       Location.$match(location, {
-        Sqlite: ({ filename }) => sqlite(filename),
+        Sqlite: ({ filename }) => sqlite(filename, readOnly),
         Postgres: ({ url }) => postgres(url, name)
       }),
-      (client) => Context.make(SqlClient.SqlClient, client as SqlClient.SqlClient).pipe(Context.add(DatabaseName, name))
+      (client) =>
+        Context.make(SqlClient.SqlClient, client as SqlClient.SqlClient).pipe(
+          Context.add(DatabaseName, name),
+          Context.add(ReadOnly, readOnly)
+        )
     )
   ).pipe(Layer.provide(Reactivity.layer))
 }

@@ -44,6 +44,22 @@ export class ForeignDatabase extends Schema.TaggedError<ForeignDatabase>()("Fore
 }
 
 /**
+ * There is no store at the location: the SQLite file does not exist, or the database holds none of the store's
+ * tables. Opening a store for reading never creates one.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class MissingStore extends Schema.TaggedError<MissingStore>()("MissingStore", {
+  location: Schema.String
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `no store at ${this.location}`
+  }
+}
+
+/**
  * A database operation failed: the server could not be reached, a query failed, a migration did not run. `operation`
  * names what the store was doing; `reason` is the driver's message.
  *
@@ -98,11 +114,18 @@ export class UnknownTimeZone extends Schema.TaggedError<UnknownTimeZone>()("Unkn
  * @since 0.1.0
  * @category errors
  */
-export type StoreError = CorruptDatabase | ForeignDatabase | DatabaseError | InvalidStoredBody | UnknownTimeZone
+export type StoreError =
+  | CorruptDatabase
+  | ForeignDatabase
+  | MissingStore
+  | DatabaseError
+  | InvalidStoredBody
+  | UnknownTimeZone
 
 const tags: ReadonlySet<unknown> = new Set<StoreError["_tag"]>([
   "CorruptDatabase",
   "ForeignDatabase",
+  "MissingStore",
   "DatabaseError",
   "InvalidStoredBody",
   "UnknownTimeZone"

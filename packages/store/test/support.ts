@@ -78,8 +78,8 @@ export const engines: ReadonlyArray<Engine> = postgresUrl === undefined
 export const freshStore = (engine: Engine) => Effect.flatMap(engine.fresh, openStore)
 
 /** The store at a location, open until the scope closes. */
-export const openStore = (location: Database.Location) =>
-  Effect.map(Layer.build(CompletionStore.layer(location)), Context.get(CompletionStore.CompletionStore))
+export const openStore = (location: Database.Location, options?: Database.OpenOptions) =>
+  Effect.map(Layer.build(CompletionStore.layer(location, options)), Context.get(CompletionStore.CompletionStore))
 
 /** The key the test server accepts. */
 export const apiKey = "store-test-key"
