@@ -27,7 +27,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type * as Statement from "@effect/sql/Statement"
 import type { Cost } from "@objectiveai-effect/analysis"
-import { StoredChatCompletion } from "@objectiveai-effect/domain"
+import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
 import type * as ConfigError from "effect/ConfigError"
@@ -36,11 +36,11 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Amount from "./internal/amount.js"
+import * as Body from "./internal/body.js"
 import { migrations } from "./internal/migrations.js"
 import { reasonOf } from "./internal/reason.js"
 import { completionsTable, dayLabel, failuresTable, migrationsTable, stateTable, toRow } from "./internal/row.js"
@@ -186,8 +186,6 @@ const messageOf = (cause: unknown): string => cause instanceof Error ? cause.mes
 
 const toNumber = (value: unknown): number =>
   typeof value === "number" ? value : value === null || value === undefined ? 0 : Number(value)
-
-const decodeBody = Schema.decodeEither(StoredChatCompletion.StoredChatCompletionFromJson)
 
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
 
@@ -462,8 +460,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     bodies(options).pipe(
       Stream.mapChunksEffect((chunk) =>
         Effect.forEach(chunk, ({ body, id }) =>
-          Either.match(decodeBody(body), {
-            onLeft: (error) => Effect.fail(new StoreError.InvalidStoredBody({ id, reason: firstIssue(error) })),
+          Either.match(Body.decode(body), {
+            onLeft: (reason) => Effect.fail(new StoreError.InvalidStoredBody({ id, reason })),
             onRight: Effect.succeed
           })).pipe(Effect.map(Chunk.unsafeFromArray))
       )
@@ -601,15 +599,6 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     rollup
   })
 })
-
-// One line for a body that does not decode: the first issue and where it is, as `response.choices.0.index: …`.
-const firstIssue = (error: ParseResult.ParseError): string => {
-  const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)
-  if (issue === undefined) return "it does not decode"
-  const at = issue.path.map(String).join(".")
-  const message = issue.message.split("\n")[0]
-  return at === "" ? message : `${at}: ${message}`
-}
 
 /**
  * What a store opened read-only checks instead of migrating: that the database holds the store, and that every

@@ -12,6 +12,9 @@ export * as CompletionStore from "./CompletionStore.js"
 export * as Database from "./Database.js"
 
 /** @since 0.1.0 */
+export * as Import from "./Import.js"
+
+/** @since 0.1.0 */
 export * as StoreError from "./StoreError.js"
 
 /** @since 0.1.0 */

@@ -1,7 +1,6 @@
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
-import { StoredChatCompletion as Stored } from "@objectiveai-effect/domain"
-import * as Schema from "effect/Schema"
 import * as Amount from "./amount.js"
+import * as Body from "./body.js"
 
 /** The completions table. */
 export const completionsTable = "objectiveai_completions"
@@ -31,8 +30,6 @@ const tokenCount = (value: unknown): number | null =>
   typeof value === "number" && Number.isSafeInteger(value) ? value : null
 
 const flag = (value: boolean): number => value ? 1 : 0
-
-const encodeBody = Schema.encodeSync(Stored.StoredChatCompletionFromJson)
 
 /** One completion as the columns the store writes. */
 export interface CompletionRow {
@@ -98,6 +95,6 @@ export const toRow = (completion: StoredChatCompletion.StoredChatCompletion): Co
     is_byok: flag(usage?.is_byok === true),
     has_logprobs: flag(response.choices.some((choice) => choice.logprobs != null)),
     has_tool_calls: flag(response.choices.some((choice) => (choice.message.tool_calls?.length ?? 0) > 0)),
-    body: encodeBody(completion)
+    body: Body.encode(completion)
   }
 }
