@@ -1,5 +1,5 @@
 /**
- * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `export`, `serve`, `demo`) on `@effect/cli`, and
+ * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `import`, `export`, `serve`, `demo`) on `@effect/cli`, and
  * {@link run}, which parses a command line, runs the command, and turns every failure into one line on stderr and an
  * exit code for {@link teardown}.
  *
@@ -39,6 +39,7 @@ import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import type * as DemoCommand from "./DemoCommand.js"
 import type * as ExportCommand from "./ExportCommand.js"
+import type * as ImportCommand from "./ImportCommand.js"
 import * as CommandLine from "./internal/commandLine.js"
 import * as Flags from "./internal/flags.js"
 import * as Formats from "./internal/formats.js"
@@ -68,6 +69,9 @@ const demoRun = (options: Parameters<typeof DemoCommand.run>[0]) =>
 
 const syncRun = (options: Parameters<typeof SyncCommand.run>[0]) =>
   Effect.flatMap(Effect.promise(() => import("./SyncCommand.js")), (module) => module.run(options))
+
+const importRun = (options: Parameters<typeof ImportCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./ImportCommand.js")), (module) => module.run(options))
 
 const exportRun = (options: Parameters<typeof ExportCommand.run>[0]) =>
   Effect.flatMap(Effect.promise(() => import("./ExportCommand.js")), (module) => module.run(options))
@@ -127,6 +131,24 @@ const sync = Command.make(
 ).pipe(
   Command.withDescription(
     "Bring a completion store up to date from the API: list, retrieve what it lacks, store it; then print new, already stored and failed."
+  )
+)
+
+const importCommand = Command.make(
+  "import",
+  {
+    database: StoreFlags.database,
+    files: Args.file({ name: "file", exists: "yes" }).pipe(
+      Args.withDescription(
+        "JSON Lines files: one stored completion ({ request, response }, as retrieve gives it) or bare chat.completion per line."
+      ),
+      Args.atLeast(1)
+    )
+  },
+  importRun
+).pipe(
+  Command.withDescription(
+    "Load stored completions from JSON Lines files into a store; lines already stored are skipped, bad lines are named and skipped (exit 1)."
   )
 )
 
@@ -208,11 +230,13 @@ export const command = Command.make(
   {},
   () =>
     Effect.fail(
-      CliError.usage("a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)")
+      CliError.usage(
+        "a command is required: retrieve, report, sync, import, export, serve or demo (see objectiveai --help)"
+      )
     )
 ).pipe(
   Command.withDescription("Retrieve, report on and serve ObjectiveAI chat completions."),
-  Command.withSubcommands([retrieve, report, sync, exportCommand, serve, demo])
+  Command.withSubcommands([retrieve, report, sync, importCommand, exportCommand, serve, demo])
 )
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The progress line `report` draws on stderr while it retrieves: a bar, done / total and the time left when the
+ * The progress line `report`, `sync` and `import` draw on stderr while they work: a bar, done / total and the time left when the
  * number of ids is known (ids given, or read from a file), the count and the rate always. It is redrawn four times a
  * second, only when stderr is a terminal, so redirected output and logs never hold it, and it is erased before the
  * report prints.
@@ -23,6 +23,8 @@ export interface State {
   /** How many ids there are, when known before they are all retrieved. */
   readonly total: number | undefined
   readonly elapsedMillis: number
+  /** What is being done, the line's first word: `retrieving` by default. */
+  readonly action?: string | undefined
 }
 
 const barWidth = 24
@@ -53,14 +55,15 @@ export const line = (state: State, columns: number): string => {
   const perSecond = state.elapsedMillis > 0 ? state.done / (state.elapsedMillis / 1000) : 0
   const rate = Math.round(perSecond)
   const failed = state.failed > 0 ? `  ${state.failed} failed` : ""
+  const action = state.action ?? "retrieving"
   let text: string
   if (state.total === undefined || state.total === 0) {
-    text = `retrieving ${state.done}${failed}  ${rate}/s`
+    text = `${action} ${state.done}${failed}  ${rate}/s`
   } else {
     const filled = Math.min(barWidth, Math.floor((state.done / state.total) * barWidth))
     const count = `${state.done}/${state.total}`.padStart(2 * String(state.total).length + 1)
     const left = perSecond > 0 ? `  ${timeLeft(Math.max(0, state.total - state.done) / perSecond)} left` : ""
-    text = `retrieving [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${count}${failed}  ${rate}/s${left}`
+    text = `${action} [${"#".repeat(filled)}${"-".repeat(barWidth - filled)}] ${count}${failed}  ${rate}/s${left}`
   }
   return text.slice(0, Math.max(0, columns - 1))
 }
@@ -69,16 +72,28 @@ export const line = (state: State, columns: number): string => {
 const redrawEvery = "250 millis"
 
 /**
- * Counts the results passing through, redrawing the progress line on stderr four times a second, when stderr is a
- * terminal; otherwise the stream as it is.
+ * Counts the retrieve results passing through, redrawing the progress line on stderr four times a second, when
+ * stderr is a terminal; otherwise the stream as it is.
  *
  * @since 0.1.0
  * @category utils
  */
 export const track = (options: { readonly total: number | undefined }) =>
-<E, R>(
-  results: Stream.Stream<ObjectiveAiClient.RetrieveResult, E, R>
-): Stream.Stream<ObjectiveAiClient.RetrieveResult, E, R> => {
+  count<ObjectiveAiClient.RetrieveResult>({ ...options, failed: (result) => result._tag === "Failed" })
+
+/**
+ * Counts any items passing through as {@link track} counts retrieve results: `failed` tells which count as failed,
+ * `action` names what is done (`importing`, say).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const count = <A>(options: {
+  readonly total: number | undefined
+  readonly failed: (item: A) => boolean
+  readonly action?: string | undefined
+}) =>
+<E, R>(results: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> => {
   const stderr = process.stderr
   if (!stderr.isTTY) return results
   return Stream.unwrapScoped(Effect.gen(function*() {
@@ -86,7 +101,7 @@ export const track = (options: { readonly total: number | undefined }) =>
     let done = 0
     let failed = 0
     const draw = Effect.sync(() => {
-      const state = { done, failed, total: options.total, elapsedMillis: Date.now() - start }
+      const state = { done, failed, total: options.total, elapsedMillis: Date.now() - start, action: options.action }
       // A terminal of unknown size (some pseudo-terminals report 0 columns) gets the usual 80.
       stderr.write(`\r\x1b[2K${line(state, stderr.columns || 80)}`)
     })
@@ -95,7 +110,7 @@ export const track = (options: { readonly total: number | undefined }) =>
     return Stream.tap(results, (result) =>
       Effect.sync(() => {
         done++
-        if (result._tag === "Failed") failed++
+        if (options.failed(result)) failed++
       }))
   }))
 }

@@ -21,6 +21,9 @@ export * as DemoCommand from "./DemoCommand.js"
 export * as ExportCommand from "./ExportCommand.js"
 
 /** @since 0.1.0 */
+export * as ImportCommand from "./ImportCommand.js"
+
+/** @since 0.1.0 */
 export * as Progress from "./Progress.js"
 
 /** @since 0.1.0 */

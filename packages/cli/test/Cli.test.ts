@@ -62,7 +62,7 @@ describe("help", () => {
       expectOneLine(
         bare,
         2,
-        "a command is required: retrieve, report, sync, export, serve or demo (see objectiveai --help)"
+        "a command is required: retrieve, report, sync, import, export, serve or demo (see objectiveai --help)"
       )
     }), slow)
 })
