@@ -607,7 +607,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
 const checkReadable = (
   sql: SqlClient.SqlClient,
   location: string
-): Effect.Effect<void, SqlError | StoreError.MissingStore | StoreError.DatabaseError> =>
+): Effect.Effect<void, SqlError | StoreError.MissingStore | StoreError.OutdatedStore> =>
   Effect.gen(function*() {
     const present = yield* sql.onDialectOrElse({
       pg: () =>
@@ -621,13 +621,7 @@ const checkReadable = (
     const done = new Set(ran.map((row) => toNumber(row.id)))
     const pending = Object.keys(migrations).filter((name) => !done.has(Number.parseInt(name, 10)))
     if (pending.length > 0) {
-      return yield* Effect.fail(
-        new StoreError.DatabaseError({
-          location,
-          operation: "opening the store",
-          reason: `it needs migrating (${pending.join(", ")}), which a read-only store cannot do`
-        })
-      )
+      return yield* Effect.fail(new StoreError.OutdatedStore({ location, pending }))
     }
   })
 
@@ -653,7 +647,8 @@ export const layerSqlClient: Layer.Layer<CompletionStore, StoreError.StoreError,
 
 /**
  * The store in a database: a SQLite file (created when missing) or a PostgreSQL URL. With `readOnly` it only reads
- * an existing store (see {@link Database.OpenOptions}).
+ * an existing store (see {@link Database.OpenOptions}); a store written by an earlier version is then opened for
+ * writing once, to run its migrations.
  *
  * @example
  * ```ts
@@ -668,8 +663,16 @@ export const layerSqlClient: Layer.Layer<CompletionStore, StoreError.StoreError,
 export const layer = (
   location: Database.Location,
   options?: Database.OpenOptions
-): Layer.Layer<CompletionStore, StoreError.StoreError> =>
-  layerSqlClient.pipe(Layer.provide(Database.layer(location, options)))
+): Layer.Layer<CompletionStore, StoreError.StoreError> => {
+  // Fresh: within one build a layer is built once, and the read-only attempt has already built (and failed) it.
+  const writable = Layer.fresh(layerSqlClient).pipe(Layer.provide(Database.layer(location)))
+  return options?.readOnly === true
+    ? layerSqlClient.pipe(
+      Layer.provide(Database.layer(location, options)),
+      Layer.catchAll((error) => error._tag === "OutdatedStore" ? writable : Layer.fail(error))
+    )
+    : writable
+}
 
 /**
  * The store at `OBJECTIVEAI_DATABASE` (a SQLite file or a PostgreSQL URL), or in {@link Database.defaultSqliteFile}.

@@ -60,6 +60,23 @@ export class MissingStore extends Schema.TaggedError<MissingStore>()("MissingSto
 }
 
 /**
+ * The store was written by an earlier version and has migrations to run, which a store opened `readOnly` cannot do.
+ * `CompletionStore.layer` then opens it for writing, once, to migrate it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class OutdatedStore extends Schema.TaggedError<OutdatedStore>()("OutdatedStore", {
+  location: Schema.String,
+  pending: Schema.Array(Schema.String)
+}) {
+  /** @since 0.1.0 */
+  override get message(): string {
+    return `${this.location} needs migrating (${this.pending.join(", ")}), which a read-only store cannot do`
+  }
+}
+
+/**
  * A database operation failed: the server could not be reached, a query failed, a migration did not run. `operation`
  * names what the store was doing; `reason` is the driver's message.
  *
@@ -118,6 +135,7 @@ export type StoreError =
   | CorruptDatabase
   | ForeignDatabase
   | MissingStore
+  | OutdatedStore
   | DatabaseError
   | InvalidStoredBody
   | UnknownTimeZone
@@ -126,6 +144,7 @@ const tags: ReadonlySet<unknown> = new Set<StoreError["_tag"]>([
   "CorruptDatabase",
   "ForeignDatabase",
   "MissingStore",
+  "OutdatedStore",
   "DatabaseError",
   "InvalidStoredBody",
   "UnknownTimeZone"

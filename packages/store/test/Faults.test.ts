@@ -12,7 +12,7 @@ import * as Stream from "effect/Stream"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Database, StoreError } from "../src/index.js"
+import { CompletionStore, Database, StoreError } from "../src/index.js"
 import { engines, openStore, sample, tempDir } from "./support.js"
 
 /** Statements run on a location with the store's own driver layer, outside the store. */
@@ -101,6 +101,25 @@ describe("the store under faults", () => {
       expect(yield* store.count()).toBe(4)
       const error = yield* Effect.flip(store.put(sample.slice(4, 5)))
       expect(error.message).toBe(`${location.filename}: storing completions failed: the store is read-only`)
+    }))
+
+  it.scoped("opened read-only, a store with migrations to run is opened for writing once and migrated", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const location = Database.Location.Sqlite({ filename: path.join(dir, "store.sqlite") })
+      // A store as a version before every migration would leave it: the Migrator's table, and no migration run.
+      yield* exec(
+        location,
+        "CREATE TABLE objectiveai_migrations (migration_id integer PRIMARY KEY NOT NULL, created_at datetime NOT NULL DEFAULT current_timestamp, name VARCHAR(255) NOT NULL)"
+      )
+      const readOnly = yield* Effect.flip(
+        Effect.provide(CompletionStore.make, Database.layer(location, { readOnly: true }))
+      )
+      expect(readOnly).toBeInstanceOf(StoreError.OutdatedStore)
+      const store = yield* openStore(location, { readOnly: true })
+      expect(yield* store.count()).toBe(0)
+      const migrated = yield* exec(location, "SELECT migration_id FROM objectiveai_migrations")
+      expect(migrated).toEqual([{ migration_id: 1 }])
     }))
 
   const postgres = engines.find((engine) => engine.name === "postgres")
