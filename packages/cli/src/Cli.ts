@@ -157,12 +157,14 @@ const exportCommand = Command.make(
   {
     database: StoreFlags.database,
     format: Options.choice("format", StoreFlags.exportFormats).pipe(
-      Options.withDescription("jsonl: each stored completion's exact JSON, one per line; csv: one row per completion.")
+      Options.withDescription(
+        "jsonl: each stored completion's exact JSON, one per line; csv: one row per completion; parquet: typed columns and the exact JSON (redirect stdout to a file)."
+      )
     ),
     range: StoreFlags.range
   },
   ({ database, format, range }) => exportRun({ database, format, ...range })
-).pipe(Command.withDescription("Write a store's completions on stdout, oldest first, as JSON lines or CSV."))
+).pipe(Command.withDescription("Write a store's completions on stdout, oldest first, as JSON lines, CSV or Parquet."))
 
 const serve = Command.make(
   "serve",

@@ -75,7 +75,7 @@ export const timeZone = Options.text("tz").pipe(
  * @since 0.1.0
  * @category constants
  */
-export const exportFormats = ["jsonl", "csv"] as const
+export const exportFormats = ["jsonl", "csv", "parquet"] as const
 
 /**
  * An export format.
