@@ -40,9 +40,13 @@ for (const engine of engines) {
           const first = path.join(dir, "first.jsonl")
           const second = path.join(dir, "second.jsonl")
           const bare = testData[testData.length - 2]
-          writeLines(first, [...testData.slice(0, 20).map(encodeStored), "{\"request\":{}}", ""])
+          writeLines(first, [
+            ...testData.slice(0, 20).map((completion) => encodeStored(completion)),
+            "{\"request\":{}}",
+            ""
+          ])
           writeLines(second, [
-            ...testData.slice(20, -2).map(encodeStored),
+            ...testData.slice(20, -2).map((completion) => encodeStored(completion)),
             "not json at all",
             encodeResponse(bare.response),
             encodeStored(testData[testData.length - 1])
@@ -63,7 +67,7 @@ for (const engine of engines) {
           )
 
           const clean = path.join(dir, "clean.jsonl")
-          writeLines(clean, testData.slice(0, 5).map(encodeStored))
+          writeLines(clean, testData.slice(0, 5).map((completion) => encodeStored(completion)))
           const cleanRun = yield* inProcess(["import", "--database", database, clean])
           expect(cleanRun.code, cleanRun.stderr).toBe(0)
           expect(cleanRun.stderr).toBe("")
@@ -79,7 +83,7 @@ for (const engine of engines) {
           const exported = yield* cli(["export", "--database", database, "--format", "jsonl"])
           expect(exported.code, exported.stderr).toBe(0)
           const expected = [
-            ...testData.filter((completion) => completion !== bare).map(encodeStored),
+            ...testData.filter((completion) => completion !== bare).map((completion) => encodeStored(completion)),
             `{"response":${encodeResponse(bare.response)}}`
           ]
           expect(exported.stdout.trimEnd().split("\n").sort()).toEqual(expected.sort())
@@ -130,7 +134,7 @@ describe("stores that are only read", () => {
       const dir = yield* tempDir
       const file = path.join(dir, "store.sqlite")
       const source = path.join(dir, "all.jsonl")
-      writeLines(source, testData.map(encodeStored))
+      writeLines(source, testData.map((completion) => encodeStored(completion)))
       expect((yield* inProcess(["import", "--database", file, source])).code).toBe(0)
       fs.rmSync(source)
       yield* Effect.acquireRelease(
@@ -147,7 +151,9 @@ describe("stores that are only read", () => {
       expect(JSON.parse(report.stdout).completions.retrieved).toBe(testData.length)
       const exported = yield* cli(["export", "--database", file, "--format", "jsonl"])
       expect(exported.code, exported.stderr).toBe(0)
-      expect(exported.stdout.trimEnd().split("\n").sort()).toEqual(testData.map(encodeStored).sort())
+      expect(exported.stdout.trimEnd().split("\n").sort()).toEqual(
+        testData.map((completion) => encodeStored(completion)).sort()
+      )
       expect(report.stderr + exported.stderr).not.toMatch(stackLine)
       expect(fs.readdirSync(dir)).toEqual(["store.sqlite"])
     }), slow)

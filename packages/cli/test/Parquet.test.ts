@@ -3,7 +3,7 @@
  */
 import { DuckDBInstance } from "@duckdb/node-api"
 import { describe, expect, it } from "@effect/vitest"
-import { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { CompletionId, StoredChatCompletion } from "@objectiveai-effect/domain"
 import { Database } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -46,7 +46,7 @@ const query = (sql: string) =>
 const completions = Array.from({ length: 70 }, (_, copy) =>
   testData.map((completion) => ({
     ...completion,
-    response: { ...completion.response, id: `${completion.response.id}-${copy}` }
+    response: { ...completion.response, id: CompletionId.make(`${completion.response.id}-${copy}`) }
   }))).flat()
 
 const tokens = (value: number | null | undefined) => typeof value === "number" ? BigInt(value) : null
@@ -60,7 +60,7 @@ for (const engine of engines) {
           const dir = yield* tempDir
           const database = argumentOf(yield* engine.fresh)
           const source = path.join(dir, "all.jsonl")
-          fs.writeFileSync(source, completions.map(encodeStored).join("\n") + "\n")
+          fs.writeFileSync(source, completions.map((completion) => encodeStored(completion)).join("\n") + "\n")
           expect((yield* inProcess(["import", "--database", database, source])).code).toBe(0)
           const file = path.join(dir, "completions.parquet")
           const run = yield* exportTo(file, ["export", "--database", database, "--format", "parquet"])
@@ -98,7 +98,7 @@ for (const engine of engines) {
             `SELECT count(DISTINCT row_group_id) AS groups FROM parquet_metadata('${file}')`
           )
           expect(groups).toBe(BigInt(Math.ceil(completions.length / ExportCommand.parquetRowGroup)))
-          const byId = new Map(completions.map((completion) => [completion.response.id, completion]))
+          const byId = new Map(completions.map((completion) => [completion.response.id as string, completion]))
           for (const row of rows) {
             const completion = byId.get(row.id as string)!
             const { response } = completion

@@ -4,6 +4,7 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
+import { CompletionId } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -25,7 +26,7 @@ const exec = (location: Database.Location, statement: string) =>
 const manyCompletions = Array.from({ length: 6 }, (_, copy) =>
   sample.map((completion) => ({
     ...completion,
-    response: { ...completion.response, id: `${completion.response.id}-${copy}` }
+    response: { ...completion.response, id: CompletionId.make(`${completion.response.id}-${copy}`) }
   }))).flat()
 
 // A full disk is a tmpfs of 256 KiB mounted for the test, which needs root (CI runs as root).

@@ -32,23 +32,26 @@ for (const engine of engines) {
         const full = sample.slice(0, 20)
         const bare = sample[20]
         const wrapped = sample[21]
+        const spaced = sample[22]
         const lines = [
-          ...full.slice(0, 10).map(encodeStored),
+          ...full.slice(0, 10).map((completion) => encodeStored(completion)),
           "",
           encodeResponse(bare.response),
           `{"response":${encodeResponse(wrapped.response)}}`,
           "{ not json",
           encodeStored(full[0]).replace(/"choices":\[/, "\"choices\":3,\"was\":["),
           "[1, 2]",
-          ...full.slice(10).map(encodeStored),
+          ...full.slice(10).map((completion) => encodeStored(completion)),
           // Already stored above: skipped and counted.
-          encodeStored(full[3])
+          encodeStored(full[3]),
+          // Spaced out as another tool may write it: stored as it came, spaces and all.
+          `  ${encodeStored(spaced).replace(/^\{/, "{ ").replace(/,"response":/, ", \"response\" : ")}  `
         ]
         const file = path.join(dir, "completions.jsonl")
         fs.writeFileSync(file, lines.join("\r\n") + "\n")
         const store = yield* freshStore(engine)
         const first = yield* importFiles(store, [file])
-        expect(first.summary).toEqual({ lines: lines.length - 1, stored: 22, alreadyStored: 1, bad: 3 })
+        expect(first.summary).toEqual({ lines: lines.length - 1, stored: 23, alreadyStored: 1, bad: 3 })
         expect(first.bad.map(({ file, line }) => `${path.basename(file)}:${line}`)).toEqual([
           "completions.jsonl:14",
           "completions.jsonl:15",
@@ -62,6 +65,8 @@ for (const engine of engines) {
 
         const bodies = yield* bodiesOf(store)
         for (const completion of full) expect(bodies.get(completion.response.id)).toBe(encodeStored(completion))
+        expect(bodies.get(spaced.response.id)).toBe(lines[lines.length - 1].trim())
+        expect(bodies.get(spaced.response.id)).toContain(`, "response" : {`)
         expect(bodies.get(bare.response.id)).toBe(`{"response":${encodeResponse(bare.response)}}`)
         expect(bodies.get(wrapped.response.id)).toBe(`{"response":${encodeResponse(wrapped.response)}}`)
         const decoded = yield* Stream.runCollect(store.stream())
@@ -71,8 +76,8 @@ for (const engine of engines) {
         )
 
         const again = yield* importFiles(store, [file])
-        expect(again.summary).toEqual({ lines: lines.length - 1, stored: 0, alreadyStored: 23, bad: 3 })
-        expect(yield* store.count()).toBe(22)
+        expect(again.summary).toEqual({ lines: lines.length - 1, stored: 0, alreadyStored: 24, bad: 3 })
+        expect(yield* store.count()).toBe(23)
       }))
 
     it.scoped("an export's lines import into another store as the same bodies, a seed beyond 2^53 included", () =>
