@@ -296,30 +296,35 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: migrationsTable })
   const prepare = Effect.zipRight(checkOwnership, migrate)
   const readOnly = yield* Database.ReadOnly
-  const opening: Effect.Effect<void, StoreError.StoreError | SqlError | Migrator.MigrationError, SqlClient.SqlClient> =
-    readOnly ? Effect.zipRight(checkOwnership, checkReadable(sql, location)) : sql.onDialectOrElse({
-      // One advisory lock for every process that opens the store: the second waits, then finds the tables made.
-      // The migrations table is made here, as the Migrator would: its own probe for the table fails when it is
-      // missing, which would abort this transaction.
-      pg: () =>
-        sql.withTransaction(
-          sql`SELECT pg_advisory_xact_lock(${lockKey})`.pipe(
-            Effect.zipRight(checkOwnership),
-            Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS ${sql(migrationsTable)} (
+  if (readOnly) {
+    yield* Effect.zipRight(checkOwnership, checkReadable(sql, location)).pipe(
+      Effect.catchTag("SqlError", (error) => Effect.fail(failed("opening the store")(error)))
+    )
+  }
+  yield* sql.onDialectOrElse({
+    // One advisory lock for every process that opens the store: the second waits, then finds the tables made.
+    // The migrations table is made here, as the Migrator would: its own probe for the table fails when it is
+    // missing, which would abort this transaction.
+    pg: () =>
+      sql.withTransaction(
+        sql`SELECT pg_advisory_xact_lock(${lockKey})`.pipe(
+          Effect.zipRight(checkOwnership),
+          Effect.zipRight(sql`CREATE TABLE IF NOT EXISTS ${sql(migrationsTable)} (
             migration_id integer primary key,
             created_at timestamp with time zone not null default now(),
             name text not null
           )`),
-            Effect.zipRight(migrate)
-          )
-        ).pipe(Effect.asVoid),
-      orElse: () =>
-        Effect.zipRight(
-          prepare,
-          location === ":memory:" ? Effect.void : Effect.asVoid(sql`PRAGMA journal_mode = WAL`)
-        ).pipe(Effect.asVoid)
-    })
-  yield* opening.pipe(
+          Effect.zipRight(migrate)
+        )
+      ).pipe(Effect.asVoid),
+    orElse: () =>
+      Effect.zipRight(
+        prepare,
+        location === ":memory:" ? Effect.void : Effect.asVoid(sql`PRAGMA journal_mode = WAL`)
+      ).pipe(Effect.asVoid)
+  }).pipe(
+    // A store opened read-only was checked above: it writes nothing, not even a journal mode.
+    Effect.unless(() => readOnly),
     Effect.catchTags({
       SqlError: (error) => Effect.fail(failed("opening the store")(error)),
       MigrationError: (error) => Effect.fail(failed("migrating the store")(error))
