@@ -18,7 +18,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 const count = Number(process.env.CLI_BENCH_IMPORT ?? 100_000)
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url))
+const bin = fileURLToPath(new URL("../dist/objectiveai.js", import.meta.url))
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-import-bench-"))
 const encode = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)
 
