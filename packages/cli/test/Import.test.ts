@@ -94,6 +94,26 @@ for (const engine of engines) {
   })
 }
 
+describe("import on a terminal", () => {
+  it.scoped("draws the progress line on stderr, then the summary", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const file = path.join(dir, "all.jsonl")
+      writeLines(file, testData.map((completion) => encodeStored(completion)))
+      const database = path.join(dir, "store.sqlite")
+      // `script` runs the CLI on a pseudo-terminal, so both its streams are a TTY and land in one output.
+      const tty = yield* cli(["import", "--database", database, file], {
+        wrap: (command) => [
+          "script",
+          ["-qefc", command.map((arg) => `'${arg.replace(/'/g, "'\\''")}'`).join(" "), "/dev/null"]
+        ]
+      })
+      expect(tty.code, tty.stdout).toBe(0)
+      expect(tty.stdout).toMatch(/importing \d+ +\d+\/s/)
+      expect(tty.stdout).toContain(`imported into ${database}: ${testData.length} new, 0 already stored, 0 bad lines`)
+    }), slow)
+})
+
 describe("stores that are only read", () => {
   it.scoped(
     "report and export on a store that does not exist: one line naming it, exit 1, nothing created",
