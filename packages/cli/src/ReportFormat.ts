@@ -1,10 +1,10 @@
 /**
- * The three ways `report` prints a {@link Report.Report}:
+ * The three ways `report` prints a `Report.Report` (the analysis package's report):
  *
  * - `table`: aligned sections for people: cost by model, provider and day (exact decimals, unpriced and
  *   bring-your-own-key counted apart), logprob measures, tool calls by tool and outcome with the first problems, and
  *   the failed ids.
- * - `json`: one JSON document, {@link Report.Document} encoded: the analysis summaries in their Schemas' encodings
+ * - `json`: one JSON document, {@link Document} encoded: the analysis summaries in their Schemas' encodings
  *   (amounts as exact decimal strings) beside the derived logprob measures.
  * - `csv`: one long-format table, `section,key,metric,value`, one line per figure, that a spreadsheet pivots or a
  *   data frame filters. Sections: `completions`; `cost.total`, `cost.model`, `cost.provider`, `cost.day` (key: the
@@ -15,12 +15,11 @@
  *
  * @since 0.1.0
  */
-import { Cost, ToolCallSummary } from "@objectiveai-effect/analysis"
+import { Cost, LogprobMetrics, LogprobSummary, Report, ToolCallSummary } from "@objectiveai-effect/analysis"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Formats from "./internal/formats.js"
 import * as Render from "./Render.js"
-import * as Report from "./Report.js"
 
 /**
  * The output formats.
@@ -38,9 +37,56 @@ export const formats = Formats.formats
  */
 export type Format = typeof formats[number]
 
-const encodeDocument = Schema.encodeSync(Report.Document)
+/**
+ * The measures of a logprob section, as the JSON document writes them (`null` where there is no value).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Metrics = Schema.Struct({
+  tokens: Schema.NonNegativeInt,
+  perplexity: Schema.OptionFromNullOr(Schema.Number),
+  jointLogprob: Schema.Number,
+  lowestProbability: Schema.OptionFromNullOr(Schema.Number),
+  meanEntropy: Schema.OptionFromNullOr(Schema.Number),
+  meanMargin: Schema.OptionFromNullOr(Schema.Number),
+  placeholders: LogprobMetrics.Placeholders
+}).annotations({ identifier: "ReportMetrics" })
+
+/**
+ * The JSON document `report --format json` prints: the `Report.Report`, with the measures of its content and refusal
+ * logprobs (perplexity and the rest) worked out.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Document = Schema.Struct({
+  ...Report.Report.fields,
+  logprobMetrics: Schema.Struct({ content: Metrics, refusal: Metrics })
+}).annotations({ identifier: "ReportDocument" })
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Document extends Schema.Schema.Type<typeof Document> {}
+
+/**
+ * The document of a report.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const document = (report: Report.Report): Document => ({
+  ...report,
+  logprobMetrics: {
+    content: LogprobSummary.toTokenMetrics(report.logprobs.content),
+    refusal: LogprobSummary.toTokenMetrics(report.logprobs.refusal)
+  }
+})
+
+const encodeDocument = Schema.encodeSync(Document)
 const encodeTotals = Schema.encodeSync(Cost.Totals)
-const encodeMetrics = Schema.encodeSync(Report.Metrics)
+const encodeMetrics = Schema.encodeSync(Metrics)
 
 /**
  * The report as one JSON document, indented.
@@ -48,7 +94,7 @@ const encodeMetrics = Schema.encodeSync(Report.Metrics)
  * @since 0.1.0
  * @category utils
  */
-export const json = (report: Report.Report): string => JSON.stringify(encodeDocument(Report.document(report)), null, 2)
+export const json = (report: Report.Report): string => JSON.stringify(encodeDocument(document(report)), null, 2)
 
 /** A nested JSON object as `[dotted.name, text]` pairs, `null` as the empty text. */
 const flatten = (value: object, prefix = ""): Array<readonly [string, string]> =>
@@ -79,7 +125,7 @@ export const csv = (report: Report.Report): string => {
   for (const [section, summary] of groups) {
     for (const group of summary.groups) add(section, group.key[0] ?? "", flatten(encodeTotals(group.totals)))
   }
-  const { content, refusal } = Report.document(report).logprobMetrics
+  const { content, refusal } = document(report).logprobMetrics
   add("logprobs.content", "", flatten(encodeMetrics(content)))
   add("logprobs.refusal", "", flatten(encodeMetrics(refusal)))
   const toolCalls = report.toolCalls
@@ -139,7 +185,7 @@ const optionalMeasure = (value: Option.Option<number>): string =>
   })
 
 const logprobTable = (report: Report.Report): Array<string> => {
-  const { content, refusal } = Report.document(report).logprobMetrics
+  const { content, refusal } = document(report).logprobMetrics
   const sections = [["content", content, report.logprobs.content], [
     "refusal",
     refusal,

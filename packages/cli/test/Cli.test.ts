@@ -11,7 +11,7 @@ import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Report } from "../src/index.js"
+import { ReportFormat } from "../src/index.js"
 import {
   against,
   apiKey,
@@ -28,7 +28,7 @@ import {
 const slow = 120_000
 
 const responses = testData.map((completion) => completion.response)
-const decodeDocument = Schema.decodeUnknownSync(Report.Document)
+const decodeDocument = Schema.decodeUnknownSync(ReportFormat.Document)
 const encodeCost = Schema.encodeSync(Cost.CostSummary)
 const encodeLogprobs = Schema.encodeSync(LogprobSummary.LogprobSummary)
 
