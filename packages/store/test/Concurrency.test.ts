@@ -25,9 +25,14 @@ const newestFirst = (completions: ReadonlyArray<StoredChatCompletion.StoredChatC
 
 /** The sample in an order of its own per writer, in batches as a sync stores them. */
 const batchesOf = (writer: number, size: number) => {
-  const shuffled = sample.map((stored, i) => ({ stored, rank: (i * 7919 + writer * 104_729) % 1_000_003 }))
-    .sort((a, b) => a.rank - b.rank)
-    .map(({ stored }) => stored)
+  // Fisher-Yates with a small seeded generator, so that a failure replays.
+  const shuffled = [...sample]
+  let state = writer + 1
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31
+    const j = state % (i + 1)
+    ;[shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]
+  }
   const batches: Array<ReadonlyArray<StoredChatCompletion.StoredChatCompletion>> = []
   for (let at = 0; at < shuffled.length; at += size) batches.push(shuffled.slice(at, at + size))
   return batches
@@ -38,12 +43,15 @@ for (const engine of engines.filter((engine) => engine.name === "postgres")) {
     it.scoped("eight writers of the same completions: no error, each stored once, the report exact", () =>
       Effect.gen(function*() {
         const location = yield* engine.fresh
+        // Every store is open before any writes, so that the writes overlap.
+        const stores = yield* Effect.all(Array.from({ length: 8 }, () => openStore(location)), {
+          concurrency: "unbounded"
+        })
         const stored = yield* Effect.all(
-          Array.from({ length: 8 }, (_, writer) =>
-            Effect.flatMap(openStore(location), (store) =>
-              Effect.forEach(batchesOf(writer, 64), (batch) => store.put(batch)).pipe(
-                Effect.map((batches) => batches.flat())
-              ))
+          stores.map((store, writer) =>
+            Effect.forEach(batchesOf(writer, 64), (batch) => store.put(batch)).pipe(
+              Effect.map((batches) => batches.flat())
+            )
           ),
           { concurrency: "unbounded" }
         )
