@@ -458,7 +458,10 @@ export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
  * @since 0.2.0
  * @category constructors
  */
-export const fromGroups = (groups: Iterable<Group>, options?: { readonly grouped?: boolean | undefined }): CostSummary => {
+export const fromGroups = (
+  groups: Iterable<Group>,
+  options?: { readonly grouped?: boolean | undefined }
+): CostSummary => {
   const byKey = new Map<string, Group>()
   let total = emptyTotals
   for (const group of groups) {

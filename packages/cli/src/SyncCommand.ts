@@ -6,7 +6,8 @@
  *
  * @since 0.1.0
  */
-import { StoreError, Sync } from "@objectiveai-effect/store"
+import { Sync } from "@objectiveai-effect/ingest"
+import { StoreError } from "@objectiveai-effect/store"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

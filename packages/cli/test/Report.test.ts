@@ -50,7 +50,9 @@ describe("Report", () => {
     FastCheck.array(FastCheck.integer({ min: 0, max: results.length }), { maxLength: 6 })
   ], ([cuts]) => {
     const bounds = [0, ...[...cuts].sort((a, b) => a - b), results.length]
-    const shards = bounds.slice(1).map((end, index) => ReportCommand.summarize(results.slice(bounds[index], end), context))
+    const shards = bounds.slice(1).map((end, index) =>
+      ReportCommand.summarize(results.slice(bounds[index], end), context)
+    )
     const leftFold = shards.reduce((self, that) => Report.merge(self, that), Report.empty)
     const rightFold = shards.reduceRight((that, self) => Report.merge(self, that), Report.empty)
     expect(encodeReport(leftFold)).toEqual(encodeReport(whole))
@@ -59,12 +61,17 @@ describe("Report", () => {
 
   it.effect("the sink over a stream in small chunks gives the same report", () =>
     Effect.gen(function*() {
-      const report = yield* Stream.fromIterable(results).pipe(Stream.rechunk(7), Stream.run(ReportCommand.sink(context)))
+      const report = yield* Stream.fromIterable(results).pipe(
+        Stream.rechunk(7),
+        Stream.run(ReportCommand.sink(context))
+      )
       expect(encodeReport(report)).toEqual(encodeReport(whole))
     }))
 
   it("an empty run reports zeros and no measures", () => {
-    const document = Schema.encodeSync(ReportFormat.Document)(ReportFormat.document(ReportCommand.summarize(Chunk.empty(), context)))
+    const document = Schema.encodeSync(ReportFormat.Document)(
+      ReportFormat.document(ReportCommand.summarize(Chunk.empty(), context))
+    )
     expect(document.completions).toEqual({ retrieved: 0, failed: 0 })
     expect(document.logprobMetrics.content.perplexity).toBeNull()
     expect(document.cost.byModel.total.cost).toBe("0")

@@ -27,7 +27,8 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import type * as Statement from "@effect/sql/Statement"
-import { Cost, LogprobSummary, Report, ToolCallSummary } from "@objectiveai-effect/analysis"
+import type { Report } from "@objectiveai-effect/analysis"
+import { Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
@@ -47,8 +48,8 @@ import { migrations } from "./internal/migrations.js"
 import {
   type AmountName,
   completionsTable,
-  type Derived,
   derive,
+  type Derived,
   failuresTable,
   figuresTable,
   migrationsTable,
@@ -286,7 +287,9 @@ const ProblemRow = Schema.Struct({
   reason: Schema.String
 })
 
-const OverflowRow = Schema.Struct({ exact_overflow: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String })) })
+const OverflowRow = Schema.Struct({
+  exact_overflow: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
+})
 
 const StateRow = Schema.Struct({ value: SqlValue.Count })
 
@@ -318,7 +321,9 @@ const totalsOf = (group: GroupFigures): Cost.Totals => ({
   cost: amountOf(group, "cost"),
   upstreamInferenceCost: amountOf(group, "upstream_cost"),
   upstreamUpstreamInferenceCost: amountOf(group, "byok_upstream_cost"),
-  tokens: Object.fromEntries(tokens.map(([field, column]) => [field, countOf(group.row, column)])) as unknown as Cost.Tokens
+  tokens: Object.fromEntries(
+    tokens.map(([field, column]) => [field, countOf(group.row, column)])
+  ) as unknown as Cost.Tokens
 })
 
 const aggregateOf = (group: GroupFigures, part: typeof parts[number]): LogprobSummary.TokenAggregate => {
@@ -371,7 +376,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const location = yield* Database.DatabaseName
 
   const failed =
-    (operation: string) => (error: SqlError | Migrator.MigrationError | ParseResult.ParseError): StoreError.StoreError => {
+    (operation: string) =>
+    (error: SqlError | Migrator.MigrationError | ParseResult.ParseError): StoreError.StoreError => {
       if (error._tag === "ParseError") {
         return new StoreError.DatabaseError({
           location,
@@ -770,7 +776,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             GROUP BY tool, outcome`
       })(undefined)
       // Newest first, as the API lists completions: the problems kept are the first ones in that order.
-      const idOrder = sql.onDialectOrElse({ pg: () => sql.literal(`id COLLATE "C" DESC`), orElse: () => sql.literal("id DESC") })
+      const idOrder = sql.onDialectOrElse({
+        pg: () => sql.literal(`id COLLATE "C" DESC`),
+        orElse: () => sql.literal("id DESC")
+      })
       const problems = yield* SqlSchema.findAll({
         Request: Schema.Void,
         Result: ProblemRow,

@@ -3,9 +3,9 @@
  * same completions exactly, field for field, on every engine; a store written before the figures existed is migrated
  * and backfilled, and a backfill cut short is finished by the next open.
  */
-import { describe, expect, it } from "@effect/vitest"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
+import { describe, expect, it } from "@effect/vitest"
 import { Cost, Report, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
@@ -24,7 +24,8 @@ const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))
 /** Newest first, as the store reports: `created`, then id by code unit, both descending. */
 const newestFirst = (completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
   [...completions].sort((a, b) =>
-    b.response.created - a.response.created || (a.response.id < b.response.id ? 1 : a.response.id > b.response.id ? -1 : 0)
+    b.response.created - a.response.created ||
+    (a.response.id < b.response.id ? 1 : a.response.id > b.response.id ? -1 : 0)
   )
 
 const models = ["openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet", "meta/llama-3.1-70b"] as const
@@ -105,25 +106,29 @@ for (const engine of engines) {
         expect(printed(report)).toBe(printed(Report.summarize(newestFirst(sample))))
       }))
 
-    it.scopedLive("equals Cost.summarize, LogprobSummary and ToolCallSummary exactly over generated completions", () =>
-      Effect.gen(function*() {
-        const store = yield* freshStore(engine)
-        yield* Effect.promise(() =>
-          FastCheck.assert(
-            FastCheck.asyncProperty(generated, (rows) =>
-              Effect.runPromise(Effect.gen(function*() {
-                const completions = completionsOf(rows)
-                yield* store.put(completions)
-                const filter = { models: models.map((model) => `report${run - 1}/${model}`) }
-                const fromStore = yield* store.report({ filter })
-                const expected = Report.summarize(newestFirst(completions))
-                expect(encodeReport(fromStore)).toEqual(encodeReport(expected))
-                expect(printed(fromStore)).toBe(printed(expected))
-              }))),
-            { numRuns: 30 }
+    it.scopedLive(
+      "equals Cost.summarize, LogprobSummary and ToolCallSummary exactly over generated completions",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* freshStore(engine)
+          yield* Effect.promise(() =>
+            FastCheck.assert(
+              FastCheck.asyncProperty(generated, (rows) =>
+                Effect.runPromise(Effect.gen(function*() {
+                  const completions = completionsOf(rows)
+                  yield* store.put(completions)
+                  const filter = { models: models.map((model) => `report${run - 1}/${model}`) }
+                  const fromStore = yield* store.report({ filter })
+                  const expected = Report.summarize(newestFirst(completions))
+                  expect(encodeReport(fromStore)).toEqual(encodeReport(expected))
+                  expect(printed(fromStore)).toBe(printed(expected))
+                }))),
+              { numRuns: 30 }
+            )
           )
-        )
-      }), 180_000)
+        }),
+      180_000
+    )
 
     it.scoped("days in the zone named, the range filtered", () =>
       Effect.gen(function*() {
@@ -138,7 +143,8 @@ for (const engine of engines) {
         expect(inRange.length).toBeLessThan(sample.length)
         const timeZone = "Asia/Kathmandu"
         const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
-        const localDay = (completion: { readonly created: number }) => format.format(new Date(completion.created * 1000))
+        const localDay = (completion: { readonly created: number }) =>
+          format.format(new Date(completion.created * 1000))
         const report = yield* store.report({ filter: { since, until }, timeZone })
         const expected = Report.summarize(inRange)
         const byDay = Cost.summarize(inRange.map((stored) => stored.response), { by: localDay })
