@@ -144,6 +144,30 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
           }),
         slow
       )
+      if (engine.name === "postgres") {
+        it.scoped(
+          "eight syncs at once into one store: none fails, every completion stored once, the report exact",
+          () =>
+            Effect.gen(function*() {
+              const database = argumentOf(yield* engine.fresh)
+              const connection = yield* against
+              const runs = yield* Effect.all(
+                Array.from({ length: 8 }, () => cli(["sync", "--database", database, ...connection])),
+                { concurrency: "unbounded" }
+              )
+              for (const run of runs) {
+                expect(run.code, run.stderr).toBe(0)
+                expect(run.stderr).toBe("")
+              }
+              const stored = runs.map((run) => Number(/: (\d+) new,/.exec(run.stdout)?.[1]))
+              expect(stored.reduce((a, b) => a + b, 0)).toBe(testData.length)
+              const fromApi = yield* inProcess(["report", "--all", "--format", "json", ...connection])
+              const fromStore = yield* inProcess(["report", "--database", database, "--format", "json"])
+              expect(fromStore.stdout).toBe(fromApi.stdout)
+            }),
+          slow
+        )
+      }
     })
   }
 

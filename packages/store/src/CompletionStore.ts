@@ -47,15 +47,21 @@ import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
 import {
   type AmountName,
+  bucketSeconds,
   completionsTable,
+  costSums,
   derive,
   type Derived,
   failuresTable,
   figuresTable,
+  limbColumns,
+  logprobMinima,
+  logprobSums,
   migrationsTable,
-  partCounts,
   parts,
   problemsTable,
+  rollupRows,
+  rollupTable,
   stateTable,
   tokens,
   toolCallsTable
@@ -244,29 +250,6 @@ const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Cost.Dimension> =>
 
 const isUtc = (timeZone: string | undefined): boolean =>
   timeZone === undefined || timeZone === "UTC" || timeZone === "Etc/UTC"
-
-const limbColumns = (name: AmountName): ReadonlyArray<string> =>
-  Array.from({ length: Exact.limbs }, (_, i) => `${name}_${i}`)
-
-const costAmounts = ["cost", "upstream_cost", "byok_upstream_cost"] as const satisfies ReadonlyArray<AmountName>
-
-const logprobAmounts = parts.flatMap((part) =>
-  [`${part}_logprob_sum`, `${part}_entropy_sum`, `${part}_margin_sum`] as const
-) satisfies ReadonlyArray<AmountName>
-
-// What a grouped scan sums, as `SUM(column) AS column`: the cost figures always, the logprob figures for a report.
-const costSums = [
-  "unpriced",
-  "byok",
-  ...tokens.map(([, column]) => column),
-  ...costAmounts.flatMap(limbColumns)
-]
-const logprobSums = [
-  "choices",
-  ...parts.flatMap((part) => partCounts.map((count) => `${part}_${count}`)),
-  ...logprobAmounts.flatMap(limbColumns)
-]
-const logprobMinima = parts.map((part) => `${part}_lowest`)
 
 const FailureRow = Schema.Struct({
   id: Schema.String,
@@ -468,7 +451,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   }
 
   // The figures of completions whose rows this transaction wrote (or that have none yet, for a backfill).
-  const writeFigures = (derived: ReadonlyArray<Derived>) =>
+  const writeFigures = (derived: ReadonlyArray<Derived>, options: { readonly rollup: boolean }) =>
     Effect.gen(function*() {
       if (derived.length === 0) return
       const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(derived[0].figures).length))
@@ -482,7 +465,36 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const mine = derived.filter((item) => written.has(item.completion.id))
       yield* insertRows(toolCallsTable, mine.flatMap((item) => item.toolCalls))
       yield* insertRows(problemsTable, mine.flatMap((item) => item.problems))
+      if (options.rollup) yield* addToRollup(rollupRows(mine.map((item) => item.figures)))
     })
+
+  const rollupUpdate = sql.literal([
+    ...["completions", ...costSums, ...logprobSums].map((column) =>
+      `${column} = ${rollupTable}.${column} + excluded.${column}`
+    ),
+    ...logprobMinima.map((column) =>
+      `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
+      `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
+    )
+  ].join(", "))
+
+  // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
+  const toParameter = (value: string | number | bigint | null) =>
+    typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
+
+  // Adds rows to the rollup, in key order, so that writers of the same keys wait for each other.
+  const addToRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) => {
+    if (rows.length === 0) return Effect.void
+    const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))
+    return Effect.forEach(
+      chunksOf(rows, perStatement),
+      (chunk) =>
+        sql`INSERT INTO ${sql(rollupTable)} ${
+          sql.insert(chunk.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))))
+        } ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${rollupUpdate}`,
+      { discard: true }
+    )
+  }
 
   const putBatch = (batch: ReadonlyArray<Derived>) =>
     sql.withTransaction(Effect.gen(function*() {
@@ -490,7 +502,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         sql.insert(batch.map((item) => ({ ...item.completion })))
       } ON CONFLICT (id) DO NOTHING RETURNING id`
       const ids = new Set(inserted.map((row) => row.id))
-      yield* writeFigures(batch.filter((item) => ids.has(item.completion.id)))
+      yield* writeFigures(batch.filter((item) => ids.has(item.completion.id)), { rollup: true })
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
       return batch.filter((item) => ids.has(item.completion.id)).map((item) => item.completion.id)
     }))
@@ -641,11 +653,12 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
     )
 
-  const dayExpression = (
+  /** The zone's offsets over the filtered range: one segment at 0 for UTC, none when nothing matches. */
+  const offsetsOf = (
     filter: Filter,
     timeZone: string | undefined
-  ): Effect.Effect<Statement.Fragment, StoreError.StoreError> => {
-    if (isUtc(timeZone)) return Effect.succeed(sql`day`)
+  ): Effect.Effect<ReadonlyArray<TimeZone.Segment>, StoreError.StoreError> => {
+    if (isUtc(timeZone)) return Effect.succeed([{ start: Number.NEGATIVE_INFINITY, offset: 0 }])
     const format = TimeZone.formatter(timeZone!)
     if (format === undefined) return Effect.fail(new StoreError.UnknownTimeZone({ timeZone: timeZone! }))
     return SqlSchema.findAll({
@@ -654,30 +667,48 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       execute: () => sql`SELECT MIN(created) AS low, MAX(created) AS high FROM ${figures} ${where(filter)}`
     })(undefined).pipe(
       Effect.mapError(failed("finding the time range")),
-      Effect.map(([range]) => {
-        const segments = range === undefined || range.low === null || range.high === null
+      Effect.map(([range]) =>
+        range === undefined || range.low === null || range.high === null
           ? []
           : TimeZone.segments(format, range.low, range.high)
-        const offset = segments.length <= 1
-          ? sql.literal(String(segments[0]?.offset ?? 0))
-          : sql`CASE ${
-            sql.literal(
-              segments.slice(1).map((segment, i) => `WHEN created < ${segment.start} THEN ${segments[i].offset}`).join(
-                " "
-              )
-            )
-          } ELSE ${sql.literal(String(segments[segments.length - 1].offset))} END`
-        // Floor division, whatever the sign: both engines truncate integer division towards zero.
-        return sql`((created + ${offset}) - ((((created + ${offset}) % ${sql.literal(String(secondsPerDay))}) + ${
-          sql.literal(String(secondsPerDay))
-        }) % ${sql.literal(String(secondsPerDay))})) / ${sql.literal(String(secondsPerDay))}`
-      })
+      )
     )
   }
 
+  // The local day number of a time in seconds (a column or an expression), shifted by the zone's offset at that time.
+  const dayOf = (segments: ReadonlyArray<TimeZone.Segment>, seconds: string): Statement.Fragment => {
+    const offset = segments.length <= 1
+      ? String(segments[0]?.offset ?? 0)
+      : `CASE ${
+        segments.slice(1).map((segment, i) => `WHEN ${seconds} < ${segment.start} THEN ${segments[i].offset}`).join(" ")
+      } ELSE ${segments[segments.length - 1].offset} END`
+    const local = `(${seconds} + ${offset})`
+    // Floor division, whatever the sign: both engines truncate integer division towards zero.
+    return sql.literal(
+      `(${local} - (((${local} % ${secondsPerDay}) + ${secondsPerDay}) % ${secondsPerDay})) / ${secondsPerDay}`
+    )
+  }
+
+  // A bucket lies within one local day when the zone's offsets and transitions all fall on bucket boundaries.
+  const bucketsAreWhole = (segments: ReadonlyArray<TimeZone.Segment>) =>
+    segments.every((segment) =>
+      segment.offset % bucketSeconds === 0 && (!Number.isFinite(segment.start) || segment.start % bucketSeconds === 0)
+    )
+
+  const addSummed = (self: Summed, that: Summed): Summed => {
+    const sum: Summed = { ...self }
+    for (const [column, value] of Object.entries(that)) {
+      const known = self[column]
+      if (typeof value === "bigint") sum[column] = (typeof known === "bigint" ? known : 0n) + value
+      else if (typeof value === "number") sum[column] = typeof known === "number" && known < value ? known : value
+    }
+    return sum
+  }
+
   /**
-   * One scan of the figures table, grouped by the dimensions: the sums of every group, with the amounts that did not
-   * fit their limbs added from the overflow column (a second, indexed query over those rows only).
+   * The sums of every group: whole quarter hours from the rollup table, the partial quarter hours at the ends of the
+   * range (and every row, for a zone whose offsets are not whole quarter hours) from the figures table, and the
+   * amounts that did not fit their limbs added from the overflow column (an indexed query over those rows only).
    */
   const scan = (
     filter: Filter,
@@ -686,57 +717,121 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     withLogprobs: boolean
   ) =>
     Effect.gen(function*() {
-      const utc = isUtc(timeZone)
-      const day = dimensions.includes("day") ? yield* dayExpression(filter, timeZone) : sql``
-      const expressions = dimensions.map((dimension) =>
-        dimension === "model" ? sql`model` : dimension === "provider" ? sql`provider` : day
-      )
+      const segments = dimensions.includes("day") ? yield* offsetsOf(filter, timeZone) : []
       const keyFields = Object.fromEntries(dimensions.map((dimension, i) => [
         `k${i}`,
-        dimension === "day" && !utc ? SqlValue.Integer : SqlValue.Text
+        dimension === "day" ? SqlValue.Integer : SqlValue.Text
       ]))
-      const labelOf = (dimension: Cost.Dimension, value: unknown): string | null =>
-        dimension === "day" && !utc ? Cost.dayLabel(Number(value as bigint)) : value as string | null
-      const keyOf = (row: Record<string, unknown>) => dimensions.map((dimension, i) => labelOf(dimension, row[`k${i}`]))
-      const selectKeys = expressions.map((expression, i) => sql`${expression} AS ${sql(`k${i}`)}`)
-      const groupBy = expressions.length === 0
-        ? sql``
-        : sql`GROUP BY ${sql.literal(expressions.map((_, i) => String(i + 1)).join(", "))}`
+      const keyOf = (row: Record<string, unknown>) =>
+        dimensions.map((dimension, i) =>
+          dimension === "day" ? Cost.dayLabel(Number(row[`k${i}`] as bigint)) : row[`k${i}`] as string | null
+        )
       const sums = withLogprobs ? [...costSums, ...logprobSums] : costSums
       const minima = withLogprobs ? logprobMinima : []
-      const aggregates = sql.literal([
-        "COUNT(*) AS completions",
-        ...sums.map((column) => `SUM(${column}) AS ${column}`),
-        ...minima.map((column) => `MIN(${column}) AS ${column}`)
-      ].join(", "))
       const GroupRow = Schema.Struct({
         ...keyFields,
         completions: SqlValue.Integer,
         ...Object.fromEntries(sums.map((column) => [column, SqlValue.Integer])),
         ...Object.fromEntries(minima.map((column) => [column, SqlValue.Double]))
       })
-      const rows = yield* SqlSchema.findAll({
-        Request: Schema.Void,
-        Result: GroupRow,
-        execute: () =>
-          sql`SELECT ${sql.csv([...selectKeys, aggregates])} FROM ${figures} ${where(filter)} ${groupBy}`.pipe(
-            // Integers past 2^53 must not round on the way out of SQLite.
-            Effect.provideService(SqlClient.SafeIntegers, true)
+      const groupBy = dimensions.length === 0
+        ? sql``
+        : sql`GROUP BY ${sql.literal(dimensions.map((_, i) => String(i + 1)).join(", "))}`
+      const grouped = (
+        from: string,
+        keys: (dimension: Cost.Dimension) => Statement.Fragment,
+        completions: string,
+        clauses: Statement.Fragment
+      ) =>
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: GroupRow,
+          execute: () =>
+            sql`SELECT ${
+              sql.csv([
+                ...dimensions.map((dimension, i) => sql`${keys(dimension)} AS ${sql(`k${i}`)}`),
+                sql.literal([
+                  `${completions} AS completions`,
+                  ...sums.map((column) => `SUM(${column}) AS ${column}`),
+                  ...minima.map((column) => `MIN(${column}) AS ${column}`)
+                ].join(", "))
+              ])
+            } FROM ${sql(from)} ${clauses} ${groupBy}`.pipe(
+              // Integers past 2^53 must not round on the way out of SQLite.
+              Effect.provideService(SqlClient.SafeIntegers, true)
+            )
+        })(undefined)
+      const figureKeys = (dimension: Cost.Dimension) =>
+        dimension === "model" ? sql`model` : dimension === "provider" ? sql`provider` : dayOf(segments, "created")
+      const fromFigures = (range: Filter) => grouped(figuresTable, figureKeys, "COUNT(*)", where(range))
+
+      const rows: Array<Record<string, unknown>> = []
+      const since = filter.since === undefined ? undefined : seconds(filter.since)
+      const until = filter.until === undefined ? undefined : seconds(filter.until)
+      const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
+      const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
+      if (!bucketsAreWhole(segments) || (first !== undefined && last !== undefined && first >= last)) {
+        rows.push(...yield* fromFigures(filter))
+      } else {
+        const clauses: Array<Statement.Fragment> = []
+        if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
+        if (last !== undefined) clauses.push(sql`bucket < ${last}`)
+        if (filter.models !== undefined) {
+          clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
+        }
+        if (filter.providers !== undefined) {
+          clauses.push(
+            filter.providers.length === 0
+              ? sql`1 = 0`
+              : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
           )
-      })(undefined)
+        }
+        rows.push(
+          ...yield* grouped(
+            rollupTable,
+            (dimension) =>
+              dimension === "model"
+                ? sql`model`
+                : dimension === "provider"
+                ? sql`CASE WHEN has_provider = 1 THEN provider END`
+                : dayOf(segments, `(bucket * ${bucketSeconds})`),
+            "SUM(completions)",
+            clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`
+          )
+        )
+        // The ends of the range that cut a quarter hour.
+        if (since !== undefined && first! * bucketSeconds > since) {
+          rows.push(...yield* fromFigures({ ...filter, until: new Date(first! * bucketSeconds * 1000) }))
+        }
+        if (until !== undefined && last! * bucketSeconds < until) {
+          rows.push(...yield* fromFigures({ ...filter, since: new Date(last! * bucketSeconds * 1000) }))
+        }
+      }
+
       const groups = new Map<string, GroupFigures>()
       for (const row of rows) {
         const key = keyOf(row)
-        groups.set(JSON.stringify(key), { key, row: row as Summed, overflow: new Map() })
+        const id = JSON.stringify(key)
+        const known = groups.get(id)
+        groups.set(
+          id,
+          known === undefined
+            ? { key, row: row as Summed, overflow: new Map() }
+            : { ...known, row: addSummed(known.row, row as Summed) }
+        )
       }
-      const overflowKeys = Schema.Struct(keyFields)
       const overflowed = yield* SqlSchema.findAll({
         Request: Schema.Void,
-        Result: Schema.extend(overflowKeys, OverflowRow),
+        Result: Schema.extend(Schema.Struct(keyFields), OverflowRow),
         execute: () =>
-          sql`SELECT ${sql.csv([...selectKeys, sql`exact_overflow`])} FROM ${figures} ${
-            where(filter, [sql`exact_overflow IS NOT NULL`])
-          }`.pipe(Effect.provideService(SqlClient.SafeIntegers, true))
+          sql`SELECT ${
+            sql.csv([
+              ...dimensions.map((dimension, i) => sql`${figureKeys(dimension)} AS ${sql(`k${i}`)}`),
+              sql`exact_overflow`
+            ])
+          } FROM ${figures} ${where(filter, [sql`exact_overflow IS NOT NULL`])}`.pipe(
+            Effect.provideService(SqlClient.SafeIntegers, true)
+          )
       })(undefined)
       for (const row of overflowed) {
         const group = groups.get(JSON.stringify(keyOf(row)))
@@ -845,8 +940,28 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       Effect.withSpan("CompletionStore.report")
     )
 
-  // Figures of completions stored before they existed, derived from the bodies a batch per transaction; the state row
-  // says when every completion has them, so that later opens skip the search.
+  // The rollup summed afresh from the figures table, in one transaction. On PostgreSQL the table is locked first, so
+  // that a writer's rows land either in the figures summed here or on top of the rebuilt rollup, never both.
+  const rebuildRollup = sql.withTransaction(Effect.gen(function*() {
+    yield* sql.onDialectOrElse({
+      pg: () => Effect.asVoid(sql`LOCK TABLE ${sql(rollupTable)} IN EXCLUSIVE MODE`),
+      orElse: () => Effect.void
+    })
+    yield* sql`DELETE FROM ${sql(rollupTable)}`
+    const columns = ["completions", ...costSums, ...logprobSums, ...logprobMinima]
+    const bucket = `(created - (((created % ${bucketSeconds}) + ${bucketSeconds}) % ${bucketSeconds})) / ${bucketSeconds}`
+    yield* sql.unsafe(`INSERT INTO ${rollupTable} (bucket, model, provider, has_provider, ${columns.join(", ")})
+      SELECT ${bucket}, model, COALESCE(provider, ''), CASE WHEN provider IS NULL THEN 0 ELSE 1 END, COUNT(*), ${
+      [
+        ...[...costSums, ...logprobSums].map((column) => `COALESCE(SUM(${column}), 0)`),
+        ...logprobMinima.map((column) => `MIN(${column})`)
+      ].join(", ")
+    } FROM ${figuresTable} GROUP BY 1, 2, 3, 4`)
+  }))
+
+  // Figures of completions stored before they existed, derived from the bodies a batch per transaction, then the
+  // rollup summed from them; the state row says when that is done, so that later opens skip the search, and until it
+  // is, the next open goes on where an interrupted one stopped.
   const backfill = Effect.gen(function*() {
     if (Option.isSome(yield* getState(figuresBackfilled))) return
     const page = SqlSchema.findAll({
@@ -867,10 +982,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         if (Either.isLeft(decoded)) return yield* Effect.fail(invalidBody(row.id, decoded.left))
         derived.push(derive(decoded.right))
       }
-      yield* sql.withTransaction(writeFigures(derived.sort((a, b) => byId(a.completion, b.completion)))).pipe(
-        Effect.mapError(failed("deriving the figures of stored completions"))
-      )
+      yield* sql.withTransaction(
+        writeFigures(derived.sort((a, b) => byId(a.completion, b.completion)), { rollup: false })
+      ).pipe(Effect.mapError(failed("deriving the figures of stored completions")))
     }
+    yield* rebuildRollup.pipe(Effect.mapError(failed("summing the figures of stored completions")))
     yield* raiseState(figuresBackfilled, 1)
   }).pipe(Effect.withSpan("CompletionStore.backfill"))
 

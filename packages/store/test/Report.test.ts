@@ -50,12 +50,31 @@ const generated = FastCheck.array(
     base: FastCheck.integer({ min: 0, max: sample.length - 1 }),
     model: FastCheck.constantFrom(...models),
     provider: FastCheck.constantFrom("OpenAI", "Anthropic", null),
-    created: FastCheck.integer({ min: 1_577_836_800, max: 1_893_456_000 }),
+    // From 1970, when Monrovia was 44 minutes 30 seconds behind UTC, to 2030.
+    created: FastCheck.oneof(
+      FastCheck.integer({ min: 1_577_836_800, max: 1_893_456_000 }),
+      FastCheck.integer({ min: 0, max: 1_893_456_000 })
+    ),
     cost: amount,
     logprobs: FastCheck.array(logprob, { maxLength: 8 })
   }),
   { maxLength: 30 }
 )
+
+/** A range of `created` to report on, either end open, cutting quarter hours or not. */
+const range = FastCheck.tuple(
+  FastCheck.option(FastCheck.integer({ min: 0, max: 1_893_456_000 }), { nil: undefined }),
+  FastCheck.option(FastCheck.integer({ min: 0, max: 1_893_456_000 }), { nil: undefined })
+).map(([a, b]) => a !== undefined && b !== undefined && b < a ? [b, a] as const : [a, b] as const)
+
+/** UTC, zones with quarter-hour offsets, and one whose 1970 offset was not a whole quarter hour. */
+const zone = FastCheck.constantFrom(undefined, "Asia/Kathmandu", "America/New_York", "Africa/Monrovia")
+
+/** The local date of a Unix time in a zone, `YYYY-MM-DD`. */
+const localDay = (timeZone: string) => {
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+  return (completion: { readonly created: number }) => format.format(new Date(completion.created * 1000))
+}
 
 let run = 0
 
@@ -123,7 +142,7 @@ for (const engine of engines) {
                   expect(encodeReport(fromStore)).toEqual(encodeReport(expected))
                   expect(printed(fromStore)).toBe(printed(expected))
                 }))),
-              { numRuns: 30 }
+              { numRuns: 40 }
             )
           )
         }),
@@ -142,12 +161,9 @@ for (const engine of engines) {
         expect(inRange.length).toBeGreaterThan(0)
         expect(inRange.length).toBeLessThan(sample.length)
         const timeZone = "Asia/Kathmandu"
-        const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
-        const localDay = (completion: { readonly created: number }) =>
-          format.format(new Date(completion.created * 1000))
         const report = yield* store.report({ filter: { since, until }, timeZone })
         const expected = Report.summarize(inRange)
-        const byDay = Cost.summarize(inRange.map((stored) => stored.response), { by: localDay })
+        const byDay = Cost.summarize(inRange.map((stored) => stored.response), { by: localDay(timeZone) })
         expect(printed(report)).toBe(printed({ ...expected, cost: { ...expected.cost, byDay } }))
         expect(printed(report)).not.toBe(printed(expected))
       }))

@@ -4,11 +4,15 @@ import * as Exact from "./exact.js"
 import {
   amounts,
   completionsTable,
+  costSums,
+  logprobMinima,
+  logprobSums,
   failuresTable,
   figuresTable,
   partCounts,
   parts,
   problemsTable,
+  rollupTable,
   stateTable,
   tokens,
   toolCallsTable
@@ -131,5 +135,15 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   PRIMARY KEY (id, position)
 )`)
     yield* sql.unsafe(`CREATE INDEX ${problemsTable}_created ON ${problemsTable} (created, id)`)
+    yield* sql.unsafe(`CREATE TABLE ${rollupTable} (
+  bucket BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  has_provider SMALLINT NOT NULL,
+  completions BIGINT NOT NULL,
+  ${[...costSums, ...logprobSums].map((column) => `${column} BIGINT NOT NULL`).join(",\n  ")},
+  ${logprobMinima.map((column) => `${column} DOUBLE PRECISION`).join(",\n  ")},
+  PRIMARY KEY (bucket, model, provider, has_provider)
+)`)
   })
 }

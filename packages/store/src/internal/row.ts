@@ -11,6 +11,8 @@ export const completionsTable = "objectiveai_completions"
 export const figuresTable = "objectiveai_figures"
 /** One row per completion, tool and outcome: how many of its tool calls came to that outcome. */
 export const toolCallsTable = "objectiveai_tool_calls"
+/** The figures summed per quarter hour, model and provider, kept up to date as completions are stored. */
+export const rollupTable = "objectiveai_rollup"
 /** The first tool-call problems of each completion, as `ToolCallSummary` keeps them. */
 export const problemsTable = "objectiveai_tool_call_problems"
 /** Ids whose retrieve failed, until a later sync stores them. */
@@ -52,6 +54,79 @@ export const partCounts = ["choices", "tokens", "entropy_count", "margin_count",
 
 /** The logprob parts. */
 export const parts = ["content", "refusal"] as const
+
+/** The figures columns that sum: the cost figures first, then the logprob figures. */
+export const costSums: ReadonlyArray<string> = [
+  "unpriced",
+  "byok",
+  ...tokens.map(([, column]) => column),
+  ...(["cost", "upstream_cost", "byok_upstream_cost"] as const).flatMap((name) => limbColumns(name))
+]
+
+/** The logprob figures columns that sum. */
+export const logprobSums: ReadonlyArray<string> = [
+  "choices",
+  ...parts.flatMap((part) => partCounts.map((count) => `${part}_${count}`)),
+  ...parts.flatMap((part) =>
+    [`${part}_logprob_sum`, `${part}_entropy_sum`, `${part}_margin_sum`] as const
+  ).flatMap((name) => limbColumns(name))
+]
+
+/** The figures columns whose least value is kept. */
+export const logprobMinima: ReadonlyArray<string> = parts.map((part) => `${part}_lowest`)
+
+/** The columns holding an amount's limbs. */
+export function limbColumns(name: AmountName): ReadonlyArray<string> {
+  return Array.from({ length: Exact.limbs }, (_, i) => `${name}_${i}`)
+}
+
+/**
+ * Seconds per rollup bucket. Every time zone in use today is a whole number of quarter hours from UTC and changes its
+ * offset on a quarter hour, so a bucket falls on one local day in any of them.
+ */
+export const bucketSeconds = 900
+
+/** A row of the rollup table: the key, then each sum as a bigint and each least value. */
+export type RollupRow = Record<string, string | number | bigint | null>
+
+/**
+ * The rollup rows of figures rows, one per bucket, model and provider, in key order (so that writers update them in
+ * one order). A missing provider is `''` with `has_provider` 0, since keys with `NULL` never conflict.
+ */
+export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<RollupRow> => {
+  const groups = new Map<string, Record<string, bigint | number | string | null>>()
+  for (const row of rows) {
+    const bucket = Math.floor((row.created as number) / bucketSeconds)
+    const provider = row.provider as string | null
+    const key = JSON.stringify([bucket, row.model, provider])
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = {
+        bucket,
+        model: row.model,
+        provider: provider ?? "",
+        has_provider: provider === null ? 0 : 1,
+        completions: 0n
+      }
+      for (const column of [...costSums, ...logprobSums]) group[column] = 0n
+      for (const column of logprobMinima) group[column] = null
+      groups.set(key, group)
+    }
+    group.completions = (group.completions as bigint) + 1n
+    for (const column of [...costSums, ...logprobSums]) {
+      const value = row[column]
+      if (typeof value === "number") group[column] = (group[column] as bigint) + BigInt(value)
+    }
+    for (const column of logprobMinima) {
+      const value = row[column]
+      const known = group[column]
+      if (typeof value === "number" && (known === null || value < (known as number))) group[column] = value
+    }
+  }
+  return Array.from(groups.entries())
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    .map(([, group]) => group)
+}
 
 const secondsPerDay = 86_400
 
