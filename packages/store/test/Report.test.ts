@@ -50,10 +50,13 @@ const generated = FastCheck.array(
     base: FastCheck.integer({ min: 0, max: sample.length - 1 }),
     model: FastCheck.constantFrom(...models),
     provider: FastCheck.constantFrom("OpenAI", "Anthropic", null),
-    // From 1970, when Monrovia was 44 minutes 30 seconds behind UTC, to 2030.
+    // To 2030, and in 1970 and 1971, when Monrovia was 44 minutes 30 seconds behind UTC.
     created: FastCheck.oneof(
       FastCheck.integer({ min: 1_577_836_800, max: 1_893_456_000 }),
-      FastCheck.integer({ min: 0, max: 1_893_456_000 })
+      FastCheck.integer({ min: 0, max: 63_000_000 }),
+      // Around Monrovia's midnight then, 00:44:30 UTC, inside the quarter hour it cuts.
+      FastCheck.tuple(FastCheck.integer({ min: 0, max: 700 }), FastCheck.integer({ min: -30, max: 60 }))
+        .map(([day, seconds]) => day * 86_400 + 2670 + seconds)
     ),
     cost: amount,
     logprobs: FastCheck.array(logprob, { maxLength: 8 })
@@ -61,11 +64,26 @@ const generated = FastCheck.array(
   { maxLength: 30 }
 )
 
-/** A range of `created` to report on, either end open, cutting quarter hours or not. */
+/**
+ * A range of `created` to report on: each end open, or within a quarter hour of a generated completion's time, so
+ * that the ends cut the quarter hours the completions are in.
+ */
 const range = FastCheck.tuple(
-  FastCheck.option(FastCheck.integer({ min: 0, max: 1_893_456_000 }), { nil: undefined }),
-  FastCheck.option(FastCheck.integer({ min: 0, max: 1_893_456_000 }), { nil: undefined })
-).map(([a, b]) => a !== undefined && b !== undefined && b < a ? [b, a] as const : [a, b] as const)
+  FastCheck.option(FastCheck.tuple(FastCheck.nat(), FastCheck.integer({ min: -900, max: 900 })), { nil: undefined }),
+  FastCheck.option(FastCheck.tuple(FastCheck.nat(), FastCheck.integer({ min: -900, max: 900 })), { nil: undefined })
+)
+
+const rangeOf = (
+  completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>,
+  [since, until]: typeof range extends FastCheck.Arbitrary<infer A> ? A : never
+): readonly [number | undefined, number | undefined] => {
+  const at = (end: readonly [number, number] | undefined) =>
+    end === undefined || completions.length === 0
+      ? undefined
+      : completions[end[0] % completions.length].response.created + end[1]
+  const [a, b] = [at(since), at(until)]
+  return a !== undefined && b !== undefined && b < a ? [b, a] : [a, b]
+}
 
 /** UTC, zones with quarter-hour offsets, and one whose 1970 offset was not a whole quarter hour. */
 const zone = FastCheck.constantFrom(undefined, "Asia/Kathmandu", "America/New_York", "Africa/Monrovia")
@@ -132,13 +150,29 @@ for (const engine of engines) {
           const store = yield* freshStore(engine)
           yield* Effect.promise(() =>
             FastCheck.assert(
-              FastCheck.asyncProperty(generated, (rows) =>
+              FastCheck.asyncProperty(generated, range, zone, (rows, ends, timeZone) =>
                 Effect.runPromise(Effect.gen(function*() {
                   const completions = completionsOf(rows)
+                  const [since, until] = rangeOf(completions, ends)
                   yield* store.put(completions)
-                  const filter = { models: models.map((model) => `report${run - 1}/${model}`) }
-                  const fromStore = yield* store.report({ filter })
-                  const expected = Report.summarize(newestFirst(completions))
+                  const filter = {
+                    models: models.map((model) => `report${run - 1}/${model}`),
+                    since: since === undefined ? undefined : new Date(since * 1000),
+                    until: until === undefined ? undefined : new Date(until * 1000)
+                  }
+                  const fromStore = yield* store.report({ filter, timeZone })
+                  const matching = newestFirst(completions.filter(({ response }) =>
+                    (since === undefined || response.created >= since) &&
+                    (until === undefined || response.created < until)
+                  ))
+                  const whole = Report.summarize(matching)
+                  const expected = timeZone === undefined ? whole : {
+                    ...whole,
+                    cost: {
+                      ...whole.cost,
+                      byDay: Cost.summarize(matching.map((stored) => stored.response), { by: localDay(timeZone) })
+                    }
+                  }
                   expect(encodeReport(fromStore)).toEqual(encodeReport(expected))
                   expect(printed(fromStore)).toBe(printed(expected))
                 }))),
