@@ -45,6 +45,7 @@ import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
+import type { parts } from "./internal/row.js"
 import {
   type AmountName,
   bucketSeconds,
@@ -58,7 +59,6 @@ import {
   logprobMinima,
   logprobSums,
   migrationsTable,
-  parts,
   problemsTable,
   rollupRows,
   rollupTable,
@@ -949,7 +949,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     })
     yield* sql`DELETE FROM ${sql(rollupTable)}`
     const columns = ["completions", ...costSums, ...logprobSums, ...logprobMinima]
-    const bucket = `(created - (((created % ${bucketSeconds}) + ${bucketSeconds}) % ${bucketSeconds})) / ${bucketSeconds}`
+    const bucket =
+      `(created - (((created % ${bucketSeconds}) + ${bucketSeconds}) % ${bucketSeconds})) / ${bucketSeconds}`
     yield* sql.unsafe(`INSERT INTO ${rollupTable} (bucket, model, provider, has_provider, ${columns.join(", ")})
       SELECT ${bucket}, model, COALESCE(provider, ''), CASE WHEN provider IS NULL THEN 0 ELSE 1 END, COUNT(*), ${
       [

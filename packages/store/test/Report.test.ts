@@ -170,7 +170,12 @@ for (const engine of engines) {
                     ...whole,
                     cost: {
                       ...whole.cost,
-                      byDay: Cost.summarize(matching.map((stored) => stored.response), { by: localDay(timeZone) })
+                      byDay: Cost.summarize(
+                        matching.map((stored) =>
+                          stored.response
+                        ),
+                        { by: localDay(timeZone) }
+                      )
                     }
                   }
                   expect(encodeReport(fromStore)).toEqual(encodeReport(expected))
@@ -197,7 +202,12 @@ for (const engine of engines) {
         const timeZone = "Asia/Kathmandu"
         const report = yield* store.report({ filter: { since, until }, timeZone })
         const expected = Report.summarize(inRange)
-        const byDay = Cost.summarize(inRange.map((stored) => stored.response), { by: localDay(timeZone) })
+        const byDay = Cost.summarize(
+          inRange.map((stored) =>
+            stored.response
+          ),
+          { by: localDay(timeZone) }
+        )
         expect(printed(report)).toBe(printed({ ...expected, cost: { ...expected.cost, byDay } }))
         expect(printed(report)).not.toBe(printed(expected))
       }))

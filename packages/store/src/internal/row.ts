@@ -67,9 +67,9 @@ export const costSums: ReadonlyArray<string> = [
 export const logprobSums: ReadonlyArray<string> = [
   "choices",
   ...parts.flatMap((part) => partCounts.map((count) => `${part}_${count}`)),
-  ...parts.flatMap((part) =>
-    [`${part}_logprob_sum`, `${part}_entropy_sum`, `${part}_margin_sum`] as const
-  ).flatMap((name) => limbColumns(name))
+  ...parts.flatMap((part) => [`${part}_logprob_sum`, `${part}_entropy_sum`, `${part}_margin_sum`] as const).flatMap((
+    name
+  ) => limbColumns(name))
 ]
 
 /** The figures columns whose least value is kept. */
