@@ -121,23 +121,32 @@ const seed = (location: Database.Location) =>
       const figureColumns = Object.keys(
         (yield* sql<Record<string, unknown>>`SELECT * FROM objectiveai_figures LIMIT 1`)[0]
       )
-      for (let copy = 1; copy * distinct < reportCount; copy++) {
-        const shift = copy * 3600
-        yield* sql.withTransaction(Effect.forEach(Object.entries(tables), ([table, listed]) => {
-          const columns = listed ?? figureColumns
-          const values = columns.map((column) =>
-            column === "id"
-              ? `id || '~${copy}'`
-              : column === "created"
-              ? `created + ${shift}`
-              : column === "day" && table === "objectiveai_figures"
-              ? "NULL"
-              : column
-          )
-          return sql.unsafe(`INSERT INTO ${table} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM ${table}
-            WHERE id NOT LIKE '%~%'`)
-        }, { discard: true }))
-      }
+      // Each copy reads the originals from a temporary table of their own (one connection: one transaction), so that
+      // a copy costs the same however many came before it.
+      yield* sql.withTransaction(Effect.gen(function*() {
+        for (const table of Object.keys(tables)) {
+          yield* sql.unsafe(`CREATE TEMPORARY TABLE base_${table} AS SELECT * FROM ${table}`)
+        }
+        for (let copy = 1; copy * distinct < reportCount; copy++) {
+          const shift = copy * 3600
+          yield* Effect.forEach(Object.entries(tables), ([table, listed]) => {
+            const columns = listed ?? figureColumns
+            const values = columns.map((column) =>
+              column === "id"
+                ? `id || '~${copy}'`
+                : column === "created"
+                ? `created + ${shift}`
+                : column === "day" && table === "objectiveai_figures"
+                ? "NULL"
+                : column
+            )
+            return sql.unsafe(
+              `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM base_${table}`
+            )
+          }, { discard: true })
+        }
+        for (const table of Object.keys(tables)) yield* sql.unsafe(`DROP TABLE base_${table}`)
+      }))
       // The copies' UTC days, from their shifted times, as the store writes them.
       const days = yield* sql<{ day: unknown }>`SELECT DISTINCT created / 86400 AS day FROM objectiveai_figures`
       yield* Effect.forEach(days, ({ day }) =>
