@@ -162,8 +162,10 @@ export const accumulator = (): Accumulator => new ChunkAccumulator()
  * Merges chunks into the completion they stream: `content`, `refusal`, `reasoning` and tool-call `arguments`
  * concatenate; choices merge by `index` and tool calls by their `index`; logprob arrays append; `usage` is the last
  * one sent; a chunk's own `error` (OpenRouter's mid-stream failure) becomes the `error` of the choices it ends with
- * `finish_reason: "error"`. What no chunk carried (`refusal`, `reasoning`, `logprobs`) is `null`, as the unary answer
- * has it, so a merged stream equals that answer. `None` for no chunks.
+ * `finish_reason: "error"`. The completion has the unary answer's shape, so a merged stream equals that answer:
+ * `content`, `refusal` and `logprobs` are `null` where no chunk carried them, `reasoning` is left out, and once any
+ * chunk carried logprobs both `logprobs.content` and `logprobs.refusal` are arrays (`[]` for no tokens). `None` for no
+ * chunks.
  *
  * @since 0.1.0
  * @category utils

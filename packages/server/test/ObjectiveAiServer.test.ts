@@ -304,7 +304,7 @@ describe("ObjectiveAiServer", () => {
         expect(new Set(ids).size).toBe(ids.length)
       }))
 
-    it.effect("answers with every key the real wire carries, null where it has no value, and stores it so", () =>
+    it.effect("answers with the keys every SDK requires, null or [] where they have no value, and stores it so", () =>
       Effect.gen(function*() {
         const cases = [
           { ...chatRequest, logprobs: true, top_logprobs: 1 },
@@ -353,32 +353,23 @@ describe("ObjectiveAiServer", () => {
           answers.push(choice)
         }
         const [text, refusal, tools] = answers
-        expect(text.message).toEqual({
-          role: "assistant",
-          content: expect.any(String),
-          refusal: null,
-          reasoning: null
-        })
+        // `reasoning` is left out where there is none: ObjectiveAI's SDK declares it optional and never null.
+        expect(text.message).toEqual({ role: "assistant", content: expect.any(String), refusal: null })
         expect(sorted(text.logprobs)).toEqual(["content", "refusal"])
-        expect(text.logprobs).toMatchObject({ refusal: null })
-        expect(refusal.message).toEqual({
-          role: "assistant",
-          content: null,
-          refusal: expect.any(String),
-          reasoning: null
-        })
+        // The side without tokens is `[]`, as ObjectiveAI's SDK declares both arrays.
+        expect(text.logprobs).toMatchObject({ refusal: [] })
+        expect(refusal.message).toEqual({ role: "assistant", content: null, refusal: expect.any(String) })
         expect(refusal.logprobs).toBeNull()
         expect(tools.message).toEqual({
           role: "assistant",
           content: null,
           refusal: null,
-          reasoning: null,
           tool_calls: [expect.objectContaining({ type: "function" })]
         })
         expect(tools.logprobs).toBeNull()
       }))
 
-    it.effect("streams a role-only first delta, and finish reasons and logprobs null on every choice until known", () =>
+    it.effect("streams a role-only first delta, finish reasons null until known, and logprobs only with tokens", () =>
       Effect.gen(function*() {
         const reply = yield* request("/chat/completions", {
           body: { ...chatRequest, n: 2, logprobs: true, stream: true, stream_options: { include_usage: true } }
@@ -392,13 +383,9 @@ describe("ObjectiveAiServer", () => {
           const choices = chunks.flatMap((chunk) =>
             (chunk.choices as Array<Record<string, unknown>>).filter((choice) => choice.index === index)
           )
-          for (const choice of choices) {
-            expect(sorted(choice)).toEqual(["delta", "finish_reason", "index", "logprobs", "native_finish_reason"])
-          }
           expect(choices[0]).toEqual({
             index,
             delta: { role: "assistant", content: "" },
-            logprobs: null,
             finish_reason: null,
             native_finish_reason: null
           })
@@ -406,15 +393,16 @@ describe("ObjectiveAiServer", () => {
           expect(last).toEqual({
             index,
             delta: {},
-            logprobs: null,
             finish_reason: "stop",
             native_finish_reason: "stop"
           })
           expect(choices.every((choice) => choice.finish_reason === null && choice.native_finish_reason === null))
             .toBe(true)
-          // Content deltas carry their tokens' logprobs, with `refusal: null` beside them.
+          // Content deltas carry their tokens' logprobs, with `refusal: []` beside them; the role and finish deltas,
+          // which have no tokens, leave `logprobs` out rather than send null (ObjectiveAI's SDK: optional, never null).
           for (const choice of choices.slice(1)) {
-            expect(choice.logprobs).toEqual({ content: expect.any(Array), refusal: null })
+            expect(sorted(choice)).toEqual(["delta", "finish_reason", "index", "logprobs", "native_finish_reason"])
+            expect(choice.logprobs).toEqual({ content: expect.any(Array), refusal: [] })
           }
         }
       }))
