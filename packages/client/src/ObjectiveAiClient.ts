@@ -34,6 +34,7 @@ import {
   ChatCompletionList,
   CompletionId,
   Json,
+  ParseMessages,
   StoredChatCompletion
 } from "@objectiveai-effect/domain"
 import type * as Cause from "effect/Cause"
@@ -489,7 +490,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       requestOptions: RequestOptions | undefined
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
-        Effect.mapError((error) => invalid(Routes.create.method, createPath, error.message)),
+        Effect.mapError((error) => invalid(Routes.create.method, createPath, ParseMessages.format(error.issue))),
         Effect.flatMap((valid) =>
           execute(settings, {
             span,

@@ -23,7 +23,7 @@ import * as Logprobs from "./Logprobs.js"
  * @category schemas
  */
 export const ToolCallDelta = Schema.Struct({
-  index: required(Json.JsonNumber, "The position of the tool call this fragment belongs to."),
+  index: required(Json.JsonWholeNumber, "The position of the tool call this fragment belongs to."),
   id: nullish(Schema.String),
   type: nullish(openLiteral("function")),
   function: nullish(
@@ -71,7 +71,7 @@ export const ChunkChoice = Schema.Struct({
   delta: ChoiceDelta,
   finish_reason: nullish(ChatCompletion.FinishReason),
   native_finish_reason: nullish(Schema.String),
-  index: Json.JsonNumber,
+  index: Json.JsonWholeNumber,
   logprobs: nullish(Logprobs.ChoiceLogprobs),
   error: nullish(ErrorBody.OpenRouterError)
 }).annotations({ identifier: "ChunkChoice", ...preserveUnknownKeys })
@@ -94,7 +94,7 @@ export const ChatCompletionChunk = Schema.Struct({
     "A unique identifier for the chat completion; every chunk of a stream has the same."
   ),
   choices: Schema.Array(ChunkChoice),
-  created: Json.JsonNumber,
+  created: Json.JsonWholeNumber,
   model: Schema.String,
   object: Schema.Literal("chat.completion.chunk"),
   service_tier: nullish(ChatCompletion.ServiceTier),

@@ -109,6 +109,18 @@ export const JsonNumber: Schema.declare<number> = Schema.declare<number, number,
 })
 
 /**
+ * A whole number of a response (a token count, an index, a time in Unix seconds, an HTTP status): read as leniently as
+ * {@link JsonNumber}, so an answer is never refused for a fraction, and described in JSON Schema as what the API sends,
+ * an `integer` of at least 0.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JsonWholeNumber: Schema.declare<number> = JsonNumber.annotations({
+  jsonSchema: { type: "integer", minimum: 0 }
+})
+
+/**
  * Parses JSON text. Integer literals outside the safe range become `bigint`; everything else is exactly
  * `JSON.parse` (`1e400` is `Infinity`, `-0` is `-0`).
  * Throws a `SyntaxError` on invalid text, like `JSON.parse`.

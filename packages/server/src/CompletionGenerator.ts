@@ -24,8 +24,8 @@ import * as Text from "./internal/text.js"
 import { countTokens, tokenize, tokenLogprobs } from "./internal/tokens.js"
 
 /**
- * A create body the generator cannot answer although its schema accepts it (a `tool_choice` naming a function that
- * is not among `tools`, say). The server answers it with 400.
+ * A create body the generator cannot answer although the API's schema accepts it (more choices than
+ * {@link maxChoices}). The server answers it with 400.
  *
  * @since 0.1.0
  * @category errors
@@ -125,28 +125,17 @@ export const completionId = (key: string, created: number): CompletionId.Complet
 export const maxChoices = 128
 
 /**
- * Checks what the schema cannot: at least one message, `n` within {@link maxChoices}, and a `tool_choice` the
- * request's `tools` can satisfy.
+ * Checks what this server adds to the API's rules (which the domain schema checks): `n` within {@link maxChoices}.
  *
  * @since 0.1.0
  * @category utils
  */
 export const check = (
   request: ChatCompletionCreateParams.ChatCompletionCreateParams
-): Either.Either<ChatCompletionCreateParams.ChatCompletionCreateParams, InvalidRequest> => {
-  const tools = request.tools ?? []
-  const choice = request.tool_choice
-  const fail = (message: string) => Either.left(new InvalidRequest({ message }))
-  if (request.messages.length === 0) return fail("messages: at least one message is required")
-  if ((request.n ?? 1) > maxChoices) return fail(`n: at most ${maxChoices} choices may be requested`)
-  if (choice === "required" && tools.length === 0) return fail("tool_choice: \"required\" needs at least one tool")
-  if (
-    typeof choice === "object" && choice !== null && !tools.some((tool) => tool.function.name === choice.function.name)
-  ) {
-    return fail(`tool_choice: function "${choice.function.name}" is not among tools`)
-  }
-  return Either.right(request)
-}
+): Either.Either<ChatCompletionCreateParams.ChatCompletionCreateParams, InvalidRequest> =>
+  (request.n ?? 1) > maxChoices
+    ? Either.left(new InvalidRequest({ message: `n: must be at most ${maxChoices}, got ${request.n}` }))
+    : Either.right(request)
 
 // Fields applied after the answer is drafted (truncation, stop, presentation, transport): two requests differing only
 // in these draft the same text, so a truncated or streamed answer is a prefix of, or equal to, the full one.

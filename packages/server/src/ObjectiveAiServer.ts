@@ -45,7 +45,13 @@ import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { ChatCompletion, ChatCompletionCreateParams, Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
+import {
+  ChatCompletion,
+  ChatCompletionCreateParams,
+  Json,
+  ObjectiveAiApi,
+  ParseMessages
+} from "@objectiveai-effect/domain"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -389,8 +395,9 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
     })
     return yield* decodeReceived(body).pipe(
-      Effect.flatMap(CompletionGenerator.check),
-      Effect.mapError((error) => error.message)
+      // One line per problem, the first `ParseMessages.maxProblems` of them: the text the client's validation gives.
+      Effect.mapError((error) => ParseMessages.format(error.issue)),
+      Effect.flatMap((params) => Effect.mapError(CompletionGenerator.check(params), (error) => error.message))
     )
   })
 

@@ -1,5 +1,10 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { ChatCompletionChunk, ChatCompletionList, StoredChatCompletion } from "@objectiveai-effect/domain"
+import {
+  ChatCompletionChunk,
+  ChatCompletionList,
+  ParseMessages,
+  StoredChatCompletion
+} from "@objectiveai-effect/domain"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -173,29 +178,47 @@ describe("ObjectiveAiServer", () => {
         expect((yield* retrieve(completion.id)).request.seed).toBe(seed)
       }))
 
-    it.effect("answers an invalid create body with 400 naming the field", () =>
+    it.effect("answers an invalid create body with 400 and one line per problem, naming the field and the rule", () =>
       Effect.gen(function*() {
-        const cases: ReadonlyArray<readonly [unknown, ReadonlyArray<string>]> = [
-          [{ ...chatRequest, temperature: 5 }, ["[\"temperature\"]", "between(0, 2)", "actual 5"]],
-          [{ model: "openai/gpt-4o-mini" }, ["[\"messages\"]", "is missing"]],
-          [{ ...chatRequest, top_logprobs: 21 }, ["[\"top_logprobs\"]"]],
-          [{ ...chatRequest, messages: [{ role: "wizard", content: "hi" }] }, ["[\"messages\"]", "wizard"]],
-          [{ ...chatRequest, n: 0 }, ["[\"n\"]"]],
-          ["{\"model\": ", ["invalid JSON body"]],
-          [[1, 2], ["Expected ChatCompletionCreateParams"]],
-          [{ ...chatRequest, messages: [] }, ["messages: at least one message is required"]],
-          [{ ...chatRequest, n: 129 }, ["n: at most 128"]],
-          [{ ...chatRequest, tool_choice: "required" }, ["tool_choice"]],
-          [{ ...chatRequest, tool_choice: { type: "function", function: { name: "missing" } } }, [
-            "tool_choice",
-            "missing"
-          ]]
+        const roles =
+          "\"developer\", \"system\", \"user\", \"assistant\", \"tool\", \"chat_completion\", \"score_completion\""
+        const cases: ReadonlyArray<readonly [unknown, string]> = [
+          [{ ...chatRequest, temperature: 5 }, "temperature: must be between 0 and 2, got 5"],
+          [{ model: "openai/gpt-4o-mini" }, "messages: is required"],
+          [{ ...chatRequest, top_logprobs: 21 }, "top_logprobs: must be between 0 and 20, got 21"],
+          [
+            { ...chatRequest, messages: [{ role: "wizard", content: "hi" }] },
+            `messages[0].role: must be one of ${roles}, got "wizard"`
+          ],
+          [
+            { ...chatRequest, n: 0, stop: 5 },
+            "n: must be at least 1, got 0\nstop: must be a string, an array or null, got 5"
+          ],
+          ["{\"model\": ", "invalid JSON body: Unexpected end of JSON input"],
+          [[1, 2], "body: must be an object, got [1,2]"],
+          [{ ...chatRequest, messages: [] }, "messages: must have at least 1 item, got []"],
+          [{ ...chatRequest, model: "" }, "model: must not be empty, got \"\""],
+          [{ ...chatRequest, n: 129 }, "n: must be at most 128, got 129"],
+          [{ ...chatRequest, tool_choice: "required" }, "tool_choice: \"required\" needs at least one tool in tools"],
+          [
+            { ...chatRequest, tool_choice: { type: "function", function: { name: "missing" } } },
+            "tool_choice: must name a function in tools, got \"missing\""
+          ]
         ]
-        for (const [payload, fragments] of cases) {
-          const message = errorMessage(yield* request("/chat/completions", { body: payload }), 400)
-          expect(typeof message).toBe("string")
-          for (const fragment of fragments) expect(message).toContain(fragment)
+        for (const [payload, expected] of cases) {
+          expect(errorMessage(yield* request("/chat/completions", { body: payload }), 400)).toBe(expected)
         }
+      }))
+
+    it.effect("answers a body with 10,000 invalid messages with the first problems and how many more there are", () =>
+      Effect.gen(function*() {
+        const payload = { ...chatRequest, messages: Array.from({ length: 10_000 }, () => ({ role: "wizard" })) }
+        const reply = yield* request("/chat/completions", { body: payload })
+        const lines = String(errorMessage(reply, 400)).split("\n")
+        expect(lines).toHaveLength(ParseMessages.maxProblems + 1)
+        expect(lines[0]).toMatch(/^messages\[0\]\.role: must be one of /)
+        expect(lines[lines.length - 1]).toBe(`and ${10_000 - ParseMessages.maxProblems} more problems`)
+        expect(reply.text.length).toBeLessThan(4096)
       }))
 
     it.effect("streams well-formed SSE whose chunks merge into the stored completion and the unary answer", () =>
