@@ -31,6 +31,7 @@ import * as ChatCompletionChunk from "./ChatCompletionChunk.js"
 import * as ChatCompletionCreateParams from "./ChatCompletionCreateParams.js"
 import * as ChatCompletionList from "./ChatCompletionList.js"
 import * as ErrorBody from "./ErrorBody.js"
+import { cleanSchema } from "./internal/contract.js"
 import * as Json from "./Json.js"
 import * as StoredChatCompletion from "./StoredChatCompletion.js"
 
@@ -425,39 +426,9 @@ const withoutDecodeError = (document: Record<string, unknown>): Record<string, u
   return document
 }
 
-// Keys of a JSON Schema whose value maps names to schemas, and keys whose value is data rather than a schema.
-const schemaMaps = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"])
-const dataKeys = new Set(["enum", "const", "default", "example", "examples", "required"])
-
-const cleanSchema = (schema: unknown): void => {
-  if (Array.isArray(schema)) return schema.forEach(cleanSchema)
-  if (typeof schema !== "object" || schema === null) return
-  const record = schema as Record<string, unknown>
-  delete record.title
-  if (record.additionalProperties === false) delete record.additionalProperties
-  for (const [key, value] of Object.entries(record)) {
-    if (schemaMaps.has(key)) Object.values(value as Record<string, unknown>).forEach(cleanSchema)
-    else if (!dataKeys.has(key)) cleanSchema(value)
-  }
-}
-
-/** Cleans every schema of the document: each `schema` of a parameter or media type, and each component. */
-const walkDocument = (node: unknown): void => {
-  if (Array.isArray(node)) return node.forEach(walkDocument)
-  if (typeof node !== "object" || node === null) return
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "schema") cleanSchema(value)
-    else if (key === "schemas") Object.values(value as Record<string, unknown>).forEach(cleanSchema)
-    else if (!dataKeys.has(key)) walkDocument(value)
-  }
-}
-
 /**
- * Makes the document say what the code does, where Effect's generation says otherwise:
- * - objects are open: answers keep the keys they do not declare, and a create body sends unknown keys through, so no
- *   object says `additionalProperties: false`;
- * - titles are gone: Effect titles each refinement with its name (`between(0, 2)`), which readers show as a type;
- * - the streamed answer's components (`ChatCompletionChunk`, `ObjectiveAiErrorBody`) are declared, as no endpoint's
+ * Makes the document say what the code does, where Effect's generation says otherwise: every schema open to unknown
+ * keys and without refinement names as titles (see `cleanSchema`), and the streamed answer's components (`ChatCompletionChunk`, `ObjectiveAiErrorBody`) are declared, as no endpoint's
  *   success names them.
  */
 const describeTheCode = (document: Record<string, unknown>): Record<string, unknown> => {
@@ -467,6 +438,17 @@ const describeTheCode = (document: Record<string, unknown>): Record<string, unkn
   }
   walkDocument(document)
   return document
+}
+
+/** Cleans every schema of the document: each `schema` of a parameter or media type, and each component. */
+const walkDocument = (node: unknown): void => {
+  if (Array.isArray(node)) return node.forEach(walkDocument)
+  if (typeof node !== "object" || node === null) return
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "schema") cleanSchema(value)
+    else if (key === "schemas") Object.values(value as Record<string, unknown>).forEach(cleanSchema)
+    else if (key !== "example") walkDocument(value)
+  }
 }
 
 /**
