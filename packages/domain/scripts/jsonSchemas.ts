@@ -37,7 +37,7 @@ export const render = (): Record<string, string> =>
   Object.fromEntries(
     Object.entries(published).map(([name, schema]) => {
       const $defs: Record<string, unknown> = {}
-      const root = OpenApiJsonSchema.fromAST(schema.ast, { defs: $defs, defsPath: "#/$defs/" })
+      const root = OpenApiJsonSchema.makeWithDefs(schema, { defs: $defs, defsPath: "#/$defs/" })
       const document = { $schema: "https://json-schema.org/draft/2020-12/schema", ...root, $defs }
       cleanSchema(document)
       return [`${name}.json`, `${JSON.stringify(document, null, 2)}\n`]

@@ -434,7 +434,7 @@ const withoutDecodeError = (document: Record<string, unknown>): Record<string, u
 const describeTheCode = (document: Record<string, unknown>): Record<string, unknown> => {
   const components = document.components as { schemas: Record<string, unknown> }
   for (const schema of [ChatCompletionChunk.ChatCompletionChunk, ErrorBody.ObjectiveAiErrorBody]) {
-    OpenApiJsonSchema.fromAST(schema.ast, { defs: components.schemas })
+    OpenApiJsonSchema.makeWithDefs(schema, { defs: components.schemas })
   }
   walkDocument(document)
   return document
