@@ -433,9 +433,8 @@ const withoutDecodeError = (document: Record<string, unknown>): Record<string, u
  */
 const describeTheCode = (document: Record<string, unknown>): Record<string, unknown> => {
   const components = document.components as { schemas: Record<string, unknown> }
-  for (const schema of [ChatCompletionChunk.ChatCompletionChunk, ErrorBody.ObjectiveAiErrorBody]) {
-    OpenApiJsonSchema.makeWithDefs(schema, { defs: components.schemas })
-  }
+  OpenApiJsonSchema.makeWithDefs(ChatCompletionChunk.ChatCompletionChunk, { defs: components.schemas })
+  OpenApiJsonSchema.makeWithDefs(ErrorBody.ObjectiveAiErrorBody, { defs: components.schemas })
   walkDocument(document)
   return document
 }

@@ -227,6 +227,20 @@ const decodeErrorsAsBadRequest = HttpApiBuilder.middleware(
       }))
 )
 
+/**
+ * Scalar's settings for `/docs`: no web fonts, and the declaration's bearer scheme selected, so "try it" asks for the
+ * token at once. Scalar reads `authentication`, which `HttpApiScalar`'s settings type does not list.
+ */
+const docsPage: HttpApiScalar.ScalarConfig = Object.assign(
+  { withDefaultFonts: false },
+  { authentication: { preferredSecurityScheme: Object.keys(ObjectiveAiApi.Authorization.security)[0] } }
+)
+
+/** `GET /` leads a visitor to the docs page. */
+const rootToDocs = HttpApiBuilder.Router.use((router) =>
+  router.get("/", Effect.succeed(HttpServerResponse.redirect("/docs", { status: 302 })))
+)
+
 const keyDigest = (key: string): Buffer => createHash("sha256").update(key).digest()
 
 const bearer = /^Bearer\s+(\S+)\s*$/i
@@ -440,7 +454,8 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       Layer.mergeAll(
         HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
         // The inline build of Scalar's page, and no web fonts: the page needs nothing from another host.
-        HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } }),
+        HttpApiScalar.layer({ path: "/docs", scalar: docsPage }),
+        rootToDocs,
         decodeErrorsAsBadRequest,
         HttpApiBuilder.Router.Live,
         HttpApiBuilder.Middleware.layer

@@ -119,7 +119,7 @@ describe("ObjectiveAiServer", () => {
       Effect.gen(function*() {
         for (
           const [method, target] of [
-            ["GET", "/"],
+            ["POST", "/"],
             ["GET", "/v1/chat/completions"],
             ["POST", "/chat/completion"],
             ["DELETE", `/chat/completions/${samples[0].response.id}`],
@@ -131,6 +131,18 @@ describe("ObjectiveAiServer", () => {
             expect(message).toContain(target)
           }
         }
+      }))
+
+    it.effect("leads GET / to the docs page, key or not, where the declaration's bearer scheme is the one chosen", () =>
+      Effect.gen(function*() {
+        for (const key of [apiKey, null]) {
+          const root = yield* request("/", { key, redirect: "manual" })
+          expect(root.status).toBe(302)
+          expect(root.headers.get("location")).toBe("/docs")
+        }
+        const docs = yield* request("/docs", { key: null })
+        expect(docs.status).toBe(200)
+        expect(docs.text).toContain("\"preferredSecurityScheme\":\"bearer\"")
       }))
 
     it.effect("creates a completion from the messages, with usage and cost, and stores it", () =>
