@@ -1,6 +1,7 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import {
   ChatCompletionChunk,
+  ChatCompletionCreateParams,
   ChatCompletionList,
   ParseMessages,
   StoredChatCompletion
@@ -219,6 +220,20 @@ describe("ObjectiveAiServer", () => {
         ]
         for (const [payload, expected] of cases) {
           expect(errorMessage(yield* request("/chat/completions", { body: payload }), 400)).toBe(expected)
+        }
+      }))
+
+    it.effect("gives the text the client's validation gives", () =>
+      Effect.gen(function*() {
+        const bodies = [
+          { ...chatRequest, temperature: 5, top_p: -1 },
+          { ...chatRequest, messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] },
+          { ...chatRequest, tools: [{ type: "function", function: {} }], stop: [1] }
+        ]
+        for (const payload of bodies) {
+          const error = yield* Effect.flip(ChatCompletionCreateParams.validate(payload))
+          expect(errorMessage(yield* request("/chat/completions", { body: payload }), 400))
+            .toBe(ParseMessages.format(error.issue))
         }
       }))
 
