@@ -224,7 +224,13 @@ const integerFromString = (
   description: string
 ) =>
   Schema.compose(
-    Schema.NumberFromString,
+    // Text that is no number at all, or a parameter given twice, gets the same one-line rule as a number out of bounds.
+    Schema.NumberFromString.annotations({
+      message: (issue) => ({
+        message: `must be a decimal integer, got ${JSON.stringify(issue.actual)}`,
+        override: true
+      })
+    }),
     Schema.Number.pipe(
       Schema.int(),
       bounds.maximum === undefined

@@ -439,8 +439,20 @@ const literalMismatch = (issue: ParseResult.ParseIssue): ReadonlyArray<AST.AST> 
   return each.every((literals) => literals !== undefined) ? each.flat() : undefined
 }
 
+/** A schema's own `message` annotation for an issue, when it gives its text at once, as Effect's formatters read it. */
+const annotatedMessage = (issue: ParseResult.ParseIssue): string | undefined => {
+  if (!("ast" in issue)) return undefined
+  const annotation = Option.getOrUndefined(AST.getMessageAnnotation(issue.ast))
+  if (annotation === undefined) return undefined
+  const given = annotation(issue)
+  const text = typeof given === "object" && "override" in given ? given.message : given
+  return typeof text === "string" ? text : undefined
+}
+
 const collect = (issue: ParseResult.ParseIssue, path: ReadonlyArray<PropertyKey>, out: Array<string>): void => {
   const at = pathText(path)
+  const annotated = annotatedMessage(issue)
+  if (annotated !== undefined) return void out.push(`${at}: ${annotated}`)
   switch (issue._tag) {
     case "Type": {
       const own = ownMessage(issue)

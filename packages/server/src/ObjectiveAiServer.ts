@@ -188,9 +188,19 @@ export class ObjectiveAiServer extends Context.Tag("@objectiveai-effect/server/O
   Address
 >() {}
 
-/** `count: Expected …, actual …` for each parameter that does not decode: one line per parameter, naming it. */
-const decodeProblems = (error: HttpApiError.HttpApiDecodeError): string =>
-  error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n")
+const decodeListQuery = Schema.decodeUnknownEither(ObjectiveAiApi.ListParams, { errors: "all" })
+
+/**
+ * What is wrong with a request the declaration refuses, as a create body's problems are written (`count: must be
+ * between 1 and 1000, got 0`). The list's query is the only part of a request the declaration decodes (a retrieve's id
+ * is any string), so its problems are read again from the query, where `HttpApiDecodeError` keeps only Effect's
+ * wording; anything else keeps that wording.
+ */
+const decodeProblems = (request: HttpServerRequest.HttpServerRequest, error: HttpApiError.HttpApiDecodeError) =>
+  Either.match(decodeListQuery(HttpServerRequest.searchParamsFromURL(new URL(request.url, "http://local"))), {
+    onLeft: (parseError) => ParseMessages.format(parseError.issue),
+    onRight: () => error.message
+  })
 
 /**
  * The declaration as this server describes itself at `/openapi.json` and `/docs`: the published document, with this
@@ -223,7 +233,9 @@ const decodeErrorsAsBadRequest = HttpApiBuilder.middleware(
     Effect.catchAllCause(app, (cause) =>
       Option.match(failureOf(cause, isDecodeError), {
         onNone: () => Effect.failCause(cause),
-        onSome: (error) => Effect.succeed(Responses.error(400, decodeProblems(error)))
+        onSome: (error) =>
+          Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+            Responses.error(400, decodeProblems(request, error)))
       }))
 )
 
