@@ -356,6 +356,8 @@ describe("ChatCompletionCreateParams.jsonSchema", () => {
     expect(root.required).toStrictEqual(["messages", "model"])
     expect(root.additionalProperties).toBe(true)
     expect(objectsOf(document).filter(([, node]) => node.additionalProperties === false)).toStrictEqual([])
+    // No Effect refinement name (`between(0, 2)`) shown as a title.
+    expect(objectsOf(document).filter(([, node]) => typeof node.title === "string")).toStrictEqual([])
     expect(Object.keys(root.properties).sort()).toStrictEqual(Object.keys(everything).sort())
     // It is plain JSON: it survives a round trip through text.
     expect(JSON.parse(JSON.stringify(document))).toStrictEqual(document)
