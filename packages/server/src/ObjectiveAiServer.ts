@@ -8,7 +8,7 @@
  * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
  *   later stored first among equals); `count` from 1 to {@link maxListCount}, {@link defaultListCount} by default;
  *   `offset` from 0; `created` as RFC 3339 in UTC; `preview` the start of the first choice's content, or `null`.
- * - `POST /chat/completions`: the body checked strictly (400 naming the field), answered unary or, with
+ * - `POST /chat/completions`: the body checked strictly (400 naming each field and rule), answered unary or, with
  *   `stream: true`, as SSE: `: OPENROUTER PROCESSING` comments, `data: <chunk>` events, a `choices: []` usage chunk
  *   when `stream_options.include_usage`, then `data: [DONE]`. Each created completion is stored (a stream broken off
  *   by an injected fault created none).
@@ -16,9 +16,10 @@
  *   `{ code, message }` with `code` equal to the status.
  * - Every answer, success, error or stream, carries an `x-request-id` header unique to the request.
  *
- * Completions and chunks carry every key the real wire carries, `null` where it has no value (see
- * {@link CompletionGenerator.complete} and {@link CompletionGenerator.chunks}), so that the `openai` and
- * `@openrouter/sdk` clients accept them as they accept the real API's.
+ * Completions and chunks have the one shape ObjectiveAI's own SDK, `openai` and `@openrouter/sdk` all accept (see
+ * {@link CompletionGenerator.complete} and {@link CompletionGenerator.chunks}). A 400's message is one line per problem,
+ * naming the field and the rule, as the client's validation writes it (`ParseMessages.format`). `GET /` leads to
+ * `/docs`.
  *
  * To run it from another package and learn the port it bound:
  *
