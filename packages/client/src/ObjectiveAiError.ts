@@ -90,7 +90,7 @@ const describe = (self: Described, what: string): string => {
  */
 export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>()("InvalidRequestError", {
   ...callFields,
-  /** Every rule the input broke, with the field path. */
+  /** Every rule the input broke, one line each with the field path (`ParseMessages.format`). */
   issue: Schema.String
 }) {
   /** @since 0.1.0 */
