@@ -7,7 +7,11 @@
  *
  * {@link format} writes an issue for a person reading it in any language: one line per problem naming the field's path
  * and the rule (`temperature: must be between 0 and 2, got 5`), at most {@link maxProblems} lines and then how many
- * more there are. The client's validation and the local server's 400 answers give that text.
+ * more there are. The client's validation and the local server's 400 answers give that text. It is written here
+ * because Effect's formatters give either its parse tree (`ChatCompletionCreateParams\n└─ ["temperature"]\n   └─
+ * between(0, 2) | null …`, which a client in another language shows as it is) or a list with one entry per member of
+ * every union tried, and neither is bounded: for a body of 10,000 bad messages (330 kB) the tree is 4.6 MB, where
+ * {@link format} gives 3.1 kB.
  *
  * @since 0.1.0
  */
