@@ -1,7 +1,8 @@
 import * as AiError from "@effect/ai/AiError"
 import * as Chat from "@effect/ai/Chat"
 import * as LanguageModel from "@effect/ai/LanguageModel"
-import { describe, expect, layer } from "@effect/vitest"
+import type * as Response from "@effect/ai/Response"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Chunk from "effect/Chunk"
@@ -37,6 +38,23 @@ const Recipe = Schema.Struct({
   minutes: Schema.Number,
   steps: Schema.Array(Schema.String)
 }).annotations({ identifier: "Recipe" })
+
+// The `objectiveai` entry of FinishPartMetadata must fit @effect/ai's ProviderMetadata index signature: an interface
+// does not, which a consumer checking declaration files (skipLibCheck: false) sees as TS2411.
+it("the finish metadata is a ProviderMetadata entry, as @effect/ai's augmentation needs", () => {
+  const metadata: ObjectiveAiLanguageModel.FinishMetadata = {
+    completionId: "chtcpl-1",
+    provider: undefined,
+    systemFingerprint: undefined,
+    nativeFinishReason: "stop",
+    refusal: undefined,
+    usage: undefined,
+    cost: 0.5,
+    logprobs: undefined
+  }
+  const entry: Response.ProviderMetadata = { objectiveai: metadata }
+  expect(entry.objectiveai?.cost).toBe(0.5)
+})
 
 describe("ObjectiveAiLanguageModel", () => {
   layer(Support.layer())((it) => {
