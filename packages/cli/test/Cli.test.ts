@@ -8,9 +8,11 @@ import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { Report } from "../src/index.js"
 import {
   against,
@@ -224,6 +226,76 @@ describe("serve", () => {
         cli(["serve", "--port", String(port)]))
       expectOneLine(run, 1, /^objectiveai: cannot listen on 127\.0\.0\.1:\d+: the address is already in use$/)
     }).pipe(Effect.provide(TestServer)), slow)
+})
+
+/** The repository's root, where the READMEs' commands are run. */
+const root = fileURLToPath(new URL("../../..", import.meta.url))
+
+/** The PATH without any node_modules/.bin, which the test runner adds: a newcomer's shell. */
+const shellPath = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !dir.includes("node_modules"))
+  .join(path.delimiter)
+
+/** The root README's Quick start line that puts the `objectiveai` command on the PATH. */
+const quickStartPathLine = (): string => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8")
+  const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start")))
+  const line = quickStart.split("\n").find((candidate) => candidate.startsWith("export PATH="))
+  expect(line, "the Quick start puts objectiveai on the PATH").toBeDefined()
+  return line!.replace(/\s+#.*$/, "")
+}
+
+/** Runs a command line in sh from the repository root, as a person pastes it, with `PATH`. */
+const shell = (line: string, pathVariable: string) =>
+  Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("OBJECTIVEAI_") && name !== "NODE_PATH")
+    )
+    const child = spawn("sh", ["-c", line], { cwd: root, env: { ...env, PATH: pathVariable } })
+    const output = { stdout: "", stderr: "" }
+    child.stdout.setEncoding("utf8").on("data", (data: string) => (output.stdout += data))
+    child.stderr.setEncoding("utf8").on("data", (data: string) => (output.stderr += data))
+    child.on("close", (code) => resume(Effect.succeed({ code, ...output })))
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+describe("from the repository root", () => {
+  it.effect("the Quick start's PATH line makes `objectiveai` a command", () =>
+    Effect.gen(function*() {
+      const run = yield* shell(`${quickStartPathLine()} && objectiveai --version`, shellPath)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    }), slow)
+
+  // serve runs from the repository root, with the Quick start's PATH or without it; the line it prints is pasted as
+  // it is into a shell there.
+  for (const [name, withQuickStart] of [["objectiveai", true], ["node and the script", false]] as const) {
+    it.effect(`serve's Try line works pasted into a shell (${name})`, () =>
+      Effect.gen(function*() {
+        const pathVariable = withQuickStart
+          ? `${path.join(root, "node_modules", ".bin")}${path.delimiter}${shellPath}`
+          : shellPath
+        let line: string | undefined
+        let tried: { readonly code: number | null; readonly stdout: string; readonly stderr: string } | undefined
+        const served = yield* cli(["serve", "--port", "0"], {
+          env: { PATH: pathVariable },
+          started: (child) => {
+            const poll = setInterval(() => {
+              line = /^Try: (.+)$/m.exec(child.stdout)?.[1]
+              if (line === undefined) return
+              clearInterval(poll)
+              Effect.runPromise(shell(line, pathVariable)).then((pasted) => {
+                tried = pasted
+                child.kill("SIGINT")
+              })
+            }, 100)
+          }
+        })
+        expect(served.code, served.stderr).toBe(130)
+        expect(line).toMatch(withQuickStart ? / objectiveai report --all$/ : / node \S+objectiveai\.js report --all$/)
+        expect(tried?.code, tried?.stderr).toBe(0)
+        expect(tried?.stdout).toContain("Completions: 300 retrieved, 0 failed")
+      }), slow)
+  }
 })
 
 // Last in the file: @effect/vitest's layer() leaves the shared `it` bound to its runtime for what follows it.
