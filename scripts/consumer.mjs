@@ -78,7 +78,9 @@ const install = () => {
   fs.mkdirSync(app, { recursive: true })
   const packed = new Map()
   for (const name of libraries) {
-    const result = run("npx", [...pnpm, "pack", "--pack-destination", tarballs], { cwd: path.join(root, "packages", name) })
+    const result = run("npx", [...pnpm, "pack", "--pack-destination", tarballs], {
+      cwd: path.join(root, "packages", name)
+    })
     if (result.code !== 0) throw new Error(`pnpm pack of ${scope}${name} failed:\n${result.output}`)
     const file = fs.readdirSync(tarballs).find((entry) => entry.startsWith(`objectiveai-effect-${name}-`))
     packed.set(`${scope}${name}`, path.join(tarballs, file))
@@ -102,7 +104,9 @@ const install = () => {
       return
     }
     const listed = run("npm", ["ls", "--all"], { cwd: app })
-    if (listed.code !== 0) fail(`README.md:${line} after \`${command.join(" ")}\`, npm ls says:\n${listed.output.trim()}`)
+    if (listed.code !== 0) {
+      fail(`README.md:${line} after \`${command.join(" ")}\`, npm ls says:\n${listed.output.trim()}`)
+    }
   }
   const installed = libraries.filter((name) => fs.existsSync(path.join(app, "node_modules", scope + name)))
   for (const name of libraries) {
@@ -206,7 +210,9 @@ const typeCheck = (found) => {
     fail(`${where} TS${diagnostic.code} ${message}`)
   }
   program.emit()
-  log(`type-checked ${found.length} blocks of ${readmes().length} READMEs and ${installed.length} packages' declarations`)
+  log(
+    `type-checked ${found.length} blocks of ${readmes().length} READMEs and ${installed.length} packages' declarations`
+  )
 }
 
 // 3. The blocks that run a program, against a local server.

@@ -5,9 +5,9 @@
  *
  * @since 0.1.0
  */
-import { CompletionStore, ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
+import { CompletionStore, ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"

@@ -13,7 +13,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Report } from "../src/index.js"
+import { Cli, Report } from "../src/index.js"
+import * as CommandLine from "../src/internal/commandLine.js"
 import {
   against,
   apiKey,
@@ -55,6 +56,16 @@ describe("help", () => {
       }), slow)
   }
 
+  it.effect("every help fits 100 columns", () =>
+    Effect.gen(function*() {
+      for (const command of [[], ["retrieve"], ["report"], ["sync"], ["export"], ["serve"], ["demo"]]) {
+        const run = yield* inProcess([...command, "--help"])
+        expect(run.code, run.stderr).toBe(0)
+        const widest = run.stdout.split("\n").reduce((max, line) => Math.max(max, [...line].length), 0)
+        expect(widest, `${command.join(" ")} --help`).toBeLessThanOrEqual(100)
+      }
+    }), slow)
+
   it.effect("--help lists every command, and no command is a usage error", () =>
     Effect.gen(function*() {
       const help = yield* inProcess(["--help"])
@@ -88,6 +99,36 @@ describe("bad flags", () => {
         expectOneLine(run, 2, /^objectiveai: /)
       }), slow)
   }
+
+  // Every flag that takes a value, of every command, given one no flag accepts: the line names the flag and the value,
+  // never @effect/cli's parser text. Flags that take any text (a key, a host, a store) have no bad value.
+  const anyText = new Set(["--api-key", "--host", "--database"])
+  const commandTree = CommandLine.tree(Cli.command.descriptor, "objectiveai")
+  // What a command needs besides the flag, so that the flag is the only thing wrong.
+  const needs: Readonly<Record<string, ReadonlyArray<string>>> = {
+    retrieve: ["some-id"],
+    export: ["--format", "jsonl"]
+  }
+  for (const [name, node] of commandTree.subcommands) {
+    for (const [flag, { takesValue }] of node.flags) {
+      if (!takesValue || anyText.has(flag)) continue
+      it.effect(`${name} ${flag} with a bad value: one line naming the flag`, () =>
+        Effect.gen(function*() {
+          const base = (needs[name] ?? []).filter((arg, i, all) => arg !== flag && all[i - 1] !== flag)
+          const run = yield* inProcess([name, ...base, flag, "1e999%"])
+          expectOneLine(run, 2, new RegExp(`^objectiveai: ${flag} 1e999%: expected [^{}└]+$`))
+        }), slow)
+    }
+  }
+
+  it.effect("a required flag left out: one line naming it", () =>
+    Effect.gen(function*() {
+      expectOneLine(
+        yield* inProcess(["export"]),
+        2,
+        "objectiveai export needs --format (objectiveai export --help says which values)"
+      )
+    }), slow)
 
   it.effect("report without a source, or --all with ids, is a usage error", () =>
     Effect.gen(function*() {
@@ -238,7 +279,10 @@ const shellPath = (process.env.PATH ?? "").split(path.delimiter).filter((dir) =>
 /** The root README's Quick start line that puts the `objectiveai` command on the PATH. */
 const quickStartPathLine = (): string => {
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8")
-  const quickStart = readme.slice(readme.indexOf("## Quick start"), readme.indexOf("\n## ", readme.indexOf("## Quick start")))
+  const quickStart = readme.slice(
+    readme.indexOf("## Quick start"),
+    readme.indexOf("\n## ", readme.indexOf("## Quick start"))
+  )
   const line = quickStart.split("\n").find((candidate) => candidate.startsWith("export PATH="))
   expect(line, "the Quick start puts objectiveai on the PATH").toBeDefined()
   return line!.replace(/\s+#.*$/, "")
@@ -510,7 +554,7 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       const table = yield* report("chtcpl-missing-1", first)
       expect(table.code).toBe(0)
       expect(table.stdout).toMatch(/^Failed ids \(1\)$/m)
-      expect(table.stdout).toMatch(/^chtcpl-missing-1 +NotFoundError +not found/m)
+      expect(table.stdout).toMatch(/^chtcpl-missing-1 +NotFoundError\n  not found: no completion with id/m)
     }))
 
   it.effect("report where every id fails: the report, then exit 1", () =>

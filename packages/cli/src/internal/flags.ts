@@ -111,6 +111,34 @@ export const httpUrl = (name: string) =>
       : Effect.fail(invalid(name, text, "an http:// or https:// URL"))
   })
 
+/** An instant: an ISO 8601 date (midnight UTC) or date and time, read as `Date` reads it. */
+export const date = (name: string, options: { readonly description: string }): Options.Options<Date> =>
+  checked(name, {
+    placeholder: "DATE",
+    description: options.description,
+    parse: (text) => {
+      const parsed = new Date(text.trim())
+      return text.trim() !== "" && !Number.isNaN(parsed.getTime())
+        ? Effect.succeed(parsed)
+        : Effect.fail("a date or time in ISO 8601, such as 2025-06-01 or 2025-06-01T12:00:00Z")
+    }
+  })
+
+/** An IANA time zone that this Node knows. */
+export const timeZone = (name: string, options: { readonly description: string }): Options.Options<string> =>
+  checked(name, {
+    placeholder: "ZONE",
+    description: options.description,
+    parse: (zone) =>
+      Effect.try({
+        try: () => {
+          new Intl.DateTimeFormat("en-US", { timeZone: zone })
+          return zone
+        },
+        catch: () => "an IANA time zone such as Europe/Paris or UTC"
+      })
+  })
+
 /** The path of a file that exists. */
 export const existingFile = (name: string, options: { readonly description: string }): Options.Options<string> =>
   checked(name, {

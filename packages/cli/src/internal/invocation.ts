@@ -14,7 +14,9 @@ export const command: Effect.Effect<string, never, FileSystem.FileSystem | Path.
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   // PATH's separator: `;` where paths are written with `\`, as on Windows.
-  const directories = (process.env.PATH ?? "").split(path.sep === "\\" ? ";" : ":").filter((directory) => directory !== "")
+  const directories = (process.env.PATH ?? "").split(path.sep === "\\" ? ";" : ":").filter((directory) =>
+    directory !== ""
+  )
   const onPath = yield* Effect.findFirst(
     directories,
     (directory) => Effect.orElseSucceed(fs.exists(path.join(directory, "objectiveai")), () => false)
