@@ -121,6 +121,15 @@ describe("bad flags", () => {
     }
   }
 
+  it.effect("OBJECTIVEAI_BASE_URL without a scheme: the flag's one line, nothing sent", () =>
+    Effect.gen(function*() {
+      expectOneLine(
+        yield* cli(["report", "--all", "--api-key", "k"], { env: { OBJECTIVEAI_BASE_URL: "localhost:18631" } }),
+        2,
+        "--base-url localhost:18631: expected an http:// or https:// URL"
+      )
+    }), slow)
+
   it.effect("a required flag left out: one line naming it", () =>
     Effect.gen(function*() {
       expectOneLine(
