@@ -486,15 +486,29 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       const totalRows = run.stdout.split("\n").filter((line) => line.startsWith("total "))
       // One per cost table and one in the tool calls.
       expect(totalRows).toHaveLength(4)
+      const tokens = [total.tokens.prompt, total.tokens.completion, total.tokens.reasoning].map((n) =>
+        n.toLocaleString("en-US")
+      )
       for (const row of totalRows.slice(0, 3)) {
-        const cells = row.split(/\s+/)
-        expect(cells.slice(1, 7)).toEqual([
+        expect(row.split(/\s+/).slice(1)).toEqual([
+          String(total.completions),
+          String(total.unpriced),
+          String(total.byok),
+          encoded.cost,
+          ...tokens
+        ])
+      }
+      // --wide adds the upstream costs.
+      const wide = yield* report("--all", "--wide")
+      for (const row of wide.stdout.split("\n").filter((line) => line.startsWith("total ")).slice(0, 3)) {
+        expect(row.split(/\s+/).slice(1)).toEqual([
           String(total.completions),
           String(total.unpriced),
           String(total.byok),
           encoded.cost,
           encoded.upstreamInferenceCost,
-          encoded.upstreamUpstreamInferenceCost
+          encoded.upstreamUpstreamInferenceCost,
+          ...tokens
         ])
       }
       for (const model of new Set(responses.map((response) => response.model))) {
