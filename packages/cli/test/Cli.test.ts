@@ -130,14 +130,28 @@ describe("bad flags", () => {
       )
     }), slow)
 
-  it.effect("a required flag left out: one line naming it", () =>
-    Effect.gen(function*() {
-      expectOneLine(
-        yield* inProcess(["export"]),
-        2,
-        "objectiveai export needs --format (objectiveai export --help says which values)"
-      )
-    }), slow)
+  it.effect(
+    "a required flag left out, an argument too many, an empty --flag=: one line naming it",
+    () =>
+      Effect.gen(function*() {
+        expectOneLine(
+          yield* inProcess(["retrieve", "a", "b", "--api-key", "k"]),
+          2,
+          "unexpected argument b for objectiveai retrieve (objectiveai retrieve --help says what it takes)"
+        )
+        expectOneLine(
+          yield* inProcess(["sync", "--concurrency="]),
+          2,
+          "--concurrency needs a value (objectiveai sync --help says which)"
+        )
+        expectOneLine(
+          yield* inProcess(["export"]),
+          2,
+          "objectiveai export needs --format (objectiveai export --help says which values)"
+        )
+      }),
+    slow
+  )
 
   it.effect("report without a source, or --all with ids, is a usage error", () =>
     Effect.gen(function*() {

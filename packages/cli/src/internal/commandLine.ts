@@ -136,6 +136,9 @@ export const check = (root: Node, args: ReadonlyArray<string>): Checked => {
             } (${usage} --help lists its flags)`
           }
         }
+        if (flag.takesValue && token.endsWith("=") && token.indexOf("=") === token.length - 1) {
+          return { _tag: "UsageError", message: `${name} needs a value (${usage} --help says which)` }
+        }
         if (flag.takesValue && !token.includes("=")) {
           const value = args[i + 1]
           if (value === undefined || path.some((node) => node.flags.has(value))) {
@@ -288,6 +291,9 @@ const wrap = (line: string, width: number): string => {
 /** @effect/cli's text for a required flag that is not given: `Expected to find option: '--format'`. */
 const missingFlag = /^Expected to find option: '([^']+)'/
 
+/** @effect/cli's text for an argument beyond those a command takes: `Received unknown argument: 'b'`. */
+const extraArgument = /^Received unknown argument: '(.*)'$/
+
 /**
  * A usage error of @effect/cli as one line, for the command `path` names: a missing flag in the words of the others
  * (`objectiveai export needs --format (objectiveai export --help says which values)`); anything else, its document
@@ -299,5 +305,7 @@ export const oneLine = (error: ValidationError.ValidationError, path: ReadonlyAr
   const usage = path.map((node) => node.name).join(" ")
   const missing = missingFlag.exec(line)
   if (missing !== null) return `${usage} needs ${missing[1]} (${usage} --help says which values)`
+  const extra = extraArgument.exec(line)
+  if (extra !== null) return `unexpected argument ${extra[1]} for ${usage} (${usage} --help says what it takes)`
   return line === "" ? error._tag : line.charAt(0).toLowerCase() + line.slice(1)
 }
