@@ -37,6 +37,7 @@ const app = path.join(dir, "app")
 const scope = "@objectiveai-effect/"
 const libraries = ["domain", "client", "analysis", "store", "server", "ai", "cli"]
 
+const started = performance.now()
 const problems = []
 const fail = (message) => problems.push(message)
 const log = (message) => console.log(`consumer: ${message}`)
@@ -283,4 +284,8 @@ if (problems.length > 0) {
   for (const problem of problems) console.error(`consumer: ${problem}`)
   process.exit(1)
 }
-log("every install line installs, every example type-checks and every program ran")
+log(
+  `every install line installs, every example type-checks and every program ran (${
+    ((performance.now() - started) / 1000).toFixed(0)
+  } s)`
+)
