@@ -88,6 +88,12 @@ const format = Flags.choice("format", Formats.formats, {
   description: "table: aligned text; json: one JSON document; csv: one long-format table (section,key,metric,value)."
 }).pipe(Flags.withDefault<ReportFormat.Format>("table"))
 
+const wide = Options.boolean("wide").pipe(
+  Options.withDescription(
+    "Every column of the table (upstream costs, whole problem reasons); by default it fits 120 columns."
+  )
+)
+
 const concurrency = Flags.integer("concurrency", {
   min: 1,
   max: 256,
@@ -103,6 +109,7 @@ const report = Command.make(
     }).pipe(Options.optional),
     all: Options.boolean("all").pipe(Options.withDescription("Report on every stored completion, paging the list.")),
     format,
+    wide,
     concurrency,
     connection: Connection.flags,
     database: Options.text("database").pipe(
@@ -134,9 +141,9 @@ const exportCommand = Command.make(
   "export",
   {
     database: StoreFlags.database,
-    format: Options.choice("format", StoreFlags.exportFormats).pipe(
-      Options.withDescription("jsonl: each stored completion's exact JSON, one per line; csv: one row per completion.")
-    ),
+    format: Flags.choice("format", StoreFlags.exportFormats, {
+      description: "jsonl: each stored completion's exact JSON, one per line; csv: one row per completion."
+    }),
     range: StoreFlags.range
   },
   ({ database, format, range }) => exportRun({ database, format, ...range })
@@ -187,6 +194,7 @@ const demo = Command.make(
       Options.withDescription("Use the local sample data even when an API key is set.")
     ),
     format,
+    wide,
     concurrency,
     connection: Connection.flags
   },
@@ -276,7 +284,7 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, 
         return Option.match(Cause.failureOption(cause), {
           onSome: (error) =>
             ValidationError.isValidationError(error)
-              ? exitWith(CliError.usageExitCode, CommandLine.oneLine(error))
+              ? exitWith(CliError.usageExitCode, CommandLine.oneLine(error, checked.path))
               : exitWith(error.exitCode, error.message),
           onNone: () => exitWith(CliError.failureExitCode, `internal error: ${messageOf(Cause.squash(cause))}`)
         })

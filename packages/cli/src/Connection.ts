@@ -9,6 +9,7 @@ import * as Options from "@effect/cli/Options"
 import type { ObjectiveAiClient } from "@objectiveai-effect/client"
 import * as ClientConfig from "@objectiveai-effect/client/ClientConfig"
 import * as RetryPolicy from "@objectiveai-effect/client/RetryPolicy"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -73,7 +74,11 @@ export const flags: Options.Options<Flags> = Options.all({
       `The API's base URL. Default: OBJECTIVEAI_BASE_URL, else ${ClientConfig.defaultBaseUrl}.`
     ),
     Options.withPseudoName("URL"),
-    Options.withFallbackConfig(ClientConfig.baseUrlConfig),
+    // The variable read as text, not through ClientConfig.baseUrlConfig (which refuses a bad one as a ConfigError), so
+    // that a bad URL from the flag or the variable gets the flag's one line.
+    Options.withFallbackConfig(
+      Config.string("OBJECTIVEAI_BASE_URL").pipe(Config.withDefault(ClientConfig.defaultBaseUrl))
+    ),
     CliFlags.httpUrl("base-url")
   ),
   timeout: CliFlags.duration("timeout", {

@@ -48,7 +48,7 @@ export const run = (
     readonly connection: Connection.Flags
   }
 ): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> => {
-  const settings = { format: options.format, concurrency: options.concurrency }
+  const settings = { format: options.format, wide: options.wide, concurrency: options.concurrency }
   return Option.match(options.local ? Option.none() : options.connection.apiKey, {
     onNone: () => local(settings, options.connection),
     onSome: (apiKey) => {

@@ -44,6 +44,8 @@ export type Source =
  */
 export interface Settings {
   readonly format: ReportFormat.Format
+  /** Every column of the table, whatever its width. */
+  readonly wide: boolean
   /** Retrieves in flight at once. */
   readonly concurrency: number
 }
@@ -101,7 +103,7 @@ export const report = (
       concurrency: settings.concurrency,
       observe: Progress.track({ total })
     }).pipe(Effect.provide(Connection.layer(connection)))
-    yield* print(report, settings.format)
+    yield* print(report, settings.format, { wide: settings.wide })
   })
 
 /**
@@ -134,12 +136,12 @@ export const print = (
  */
 export const reportStore = (
   database: string,
-  options: Report.StoreOptions & { readonly format: ReportFormat.Format }
+  options: Report.StoreOptions & { readonly format: ReportFormat.Format; readonly wide: boolean }
 ): Effect.Effect<void, CliError.CliError> =>
   Report.fromStore(options).pipe(
     Effect.mapError(StoreConnection.fromStore),
     Effect.provide(StoreConnection.layer(database)),
-    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone }))
+    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone, wide: options.wide }))
   )
 
 /**
@@ -154,6 +156,7 @@ export const run = (options: {
   readonly file: Option.Option<string>
   readonly all: boolean
   readonly format: ReportFormat.Format
+  readonly wide: boolean
   readonly concurrency: number
   readonly connection: Connection.Flags
   readonly database: Option.Option<string>
@@ -169,7 +172,8 @@ export const run = (options: {
       return yield* reportStore(options.database.value, {
         filter: StoreConnection.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),
-        format: options.format
+        format: options.format,
+        wide: options.wide
       })
     }
     if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
@@ -189,5 +193,9 @@ export const run = (options: {
       ? { _tag: "All" }
       : { _tag: "Ids", ids: [...options.ids, ...fromFile], file: Option.none() }
     const connection = yield* Connection.fromFlags(options.connection)
-    yield* report(source, connection, { format: options.format, concurrency: options.concurrency })
+    yield* report(source, connection, {
+      format: options.format,
+      wide: options.wide,
+      concurrency: options.concurrency
+    })
   })

@@ -5,6 +5,8 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import { CompletionStore, ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -14,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as CliError from "./CliError.js"
+import * as Invocation from "./internal/invocation.js"
 import { startError } from "./internal/server.js"
 
 /**
@@ -50,7 +53,9 @@ const stall = Duration.seconds(5)
  * @since 0.1.0
  * @category utils
  */
-export const run = (settings: Settings): Effect.Effect<never, CliError.CliError> =>
+export const run = (
+  settings: Settings
+): Effect.Effect<never, CliError.CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.scoped(Effect.gen(function*() {
     if (settings.apiKeys.length === 0 && !isLoopback(settings.host)) {
       const exposure = `listening on ${settings.host} with no --api-key accepts any key from anyone who can reach it`
@@ -77,6 +82,7 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
     const keys = settings.apiKeys.length === 0
       ? "any API key"
       : `${settings.apiKeys.length} API key${settings.apiKeys.length === 1 ? "" : "s"}`
+    const self = yield* Invocation.command
     yield* Console.log(
       [
         `Serving ${size} completions from ${data} on ${url}`,
@@ -86,7 +92,10 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
             onSome: (rate) => `; injecting faults into ${rate * 100}% of requests`
           })
         }${settings.pace === 0 ? "" : `; streaming one event every ${settings.pace} ms`}.`,
-        `Try: OBJECTIVEAI_BASE_URL=${url} OBJECTIVEAI_API_KEY=<key> objectiveai report --all`,
+        // A line that works pasted into a shell: no placeholder, the command as it can be run here.
+        settings.apiKeys.length === 0
+          ? `Try: OBJECTIVEAI_BASE_URL=${url} OBJECTIVEAI_API_KEY=local ${self} report --all`
+          : `Try, with OBJECTIVEAI_API_KEY set to one of the keys: OBJECTIVEAI_BASE_URL=${url} ${self} report --all`,
         "Press Ctrl-C to stop."
       ].join("\n")
     )

@@ -180,7 +180,9 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
       expect(tzAlone.code).toBe(2)
       const badZone = yield* inProcess(["report", "--database", "x.sqlite", "--tz", "Mars/Base"])
       expect(badZone.code).toBe(2)
-      expect(badZone.stderr).toContain("unknown time zone")
+      expect(badZone.stderr).toBe(
+        "objectiveai: --tz Mars/Base: expected an IANA time zone such as Europe/Paris or UTC\n"
+      )
     }), slow)
 
   it.scoped("sync uses OBJECTIVEAI_DATABASE when --database is absent", () =>

@@ -40,7 +40,7 @@ import {
 import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -429,6 +429,7 @@ const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] =>
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
+    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     const settings: Settings = {
       // Each call is one span of ours (method, path, status, attempts). The transport's own span per attempt would
       // repeat it, record every request header, and send trace headers to a third party; it is turned off.
@@ -438,7 +439,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       ),
       policy: options.retryPolicy,
       retries: retries(options.retryPolicy),
-      maxBodySize: options.maxBodySize ?? defaultMaxBodySize
+      maxBodySize: options.maxBodySize ?? defaultMaxBodySize,
+      // A base URL no request can be sent to fails every call at once, never as a transport failure, retried.
+      baseUrlIssue: ClientConfig.isHttpUrl(baseUrl)
+        ? undefined
+        : `the base URL ${JSON.stringify(baseUrl)}: ${ClientConfig.baseUrlExpected}`
     }
     // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
     const readStored = readJson(decodeStored, settings.maxBodySize)
@@ -448,7 +453,6 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
     const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
-    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.
     const base = HttpClientRequest.get(baseUrl).pipe(
       HttpClientRequest.setHeaders({ "user-agent": userAgent, accept: "application/json" }),
@@ -458,6 +462,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     const invalid = (method: string, path: string, issue: string) =>
       new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
+    // A base URL no request can be sent to fails every call at once, as the request it would build: never a
+    // transport failure, retried.
 
     const retrieveWithResponse = (id: string, requestOptions?: RequestOptions) => {
       const path = Routes.retrieve.path(id)
@@ -689,4 +695,11 @@ export const baseUrlConfig: Config.Config<string> = ClientConfig.baseUrlConfig
 export const layerConfig = (
   options: Config.Config.Wrap<Options> = { apiKey: apiKeyConfig, baseUrl: baseUrlConfig }
 ): Layer.Layer<ObjectiveAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(ObjectiveAiClient, Effect.flatMap(Config.unwrap(options), make))
+  Layer.effect(
+    ObjectiveAiClient,
+    Effect.flatMap(Config.unwrap(options), (resolved) =>
+      // A base URL from a Config of the caller's is held to the same rule as the default one, once, here.
+      resolved.baseUrl === undefined || ClientConfig.isHttpUrl(resolved.baseUrl)
+        ? make(resolved)
+        : Effect.fail(ConfigError.InvalidData(["baseUrl"], `${ClientConfig.baseUrlExpected}, not ${resolved.baseUrl}`)))
+  )

@@ -39,6 +39,8 @@ export interface Settings {
   readonly retries: Retries
   /** The most bytes the client reads of an answer's body, a unary answer or an error body. */
   readonly maxBodySize: number
+  /** Why no request can be sent (a base URL that is not http or https), or undefined. */
+  readonly baseUrlIssue: string | undefined
 }
 
 /** A retry policy, read: its defaults filled in, its durations parsed and its backoff made a schedule. */
@@ -397,6 +399,11 @@ export const execute = <A>(
       : HttpClientRequest.setHeaders(endpoint.request, options.headers)
     const method = request.method
     const path = endpoint.path
+    if (settings.baseUrlIssue !== undefined) {
+      return Effect.fail(
+        new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue: settings.baseUrlIssue })
+      )
+    }
     const attemptLimit = timeouts.attempt
     const attemptLimitMillis = Duration.toMillis(attemptLimit)
     const totalLimit = timeouts.total
