@@ -11,6 +11,7 @@
 import type { ObjectiveAiError } from "@objectiveai-effect/client"
 // The module alone, not the package index: the index would evaluate every Schema of the domain at start-up.
 import * as ErrorBody from "@objectiveai-effect/domain/ErrorBody"
+import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import * as Render from "./Render.js"
@@ -102,22 +103,7 @@ const connectionProblems: Readonly<Record<string, string>> = {
   EPIPE: "connection closed"
 }
 
-/**
- * One line for a client error, without the `objectiveai: ` prefix.
- *
- * @example
- * ```ts
- * import type { ObjectiveAiError } from "@objectiveai-effect/client"
- * import { CliError } from "@objectiveai-effect/cli"
- *
- * // "cannot reach http://127.0.0.1:1: connection refused", for a refused connection
- * const line = (error: ObjectiveAiError.ObjectiveAiError) => CliError.describe(error, { baseUrl: "http://127.0.0.1:1" })
- * ```
- *
- * @since 0.1.0
- * @category utils
- */
-export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string => {
+const line = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string => {
   switch (error._tag) {
     case "NotFoundError":
       return context.id === undefined
@@ -158,6 +144,25 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
       return `the answer from ${context.baseUrl} is larger than ${error.maxBodySize} bytes${status(error.status)}`
   }
 }
+
+/**
+ * One line for a client error, without the `objectiveai: ` prefix: the credentials of any URL in it masked
+ * (`UrlRedaction.redact`), and the control characters of what the server said escaped (`Render.printable`).
+ *
+ * @example
+ * ```ts
+ * import type { ObjectiveAiError } from "@objectiveai-effect/client"
+ * import { CliError } from "@objectiveai-effect/cli"
+ *
+ * // "cannot reach http://127.0.0.1:1: connection refused", for a refused connection
+ * const line = (error: ObjectiveAiError.ObjectiveAiError) => CliError.describe(error, { baseUrl: "http://127.0.0.1:1" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string =>
+  Render.printable(UrlRedaction.redact(line(error, context)))
 
 /**
  * A client error as a {@link CliError}: a usage error for input the client refused before sending, a failure

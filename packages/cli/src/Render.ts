@@ -78,9 +78,33 @@ export const table = (
 export const csvLine = (cells: ReadonlyArray<string>): string =>
   cells.map((cell) => /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, "\"\"")}"` : cell).join(",")
 
+// C0 controls but tab and line feed, DEL, and the C1 controls (0x9b is a one-byte CSI on some terminals).
+const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
+const escapeControl = (character: string): string =>
+  `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`
+
+/**
+ * Text a server controls, made safe to write to a terminal: every control character but tab and line feed is shown
+ * escaped (`\x1b`), so that no escape sequence in it can set the window title, write a hyperlink, clear the screen
+ * or ask the terminal to type into stdin. Every human-readable output passes what it prints through this; JSON
+ * output is escaped by its encoder already.
+ *
+ * @example
+ * ```ts
+ * import { Render } from "@objectiveai-effect/cli"
+ *
+ * Render.printable("gpt\u001b]0;pwned\u0007") // "gpt\\x1b]0;pwned\\x07"
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const printable = (text: string): string => text.replace(controls, escapeControl)
+
 /**
  * Text on one line of at most `max` characters: whitespace runs (line breaks included) become one space, and a cut
- * ends with `…`.
+ * ends with `…`; control characters are escaped as by {@link printable}.
  *
  * @since 0.1.0
  * @category utils
@@ -88,7 +112,7 @@ export const csvLine = (cells: ReadonlyArray<string>): string =>
 export const oneLine = (text: string, max: number): string => {
   const flat = text.replace(/\s+/g, " ").trim()
   const characters = [...flat]
-  return characters.length <= max ? flat : `${characters.slice(0, Math.max(0, max - 1)).join("")}…`
+  return printable(characters.length <= max ? flat : `${characters.slice(0, Math.max(0, max - 1)).join("")}…`)
 }
 
 /**

@@ -9,7 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { ErrorBody, Json } from "@objectiveai-effect/domain"
+import { ErrorBody, Json, UrlRedaction } from "@objectiveai-effect/domain"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -315,7 +315,7 @@ const httpClientFailure = (
       ...call,
       attempts: 0,
       issue: error.reason === "InvalidUrl"
-        ? `invalid URL ${error.request.url}`
+        ? `invalid URL ${UrlRedaction.redact(error.request.url)}`
         : "the request body could not be encoded"
     }),
     retry: "never",
