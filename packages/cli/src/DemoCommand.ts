@@ -8,8 +8,8 @@
  * @since 0.1.0
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
+import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"

@@ -81,8 +81,7 @@ export const csvLine = (cells: ReadonlyArray<string>): string =>
 // C0 controls but tab and line feed, DEL, and the C1 controls (0x9b is a one-byte CSI on some terminals).
 const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
 
-const escapeControl = (character: string): string =>
-  `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`
+const escapeControl = (character: string): string => `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`
 
 /**
  * Text a server controls, made safe to write to a terminal: every control character but tab and line feed is shown

@@ -72,7 +72,9 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
     if (apiKeys.length === 0 && !isLoopback(settings.host)) {
       const exposure = `listening on ${settings.host} with no --api-key accepts any key from anyone who can reach it`
       if (!settings.allowAnyKey) {
-        return yield* CliError.usage(`${exposure}: give --api-key (or OBJECTIVEAI_SERVE_API_KEYS), or --allow-any-key to serve it so anyway`)
+        return yield* CliError.usage(
+          `${exposure}: give --api-key (or OBJECTIVEAI_SERVE_API_KEYS), or --allow-any-key to serve it so anyway`
+        )
       }
       yield* Console.error(`objectiveai: warning: ${exposure}.`)
     }

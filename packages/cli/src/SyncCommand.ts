@@ -24,7 +24,9 @@ import * as StoreConnection from "./StoreConnection.js"
  * @category utils
  */
 export const summaryLine = (summary: Sync.Summary, database: string): string =>
-  `synced ${UrlRedaction.redact(database)}: ${summary.stored} new, ${summary.alreadyStored} already stored, ${summary.failed.length} failed` +
+  `synced ${
+    UrlRedaction.redact(database)
+  }: ${summary.stored} new, ${summary.alreadyStored} already stored, ${summary.failed.length} failed` +
   (summary.retried > 0 ? ` (${summary.retried} earlier failures now stored)` : "")
 
 /**

@@ -71,7 +71,10 @@ import * as StreamError from "./StreamError.js"
  * @category models
  */
 export interface Service {
-  /** `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. */
+  /**
+   * `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. An answer carrying
+   * another completion's id (a caching proxy's mix-up) fails with `InvalidResponseError`, never retried at once.
+   */
   readonly retrieve: (
     id: string,
     options?: RequestOptions
@@ -101,7 +104,8 @@ export interface Service {
   >
   /**
    * `GET /chat/completions?count&offset`: every listed completion from `offset` on, fetching pages of `pageSize`
-   * as the stream is pulled, until the server returns an empty page.
+   * as the stream is pulled, until the server returns an empty page. A page listing nothing new (a server that
+   * ignores `offset` and repeats its pages) fails the stream with `InvalidResponseError` rather than page forever.
    */
   readonly list: (
     options?: ListOptions
@@ -397,12 +401,35 @@ const valueOf = <A>(answer: WithResponse<A>): A => answer.value
 
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
 
+// An answer that decodes but is not the answer asked for: the issue says what is wrong with it.
+const wrongAnswer = (actual: unknown, issue: string): ParseResult.ParseError =>
+  new ParseResult.ParseError({ issue: new ParseResult.Type(Schema.String.ast, actual, issue) })
+
 const notAnEventStream = (text: string): Either.Either<never, ParseResult.ParseError> =>
-  Either.left(
-    new ParseResult.ParseError({
-      issue: new ParseResult.Type(Schema.String.ast, text, "a JSON body where an event stream was asked for")
-    })
-  )
+  Either.left(wrongAnswer(text, "a JSON body where an event stream was asked for"))
+
+// A caching proxy or an upstream bug can answer with another completion's body: stored under the id it carries, the
+// id asked for would be lost without a trace.
+const decodeStoredOf = (id: string) => (text: string) =>
+  Either.flatMap(decodeStored(text), (stored) =>
+    stored.response.id === id
+      ? Either.right(stored)
+      : Either.left(
+        wrongAnswer(stored.response.id, `asked for ${JSON.stringify(id)}, got ${JSON.stringify(stored.response.id)}`)
+      ))
+
+// A server that ignores `offset` answers the same page at every offset: without this check a listing never ends.
+const decodeListPageAfter = (listed: Set<string>, offset: number) => (text: string) =>
+  Either.flatMap(decodeList(text), (page) => {
+    const fresh = page.data.filter((item) => !listed.has(item.id))
+    if (page.data.length > 0 && fresh.length === 0) {
+      return Either.left(
+        wrongAnswer(offset, `the page at offset ${offset} lists nothing new: the server repeats its pages`)
+      )
+    }
+    for (const item of fresh) listed.add(item.id)
+    return Either.right(page)
+  })
 
 /** An event stream's response, and how to abort it once its consumer is done with it. */
 interface OpenedStream {
@@ -440,9 +467,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       maxBodySize: options.maxBodySize ?? defaultMaxBodySize
     }
     // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
-    const readStored = readJson(decodeStored, settings.maxBodySize)
     const readCompletion = readJson(decodeCompletion, settings.maxBodySize)
-    const readList = readJson(decodeList, settings.maxBodySize)
     const readEventStream = openEventStream(settings.maxBodySize)
     const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
     const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
@@ -467,7 +492,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readStored
+          read: readJson(decodeStoredOf(id), settings.maxBodySize)
         }, requestOptions)
         : Effect.fail(invalid(Routes.retrieve.method, path, "the completion id must be a non-empty string"))
     }
@@ -573,21 +598,25 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           invalid(Routes.list.method, listPath, `pageSize must be a positive integer and offset a non-negative integer`)
         )
       }
-      return Stream.paginateEffect(offset, (from) =>
-        execute(settings, {
-          span: "ObjectiveAiClient.list",
-          request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
-          path: listPath,
-          idempotent: true,
-          timeouts: readTimeouts,
-          read: readList
-        }, listOptions).pipe(
-          // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
-          Effect.map((page) => {
-            const count = page.value.data.length
-            return [page, count === 0 ? Option.none() : Option.some(from + count)] as const
-          })
-        ))
+      return Stream.suspend(() => {
+        // Every id listed so far: a page of nothing but these ends the listing with an error.
+        const listed = new Set<string>()
+        return Stream.paginateEffect(offset, (from) =>
+          execute(settings, {
+            span: "ObjectiveAiClient.list",
+            request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
+            path: listPath,
+            idempotent: true,
+            timeouts: readTimeouts,
+            read: readJson(decodeListPageAfter(listed, from), settings.maxBodySize)
+          }, listOptions).pipe(
+            // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
+            Effect.map((page) => {
+              const count = page.value.data.length
+              return [page, count === 0 ? Option.none() : Option.some(from + count)] as const
+            })
+          ))
+      })
     }
     const list = (listOptions?: ListOptions) =>
       Stream.mapConcatChunk(listWithResponse(listOptions), (page) => Chunk.unsafeFromArray(page.value.data))

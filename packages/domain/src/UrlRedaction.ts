@@ -34,5 +34,4 @@ const maskUserinfo = (_match: string, scheme: string, info: string): string => {
  * @since 0.1.0
  * @category utils
  */
-export const redact = (text: string): string =>
-  text.replace(userinfo, maskUserinfo).replace(secretParameter, "$1***")
+export const redact = (text: string): string => text.replace(userinfo, maskUserinfo).replace(secretParameter, "$1***")
