@@ -12,9 +12,9 @@ import type { AddressInfo } from "node:net"
 /** How the server misbehaves. */
 export interface Behaviour {
   /** The completion whose body answers a retrieve of `id`; the one asked for by default. */
-  answer?: (id: string) => string
+  answer?: ((id: string) => string) | undefined
   /** Every list request gets the first page, whatever its offset. */
-  repeatPages?: boolean
+  repeatPages?: boolean | undefined
 }
 
 /** The server's port, and the requests it saw (method and URL). */

@@ -39,7 +39,9 @@ describe("answers that are not the one asked for", () => {
 
   it.scoped("a list repeating the same page at every offset stops with one InvalidResponseError", () =>
     Effect.gen(function*() {
-      const page = { data: [0, 1].map((n) => ({ id: completionId(n), preview: null, created: "2025-11-20T10:00:00Z" })) }
+      const page = {
+        data: [0, 1].map((n) => ({ id: completionId(n), preview: null, created: "2025-11-20T10:00:00Z" }))
+      }
       const h = yield* Harness.make(() => Server.json(200, page))
       const exit = yield* h.run(Stream.runCollect(h.client.list({ pageSize: 2 })))
       const error = Harness.failureOf(exit)
