@@ -15,6 +15,8 @@ export interface Behaviour {
   answer?: ((id: string) => string) | undefined
   /** Every list request gets the first page, whatever its offset. */
   repeatPages?: boolean | undefined
+  /** The error body a retrieve of an id the server does not hold gets; 404 by default. */
+  unknown?: { readonly code: number; readonly message: string } | undefined
 }
 
 /** The server's port, and the requests it saw (method and URL). */
@@ -51,8 +53,9 @@ export const serve = (
       }
       const id = decodeURIComponent(url.pathname.replace(/^\/chat\/completions\//, ""))
       const completion = byId.get(behaviour.answer?.(id) ?? id)
+      const unknown = behaviour.unknown ?? { code: 404, message: "not found" }
       return completion === undefined
-        ? send(404, JSON.stringify({ code: 404, message: "not found" }))
+        ? send(unknown.code, JSON.stringify(unknown))
         : send(200, ServerStore.toJsonLine(completion))
     })
     yield* Effect.acquireRelease(
