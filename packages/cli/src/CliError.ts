@@ -87,6 +87,14 @@ const upstream = (body: ErrorBody.ErrorBody | undefined): string => {
 
 const status = (status: number | undefined) => status === undefined ? "" : ` (HTTP ${status})`
 
+// Whole seconds, rounded up, from a second on: the hint may come from a date, to the millisecond.
+const wait = (duration: Duration.Duration): string =>
+  Duration.format(
+    Duration.lessThan(duration, Duration.seconds(1))
+      ? Duration.millis(Math.ceil(Duration.toMillis(duration)))
+      : Duration.seconds(Math.ceil(Duration.toSeconds(duration)))
+  )
+
 const attempts = (count: number) => count > 1 ? ` after ${count} attempts` : ""
 
 // What the system codes of a failed connection mean, in the words a user searches for.
@@ -118,8 +126,15 @@ const line = (error: ObjectiveAiError.ObjectiveAiError, context: Context): strin
     case "BadRequestError":
       return `bad request${status(error.status)}${upstream(error.body)}`
     case "RateLimitedError": {
-      const hint = error.retryAfter === undefined ? "" : `, asked to retry after ${Duration.format(error.retryAfter)}`
-      return `rate limited${status(error.status)}${attempts(error.attempts)}${hint}${upstream(error.body)}`
+      // The family's error for any answer asking for a longer wait than the retry policy makes: a 503 with
+      // `Retry-After` is an unavailable server, not a rate limit.
+      const what = error.status === undefined || error.status === 429
+        ? "rate limited"
+        : error.status >= 500
+        ? "the server is unavailable"
+        : "refused"
+      const hint = error.retryAfter === undefined ? "" : `, asked to retry after ${wait(error.retryAfter)}`
+      return `${what}${status(error.status)}${attempts(error.attempts)}${hint}${upstream(error.body)}`
     }
     case "ServerError":
       return `server error${status(error.status)}${attempts(error.attempts)}${upstream(error.body)}`

@@ -16,7 +16,7 @@ export interface Behaviour {
   /** Every list request gets the first page, whatever its offset. */
   repeatPages?: boolean | undefined
   /** The error body a retrieve of an id the server does not hold gets; 404 by default. */
-  unknown?: { readonly code: number; readonly message: string } | undefined
+  unknown?: { readonly code: number; readonly message: string; readonly headers?: Record<string, string> } | undefined
 }
 
 /** The server's port, and the requests it saw (method and URL). */
@@ -42,8 +42,12 @@ export const serve = (
     const server = http.createServer((request, response) => {
       requests.push(`${request.method} ${request.url}`)
       const url = new URL(request.url ?? "/", "http://localhost")
-      const send = (status: number, body: string) => {
-        response.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+      const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+        response.writeHead(status, {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          ...headers
+        })
         response.end(body)
       }
       if (url.pathname === "/chat/completions") {
@@ -55,7 +59,7 @@ export const serve = (
       const completion = byId.get(behaviour.answer?.(id) ?? id)
       const unknown = behaviour.unknown ?? { code: 404, message: "not found" }
       return completion === undefined
-        ? send(unknown.code, JSON.stringify(unknown))
+        ? send(unknown.code, JSON.stringify({ code: unknown.code, message: unknown.message }), unknown.headers)
         : send(200, ServerStore.toJsonLine(completion))
     })
     yield* Effect.acquireRelease(

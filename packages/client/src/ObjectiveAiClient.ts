@@ -38,6 +38,7 @@ import {
 } from "@objectiveai-effect/domain"
 import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -58,7 +59,7 @@ import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
-import { type Endpoint, execute, limits, readJson, retries, type Settings } from "./internal/execute.js"
+import { type Endpoint, execute, keyProblem, limits, readJson, retries, type Settings } from "./internal/execute.js"
 import * as Routes from "./internal/routes.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -258,6 +259,13 @@ export interface StreamOptions extends RequestOptions {
   readonly keepPartial?: boolean | undefined
   /** The most UTF-8 bytes one server-sent event may hold before `StreamEventTooLargeError`; 16 MiB by default. */
   readonly maxEventSize?: number | undefined
+  /**
+   * How long the whole stream may take, from the request to its last event, before it fails with
+   * `StreamDeadlineError`; the client's `timeouts.stream` by default, and no limit when neither is given. Unlike the
+   * idle timeout, which any byte resets, it bounds a server that trickles a byte at a time. Opening the stream gets
+   * no longer than this either.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -369,6 +377,8 @@ export interface Options {
     readonly read?: Partial<RetryPolicy.Timeouts> | undefined
     readonly create?: Partial<RetryPolicy.Timeouts> | undefined
     readonly streamIdle?: Duration.DurationInput | undefined
+    /** The overall deadline of every stream, {@link StreamOptions.timeout}; none by default. */
+    readonly stream?: Duration.DurationInput | undefined
   } | undefined
   /** Applied once to the application's `HttpClient`, to add middleware such as a proxy or extra tracing. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -464,7 +474,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       ),
       policy: options.retryPolicy,
       retries: retries(options.retryPolicy),
-      maxBodySize: options.maxBodySize ?? defaultMaxBodySize
+      maxBodySize: options.maxBodySize ?? defaultMaxBodySize,
+      // A key with a line break would fail in the transport, as a transient error retried to the last attempt.
+      refusal: keyProblem(Redacted.value(options.apiKey))
     }
     // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
     const readCompletion = readJson(decodeCompletion, settings.maxBodySize)
@@ -472,6 +484,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
     const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
+    const streamTimeout = options.timeouts?.stream
     const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.
     const base = HttpClientRequest.get(baseUrl).pipe(
@@ -549,19 +562,41 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       streamOptions: StreamOptions = {}
     ) => {
       const idleTimeout = Duration.decode(streamOptions.idleTimeout ?? streamIdleTimeout)
+      const deadlineInput = streamOptions.timeout ?? streamTimeout
+      const deadline = deadlineInput === undefined ? undefined : Duration.decode(deadlineInput)
       const body = {
         ...params,
         stream: true,
         stream_options: { include_usage: true, ...params.stream_options }
       }
+      const openOptions: RequestOptions = deadline === undefined ? streamOptions : {
+        ...streamOptions,
+        timeouts: {
+          ...streamOptions.timeouts,
+          total: Duration.min(deadline, Duration.decode(streamOptions.timeouts?.total ?? createTimeouts.total))
+        }
+      }
+      // What is left of the deadline once the body starts, then the failure that ends the stream.
+      const withinDeadline =
+        (started: number) => <A, E>(body: Stream.Stream<A, E>): Stream.Stream<A, E | StreamError.StreamDeadlineError> =>
+          deadline === undefined ? body : Stream.interruptWhen(
+            body,
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.zipRight(
+                Effect.sleep(Duration.millis(Math.max(0, started + Duration.toMillis(deadline) - now))),
+                Effect.fail(new StreamError.StreamDeadlineError({ timeout: deadline }))
+              ))
+          )
       // The opening stays interruptible; once it succeeded, the scope owns the connection.
       return Effect.uninterruptibleMask((restore) =>
-        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, streamOptions))
-          .pipe(
-            Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
-          )
+        restore(Effect.zip(
+          Clock.currentTimeMillis,
+          postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, openOptions)
+        )).pipe(
+          Effect.tap(([, opened]) => Effect.addFinalizer(() => opened.value.release))
+        )
       ).pipe(
-        Effect.map((opened) => ({
+        Effect.map(([started, opened]) => ({
           ...opened,
           value: opened.value.response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
@@ -572,6 +607,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             ),
             // On the bytes rather than the events, so that keep-alive comments count as activity.
             Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+            withinDeadline(started),
             ChatStream.decodeBytes(streamOptions),
             // However the stream ends, the request is done: a consumer that stopped early closes the connection.
             Stream.ensuring(opened.value.release)

@@ -39,7 +39,18 @@ export interface Settings {
   readonly retries: Retries
   /** The most bytes the client reads of an answer's body, a unary answer or an error body. */
   readonly maxBodySize: number
+  /** Why no request may be sent at all (an API key no header can carry), when there is a reason. */
+  readonly refusal: string | undefined
 }
+
+// Visible ASCII: what a bearer token is made of, and nothing a header could be split or ended with.
+const headerSafeKey = /^[\x21-\x7e]*$/
+
+/** Why an API key cannot be sent, without showing any of it; `undefined` when it can. */
+export const keyProblem = (key: string): string | undefined =>
+  headerSafeKey.test(key)
+    ? undefined
+    : "the API key holds a space, a line break or another character an HTTP header cannot carry: check how it was set"
 
 /** A retry policy, read: its defaults filled in, its durations parsed and its backoff made a schedule. */
 export interface Retries {
@@ -386,6 +397,16 @@ export const execute = <A>(
   options?: RequestOptions
 ): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> =>
   Effect.suspend(() => {
+    if (settings.refusal !== undefined) {
+      return Effect.fail(
+        new ObjectiveAiError.InvalidRequestError({
+          method: endpoint.request.method,
+          path: endpoint.path,
+          attempts: 0,
+          issue: settings.refusal
+        })
+      )
+    }
     const policy = options?.retryPolicy === undefined
       ? settings.retries
       : retries({ ...settings.policy, ...options.retryPolicy })
