@@ -63,10 +63,17 @@ describe("a sync against a server that answers one retrieve with another complet
           expect(failures[0].reason).toContain(shown(server.port))
 
           behaviour.answer = undefined
-          const second = yield* inProcess(["sync", "--database", database, ...connection(server.port)])
+          // The store from OBJECTIVEAI_DATABASE this time, in a process of its own.
+          const second = yield* cli(["sync", ...connection(server.port)], { env: { OBJECTIVEAI_DATABASE: database } })
           expect(second.code, second.stderr).toBe(0)
           // The listing stops near where the last one began, so "already stored" counts only what it saw again.
-          expect(second.stdout).toMatch(/: 1 new, \d+ already stored, 0 failed \(1 earlier failures now stored\)\n$/)
+          expect(second.stdout).toMatch(
+            new RegExp(
+              `^synced ${
+                UrlRedaction.redact(database).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+              }: 1 new, \\d+ already stored, 0 failed \\(1 earlier failures now stored\\)\n$`
+            )
+          )
           expect((yield* Stream.runCollect(store.stream())).length).toBe(completions.length)
 
           for (const output of [first.stdout, first.stderr, second.stdout, second.stderr]) {
