@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Json } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { ObjectiveAiError } from "../src/index.js"
@@ -58,5 +59,20 @@ describe("answers that are not the one asked for", () => {
       const h = yield* Harness.make((_request, index) => Server.json(200, { data: pages[index] ?? [] }))
       const listed = Harness.successOf(yield* h.run(Stream.runCollect(h.client.list({ pageSize: 2 }))))
       expect([...listed].map((item) => item.id)).toEqual([items[0], items[1], items[1], items[2]].map((i) => i.id))
+    }))
+})
+
+describe("an answer nested deeper than any the API sends", () => {
+  it.scoped("fails with InvalidResponseError before it is parsed, rather than break whoever writes it back", () =>
+    Effect.gen(function*() {
+      const id = completionId(7)
+      const deep = "[".repeat(100_000) + "]".repeat(100_000)
+      const text = Json.stringify(stored(id)).replace(/^\{/, `{"extra":${deep},`)
+      const h = yield* Harness.make(() => Server.json(200, text))
+      const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
+      expect(error._tag).toBe("InvalidResponseError")
+      if (error._tag !== "InvalidResponseError") return
+      expect(error.issue).toBe("the answer nests deeper than 1000 levels")
+      expect(h.server.requests).toHaveLength(1)
     }))
 })

@@ -335,10 +335,17 @@ const httpClientFailure = (
 }
 
 /**
+ * How deeply an answer may nest arrays and objects: far beyond anything the API sends, and far below the depth at
+ * which writing it back (to a store, to `--json`) runs out of stack.
+ */
+export const maxAnswerNesting = 1_000
+
+/**
  * A reader for a JSON answer: the body read whole, up to `maxBodySize` bytes (see {@link readBody}; a connection cut
  * mid-body is a transport failure, retried like one) and decoded from its text by `decode`, which should be a
  * `Json.parseJson` schema's decoder: lossless, and checked in place rather than rebuilt. A 200 body that is only an
- * error body is that error, so that `{ "error": { "code": 503 } }` is retried like a 503.
+ * error body is that error, so that `{ "error": { "code": 503 } }` is retried like a 503. An answer nested deeper
+ * than {@link maxAnswerNesting} is an `InvalidResponseError` before it is parsed.
  */
 export const readJson =
   <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>, maxBodySize: number) =>
@@ -346,6 +353,11 @@ export const readJson =
     Effect.flatMap(
       readBody(call, response, maxBodySize),
       (text) => {
+        if (Json.nestingDepth(text, maxAnswerNesting) > maxAnswerNesting) {
+          return Effect.fail(
+            invalidResponse(call, response, text, `the answer nests deeper than ${maxAnswerNesting} levels`)
+          )
+        }
         const decoded = decode(text)
         if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
         // Only a failed body is parsed a second time, to see whether it is an error body.
