@@ -26,6 +26,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as Runtime from "@effect/platform/Runtime"
+import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -42,6 +43,7 @@ import type * as ExportCommand from "./ExportCommand.js"
 import * as CommandLine from "./internal/commandLine.js"
 import * as Flags from "./internal/flags.js"
 import * as Formats from "./internal/formats.js"
+import * as Render from "./Render.js"
 import type * as ReportCommand from "./ReportCommand.js"
 import type * as ReportFormat from "./ReportFormat.js"
 import type * as RetrieveCommand from "./RetrieveCommand.js"
@@ -175,7 +177,9 @@ const serve = Command.make(
     // `Options.redacted` cannot be repeated (@effect/cli 0.77 rejects its own redacted values), so the keys are
     // wrapped right after parsing.
     apiKeys: Options.text("api-key").pipe(
-      Options.withDescription("A key requests must bear; repeat for several. Default: any non-empty key."),
+      Options.withDescription(
+        "A key requests must bear; repeat for several. Default: the keys in OBJECTIVEAI_SERVE_API_KEYS (comma-separated; unlike a flag, not shown by ps), else any non-empty key."
+      ),
       Options.withPseudoName("KEY"),
       Options.repeated,
       Options.map(Arr.map((key) => Redacted.make(key)))
@@ -231,9 +235,11 @@ export const command = Command.make(
  */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
+// Every error line passes here: a usage error echoing a URL or a store's message naming one never shows credentials,
+// and whatever a server said cannot drive the terminal.
 const exitWith = (code: number, line?: string) =>
   Effect.zipRight(
-    line === undefined ? Effect.void : Console.error(`objectiveai: ${line}`),
+    line === undefined ? Effect.void : Console.error(`objectiveai: ${Render.printable(UrlRedaction.redact(line))}`),
     Effect.fail(new ExitCode({ code }))
   )
 

@@ -122,7 +122,8 @@ export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> =>
 })
 
 /**
- * The client's options for a connection: `timeout` bounds a whole read call, and no single attempt outlasts it.
+ * The client's options for a connection: `timeout` bounds a whole read call (no single attempt outlasts it) and a
+ * whole stream.
  *
  * @since 0.1.0
  * @category utils
@@ -136,7 +137,9 @@ export const clientOptions = (connection: Connection): ObjectiveAiClient.Options
       read: {
         total: connection.timeout,
         attempt: Duration.min(connection.timeout, Duration.decode(RetryPolicy.readTimeouts.attempt))
-      }
+      },
+      // A stream trickling a byte at a time resets its idle timeout forever: the whole of it gets the same bound.
+      stream: connection.timeout
     }
   })
 })

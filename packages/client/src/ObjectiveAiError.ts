@@ -196,7 +196,13 @@ export class RateLimitedError extends Schema.TaggedError<RateLimitedError>()("Ra
 
   override get message(): string {
     const hint = this.retryAfter === undefined ? "" : `, retry after ${Duration.format(this.retryAfter)}`
-    return describe(this, `rate limited${hint}`)
+    // The error of any answer asking for a longer wait than the policy makes: a 503 is a server unavailable.
+    const what = this.status === undefined || this.status === 429
+      ? "rate limited"
+      : this.status >= 500
+      ? "unavailable"
+      : "asked to wait"
+    return describe(this, `${what}${hint}`)
   }
 }
 

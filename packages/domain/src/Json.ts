@@ -131,6 +131,47 @@ export const JsonWholeNumber: Schema.declare<number> = JsonNumber.annotations({
 export const parse: (text: string) => unknown = internal.parse
 
 /**
+ * How deeply JSON text nests (`1` is 0, `[1]` is 1, `{"a":[{}]}` is 3), found by one pass over the characters that
+ * skips strings, without parsing: a server checks it before the work whose cost or recursion grows with the nesting
+ * (parsing, decoding, canonical writing). The scan stops as soon as the depth passes `limit`, returning `limit + 1`.
+ * Text that is not JSON gets a depth too; parsing it still fails.
+ *
+ * @example
+ * ```ts
+ * import { Json } from "@objectiveai-effect/domain"
+ *
+ * Json.nestingDepth(`{"tools":[{"parameters":{}}]}`) // 4
+ * Json.nestingDepth("[".repeat(100_000), 64) // 65
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const nestingDepth = (text: string, limit: number = Infinity): number => {
+  let depth = 0
+  let deepest = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 34) {
+      // A string: skip to its closing quote, past escaped characters.
+      for (i++; i < text.length; i++) {
+        const inner = text.charCodeAt(i)
+        if (inner === 92) i++
+        else if (inner === 34) break
+      }
+    } else if (code === 91 || code === 123) {
+      if (++depth > deepest) {
+        deepest = depth
+        if (deepest > limit) return limit + 1
+      }
+    } else if (code === 93 || code === 125) {
+      depth--
+    }
+  }
+  return deepest
+}
+
+/**
  * Writes a value as JSON text that {@link parse} reads back as the same value: `bigint` as its exact digits, and
  * every number as a literal that reads back as that number (`1e+20`, `-0`, `1e400` for `Infinity`), never as an
  * integer literal that would read as a `bigint`. Otherwise as `JSON.stringify`: `toJSON` is called, `undefined` and

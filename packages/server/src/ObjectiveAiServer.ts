@@ -101,6 +101,16 @@ export const maxListCount = ObjectiveAiApi.maxListCount
 export const defaultMaxBodySize = 32 * 1024 * 1024
 
 /**
+ * How deeply a create body may nest arrays and objects by default: 100 levels, over twice what a deep tool schema
+ * takes (each schema level is two, `properties` and the property), far below what strains the parser, the decoder's
+ * messages or the canonical writer. A deeper body gets 400 before it is parsed.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxNesting = 100
+
+/**
  * How long a client has by default to send a request's headers; a slower one gets 408 and its connection closed,
  * as does a connection that sends nothing.
  *
@@ -141,6 +151,11 @@ export interface AppOptions {
    * {@link defaultMaxBodySize} by default.
    */
   readonly maxBodySize?: number | undefined
+  /**
+   * How deeply a create body may nest arrays and objects (in its messages, content or tool schemas); a deeper one
+   * gets 400 before it is parsed. {@link defaultMaxNesting} by default.
+   */
+  readonly maxNesting?: number | undefined
 }
 
 /**
@@ -328,6 +343,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   const faults = yield* FaultInjection.FaultInjection
   const seed = String(options.seed ?? randomUUID())
   const maxBodySize = options.maxBodySize ?? defaultMaxBodySize
+  const maxNesting = options.maxNesting ?? defaultMaxNesting
   let allocated = 0
   const keys = options.apiKeys?.map((key) => keyDigest(Redacted.isRedacted(key) ? Redacted.value(key) : key))
 
@@ -417,6 +433,11 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   const readParams = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const text = yield* Body.readText(request, maxBodySize)
+    // Before any parsing: the parser, the decoder's messages and the canonical writer each take time or stack in
+    // proportion to the nesting, and 5,000 levels of it held the event loop for seconds.
+    if (Json.nestingDepth(text, maxNesting) > maxNesting) {
+      return yield* Effect.fail(`the body nests deeper than ${maxNesting} levels of arrays and objects`)
+    }
     const body = yield* Effect.try({
       try: () => Json.parse(text),
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
