@@ -299,7 +299,7 @@ const root = fileURLToPath(new URL("../../..", import.meta.url))
 const shellPath = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !dir.includes("node_modules"))
   .join(path.delimiter)
 
-/** The root README's Quick start line that puts the `objectiveai` command on the PATH. */
+/** The line of the root README's Quick start section that puts the `objectiveai` command on the PATH. */
 const quickStartPathLine = (): string => {
   const readme = fs.readFileSync(path.join(root, "README.md"), "utf8")
   const quickStart = readme.slice(
@@ -307,7 +307,7 @@ const quickStartPathLine = (): string => {
     readme.indexOf("\n## ", readme.indexOf("## Quick start"))
   )
   const line = quickStart.split("\n").find((candidate) => candidate.startsWith("export PATH="))
-  expect(line, "the Quick start puts objectiveai on the PATH").toBeDefined()
+  expect(line, "the Quick start section puts objectiveai on the PATH").toBeDefined()
   return line!.replace(/\s+#.*$/, "")
 }
 
