@@ -49,6 +49,8 @@ export type Source =
  */
 export interface Settings {
   readonly format: ReportFormat.Format
+  /** Every column of the table, whatever its width. */
+  readonly wide: boolean
   /** Retrieves in flight at once. */
   readonly concurrency: number
 }
@@ -237,7 +239,7 @@ export const report = (
       concurrency: settings.concurrency,
       observe: Progress.track({ total })
     }).pipe(Effect.provide(Connection.layer(connection)))
-    yield* print(report, settings.format)
+    yield* print(report, settings.format, { wide: settings.wide })
   })
 
 /**
@@ -270,12 +272,12 @@ export const print = (
  */
 export const reportStore = (
   database: string,
-  options: StoreOptions & { readonly format: ReportFormat.Format }
+  options: StoreOptions & { readonly format: ReportFormat.Format; readonly wide: boolean }
 ): Effect.Effect<void, CliError.CliError> =>
   fromStore(options).pipe(
     Effect.mapError(StoreConnection.fromStore),
     Effect.provide(StoreConnection.layer(database)),
-    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone }))
+    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone, wide: options.wide }))
   )
 
 /**
@@ -290,6 +292,7 @@ export const run = (options: {
   readonly file: Option.Option<string>
   readonly all: boolean
   readonly format: ReportFormat.Format
+  readonly wide: boolean
   readonly concurrency: number
   readonly connection: Connection.Flags
   readonly database: Option.Option<string>
@@ -305,7 +308,8 @@ export const run = (options: {
       return yield* reportStore(options.database.value, {
         filter: StoreConnection.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),
-        format: options.format
+        format: options.format,
+        wide: options.wide
       })
     }
     if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
@@ -325,5 +329,9 @@ export const run = (options: {
       ? { _tag: "All" }
       : { _tag: "Ids", ids: [...options.ids, ...fromFile], file: Option.none() }
     const connection = yield* Connection.fromFlags(options.connection)
-    yield* report(source, connection, { format: options.format, concurrency: options.concurrency })
+    yield* report(source, connection, {
+      format: options.format,
+      wide: options.wide,
+      concurrency: options.concurrency
+    })
   })

@@ -143,40 +143,52 @@ export const csv = (report: Report.Report): string => {
   return lines.join("\n")
 }
 
-const costColumns = [
-  Render.right("completions"),
-  Render.right("unpriced"),
-  Render.right("byok"),
-  Render.right("cost"),
-  Render.right("upstream cost"),
-  Render.right("BYOK upstream cost"),
-  Render.right("prompt tok"),
-  Render.right("completion tok"),
-  Render.right("reasoning tok")
+/**
+ * The width the default table fits in; `wide` adds the upstream cost columns and gives problems their whole reason.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const tableWidth = 120
+
+/** How much of a long text (a problem's reason, a failure's) `wide` prints. */
+const wideDetail = 200
+
+/** The columns of a cost table, each with its cell; `wideOnly` ones are printed with `wide`. */
+const costColumns: ReadonlyArray<{
+  readonly column: Render.Column
+  readonly cell: (totals: Cost.Totals, encoded: typeof Cost.Totals.Encoded) => string
+  readonly wideOnly?: boolean
+}> = [
+  { column: Render.right("completions"), cell: (totals) => Render.integer(totals.completions) },
+  { column: Render.right("unpriced"), cell: (totals) => Render.integer(totals.unpriced) },
+  { column: Render.right("byok"), cell: (totals) => Render.integer(totals.byok) },
+  { column: Render.right("cost"), cell: (_, encoded) => encoded.cost },
+  { column: Render.right("upstream cost"), cell: (_, encoded) => encoded.upstreamInferenceCost, wideOnly: true },
+  {
+    column: Render.right("BYOK upstream cost"),
+    cell: (_, encoded) => encoded.upstreamUpstreamInferenceCost,
+    wideOnly: true
+  },
+  { column: Render.right("in tok"), cell: (totals) => Render.integer(totals.tokens.prompt) },
+  { column: Render.right("out tok"), cell: (totals) => Render.integer(totals.tokens.completion) },
+  { column: Render.right("reasoning tok"), cell: (totals) => Render.integer(totals.tokens.reasoning) }
 ]
 
-const costCells = (totals: Cost.Totals): Array<string> => {
-  const encoded = encodeTotals(totals)
+const costTable = (title: string, dimension: string, summary: Cost.CostSummary, wide: boolean): Array<string> => {
+  const columns = costColumns.filter((column) => wide || column.wideOnly !== true)
+  const cells = (totals: Cost.Totals) => {
+    const encoded = encodeTotals(totals)
+    return columns.map((column) => column.cell(totals, encoded))
+  }
   return [
-    Render.integer(totals.completions),
-    Render.integer(totals.unpriced),
-    Render.integer(totals.byok),
-    encoded.cost,
-    encoded.upstreamInferenceCost,
-    encoded.upstreamUpstreamInferenceCost,
-    Render.integer(totals.tokens.prompt),
-    Render.integer(totals.tokens.completion),
-    Render.integer(totals.tokens.reasoning)
+    title,
+    ...Render.table([Render.left(dimension), ...columns.map((column) => column.column)], [
+      ...summary.groups.map((group) => [group.key[0] ?? "(none)", ...cells(group.totals)]),
+      ["total", ...cells(summary.total)]
+    ])
   ]
 }
-
-const costTable = (title: string, dimension: string, summary: Cost.CostSummary): Array<string> => [
-  title,
-  ...Render.table([Render.left(dimension), ...costColumns], [
-    ...summary.groups.map((group) => [group.key[0] ?? "(none)", ...costCells(group.totals)]),
-    ["total", ...costCells(summary.total)]
-  ])
-]
 
 const optionalMeasure = (value: Option.Option<number>): string =>
   Option.match(value, {
@@ -192,7 +204,9 @@ const logprobTable = (report: Report.Report): Array<string> => {
     report.logprobs.refusal
   ]] as const
   return [
-    `Logprobs (${Render.integer(report.logprobs.choices)} choices; placeholders and non-finite logprobs excluded)`,
+    `Logprobs: ${Render.integer(report.logprobs.content.choices)} choices with content tokens, ${
+      Render.integer(report.logprobs.refusal.choices)
+    } with refusal tokens (placeholders and non-finite logprobs excluded)`,
     ...Render.table(
       [
         Render.left("tokens of"),
@@ -229,7 +243,37 @@ const outcomeHeaders: Readonly<Record<ToolCallSummary.Outcome, string>> = {
   Truncated: "truncated"
 }
 
-const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> => {
+/**
+ * A table whose last column is a long text (a reason): wide, a column like the others; by default, a line of its own
+ * under its row, indented and cut to the table's width, so that the table fits whatever the ids and names.
+ */
+const withDetails = (
+  columns: ReadonlyArray<Render.Column>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  wide: boolean
+): Array<string> => {
+  if (wide) {
+    return Render.table(
+      columns,
+      rows.map((row) => [...row.slice(0, -1), Render.oneLine(row[row.length - 1], wideDetail)])
+    )
+  }
+  const [header, ...lines] = Render.table(columns.slice(0, -1), rows.map((row) => row.slice(0, -1)))
+  return [
+    header,
+    ...rows.flatMap((row, index) => [lines[index], `  ${Render.oneLine(row[row.length - 1], tableWidth - 2)}`])
+  ]
+}
+
+/** A problem's outcome and reason, the outcome once where the reason already starts with it. */
+const problemText = (problem: ToolCallSummary.Problem): string => {
+  const outcome = outcomeHeaders[problem.outcome]
+  return problem.reason.toLowerCase().startsWith(outcome.toLowerCase())
+    ? problem.reason
+    : `${outcome}: ${problem.reason}`
+}
+
+const toolCallTable = (summary: ToolCallSummary.ToolCallSummary, wide: boolean): Array<string> => {
   const problems = summary.calls - summary.outcomes.Decoded
   const outcomeCells = (outcomes: ToolCallSummary.OutcomeCounts) =>
     ToolCallSummary.outcomes.map((outcome) => Render.integer(outcomes[outcome]))
@@ -249,25 +293,24 @@ const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> 
     )
   )
   if (summary.problems.length > 0) {
+    const columns = [
+      Render.left("completion"),
+      Render.right("choice"),
+      Render.right("call"),
+      Render.left("tool"),
+      Render.left("problem")
+    ]
+    const rows = summary.problems.map((problem) => [
+      problem.completionId,
+      String(problem.choiceIndex),
+      String(problem.callIndex),
+      problem.tool,
+      problemText(problem)
+    ])
     lines.push(
       "",
       `First ${summary.problems.length} of ${Render.integer(problems)} problems`,
-      ...Render.table(
-        [
-          Render.left("completion"),
-          Render.left("choice.call"),
-          Render.left("tool"),
-          Render.left("outcome"),
-          Render.left("reason")
-        ],
-        summary.problems.map((problem) => [
-          problem.completionId,
-          `${problem.choiceIndex}.${problem.callIndex}`,
-          problem.tool,
-          problem.outcome,
-          Render.oneLine(problem.reason, 80)
-        ])
-      )
+      ...withDetails(columns, rows, wide)
     )
   }
   return lines
@@ -281,15 +324,14 @@ const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> 
  */
 export const failuresListed = 20
 
-const failureTable = (failures: ReadonlyArray<Report.Failure>): Array<string> => {
+const failureTable = (failures: ReadonlyArray<Report.Failure>, wide: boolean): Array<string> => {
   const more = failures.length - failuresListed
   return [
     `Failed ids (${Render.integer(failures.length)})`,
-    ...Render.table(
+    ...withDetails(
       [Render.left("id"), Render.left("error"), Render.left("reason")],
-      failures.slice(0, failuresListed).map((
-        failure
-      ) => [failure.id, failure.error, Render.oneLine(failure.reason, 120)])
+      failures.slice(0, failuresListed).map((failure) => [failure.id, failure.error, failure.reason]),
+      wide
     ),
     ...(more > 0 ? [`… and ${Render.integer(more)} more: --format json or csv lists every one`] : [])
   ]
@@ -303,6 +345,8 @@ const failureTable = (failures: ReadonlyArray<Report.Failure>): Array<string> =>
  */
 export interface RenderOptions {
   readonly timeZone?: string | undefined
+  /** Every column, whatever the width: the upstream costs, and each problem's whole reason. */
+  readonly wide?: boolean | undefined
 }
 
 /**
@@ -313,14 +357,15 @@ export interface RenderOptions {
  */
 export const table = (report: Report.Report, options: RenderOptions = {}): string => {
   const { retrieved, failed } = report.completions
+  const wide = options.wide === true
   const sections = [
     [`Completions: ${Render.integer(retrieved)} retrieved, ${Render.integer(failed)} failed`],
-    costTable("Cost by model (credits)", "model", report.cost.byModel),
-    costTable("Cost by provider (credits)", "provider", report.cost.byProvider),
-    costTable(`Cost by day, ${options.timeZone ?? "UTC"} (credits)`, "day", report.cost.byDay),
+    costTable("Cost by model (credits)", "model", report.cost.byModel, wide),
+    costTable("Cost by provider (credits)", "provider", report.cost.byProvider, wide),
+    costTable(`Cost by day, ${options.timeZone ?? "UTC"} (credits)`, "day", report.cost.byDay, wide),
     logprobTable(report),
-    toolCallTable(report.toolCalls),
-    ...(report.failures.length === 0 ? [] : [failureTable(report.failures)])
+    toolCallTable(report.toolCalls, wide),
+    ...(report.failures.length === 0 ? [] : [failureTable(report.failures, wide)])
   ]
   return sections.map((lines) => lines.join("\n")).join("\n\n")
 }

@@ -79,6 +79,47 @@ describe("Report", () => {
   })
 })
 
+describe("ReportFormat.table", () => {
+  // The demo's data set: what `pnpm start` prints.
+  const demo = Report.summarize(Array.from(SampleData.generate()))
+  const lines = ReportFormat.table(demo).split("\n")
+  const wide = ReportFormat.table(demo, { wide: true }).split("\n")
+
+  it("fits 120 columns by default; wide adds the upstream costs and the whole reasons", () => {
+    const widest = Math.max(...lines.map((line) => [...line].length))
+    expect(widest, lines.find((line) => [...line].length === widest)).toBeLessThanOrEqual(ReportFormat.tableWidth)
+    expect(lines.join("\n")).not.toContain("upstream cost")
+    expect(wide.find((line) => line.startsWith("model "))).toMatch(/ cost +upstream cost +BYOK upstream cost /)
+    expect(Math.max(...wide.map((line) => [...line].length))).toBeGreaterThan(ReportFormat.tableWidth)
+    expect(wide.filter((line) => line.endsWith("…"))).toEqual([])
+  })
+
+  it("the logprob header counts the choices its rows count", () => {
+    const header = lines.find((line) => line.startsWith("Logprobs"))
+    const row = (name: string) => lines.find((line) => line.startsWith(`${name} `))?.trim().split(/\s+/)[1]
+    expect(header).toBe(
+      `Logprobs: ${row("content")} choices with content tokens, ${row("refusal")} with refusal tokens ` +
+        "(placeholders and non-finite logprobs excluded)"
+    )
+    expect(row("content")).toBe(String(demo.logprobs.content.choices))
+  })
+
+  it("a problem row names its choice and its call apart, as whole numbers, its problem under it", () => {
+    const start = lines.findIndex((line) => line.startsWith("First "))
+    expect(lines[start + 1]).toMatch(/^completion +choice +call +tool$/)
+    const rows = lines.slice(start + 2, start + 2 + 2 * demo.toolCalls.problems.length)
+    expect(rows.filter((_, index) => index % 2 === 1).every((line) => /^  \S/.test(line))).toBe(true)
+    expect(rows.filter((_, index) => index % 2 === 0).map((line) => line.split(/\s+/))).toEqual(
+      demo.toolCalls.problems.map((problem) => [
+        problem.completionId,
+        String(problem.choiceIndex),
+        String(problem.callIndex),
+        problem.tool
+      ])
+    )
+  })
+})
+
 describe("Progress.line", () => {
   it("draws a bar and the time left when the total is known, counts and rate always", () => {
     expect(Progress.line({ done: 50, failed: 1, total: 200, elapsedMillis: 2000 }, 80)).toBe(
