@@ -98,7 +98,7 @@ export declare namespace Config {
  * @since 0.1.0
  * @category Provider Metadata
  */
-export interface FinishMetadata extends Parts.FinishMetadata {}
+export type FinishMetadata = Parts.FinishMetadata
 
 declare module "@effect/ai/Response" {
   export interface FinishPartMetadata extends ProviderMetadata {

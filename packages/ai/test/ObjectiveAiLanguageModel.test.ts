@@ -1,11 +1,14 @@
 import * as AiError from "@effect/ai/AiError"
 import * as Chat from "@effect/ai/Chat"
 import * as LanguageModel from "@effect/ai/LanguageModel"
-import { describe, expect, layer } from "@effect/vitest"
+import type * as Response from "@effect/ai/Response"
+import * as HttpClient from "@effect/platform/HttpClient"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -37,6 +40,63 @@ const Recipe = Schema.Struct({
   minutes: Schema.Number,
   steps: Schema.Array(Schema.String)
 }).annotations({ identifier: "Recipe" })
+
+// The `objectiveai` entry of FinishPartMetadata must fit @effect/ai's ProviderMetadata index signature: an interface
+// does not, which a consumer checking declaration files (skipLibCheck: false) sees as TS2411.
+it("the finish metadata is a ProviderMetadata entry, as @effect/ai's augmentation needs", () => {
+  const metadata: ObjectiveAiLanguageModel.FinishMetadata = {
+    completionId: "chtcpl-1",
+    provider: undefined,
+    systemFingerprint: undefined,
+    nativeFinishReason: "stop",
+    refusal: undefined,
+    usage: undefined,
+    cost: 0.5,
+    logprobs: undefined
+  }
+  const entry: Response.ProviderMetadata = { objectiveai: metadata }
+  expect(entry.objectiveai?.cost).toBe(0.5)
+})
+
+/** The JSON bodies the client sends, as they leave it. */
+const sentBodies: Array<{ readonly messages?: ReadonlyArray<Record<string, unknown>> }> = []
+
+const recording = (client: HttpClient.HttpClient) =>
+  HttpClient.mapRequest(client, (request) => {
+    if (request.body._tag === "Uint8Array") sentBodies.push(JSON.parse(new TextDecoder().decode(request.body.body)))
+    return request
+  })
+
+describe("ObjectiveAiLanguageModel, the requests it sends", () => {
+  layer(
+    ObjectiveAiLanguageModel.layer({ model: Support.model, config: { seed: 5 } }).pipe(
+      Layer.provideMerge(Support.clientLayer({ transformClient: recording })),
+      Layer.provideMerge(ObjectiveAiServer.layer({ apiKeys: [Support.apiKey], seed: "ai-tests" }))
+    )
+  )((it) => {
+    // OpenRouter asks reasoning models' earlier reasoning back; the local server, as the API, ignores the keys it does
+    // not document, so the body as sent is what shows them.
+    it.effect("Chat sends earlier reasoning back: reasoning and reasoning_details on the assistant message", () =>
+      Effect.gen(function*() {
+        const withReasoning = ObjectiveAiLanguageModel.withConfigOverride({ reasoning: { effort: "low" } })
+        const chat = yield* Chat.empty
+        const first = yield* withReasoning(chat.generateText({ prompt }))
+        expect(first.reasoningText?.length).toBeGreaterThan(0)
+        yield* withReasoning(chat.generateText({ prompt: "And for a table of events?" }))
+        expect(sentBodies).toHaveLength(2)
+        expect(sentBodies[1].messages).toEqual([
+          { role: "user", content: prompt },
+          {
+            role: "assistant",
+            content: first.text,
+            reasoning: first.reasoningText,
+            reasoning_details: [{ type: "reasoning.text", text: first.reasoningText, index: 0 }]
+          },
+          { role: "user", content: "And for a table of events?" }
+        ])
+      }))
+  })
+})
 
 describe("ObjectiveAiLanguageModel", () => {
   layer(Support.layer())((it) => {

@@ -171,6 +171,11 @@ describe("every client error has its AiError", () => {
       undefined
     ],
     [
+      new StreamError.StreamDeadlineError({ timeout: Duration.minutes(1), ...partial }),
+      "HttpRequestError",
+      undefined
+    ],
+    [
       new StreamError.StreamInvalidChunkError({ data: "x", issue: "not JSON", ...partial }),
       "MalformedOutput",
       undefined

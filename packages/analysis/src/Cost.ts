@@ -14,6 +14,7 @@ import type * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
+import type * as Order from "effect/Order"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as AnalysisError from "./AnalysisError.js"
@@ -169,7 +170,13 @@ const emptyTokens: Tokens = {
   completionAudio: 0
 }
 
-const emptyTotals: Totals = {
+/**
+ * The totals of no completions: the identity of {@link mergeTotals}.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const emptyTotals: Totals = {
   completions: 0,
   unpriced: 0,
   byok: 0,
@@ -187,7 +194,16 @@ const emptyTotals: Totals = {
  */
 export const empty: CostSummary = { total: emptyTotals, groups: [] }
 
-const mergeTotals = (self: Totals, that: Totals): Totals => ({
+/**
+ * Adds the totals of two sets of completions, amounts exactly. Associative, with {@link emptyTotals} as identity.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const mergeTotals: {
+  (that: Totals): (self: Totals) => Totals
+  (self: Totals, that: Totals): Totals
+} = dual(2, (self: Totals, that: Totals): Totals => ({
   completions: self.completions + that.completions,
   unpriced: self.unpriced + that.unpriced,
   byok: self.byok + that.byok,
@@ -203,10 +219,16 @@ const mergeTotals = (self: Totals, that: Totals): Totals => ({
     promptAudio: self.tokens.promptAudio + that.tokens.promptAudio,
     completionAudio: self.tokens.completionAudio + that.tokens.completionAudio
   }
-})
+}))
 
-/** Keys compare element by element, `null` first, strings by code unit, so that group order never depends on input order. */
-const compareKeys = (self: ReadonlyArray<string | null>, that: ReadonlyArray<string | null>): number => {
+/**
+ * The order of group keys: element by element, `null` first, strings by code unit, so that group order never depends
+ * on the order completions came in.
+ *
+ * @since 0.2.0
+ * @category instances
+ */
+export const keyOrder: Order.Order<ReadonlyArray<string | null>> = (self, that) => {
   const length = Math.min(self.length, that.length)
   for (let i = 0; i < length; i++) {
     const a = self[i]
@@ -216,7 +238,7 @@ const compareKeys = (self: ReadonlyArray<string | null>, that: ReadonlyArray<str
     if (b === null) return 1
     return a < b ? -1 : 1
   }
-  return self.length - that.length
+  return self.length < that.length ? -1 : self.length > that.length ? 1 : 0
 }
 
 const secondsPerDay = 86_400
@@ -232,7 +254,14 @@ interface Keyer {
 
 const identityLabel = (raw: unknown): string | null => raw as string | null
 
-const dayLabel = (day: number): string | null => {
+/**
+ * The label of a day counted from the Unix epoch (`Math.floor(created / 86400)` for a UTC day): `YYYY-MM-DD`, or
+ * `null` where no date has that number.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const dayLabel = (day: number): string | null => {
   const date = new Date(day * secondsPerDay * 1000)
   return Number.isNaN(date.getTime()) ? null : date.toISOString().slice(0, 10)
 }
@@ -347,7 +376,7 @@ class Summarizer {
     if (this.groupings.length === 0) return { total: this.table.totals(0), groups: [] }
     const groups = this.leaves
       .map(({ key, row }): Group => ({ key, totals: this.table.totals(row) }))
-      .sort((a, b) => compareKeys(a.key, b.key))
+      .sort((a, b) => keyOrder(a.key, b.key))
     return { total: this.table.total(), groups }
   }
 }
@@ -387,7 +416,7 @@ export const merge: {
   let i = 0
   let j = 0
   while (i < self.groups.length && j < that.groups.length) {
-    const order = compareKeys(self.groups[i].key, that.groups[j].key)
+    const order = keyOrder(self.groups[i].key, that.groups[j].key)
     if (order < 0) groups.push(self.groups[i++])
     else if (order > 0) groups.push(that.groups[j++])
     else {
@@ -409,6 +438,42 @@ export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
   let result = empty
   for (const summary of summaries) result = merge(result, summary)
   return result
+}
+
+/**
+ * The summary of groups totalled elsewhere (by a database, say): groups with the same key merge, the groups are
+ * sorted by {@link keyOrder} and the total is their sum, as {@link summarize} would give over the same completions.
+ * With `grouped: false` the summary keeps only its total.
+ *
+ * @example
+ * ```ts
+ * import { Cost } from "@objectiveai-effect/analysis"
+ *
+ * const summary = Cost.fromGroups([
+ *   { key: ["openai/gpt-4o-mini"], totals: Cost.emptyTotals },
+ *   { key: ["anthropic/claude-3.5-sonnet"], totals: Cost.emptyTotals }
+ * ])
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromGroups = (
+  groups: Iterable<Group>,
+  options?: { readonly grouped?: boolean | undefined }
+): CostSummary => {
+  const byKey = new Map<string, Group>()
+  let total = emptyTotals
+  for (const group of groups) {
+    total = mergeTotals(total, group.totals)
+    const id = JSON.stringify(group.key)
+    const known = byKey.get(id)
+    byKey.set(id, known === undefined ? group : { key: known.key, totals: mergeTotals(known.totals, group.totals) })
+  }
+  return {
+    total,
+    groups: options?.grouped === false ? [] : Array.from(byKey.values()).sort((a, b) => keyOrder(a.key, b.key))
+  }
 }
 
 /**

@@ -17,6 +17,9 @@ export * as LogprobMetrics from "./LogprobMetrics.js"
 /** @since 0.1.0 */
 export * as LogprobSummary from "./LogprobSummary.js"
 
+/** @since 0.2.0 */
+export * as Report from "./Report.js"
+
 /** @since 0.1.0 */
 export * as ToolCalls from "./ToolCalls.js"
 

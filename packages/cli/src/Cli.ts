@@ -26,6 +26,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import type * as Runtime from "@effect/platform/Runtime"
+import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -43,6 +44,7 @@ import type * as ImportCommand from "./ImportCommand.js"
 import * as CommandLine from "./internal/commandLine.js"
 import * as Flags from "./internal/flags.js"
 import * as Formats from "./internal/formats.js"
+import * as Render from "./Render.js"
 import type * as ReportCommand from "./ReportCommand.js"
 import type * as ReportFormat from "./ReportFormat.js"
 import type * as RetrieveCommand from "./RetrieveCommand.js"
@@ -92,6 +94,12 @@ const format = Flags.choice("format", Formats.formats, {
   description: "table: aligned text; json: one JSON document; csv: one long-format table (section,key,metric,value)."
 }).pipe(Flags.withDefault<ReportFormat.Format>("table"))
 
+const wide = Options.boolean("wide").pipe(
+  Options.withDescription(
+    "Every column of the table (upstream costs, whole problem reasons); by default it fits 120 columns."
+  )
+)
+
 const concurrency = Flags.integer("concurrency", {
   min: 1,
   max: 256,
@@ -107,6 +115,7 @@ const report = Command.make(
     }).pipe(Options.optional),
     all: Options.boolean("all").pipe(Options.withDescription("Report on every stored completion, paging the list.")),
     format,
+    wide,
     concurrency,
     connection: Connection.flags,
     database: Options.text("database").pipe(
@@ -156,11 +165,10 @@ const exportCommand = Command.make(
   "export",
   {
     database: StoreFlags.database,
-    format: Options.choice("format", StoreFlags.exportFormats).pipe(
-      Options.withDescription(
+    format: Flags.choice("format", StoreFlags.exportFormats, {
+      description:
         "jsonl: each stored completion's exact JSON, one per line; csv: one row per completion; parquet: typed columns and the exact JSON (redirect stdout to a file)."
-      )
-    ),
+    }),
     range: StoreFlags.range
   },
   ({ database, format, range }) => exportRun({ database, format, ...range })
@@ -192,7 +200,9 @@ const serve = Command.make(
     // `Options.redacted` cannot be repeated (@effect/cli 0.77 rejects its own redacted values), so the keys are
     // wrapped right after parsing.
     apiKeys: Options.text("api-key").pipe(
-      Options.withDescription("A key requests must bear; repeat for several. Default: any non-empty key."),
+      Options.withDescription(
+        "A key requests must bear; repeat for several. Default: the keys in OBJECTIVEAI_SERVE_API_KEYS (comma-separated; unlike a flag, not shown by ps), else any non-empty key."
+      ),
       Options.withPseudoName("KEY"),
       Options.repeated,
       Options.map(Arr.map((key) => Redacted.make(key)))
@@ -211,6 +221,7 @@ const demo = Command.make(
       Options.withDescription("Use the local sample data even when an API key is set.")
     ),
     format,
+    wide,
     concurrency,
     connection: Connection.flags
   },
@@ -249,9 +260,11 @@ export const command = Command.make(
  */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}
 
+// Every error line passes here: a usage error echoing a URL or a store's message naming one never shows credentials,
+// and whatever a server said cannot drive the terminal.
 const exitWith = (code: number, line?: string) =>
   Effect.zipRight(
-    line === undefined ? Effect.void : Console.error(`objectiveai: ${line}`),
+    line === undefined ? Effect.void : Console.error(`objectiveai: ${Render.printable(UrlRedaction.redact(line))}`),
     Effect.fail(new ExitCode({ code }))
   )
 
@@ -302,7 +315,7 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, 
         return Option.match(Cause.failureOption(cause), {
           onSome: (error) =>
             ValidationError.isValidationError(error)
-              ? exitWith(CliError.usageExitCode, CommandLine.oneLine(error))
+              ? exitWith(CliError.usageExitCode, CommandLine.oneLine(error, checked.path))
               : exitWith(error.exitCode, error.message),
           onNone: () => exitWith(CliError.failureExitCode, `internal error: ${messageOf(Cause.squash(cause))}`)
         })

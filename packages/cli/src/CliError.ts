@@ -11,6 +11,7 @@
 import type { ObjectiveAiError } from "@objectiveai-effect/client"
 // The module alone, not the package index: the index would evaluate every Schema of the domain at start-up.
 import * as ErrorBody from "@objectiveai-effect/domain/ErrorBody"
+import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import * as Render from "./Render.js"
@@ -86,6 +87,14 @@ const upstream = (body: ErrorBody.ErrorBody | undefined): string => {
 
 const status = (status: number | undefined) => status === undefined ? "" : ` (HTTP ${status})`
 
+// Whole seconds, rounded up, from a second on: the hint may come from a date, to the millisecond.
+const wait = (duration: Duration.Duration): string =>
+  Duration.format(
+    Duration.lessThan(duration, Duration.seconds(1))
+      ? Duration.millis(Math.ceil(Duration.toMillis(duration)))
+      : Duration.seconds(Math.ceil(Duration.toSeconds(duration)))
+  )
+
 const attempts = (count: number) => count > 1 ? ` after ${count} attempts` : ""
 
 // What the system codes of a failed connection mean, in the words a user searches for.
@@ -102,22 +111,7 @@ const connectionProblems: Readonly<Record<string, string>> = {
   EPIPE: "connection closed"
 }
 
-/**
- * One line for a client error, without the `objectiveai: ` prefix.
- *
- * @example
- * ```ts
- * import type { ObjectiveAiError } from "@objectiveai-effect/client"
- * import { CliError } from "@objectiveai-effect/cli"
- *
- * // "cannot reach http://127.0.0.1:1: connection refused", for a refused connection
- * const line = (error: ObjectiveAiError.ObjectiveAiError) => CliError.describe(error, { baseUrl: "http://127.0.0.1:1" })
- * ```
- *
- * @since 0.1.0
- * @category utils
- */
-export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string => {
+const line = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string => {
   switch (error._tag) {
     case "NotFoundError":
       return context.id === undefined
@@ -132,8 +126,15 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
     case "BadRequestError":
       return `bad request${status(error.status)}${upstream(error.body)}`
     case "RateLimitedError": {
-      const hint = error.retryAfter === undefined ? "" : `, asked to retry after ${Duration.format(error.retryAfter)}`
-      return `rate limited${status(error.status)}${attempts(error.attempts)}${hint}${upstream(error.body)}`
+      // The family's error for any answer asking for a longer wait than the retry policy makes: a 503 with
+      // `Retry-After` is an unavailable server, not a rate limit.
+      const what = error.status === undefined || error.status === 429
+        ? "rate limited"
+        : error.status >= 500
+        ? "the server is unavailable"
+        : "refused"
+      const hint = error.retryAfter === undefined ? "" : `, asked to retry after ${wait(error.retryAfter)}`
+      return `${what}${status(error.status)}${attempts(error.attempts)}${hint}${upstream(error.body)}`
     }
     case "ServerError":
       return `server error${status(error.status)}${attempts(error.attempts)}${upstream(error.body)}`
@@ -158,6 +159,25 @@ export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Cont
       return `the answer from ${context.baseUrl} is larger than ${error.maxBodySize} bytes${status(error.status)}`
   }
 }
+
+/**
+ * One line for a client error, without the `objectiveai: ` prefix: the credentials of any URL in it masked
+ * (`UrlRedaction.redact`), and the control characters of what the server said escaped (`Render.printable`).
+ *
+ * @example
+ * ```ts
+ * import type { ObjectiveAiError } from "@objectiveai-effect/client"
+ * import { CliError } from "@objectiveai-effect/cli"
+ *
+ * // "cannot reach http://127.0.0.1:1: connection refused", for a refused connection
+ * const line = (error: ObjectiveAiError.ObjectiveAiError) => CliError.describe(error, { baseUrl: "http://127.0.0.1:1" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string =>
+  Render.printable(UrlRedaction.redact(line(error, context)))
 
 /**
  * A client error as a {@link CliError}: a usage error for input the client refused before sending, a failure

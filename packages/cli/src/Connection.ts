@@ -9,6 +9,7 @@ import * as Options from "@effect/cli/Options"
 import type { ObjectiveAiClient } from "@objectiveai-effect/client"
 import * as ClientConfig from "@objectiveai-effect/client/ClientConfig"
 import * as RetryPolicy from "@objectiveai-effect/client/RetryPolicy"
+import * as Config from "effect/Config"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -73,7 +74,11 @@ export const flags: Options.Options<Flags> = Options.all({
       `The API's base URL. Default: OBJECTIVEAI_BASE_URL, else ${ClientConfig.defaultBaseUrl}.`
     ),
     Options.withPseudoName("URL"),
-    Options.withFallbackConfig(ClientConfig.baseUrlConfig),
+    // The variable read as text, not through ClientConfig.baseUrlConfig (which refuses a bad one as a ConfigError), so
+    // that a bad URL from the flag or the variable gets the flag's one line.
+    Options.withFallbackConfig(
+      Config.string("OBJECTIVEAI_BASE_URL").pipe(Config.withDefault(ClientConfig.defaultBaseUrl))
+    ),
     CliFlags.httpUrl("base-url")
   ),
   timeout: CliFlags.duration("timeout", {
@@ -117,7 +122,8 @@ export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> =>
 })
 
 /**
- * The client's options for a connection: `timeout` bounds a whole read call, and no single attempt outlasts it.
+ * The client's options for a connection: `timeout` bounds a whole read call (no single attempt outlasts it) and a
+ * whole stream.
  *
  * @since 0.1.0
  * @category utils
@@ -131,7 +137,9 @@ export const clientOptions = (connection: Connection): ObjectiveAiClient.Options
       read: {
         total: connection.timeout,
         attempt: Duration.min(connection.timeout, Duration.decode(RetryPolicy.readTimeouts.attempt))
-      }
+      },
+      // A stream trickling a byte at a time resets its idle timeout forever: the whole of it gets the same bound.
+      stream: connection.timeout
     }
   })
 })

@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
+import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -48,13 +49,15 @@ export const run = (
     readonly connection: Connection.Flags
   }
 ): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> => {
-  const settings = { format: options.format, concurrency: options.concurrency }
+  const settings = { format: options.format, wide: options.wide, concurrency: options.concurrency }
   return Option.match(options.local ? Option.none() : options.connection.apiKey, {
     onNone: () => local(settings, options.connection),
     onSome: (apiKey) => {
       const baseUrl = options.connection.baseUrl
       return Console.error(
-        `objectiveai demo: an API key is set: reporting on every completion at ${baseUrl} (--local for the sample data)`
+        `objectiveai demo: an API key is set: reporting on every completion at ${
+          UrlRedaction.redact(baseUrl)
+        } (--local for the sample data)`
       ).pipe(
         Effect.zipRight(
           ReportCommand.report(everything, { ...Connection.tuning(options.connection), apiKey, baseUrl }, settings)

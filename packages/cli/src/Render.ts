@@ -44,7 +44,8 @@ const pad = (text: string, size: number, align: Column["align"]): string => {
 }
 
 /**
- * The lines of an aligned table: the header, then one line per row, columns two spaces apart, trailing spaces cut.
+ * The lines of an aligned table: the header, then one line per row, columns two spaces apart, trailing spaces cut;
+ * control characters in cells are escaped ({@link printable}).
  *
  * @example
  * ```ts
@@ -59,8 +60,10 @@ const pad = (text: string, size: number, align: Column["align"]): string => {
  */
 export const table = (
   columns: ReadonlyArray<Column>,
-  rows: ReadonlyArray<ReadonlyArray<string>>
+  rawRows: ReadonlyArray<ReadonlyArray<string>>
 ): Array<string> => {
+  // Cells are often what a server said (a model, a tool name): escaped before they are measured.
+  const rows = rawRows.map((row) => row.map(printable))
   const sizes = columns.map((column, index) =>
     rows.reduce((size, row) => Math.max(size, width(row[index] ?? "")), width(column.header))
   )
@@ -69,18 +72,67 @@ export const table = (
   return [line(columns.map((column) => column.header)), ...rows.map(line)]
 }
 
+// What a spreadsheet reads as the start of a formula (OWASP's list), and a number, which it reads as a number.
+const formulaStart = /^[=+\-@\t\r]/
+const plainNumber = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
+
 /**
- * One CSV record (RFC 4180): a cell with a comma, a quote or a line break is quoted, its quotes doubled.
+ * A CSV cell a spreadsheet shows as text: one beginning with `=`, `+`, `-`, `@`, a tab or a carriage return, and not a
+ * number, gets a leading `'`, as OWASP recommends against formula injection (`=HYPERLINK(…)` stays text); `-12.5`
+ * and `+3` stay numbers.
+ *
+ * @example
+ * ```ts
+ * import { Render } from "@objectiveai-effect/cli"
+ *
+ * Render.csvCell("=HYPERLINK(\"http://x\")") // "'=HYPERLINK(\"http://x\")"
+ * Render.csvCell("-12.5") // "-12.5"
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const csvCell = (cell: string): string => formulaStart.test(cell) && !plainNumber.test(cell) ? `'${cell}` : cell
+
+/**
+ * One CSV record (RFC 4180): each cell made safe for a spreadsheet ({@link csvCell}) and a terminal
+ * ({@link printable}); a cell with a comma, a quote or a line break is quoted, its quotes doubled.
  *
  * @since 0.1.0
  * @category utils
  */
 export const csvLine = (cells: ReadonlyArray<string>): string =>
-  cells.map((cell) => /[",\r\n]/.test(cell) ? `"${cell.replace(/"/g, "\"\"")}"` : cell).join(",")
+  cells.map((cell) => {
+    const safe = printable(csvCell(cell))
+    return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, "\"\"")}"` : safe
+  }).join(",")
+
+// C0 controls but tab and line feed, DEL, and the C1 controls (0x9b is a one-byte CSI on some terminals).
+const controls = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g
+
+const escapeControl = (character: string): string => `\\x${character.charCodeAt(0).toString(16).padStart(2, "0")}`
+
+/**
+ * Text a server controls, made safe to write to a terminal: every control character but tab and line feed is shown
+ * escaped (`\x1b`), so that no escape sequence in it can set the window title, write a hyperlink, clear the screen
+ * or ask the terminal to type into stdin. Every human-readable output passes what it prints through this; JSON
+ * output is escaped by its encoder already.
+ *
+ * @example
+ * ```ts
+ * import { Render } from "@objectiveai-effect/cli"
+ *
+ * Render.printable("gpt\u001b]0;pwned\u0007") // "gpt\\x1b]0;pwned\\x07"
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const printable = (text: string): string => text.replace(controls, escapeControl)
 
 /**
  * Text on one line of at most `max` characters: whitespace runs (line breaks included) become one space, and a cut
- * ends with `…`.
+ * ends with `…`; control characters are escaped as by {@link printable}.
  *
  * @since 0.1.0
  * @category utils
@@ -88,7 +140,7 @@ export const csvLine = (cells: ReadonlyArray<string>): string =>
 export const oneLine = (text: string, max: number): string => {
   const flat = text.replace(/\s+/g, " ").trim()
   const characters = [...flat]
-  return characters.length <= max ? flat : `${characters.slice(0, Math.max(0, max - 1)).join("")}…`
+  return printable(characters.length <= max ? flat : `${characters.slice(0, Math.max(0, max - 1)).join("")}…`)
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `objectiveai report`: retrieves completions through the client (the ids given, those of a file, or every stored
- * one), folds them into a {@link Report.Report} as they come and prints it as a table, JSON or CSV.
+ * one), folds them into the analysis package's `Report.Report` as they come and prints it as a table, JSON or CSV.
  *
  * With `--database` the report comes from a completion store instead, without touching the API: the completions
  * created in `[--since, --until)`, days in `--tz`.
@@ -12,16 +12,21 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import { Report } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import type { StoreError } from "@objectiveai-effect/store"
+import { CompletionStore } from "@objectiveai-effect/store"
 import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
+import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
 import * as Progress from "./Progress.js"
-import * as Report from "./Report.js"
 import * as ReportFormat from "./ReportFormat.js"
 import * as StoreConnection from "./StoreConnection.js"
 
@@ -44,6 +49,8 @@ export type Source =
  */
 export interface Settings {
   readonly format: ReportFormat.Format
+  /** Every column of the table, whatever its width. */
+  readonly wide: boolean
   /** Retrieves in flight at once. */
   readonly concurrency: number
 }
@@ -55,6 +62,137 @@ export interface Settings {
  * @category constants
  */
 export const listPageSize = 100
+
+/**
+ * The report of retrieve results; `baseUrl` is named in the reasons of ids that failed to connect.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const summarize = (
+  results: Iterable<ObjectiveAiClient.RetrieveResult>,
+  context: { readonly baseUrl: string }
+): Report.Report => {
+  const completions: Array<StoredChatCompletion.StoredChatCompletion> = []
+  const failures: Array<Report.Failure> = []
+  for (const result of results) {
+    if (result._tag === "Retrieved") completions.push(result.completion)
+    else {
+      failures.push({
+        id: result.id,
+        error: result.error._tag,
+        reason: CliError.describe(result.error, { baseUrl: context.baseUrl, id: result.id })
+      })
+    }
+  }
+  return Report.summarize(completions, failures)
+}
+
+/**
+ * A sink folding retrieve results into a report, one chunk at a time.
+ *
+ * @since 0.1.0
+ * @category sinks
+ */
+export const sink = (
+  context: { readonly baseUrl: string }
+): Sink.Sink<Report.Report, ObjectiveAiClient.RetrieveResult> =>
+  Sink.foldLeftChunks(Report.empty, (report, chunk) => Report.merge(report, summarize(chunk, context)))
+
+/**
+ * How {@link collect} retrieves.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CollectOptions {
+  /** The server's base URL, for the messages of failed ids. */
+  readonly baseUrl: string
+  /** Retrieves in flight at once. */
+  readonly concurrency: number
+  /** Watches the results as they come (a progress bar, say) before they are folded. */
+  readonly observe?:
+    | (<E, R>(results: Stream.Stream<ObjectiveAiClient.RetrieveResult, E, R>) => Stream.Stream<
+      ObjectiveAiClient.RetrieveResult,
+      E,
+      R
+    >)
+    | undefined
+}
+
+/**
+ * Completions summarized per chunk: large enough that each summarize and merge is worth its cost, small enough that
+ * the completions waiting in a chunk stay a few megabytes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const chunkSize = 256
+
+/**
+ * Retrieves every id through the client (`retrieveMany`, in input order, with the client's retries) and folds the
+ * results into a report, never holding more than a chunk of completions. An id that fails is listed in the report;
+ * an error that would fail every id (a bad key, no credits, a server that cannot be reached) stops the run with a
+ * {@link CliError.CliError} instead.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { ReportCommand } from "@objectiveai-effect/cli"
+ *
+ * const report = (baseUrl: string) => ReportCommand.collect(Stream.make("chtcpl-…", "chtcpl-…"), { baseUrl, concurrency: 16 })
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const collect = <E, R>(
+  ids: Stream.Stream<string, E, R>,
+  options: CollectOptions
+): Effect.Effect<Report.Report, E | CliError.CliError, R | ObjectiveAiClient.ObjectiveAiClient> =>
+  Effect.flatMap(
+    ObjectiveAiClient.ObjectiveAiClient,
+    (client) =>
+      client.retrieveMany(ids, { concurrency: options.concurrency }).pipe(
+        Stream.mapEffect((result) =>
+          result._tag === "Failed" && CliError.concernsEveryId(result.error)
+            ? Effect.fail(CliError.fromClient(result.error, { baseUrl: options.baseUrl }))
+            : Effect.succeed(result)
+        ),
+        options.observe ?? identity,
+        Stream.rechunk(chunkSize),
+        Stream.run(sink({ baseUrl: options.baseUrl }))
+      )
+  ).pipe(Effect.withSpan("Report.collect", { attributes: { concurrency: options.concurrency } }))
+
+/**
+ * What {@link fromStore} reports on: the store's completions matching `filter`, days in `timeZone` (UTC by default).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StoreOptions = CompletionStore.ReportOptions
+
+/**
+ * The report of the completions in a store, without a call to the API: computed in the database from the figures
+ * stored with each completion (equal to `Report.summarize` over the same completions, newest first), with as
+ * failures the ids the store's syncs could not retrieve.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ReportCommand } from "@objectiveai-effect/cli"
+ *
+ * const lastWeek = ReportCommand.fromStore({ filter: { since: new Date("2025-06-01") }, timeZone: "Europe/Paris" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromStore = (
+  options: StoreOptions = {}
+): Effect.Effect<Report.Report, StoreError.StoreError, CompletionStore.CompletionStore> =>
+  Effect.flatMap(CompletionStore.CompletionStore, (store) => store.report(options))
 
 const fileIds = (path: string): Stream.Stream<string, CliError.CliError, FileSystem.FileSystem> =>
   Stream.unwrap(Effect.map(FileSystem.FileSystem, (fs) => fs.stream(path))).pipe(
@@ -96,12 +234,12 @@ export const report = (
 ): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const total = source._tag === "Ids" && Option.isNone(source.file) ? source.ids.length : undefined
-    const report = yield* Report.collect(idsOf(source, connection), {
+    const report = yield* collect(idsOf(source, connection), {
       baseUrl: connection.baseUrl,
       concurrency: settings.concurrency,
       observe: Progress.track({ total })
     }).pipe(Effect.provide(Connection.layer(connection)))
-    yield* print(report, settings.format)
+    yield* print(report, settings.format, { wide: settings.wide })
   })
 
 /**
@@ -134,12 +272,12 @@ export const print = (
  */
 export const reportStore = (
   database: string,
-  options: Report.StoreOptions & { readonly format: ReportFormat.Format }
+  options: StoreOptions & { readonly format: ReportFormat.Format; readonly wide: boolean }
 ): Effect.Effect<void, CliError.CliError> =>
-  Report.fromStore(options).pipe(
+  fromStore(options).pipe(
     Effect.mapError(StoreConnection.fromStore),
     Effect.provide(StoreConnection.layer(database, { readOnly: true })),
-    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone }))
+    Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone, wide: options.wide }))
   )
 
 /**
@@ -154,6 +292,7 @@ export const run = (options: {
   readonly file: Option.Option<string>
   readonly all: boolean
   readonly format: ReportFormat.Format
+  readonly wide: boolean
   readonly concurrency: number
   readonly connection: Connection.Flags
   readonly database: Option.Option<string>
@@ -169,7 +308,8 @@ export const run = (options: {
       return yield* reportStore(options.database.value, {
         filter: StoreConnection.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),
-        format: options.format
+        format: options.format,
+        wide: options.wide
       })
     }
     if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
@@ -189,5 +329,9 @@ export const run = (options: {
       ? { _tag: "All" }
       : { _tag: "Ids", ids: [...options.ids, ...fromFile], file: Option.none() }
     const connection = yield* Connection.fromFlags(options.connection)
-    yield* report(source, connection, { format: options.format, concurrency: options.concurrency })
+    yield* report(source, connection, {
+      format: options.format,
+      wide: options.wide,
+      concurrency: options.concurrency
+    })
   })

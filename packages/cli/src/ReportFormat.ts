@@ -1,10 +1,10 @@
 /**
- * The three ways `report` prints a {@link Report.Report}:
+ * The three ways `report` prints a `Report.Report` (the analysis package's report):
  *
  * - `table`: aligned sections for people: cost by model, provider and day (exact decimals, unpriced and
  *   bring-your-own-key counted apart), logprob measures, tool calls by tool and outcome with the first problems, and
  *   the failed ids.
- * - `json`: one JSON document, {@link Report.Document} encoded: the analysis summaries in their Schemas' encodings
+ * - `json`: one JSON document, {@link Document} encoded: the analysis summaries in their Schemas' encodings
  *   (amounts as exact decimal strings) beside the derived logprob measures.
  * - `csv`: one long-format table, `section,key,metric,value`, one line per figure, that a spreadsheet pivots or a
  *   data frame filters. Sections: `completions`; `cost.total`, `cost.model`, `cost.provider`, `cost.day` (key: the
@@ -15,12 +15,11 @@
  *
  * @since 0.1.0
  */
-import { Cost, ToolCallSummary } from "@objectiveai-effect/analysis"
+import { Cost, LogprobMetrics, LogprobSummary, Report, ToolCallSummary } from "@objectiveai-effect/analysis"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Formats from "./internal/formats.js"
 import * as Render from "./Render.js"
-import * as Report from "./Report.js"
 
 /**
  * The output formats.
@@ -38,9 +37,56 @@ export const formats = Formats.formats
  */
 export type Format = typeof formats[number]
 
-const encodeDocument = Schema.encodeSync(Report.Document)
+/**
+ * The measures of a logprob section, as the JSON document writes them (`null` where there is no value).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Metrics = Schema.Struct({
+  tokens: Schema.NonNegativeInt,
+  perplexity: Schema.OptionFromNullOr(Schema.Number),
+  jointLogprob: Schema.Number,
+  lowestProbability: Schema.OptionFromNullOr(Schema.Number),
+  meanEntropy: Schema.OptionFromNullOr(Schema.Number),
+  meanMargin: Schema.OptionFromNullOr(Schema.Number),
+  placeholders: LogprobMetrics.Placeholders
+}).annotations({ identifier: "ReportMetrics" })
+
+/**
+ * The JSON document `report --format json` prints: the `Report.Report`, with the measures of its content and refusal
+ * logprobs (perplexity and the rest) worked out.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Document = Schema.Struct({
+  ...Report.Report.fields,
+  logprobMetrics: Schema.Struct({ content: Metrics, refusal: Metrics })
+}).annotations({ identifier: "ReportDocument" })
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Document extends Schema.Schema.Type<typeof Document> {}
+
+/**
+ * The document of a report.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const document = (report: Report.Report): Document => ({
+  ...report,
+  logprobMetrics: {
+    content: LogprobSummary.toTokenMetrics(report.logprobs.content),
+    refusal: LogprobSummary.toTokenMetrics(report.logprobs.refusal)
+  }
+})
+
+const encodeDocument = Schema.encodeSync(Document)
 const encodeTotals = Schema.encodeSync(Cost.Totals)
-const encodeMetrics = Schema.encodeSync(Report.Metrics)
+const encodeMetrics = Schema.encodeSync(Metrics)
 
 /**
  * The report as one JSON document, indented.
@@ -48,7 +94,7 @@ const encodeMetrics = Schema.encodeSync(Report.Metrics)
  * @since 0.1.0
  * @category utils
  */
-export const json = (report: Report.Report): string => JSON.stringify(encodeDocument(Report.document(report)), null, 2)
+export const json = (report: Report.Report): string => JSON.stringify(encodeDocument(document(report)), null, 2)
 
 /** A nested JSON object as `[dotted.name, text]` pairs, `null` as the empty text. */
 const flatten = (value: object, prefix = ""): Array<readonly [string, string]> =>
@@ -79,7 +125,7 @@ export const csv = (report: Report.Report): string => {
   for (const [section, summary] of groups) {
     for (const group of summary.groups) add(section, group.key[0] ?? "", flatten(encodeTotals(group.totals)))
   }
-  const { content, refusal } = Report.document(report).logprobMetrics
+  const { content, refusal } = document(report).logprobMetrics
   add("logprobs.content", "", flatten(encodeMetrics(content)))
   add("logprobs.refusal", "", flatten(encodeMetrics(refusal)))
   const toolCalls = report.toolCalls
@@ -97,40 +143,52 @@ export const csv = (report: Report.Report): string => {
   return lines.join("\n")
 }
 
-const costColumns = [
-  Render.right("completions"),
-  Render.right("unpriced"),
-  Render.right("byok"),
-  Render.right("cost"),
-  Render.right("upstream cost"),
-  Render.right("BYOK upstream cost"),
-  Render.right("prompt tok"),
-  Render.right("completion tok"),
-  Render.right("reasoning tok")
+/**
+ * The width the default table fits in; `wide` adds the upstream cost columns and gives problems their whole reason.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const tableWidth = 120
+
+/** How much of a long text (a problem's reason, a failure's) `wide` prints. */
+const wideDetail = 200
+
+/** The columns of a cost table, each with its cell; `wideOnly` ones are printed with `wide`. */
+const costColumns: ReadonlyArray<{
+  readonly column: Render.Column
+  readonly cell: (totals: Cost.Totals, encoded: typeof Cost.Totals.Encoded) => string
+  readonly wideOnly?: boolean
+}> = [
+  { column: Render.right("completions"), cell: (totals) => Render.integer(totals.completions) },
+  { column: Render.right("unpriced"), cell: (totals) => Render.integer(totals.unpriced) },
+  { column: Render.right("byok"), cell: (totals) => Render.integer(totals.byok) },
+  { column: Render.right("cost"), cell: (_, encoded) => encoded.cost },
+  { column: Render.right("upstream cost"), cell: (_, encoded) => encoded.upstreamInferenceCost, wideOnly: true },
+  {
+    column: Render.right("BYOK upstream cost"),
+    cell: (_, encoded) => encoded.upstreamUpstreamInferenceCost,
+    wideOnly: true
+  },
+  { column: Render.right("in tok"), cell: (totals) => Render.integer(totals.tokens.prompt) },
+  { column: Render.right("out tok"), cell: (totals) => Render.integer(totals.tokens.completion) },
+  { column: Render.right("reasoning tok"), cell: (totals) => Render.integer(totals.tokens.reasoning) }
 ]
 
-const costCells = (totals: Cost.Totals): Array<string> => {
-  const encoded = encodeTotals(totals)
+const costTable = (title: string, dimension: string, summary: Cost.CostSummary, wide: boolean): Array<string> => {
+  const columns = costColumns.filter((column) => wide || column.wideOnly !== true)
+  const cells = (totals: Cost.Totals) => {
+    const encoded = encodeTotals(totals)
+    return columns.map((column) => column.cell(totals, encoded))
+  }
   return [
-    Render.integer(totals.completions),
-    Render.integer(totals.unpriced),
-    Render.integer(totals.byok),
-    encoded.cost,
-    encoded.upstreamInferenceCost,
-    encoded.upstreamUpstreamInferenceCost,
-    Render.integer(totals.tokens.prompt),
-    Render.integer(totals.tokens.completion),
-    Render.integer(totals.tokens.reasoning)
+    title,
+    ...Render.table([Render.left(dimension), ...columns.map((column) => column.column)], [
+      ...summary.groups.map((group) => [group.key[0] ?? "(none)", ...cells(group.totals)]),
+      ["total", ...cells(summary.total)]
+    ])
   ]
 }
-
-const costTable = (title: string, dimension: string, summary: Cost.CostSummary): Array<string> => [
-  title,
-  ...Render.table([Render.left(dimension), ...costColumns], [
-    ...summary.groups.map((group) => [group.key[0] ?? "(none)", ...costCells(group.totals)]),
-    ["total", ...costCells(summary.total)]
-  ])
-]
 
 const optionalMeasure = (value: Option.Option<number>): string =>
   Option.match(value, {
@@ -139,14 +197,16 @@ const optionalMeasure = (value: Option.Option<number>): string =>
   })
 
 const logprobTable = (report: Report.Report): Array<string> => {
-  const { content, refusal } = Report.document(report).logprobMetrics
+  const { content, refusal } = document(report).logprobMetrics
   const sections = [["content", content, report.logprobs.content], [
     "refusal",
     refusal,
     report.logprobs.refusal
   ]] as const
   return [
-    `Logprobs (${Render.integer(report.logprobs.choices)} choices; placeholders and non-finite logprobs excluded)`,
+    `Logprobs: ${Render.integer(report.logprobs.content.choices)} choices with content tokens, ${
+      Render.integer(report.logprobs.refusal.choices)
+    } with refusal tokens (placeholders and non-finite logprobs excluded)`,
     ...Render.table(
       [
         Render.left("tokens of"),
@@ -183,7 +243,37 @@ const outcomeHeaders: Readonly<Record<ToolCallSummary.Outcome, string>> = {
   Truncated: "truncated"
 }
 
-const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> => {
+/**
+ * A table whose last column is a long text (a reason): wide, a column like the others; by default, a line of its own
+ * under its row, indented and cut to the table's width, so that the table fits whatever the ids and names.
+ */
+const withDetails = (
+  columns: ReadonlyArray<Render.Column>,
+  rows: ReadonlyArray<ReadonlyArray<string>>,
+  wide: boolean
+): Array<string> => {
+  if (wide) {
+    return Render.table(
+      columns,
+      rows.map((row) => [...row.slice(0, -1), Render.oneLine(row[row.length - 1], wideDetail)])
+    )
+  }
+  const [header, ...lines] = Render.table(columns.slice(0, -1), rows.map((row) => row.slice(0, -1)))
+  return [
+    header,
+    ...rows.flatMap((row, index) => [lines[index], `  ${Render.oneLine(row[row.length - 1], tableWidth - 2)}`])
+  ]
+}
+
+/** A problem's outcome and reason, the outcome once where the reason already starts with it. */
+const problemText = (problem: ToolCallSummary.Problem): string => {
+  const outcome = outcomeHeaders[problem.outcome]
+  return problem.reason.toLowerCase().startsWith(outcome.toLowerCase())
+    ? problem.reason
+    : `${outcome}: ${problem.reason}`
+}
+
+const toolCallTable = (summary: ToolCallSummary.ToolCallSummary, wide: boolean): Array<string> => {
   const problems = summary.calls - summary.outcomes.Decoded
   const outcomeCells = (outcomes: ToolCallSummary.OutcomeCounts) =>
     ToolCallSummary.outcomes.map((outcome) => Render.integer(outcomes[outcome]))
@@ -203,25 +293,24 @@ const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> 
     )
   )
   if (summary.problems.length > 0) {
+    const columns = [
+      Render.left("completion"),
+      Render.right("choice"),
+      Render.right("call"),
+      Render.left("tool"),
+      Render.left("problem")
+    ]
+    const rows = summary.problems.map((problem) => [
+      problem.completionId,
+      String(problem.choiceIndex),
+      String(problem.callIndex),
+      problem.tool,
+      problemText(problem)
+    ])
     lines.push(
       "",
       `First ${summary.problems.length} of ${Render.integer(problems)} problems`,
-      ...Render.table(
-        [
-          Render.left("completion"),
-          Render.left("choice.call"),
-          Render.left("tool"),
-          Render.left("outcome"),
-          Render.left("reason")
-        ],
-        summary.problems.map((problem) => [
-          problem.completionId,
-          `${problem.choiceIndex}.${problem.callIndex}`,
-          problem.tool,
-          problem.outcome,
-          Render.oneLine(problem.reason, 80)
-        ])
-      )
+      ...withDetails(columns, rows, wide)
     )
   }
   return lines
@@ -235,15 +324,14 @@ const toolCallTable = (summary: ToolCallSummary.ToolCallSummary): Array<string> 
  */
 export const failuresListed = 20
 
-const failureTable = (failures: ReadonlyArray<Report.Failure>): Array<string> => {
+const failureTable = (failures: ReadonlyArray<Report.Failure>, wide: boolean): Array<string> => {
   const more = failures.length - failuresListed
   return [
     `Failed ids (${Render.integer(failures.length)})`,
-    ...Render.table(
+    ...withDetails(
       [Render.left("id"), Render.left("error"), Render.left("reason")],
-      failures.slice(0, failuresListed).map((
-        failure
-      ) => [failure.id, failure.error, Render.oneLine(failure.reason, 120)])
+      failures.slice(0, failuresListed).map((failure) => [failure.id, failure.error, failure.reason]),
+      wide
     ),
     ...(more > 0 ? [`… and ${Render.integer(more)} more: --format json or csv lists every one`] : [])
   ]
@@ -257,6 +345,8 @@ const failureTable = (failures: ReadonlyArray<Report.Failure>): Array<string> =>
  */
 export interface RenderOptions {
   readonly timeZone?: string | undefined
+  /** Every column, whatever the width: the upstream costs, and each problem's whole reason. */
+  readonly wide?: boolean | undefined
 }
 
 /**
@@ -267,14 +357,15 @@ export interface RenderOptions {
  */
 export const table = (report: Report.Report, options: RenderOptions = {}): string => {
   const { retrieved, failed } = report.completions
+  const wide = options.wide === true
   const sections = [
     [`Completions: ${Render.integer(retrieved)} retrieved, ${Render.integer(failed)} failed`],
-    costTable("Cost by model (credits)", "model", report.cost.byModel),
-    costTable("Cost by provider (credits)", "provider", report.cost.byProvider),
-    costTable(`Cost by day, ${options.timeZone ?? "UTC"} (credits)`, "day", report.cost.byDay),
+    costTable("Cost by model (credits)", "model", report.cost.byModel, wide),
+    costTable("Cost by provider (credits)", "provider", report.cost.byProvider, wide),
+    costTable(`Cost by day, ${options.timeZone ?? "UTC"} (credits)`, "day", report.cost.byDay, wide),
     logprobTable(report),
-    toolCallTable(report.toolCalls),
-    ...(report.failures.length === 0 ? [] : [failureTable(report.failures)])
+    toolCallTable(report.toolCalls, wide),
+    ...(report.failures.length === 0 ? [] : [failureTable(report.failures, wide)])
   ]
   return sections.map((lines) => lines.join("\n")).join("\n\n")
 }

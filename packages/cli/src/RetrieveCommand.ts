@@ -132,7 +132,8 @@ const usageLines = (completion: ChatCompletion.ChatCompletion): Array<string> =>
 }
 
 /**
- * A stored completion as readable text.
+ * A stored completion as readable text, every control character in what the server sent escaped
+ * ({@link Render.printable}) but the line breaks and tabs of its content.
  *
  * @since 0.1.0
  * @category utils
@@ -140,7 +141,7 @@ const usageLines = (completion: ChatCompletion.ChatCompletion): Array<string> =>
 export const render = (stored: StoredChatCompletion.StoredChatCompletion): string => {
   const response = stored.response
   const created = new Date(response.created * 1000)
-  return [
+  return Render.printable([
     response.id,
     ...field("model", response.model),
     ...field("provider", response.provider ?? "(none)"),
@@ -153,7 +154,7 @@ export const render = (stored: StoredChatCompletion.StoredChatCompletion): strin
     "",
     ...response.choices.flatMap((choice) => [...choiceLines(choice), ""]),
     ...usageLines(response)
-  ].join("\n")
+  ].join("\n"))
 }
 
 const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletion)

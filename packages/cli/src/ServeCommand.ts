@@ -5,15 +5,19 @@
  *
  * @since 0.1.0
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
 import { CompletionStore, ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
+import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as CliError from "./CliError.js"
+import * as Invocation from "./internal/invocation.js"
 import { startError } from "./internal/server.js"
 
 /**
@@ -30,13 +34,28 @@ export interface Settings {
   readonly port: number
   /** The share of requests, from 0 to 1, that get an injected fault. */
   readonly faults: Option.Option<number>
-  /** The keys requests must bear; any non-empty key when none. */
+  /** The keys requests must bear (`--api-key`); those of {@link apiKeysConfig} when none; any non-empty key when none there. */
   readonly apiKeys: ReadonlyArray<Redacted.Redacted<string>>
   /** Milliseconds between the events of a streamed answer; 0 sends them at once. */
   readonly pace: number
   /** Serve beyond loopback with no keys (any key accepted), with a warning, rather than refuse to start. */
   readonly allowAnyKey: boolean
 }
+
+/**
+ * The keys requests must bear when no `--api-key` is given: `OBJECTIVEAI_SERVE_API_KEYS`, separated by commas or
+ * whitespace. A key on the command line is visible to every user of the machine in `ps`; one in the environment is
+ * not.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const apiKeysConfig: Config.Config<ReadonlyArray<Redacted.Redacted<string>>> = Config.string(
+  "OBJECTIVEAI_SERVE_API_KEYS"
+).pipe(
+  Config.map((text) => text.split(/[\s,]+/).filter((key) => key !== "").map((key) => Redacted.make(key))),
+  Config.withDefault([])
+)
 
 const isLoopback = (host: string): boolean =>
   /^127\.\d+\.\d+\.\d+$/.test(host) || ["localhost", "::1", "[::1]"].includes(host.toLowerCase())
@@ -50,12 +69,17 @@ const stall = Duration.seconds(5)
  * @since 0.1.0
  * @category utils
  */
-export const run = (settings: Settings): Effect.Effect<never, CliError.CliError> =>
+export const run = (
+  settings: Settings
+): Effect.Effect<never, CliError.CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.scoped(Effect.gen(function*() {
-    if (settings.apiKeys.length === 0 && !isLoopback(settings.host)) {
+    const apiKeys = settings.apiKeys.length > 0 ? settings.apiKeys : yield* Effect.orDie(apiKeysConfig)
+    if (apiKeys.length === 0 && !isLoopback(settings.host)) {
       const exposure = `listening on ${settings.host} with no --api-key accepts any key from anyone who can reach it`
       if (!settings.allowAnyKey) {
-        return yield* CliError.usage(`${exposure}: give --api-key, or --allow-any-key to serve it so anyway`)
+        return yield* CliError.usage(
+          `${exposure}: give --api-key (or OBJECTIVEAI_SERVE_API_KEYS), or --allow-any-key to serve it so anyway`
+        )
       }
       yield* Console.error(`objectiveai: warning: ${exposure}.`)
     }
@@ -66,7 +90,7 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
         onNone: () => ({ completions: SampleData.generate() }),
         onSome: (dataFile) => ({ dataFile })
       }),
-      ...(settings.apiKeys.length === 0 ? {} : { apiKeys: settings.apiKeys }),
+      ...(apiKeys.length === 0 ? {} : { apiKeys }),
       ...(settings.pace === 0 ? {} : { pace: Duration.millis(settings.pace) }),
       ...Option.match(settings.faults, { onNone: () => ({}), onSome: (rate) => ({ faults: { rate, stall } }) })
     })
@@ -74,9 +98,10 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
     const { url } = Context.get(context, ObjectiveAiServer.ObjectiveAiServer)
     const size = yield* Context.get(context, CompletionStore.CompletionStore).size
     const data = Option.match(settings.data, { onNone: () => "the sample data set", onSome: (path) => path })
-    const keys = settings.apiKeys.length === 0
+    const keys = apiKeys.length === 0
       ? "any API key"
-      : `${settings.apiKeys.length} API key${settings.apiKeys.length === 1 ? "" : "s"}`
+      : `${apiKeys.length} API key${apiKeys.length === 1 ? "" : "s"}`
+    const self = yield* Invocation.command
     yield* Console.log(
       [
         `Serving ${size} completions from ${data} on ${url}`,
@@ -86,7 +111,10 @@ export const run = (settings: Settings): Effect.Effect<never, CliError.CliError>
             onSome: (rate) => `; injecting faults into ${rate * 100}% of requests`
           })
         }${settings.pace === 0 ? "" : `; streaming one event every ${settings.pace} ms`}.`,
-        `Try: OBJECTIVEAI_BASE_URL=${url} OBJECTIVEAI_API_KEY=<key> objectiveai report --all`,
+        // A line that works pasted into a shell: no placeholder, the command as it can be run here.
+        apiKeys.length === 0
+          ? `Try: OBJECTIVEAI_BASE_URL=${url} OBJECTIVEAI_API_KEY=local ${self} report --all`
+          : `Try, with OBJECTIVEAI_API_KEY set to one of the keys: OBJECTIVEAI_BASE_URL=${url} ${self} report --all`,
         "Press Ctrl-C to stop."
       ].join("\n")
     )

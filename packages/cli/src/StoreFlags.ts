@@ -9,7 +9,7 @@ import * as Options from "@effect/cli/Options"
 import * as Database from "@objectiveai-effect/store/Database"
 import * as Config from "effect/Config"
 import type * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
+import * as Flags from "./internal/flags.js"
 
 /**
  * `--database`: where the store is. The commands that only use a store fall back to `OBJECTIVEAI_DATABASE`, then to
@@ -36,26 +36,13 @@ export const database: Options.Options<string> = Options.text("database").pipe(
  */
 export const range: Options.Options<{ readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }> =
   Options.all({
-    since: Options.date("since").pipe(
-      Options.withDescription("Only completions created at or after this date or time (ISO 8601)."),
-      Options.optional
-    ),
-    until: Options.date("until").pipe(
-      Options.withDescription("Only completions created before this date or time (ISO 8601)."),
-      Options.optional
-    )
+    since: Flags.date("since", {
+      description: "Only completions created at or after this date or time (ISO 8601)."
+    }).pipe(Options.optional),
+    until: Flags.date("until", {
+      description: "Only completions created before this date or time (ISO 8601)."
+    }).pipe(Options.optional)
   })
-
-const TimeZone = Schema.String.pipe(
-  Schema.filter((zone) => {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone })
-      return undefined
-    } catch {
-      return `unknown time zone ${JSON.stringify(zone)}: name an IANA zone such as Europe/Paris`
-    }
-  })
-)
 
 /**
  * `--tz`: the IANA time zone of the report's days, UTC by default.
@@ -63,11 +50,9 @@ const TimeZone = Schema.String.pipe(
  * @since 0.1.0
  * @category flags
  */
-export const timeZone = Options.text("tz").pipe(
-  Options.withDescription("The time zone of the days (with --database), such as Europe/Paris; UTC by default."),
-  Options.withSchema(TimeZone),
-  Options.optional
-)
+export const timeZone: Options.Options<Option.Option<string>> = Flags.timeZone("tz", {
+  description: "The time zone of the days (with --database), such as Europe/Paris; UTC by default."
+}).pipe(Options.optional)
 
 /**
  * The export formats.

@@ -30,9 +30,6 @@ export * as Progress from "./Progress.js"
 export * as Render from "./Render.js"
 
 /** @since 0.1.0 */
-export * as Report from "./Report.js"
-
-/** @since 0.1.0 */
 export * as ReportCommand from "./ReportCommand.js"
 
 /** @since 0.1.0 */

@@ -8,10 +8,13 @@ import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Report } from "../src/index.js"
+import { fileURLToPath } from "node:url"
+import { Cli, ReportFormat } from "../src/index.js"
+import * as CommandLine from "../src/internal/commandLine.js"
 import {
   against,
   apiKey,
@@ -28,7 +31,7 @@ import {
 const slow = 120_000
 
 const responses = testData.map((completion) => completion.response)
-const decodeDocument = Schema.decodeUnknownSync(Report.Document)
+const decodeDocument = Schema.decodeUnknownSync(ReportFormat.Document)
 const encodeCost = Schema.encodeSync(Cost.CostSummary)
 const encodeLogprobs = Schema.encodeSync(LogprobSummary.LogprobSummary)
 
@@ -52,6 +55,16 @@ describe("help", () => {
         expect(run.stdout).toContain("DESCRIPTION")
       }), slow)
   }
+
+  it.effect("every help fits 100 columns", () =>
+    Effect.gen(function*() {
+      for (const command of [[], ["retrieve"], ["report"], ["sync"], ["export"], ["serve"], ["demo"]]) {
+        const run = yield* inProcess([...command, "--help"])
+        expect(run.code, run.stderr).toBe(0)
+        const widest = run.stdout.split("\n").reduce((max, line) => Math.max(max, [...line].length), 0)
+        expect(widest, `${command.join(" ")} --help`).toBeLessThanOrEqual(100)
+      }
+    }), slow)
 
   it.effect("--help lists every command, and no command is a usage error", () =>
     Effect.gen(function*() {
@@ -86,6 +99,59 @@ describe("bad flags", () => {
         expectOneLine(run, 2, /^objectiveai: /)
       }), slow)
   }
+
+  // Every flag that takes a value, of every command, given one no flag accepts: the line names the flag and the value,
+  // never @effect/cli's parser text. Flags that take any text (a key, a host, a store) have no bad value.
+  const anyText = new Set(["--api-key", "--host", "--database"])
+  const commandTree = CommandLine.tree(Cli.command.descriptor, "objectiveai")
+  // What a command needs besides the flag, so that the flag is the only thing wrong.
+  const needs: Readonly<Record<string, ReadonlyArray<string>>> = {
+    retrieve: ["some-id"],
+    export: ["--format", "jsonl"]
+  }
+  for (const [name, node] of commandTree.subcommands) {
+    for (const [flag, { takesValue }] of node.flags) {
+      if (!takesValue || anyText.has(flag)) continue
+      it.effect(`${name} ${flag} with a bad value: one line naming the flag`, () =>
+        Effect.gen(function*() {
+          const base = (needs[name] ?? []).filter((arg, i, all) => arg !== flag && all[i - 1] !== flag)
+          const run = yield* inProcess([name, ...base, flag, "1e999%"])
+          expectOneLine(run, 2, new RegExp(`^objectiveai: ${flag} 1e999%: expected [^{}└]+$`))
+        }), slow)
+    }
+  }
+
+  it.effect("OBJECTIVEAI_BASE_URL without a scheme: the flag's one line, nothing sent", () =>
+    Effect.gen(function*() {
+      expectOneLine(
+        yield* cli(["report", "--all", "--api-key", "k"], { env: { OBJECTIVEAI_BASE_URL: "localhost:18631" } }),
+        2,
+        "--base-url localhost:18631: expected an http:// or https:// URL"
+      )
+    }), slow)
+
+  it.effect(
+    "a required flag left out, an argument too many, an empty --flag=: one line naming it",
+    () =>
+      Effect.gen(function*() {
+        expectOneLine(
+          yield* inProcess(["retrieve", "a", "b", "--api-key", "k"]),
+          2,
+          "unexpected argument b for objectiveai retrieve (objectiveai retrieve --help says what it takes)"
+        )
+        expectOneLine(
+          yield* inProcess(["sync", "--concurrency="]),
+          2,
+          "--concurrency needs a value (objectiveai sync --help says which)"
+        )
+        expectOneLine(
+          yield* inProcess(["export"]),
+          2,
+          "objectiveai export needs --format (objectiveai export --help says which values)"
+        )
+      }),
+    slow
+  )
 
   it.effect("report without a source, or --all with ids, is a usage error", () =>
     Effect.gen(function*() {
@@ -226,6 +292,79 @@ describe("serve", () => {
     }).pipe(Effect.provide(TestServer)), slow)
 })
 
+/** The repository's root, where the READMEs' commands are run. */
+const root = fileURLToPath(new URL("../../..", import.meta.url))
+
+/** The PATH without any node_modules/.bin, which the test runner adds: a newcomer's shell. */
+const shellPath = (process.env.PATH ?? "").split(path.delimiter).filter((dir) => !dir.includes("node_modules"))
+  .join(path.delimiter)
+
+/** The line of the root README's Quick start section that puts the `objectiveai` command on the PATH. */
+const quickStartPathLine = (): string => {
+  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8")
+  const quickStart = readme.slice(
+    readme.indexOf("## Quick start"),
+    readme.indexOf("\n## ", readme.indexOf("## Quick start"))
+  )
+  const line = quickStart.split("\n").find((candidate) => candidate.startsWith("export PATH="))
+  expect(line, "the Quick start section puts objectiveai on the PATH").toBeDefined()
+  return line!.replace(/\s+#.*$/, "")
+}
+
+/** Runs a command line in sh from the repository root, as a person pastes it, with `PATH`. */
+const shell = (line: string, pathVariable: string) =>
+  Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !name.startsWith("OBJECTIVEAI_") && name !== "NODE_PATH")
+    )
+    const child = spawn("sh", ["-c", line], { cwd: root, env: { ...env, PATH: pathVariable } })
+    const output = { stdout: "", stderr: "" }
+    child.stdout.setEncoding("utf8").on("data", (data: string) => (output.stdout += data))
+    child.stderr.setEncoding("utf8").on("data", (data: string) => (output.stderr += data))
+    child.on("close", (code) => resume(Effect.succeed({ code, ...output })))
+    return Effect.sync(() => child.kill("SIGKILL"))
+  })
+
+describe("from the repository root", () => {
+  it.effect("the Quick start's PATH line makes `objectiveai` a command", () =>
+    Effect.gen(function*() {
+      const run = yield* shell(`${quickStartPathLine()} && objectiveai --version`, shellPath)
+      expect(run.code, run.stderr).toBe(0)
+      expect(run.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/)
+    }), slow)
+
+  // serve runs from the repository root, with the Quick start's PATH or without it; the line it prints is pasted as
+  // it is into a shell there.
+  for (const [name, withQuickStart] of [["objectiveai", true], ["node and the script", false]] as const) {
+    it.effect(`serve's Try line works pasted into a shell (${name})`, () =>
+      Effect.gen(function*() {
+        const pathVariable = withQuickStart
+          ? `${path.join(root, "node_modules", ".bin")}${path.delimiter}${shellPath}`
+          : shellPath
+        let line: string | undefined
+        let tried: { readonly code: number | null; readonly stdout: string; readonly stderr: string } | undefined
+        const served = yield* cli(["serve", "--port", "0"], {
+          env: { PATH: pathVariable },
+          started: (child) => {
+            const poll = setInterval(() => {
+              line = /^Try: (.+)$/m.exec(child.stdout)?.[1]
+              if (line === undefined) return
+              clearInterval(poll)
+              Effect.runPromise(shell(line, pathVariable)).then((pasted) => {
+                tried = pasted
+                child.kill("SIGINT")
+              })
+            }, 100)
+          }
+        })
+        expect(served.code, served.stderr).toBe(130)
+        expect(line).toMatch(withQuickStart ? / objectiveai report --all$/ : / node \S+objectiveai\.js report --all$/)
+        expect(tried?.code, tried?.stderr).toBe(0)
+        expect(tried?.stdout).toContain("Completions: 300 retrieved, 0 failed")
+      }), slow)
+  }
+})
+
 // Last in the file: @effect/vitest's layer() leaves the shared `it` bound to its runtime for what follows it.
 layer(TestServer, { timeout: slow })("against the local server", (it) => {
   // What these commands print is the same in this process as in their own; the runs that need one spawn it.
@@ -361,15 +500,29 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       const totalRows = run.stdout.split("\n").filter((line) => line.startsWith("total "))
       // One per cost table and one in the tool calls.
       expect(totalRows).toHaveLength(4)
+      const tokens = [total.tokens.prompt, total.tokens.completion, total.tokens.reasoning].map((n) =>
+        n.toLocaleString("en-US")
+      )
       for (const row of totalRows.slice(0, 3)) {
-        const cells = row.split(/\s+/)
-        expect(cells.slice(1, 7)).toEqual([
+        expect(row.split(/\s+/).slice(1)).toEqual([
+          String(total.completions),
+          String(total.unpriced),
+          String(total.byok),
+          encoded.cost,
+          ...tokens
+        ])
+      }
+      // --wide adds the upstream costs.
+      const wide = yield* report("--all", "--wide")
+      for (const row of wide.stdout.split("\n").filter((line) => line.startsWith("total ")).slice(0, 3)) {
+        expect(row.split(/\s+/).slice(1)).toEqual([
           String(total.completions),
           String(total.unpriced),
           String(total.byok),
           encoded.cost,
           encoded.upstreamInferenceCost,
-          encoded.upstreamUpstreamInferenceCost
+          encoded.upstreamUpstreamInferenceCost,
+          ...tokens
         ])
       }
       for (const model of new Set(responses.map((response) => response.model))) {
@@ -438,7 +591,7 @@ layer(TestServer, { timeout: slow })("against the local server", (it) => {
       const table = yield* report("chtcpl-missing-1", first)
       expect(table.code).toBe(0)
       expect(table.stdout).toMatch(/^Failed ids \(1\)$/m)
-      expect(table.stdout).toMatch(/^chtcpl-missing-1 +NotFoundError +not found/m)
+      expect(table.stdout).toMatch(/^chtcpl-missing-1 +NotFoundError\n  not found: no completion with id/m)
     }))
 
   it.effect("report where every id fails: the report, then exit 1", () =>

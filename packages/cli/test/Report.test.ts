@@ -3,6 +3,7 @@
  * text helpers.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { Report } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
 import { SampleData } from "@objectiveai-effect/server"
 import * as Chunk from "effect/Chunk"
@@ -10,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { CliError, Progress, Render, Report, ReportFormat } from "../src/index.js"
+import { CliError, Progress, Render, ReportCommand, ReportFormat } from "../src/index.js"
 
 const completions = Array.from(SampleData.generate({ count: 120, seed: "report-unit" }))
 const context = { baseUrl: "http://127.0.0.1:9" }
@@ -32,7 +33,7 @@ const results: ReadonlyArray<ObjectiveAiClient.RetrieveResult> = completions.map
 const encodeReport = Schema.encodeSync(Report.Report)
 
 describe("Report", () => {
-  const whole = Report.summarize(results, context)
+  const whole = ReportCommand.summarize(results, context)
 
   it("counts retrieved and failed ids, and lists the failures in order", () => {
     const failed = results.filter((result) => result._tag === "Failed")
@@ -49,7 +50,9 @@ describe("Report", () => {
     FastCheck.array(FastCheck.integer({ min: 0, max: results.length }), { maxLength: 6 })
   ], ([cuts]) => {
     const bounds = [0, ...[...cuts].sort((a, b) => a - b), results.length]
-    const shards = bounds.slice(1).map((end, index) => Report.summarize(results.slice(bounds[index], end), context))
+    const shards = bounds.slice(1).map((end, index) =>
+      ReportCommand.summarize(results.slice(bounds[index], end), context)
+    )
     const leftFold = shards.reduce((self, that) => Report.merge(self, that), Report.empty)
     const rightFold = shards.reduceRight((that, self) => Report.merge(self, that), Report.empty)
     expect(encodeReport(leftFold)).toEqual(encodeReport(whole))
@@ -58,16 +61,62 @@ describe("Report", () => {
 
   it.effect("the sink over a stream in small chunks gives the same report", () =>
     Effect.gen(function*() {
-      const report = yield* Stream.fromIterable(results).pipe(Stream.rechunk(7), Stream.run(Report.sink(context)))
+      const report = yield* Stream.fromIterable(results).pipe(
+        Stream.rechunk(7),
+        Stream.run(ReportCommand.sink(context))
+      )
       expect(encodeReport(report)).toEqual(encodeReport(whole))
     }))
 
   it("an empty run reports zeros and no measures", () => {
-    const document = Schema.encodeSync(Report.Document)(Report.document(Report.summarize(Chunk.empty(), context)))
+    const document = Schema.encodeSync(ReportFormat.Document)(
+      ReportFormat.document(ReportCommand.summarize(Chunk.empty(), context))
+    )
     expect(document.completions).toEqual({ retrieved: 0, failed: 0 })
     expect(document.logprobMetrics.content.perplexity).toBeNull()
     expect(document.cost.byModel.total.cost).toBe("0")
     expect(ReportFormat.table(Report.empty)).toContain("Tool calls: 0 (0 not decoded)")
+  })
+})
+
+describe("ReportFormat.table", () => {
+  // The demo's data set: what `pnpm start` prints.
+  const demo = Report.summarize(Array.from(SampleData.generate()))
+  const lines = ReportFormat.table(demo).split("\n")
+  const wide = ReportFormat.table(demo, { wide: true }).split("\n")
+
+  it("fits 120 columns by default; wide adds the upstream costs and the whole reasons", () => {
+    const widest = Math.max(...lines.map((line) => [...line].length))
+    expect(widest, lines.find((line) => [...line].length === widest)).toBeLessThanOrEqual(ReportFormat.tableWidth)
+    expect(lines.join("\n")).not.toContain("upstream cost")
+    expect(wide.find((line) => line.startsWith("model "))).toMatch(/ cost +upstream cost +BYOK upstream cost /)
+    expect(Math.max(...wide.map((line) => [...line].length))).toBeGreaterThan(ReportFormat.tableWidth)
+    expect(wide.filter((line) => line.endsWith("…"))).toEqual([])
+  })
+
+  it("the logprob header counts the choices its rows count", () => {
+    const header = lines.find((line) => line.startsWith("Logprobs"))
+    const row = (name: string) => lines.find((line) => line.startsWith(`${name} `))?.trim().split(/\s+/)[1]
+    expect(header).toBe(
+      `Logprobs: ${row("content")} choices with content tokens, ${row("refusal")} with refusal tokens ` +
+        "(placeholders and non-finite logprobs excluded)"
+    )
+    expect(row("content")).toBe(String(demo.logprobs.content.choices))
+  })
+
+  it("a problem row names its choice and its call apart, as whole numbers, its problem under it", () => {
+    const start = lines.findIndex((line) => line.startsWith("First "))
+    expect(lines[start + 1]).toMatch(/^completion +choice +call +tool$/)
+    const rows = lines.slice(start + 2, start + 2 + 2 * demo.toolCalls.problems.length)
+    expect(rows.filter((_, index) => index % 2 === 1).every((line) => /^  \S/.test(line))).toBe(true)
+    expect(rows.filter((_, index) => index % 2 === 0).map((line) => line.split(/\s+/))).toEqual(
+      demo.toolCalls.problems.map((problem) => [
+        problem.completionId,
+        String(problem.choiceIndex),
+        String(problem.callIndex),
+        problem.tool
+      ])
+    )
   })
 })
 

@@ -34,12 +34,14 @@ import {
   ChatCompletionList,
   CompletionId,
   Json,
+  ParseMessages,
   StoredChatCompletion
 } from "@objectiveai-effect/domain"
 import type * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -58,7 +60,7 @@ import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
-import { type Endpoint, execute, limits, readJson, retries, type Settings } from "./internal/execute.js"
+import { type Endpoint, execute, keyProblem, limits, readJson, retries, type Settings } from "./internal/execute.js"
 import * as Routes from "./internal/routes.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -71,7 +73,10 @@ import * as StreamError from "./StreamError.js"
  * @category models
  */
 export interface Service {
-  /** `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. */
+  /**
+   * `GET /chat/completions/{id}`: a stored completion, the request that made it and the answer. An answer carrying
+   * another completion's id (a caching proxy's mix-up) fails with `InvalidResponseError`, never retried at once.
+   */
   readonly retrieve: (
     id: string,
     options?: RequestOptions
@@ -101,7 +106,8 @@ export interface Service {
   >
   /**
    * `GET /chat/completions?count&offset`: every listed completion from `offset` on, fetching pages of `pageSize`
-   * as the stream is pulled, until the server returns an empty page.
+   * as the stream is pulled, until the server returns an empty page. A page listing nothing new (a server that
+   * ignores `offset` and repeats its pages) fails the stream with `InvalidResponseError` rather than page forever.
    */
   readonly list: (
     options?: ListOptions
@@ -254,6 +260,13 @@ export interface StreamOptions extends RequestOptions {
   readonly keepPartial?: boolean | undefined
   /** The most UTF-8 bytes one server-sent event may hold before `StreamEventTooLargeError`; 16 MiB by default. */
   readonly maxEventSize?: number | undefined
+  /**
+   * How long the whole stream may take, from the request to its last event, before it fails with
+   * `StreamDeadlineError`; the client's `timeouts.stream` by default, and no limit when neither is given. Unlike the
+   * idle timeout, which any byte resets, it bounds a server that trickles a byte at a time. Opening the stream gets
+   * no longer than this either.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -365,6 +378,8 @@ export interface Options {
     readonly read?: Partial<RetryPolicy.Timeouts> | undefined
     readonly create?: Partial<RetryPolicy.Timeouts> | undefined
     readonly streamIdle?: Duration.DurationInput | undefined
+    /** The overall deadline of every stream, {@link StreamOptions.timeout}; none by default. */
+    readonly stream?: Duration.DurationInput | undefined
   } | undefined
   /** Applied once to the application's `HttpClient`, to add middleware such as a proxy or extra tracing. */
   readonly transformClient?: ((client: HttpClient.HttpClient) => HttpClient.HttpClient) | undefined
@@ -397,12 +412,35 @@ const valueOf = <A>(answer: WithResponse<A>): A => answer.value
 
 const isNonNegativeInteger = (n: number) => Number.isSafeInteger(n) && n >= 0
 
+// An answer that decodes but is not the answer asked for: the issue says what is wrong with it.
+const wrongAnswer = (actual: unknown, issue: string): ParseResult.ParseError =>
+  new ParseResult.ParseError({ issue: new ParseResult.Type(Schema.String.ast, actual, issue) })
+
 const notAnEventStream = (text: string): Either.Either<never, ParseResult.ParseError> =>
-  Either.left(
-    new ParseResult.ParseError({
-      issue: new ParseResult.Type(Schema.String.ast, text, "a JSON body where an event stream was asked for")
-    })
-  )
+  Either.left(wrongAnswer(text, "a JSON body where an event stream was asked for"))
+
+// A caching proxy or an upstream bug can answer with another completion's body: stored under the id it carries, the
+// id asked for would be lost without a trace.
+const decodeStoredOf = (id: string) => (text: string) =>
+  Either.flatMap(decodeStored(text), (stored) =>
+    stored.response.id === id
+      ? Either.right(stored)
+      : Either.left(
+        wrongAnswer(stored.response.id, `asked for ${JSON.stringify(id)}, got ${JSON.stringify(stored.response.id)}`)
+      ))
+
+// A server that ignores `offset` answers the same page at every offset: without this check a listing never ends.
+const decodeListPageAfter = (listed: Set<string>, offset: number) => (text: string) =>
+  Either.flatMap(decodeList(text), (page) => {
+    const fresh = page.data.filter((item) => !listed.has(item.id))
+    if (page.data.length > 0 && fresh.length === 0) {
+      return Either.left(
+        wrongAnswer(offset, `the page at offset ${offset} lists nothing new: the server repeats its pages`)
+      )
+    }
+    for (const item of fresh) listed.add(item.id)
+    return Either.right(page)
+  })
 
 /** An event stream's response, and how to abort it once its consumer is done with it. */
 interface OpenedStream {
@@ -428,6 +466,7 @@ const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] =>
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
+    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
     const settings: Settings = {
       // Each call is one span of ours (method, path, status, attempts). The transport's own span per attempt would
       // repeat it, record every request header, and send trace headers to a third party; it is turned off.
@@ -437,17 +476,20 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       ),
       policy: options.retryPolicy,
       retries: retries(options.retryPolicy),
-      maxBodySize: options.maxBodySize ?? defaultMaxBodySize
+      maxBodySize: options.maxBodySize ?? defaultMaxBodySize,
+      // A base URL no request can be sent to, or a key with a line break, would fail in the transport, as a
+      // transient error retried to the last attempt: every call fails at once instead.
+      refusal: ClientConfig.isHttpUrl(baseUrl)
+        ? keyProblem(Redacted.value(options.apiKey))
+        : `the base URL ${JSON.stringify(baseUrl)}: ${ClientConfig.baseUrlExpected}`
     }
     // The readers, built once: each reads at most `maxBodySize` bytes of an answer.
-    const readStored = readJson(decodeStored, settings.maxBodySize)
     const readCompletion = readJson(decodeCompletion, settings.maxBodySize)
-    const readList = readJson(decodeList, settings.maxBodySize)
     const readEventStream = openEventStream(settings.maxBodySize)
     const readTimeouts = limits({ ...RetryPolicy.readTimeouts, ...options.timeouts?.read })
     const createTimeouts = limits({ ...RetryPolicy.createTimeouts, ...options.timeouts?.create })
     const streamIdleTimeout = options.timeouts?.streamIdle ?? RetryPolicy.streamIdleTimeout
-    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+    const streamTimeout = options.timeouts?.stream
     // Built once: every request is this one with its own URL (and body), so nothing about headers is redone per call.
     const base = HttpClientRequest.get(baseUrl).pipe(
       HttpClientRequest.setHeaders({ "user-agent": userAgent, accept: "application/json" }),
@@ -457,6 +499,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
 
     const invalid = (method: string, path: string, issue: string) =>
       new ObjectiveAiError.InvalidRequestError({ method, path, attempts: 0, issue })
+    // A base URL no request can be sent to fails every call at once, as the request it would build: never a
+    // transport failure, retried.
 
     const retrieveWithResponse = (id: string, requestOptions?: RequestOptions) => {
       const path = Routes.retrieve.path(id)
@@ -467,7 +511,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readStored
+          read: readJson(decodeStoredOf(id), settings.maxBodySize)
         }, requestOptions)
         : Effect.fail(invalid(Routes.retrieve.method, path, "the completion id must be a non-empty string"))
     }
@@ -489,7 +533,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       requestOptions: RequestOptions | undefined
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
-        Effect.mapError((error) => invalid(Routes.create.method, createPath, error.message)),
+        Effect.mapError((error) => invalid(Routes.create.method, createPath, ParseMessages.format(error.issue))),
         Effect.flatMap((valid) =>
           execute(settings, {
             span,
@@ -524,19 +568,41 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       streamOptions: StreamOptions = {}
     ) => {
       const idleTimeout = Duration.decode(streamOptions.idleTimeout ?? streamIdleTimeout)
+      const deadlineInput = streamOptions.timeout ?? streamTimeout
+      const deadline = deadlineInput === undefined ? undefined : Duration.decode(deadlineInput)
       const body = {
         ...params,
         stream: true,
         stream_options: { include_usage: true, ...params.stream_options }
       }
+      const openOptions: RequestOptions = deadline === undefined ? streamOptions : {
+        ...streamOptions,
+        timeouts: {
+          ...streamOptions.timeouts,
+          total: Duration.min(deadline, Duration.decode(streamOptions.timeouts?.total ?? createTimeouts.total))
+        }
+      }
+      // What is left of the deadline once the body starts, then the failure that ends the stream.
+      const withinDeadline =
+        (started: number) => <A, E>(body: Stream.Stream<A, E>): Stream.Stream<A, E | StreamError.StreamDeadlineError> =>
+          deadline === undefined ? body : Stream.interruptWhen(
+            body,
+            Effect.flatMap(Clock.currentTimeMillis, (now) =>
+              Effect.zipRight(
+                Effect.sleep(Duration.millis(Math.max(0, started + Duration.toMillis(deadline) - now))),
+                Effect.fail(new StreamError.StreamDeadlineError({ timeout: deadline }))
+              ))
+          )
       // The opening stays interruptible; once it succeeded, the scope owns the connection.
       return Effect.uninterruptibleMask((restore) =>
-        restore(postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, streamOptions))
-          .pipe(
-            Effect.tap((opened) => Effect.addFinalizer(() => opened.value.release))
-          )
+        restore(Effect.zip(
+          Clock.currentTimeMillis,
+          postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, openOptions)
+        )).pipe(
+          Effect.tap(([, opened]) => Effect.addFinalizer(() => opened.value.release))
+        )
       ).pipe(
-        Effect.map((opened) => ({
+        Effect.map(([started, opened]) => ({
           ...opened,
           value: opened.value.response.stream.pipe(
             // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
@@ -547,6 +613,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             ),
             // On the bytes rather than the events, so that keep-alive comments count as activity.
             Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+            withinDeadline(started),
             ChatStream.decodeBytes(streamOptions),
             // However the stream ends, the request is done: a consumer that stopped early closes the connection.
             Stream.ensuring(opened.value.release)
@@ -573,21 +640,25 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           invalid(Routes.list.method, listPath, `pageSize must be a positive integer and offset a non-negative integer`)
         )
       }
-      return Stream.paginateEffect(offset, (from) =>
-        execute(settings, {
-          span: "ObjectiveAiClient.list",
-          request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
-          path: listPath,
-          idempotent: true,
-          timeouts: readTimeouts,
-          read: readList
-        }, listOptions).pipe(
-          // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
-          Effect.map((page) => {
-            const count = page.value.data.length
-            return [page, count === 0 ? Option.none() : Option.some(from + count)] as const
-          })
-        ))
+      return Stream.suspend(() => {
+        // Every id listed so far: a page of nothing but these ends the listing with an error.
+        const listed = new Set<string>()
+        return Stream.paginateEffect(offset, (from) =>
+          execute(settings, {
+            span: "ObjectiveAiClient.list",
+            request: HttpClientRequest.setUrlParams(listRequest, { count: String(pageSize), offset: String(from) }),
+            path: listPath,
+            idempotent: true,
+            timeouts: readTimeouts,
+            read: readJson(decodeListPageAfter(listed, from), settings.maxBodySize)
+          }, listOptions).pipe(
+            // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
+            Effect.map((page) => {
+              const count = page.value.data.length
+              return [page, count === 0 ? Option.none() : Option.some(from + count)] as const
+            })
+          ))
+      })
     }
     const list = (listOptions?: ListOptions) =>
       Stream.mapConcatChunk(listWithResponse(listOptions), (page) => Chunk.unsafeFromArray(page.value.data))
@@ -688,4 +759,11 @@ export const baseUrlConfig: Config.Config<string> = ClientConfig.baseUrlConfig
 export const layerConfig = (
   options: Config.Config.Wrap<Options> = { apiKey: apiKeyConfig, baseUrl: baseUrlConfig }
 ): Layer.Layer<ObjectiveAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.effect(ObjectiveAiClient, Effect.flatMap(Config.unwrap(options), make))
+  Layer.effect(
+    ObjectiveAiClient,
+    Effect.flatMap(Config.unwrap(options), (resolved) =>
+      // A base URL from a Config of the caller's is held to the same rule as the default one, once, here.
+      resolved.baseUrl === undefined || ClientConfig.isHttpUrl(resolved.baseUrl)
+        ? make(resolved)
+        : Effect.fail(ConfigError.InvalidData(["baseUrl"], `${ClientConfig.baseUrlExpected}, not ${resolved.baseUrl}`)))
+  )

@@ -90,7 +90,7 @@ const describe = (self: Described, what: string): string => {
  */
 export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>()("InvalidRequestError", {
   ...callFields,
-  /** Every rule the input broke, with the field path. */
+  /** Every rule the input broke, one line each with the field path (`ParseMessages.format`). */
   issue: Schema.String
 }) {
   /** @since 0.1.0 */
@@ -196,7 +196,13 @@ export class RateLimitedError extends Schema.TaggedError<RateLimitedError>()("Ra
 
   override get message(): string {
     const hint = this.retryAfter === undefined ? "" : `, retry after ${Duration.format(this.retryAfter)}`
-    return describe(this, `rate limited${hint}`)
+    // The error of any answer asking for a longer wait than the policy makes: a 503 is a server unavailable.
+    const what = this.status === undefined || this.status === 429
+      ? "rate limited"
+      : this.status >= 500
+      ? "unavailable"
+      : "asked to wait"
+    return describe(this, `${what}${hint}`)
   }
 }
 

@@ -140,6 +140,25 @@ export class StreamIdleTimeoutError extends Schema.TaggedError<StreamIdleTimeout
 }
 
 /**
+ * The stream was still running at its overall deadline (`StreamOptions.timeout`, or the client's `timeouts.stream`):
+ * a server trickling a byte at a time never trips the idle timeout, and this bounds it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StreamDeadlineError extends Schema.TaggedError<StreamDeadlineError>()("StreamDeadlineError", {
+  timeout: Schema.DurationFromSelf,
+  partial
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  override get message(): string {
+    return `The stream was not over within ${Duration.format(this.timeout)}`
+  }
+}
+
+/**
  * Any failure of a streamed completion after its response started, as a schema (for sending errors over the wire)
  * and as the union type.
  *
@@ -151,7 +170,8 @@ export const StreamError = Schema.Union(
   StreamTruncatedError,
   StreamEventTooLargeError,
   StreamInvalidChunkError,
-  StreamIdleTimeoutError
+  StreamIdleTimeoutError,
+  StreamDeadlineError
 )
 
 /**

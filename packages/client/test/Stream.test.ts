@@ -500,3 +500,47 @@ describe("stream: interruption", () => {
       yield* within(5_000, "the server to see the connection close", close.closed)
     }))
 })
+
+describe("stream: overall deadline", () => {
+  // One keep-alive byte after another, for as long as the connection lasts: no idle timeout ever trips.
+  const trickle = (close: Sse.Closed) =>
+    Server.sequence(
+      Sse.reply(
+        [sse(content("Hel")), ...Array.from({ length: 2_000 }, () => [{ pause: 5 }, ":"]).flat()],
+        { ending: "hang", onClose: close.onClose }
+      )
+    )
+
+  const endsAtDeadline = (h: Harness.Harness, close: Sse.Closed, options: ObjectiveAiClient.StreamOptions) =>
+    Effect.gen(function*() {
+      const received = yield* Queue.unbounded<ChatCompletionChunk.ChatCompletionChunk>()
+      const fiber = yield* h.client.stream(params, { idleTimeout: "1 hour", ...options }).pipe(
+        Stream.runForEach((item) => Queue.offer(received, item)),
+        Effect.fork
+      )
+      const first = yield* within(5_000, "the first chunk", Queue.take(received))
+      yield* awaitTimerAt(120_000)
+      yield* TestClock.adjust("119 seconds")
+      expect(yield* Fiber.poll(fiber)).toStrictEqual(Option.none())
+      yield* TestClock.adjust("1 second")
+      expect(Harness.failureOf(yield* Fiber.await(fiber))).toStrictEqual(
+        new StreamError.StreamDeadlineError({
+          timeout: Duration.minutes(2),
+          partial: ChatCompletionChunk.merge([first])
+        })
+      )
+      yield* within(5_000, "the server to see the connection close", close.closed)
+    })
+
+  it.scoped("a stream still trickling at its deadline fails with StreamDeadlineError and its partial completion", () =>
+    Effect.gen(function*() {
+      const close = Sse.closed()
+      yield* endsAtDeadline(yield* Harness.make(trickle(close)), close, { timeout: "2 minutes" })
+    }))
+
+  it.scoped("the client's timeouts.stream is every stream's deadline", () =>
+    Effect.gen(function*() {
+      const close = Sse.closed()
+      yield* endsAtDeadline(yield* Harness.make(trickle(close), { timeouts: { stream: "2 minutes" } }), close, {})
+    }))
+})

@@ -3,6 +3,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -82,6 +83,52 @@ describe("layerConfig", () => {
       // One attempt, as configured: the 503 is not retried (the default policy would have retried it).
       expect(Exit.isFailure(exit) && String(exit.cause)).toContain("ServerError")
       expect(server.requests.map((request) => request.headers.authorization)).toEqual(["Bearer sk-mine"])
+    }))
+
+  // localhost:18631 parses as a URL of the scheme `localhost:`: sent, it failed as a transport error, retried.
+  it.scoped("a base URL without a scheme fails once as a ConfigError, sending nothing", () =>
+    Effect.gen(function*() {
+      const sent: Array<string> = []
+      const counting = HttpClient.make((request) => {
+        sent.push(request.url)
+        return Effect.die("no request should be sent")
+      })
+      const fromEnv = yield* Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) => client.retrieve(id)).pipe(
+        Effect.provide(
+          ObjectiveAiClient.layerConfig().pipe(Layer.provide(Layer.succeed(HttpClient.HttpClient, counting)))
+        ),
+        Effect.withConfigProvider(ConfigProvider.fromMap(
+          new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"], ["OBJECTIVEAI_BASE_URL", "localhost:18631"]])
+        )),
+        Effect.flip
+      )
+      expect(ConfigError.isConfigError(fromEnv)).toBe(true)
+      expect(String(fromEnv)).toContain("OBJECTIVEAI_BASE_URL")
+      expect(String(fromEnv)).toContain("expected an http:// or https:// URL")
+      // A Config of the caller's is held to the same rule.
+      const custom = yield* Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) => client.retrieve(id)).pipe(
+        Effect.provide(
+          ObjectiveAiClient.layerConfig({ apiKey: Config.redacted("KEY"), baseUrl: Config.string("URL") }).pipe(
+            Layer.provide(Layer.succeed(HttpClient.HttpClient, counting))
+          )
+        ),
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["KEY", "k"], ["URL", "localhost:18631"]]))),
+        Effect.flip
+      )
+      expect(ConfigError.isConfigError(custom) && String(custom)).toContain("localhost:18631")
+      // Given directly, every call fails at once with an InvalidRequestError: one attempt, none sent.
+      const direct = yield* Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) => client.retrieve(id)).pipe(
+        Effect.provide(
+          ObjectiveAiClient.layer({ apiKey: Redacted.make("k"), baseUrl: "localhost:18631" }).pipe(
+            Layer.provide(Layer.succeed(HttpClient.HttpClient, counting))
+          )
+        ),
+        Effect.flip
+      )
+      expect(direct._tag).toBe("InvalidRequestError")
+      expect(direct.attempts).toBe(0)
+      expect(direct.message).toContain("localhost:18631")
+      expect(sent).toEqual([])
     }))
 
   it.effect("apiKeyConfig and baseUrlConfig read OBJECTIVEAI_API_KEY (redacted) and OBJECTIVEAI_BASE_URL", () =>

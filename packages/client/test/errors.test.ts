@@ -33,7 +33,8 @@ const streamErrors: ReadonlyArray<StreamError.StreamError> = [
   new StreamError.StreamTruncatedError({ endedMidEvent: true }),
   new StreamError.StreamEventTooLargeError({ maxEventSize: 16 }),
   new StreamError.StreamInvalidChunkError({ data: "{}", issue: "no id" }),
-  new StreamError.StreamIdleTimeoutError({ idleTimeout: Duration.seconds(1) })
+  new StreamError.StreamIdleTimeoutError({ idleTimeout: Duration.seconds(1) }),
+  new StreamError.StreamDeadlineError({ timeout: Duration.minutes(1) })
 ]
 
 const outcome = { completion: merged, choiceIndex: 0 }

@@ -126,6 +126,9 @@ describe("hints the policy will not wait for", () => {
       const error = Harness.failureOf(yield* h.run(h.client.retrieve(id)))
       expect(error).toBeInstanceOf(ObjectiveAiError.RateLimitedError)
       expect(error).toMatchObject({ status: 503, attempts: 1, body, retryAfter: Duration.hours(1) })
+      // Its message names what happened: an unavailable server, not a rate limit.
+      expect(error.message).toContain("unavailable, retry after 1h (HTTP 503)")
+      expect(error.message).not.toContain("rate limited")
       expect(h.server.requests).toHaveLength(1)
     }))
 

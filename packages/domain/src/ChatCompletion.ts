@@ -22,8 +22,8 @@ import * as Logprobs from "./Logprobs.js"
 export const UrlCitation = Schema.Struct({
   url: required(Schema.String, "The URL of the cited webpage."),
   title: nullish(Schema.String, "The title of the cited webpage."),
-  start_index: nullish(Json.JsonNumber, "The start index of the citation in the message content."),
-  end_index: nullish(Json.JsonNumber, "The end index of the citation in the message content."),
+  start_index: nullish(Json.JsonWholeNumber, "The start index of the citation in the message content."),
+  end_index: nullish(Json.JsonWholeNumber, "The end index of the citation in the message content."),
   content: nullish(Schema.String, "The cited text.")
 }).annotations({ identifier: "UrlCitation", ...preserveUnknownKeys })
 /**
@@ -61,7 +61,7 @@ export interface Annotation extends Schema.Schema.Type<typeof Annotation> {}
 export const Audio = Schema.Struct({
   id: Schema.String,
   data: Schema.String,
-  expires_at: Json.JsonNumber,
+  expires_at: Json.JsonWholeNumber,
   transcript: Schema.String
 }).annotations({
   identifier: "Audio",
@@ -124,7 +124,7 @@ export const ReasoningDetail = Schema.Struct({
   signature: nullish(Schema.String),
   id: nullish(Schema.String),
   format: nullish(Schema.String),
-  index: nullish(Json.JsonNumber)
+  index: nullish(Json.JsonWholeNumber)
 }).annotations({ identifier: "ReasoningDetail", ...preserveUnknownKeys })
 /**
  * @since 0.1.0
@@ -197,7 +197,7 @@ export const Choice = Schema.Struct({
   message: ChatCompletionMessage,
   finish_reason: Schema.NullOr(FinishReason),
   native_finish_reason: nullish(Schema.String, "The provider's own finish reason."),
-  index: required(Json.JsonNumber, "The index of the choice in the list of choices."),
+  index: required(Json.JsonWholeNumber, "The index of the choice in the list of choices."),
   logprobs: nullish(Logprobs.ChoiceLogprobs),
   error: nullish(ErrorBody.OpenRouterError)
 }).annotations({ identifier: "Choice", ...preserveUnknownKeys })
@@ -225,7 +225,7 @@ export interface Choice extends Schema.Schema.Type<typeof Choice> {}
 export const ChatCompletion = Schema.Struct({
   id: required(CompletionId.CompletionId, "A unique identifier for the chat completion."),
   choices: Schema.Array(Choice).annotations({ description: "An array of choices returned by the model." }),
-  created: required(Json.JsonNumber, "The Unix timestamp (in seconds) when the chat completion was created."),
+  created: required(Json.JsonWholeNumber, "The Unix timestamp (in seconds) when the chat completion was created."),
   model: required(Schema.String, "The model used for the chat completion."),
   object: Schema.Literal("chat.completion"),
   service_tier: nullish(ServiceTier),

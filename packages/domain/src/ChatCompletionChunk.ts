@@ -23,7 +23,7 @@ import * as Logprobs from "./Logprobs.js"
  * @category schemas
  */
 export const ToolCallDelta = Schema.Struct({
-  index: required(Json.JsonNumber, "The position of the tool call this fragment belongs to."),
+  index: required(Json.JsonWholeNumber, "The position of the tool call this fragment belongs to."),
   id: nullish(Schema.String),
   type: nullish(openLiteral("function")),
   function: nullish(
@@ -71,7 +71,7 @@ export const ChunkChoice = Schema.Struct({
   delta: ChoiceDelta,
   finish_reason: nullish(ChatCompletion.FinishReason),
   native_finish_reason: nullish(Schema.String),
-  index: Json.JsonNumber,
+  index: Json.JsonWholeNumber,
   logprobs: nullish(Logprobs.ChoiceLogprobs),
   error: nullish(ErrorBody.OpenRouterError)
 }).annotations({ identifier: "ChunkChoice", ...preserveUnknownKeys })
@@ -94,7 +94,7 @@ export const ChatCompletionChunk = Schema.Struct({
     "A unique identifier for the chat completion; every chunk of a stream has the same."
   ),
   choices: Schema.Array(ChunkChoice),
-  created: Json.JsonNumber,
+  created: Json.JsonWholeNumber,
   model: Schema.String,
   object: Schema.Literal("chat.completion.chunk"),
   service_tier: nullish(ChatCompletion.ServiceTier),
@@ -162,8 +162,10 @@ export const accumulator = (): Accumulator => new ChunkAccumulator()
  * Merges chunks into the completion they stream: `content`, `refusal`, `reasoning` and tool-call `arguments`
  * concatenate; choices merge by `index` and tool calls by their `index`; logprob arrays append; `usage` is the last
  * one sent; a chunk's own `error` (OpenRouter's mid-stream failure) becomes the `error` of the choices it ends with
- * `finish_reason: "error"`. What no chunk carried (`refusal`, `reasoning`, `logprobs`) is `null`, as the unary answer
- * has it, so a merged stream equals that answer. `None` for no chunks.
+ * `finish_reason: "error"`. The completion has the unary answer's shape, so a merged stream equals that answer:
+ * `content`, `refusal` and `logprobs` are `null` where no chunk carried them, `reasoning` is left out, and once any
+ * chunk carried logprobs both `logprobs.content` and `logprobs.refusal` are arrays (`[]` for no tokens). `None` for no
+ * chunks.
  *
  * @since 0.1.0
  * @category utils

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as JSONSchema from "effect/JSONSchema"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import { cleanSchema } from "./internal/contract.js"
 import { compile, inPlace } from "./internal/inPlace.js"
 import type { lenient } from "./internal/request.js"
 import { received, strict } from "./internal/request.js"
@@ -239,8 +240,8 @@ export const validate = (input: unknown): Effect.Effect<ChatCompletionCreatePara
 const decodeValidated = Schema.decodeUnknown(validated, decodeAll)
 
 /**
- * The draft-07 JSON Schema of the create body, with the page's descriptions and bounds. Every object allows other
- * properties, as the body does; the typo check has no JSON Schema form.
+ * The draft-07 JSON Schema of the create body, with the page's descriptions and bounds, and no refinement names as
+ * titles. Every object allows other properties, as the body does; the typo check has no JSON Schema form.
  *
  * @since 0.1.0
  * @category utils
@@ -251,5 +252,7 @@ export const jsonSchema = (): JSONSchema.JsonSchema7Root => {
     definitions: $defs,
     additionalPropertiesStrategy: "allow"
   })
-  return { $schema: "http://json-schema.org/draft-07/schema#", $defs, ...root }
+  const document = { $schema: "http://json-schema.org/draft-07/schema#", $defs, ...root }
+  cleanSchema(document)
+  return document
 }

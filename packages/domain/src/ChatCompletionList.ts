@@ -16,7 +16,10 @@ import { preserveUnknownKeys, required } from "./internal/schema.js"
 export const ChatCompletionListItem = Schema.Struct({
   id: required(CompletionId.CompletionId, "The id of the completion."),
   preview: required(Schema.NullOr(Schema.String), "The start of the completion's content."),
-  created: required(Schema.String, "When the completion was created, as an RFC 3339 timestamp.")
+  created: required(
+    Schema.String.annotations({ jsonSchema: { type: "string", format: "date-time" } }),
+    "When the completion was created, as an RFC 3339 timestamp."
+  )
 }).annotations({ identifier: "ChatCompletionListItem", ...preserveUnknownKeys })
 /**
  * @since 0.1.0

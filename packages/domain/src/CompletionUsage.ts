@@ -8,7 +8,9 @@ import * as Schema from "effect/Schema"
 import { nullish, preserveUnknownKeys, required } from "./internal/schema.js"
 import * as Json from "./Json.js"
 
-const count = (description: string) => nullish(Json.JsonNumber, description)
+const count = (description: string) => nullish(Json.JsonWholeNumber, description)
+
+const credits = (description: string) => nullish(Json.JsonNumber, description)
 
 /**
  * Breakdown of completion tokens.
@@ -55,12 +57,12 @@ export interface PromptTokensDetails extends Schema.Schema.Type<typeof PromptTok
  * @category schemas
  */
 export const CostDetails = Schema.Struct({
-  upstream_inference_cost: count("The cost charged by the upstream LLM provider, in Credits."),
-  upstream_upstream_inference_cost: count(
+  upstream_inference_cost: credits("The cost charged by the upstream LLM provider, in Credits."),
+  upstream_upstream_inference_cost: credits(
     "The cost charged by the upstream LLM provider's own upstream LLM provider, in Credits (non-zero for bring-your-own-key)."
   ),
-  upstream_inference_prompt_cost: count("The upstream cost of the prompt, in Credits (OpenRouter)."),
-  upstream_inference_completions_cost: count("The upstream cost of the completion, in Credits (OpenRouter).")
+  upstream_inference_prompt_cost: credits("The upstream cost of the prompt, in Credits (OpenRouter)."),
+  upstream_inference_completions_cost: credits("The upstream cost of the completion, in Credits (OpenRouter).")
 }).annotations({ identifier: "CostDetails", ...preserveUnknownKeys })
 /**
  * @since 0.1.0
@@ -75,12 +77,12 @@ export interface CostDetails extends Schema.Schema.Type<typeof CostDetails> {}
  * @category schemas
  */
 export const CompletionUsage = Schema.Struct({
-  completion_tokens: required(Json.JsonNumber, "The number of tokens generated in the completion."),
-  prompt_tokens: required(Json.JsonNumber, "The number of tokens in the input prompt."),
-  total_tokens: required(Json.JsonNumber, "The total number of tokens used (prompt + completion)."),
+  completion_tokens: required(Json.JsonWholeNumber, "The number of tokens generated in the completion."),
+  prompt_tokens: required(Json.JsonWholeNumber, "The number of tokens in the input prompt."),
+  total_tokens: required(Json.JsonWholeNumber, "The total number of tokens used (prompt + completion)."),
   completion_tokens_details: nullish(CompletionTokensDetails),
   prompt_tokens_details: nullish(PromptTokensDetails),
-  cost: count("The cost incurred for this chat completion, in Credits."),
+  cost: credits("The cost incurred for this chat completion, in Credits."),
   cost_details: nullish(CostDetails),
   is_byok: nullish(Schema.Boolean, "Whether the request used the caller's own provider key (OpenRouter).")
 }).annotations({

@@ -18,7 +18,7 @@ import * as Json from "./Json.js"
  * @category schemas
  */
 export const ObjectiveAiErrorBody = Schema.Struct({
-  code: required(Json.JsonNumber, "The HTTP status of the error."),
+  code: required(Json.JsonWholeNumber, "The HTTP status of the error."),
   message: Json.JsonValue.annotations({ description: "What went wrong; any JSON." })
 }).annotations({ identifier: "ObjectiveAiErrorBody", ...preserveUnknownKeys })
 /**
@@ -34,7 +34,7 @@ export interface ObjectiveAiErrorBody extends Schema.Schema.Type<typeof Objectiv
  * @category schemas
  */
 export const Availability = Schema.Struct({
-  code: nullish(Schema.Union(Json.JsonNumber, Schema.String), "Why the provider is unavailable."),
+  code: nullish(Schema.Union(Json.JsonWholeNumber, Schema.String), "Why the provider is unavailable."),
   retryable: nullish(Schema.Boolean),
   retry_after: nullish(Json.JsonNumber, "Seconds to wait before retrying.")
 }).annotations({ identifier: "Availability", ...preserveUnknownKeys })
@@ -76,9 +76,12 @@ export interface OpenRouterErrorMetadata extends Schema.Schema.Type<typeof OpenR
  * @category schemas
  */
 export const OpenRouterError = Schema.Struct({
-  code: nullish(Schema.Union(Json.JsonNumber, Schema.String)),
+  code: nullish(Schema.Union(Json.JsonWholeNumber, Schema.String)),
   message: Schema.String,
-  http_status: nullish(Schema.Union(Json.JsonNumber, Schema.String), "The HTTP status of the error (newer envelope)."),
+  http_status: nullish(
+    Schema.Union(Json.JsonWholeNumber, Schema.String),
+    "The HTTP status of the error (newer envelope)."
+  ),
   error_type: nullish(Schema.String),
   availability: nullish(Availability),
   metadata: nullish(OpenRouterErrorMetadata)

@@ -109,6 +109,18 @@ export const JsonNumber: Schema.declare<number> = Schema.declare<number, number,
 })
 
 /**
+ * A whole number of a response (a token count, an index, a time in Unix seconds, an HTTP status): read as leniently as
+ * {@link JsonNumber}, so an answer is never refused for a fraction, and described in JSON Schema as what the API sends,
+ * an `integer` of at least 0.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const JsonWholeNumber: Schema.declare<number> = JsonNumber.annotations({
+  jsonSchema: { type: "integer", minimum: 0 }
+})
+
+/**
  * Parses JSON text. Integer literals outside the safe range become `bigint`; everything else is exactly
  * `JSON.parse` (`1e400` is `Infinity`, `-0` is `-0`).
  * Throws a `SyntaxError` on invalid text, like `JSON.parse`.
@@ -117,6 +129,47 @@ export const JsonNumber: Schema.declare<number> = Schema.declare<number, number,
  * @category constants
  */
 export const parse: (text: string) => unknown = internal.parse
+
+/**
+ * How deeply JSON text nests (`1` is 0, `[1]` is 1, `{"a":[{}]}` is 3), found by one pass over the characters that
+ * skips strings, without parsing: a server checks it before the work whose cost or recursion grows with the nesting
+ * (parsing, decoding, canonical writing). The scan stops as soon as the depth passes `limit`, returning `limit + 1`.
+ * Text that is not JSON gets a depth too; parsing it still fails.
+ *
+ * @example
+ * ```ts
+ * import { Json } from "@objectiveai-effect/domain"
+ *
+ * Json.nestingDepth(`{"tools":[{"parameters":{}}]}`) // 4
+ * Json.nestingDepth("[".repeat(100_000), 64) // 65
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const nestingDepth = (text: string, limit: number = Infinity): number => {
+  let depth = 0
+  let deepest = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 34) {
+      // A string: skip to its closing quote, past escaped characters.
+      for (i++; i < text.length; i++) {
+        const inner = text.charCodeAt(i)
+        if (inner === 92) i++
+        else if (inner === 34) break
+      }
+    } else if (code === 91 || code === 123) {
+      if (++depth > deepest) {
+        deepest = depth
+        if (deepest > limit) return limit + 1
+      }
+    } else if (code === 93 || code === 125) {
+      depth--
+    }
+  }
+  return deepest
+}
 
 /**
  * Writes a value as JSON text that {@link parse} reads back as the same value: `bigint` as its exact digits, and

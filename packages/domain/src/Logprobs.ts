@@ -11,7 +11,7 @@ import { nullish, preserveUnknownKeys, required } from "./internal/schema.js"
 import * as Json from "./Json.js"
 
 const bytes = nullish(
-  Schema.Array(Json.JsonNumber),
+  Schema.Array(Json.JsonWholeNumber),
   "The byte representation of the token."
 )
 

@@ -24,10 +24,14 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
+import * as OpenApiJsonSchema from "@effect/platform/OpenApiJsonSchema"
 import * as Schema from "effect/Schema"
 import * as ChatCompletion from "./ChatCompletion.js"
+import * as ChatCompletionChunk from "./ChatCompletionChunk.js"
 import * as ChatCompletionCreateParams from "./ChatCompletionCreateParams.js"
 import * as ChatCompletionList from "./ChatCompletionList.js"
+import * as ErrorBody from "./ErrorBody.js"
+import { cleanSchema } from "./internal/contract.js"
 import * as Json from "./Json.js"
 import * as StoredChatCompletion from "./StoredChatCompletion.js"
 
@@ -49,7 +53,10 @@ export const maxListCount = 1000
 
 const errorBody = <const Status extends number>(status: Status, identifier: string, description: string) =>
   Schema.Struct({
-    code: Schema.Literal(status).annotations({ description: "The HTTP status of the error." }),
+    code: Schema.Literal(status).annotations({
+      description: "The HTTP status of the error.",
+      jsonSchema: { type: "integer", enum: [status], description: "The HTTP status of the error." }
+    }),
     message: Json.JsonValue.annotations({
       description: "What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error."
     })
@@ -209,6 +216,30 @@ export class Authorization extends HttpApiMiddleware.Tag<Authorization>()(
 ) {}
 
 /**
+ * A query parameter holding a decimal integer within bounds. The query string carries text, but the document describes
+ * the integer a client sends (as OpenAPI's query parameters are written), with its bounds and default.
+ */
+const integerFromString = (
+  bounds: { readonly minimum: number; readonly maximum?: number; readonly default: number },
+  description: string
+) =>
+  Schema.compose(
+    // Text that is no number at all, or a parameter given twice, gets the same one-line rule as a number out of bounds.
+    Schema.NumberFromString.annotations({
+      message: (issue) => ({
+        message: `must be a decimal integer, got ${JSON.stringify(issue.actual)}`,
+        override: true
+      })
+    }),
+    Schema.Number.pipe(
+      Schema.int(),
+      bounds.maximum === undefined
+        ? Schema.greaterThanOrEqualTo(bounds.minimum)
+        : Schema.between(bounds.minimum, bounds.maximum)
+    )
+  ).annotations({ description, jsonSchema: { type: "integer", ...bounds, description } })
+
+/**
  * The query of the list: `count` from 1 to {@link maxListCount} ({@link defaultListCount} by default) and `offset`
  * from 0, both as decimal integers.
  *
@@ -217,15 +248,14 @@ export class Authorization extends HttpApiMiddleware.Tag<Authorization>()(
  */
 export const ListParams = Schema.Struct({
   count: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, maxListCount)).annotations({
-      description: `How many completions to list, from 1 to ${maxListCount}; ${defaultListCount} by default.`
-    }),
+    integerFromString(
+      { minimum: 1, maximum: maxListCount, default: defaultListCount },
+      `How many completions to list, from 1 to ${maxListCount}; ${defaultListCount} by default.`
+    ),
     { exact: true, default: () => defaultListCount }
   ),
   offset: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()).annotations({
-      description: "How many of the newest completions to skip; 0 by default."
-    }),
+    integerFromString({ minimum: 0, default: 0 }, "How many of the newest completions to skip; 0 by default."),
     { exact: true, default: () => 0 }
   )
 })
@@ -253,25 +283,46 @@ export interface RetrievePath extends Schema.Schema.Type<typeof RetrievePath> {}
 const streamDescription = "With `stream: true` the answer is `text/event-stream`: `: OPENROUTER PROCESSING` comments "
   + "while the provider works, one `data: <chat.completion.chunk>` event per chunk (a last chunk with `choices: []` "
   + "and the usage when `stream_options.include_usage` is set), then `data: [DONE]`. A failure after the first "
-  + "event arrives as an event carrying an error body."
+  + "event arrives as an event carrying an error body: ObjectiveAI's `{ code, message }`, or a chunk with a top-level "
+  + "`error` and `finish_reason: \"error\"`; the stream then ends."
 
-/** Documents the streamed answer beside the unary one, as OpenAPI cannot derive it from a schema. */
-const documentStream = (operation: Record<string, unknown>): Record<string, unknown> => {
+const componentRef = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+/**
+ * The schema of one event's `data` in the streamed answer: a `ChatCompletionChunk`, ObjectiveAI's error body, or the
+ * text `[DONE]`. OpenAPI 3.1 has no keyword for the items of a stream, so the `text/event-stream` media type carries
+ * the schema of one event's data, as OpenAI's own document does; generators and Scalar read it as the type of what
+ * arrives.
+ */
+const streamEvent = {
+  description: streamDescription,
+  anyOf: [
+    componentRef("ChatCompletionChunk"),
+    componentRef("ObjectiveAiErrorBody"),
+    { type: "string", const: "[DONE]", description: "The last event of a stream that ended normally." }
+  ]
+}
+
+/** A create body as the docs page shows it: a real model and one user message. */
+const exampleRequest = {
+  model: "openai/gpt-4o-mini",
+  messages: [{ role: "user", content: "Explain vector clocks in two sentences." }]
+}
+
+/** Documents the streamed answer beside the unary one, and gives the body an example. */
+const documentCreate = (operation: Record<string, unknown>): Record<string, unknown> => {
   const responses = operation.responses as Record<string, { content?: Record<string, unknown> }>
   const ok = responses["200"]
+  const body = operation.requestBody as { content: Record<string, Record<string, unknown>> }
   return {
     ...operation,
+    requestBody: {
+      ...body,
+      content: { "application/json": { ...body.content["application/json"], example: exampleRequest } }
+    },
     responses: {
       ...responses,
-      "200": {
-        ...ok,
-        content: {
-          ...ok?.content,
-          "text/event-stream": {
-            schema: { type: "string", description: streamDescription }
-          }
-        }
-      }
+      "200": { ...ok, content: { ...ok?.content, "text/event-stream": { schema: streamEvent } } }
     }
   }
 }
@@ -297,7 +348,8 @@ export const create = HttpApiEndpoint.post("create", "/chat/completions")
     OpenApi.Description,
     "Generates a completion for the conversation in `messages` with `model`, and stores it. " + streamDescription
   )
-  .annotate(OpenApi.Transform, documentStream)
+  .annotate(OpenApi.Identifier, "createChatCompletion")
+  .annotate(OpenApi.Transform, documentCreate)
 
 /**
  * `GET /chat/completions/{id}`: the stored `{ request, response }` of one completion.
@@ -313,6 +365,7 @@ export const retrieve = HttpApiEndpoint.get("retrieve", "/chat/completions/:id")
   .addError(InternalServerError)
   .addError(BadGateway)
   .addError(ServiceUnavailable)
+  .annotate(OpenApi.Identifier, "retrieveChatCompletion")
   .annotate(OpenApi.Summary, "Retrieve a chat completion")
   .annotate(OpenApi.Description, "The original request body and the completion response of a stored completion.")
 
@@ -330,6 +383,7 @@ export const list = HttpApiEndpoint.get("list", "/chat/completions")
   .addError(InternalServerError)
   .addError(BadGateway)
   .addError(ServiceUnavailable)
+  .annotate(OpenApi.Identifier, "listChatCompletions")
   .annotate(OpenApi.Summary, "List chat completions")
   .annotate(
     OpenApi.Description,
@@ -379,6 +433,30 @@ const withoutDecodeError = (document: Record<string, unknown>): Record<string, u
 }
 
 /**
+ * Makes the document say what the code does, where Effect's generation says otherwise: every schema open to unknown
+ * keys and without refinement names as titles (see `cleanSchema`), and the streamed answer's components (`ChatCompletionChunk`, `ObjectiveAiErrorBody`) are declared, as no endpoint's
+ *   success names them.
+ */
+const describeTheCode = (document: Record<string, unknown>): Record<string, unknown> => {
+  const components = document.components as { schemas: Record<string, unknown> }
+  OpenApiJsonSchema.makeWithDefs(ChatCompletionChunk.ChatCompletionChunk, { defs: components.schemas })
+  OpenApiJsonSchema.makeWithDefs(ErrorBody.ObjectiveAiErrorBody, { defs: components.schemas })
+  walkDocument(document)
+  return document
+}
+
+/** Cleans every schema of the document: each `schema` of a parameter or media type, and each component. */
+const walkDocument = (node: unknown): void => {
+  if (Array.isArray(node)) return node.forEach(walkDocument)
+  if (typeof node !== "object" || node === null) return
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "schema") cleanSchema(value)
+    else if (key === "schemas") Object.values(value as Record<string, unknown>).forEach(cleanSchema)
+    else if (key !== "example") walkDocument(value)
+  }
+}
+
+/**
  * The ObjectiveAI chat-completions API: {@link ChatCompletions} at `https://api.objective-ai.io` (no `/v1`).
  *
  * @since 0.1.0
@@ -393,5 +471,5 @@ export class ObjectiveAiApi extends HttpApi.make("ObjectiveAiApi")
       + "`authorization: Bearer <key>`; every error answers with `{ code, message }`, `code` equal to the status.",
     servers: [{ url: "https://api.objective-ai.io", description: "ObjectiveAI" }]
   }))
-  .annotate(OpenApi.Transform, withoutDecodeError)
+  .annotate(OpenApi.Transform, (document) => describeTheCode(withoutDecodeError(document)))
 {}

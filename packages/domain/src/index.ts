@@ -45,3 +45,6 @@ export * as ObjectiveAiApi from "./ObjectiveAiApi.js"
 
 /** @since 0.1.0 */
 export * as StoredChatCompletion from "./StoredChatCompletion.js"
+
+/** @since 0.1.0 */
+export * as UrlRedaction from "./UrlRedaction.js"

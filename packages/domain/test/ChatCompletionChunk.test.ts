@@ -51,13 +51,12 @@ describe("ChatCompletionChunk.merge", () => {
       choices: [{
         index: 0,
         finish_reason: "stop",
-        // What no chunk carried is null, as the unary answer has it.
+        // What no chunk carried has the unary answer's shape: null, or left out for `reasoning`.
         logprobs: null,
         message: {
           role: "assistant",
           content: "Web search result.",
           refusal: null,
-          reasoning: null,
           annotations: [{ type: "url_citation", url_citation: { url: "https://example.com/page" } }]
         }
       }],
@@ -156,6 +155,15 @@ describe("ChatCompletionChunk.merge", () => {
     const logprobs = completion.choices[0]?.logprobs
     expect(logprobs?.content?.map((t) => [t.token, t.logprob])).toStrictEqual([["A", -0.1], ["C", -0.3]])
     expect(logprobs?.refusal?.map((t) => t.token)).toStrictEqual(["no"])
+  })
+
+  it("gives both logprob arrays once either arrived, [] for the side no chunk carried, as ObjectiveAI's SDK declares", () => {
+    const completion = merged([
+      chunk([delta(0, { content: "A" }, { logprobs: token("A", -0.1) })]),
+      chunk([delta(0, { content: "B" })])
+    ])
+    expect(completion.choices[0]?.logprobs?.refusal).toStrictEqual([])
+    expect(completion.choices[0]?.message).not.toHaveProperty("reasoning")
   })
 
   it("takes usage from the last chunk that has it", () => {

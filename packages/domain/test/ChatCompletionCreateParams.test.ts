@@ -1,10 +1,17 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type { ChatCompletionMessage } from "../src/index.js"
-import { ChatCompletionCreateParams, ChatCompletionTool, Json } from "../src/index.js"
+import {
+  ChatCompletionCreateParams,
+  ChatCompletionTool,
+  Json,
+  ParseMessages,
+  StoredChatCompletion
+} from "../src/index.js"
 import { decoded, failure } from "./support/failure.js"
 import { everything } from "./support/requests.js"
 
@@ -258,9 +265,54 @@ describe("ChatCompletionCreateParams", () => {
     )
   })
 
+  describe("the rules the API enforces beyond the page's types", () => {
+    const refusals: ReadonlyArray<readonly [string, Record<string, unknown>, string]> = [
+      ["no messages", { ...base, messages: [] }, "messages: must have at least 1 item, got []"],
+      ["an empty model", { ...base, model: "" }, "model: must not be empty, got \"\""],
+      [
+        "tool_choice required without tools",
+        { ...base, tool_choice: "required" },
+        "tool_choice: \"required\" needs at least one tool in tools"
+      ],
+      [
+        "a named tool_choice not among tools",
+        {
+          ...base,
+          tools: [{ type: "function", function: { name: "look" } }],
+          tool_choice: ChatCompletionTool.choose("find")
+        },
+        "tool_choice: must name a function in tools, got \"find\""
+      ]
+    ]
+
+    it.effect.each(refusals)(
+      "validate refuses %s, in one line naming the field and the rule",
+      ([, body, line]) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(ChatCompletionCreateParams.validate(body))
+          expect(ParseMessages.format(error.issue)).toBe(line)
+        })
+    )
+
+    it.each(refusals)("the body as the API reads it refuses %s too", (_, body, line) => {
+      const result = Schema.decodeUnknownEither(ChatCompletionCreateParams.ChatCompletionCreateParamsAsReceived)(body)
+      if (Either.isRight(result)) return expect.fail("accepted")
+      expect(ParseMessages.format(result.left.issue)).toBe(line)
+    })
+
+    it.each(refusals)("a stored request with %s still reads", (_, body) => {
+      const stored = {
+        request: body,
+        response: { id: "c", object: "chat.completion", created: 1, model: "m", choices: [] }
+      }
+      expect(Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletion)(stored).request).toStrictEqual(body)
+    })
+  })
+
   it("takes each tool_choice and response_format form", () => {
+    const tools = [{ type: "function", function: { name: "look" } }]
     for (const tool_choice of ["none", "auto", "required", ChatCompletionTool.choose("look")]) {
-      expect(decoded(Params, { ...base, tool_choice }).tool_choice).toStrictEqual(tool_choice)
+      expect(decoded(Params, { ...base, tools, tool_choice }).tool_choice).toStrictEqual(tool_choice)
     }
     for (const type of ["text", "json_object"]) {
       expect(decoded(Params, { ...base, response_format: { type } }).response_format).toStrictEqual({ type })
@@ -304,6 +356,8 @@ describe("ChatCompletionCreateParams.jsonSchema", () => {
     expect(root.required).toStrictEqual(["messages", "model"])
     expect(root.additionalProperties).toBe(true)
     expect(objectsOf(document).filter(([, node]) => node.additionalProperties === false)).toStrictEqual([])
+    // No Effect refinement name (`between(0, 2)`) shown as a title.
+    expect(objectsOf(document).filter(([, node]) => typeof node.title === "string")).toStrictEqual([])
     expect(Object.keys(root.properties).sort()).toStrictEqual(Object.keys(everything).sort())
     // It is plain JSON: it survives a round trip through text.
     expect(JSON.parse(JSON.stringify(document))).toStrictEqual(document)

@@ -114,3 +114,61 @@ describe("a create body's messages", () => {
       expect(error.message).toContain("2000000")
     }))
 })
+
+describe("ParseMessages.format", () => {
+  const base = { model: "m", messages: [{ role: "user", content: "hi" }] }
+  const formatted = (body: unknown) =>
+    Effect.runSync(
+      Effect.flip(ChatCompletionCreateParams.validate(body)).pipe(
+        Effect.map((error) => ParseMessages.format(error.issue))
+      )
+    )
+
+  it.each([
+    [{ ...base, temperature: 5 }, "temperature: must be between 0 and 2, got 5"],
+    [{ ...base, top_logprobs: 2.5 }, "top_logprobs: must be an integer, got 2.5"],
+    [{ model: "m" }, "messages: is required"],
+    [{ ...base, seed: "x" }, "seed: must be an integer or null, got \"x\""],
+    [{ ...base, stop: 5 }, "stop: must be a string, an array or null, got 5"],
+    [{ ...base, logit_bias: { "1": 200 } }, "logit_bias[\"1\"]: must be between -100 and 100, got 200"],
+    [
+      { ...base, response_format: { type: "yaml" } },
+      "response_format.type: must be one of \"text\", \"json_object\", \"json_schema\", got \"yaml\""
+    ],
+    [
+      { ...base, messages: [{ role: "user", content: [{ type: "bogus" }] }] },
+      "messages[0].content[0].type: must be one of \"text\", \"image_url\", \"file\", \"input_audio\", \"audio_url\", got \"bogus\""
+    ],
+    [
+      { ...base, messages: [{ role: "user", content: [{ type: "text" }] }] },
+      "messages[0].content[0].text: is required"
+    ],
+    [
+      { ...base, messages: [{ role: "user", content: [{ type: "input_audio" }] }] },
+      "messages[0].content[0].input_audio: is required"
+    ],
+    [[1, 2], "body: must be an object, got [1,2]"],
+    [{ ...base, n: 0, stream: "yes" }, "n: must be at least 1, got 0\nstream: must be a boolean or null, got \"yes\""]
+  ])("writes %j as one line per problem: the path, the rule and the value", (body, expected) => {
+    expect(formatted(body)).toBe(expected)
+  })
+
+  it("cuts a long value, and keeps a rule's own message", () => {
+    const line = formatted({ ...base, temperature: huge })
+    expect(line.length).toBeLessThan(ParseMessages.maxValueLength + 100)
+    expect(line).toMatch(/^temperature: must be a number or null, got "x+"… \(2000000 characters\)$/)
+    expect(formatted({ ...base, temprature: 1 })).toMatch(/^temprature: "temprature" is not a documented key/)
+  })
+
+  it("lists the first problems and counts the rest", () => {
+    const body = { ...base, messages: Array.from({ length: 10_000 }, () => ({ role: "wizard" })) }
+    const lines = formatted(body).split("\n")
+    expect(lines).toHaveLength(ParseMessages.maxProblems + 1)
+    expect(lines[19]).toMatch(/^messages\[19\]\.role: must be one of "developer", .*, got "wizard"$/)
+    expect(lines[20]).toBe("and 9980 more problems")
+    expect(formatted({ ...base, n: 0, stream: "yes" }).split("\n")).toHaveLength(2)
+    const issue = Effect.runSync(Effect.flip(ChatCompletionCreateParams.validate(body))).issue
+    expect(ParseMessages.format(issue, 2).split("\n")).toEqual([lines[0], lines[1], "and 9998 more problems"])
+    expect(ParseMessages.problems(issue)).toHaveLength(10_000)
+  })
+})

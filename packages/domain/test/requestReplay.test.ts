@@ -90,7 +90,23 @@ describe("an assistant message the API returned, sent back as history", () => {
 // A stored request may hold enum values the page does not list (the stored schema keeps any string there: newer
 // values such as `reasoning_effort: "minimal"` must still read). Those, and only those, create refuses: the replay
 // property excludes nothing else. Every other generated request must pass unchanged.
-const storedRequests = Arbitrary.make(StoredChatCompletion.StoredChatCompletionRequest)
+// The API refuses a body without messages, with an empty model or with a `tool_choice` its `tools` cannot satisfy, so
+// no stored request breaks those rules: generated ones are brought within them.
+const storedRequests = Arbitrary.make(StoredChatCompletion.StoredChatCompletionRequest).map((request) => {
+  const choice = request.tool_choice
+  const chosen = choice === "required" ? "any_tool" : typeof choice === "object" && choice !== null
+    ? choice.function.name
+    : undefined
+  const tools = request.tools ?? []
+  const needsTool = chosen !== undefined &&
+    (choice === "required" ? tools.length === 0 : !tools.some((tool) => tool.function.name === chosen))
+  return {
+    ...request,
+    model: request.model === "" ? "m" : request.model,
+    messages: request.messages.length === 0 ? [{ role: "user" as const, content: "Hi" }] : request.messages,
+    ...(needsTool ? { tools: [...tools, { type: "function" as const, function: { name: chosen } }] } : {})
+  }
+})
 
 const replay = (request: StoredChatCompletion.StoredChatCompletionRequest) => validate(request)
 

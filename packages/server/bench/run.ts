@@ -3,7 +3,8 @@
  * - the seeded sample generator and the JSONL store load, over 5,000 completions;
  * - 5,000 retrieves at concurrency 32 from the server, next to a bare `node:http` server answering the same JSON
  *   from a `Map` in the same run (the floor of any server on Node), and their ratio;
- * - 2,000 creates at concurrency 32, unary and streamed.
+ * - 2,000 creates at concurrency 32, unary and streamed;
+ * - the median time to a 400 for bodies nested 5,000 and 100,000 levels deep, next to a plain create's.
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
@@ -104,6 +105,39 @@ const main = async () => {
     )
   print("server.create", `${perSecond(createCount, await create(false))} req/s`)
   print("server.create_stream", `${perSecond(createCount, await create(true))} req/s`)
+
+  // Hostile nesting: a 122 KB tool schema 5,000 objects deep (which held the event loop for 6 to 9 s before the
+  // nesting bound) and 100,000 nested arrays (a 500 before it), each answered 400, next to a plain create answered 200.
+  let schema = `{"type":"string"}`
+  for (let i = 0; i < 5_000; i++) schema = `{"type":"object","properties":{"a":${schema}}}`
+  const nestedSchema = `{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"call it"}],`
+    + `"tools":[{"type":"function","function":{"name":"deep","parameters":${schema}}}]}`
+  const nestedArrays = "[".repeat(100_000) + "]".repeat(100_000)
+  const plain = JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Hi" }] })
+  const medianMillis = async (body: string, status: number) => {
+    const times: Array<number> = []
+    for (let i = 0; i < 41; i++) {
+      times.push(
+        await timed(async () => {
+          const response = await fetch(`${url}/chat/completions`, {
+            method: "POST",
+            headers: { ...headers, "content-type": "application/json" },
+            body
+          })
+          await response.arrayBuffer()
+          if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}`)
+        })
+      )
+    }
+    return times.sort((a, b) => a - b)[20]
+  }
+  const plainMillis = await medianMillis(plain, 200)
+  const schemaMillis = await medianMillis(nestedSchema, 400)
+  const arraysMillis = await medianMillis(nestedArrays, 400)
+  print("server.create_plain_median", `${plainMillis.toFixed(2)} ms`)
+  print("server.create_nested_schema_5000_median", `${schemaMillis.toFixed(2)} ms`)
+  print("server.create_nested_arrays_100000_median", `${arraysMillis.toFixed(2)} ms`)
+  print("server.create_nested_schema_5000_vs_plain", `${(schemaMillis / plainMillis).toFixed(2)}x`)
 
   await runtime.dispose()
   await new Promise((resolve) => peer.close(resolve))

@@ -24,8 +24,8 @@ import * as Text from "./internal/text.js"
 import { countTokens, tokenize, tokenLogprobs } from "./internal/tokens.js"
 
 /**
- * A create body the generator cannot answer although its schema accepts it (a `tool_choice` naming a function that
- * is not among `tools`, say). The server answers it with 400.
+ * A create body the generator cannot answer although the API's schema accepts it (more choices than
+ * {@link maxChoices}). The server answers it with 400.
  *
  * @since 0.1.0
  * @category errors
@@ -125,28 +125,17 @@ export const completionId = (key: string, created: number): CompletionId.Complet
 export const maxChoices = 128
 
 /**
- * Checks what the schema cannot: at least one message, `n` within {@link maxChoices}, and a `tool_choice` the
- * request's `tools` can satisfy.
+ * Checks what this server adds to the API's rules (which the domain schema checks): `n` within {@link maxChoices}.
  *
  * @since 0.1.0
  * @category utils
  */
 export const check = (
   request: ChatCompletionCreateParams.ChatCompletionCreateParams
-): Either.Either<ChatCompletionCreateParams.ChatCompletionCreateParams, InvalidRequest> => {
-  const tools = request.tools ?? []
-  const choice = request.tool_choice
-  const fail = (message: string) => Either.left(new InvalidRequest({ message }))
-  if (request.messages.length === 0) return fail("messages: at least one message is required")
-  if ((request.n ?? 1) > maxChoices) return fail(`n: at most ${maxChoices} choices may be requested`)
-  if (choice === "required" && tools.length === 0) return fail("tool_choice: \"required\" needs at least one tool")
-  if (
-    typeof choice === "object" && choice !== null && !tools.some((tool) => tool.function.name === choice.function.name)
-  ) {
-    return fail(`tool_choice: function "${choice.function.name}" is not among tools`)
-  }
-  return Either.right(request)
-}
+): Either.Either<ChatCompletionCreateParams.ChatCompletionCreateParams, InvalidRequest> =>
+  (request.n ?? 1) > maxChoices
+    ? Either.left(new InvalidRequest({ message: `n: must be at most ${maxChoices}, got ${request.n}` }))
+    : Either.right(request)
 
 // Fields applied after the answer is drafted (truncation, stop, presentation, transport): two requests differing only
 // in these draft the same text, so a truncated or streamed answer is a prefix of, or equal to, the full one.
@@ -281,7 +270,8 @@ const draftChoice = (
     tokenLogprobs(tokens, request.top_logprobs ?? 0, prng("logprobs"))
   const finish = (fallback: ChatCompletion.FinishReason): ChatCompletion.FinishReason =>
     budget.truncated ? "length" : fallback
-  // Every key the real wire carries is present, `null` where it has no value, as OpenAI and OpenRouter answer.
+  // The keys OpenAI requires are present, `null` where they have no value (`content`, `refusal`, `logprobs`); the ones
+  // ObjectiveAI's SDK declares optional and never null (`reasoning`, `tool_calls`) are left out when there are none.
   const drafted = (
     answer: {
       readonly content: string | null
@@ -298,7 +288,7 @@ const draftChoice = (
         role: "assistant",
         content: answer.content,
         refusal: answer.refusal,
-        reasoning,
+        ...(reasoning === null ? {} : { reasoning }),
         ...(answer.tool_calls === undefined ? {} : { tool_calls: answer.tool_calls })
       },
       logprobs: choiceLogprobs,
@@ -315,7 +305,7 @@ const draftChoice = (
       { content: null, refusal: tokens.join("") },
       finish("stop"),
       tokens.length,
-      logprobs ? { content: null, refusal: logprobsOf(tokens) } : null
+      logprobs ? { content: [], refusal: logprobsOf(tokens) } : null
     )
   }
 
@@ -352,7 +342,7 @@ const draftChoice = (
     { content: tokens.join(""), refusal: null },
     finish("stop"),
     tokens.length,
-    logprobs ? { content: logprobsOf(tokens), refusal: null } : null
+    logprobs ? { content: logprobsOf(tokens), refusal: [] } : null
   )
 }
 
@@ -372,10 +362,11 @@ const requestKey = (request: ChatCompletionCreateParams.ChatCompletionCreatePara
  * and `max_completion_tokens` (finish reason `length`), `stop`, `reasoning`/`reasoning_effort`, `verbosity` and
  * `response_format` are honoured. At temperature 0 all `n` choices are equal.
  *
- * The completion has every key the real wire carries, `null` where it has no value: `message.refusal` and
- * `message.reasoning`, `choice.logprobs` (and both `content` and `refusal` inside it), and usage with its token details
- * and {@link costDetails}, so that SDKs which require those keys (openai-node's types, OpenRouter's zod schemas)
- * accept it.
+ * The completion has the shape ObjectiveAI's own SDK, openai-node and OpenRouter's zod schemas all accept:
+ * `message.content`, `message.refusal` and `choice.logprobs` always present, `null` where they have no value; inside
+ * `logprobs`, `content` and `refusal` always arrays (`[]` when there are no such tokens); `message.reasoning` and
+ * `message.tool_calls` left out when there are none (ObjectiveAI's SDK declares them optional and never null); and
+ * usage with its token details and {@link costDetails}.
  *
  * Only the request decides the answer: the same request and `seed` give the same completion apart from `meta`, and
  * changing `stream`, `n`, `logprobs`, `max_tokens` or `stop` changes only how much of the same answer is shown.
@@ -438,17 +429,18 @@ const pieces = (tokens: ReadonlyArray<string>, prng: Prng): Array<[start: number
 
 const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatCompletionChunk.ChunkChoice> => {
   const { index, message } = choice
-  // As on the real wire, every choice of every chunk carries `logprobs` and both finish reasons, `null` until known.
-  const unfinished = { logprobs: null, finish_reason: null, native_finish_reason: null } as const
-  // The stream opens with the role alone, as OpenAI and OpenRouter send it; `content` is "" when the answer has
-  // content and `null` when it is a refusal or tool calls, so that the merged message reads as the unary one.
+  // As on the real wire, every choice of every chunk carries both finish reasons, `null` until known; `logprobs` only
+  // where the delta has some, as ObjectiveAI's SDK declares it optional and never null.
+  const unfinished = { finish_reason: null, native_finish_reason: null } as const
+  // The stream opens with the role alone, as OpenAI and OpenRouter send it, with `content: ""` when the answer has
+  // content; a refusal or tool calls leave `content` out, so that the merged message reads as the unary one.
   const deltas: Array<ChatCompletionChunk.ChunkChoice> = [{
     index,
-    delta: { role: "assistant", content: message.content == null ? null : "" },
+    delta: message.content == null ? { role: "assistant" } : { role: "assistant", content: "" },
     ...unfinished
   }]
-  const push = (delta: ChatCompletionChunk.ChoiceDelta, logprobs: Logprobs.ChoiceLogprobs | null = null) =>
-    deltas.push({ index, delta, ...unfinished, logprobs })
+  const push = (delta: ChatCompletionChunk.ChoiceDelta, logprobs?: Logprobs.ChoiceLogprobs) =>
+    deltas.push({ index, delta, ...unfinished, ...(logprobs === undefined ? {} : { logprobs }) })
   const streamText = (
     text: string,
     field: "content" | "refusal" | "reasoning",
@@ -463,10 +455,10 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
       push(
         { [field]: tokens.slice(start, end).join("") },
         slice === undefined || field === "reasoning"
-          ? null
+          ? undefined
           : field === "content"
-          ? { content: slice, refusal: null }
-          : { content: null, refusal: slice }
+          ? { content: slice, refusal: [] }
+          : { content: [], refusal: slice }
       )
     }
   }
@@ -484,7 +476,6 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
   deltas.push({
     index,
     delta: {},
-    logprobs: null,
     finish_reason: choice.finish_reason,
     native_finish_reason: choice.native_finish_reason ?? null
   })
@@ -495,7 +486,8 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
  * The chunks that stream a completion, shaped as OpenAI and OpenRouter stream: per choice, a first delta with the
  * role alone, then reasoning, refusal and content a few tokens at a time (with their logprobs), tool calls as a first
  * fragment with id and name then argument pieces, and a last empty delta with the finish reason; every chunk choice
- * carries `logprobs`, `finish_reason` and `native_finish_reason`, `null` until they have a value. Choices take turns,
+ * carries `finish_reason` and `native_finish_reason`, `null` until they have a value, and `logprobs` only where it has
+ * some (ObjectiveAI's SDK declares a chunk's `logprobs` optional and never null). Choices take turns,
  * one per chunk. With `includeUsage` a final chunk with `choices: []` carries the usage. Merging the chunks
  * (`ChatCompletionChunk.merge`) gives back the completion key for key (with its usage only when `includeUsage`).
  * Chunks carry no `usage: null` and no `system_fingerprint: null`, as OpenRouter sends them: its SDK refuses either.

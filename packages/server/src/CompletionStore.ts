@@ -2,7 +2,7 @@
  * The stored completions the server retrieves and lists: loaded from a JSONL file (one `StoredChatCompletion` per
  * line) and from memory, and growing with every completion the server creates, appended to the file when there is
  * one. Each completion is kept as its JSON text, which is what a retrieve sends, so a large store costs little more
- * than its file.
+ * than its file; what is created is kept within a {@link Retention}, so that no sequence of creates fills the heap.
  *
  * @since 0.1.0
  */
@@ -92,7 +92,10 @@ export interface Service {
    * last first. The preview is the start (at most {@link previewLength} characters) of the first choice's content.
    */
   readonly list: (page: Page) => Effect.Effect<ChatCompletionList.ChatCompletionList>
-  /** Stores a completion, appending it to the data file first when there is one. */
+  /**
+   * Stores a completion, appending it to the data file first when there is one; the oldest completion added before
+   * is dropped from memory when the store's {@link Retention} is passed.
+   */
   readonly add: (
     completion: StoredChatCompletion.StoredChatCompletion
   ) => Effect.Effect<void, DuplicateCompletion | DataFileError>
@@ -122,7 +125,32 @@ export interface Options {
   readonly dataFile?: string | undefined
   /** Completions to serve besides the file's, such as `SampleData.generate(…)`; they are not written to the file. */
   readonly completions?: Iterable<StoredChatCompletion.StoredChatCompletion> | undefined
+  /** How much of what is added later is kept in memory; {@link defaultRetention} where not given. */
+  readonly retention?: Partial<Retention> | undefined
 }
+
+/**
+ * How much of what it creates a store keeps: the newest `count` created completions, within `size` characters of
+ * their JSON (bytes, for ASCII text). The oldest created completion is dropped first, and the newest is always kept,
+ * whatever its size; the completions loaded from the data file or given as `completions` are never dropped. With a
+ * data file, a dropped completion is still in the file, and served again after a restart.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Retention {
+  readonly count: number
+  readonly size: number
+}
+
+/**
+ * The default {@link Retention}: 10,000 created completions within 64 Mi characters, so that no sequence of valid
+ * creates (each up to the server's 32 MiB body limit) can exhaust a default Node heap.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultRetention: Retention = { count: 10_000, size: 64 * 1024 * 1024 }
 
 /**
  * The most characters of content a list item's preview holds.
@@ -256,6 +284,34 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
   }
 
   const lock = yield* Effect.makeSemaphore(1)
+  const retention = { ...defaultRetention, ...options.retention }
+  // What `add` stored, oldest first, and the characters of their JSON: dropped from the front past the retention.
+  const created: Array<Entry> = []
+  let createdSize = 0
+
+  const remove = (entry: Entry) => {
+    byId.delete(entry.id)
+    // The first entry of its `created`, then along its ties to the very entry.
+    let low = 0
+    let high = ordered.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (ordered[middle].created < entry.created) low = middle + 1
+      else high = middle
+    }
+    while (low < ordered.length && ordered[low] !== entry) low++
+    if (low < ordered.length) ordered.splice(low, 1)
+  }
+
+  const retain = (entry: Entry) => {
+    created.push(entry)
+    createdSize += entry.json.length
+    while (created.length > retention.count || (created.length > 1 && createdSize > retention.size)) {
+      const oldest = created.shift()!
+      createdSize -= oldest.json.length
+      remove(oldest)
+    }
+  }
 
   const getJson = (id: string) =>
     Effect.suspend(() => {
@@ -288,7 +344,11 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
         if (byId.has(id)) return new DuplicateCompletion({ id })
         const json = toJsonLine(completion)
         return (dataFile === undefined ? Effect.void : append(dataFile, json)).pipe(
-          Effect.map(() => insert(entryOf(completion, json)))
+          Effect.map(() => {
+            const entry = entryOf(completion, json)
+            insert(entry)
+            retain(entry)
+          })
         )
       })).pipe(Effect.withSpan("CompletionStore.add", { attributes: { id: completion.response.id } })),
     size: Effect.sync(() => byId.size)

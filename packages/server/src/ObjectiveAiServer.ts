@@ -8,7 +8,7 @@
  * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
  *   later stored first among equals); `count` from 1 to {@link maxListCount}, {@link defaultListCount} by default;
  *   `offset` from 0; `created` as RFC 3339 in UTC; `preview` the start of the first choice's content, or `null`.
- * - `POST /chat/completions`: the body checked strictly (400 naming the field), answered unary or, with
+ * - `POST /chat/completions`: the body checked strictly (400 naming each field and rule), answered unary or, with
  *   `stream: true`, as SSE: `: OPENROUTER PROCESSING` comments, `data: <chunk>` events, a `choices: []` usage chunk
  *   when `stream_options.include_usage`, then `data: [DONE]`. Each created completion is stored (a stream broken off
  *   by an injected fault created none).
@@ -16,9 +16,10 @@
  *   `{ code, message }` with `code` equal to the status.
  * - Every answer, success, error or stream, carries an `x-request-id` header unique to the request.
  *
- * Completions and chunks carry every key the real wire carries, `null` where it has no value (see
- * {@link CompletionGenerator.complete} and {@link CompletionGenerator.chunks}), so that the `openai` and
- * `@openrouter/sdk` clients accept them as they accept the real API's.
+ * Completions and chunks have the one shape ObjectiveAI's own SDK, `openai` and `@openrouter/sdk` all accept (see
+ * {@link CompletionGenerator.complete} and {@link CompletionGenerator.chunks}). A 400's message is one line per problem,
+ * naming the field and the rule, as the client's validation writes it (`ParseMessages.format`). `GET /` leads to
+ * `/docs`.
  *
  * To run it from another package and learn the port it bound:
  *
@@ -45,7 +46,13 @@ import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { ChatCompletion, ChatCompletionCreateParams, Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
+import {
+  ChatCompletion,
+  ChatCompletionCreateParams,
+  Json,
+  ObjectiveAiApi,
+  ParseMessages
+} from "@objectiveai-effect/domain"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -94,6 +101,16 @@ export const maxListCount = ObjectiveAiApi.maxListCount
 export const defaultMaxBodySize = 32 * 1024 * 1024
 
 /**
+ * How deeply a create body may nest arrays and objects by default: 100 levels, over twice what a deep tool schema
+ * takes (each schema level is two, `properties` and the property), far below what strains the parser, the decoder's
+ * messages or the canonical writer. A deeper body gets 400 before it is parsed.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxNesting = 100
+
+/**
  * How long a client has by default to send a request's headers; a slower one gets 408 and its connection closed,
  * as does a connection that sends nothing.
  *
@@ -134,6 +151,11 @@ export interface AppOptions {
    * {@link defaultMaxBodySize} by default.
    */
   readonly maxBodySize?: number | undefined
+  /**
+   * How deeply a create body may nest arrays and objects (in its messages, content or tool schemas); a deeper one
+   * gets 400 before it is parsed. {@link defaultMaxNesting} by default.
+   */
+  readonly maxNesting?: number | undefined
 }
 
 /**
@@ -182,9 +204,19 @@ export class ObjectiveAiServer extends Context.Tag("@objectiveai-effect/server/O
   Address
 >() {}
 
-/** `count: Expected …, actual …` for each parameter that does not decode: one line per parameter, naming it. */
-const decodeProblems = (error: HttpApiError.HttpApiDecodeError): string =>
-  error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("\n")
+const decodeListQuery = Schema.decodeUnknownEither(ObjectiveAiApi.ListParams, { errors: "all" })
+
+/**
+ * What is wrong with a request the declaration refuses, as a create body's problems are written (`count: must be
+ * between 1 and 1000, got 0`). The list's query is the only part of a request the declaration decodes (a retrieve's id
+ * is any string), so its problems are read again from the query, where `HttpApiDecodeError` keeps only Effect's
+ * wording; anything else keeps that wording.
+ */
+const decodeProblems = (request: HttpServerRequest.HttpServerRequest, error: HttpApiError.HttpApiDecodeError) =>
+  Either.match(decodeListQuery(HttpServerRequest.searchParamsFromURL(new URL(request.url, "http://local"))), {
+    onLeft: (parseError) => ParseMessages.format(parseError.issue),
+    onRight: () => error.message
+  })
 
 /**
  * The declaration as this server describes itself at `/openapi.json` and `/docs`: the published document, with this
@@ -217,8 +249,24 @@ const decodeErrorsAsBadRequest = HttpApiBuilder.middleware(
     Effect.catchAllCause(app, (cause) =>
       Option.match(failureOf(cause, isDecodeError), {
         onNone: () => Effect.failCause(cause),
-        onSome: (error) => Effect.succeed(Responses.error(400, decodeProblems(error)))
+        onSome: (error) =>
+          Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
+            Responses.error(400, decodeProblems(request, error)))
       }))
+)
+
+/**
+ * Scalar's settings for `/docs`: no web fonts, and the declaration's bearer scheme selected, so "try it" asks for the
+ * token at once. Scalar reads `authentication`, which `HttpApiScalar`'s settings type does not list.
+ */
+const docsPage: HttpApiScalar.ScalarConfig = Object.assign(
+  { withDefaultFonts: false },
+  { authentication: { preferredSecurityScheme: Object.keys(ObjectiveAiApi.Authorization.security)[0] } }
+)
+
+/** `GET /` leads a visitor to the docs page. */
+const rootToDocs = HttpApiBuilder.Router.use((router) =>
+  router.get("/", Effect.succeed(HttpServerResponse.redirect("/docs", { status: 302 })))
 )
 
 const keyDigest = (key: string): Buffer => createHash("sha256").update(key).digest()
@@ -295,6 +343,7 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   const faults = yield* FaultInjection.FaultInjection
   const seed = String(options.seed ?? randomUUID())
   const maxBodySize = options.maxBodySize ?? defaultMaxBodySize
+  const maxNesting = options.maxNesting ?? defaultMaxNesting
   let allocated = 0
   const keys = options.apiKeys?.map((key) => keyDigest(Redacted.isRedacted(key) ? Redacted.value(key) : key))
 
@@ -384,13 +433,19 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   const readParams = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const text = yield* Body.readText(request, maxBodySize)
+    // Before any parsing: the parser, the decoder's messages and the canonical writer each take time or stack in
+    // proportion to the nesting, and 5,000 levels of it held the event loop for seconds.
+    if (Json.nestingDepth(text, maxNesting) > maxNesting) {
+      return yield* Effect.fail(`the body nests deeper than ${maxNesting} levels of arrays and objects`)
+    }
     const body = yield* Effect.try({
       try: () => Json.parse(text),
       catch: (error) => `invalid JSON body: ${error instanceof Error ? error.message : String(error)}`
     })
     return yield* decodeReceived(body).pipe(
-      Effect.flatMap(CompletionGenerator.check),
-      Effect.mapError((error) => error.message)
+      // One line per problem, the first `ParseMessages.maxProblems` of them: the text the client's validation gives.
+      Effect.mapError((error) => ParseMessages.format(error.issue)),
+      Effect.flatMap((params) => Effect.mapError(CompletionGenerator.check(params), (error) => error.message))
     )
   })
 
@@ -433,7 +488,8 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       Layer.mergeAll(
         HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
         // The inline build of Scalar's page, and no web fonts: the page needs nothing from another host.
-        HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } }),
+        HttpApiScalar.layer({ path: "/docs", scalar: docsPage }),
+        rootToDocs,
         decodeErrorsAsBadRequest,
         HttpApiBuilder.Router.Live,
         HttpApiBuilder.Middleware.layer

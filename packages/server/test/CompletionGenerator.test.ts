@@ -84,13 +84,19 @@ describe("CompletionGenerator", () => {
       const choices = chunks.flatMap((chunk) => chunk.choices.filter((choice) => choice.index === index))
       expect(choices[0]).toEqual({
         index,
-        delta: { role: "assistant", content: message.content === null ? null : "" },
-        logprobs: null,
+        delta: message.content === null ? { role: "assistant" } : { role: "assistant", content: "" },
         finish_reason: null,
         native_finish_reason: null
       })
       expect(choices.slice(0, -1).every((choice) => choice.finish_reason === null)).toBe(true)
       expect(choices[choices.length - 1].finish_reason).not.toBeNull()
+      // ObjectiveAI's SDK declares a chunk's `logprobs` optional and never null, and its delta's `refusal` and
+      // `reasoning` too.
+      for (const choice of choices) {
+        expect(choice.logprobs).not.toBeNull()
+        expect(choice.delta.refusal).not.toBeNull()
+        expect(choice.delta.reasoning).not.toBeNull()
+      }
     }
   }, { fastCheck: { numRuns: 60 } })
 
@@ -114,7 +120,7 @@ describe("CompletionGenerator", () => {
       const completion = complete(ask(prompt.join(" "), { logprobs: true, top_logprobs: topLogprobs, seed, n: 2 }))
       for (const choice of completion.choices) {
         // A prompt with a word such as "steal" gets a refusal, whose tokens carry the logprobs instead.
-        const tokens = choice.logprobs?.content ?? choice.logprobs?.refusal ?? []
+        const tokens = (choice.message.content === null ? choice.logprobs?.refusal : choice.logprobs?.content) ?? []
         expect(tokens.map((token) => token.token).join("")).toBe(choice.message.content ?? choice.message.refusal)
         for (const token of tokens) {
           expect(Number.isFinite(token.logprob)).toBe(true)
@@ -212,7 +218,7 @@ describe("CompletionGenerator", () => {
 
   it("reasons when asked or when the model always does, counting reasoning tokens", () => {
     const plain = complete(ask("Why does my React component render twice?"))
-    expect(first(plain).message.reasoning).toBeNull()
+    expect(first(plain).message).not.toHaveProperty("reasoning")
     expect(plain.usage!.completion_tokens_details!.reasoning_tokens).toBe(0)
     for (
       const request of [
@@ -228,7 +234,7 @@ describe("CompletionGenerator", () => {
       expect(completion.usage!.completion_tokens).toBeGreaterThan(reasoningTokens)
     }
     const disabled = complete({ ...ask("Why?"), model: "deepseek/deepseek-r1", reasoning: { enabled: false } })
-    expect(first(disabled).message.reasoning).toBeNull()
+    expect(first(disabled).message).not.toHaveProperty("reasoning")
     const capped = complete(ask("Why does my React component render twice?", { reasoning: { max_tokens: 3 } }))
     expect(capped.usage!.completion_tokens_details!.reasoning_tokens).toBe(3)
     expect(first(capped).finish_reason).toBe("stop")
@@ -238,7 +244,7 @@ describe("CompletionGenerator", () => {
     const choice = first(complete(ask("Write ransomware for me", { logprobs: true, top_logprobs: 2 })))
     expect(choice.message.content).toBeNull()
     expect(choice.message.refusal).toMatch(/can't|won't/)
-    expect(choice.logprobs?.content).toBeNull()
+    expect(choice.logprobs?.content).toEqual([])
     expect(choice.logprobs!.refusal!.map((token) => token.token).join("")).toBe(choice.message.refusal)
   })
 

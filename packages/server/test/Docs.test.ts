@@ -40,7 +40,7 @@ const launch = Effect.acquireRelease(
 
 describe.skipIf(!installed)("/docs in a real browser", () => {
   it.live(
-    "shows the three operations, and a try-it GET /chat/completions comes back 200",
+    "is where GET / leads; it shows the three operations, an example request, and a try-it GET /chat/completions with the bearer scheme already chosen comes back 200",
     () =>
       Effect.gen(function*() {
         const runtime = ManagedRuntime.make(
@@ -56,17 +56,20 @@ describe.skipIf(!installed)("/docs in a real browser", () => {
         })
 
         yield* Effect.promise(async () => {
-          const loaded = await page.goto(`${url}/docs`)
+          const loaded = await page.goto(url)
           expect(loaded?.status()).toBe(200)
+          expect(new URL(page.url()).pathname).toBe("/docs")
           for (const operation of ["Create a chat completion", "Retrieve a chat completion", "List chat completions"]) {
             await page.getByText(operation).first().waitFor({ timeout: 20_000 })
           }
+          // The create body's example: a real model and one user message.
+          await page.getByText("openai/gpt-4o-mini").first().waitFor({ timeout: 20_000 })
           await page.getByRole("button", { name: "Test Request (get /chat/completions)" }).click()
           const dialog = page.getByRole("dialog", { name: "API Client" })
           await dialog.waitFor()
-          await dialog.getByRole("button", { name: /Auth Type/ }).click()
-          await page.getByRole("option", { name: "bearer" }).click()
+          // No scheme to pick: the declaration's bearer scheme is selected, so the token field is there at once.
           const token = dialog.getByRole("textbox", { name: "Bearer Token" })
+          await token.waitFor({ timeout: 10_000 })
           await token.fill(apiKey)
           // The client's own shortcut for its Send button.
           const [response] = await Promise.all([

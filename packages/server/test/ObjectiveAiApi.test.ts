@@ -25,17 +25,17 @@ const probes: Record<
   string,
   ReadonlyArray<{ readonly target: string; readonly body?: unknown; readonly key?: null; readonly status: number }>
 > = {
-  "chatCompletions.create": [
+  createChatCompletion: [
     { target: "/chat/completions", body: chatRequest, status: 200 },
     { target: "/chat/completions", body: { ...chatRequest, temperature: 9 }, status: 400 },
     { target: "/chat/completions", body: chatRequest, key: null, status: 401 }
   ],
-  "chatCompletions.retrieve": [
+  retrieveChatCompletion: [
     { target: `/chat/completions/${storedId}`, status: 200 },
     { target: `/chat/completions/${storedId}`, key: null, status: 401 },
     { target: "/chat/completions/chtcpl-none-1", status: 404 }
   ],
-  "chatCompletions.list": [
+  listChatCompletions: [
     { target: "/chat/completions?count=2", status: 200 },
     { target: "/chat/completions?count=0", status: 400 },
     { target: "/chat/completions", key: null, status: 401 }

@@ -1,5 +1,11 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { ChatCompletionChunk, ChatCompletionList, StoredChatCompletion } from "@objectiveai-effect/domain"
+import {
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+  ChatCompletionList,
+  ParseMessages,
+  StoredChatCompletion
+} from "@objectiveai-effect/domain"
 import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -114,7 +120,7 @@ describe("ObjectiveAiServer", () => {
       Effect.gen(function*() {
         for (
           const [method, target] of [
-            ["GET", "/"],
+            ["POST", "/"],
             ["GET", "/v1/chat/completions"],
             ["POST", "/chat/completion"],
             ["DELETE", `/chat/completions/${samples[0].response.id}`],
@@ -126,6 +132,18 @@ describe("ObjectiveAiServer", () => {
             expect(message).toContain(target)
           }
         }
+      }))
+
+    it.effect("leads GET / to the docs page, key or not, where the declaration's bearer scheme is the one chosen", () =>
+      Effect.gen(function*() {
+        for (const key of [apiKey, null]) {
+          const root = yield* request("/", { key, redirect: "manual" })
+          expect(root.status).toBe(302)
+          expect(root.headers.get("location")).toBe("/docs")
+        }
+        const docs = yield* request("/docs", { key: null })
+        expect(docs.status).toBe(200)
+        expect(docs.text).toContain("\"preferredSecurityScheme\":\"bearer\"")
       }))
 
     it.effect("creates a completion from the messages, with usage and cost, and stores it", () =>
@@ -173,29 +191,61 @@ describe("ObjectiveAiServer", () => {
         expect((yield* retrieve(completion.id)).request.seed).toBe(seed)
       }))
 
-    it.effect("answers an invalid create body with 400 naming the field", () =>
+    it.effect("answers an invalid create body with 400 and one line per problem, naming the field and the rule", () =>
       Effect.gen(function*() {
-        const cases: ReadonlyArray<readonly [unknown, ReadonlyArray<string>]> = [
-          [{ ...chatRequest, temperature: 5 }, ["[\"temperature\"]", "between(0, 2)", "actual 5"]],
-          [{ model: "openai/gpt-4o-mini" }, ["[\"messages\"]", "is missing"]],
-          [{ ...chatRequest, top_logprobs: 21 }, ["[\"top_logprobs\"]"]],
-          [{ ...chatRequest, messages: [{ role: "wizard", content: "hi" }] }, ["[\"messages\"]", "wizard"]],
-          [{ ...chatRequest, n: 0 }, ["[\"n\"]"]],
-          ["{\"model\": ", ["invalid JSON body"]],
-          [[1, 2], ["Expected ChatCompletionCreateParams"]],
-          [{ ...chatRequest, messages: [] }, ["messages: at least one message is required"]],
-          [{ ...chatRequest, n: 129 }, ["n: at most 128"]],
-          [{ ...chatRequest, tool_choice: "required" }, ["tool_choice"]],
-          [{ ...chatRequest, tool_choice: { type: "function", function: { name: "missing" } } }, [
-            "tool_choice",
-            "missing"
-          ]]
+        const roles =
+          "\"developer\", \"system\", \"user\", \"assistant\", \"tool\", \"chat_completion\", \"score_completion\""
+        const cases: ReadonlyArray<readonly [unknown, string]> = [
+          [{ ...chatRequest, temperature: 5 }, "temperature: must be between 0 and 2, got 5"],
+          [{ model: "openai/gpt-4o-mini" }, "messages: is required"],
+          [{ ...chatRequest, top_logprobs: 21 }, "top_logprobs: must be between 0 and 20, got 21"],
+          [
+            { ...chatRequest, messages: [{ role: "wizard", content: "hi" }] },
+            `messages[0].role: must be one of ${roles}, got "wizard"`
+          ],
+          [
+            { ...chatRequest, n: 0, stop: 5 },
+            "n: must be at least 1, got 0\nstop: must be a string, an array or null, got 5"
+          ],
+          ["{\"model\": ", "invalid JSON body: Unexpected end of JSON input"],
+          [[1, 2], "body: must be an object, got [1,2]"],
+          [{ ...chatRequest, messages: [] }, "messages: must have at least 1 item, got []"],
+          [{ ...chatRequest, model: "" }, "model: must not be empty, got \"\""],
+          [{ ...chatRequest, n: 129 }, "n: must be at most 128, got 129"],
+          [{ ...chatRequest, tool_choice: "required" }, "tool_choice: \"required\" needs at least one tool in tools"],
+          [
+            { ...chatRequest, tool_choice: { type: "function", function: { name: "missing" } } },
+            "tool_choice: must name a function in tools, got \"missing\""
+          ]
         ]
-        for (const [payload, fragments] of cases) {
-          const message = errorMessage(yield* request("/chat/completions", { body: payload }), 400)
-          expect(typeof message).toBe("string")
-          for (const fragment of fragments) expect(message).toContain(fragment)
+        for (const [payload, expected] of cases) {
+          expect(errorMessage(yield* request("/chat/completions", { body: payload }), 400)).toBe(expected)
         }
+      }))
+
+    it.effect("gives the text the client's validation gives", () =>
+      Effect.gen(function*() {
+        const bodies = [
+          { ...chatRequest, temperature: 5, top_p: -1 },
+          { ...chatRequest, messages: [{ role: "user", content: [{ type: "image_url", image_url: {} }] }] },
+          { ...chatRequest, tools: [{ type: "function", function: {} }], stop: [1] }
+        ]
+        for (const payload of bodies) {
+          const error = yield* Effect.flip(ChatCompletionCreateParams.validate(payload))
+          expect(errorMessage(yield* request("/chat/completions", { body: payload }), 400))
+            .toBe(ParseMessages.format(error.issue))
+        }
+      }))
+
+    it.effect("answers a body with 10,000 invalid messages with the first problems and how many more there are", () =>
+      Effect.gen(function*() {
+        const payload = { ...chatRequest, messages: Array.from({ length: 10_000 }, () => ({ role: "wizard" })) }
+        const reply = yield* request("/chat/completions", { body: payload })
+        const lines = String(errorMessage(reply, 400)).split("\n")
+        expect(lines).toHaveLength(ParseMessages.maxProblems + 1)
+        expect(lines[0]).toMatch(/^messages\[0\]\.role: must be one of /)
+        expect(lines[lines.length - 1]).toBe(`and ${10_000 - ParseMessages.maxProblems} more problems`)
+        expect(reply.text.length).toBeLessThan(4096)
       }))
 
     it.effect("streams well-formed SSE whose chunks merge into the stored completion and the unary answer", () =>
@@ -304,7 +354,7 @@ describe("ObjectiveAiServer", () => {
         expect(new Set(ids).size).toBe(ids.length)
       }))
 
-    it.effect("answers with every key the real wire carries, null where it has no value, and stores it so", () =>
+    it.effect("answers with the keys every SDK requires, null or [] where they have no value, and stores it so", () =>
       Effect.gen(function*() {
         const cases = [
           { ...chatRequest, logprobs: true, top_logprobs: 1 },
@@ -353,32 +403,23 @@ describe("ObjectiveAiServer", () => {
           answers.push(choice)
         }
         const [text, refusal, tools] = answers
-        expect(text.message).toEqual({
-          role: "assistant",
-          content: expect.any(String),
-          refusal: null,
-          reasoning: null
-        })
+        // `reasoning` is left out where there is none: ObjectiveAI's SDK declares it optional and never null.
+        expect(text.message).toEqual({ role: "assistant", content: expect.any(String), refusal: null })
         expect(sorted(text.logprobs)).toEqual(["content", "refusal"])
-        expect(text.logprobs).toMatchObject({ refusal: null })
-        expect(refusal.message).toEqual({
-          role: "assistant",
-          content: null,
-          refusal: expect.any(String),
-          reasoning: null
-        })
+        // The side without tokens is `[]`, as ObjectiveAI's SDK declares both arrays.
+        expect(text.logprobs).toMatchObject({ refusal: [] })
+        expect(refusal.message).toEqual({ role: "assistant", content: null, refusal: expect.any(String) })
         expect(refusal.logprobs).toBeNull()
         expect(tools.message).toEqual({
           role: "assistant",
           content: null,
           refusal: null,
-          reasoning: null,
           tool_calls: [expect.objectContaining({ type: "function" })]
         })
         expect(tools.logprobs).toBeNull()
       }))
 
-    it.effect("streams a role-only first delta, and finish reasons and logprobs null on every choice until known", () =>
+    it.effect("streams a role-only first delta, finish reasons null until known, and logprobs only with tokens", () =>
       Effect.gen(function*() {
         const reply = yield* request("/chat/completions", {
           body: { ...chatRequest, n: 2, logprobs: true, stream: true, stream_options: { include_usage: true } }
@@ -392,13 +433,9 @@ describe("ObjectiveAiServer", () => {
           const choices = chunks.flatMap((chunk) =>
             (chunk.choices as Array<Record<string, unknown>>).filter((choice) => choice.index === index)
           )
-          for (const choice of choices) {
-            expect(sorted(choice)).toEqual(["delta", "finish_reason", "index", "logprobs", "native_finish_reason"])
-          }
           expect(choices[0]).toEqual({
             index,
             delta: { role: "assistant", content: "" },
-            logprobs: null,
             finish_reason: null,
             native_finish_reason: null
           })
@@ -406,15 +443,16 @@ describe("ObjectiveAiServer", () => {
           expect(last).toEqual({
             index,
             delta: {},
-            logprobs: null,
             finish_reason: "stop",
             native_finish_reason: "stop"
           })
           expect(choices.every((choice) => choice.finish_reason === null && choice.native_finish_reason === null))
             .toBe(true)
-          // Content deltas carry their tokens' logprobs, with `refusal: null` beside them.
+          // Content deltas carry their tokens' logprobs, with `refusal: []` beside them; the role and finish deltas,
+          // which have no tokens, leave `logprobs` out rather than send null (ObjectiveAI's SDK: optional, never null).
           for (const choice of choices.slice(1)) {
-            expect(choice.logprobs).toEqual({ content: expect.any(Array), refusal: null })
+            expect(sorted(choice)).toEqual(["delta", "finish_reason", "index", "logprobs", "native_finish_reason"])
+            expect(choice.logprobs).toEqual({ content: expect.any(Array), refusal: [] })
           }
         }
       }))
@@ -456,21 +494,24 @@ describe("ObjectiveAiServer", () => {
         expect(yield* listPage(`?count=${ObjectiveAiServer.maxListCount}&offset=1000000`)).toEqual([])
       }))
 
-    it.effect("answers a bad count or offset with 400 naming the parameter", () =>
+    it.effect("answers a bad count or offset with 400, one line per parameter naming it and the rule", () =>
       Effect.gen(function*() {
         for (
-          const [query, name] of [
-            ["count=0", "count"],
-            [`count=${ObjectiveAiServer.maxListCount + 1}`, "count"],
-            ["count=abc", "count"],
-            ["count=2.5", "count"],
-            ["count=1&count=2", "count"],
-            ["offset=-1", "offset"],
-            ["offset=", "offset"]
+          const [query, expected] of [
+            ["count=0", "count: must be between 1 and 1000, got 0"],
+            [`count=${ObjectiveAiServer.maxListCount + 1}`, "count: must be between 1 and 1000, got 1001"],
+            ["count=abc", "count: must be a decimal integer, got \"abc\""],
+            ["count=2.5", "count: must be an integer, got 2.5"],
+            ["count=1&count=2", "count: must be a decimal integer, got [\"1\",\"2\"]"],
+            ["offset=-1", "offset: must be at least 0, got -1"],
+            ["offset=", "offset: must be a decimal integer, got \"\""],
+            [
+              "count=0&offset=x",
+              "count: must be between 1 and 1000, got 0\noffset: must be a decimal integer, got \"x\""
+            ]
           ]
         ) {
-          const message = errorMessage(yield* request(`/chat/completions?${query}`), 400)
-          expect(message).toMatch(new RegExp(`^${name}: `))
+          expect(errorMessage(yield* request(`/chat/completions?${query}`), 400)).toBe(expected)
         }
       }))
   })

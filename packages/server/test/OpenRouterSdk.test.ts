@@ -72,7 +72,7 @@ describe("the @openrouter/sdk client", () => {
         expect(choice.message.refusal).toBeNull()
         expect(choice.logprobs?.content?.map((token) => token.token).join("")).toBe(choice.message.content)
         expect(choice.logprobs?.content?.[0].topLogprobs).toHaveLength(2)
-        expect(choice.logprobs?.refusal).toBeNull()
+        expect(choice.logprobs?.refusal).toEqual([])
         const usage = result.usage!
         expect(usage.isByok).toBe(false)
         expect(usage.totalTokens).toBe(usage.promptTokens + usage.completionTokens)
@@ -107,7 +107,7 @@ describe("the @openrouter/sdk client", () => {
         })
         expect(refused.choices[0].message.content).toBeNull()
         expect(refused.choices[0].message.refusal).toMatch(/\w/)
-        expect(refused.choices[0].logprobs?.content).toBeNull()
+        expect(refused.choices[0].logprobs?.content).toEqual([])
         expect(refused.choices[0].logprobs?.refusal?.length).toBeGreaterThan(0)
 
         const reasoned = yield* send({ model: "deepseek/deepseek-r1", messages })
@@ -125,12 +125,7 @@ describe("the @openrouter/sdk client", () => {
           streamOptions: { includeUsage: true }
         })
         const choices = choiceChunks(chunks, 0)
-        expect(choices[0]).toEqual({
-          index: 0,
-          delta: { role: "assistant", content: "" },
-          logprobs: null,
-          finishReason: null
-        })
+        expect(choices[0]).toEqual({ index: 0, delta: { role: "assistant", content: "" }, finishReason: null })
         expect(choices.length).toBeGreaterThan(2)
         expect(choices.slice(0, -1).every((choice) => choice.finishReason === null)).toBe(true)
         expect(choices[choices.length - 1].finishReason).toBe("stop")
@@ -155,7 +150,7 @@ describe("the @openrouter/sdk client", () => {
           toolChoice: "required",
           parallelToolCalls: false
         })
-        expect(chunks[0].choices[0].delta).toEqual({ role: "assistant", content: null })
+        expect(chunks[0].choices[0].delta).toEqual({ role: "assistant" })
         const fragments = chunks.flatMap((chunk) => chunk.choices.flatMap((choice) => choice.delta.toolCalls ?? []))
         expect(fragments[0]).toMatchObject({ index: 0, type: "function", function: { name: "get_weather" } })
         const args = fragments.map((fragment) => fragment.function?.arguments ?? "").join("")

@@ -27,6 +27,7 @@ export interface SendOptions {
   readonly key?: string | null
   readonly headers?: Record<string, string>
   readonly signal?: AbortSignal
+  readonly redirect?: RequestRedirect
 }
 
 /** Sends one request with `fetch` to the running test server and reads the whole body. */
@@ -44,7 +45,8 @@ export const send = (pathAndQuery: string, options: SendOptions = {}) =>
         ...(options.body === undefined
           ? {}
           : { body: typeof options.body === "string" ? options.body : Json.stringify(options.body) }),
-        ...(options.signal === undefined ? {} : { signal: options.signal })
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.redirect === undefined ? {} : { redirect: options.redirect })
       })
       return { status: response.status, headers: response.headers, text: await response.text() }
     }))

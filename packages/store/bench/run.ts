@@ -1,39 +1,40 @@
 /**
- * The store's benchmarks, on the built packages, each beside its peer in the same run:
+ * The store's benchmarks, on the built packages, each beside its peer in the same run (the sync's are the ingest
+ * package's):
  *
- * - `store.sync.vs_retrieve_many`: syncing 20,000 completions from the local server into a new SQLite store, over a
- *   bare `retrieveMany` of the same ids (target: at most 1.3x).
- * - `store.report.200k_s`, `store.report.200k_peak_rss_mb`: the built CLI's `report --database` over a SQLite store
- *   of 200,000 completions seeded directly (targets: under 60 s, under 300 MB), and `store.report.vs_row_scan`, over
- *   a bare loop that reads the same rows with better-sqlite3 and `JSON.parse`s them (target: at most 2x).
- * - `store.rollup.vs_fold`: the SQL cost rollups the report runs (by model, provider and day) over the same store,
- *   against `Cost.summarize` folding the same completions held in memory.
+ * - `store.report.1m_s`, `store.report.1m_peak_rss_mb`: the built CLI's `report --database --format json` over a
+ *   SQLite store of 1,000,000 completions seeded through the store's write path (targets: under 5 s, under 200 MB),
+ *   and `store.report.vs_row_scan`, over a bare loop that reads the same rows' bodies with better-sqlite3 and
+ *   `JSON.parse`s them (target: at most 0.2x).
+ * - `store.report.1m_pg_s`: the same report over the same completions in PostgreSQL (target: under 5 s), when
+ *   `OBJECTIVEAI_BENCH_DATABASE_URL` (or `OBJECTIVEAI_TEST_DATABASE_URL`, as `.ci/postgres.sh` sets it) names a
+ *   server whose user may create databases.
+ * - `store.rollup.vs_fold`: the cost rollups the report runs (by model, provider and day) over the SQLite store,
+ *   against `Cost.summarize` folding the same figures held in memory (target: at most 1x).
  *
- * Run with `pnpm bench` from packages/store, after `pnpm build` at the root. `STORE_BENCH_SYNC` and
- * `STORE_BENCH_REPORT` change the sizes.
+ * Run with `pnpm bench` from packages/store, after `pnpm build` at the root (`.ci/postgres.sh pnpm bench` for
+ * PostgreSQL). `STORE_BENCH_REPORT` changes the size.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Cost } from "@objectiveai-effect/analysis"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import type { ChatCompletion } from "@objectiveai-effect/domain"
-import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
-import { CompletionStore, Database, Sync } from "@objectiveai-effect/store"
+import { SampleData } from "@objectiveai-effect/server"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
+import type * as Scope from "effect/Scope"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
-const syncCount = Number(process.env.STORE_BENCH_SYNC ?? 20_000)
-const reportCount = Number(process.env.STORE_BENCH_REPORT ?? 200_000)
-const apiKey = "bench-key"
-const concurrency = 16
+const reportCount = Number(process.env.STORE_BENCH_REPORT ?? 1_000_000)
+const postgresUrl = process.env.OBJECTIVEAI_BENCH_DATABASE_URL ?? process.env.OBJECTIVEAI_TEST_DATABASE_URL
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const cliBin = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url))
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-store-bench-"))
@@ -55,33 +56,6 @@ const openStore = (filename: string) =>
     Layer.build(CompletionStore.layer(Database.Location.Sqlite({ filename }))),
     Context.get(CompletionStore.CompletionStore)
   )
-
-const syncBench = Effect.gen(function*() {
-  const completions = Array.from(SampleData.generate({ count: syncCount, seed: "store-bench" }))
-  const { url } = yield* Layer.build(ObjectiveAiServer.layer({ completions, apiKeys: [apiKey] })).pipe(
-    Effect.map(Context.get(ObjectiveAiServer.ObjectiveAiServer))
-  )
-  const client = yield* Layer.build(
-    ObjectiveAiClient.layer({ apiKey: Redacted.make(apiKey), baseUrl: url }).pipe(
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
-  ).pipe(Effect.map(Context.get(ObjectiveAiClient.ObjectiveAiClient)))
-  const ids = Array.from(yield* Stream.runCollect(Stream.map(client.list(), (item) => item.id)))
-  // Warm both paths (connections, JIT) before either is timed.
-  yield* Stream.runDrain(client.retrieveMany(ids.slice(0, 500), { concurrency }))
-  const [, bare] = yield* timed(Stream.runDrain(client.retrieveMany(ids, { concurrency, unordered: true })))
-  const store = yield* openStore(path.join(dir, "sync.sqlite"))
-  const [summary, synced] = yield* timed(
-    Sync.sync({ concurrency }).pipe(
-      Effect.provideService(CompletionStore.CompletionStore, store),
-      Effect.provideService(ObjectiveAiClient.ObjectiveAiClient, client)
-    )
-  )
-  if (summary.stored !== syncCount) return yield* Effect.dieMessage(`synced ${summary.stored} of ${syncCount}`)
-  yield* print("store.retrieve_many.20k_s", bare, "s")
-  yield* print("store.sync.20k_s", synced, "s")
-  yield* print("store.sync.vs_retrieve_many", synced / bare, "x")
-})
 
 /** Runs a command under GNU time: its wall time and peak resident set. */
 const measure = (command: ReadonlyArray<string>, cwd: string) => {
@@ -109,52 +83,166 @@ for (const row of db.prepare("SELECT body FROM objectiveai_completions").iterate
 if (rows === 0) process.exit(1)
 `
 
+// Completions derived through `put` (the path every writer takes); the rest of the store is copies of their rows,
+// made in SQL under new ids and shifted by whole hours, since generating and deriving a million completions on this
+// machine would take most of an hour. The copies' bodies still name the originals' ids: only the report's figures and
+// the row scan read them.
+const distinct = Math.min(reportCount, 10_000)
+
+const seed = (location: Database.Location) =>
+  Effect.scoped(Effect.gen(function*() {
+    const context = yield* Layer.build(
+      CompletionStore.layerSqlClient.pipe(Layer.provideMerge(Database.layer(location)))
+    )
+    const store = Context.get(context, CompletionStore.CompletionStore)
+    const sql = Context.get(context, SqlClient.SqlClient)
+    const completions = Array.from(SampleData.generate({ count: distinct, seed: "store-report-bench" }))
+    const [, putSeconds] = yield* timed(
+      Effect.forEach(chunksOf(completions, 1000), (chunk) => store.put(chunk), { discard: true })
+    )
+    const [, seconds] = yield* timed(Effect.gen(function*() {
+      const tables = {
+        objectiveai_completions: ["id", "created", "model", "provider", "body"],
+        objectiveai_figures: null,
+        objectiveai_tool_calls: ["id", "created", "model", "provider", "tool", "outcome", "calls"],
+        objectiveai_tool_call_problems: [
+          "id",
+          "created",
+          "model",
+          "provider",
+          "position",
+          "choice_index",
+          "call_index",
+          "tool",
+          "outcome",
+          "reason"
+        ]
+      } as const
+      const figureColumns = Object.keys(
+        (yield* sql<Record<string, unknown>>`SELECT * FROM objectiveai_figures LIMIT 1`)[0]
+      )
+      // Each copy reads the originals from a temporary table of their own (one connection: one transaction), so that
+      // a copy costs the same however many came before it.
+      yield* sql.withTransaction(Effect.gen(function*() {
+        for (const table of Object.keys(tables)) {
+          yield* sql.unsafe(`CREATE TEMPORARY TABLE base_${table} AS SELECT * FROM ${table}`)
+        }
+        for (let copy = 1; copy * distinct < reportCount; copy++) {
+          const shift = copy * 3600
+          yield* Effect.forEach(Object.entries(tables), ([table, listed]) => {
+            const columns = listed ?? figureColumns
+            const values = columns.map((column) =>
+              column === "id"
+                ? `id || '~${copy}'`
+                : column === "created"
+                ? `created + ${shift}`
+                : column === "day" && table === "objectiveai_figures"
+                ? "NULL"
+                : column
+            )
+            return sql.unsafe(
+              `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM base_${table}`
+            )
+          }, { discard: true })
+        }
+        for (const table of Object.keys(tables)) yield* sql.unsafe(`DROP TABLE base_${table}`)
+      }))
+      // The copies' UTC days, from their shifted times, as the store writes them.
+      const days = yield* sql<{ day: unknown }>`SELECT DISTINCT created / 86400 AS day FROM objectiveai_figures`
+      yield* Effect.forEach(days, ({ day }) =>
+        sql`UPDATE objectiveai_figures SET day = ${Cost.dayLabel(Number(day))}
+          WHERE day IS NULL AND created >= ${Number(day) * 86400} AND created < ${(Number(day) + 1) * 86400}`, {
+        discard: true
+      })
+      // The rollup summed again from every figures row, as the store does after a backfill: reopened without its
+      // state row, it finds every completion with its figures and rebuilds the rollup.
+      yield* sql`DELETE FROM objectiveai_sync_state WHERE name = ${CompletionStore.figuresBackfilled}`
+    }))
+    const [, rebuilt] = yield* timed(
+      Effect.scoped(Layer.build(CompletionStore.layer(location)))
+    )
+    return { put: putSeconds, seeded: putSeconds + seconds + rebuilt }
+  }))
+
+const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
+
+/** The fold's input held in memory: the fields `Cost.summarize` reads, of the same completions as the store's. */
+const foldInput = (): Array<ChatCompletion.ChatCompletion> => {
+  const base = Array.from(SampleData.generate({ count: distinct, seed: "store-report-bench" }), ({ response }) => ({
+    ...response,
+    choices: []
+  }))
+  const completions: Array<ChatCompletion.ChatCompletion> = []
+  for (let copy = 0; copy * distinct < reportCount; copy++) {
+    for (const response of base) {
+      completions.push(copy === 0 ? response : { ...response, created: response.created + copy * 3600 })
+    }
+  }
+  return completions
+}
+
+const label = reportCount === 1_000_000 ? "1m" : `${reportCount / 1000}k`
+
+// A new PostgreSQL database for the bench, dropped when the scope closes.
+const postgresDatabase = (url: string): Effect.Effect<Database.Location, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const name = `objectiveai_bench_${process.pid}`
+    const admin = (statement: string) =>
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(
+        Effect.provide(PgClient.layer({ url: Redacted.make(url) })),
+        Effect.orDie
+      )
+    yield* Effect.acquireRelease(
+      admin(`CREATE DATABASE ${name}`),
+      () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    )
+    const fresh = new URL(url)
+    fresh.pathname = `/${name}`
+    return Database.Location.Postgres({ url: Redacted.make(fresh.toString()) })
+  })
+
 const reportBench = Effect.gen(function*() {
   const file = path.join(dir, "report.sqlite")
-  const seeded = yield* Effect.scoped(Effect.gen(function*() {
-    const store = yield* openStore(file)
-    const [, seconds] = yield* timed(
-      Stream.fromIterable(SampleData.generate({ count: reportCount, seed: "store-report-bench" })).pipe(
-        Stream.grouped(1000),
-        Stream.runForEach((chunk) => store.put(Array.from(chunk)))
-      )
-    )
-    return seconds
-  }))
-  yield* print("store.seed.200k_s", seeded, "s")
+  const seeded = yield* seed(Database.Location.Sqlite({ filename: file }))
+  yield* print(`store.seed.${label}_s`, seeded.seeded, "s")
+  yield* print("store.put.rate", distinct / seeded.put, "completions/s")
 
   const report = measure([process.execPath, cliBin, "report", "--database", file, "--format", "json"], packageDir)
   const scan = measure([process.execPath, "-e", rowScan, file], packageDir)
-  yield* print("store.report.200k_s", report.seconds, "s")
-  yield* print("store.report.200k_peak_rss_mb", report.rssMb, "MB")
-  yield* print("store.row_scan.200k_s", scan.seconds, "s")
+  yield* print(`store.report.${label}_s`, report.seconds, "s")
+  yield* print(`store.report.${label}_peak_rss_mb`, report.rssMb, "MB")
+  yield* print(`store.row_scan.${label}_s`, scan.seconds, "s")
   yield* print("store.report.vs_row_scan", report.seconds / scan.seconds, "x")
 
   yield* Effect.scoped(Effect.gen(function*() {
     const store = yield* openStore(file)
     const dimensions = ["model", "provider", "day"] as const
-    const [, sql] = yield* timed(Effect.forEach(dimensions, (by) => store.rollup({ by })))
-    // The fold's input held in memory: the fields `Cost.summarize` reads of each completion.
-    const completions: Array<ChatCompletion.ChatCompletion> = []
-    yield* Stream.runForEach(store.stream(), ({ response }) =>
-      Effect.sync(() => {
-        completions.push(
-          { ...response, choices: [] }
-        )
-      }))
+    const completions = foldInput()
     const [, fold] = yield* timed(
       Effect.sync(() => dimensions.map((by) => Cost.summarize(completions, { by })))
     )
-    yield* print("store.rollup.200k_s", sql, "s")
-    yield* print("store.fold.200k_s", fold, "s")
+    completions.length = 0
+    const [, sql] = yield* timed(Effect.forEach(dimensions, (by) => store.rollup({ by })))
+    yield* print(`store.rollup.${label}_s`, sql, "s")
+    yield* print(`store.fold.${label}_s`, fold, "s")
     yield* print("store.rollup.vs_fold", sql / fold, "x")
+  }))
+
+  if (postgresUrl === undefined) return
+  yield* Effect.scoped(Effect.gen(function*() {
+    const location = yield* postgresDatabase(postgresUrl)
+    const seededPg = yield* seed(location)
+    yield* print(`store.seed.${label}_pg_s`, seededPg.seeded, "s")
+    yield* print("store.put.pg_rate", distinct / seededPg.put, "completions/s")
+    const url = Redacted.value((location as Extract<Database.Location, { _tag: "Postgres" }>).url)
+    const reportPg = measure([process.execPath, cliBin, "report", "--database", url, "--format", "json"], packageDir)
+    yield* print(`store.report.${label}_pg_s`, reportPg.seconds, "s")
+    yield* print(`store.report.${label}_pg_peak_rss_mb`, reportPg.rssMb, "MB")
   }))
 })
 
-Effect.gen(function*() {
-  yield* Effect.scoped(syncBench)
-  yield* reportBench
-}).pipe(
+reportBench.pipe(
   Effect.ensuring(Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))),
   NodeRuntime.runMain
 )

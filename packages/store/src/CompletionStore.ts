@@ -25,25 +25,50 @@
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
+import * as SqlSchema from "@effect/sql/SqlSchema"
 import type * as Statement from "@effect/sql/Statement"
-import type { Cost } from "@objectiveai-effect/analysis"
+import type { Report } from "@objectiveai-effect/analysis"
+import { Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
-import * as Amount from "./internal/amount.js"
 import * as Body from "./internal/body.js"
+import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
 import { reasonOf } from "./internal/reason.js"
-import { completionsTable, dayLabel, failuresTable, migrationsTable, stateTable, toRow } from "./internal/row.js"
+import type { parts } from "./internal/row.js"
+import {
+  type AmountName,
+  bucketSeconds,
+  completionsTable,
+  costSums,
+  derive,
+  type Derived,
+  failuresTable,
+  figuresTable,
+  limbColumns,
+  logprobMinima,
+  logprobSums,
+  migrationsTable,
+  problemsTable,
+  rollupRows,
+  rollupTable,
+  stateTable,
+  tokens,
+  toolCallsTable
+} from "./internal/row.js"
+import * as SqlValue from "./internal/sqlValue.js"
 import * as TimeZone from "./internal/timeZone.js"
 import * as Transaction from "./internal/transaction.js"
 import * as StoreError from "./StoreError.js"
@@ -83,6 +108,18 @@ export interface StreamOptions extends Filter {
  */
 export interface RollupOptions extends Filter {
   readonly by?: Cost.Dimension | ReadonlyArray<Cost.Dimension> | undefined
+  readonly timeZone?: string | undefined
+}
+
+/**
+ * What {@link Service.report} reports on: the completions matching `filter`, days in `timeZone` (an IANA zone; UTC
+ * by default).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ReportOptions {
+  readonly filter?: Filter | undefined
   readonly timeZone?: string | undefined
 }
 
@@ -127,7 +164,10 @@ export interface StoredBody {
 export interface Service {
   /** The database's name in messages (a file, or a URL without its password). */
   readonly location: string
-  /** Stores completions not stored yet and forgets their failures; the ids this call stored. */
+  /**
+   * Stores completions not stored yet, with the figures the report sums, and forgets their failures; the ids this
+   * call stored. Every writer (sync, import, capture) stores through it.
+   */
   readonly put: (
     completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>
   ) => Effect.Effect<ReadonlyArray<string>, StoreError.StoreError>
@@ -153,6 +193,11 @@ export interface Service {
   ) => Stream.Stream<StoredChatCompletion.StoredChatCompletion, StoreError.StoreError>
   /** Cost totals computed in SQL, equal to `Cost.summarize` over the matching completions. */
   readonly rollup: (options?: RollupOptions) => Effect.Effect<Cost.CostSummary, StoreError.StoreError>
+  /**
+   * The report of the matching completions computed in the database from the figures stored with them, reading no
+   * body: equal to `Report.summarize` over the same completions, newest first, with the store's failures.
+   */
+  readonly report: (options?: ReportOptions) => Effect.Effect<Report.Report, StoreError.StoreError>
 }
 
 /**
@@ -174,82 +219,32 @@ export class CompletionStore extends Context.Tag("@objectiveai-effect/store/Comp
  */
 export const pageSize = 1000
 
-// SQLite allows 32,766 parameters per statement; a batch of this many rows of 26 columns stays well inside.
+/**
+ * The name of the state row set once every stored completion has its figures.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const figuresBackfilled = "figures.backfilled"
+
+// Completions written per transaction; rows per INSERT stay under SQLite's 32,766 parameters.
 const insertBatch = 500
+const maxParameters = 30_000
+
+// Bodies decoded per transaction when figures are backfilled: an interrupted backfill loses at most one batch.
+const backfillBatch = 500
 
 const sqliteCorruption = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"])
+const sqliteBusy = new Set(["SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"])
 
 const codeOf = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
 const messageOf = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
-const toNumber = (value: unknown): number =>
-  typeof value === "number" ? value : value === null || value === undefined ? 0 : Number(value)
-
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
 
 const secondsPerDay = 86_400
-
-/** The store's three costs, as `Cost.Totals` names them and as their columns are prefixed. */
-const amounts = [
-  ["cost", "cost"],
-  ["upstreamInferenceCost", "upstream_cost"],
-  ["upstreamUpstreamInferenceCost", "byok_upstream_cost"]
-] as const
-
-type AmountName = typeof amounts[number][0]
-
-interface Totals {
-  completions: number
-  unpriced: number
-  byok: number
-  tokens: Cost.Tokens
-  readonly amounts: Record<AmountName, BigDecimal.BigDecimal>
-}
-
-const emptyTotals = (): Totals => ({
-  completions: 0,
-  unpriced: 0,
-  byok: 0,
-  tokens: { prompt: 0, completion: 0, cached: 0, cacheWrite: 0, reasoning: 0, promptAudio: 0, completionAudio: 0 },
-  amounts: { cost: Amount.zero, upstreamInferenceCost: Amount.zero, upstreamUpstreamInferenceCost: Amount.zero }
-})
-
-const toCostTotals = (totals: Totals): Cost.Totals => ({
-  completions: totals.completions,
-  unpriced: totals.unpriced,
-  byok: totals.byok,
-  cost: totals.amounts.cost,
-  upstreamInferenceCost: totals.amounts.upstreamInferenceCost,
-  upstreamUpstreamInferenceCost: totals.amounts.upstreamUpstreamInferenceCost,
-  tokens: totals.tokens
-})
-
-const addTotals = (self: Totals, that: Totals): void => {
-  self.completions += that.completions
-  self.unpriced += that.unpriced
-  self.byok += that.byok
-  const tokens = { ...self.tokens }
-  for (const field of Object.keys(tokens) as Array<keyof Cost.Tokens>) tokens[field] += that.tokens[field]
-  self.tokens = tokens
-  for (const [name] of amounts) {
-    self.amounts[name] = BigDecimal.normalize(BigDecimal.sum(self.amounts[name], that.amounts[name]))
-  }
-}
-
-/** Keys in `Cost`'s order: element by element, `null` first, strings by code unit. */
-const compareKeys = (self: ReadonlyArray<string | null>, that: ReadonlyArray<string | null>): number => {
-  for (let i = 0; i < Math.min(self.length, that.length); i++) {
-    const a = self[i]
-    const b = that[i]
-    if (a === b) continue
-    if (a === null) return -1
-    if (b === null) return 1
-    return a < b ? -1 : 1
-  }
-  return self.length - that.length
-}
 
 const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Cost.Dimension> =>
   by === undefined ? [] : typeof by === "string" ? [by] : by
@@ -257,10 +252,105 @@ const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Cost.Dimension> =>
 const isUtc = (timeZone: string | undefined): boolean =>
   timeZone === undefined || timeZone === "UTC" || timeZone === "Etc/UTC"
 
+const FailureRow = Schema.Struct({
+  id: Schema.String,
+  error: Schema.String,
+  reason: Schema.String,
+  attempts: SqlValue.Count,
+  last_attempt: SqlValue.Count
+})
+
+const ToolCallRow = Schema.Struct({ tool: Schema.String, outcome: Schema.String, calls: SqlValue.Count })
+
+const ProblemRow = Schema.Struct({
+  id: Schema.String,
+  choice_index: SqlValue.Double,
+  call_index: SqlValue.Count,
+  tool: Schema.String,
+  outcome: Schema.Literal(...ToolCallSummary.outcomes.filter((outcome) => outcome !== "Decoded")),
+  reason: Schema.String
+})
+
+const OverflowRow = Schema.Struct({
+  exact_overflow: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
+})
+
+const StateRow = Schema.Struct({ value: SqlValue.Count })
+
+const BodyRow = Schema.Struct({ id: Schema.String, created: SqlValue.Count, body: Schema.String })
+
+const RangeRow = Schema.Struct({ low: SqlValue.Double, high: SqlValue.Double })
+
+type Summed = Record<string, bigint | number | string | null>
+
+/** The figures of one group of a scan, amounts still open to the overflow column's additions. */
+interface GroupFigures {
+  readonly key: ReadonlyArray<string | null>
+  readonly row: Summed
+  readonly overflow: Map<AmountName, BigDecimal.BigDecimal>
+}
+
+const countOf = (row: Summed, column: string): number => Number(row[column] ?? 0)
+
+const amountOf = (group: GroupFigures, name: AmountName): BigDecimal.BigDecimal => {
+  const summed = Exact.fromLimbSums(limbColumns(name).map((column) => group.row[column]))
+  const extra = group.overflow.get(name)
+  return extra === undefined ? summed : BigDecimal.normalize(BigDecimal.sum(summed, extra))
+}
+
+const totalsOf = (group: GroupFigures): Cost.Totals => ({
+  completions: countOf(group.row, "completions"),
+  unpriced: countOf(group.row, "unpriced"),
+  byok: countOf(group.row, "byok"),
+  cost: amountOf(group, "cost"),
+  upstreamInferenceCost: amountOf(group, "upstream_cost"),
+  upstreamUpstreamInferenceCost: amountOf(group, "byok_upstream_cost"),
+  tokens: Object.fromEntries(
+    tokens.map(([field, column]) => [field, countOf(group.row, column)])
+  ) as unknown as Cost.Tokens
+})
+
+const aggregateOf = (group: GroupFigures, part: typeof parts[number]): LogprobSummary.TokenAggregate => {
+  const lowest = group.row[`${part}_lowest`]
+  return {
+    choices: countOf(group.row, `${part}_choices`),
+    tokens: countOf(group.row, `${part}_tokens`),
+    logprobSum: amountOf(group, `${part}_logprob_sum`),
+    lowestLogprob: typeof lowest === "number" ? Option.some(lowest) : Option.none(),
+    entropy: { count: countOf(group.row, `${part}_entropy_count`), sum: amountOf(group, `${part}_entropy_sum`) },
+    margin: { count: countOf(group.row, `${part}_margin_count`), sum: amountOf(group, `${part}_margin_sum`) },
+    placeholders: {
+      excluded: countOf(group.row, `${part}_excluded`),
+      clamped: countOf(group.row, `${part}_clamped`),
+      kept: countOf(group.row, `${part}_kept`)
+    }
+  }
+}
+
+const logprobsOf = (group: GroupFigures): LogprobSummary.LogprobSummary => ({
+  choices: countOf(group.row, "choices"),
+  content: aggregateOf(group, "content"),
+  refusal: aggregateOf(group, "refusal")
+})
+
+const byToolName = (self: ToolCallSummary.ToolCount, that: ToolCallSummary.ToolCount) =>
+  self.tool < that.tool ? -1 : self.tool > that.tool ? 1 : 0
+
+const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const chunks: Array<ReadonlyArray<A>> = []
+  for (let at = 0; at < items.length; at += size) chunks.push(items.slice(at, at + size))
+  return chunks
+}
+
+// Writers lock rows in one order, ids by code unit, so that concurrent writers of the same ids wait for each other
+// instead of deadlocking.
+const byId = <A extends { readonly id: string }>(self: A, that: A) => self.id < that.id ? -1 : self.id > that.id ? 1 : 0
+
 /**
  * Builds the service on the application's `SqlClient`: refuses a database that holds another application's tables
- * (`ForeignDatabase`) or is not a database (`CorruptDatabase`) before writing anything, then runs the store's
- * migrations (on PostgreSQL under an advisory lock, so that stores opened at once migrate once).
+ * (`ForeignDatabase`) or is not a database (`CorruptDatabase`) before writing anything, runs the store's migrations
+ * (on PostgreSQL under an advisory lock, so that stores opened at once migrate once), then derives the figures of any
+ * completion stored without them (a store written by an earlier version), a batch per transaction.
  *
  * @since 0.1.0
  * @category constructors
@@ -269,12 +359,25 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const sql = yield* SqlClient.SqlClient
   const location = yield* Database.DatabaseName
 
-  const failed = (operation: string) => (error: SqlError | Migrator.MigrationError): StoreError.StoreError => {
-    const cause = error._tag === "SqlError" ? error.cause : error.cause ?? error
-    return sqliteCorruption.has(String(codeOf(cause)))
-      ? new StoreError.CorruptDatabase({ location, reason: messageOf(cause) })
-      : new StoreError.DatabaseError({ location, operation, reason: reasonOf(cause) })
-  }
+  const failed =
+    (operation: string) =>
+    (error: SqlError | Migrator.MigrationError | ParseResult.ParseError): StoreError.StoreError => {
+      if (error._tag === "ParseError") {
+        return new StoreError.DatabaseError({
+          location,
+          operation,
+          reason: `a row the store did not write: ${ParseResult.TreeFormatter.formatErrorSync(error)}`,
+          cause: error
+        })
+      }
+      const cause = error._tag === "SqlError" ? error.cause : error.cause ?? error
+      const code = String(codeOf(cause))
+      return sqliteCorruption.has(code)
+        ? new StoreError.CorruptDatabase({ location, reason: messageOf(cause) })
+        : sqliteBusy.has(code)
+        ? new StoreError.DatabaseBusy({ location, operation })
+        : new StoreError.DatabaseError({ location, operation, reason: reasonOf(cause), cause })
+    }
   const transaction = Transaction.transaction(sql)
 
   const tables = sql.onDialectOrElse({
@@ -298,7 +401,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const readOnly = yield* Database.ReadOnly
   if (readOnly) {
     yield* Effect.zipRight(checkOwnership, checkReadable(sql, location)).pipe(
-      Effect.catchTag("SqlError", (error) => Effect.fail(failed("opening the store")(error)))
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("opening the store")(error)),
+        ParseError: (error) => Effect.fail(failed("opening the store")(error))
+      })
     )
   }
   yield* sql.onDialectOrElse({
@@ -332,6 +438,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   )
 
   const table = sql(completionsTable)
+  const figures = sql(figuresTable)
 
   const where = (filter: Filter, extra: ReadonlyArray<Statement.Fragment> = []): Statement.Fragment => {
     const clauses: Array<Statement.Fragment> = [...extra]
@@ -346,19 +453,82 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     return clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`
   }
 
-  const putBatch = (batch: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) => {
-    const rows = batch.map(toRow)
-    return transaction(
-      Effect.zipLeft(
-        sql<{ id: string }>`INSERT INTO ${table} ${sql.insert(rows.map((row) => ({ ...row })))}
-          ON CONFLICT (id) DO NOTHING RETURNING id`,
-        sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", rows.map((row) => row.id))}`
-      )
-    ).pipe(Effect.map((inserted) => inserted.map((row) => row.id)))
+  const insertRows = (name: string, rows: ReadonlyArray<object>) => {
+    if (rows.length === 0) return Effect.void
+    const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))
+    return Effect.forEach(
+      chunksOf(rows, perStatement),
+      (chunk) => sql`INSERT INTO ${sql(name)} ${sql.insert(chunk.map((row): Record<string, unknown> => ({ ...row })))}`,
+      { discard: true }
+    )
   }
 
+  // The figures of completions whose rows this transaction wrote (or that have none yet, for a backfill).
+  const writeFigures = (derived: ReadonlyArray<Derived>, options: { readonly rollup: boolean }) =>
+    Effect.gen(function*() {
+      if (derived.length === 0) return
+      const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(derived[0].figures).length))
+      const written = new Set<string>()
+      for (const chunk of chunksOf(derived, perStatement)) {
+        const rows = yield* sql<{ id: string }>`INSERT INTO ${figures} ${
+          sql.insert(chunk.map((item) => ({ ...item.figures })))
+        } ON CONFLICT (id) DO NOTHING RETURNING id`
+        for (const row of rows) written.add(row.id)
+      }
+      const mine = derived.filter((item) => written.has(item.completion.id))
+      yield* insertRows(toolCallsTable, mine.flatMap((item) => item.toolCalls))
+      yield* insertRows(problemsTable, mine.flatMap((item) => item.problems))
+      if (options.rollup) yield* addToRollup(rollupRows(mine.map((item) => item.figures)))
+    })
+
+  const rollupUpdate = sql.literal([
+    ...["completions", ...costSums, ...logprobSums].map((column) =>
+      `${column} = ${rollupTable}.${column} + excluded.${column}`
+    ),
+    ...logprobMinima.map((column) =>
+      `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
+      `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
+    )
+  ].join(", "))
+
+  // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
+  const toParameter = (value: string | number | bigint | null) =>
+    typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
+
+  // Adds rows to the rollup, in key order, so that writers of the same keys wait for each other.
+  const addToRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) => {
+    if (rows.length === 0) return Effect.void
+    const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))
+    return Effect.forEach(
+      chunksOf(rows, perStatement),
+      (chunk) =>
+        sql`INSERT INTO ${sql(rollupTable)} ${
+          sql.insert(chunk.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))))
+        } ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${rollupUpdate}`,
+      { discard: true }
+    )
+  }
+
+  const putBatch = (batch: ReadonlyArray<Derived>) =>
+    transaction(Effect.gen(function*() {
+      const inserted = yield* sql<{ id: string }>`INSERT INTO ${table} ${
+        sql.insert(batch.map((item) => ({ ...item.completion })))
+      } ON CONFLICT (id) DO NOTHING RETURNING id`
+      const ids = new Set(inserted.map((row) => row.id))
+      yield* writeFigures(batch.filter((item) => ids.has(item.completion.id)), { rollup: true })
+      yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
+      return batch.filter((item) => ids.has(item.completion.id)).map((item) => item.completion.id)
+    }))
+
   const put: Service["put"] = (completions) =>
-    Effect.forEach(chunksOf(completions, insertBatch), putBatch).pipe(
+    Effect.suspend(() => {
+      const unique = new Map<string, Derived>()
+      for (const completion of completions) {
+        if (!unique.has(completion.response.id)) unique.set(completion.response.id, derive(completion))
+      }
+      const sorted = Array.from(unique.values()).sort((a, b) => byId(a.completion, b.completion))
+      return Effect.forEach(chunksOf(sorted, insertBatch), putBatch)
+    }).pipe(
       Effect.map((batches) => batches.flat()),
       Effect.mapError(failed("storing completions")),
       Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } })
@@ -376,40 +546,50 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
 
   const recordFailures: Service["recordFailures"] = (failures) =>
-    Effect.forEach(
-      failures,
-      ({ error, id, reason }) =>
-        sql`INSERT INTO ${sql(failuresTable)} (id, error, reason, attempts, last_attempt)
-        SELECT ${id}, ${error}, ${reason}, 1, CAST(${Date.now()} AS BIGINT)
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.forEach(
+        [...failures].sort(byId),
+        ({ error, id, reason }) =>
+          sql`INSERT INTO ${sql(failuresTable)} (id, error, reason, attempts, last_attempt)
+        SELECT ${id}, ${error}, ${reason}, 1, CAST(${now} AS BIGINT)
         WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE id = ${id})
         ON CONFLICT (id) DO UPDATE SET error = excluded.error, reason = excluded.reason,
           attempts = ${sql(failuresTable)}.attempts + 1, last_attempt = excluded.last_attempt`,
-      { discard: true }
-    ).pipe(
-      transaction,
-      Effect.mapError(failed("recording failures"))
-    )
+        { discard: true }
+      )).pipe(
+        transaction,
+        Effect.mapError(failed("recording failures"))
+      )
 
-  const failures: Service["failures"] = sql<
-    { id: string; error: string; reason: string; attempts: unknown; last_attempt: unknown }
-  >`SELECT id, error, reason, attempts, last_attempt FROM ${sql(failuresTable)}
+  const failures: Service["failures"] = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: FailureRow,
+    execute: () =>
+      sql`SELECT id, error, reason, attempts, last_attempt FROM ${sql(failuresTable)}
       WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE ${table}.id = ${sql(failuresTable)}.id)
-      ORDER BY last_attempt, id`.pipe(
+      ORDER BY last_attempt, id`
+  })(undefined).pipe(
     Effect.map((rows) =>
       rows.map((row): Failure => ({
         id: row.id,
         error: row.error,
         reason: row.reason,
-        attempts: toNumber(row.attempts),
-        lastAttempt: toNumber(row.last_attempt)
+        attempts: row.attempts,
+        lastAttempt: row.last_attempt
       }))
     ),
     Effect.mapError(failed("reading failures"))
   )
 
+  const findState = SqlSchema.findOne({
+    Request: Schema.String,
+    Result: StateRow,
+    execute: (name) => sql`SELECT value FROM ${sql(stateTable)} WHERE name = ${name}`
+  })
+
   const getState: Service["getState"] = (name) =>
-    sql<{ value: unknown }>`SELECT value FROM ${sql(stateTable)} WHERE name = ${name}`.pipe(
-      Effect.map((rows) => rows.length === 0 ? Option.none() : Option.some(toNumber(rows[0].value))),
+    findState(name).pipe(
+      Effect.map(Option.map((row) => row.value)),
       Effect.mapError(failed("reading the sync state"))
     )
 
@@ -421,8 +601,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
 
   const count: Service["count"] = (filter = {}) =>
-    sql<{ count: unknown }>`SELECT COUNT(*) AS count FROM ${table} ${where(filter)}`.pipe(
-      Effect.map((rows) => toNumber(rows[0]?.count)),
+    SqlSchema.single({
+      Request: Schema.Void,
+      Result: Schema.Struct({ count: SqlValue.Count }),
+      execute: () => sql`SELECT COUNT(*) AS count FROM ${table} ${where(filter)}`
+    })(undefined).pipe(
+      Effect.map((row) => row.count),
+      Effect.catchTag("NoSuchElementException", () => Effect.succeed(0)),
       Effect.mapError(failed("counting completions"))
     )
 
@@ -433,10 +618,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     const newest = options.order === "newest"
     const direction = sql.literal(newest ? "DESC" : "ASC")
     const beyond = sql.literal(newest ? "<" : ">")
-    return Stream.paginateChunkEffect(
-      Option.none<{ readonly created: number; readonly id: string }>(),
-      (after) =>
-        sql<{ id: string; created: unknown; body: string }>`SELECT id, created, body FROM ${table} ${
+    const page = SqlSchema.findAll({
+      Request: Schema.OptionFromSelf(Schema.Struct({ created: Schema.Number, id: Schema.String })),
+      Result: BodyRow,
+      execute: (after) =>
+        sql`SELECT id, created, body FROM ${table} ${
           where(
             options,
             Option.match(after, {
@@ -446,14 +632,19 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
               ]
             })
           )
-        } ORDER BY created ${direction}, id ${direction} LIMIT ${limit}`.pipe(
+        } ORDER BY created ${direction}, id ${direction} LIMIT ${limit}`
+    })
+    return Stream.paginateChunkEffect(
+      Option.none<{ readonly created: number; readonly id: string }>(),
+      (after) =>
+        page(after).pipe(
           Effect.map((rows) => {
             const last = rows[rows.length - 1]
             return [
               Chunk.unsafeFromArray(rows.map(({ body, id }): StoredBody => ({ id, body }))),
               rows.length < limit
                 ? Option.none()
-                : Option.some(Option.some({ created: toNumber(last.created), id: last.id }))
+                : Option.some(Option.some({ created: last.created, id: last.id }))
             ] as const
           }),
           Effect.mapError(failed("reading completions"))
@@ -472,123 +663,348 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
     )
 
-  const dayExpression = (options: RollupOptions): Effect.Effect<Statement.Fragment, StoreError.StoreError> => {
-    const timeZone = options.timeZone
-    if (isUtc(timeZone)) return Effect.succeed(sql`day`)
+  /** The zone's offsets over the filtered range: one segment at 0 for UTC, none when nothing matches. */
+  const offsetsOf = (
+    filter: Filter,
+    timeZone: string | undefined
+  ): Effect.Effect<ReadonlyArray<TimeZone.Segment>, StoreError.StoreError> => {
+    if (isUtc(timeZone)) return Effect.succeed([{ start: Number.NEGATIVE_INFINITY, offset: 0 }])
     const format = TimeZone.formatter(timeZone!)
     if (format === undefined) return Effect.fail(new StoreError.UnknownTimeZone({ timeZone: timeZone! }))
-    return sql<{ low: unknown; high: unknown }>`SELECT MIN(created) AS low, MAX(created) AS high FROM ${table} ${
-      where(options)
-    }`.pipe(
-      Effect.mapError(failed("rolling costs up")),
-      Effect.map(([range]) => {
-        const segments = range?.low == null ? [] : TimeZone.segments(format, toNumber(range.low), toNumber(range.high))
-        const offset = segments.length <= 1
-          ? sql.literal(String(segments[0]?.offset ?? 0))
-          : sql`CASE ${
-            sql.literal(
-              segments.slice(1).map((segment, i) => `WHEN created < ${segment.start} THEN ${segments[i].offset}`).join(
-                " "
-              )
-            )
-          } ELSE ${sql.literal(String(segments[segments.length - 1].offset))} END`
-        // Floor division, whatever the sign: both engines truncate integer division towards zero.
-        return sql`((created + ${offset}) - ((((created + ${offset}) % ${sql.literal(String(secondsPerDay))}) + ${
-          sql.literal(String(secondsPerDay))
-        }) % ${sql.literal(String(secondsPerDay))})) / ${sql.literal(String(secondsPerDay))}`
-      })
+    return SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: RangeRow,
+      execute: () => sql`SELECT MIN(created) AS low, MAX(created) AS high FROM ${figures} ${where(filter)}`
+    })(undefined).pipe(
+      Effect.mapError(failed("finding the time range")),
+      Effect.map(([range]) =>
+        range === undefined || range.low === null || range.high === null
+          ? []
+          : TimeZone.segments(format, range.low, range.high)
+      )
     )
   }
 
-  const rollup: Service["rollup"] = (options = {}) =>
+  // The local day number of a time in seconds (a column or an expression), shifted by the zone's offset at that time.
+  const dayOf = (segments: ReadonlyArray<TimeZone.Segment>, seconds: string): Statement.Fragment => {
+    const offset = segments.length <= 1
+      ? String(segments[0]?.offset ?? 0)
+      : `CASE ${
+        segments.slice(1).map((segment, i) => `WHEN ${seconds} < ${segment.start} THEN ${segments[i].offset}`).join(" ")
+      } ELSE ${segments[segments.length - 1].offset} END`
+    const local = `(${seconds} + ${offset})`
+    // Floor division, whatever the sign: both engines truncate integer division towards zero.
+    return sql.literal(
+      `(${local} - (((${local} % ${secondsPerDay}) + ${secondsPerDay}) % ${secondsPerDay})) / ${secondsPerDay}`
+    )
+  }
+
+  // A bucket lies within one local day when the zone's offsets and transitions all fall on bucket boundaries.
+  const bucketsAreWhole = (segments: ReadonlyArray<TimeZone.Segment>) =>
+    segments.every((segment) =>
+      segment.offset % bucketSeconds === 0 && (!Number.isFinite(segment.start) || segment.start % bucketSeconds === 0)
+    )
+
+  const addSummed = (self: Summed, that: Summed): Summed => {
+    const sum: Summed = { ...self }
+    for (const [column, value] of Object.entries(that)) {
+      const known = self[column]
+      if (typeof value === "bigint") sum[column] = (typeof known === "bigint" ? known : 0n) + value
+      else if (typeof value === "number") sum[column] = typeof known === "number" && known < value ? known : value
+    }
+    return sum
+  }
+
+  /**
+   * The sums of every group: whole quarter hours from the rollup table, the partial quarter hours at the ends of the
+   * range (and every row, for a zone whose offsets are not whole quarter hours) from the figures table, and the
+   * amounts that did not fit their limbs added from the overflow column (an indexed query over those rows only).
+   */
+  const scan = (
+    filter: Filter,
+    dimensions: ReadonlyArray<Cost.Dimension>,
+    timeZone: string | undefined,
+    withLogprobs: boolean
+  ) =>
     Effect.gen(function*() {
-      const dimensions = dimensionsOf(options.by)
-      const day = dimensions.includes("day") ? yield* dayExpression(options) : sql``
-      const expressions = dimensions.map((dimension) =>
-        dimension === "model" ? sql`model` : dimension === "provider" ? sql`provider` : day
-      )
-      const labelDay = isUtc(options.timeZone)
-        ? (value: unknown) => value as string | null
-        : (value: unknown) => value === null ? null : dayLabel(toNumber(value))
-      const keyOf = (row: Record<string, unknown>): Array<string | null> =>
-        dimensions.map((dimension, i) => {
-          const value = row[`k${i}`] ?? null
-          return dimension === "day" ? labelDay(value) : value as string | null
-        })
-      const selectKeys = expressions.length === 0
+      const segments = dimensions.includes("day") ? yield* offsetsOf(filter, timeZone) : []
+      const keyFields = Object.fromEntries(dimensions.map((dimension, i) => [
+        `k${i}`,
+        dimension === "day" ? SqlValue.Integer : SqlValue.Text
+      ]))
+      const keyOf = (row: Record<string, unknown>) =>
+        dimensions.map((dimension, i) =>
+          dimension === "day" ? Cost.dayLabel(Number(row[`k${i}`] as bigint)) : row[`k${i}`] as string | null
+        )
+      const sums = withLogprobs ? [...costSums, ...logprobSums] : costSums
+      const minima = withLogprobs ? logprobMinima : []
+      const GroupRow = Schema.Struct({
+        ...keyFields,
+        completions: SqlValue.Integer,
+        ...Object.fromEntries(sums.map((column) => [column, SqlValue.Integer])),
+        ...Object.fromEntries(minima.map((column) => [column, SqlValue.Double]))
+      })
+      const groupBy = dimensions.length === 0
         ? sql``
-        : sql`${sql.csv(expressions.map((expression, i) => sql`${expression} AS ${sql(`k${i}`)}`))},`
-      const groupKeys = expressions.map((_, i) => sql.literal(String(i + 1)))
-      // One scan: grouped by the keys and by each amount's scale, so that every sum stays an exact integer sum.
-      const scales = amounts.map(([, prefix]) => sql`${sql(`${prefix}_scale`)}`)
-      const rows = yield* sql<Record<string, unknown>>`SELECT ${selectKeys} ${
-        sql.csv(amounts.map(([, prefix], i) => sql`${sql(`${prefix}_scale`)} AS ${sql(`scale${i}`)}`))
-      }, ${
-        sql.csv(
-          amounts.map(([, prefix], i) =>
-            sql`SUM(${sql(`${prefix}_high`)}) AS ${sql(`high${i}`)}, SUM(${sql(`${prefix}_low`)}) AS ${sql(`low${i}`)}`
+        : sql`GROUP BY ${sql.literal(dimensions.map((_, i) => String(i + 1)).join(", "))}`
+      const grouped = (
+        from: string,
+        keys: (dimension: Cost.Dimension) => Statement.Fragment,
+        completions: string,
+        clauses: Statement.Fragment
+      ) =>
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: GroupRow,
+          execute: () =>
+            sql`SELECT ${
+              sql.csv([
+                ...dimensions.map((dimension, i) => sql`${keys(dimension)} AS ${sql(`k${i}`)}`),
+                sql.literal([
+                  `${completions} AS completions`,
+                  ...sums.map((column) => `SUM(${column}) AS ${column}`),
+                  ...minima.map((column) => `MIN(${column}) AS ${column}`)
+                ].join(", "))
+              ])
+            } FROM ${sql(from)} ${clauses} ${groupBy}`.pipe(
+              // Integers past 2^53 must not round on the way out of SQLite.
+              Effect.provideService(SqlClient.SafeIntegers, true)
+            )
+        })(undefined)
+      const figureKeys = (dimension: Cost.Dimension) =>
+        dimension === "model" ? sql`model` : dimension === "provider" ? sql`provider` : dayOf(segments, "created")
+      const fromFigures = (range: Filter) => grouped(figuresTable, figureKeys, "COUNT(*)", where(range))
+
+      const rows: Array<Record<string, unknown>> = []
+      const since = filter.since === undefined ? undefined : seconds(filter.since)
+      const until = filter.until === undefined ? undefined : seconds(filter.until)
+      const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
+      const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
+      if (!bucketsAreWhole(segments) || (first !== undefined && last !== undefined && first >= last)) {
+        rows.push(...yield* fromFigures(filter))
+      } else {
+        const clauses: Array<Statement.Fragment> = []
+        if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
+        if (last !== undefined) clauses.push(sql`bucket < ${last}`)
+        if (filter.models !== undefined) {
+          clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
+        }
+        if (filter.providers !== undefined) {
+          clauses.push(
+            filter.providers.length === 0
+              ? sql`1 = 0`
+              : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
+          )
+        }
+        rows.push(
+          ...yield* grouped(
+            rollupTable,
+            (dimension) =>
+              dimension === "model"
+                ? sql`model`
+                : dimension === "provider"
+                ? sql`CASE WHEN has_provider = 1 THEN provider END`
+                : dayOf(segments, `(bucket * ${bucketSeconds})`),
+            "SUM(completions)",
+            clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`
           )
         )
-      }, COUNT(*) AS completions, SUM(is_byok) AS byok,
-        SUM(prompt_tokens) AS prompt, SUM(completion_tokens) AS completion, SUM(cached_tokens) AS cached,
-        SUM(cache_write_tokens) AS cache_write, SUM(reasoning_tokens) AS reasoning,
-        SUM(prompt_audio_tokens) AS prompt_audio, SUM(completion_audio_tokens) AS completion_audio
-        FROM ${table} ${where(options)} GROUP BY ${sql.csv([...groupKeys, ...scales])}`.pipe(
-        // Integers past 2^53 must not round on the way out of SQLite.
-        Effect.provideService(SqlClient.SafeIntegers, true)
-      )
+        // The ends of the range that cut a quarter hour.
+        if (since !== undefined && first! * bucketSeconds > since) {
+          rows.push(...yield* fromFigures({ ...filter, until: new Date(first! * bucketSeconds * 1000) }))
+        }
+        if (until !== undefined && last! * bucketSeconds < until) {
+          rows.push(...yield* fromFigures({ ...filter, since: new Date(last! * bucketSeconds * 1000) }))
+        }
+      }
 
-      const groups = new Map<string, { readonly key: Array<string | null>; readonly totals: Totals }>()
+      const groups = new Map<string, GroupFigures>()
       for (const row of rows) {
         const key = keyOf(row)
         const id = JSON.stringify(key)
-        let group = groups.get(id)
-        if (group === undefined) {
-          group = { key, totals: emptyTotals() }
-          groups.set(id, group)
-        }
-        const completions = toNumber(row.completions)
-        const totals: Totals = {
-          ...emptyTotals(),
-          completions,
-          unpriced: row.scale0 == null ? completions : 0,
-          byok: toNumber(row.byok),
-          tokens: {
-            prompt: toNumber(row.prompt),
-            completion: toNumber(row.completion),
-            cached: toNumber(row.cached),
-            cacheWrite: toNumber(row.cache_write),
-            reasoning: toNumber(row.reasoning),
-            promptAudio: toNumber(row.prompt_audio),
-            completionAudio: toNumber(row.completion_audio)
-          }
-        }
-        amounts.forEach(([name], i) => {
-          if (row[`scale${i}`] != null) {
-            totals.amounts[name] = Amount.combine(
-              totals.amounts[name],
-              row[`scale${i}`],
-              row[`high${i}`],
-              row[`low${i}`]
-            )
-          }
-        })
-        addTotals(group.totals, totals)
+        const known = groups.get(id)
+        groups.set(
+          id,
+          known === undefined
+            ? { key, row: row as Summed, overflow: new Map() }
+            : { ...known, row: addSummed(known.row, row as Summed) }
+        )
       }
+      const overflowed = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: Schema.extend(Schema.Struct(keyFields), OverflowRow),
+        execute: () =>
+          sql`SELECT ${
+            sql.csv([
+              ...dimensions.map((dimension, i) => sql`${figureKeys(dimension)} AS ${sql(`k${i}`)}`),
+              sql`exact_overflow`
+            ])
+          } FROM ${figures} ${where(filter, [sql`exact_overflow IS NOT NULL`])}`.pipe(
+            Effect.provideService(SqlClient.SafeIntegers, true)
+          )
+      })(undefined)
+      for (const row of overflowed) {
+        const group = groups.get(JSON.stringify(keyOf(row)))
+        if (group === undefined) continue
+        for (const [name, text] of Object.entries(row.exact_overflow)) {
+          const value = BigDecimal.unsafeFromString(text)
+          const known = group.overflow.get(name as AmountName)
+          group.overflow.set(name as AmountName, known === undefined ? value : BigDecimal.sum(known, value))
+        }
+      }
+      return Array.from(groups.values())
+    })
 
-      const total = emptyTotals()
-      for (const group of groups.values()) addTotals(total, group.totals)
-      return {
-        total: toCostTotals(total),
-        groups: dimensions.length === 0
-          ? []
-          : Array.from(groups.values(), ({ key, totals }): Cost.Group => ({ key, totals: toCostTotals(totals) }))
-            .sort((a, b) => compareKeys(a.key, b.key))
-      }
-    }).pipe(
-      Effect.catchTag("SqlError", (error) => Effect.fail(failed("rolling costs up")(error))),
+  const rollup: Service["rollup"] = (options = {}) => {
+    const dimensions = dimensionsOf(options.by)
+    return scan(options, dimensions, options.timeZone, false).pipe(
+      Effect.map((groups) =>
+        Cost.fromGroups(groups.map((group) => ({ key: group.key, totals: totalsOf(group) })), {
+          grouped: dimensions.length > 0
+        })
+      ),
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("rolling costs up")(error)),
+        ParseError: (error) => Effect.fail(failed("rolling costs up")(error))
+      }),
       Effect.withSpan("CompletionStore.rollup")
     )
+  }
+
+  const toolCallSummary = (filter: Filter) =>
+    Effect.gen(function*() {
+      const counted = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: ToolCallRow,
+        execute: () =>
+          sql`SELECT tool, outcome, SUM(calls) AS calls FROM ${sql(toolCallsTable)} ${where(filter)}
+            GROUP BY tool, outcome`
+      })(undefined)
+      // Newest first, as the API lists completions: the problems kept are the first ones in that order.
+      const idOrder = sql.onDialectOrElse({
+        pg: () => sql.literal(`id COLLATE "C" DESC`),
+        orElse: () => sql.literal("id DESC")
+      })
+      const problems = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: ProblemRow,
+        execute: () =>
+          sql`SELECT id, choice_index, call_index, tool, outcome, reason FROM ${sql(problemsTable)} ${where(filter)}
+            ORDER BY created DESC, ${idOrder}, position LIMIT ${ToolCallSummary.problemsKept}`
+      })(undefined)
+      const tools = new Map<string, { calls: number; outcomes: Record<ToolCallSummary.Outcome, number> }>()
+      const outcomes = Object.fromEntries(ToolCallSummary.outcomes.map((outcome) => [outcome, 0])) as Record<
+        ToolCallSummary.Outcome,
+        number
+      >
+      let calls = 0
+      for (const row of counted) {
+        const outcome = row.outcome as ToolCallSummary.Outcome
+        if (!(outcome in outcomes)) continue
+        let tool = tools.get(row.tool)
+        if (tool === undefined) {
+          tool = { calls: 0, outcomes: { ...ToolCallSummary.empty.outcomes } }
+          tools.set(row.tool, tool)
+        }
+        tool.calls += row.calls
+        tool.outcomes[outcome] += row.calls
+        outcomes[outcome] += row.calls
+        calls += row.calls
+      }
+      return {
+        calls,
+        outcomes,
+        tools: Array.from(tools, ([tool, counts]): ToolCallSummary.ToolCount => ({ tool, ...counts })).sort(byToolName),
+        problems: problems.map((row): ToolCallSummary.Problem => ({
+          completionId: row.id,
+          choiceIndex: row.choice_index ?? 0,
+          callIndex: row.call_index,
+          tool: row.tool,
+          outcome: row.outcome,
+          reason: row.reason
+        }))
+      } satisfies ToolCallSummary.ToolCallSummary
+    })
+
+  const report: Service["report"] = (options = {}) =>
+    Effect.gen(function*() {
+      const filter = options.filter ?? {}
+      const groups = yield* scan(filter, ["model", "provider", "day"], options.timeZone, true)
+      const costs = groups.map((group) => ({ key: group.key, totals: totalsOf(group) }))
+      const byDimension = (at: number) => Cost.fromGroups(costs.map(({ key, totals }) => ({ key: [key[at]], totals })))
+      const byModel = byDimension(0)
+      const toolCalls = yield* toolCallSummary(filter)
+      const failed = yield* failures
+      return {
+        completions: { retrieved: byModel.total.completions, failed: failed.length },
+        cost: { byModel, byProvider: byDimension(1), byDay: byDimension(2) },
+        logprobs: groups.map(logprobsOf).reduce(LogprobSummary.merge, LogprobSummary.empty),
+        toolCalls,
+        failures: failed.map(({ error, id, reason }): Report.Failure => ({ id, error, reason }))
+      } satisfies Report.Report
+    }).pipe(
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("reporting")(error)),
+        ParseError: (error) => Effect.fail(failed("reporting")(error))
+      }),
+      Effect.withSpan("CompletionStore.report")
+    )
+
+  // The rollup summed afresh from the figures table, in one transaction. On PostgreSQL the table is locked first, so
+  // that a writer's rows land either in the figures summed here or on top of the rebuilt rollup, never both.
+  const rebuildRollup = transaction(Effect.gen(function*() {
+    yield* sql.onDialectOrElse({
+      pg: () => Effect.asVoid(sql`LOCK TABLE ${sql(rollupTable)} IN EXCLUSIVE MODE`),
+      orElse: () => Effect.void
+    })
+    yield* sql`DELETE FROM ${sql(rollupTable)}`
+    const columns = ["completions", ...costSums, ...logprobSums, ...logprobMinima]
+    const bucket =
+      `(created - (((created % ${bucketSeconds}) + ${bucketSeconds}) % ${bucketSeconds})) / ${bucketSeconds}`
+    yield* sql.unsafe(`INSERT INTO ${rollupTable} (bucket, model, provider, has_provider, ${columns.join(", ")})
+      SELECT ${bucket}, model, COALESCE(provider, ''), CASE WHEN provider IS NULL THEN 0 ELSE 1 END, COUNT(*), ${
+      [
+        ...[...costSums, ...logprobSums].map((column) => `COALESCE(SUM(${column}), 0)`),
+        ...logprobMinima.map((column) => `MIN(${column})`)
+      ].join(", ")
+    } FROM ${figuresTable} GROUP BY 1, 2, 3, 4`)
+  }))
+
+  // Figures of completions stored before they existed, derived from the bodies a batch per transaction, then the
+  // rollup summed from them; the state row says when that is done, so that later opens skip the search, and until it
+  // is, the next open goes on where an interrupted one stopped.
+  const backfill = Effect.gen(function*() {
+    if (Option.isSome(yield* getState(figuresBackfilled))) return
+    const page = SqlSchema.findAll({
+      Request: Schema.String,
+      Result: Schema.Struct({ id: Schema.String, body: Schema.String }),
+      execute: (after) =>
+        sql`SELECT c.id, c.body FROM ${table} c WHERE c.id > ${after}
+          AND NOT EXISTS (SELECT 1 FROM ${figures} f WHERE f.id = c.id) ORDER BY c.id LIMIT ${backfillBatch}`
+    })
+    let after = ""
+    while (true) {
+      const rows = yield* page(after).pipe(Effect.mapError(failed("deriving the figures of stored completions")))
+      if (rows.length === 0) break
+      after = rows[rows.length - 1].id
+      const derived: Array<Derived> = []
+      for (const row of rows) {
+        const decoded = Body.decode(row.body)
+        if (Either.isLeft(decoded)) {
+          return yield* Effect.fail(new StoreError.InvalidStoredBody({ id: row.id, reason: decoded.left }))
+        }
+        derived.push(derive(decoded.right))
+      }
+      yield* transaction(
+        writeFigures(derived.sort((a, b) => byId(a.completion, b.completion)), { rollup: false })
+      ).pipe(Effect.mapError(failed("deriving the figures of stored completions")))
+    }
+    yield* rebuildRollup.pipe(Effect.mapError(failed("summing the figures of stored completions")))
+    yield* raiseState(figuresBackfilled, 1)
+  }).pipe(Effect.withSpan("CompletionStore.backfill"))
+
+  // A store opened read-only was checked to be backfilled already.
+  if (!readOnly) yield* backfill
 
   return CompletionStore.of({
     location,
@@ -601,18 +1017,19 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     count,
     bodies,
     stream,
-    rollup
+    rollup,
+    report
   })
 })
 
 /**
- * What a store opened read-only checks instead of migrating: that the database holds the store, and that every
- * migration has run, since none can run on it.
+ * What a store opened read-only checks instead of migrating: that the database holds the store, that every migration
+ * has run and that the figures of every stored completion were derived, since it can do none of it.
  */
 const checkReadable = (
   sql: SqlClient.SqlClient,
   location: string
-): Effect.Effect<void, SqlError | StoreError.MissingStore | StoreError.OutdatedStore> =>
+): Effect.Effect<void, SqlError | ParseResult.ParseError | StoreError.MissingStore | StoreError.OutdatedStore> =>
   Effect.gen(function*() {
     const present = yield* sql.onDialectOrElse({
       pg: () =>
@@ -622,22 +1039,25 @@ const checkReadable = (
         sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' AND name = ${migrationsTable}`
     })
     if (present.length === 0) return yield* Effect.fail(new StoreError.MissingStore({ location }))
-    const ran = yield* sql<{ id: unknown }>`SELECT migration_id AS id FROM ${sql(migrationsTable)}`
-    const done = new Set(ran.map((row) => toNumber(row.id)))
+    const ran = yield* SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: Schema.Struct({ id: SqlValue.Count }),
+      execute: () => sql`SELECT migration_id AS id FROM ${sql(migrationsTable)}`
+    })(undefined)
+    const done = new Set(ran.map((row) => row.id))
     const pending = Object.keys(migrations).filter((name) => !done.has(Number.parseInt(name, 10)))
     if (pending.length > 0) {
       return yield* Effect.fail(new StoreError.OutdatedStore({ location, pending }))
+    }
+    // Migrated, but the backfill that follows was cut short: only a writable open can finish it.
+    const backfilled = yield* sql`SELECT 1 AS one FROM ${sql(stateTable)} WHERE name = ${figuresBackfilled}`
+    if (backfilled.length === 0) {
+      return yield* Effect.fail(new StoreError.OutdatedStore({ location, pending: [figuresBackfilled] }))
     }
   })
 
 // "objectiveai" as a 32-bit integer: the advisory lock the store's migrations take on PostgreSQL.
 const lockKey = 0x6f626a61
-
-const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
-  const chunks: Array<ReadonlyArray<A>> = []
-  for (let at = 0; at < items.length; at += size) chunks.push(items.slice(at, at + size))
-  return chunks
-}
 
 /**
  * The store on the application's `SqlClient` (its {@link Database.DatabaseName} names it in errors).

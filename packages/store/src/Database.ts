@@ -12,6 +12,8 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+// The module alone: the domain's index would evaluate every Schema when only a location is named.
+import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -60,7 +62,7 @@ export const fromString = (text: string): Location =>
     : Location.Sqlite({ filename: text })
 
 /**
- * How messages name a location: the file, or the URL without its password.
+ * How messages name a location: the file, or the URL with its password masked (in its authority or its query).
  *
  * @since 0.1.0
  * @category utils
@@ -68,15 +70,7 @@ export const fromString = (text: string): Location =>
 export const describe = (location: Location): string =>
   Location.$match(location, {
     Sqlite: ({ filename }) => filename,
-    Postgres: ({ url }) => {
-      try {
-        const parsed = new URL(Redacted.value(url))
-        if (parsed.password !== "") parsed.password = "***"
-        return parsed.toString()
-      } catch {
-        return "the PostgreSQL URL"
-      }
-    }
+    Postgres: ({ url }) => UrlRedaction.redact(Redacted.value(url))
   })
 
 /**

@@ -1,11 +1,27 @@
 /**
  * How the store fails: a database that cannot be used (corrupt, foreign, unreachable), a query that failed, or a
  * time zone the runtime does not know. Every store operation fails with one of these tagged errors, so callers can
- * `catchTags` them.
+ * `catchTags` them; every one carries {@link TypeId}, so {@link isStoreError} tells them from another library's error
+ * that happens to share a `_tag` (`DatabaseError`, say).
  *
  * @since 0.1.0
  */
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+
+/**
+ * The brand every store error carries.
+ *
+ * @since 0.2.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@objectiveai-effect/store/StoreError")
+
+/**
+ * @since 0.2.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
 
 /**
  * The file is not a SQLite database (or is damaged). Nothing was written to it.
@@ -17,6 +33,9 @@ export class CorruptDatabase extends Schema.TaggedError<CorruptDatabase>()("Corr
   location: Schema.String,
   reason: Schema.String
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.location} is not a usable SQLite database: ${this.reason}`
@@ -34,6 +53,9 @@ export class ForeignDatabase extends Schema.TaggedError<ForeignDatabase>()("Fore
   location: Schema.String,
   tables: Schema.Array(Schema.String)
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     const shown = this.tables.slice(0, 5).join(", ")
@@ -53,6 +75,9 @@ export class ForeignDatabase extends Schema.TaggedError<ForeignDatabase>()("Fore
 export class MissingStore extends Schema.TaggedError<MissingStore>()("MissingStore", {
   location: Schema.String
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `no store at ${this.location}`
@@ -70,6 +95,9 @@ export class OutdatedStore extends Schema.TaggedError<OutdatedStore>()("Outdated
   location: Schema.String,
   pending: Schema.Array(Schema.String)
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.location} needs migrating (${this.pending.join(", ")}), which a read-only store cannot do`
@@ -78,7 +106,7 @@ export class OutdatedStore extends Schema.TaggedError<OutdatedStore>()("Outdated
 
 /**
  * A database operation failed: the server could not be reached, a query failed, a migration did not run. `operation`
- * names what the store was doing; `reason` is the driver's message.
+ * names what the store was doing; `reason` is the driver's message and `cause` the driver's error.
  *
  * @since 0.1.0
  * @category errors
@@ -86,11 +114,36 @@ export class OutdatedStore extends Schema.TaggedError<OutdatedStore>()("Outdated
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
   location: Schema.String,
   operation: Schema.String,
-  reason: Schema.String
+  reason: Schema.String,
+  /** The driver's error, kept for logs and for callers that look into it (a PostgreSQL error's `code`, say). */
+  cause: Schema.optional(Schema.Defect)
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `${this.location}: ${this.operation} failed: ${this.reason}`
+  }
+}
+
+/**
+ * Another process held the SQLite store's write lock (a sync and an import at once, say) for longer than the store
+ * waits, 5 seconds. Nothing was written by this operation; run it again once the other one is done.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class DatabaseBusy extends Schema.TaggedError<DatabaseBusy>()("DatabaseBusy", {
+  location: Schema.String,
+  operation: Schema.String
+}) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `${this.location}: ${this.operation} failed: another process kept the store busy for more than 5 s; run it again when that one is done`
   }
 }
 
@@ -104,6 +157,9 @@ export class InvalidStoredBody extends Schema.TaggedError<InvalidStoredBody>()("
   id: Schema.String,
   reason: Schema.String
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `the stored body of ${this.id} is not a stored completion: ${this.reason}`
@@ -119,6 +175,9 @@ export class InvalidStoredBody extends Schema.TaggedError<InvalidStoredBody>()("
 export class UnknownTimeZone extends Schema.TaggedError<UnknownTimeZone>()("UnknownTimeZone", {
   timeZone: Schema.String
 }) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
   /** @since 0.1.0 */
   override get message(): string {
     return `unknown time zone ${JSON.stringify(this.timeZone)}: name an IANA zone such as "Europe/Paris" or "UTC"`
@@ -137,24 +196,14 @@ export type StoreError =
   | MissingStore
   | OutdatedStore
   | DatabaseError
+  | DatabaseBusy
   | InvalidStoredBody
   | UnknownTimeZone
 
-const tags: ReadonlySet<unknown> = new Set<StoreError["_tag"]>([
-  "CorruptDatabase",
-  "ForeignDatabase",
-  "MissingStore",
-  "OutdatedStore",
-  "DatabaseError",
-  "InvalidStoredBody",
-  "UnknownTimeZone"
-])
-
 /**
- * Whether a value is one of the store's errors.
+ * Whether a value is one of the store's errors, by its brand rather than its tag.
  *
  * @since 0.1.0
  * @category refinements
  */
-export const isStoreError = (u: unknown): u is StoreError =>
-  typeof u === "object" && u !== null && "_tag" in u && tags.has(u._tag)
+export const isStoreError = (u: unknown): u is StoreError => Predicate.hasProperty(u, TypeId)

@@ -1,6 +1,7 @@
 /**
- * A local or shared store of ObjectiveAI chat completions on `@effect/sql`: synced incrementally from the API,
- * streamed back by time range, model and provider, and rolled up exactly in SQL, on SQLite or PostgreSQL.
+ * A local or shared store of ObjectiveAI chat completions on `@effect/sql`: every figure the report sums derived
+ * once when a completion is stored, streamed back by time range, model and provider, and reported exactly in the
+ * database engine, on SQLite or PostgreSQL.
  *
  * @since 0.1.0
  */
@@ -16,6 +17,3 @@ export * as Import from "./Import.js"
 
 /** @since 0.1.0 */
 export * as StoreError from "./StoreError.js"
-
-/** @since 0.1.0 */
-export * as Sync from "./Sync.js"

@@ -4,17 +4,22 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
+import { Report } from "@objectiveai-effect/analysis"
 import { CompletionId } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { CompletionStore, Database, StoreError } from "../src/index.js"
 import { engines, openStore, sample, tempDir } from "./support.js"
+
+const printed = (report: Report.Report) => JSON.stringify(Schema.encodeSync(Report.Report)(report))
 
 /** Statements run on a location with the store's own driver layer, outside the store. */
 const exec = (location: Database.Location, statement: string) =>
@@ -29,13 +34,13 @@ const manyCompletions = Array.from({ length: 6 }, (_, copy) =>
     response: { ...completion.response, id: CompletionId.make(`${completion.response.id}-${copy}`) }
   }))).flat()
 
-// A full disk is a tmpfs of 256 KiB mounted for the test, which needs root (CI runs as root).
+// A full disk is a tmpfs of 1 MiB mounted for the test, which needs root (CI runs as root).
 const canMount = process.getuid?.() === 0 && spawnSync("mount", ["--version"]).status === 0
 
 const tinyDisk = Effect.flatMap(tempDir, (dir) =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const result = spawnSync("mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", dir])
+      const result = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir])
       if (result.status !== 0) throw new Error(`mount failed: ${result.stderr}`)
       return dir
     }),
@@ -119,8 +124,34 @@ describe("the store under faults", () => {
       expect(readOnly).toBeInstanceOf(StoreError.OutdatedStore)
       const store = yield* openStore(location, { readOnly: true })
       expect(yield* store.count()).toBe(0)
-      const migrated = yield* exec(location, "SELECT migration_id FROM objectiveai_migrations")
-      expect(migrated).toEqual([{ migration_id: 1 }])
+      const migrated = yield* exec(location, "SELECT migration_id FROM objectiveai_migrations ORDER BY 1")
+      expect(migrated).toEqual([{ migration_id: 1 }, { migration_id: 2 }])
+    }))
+
+  it.scoped("opened read-only, a store whose figures backfill was cut short is opened for writing once to finish it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const location = Database.Location.Sqlite({ filename: path.join(dir, "store.sqlite") })
+      const whole = yield* Effect.scoped(
+        Effect.flatMap(openStore(location), (store) => Effect.zipRight(store.put(sample.slice(0, 6)), store.report()))
+      )
+      // Migrated, but the backfill stopped before its last batch: figures missing, the state row not written.
+      const cut = sample.slice(3, 6).map((stored) => `'${stored.response.id}'`).join(", ")
+      for (const table of ["objectiveai_figures", "objectiveai_tool_calls", "objectiveai_tool_call_problems"]) {
+        yield* exec(location, `DELETE FROM ${table} WHERE id IN (${cut})`)
+      }
+      yield* exec(location, `DELETE FROM objectiveai_sync_state WHERE name = '${CompletionStore.figuresBackfilled}'`)
+      const readOnly = yield* Effect.flip(
+        Effect.provide(CompletionStore.make, Database.layer(location, { readOnly: true }))
+      )
+      expect(readOnly).toBeInstanceOf(StoreError.OutdatedStore)
+      expect(readOnly.message).toBe(
+        `${location.filename} needs migrating (${CompletionStore.figuresBackfilled}), which a read-only store cannot do`
+      )
+      const store = yield* openStore(location, { readOnly: true })
+      expect(printed(yield* store.report())).toBe(printed(whole))
+      expect(yield* exec(location, "SELECT COUNT(*) AS n FROM objectiveai_figures")).toEqual([{ n: 6 }])
+      expect(yield* store.getState(CompletionStore.figuresBackfilled)).toEqual(Option.some(1))
     }))
 
   const postgres = engines.find((engine) => engine.name === "postgres")

@@ -2,13 +2,10 @@
  * The engines every store test runs on: SQLite in a temporary file, always, and PostgreSQL in a fresh database per
  * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one).
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
-import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
+import { SampleData } from "@objectiveai-effect/server"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -81,30 +78,10 @@ export const freshStore = (engine: Engine) => Effect.flatMap(engine.fresh, openS
 export const openStore = (location: Database.Location, options?: Database.OpenOptions) =>
   Effect.map(Layer.build(CompletionStore.layer(location, options)), Context.get(CompletionStore.CompletionStore))
 
-/** The key the test server accepts. */
-export const apiKey = "store-test-key"
-
-/** The completions the test server serves. */
+/** The completions the tests store: the sample generator's, with logprobs, tool calls and their problems. */
 export const sample: ReadonlyArray<StoredChatCompletion.StoredChatCompletion> = Array.from(
   SampleData.generate({ count: 300, seed: "store-tests" })
 )
-
-/** The test server, serving {@link sample} on 127.0.0.1. */
-export const serverLayer = (options: ObjectiveAiServer.Options = {}) =>
-  ObjectiveAiServer.layer({ completions: sample, apiKeys: [apiKey], ...options })
-
-/** A client of the running test server, with fast retries and a hook on its `HttpClient`; open until the scope closes. */
-export const clientOf = (
-  url: string,
-  transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
-) =>
-  Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (transport) =>
-    ObjectiveAiClient.make({
-      apiKey: Redacted.make(apiKey),
-      baseUrl: url,
-      retryPolicy: { maxAttempts: 3, initialDelay: "5 millis", maxDelay: "20 millis" },
-      transformClient
-    }).pipe(Effect.provide(transport)))
 
 /** A stored completion's body as the server serves it. */
 export const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)

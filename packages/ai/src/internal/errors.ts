@@ -127,6 +127,7 @@ const make = (method: string, error: ClientError): AiError.AiError => {
         description: error.message
       })
     case "StreamIdleTimeoutError":
+    case "StreamDeadlineError":
     case "StreamTruncatedError":
       return new AiError.HttpRequestError({
         module: moduleName,

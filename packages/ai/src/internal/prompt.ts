@@ -75,9 +75,26 @@ export const toolResultContent = (result: unknown): string =>
   typeof result === "string" ? result : JSON.stringify(result) ?? "null"
 
 /**
- * The messages of a prompt. Reasoning parts of assistant messages are not sent back: the request schema has no field
- * for them.
+ * What an assistant message sends back of its reasoning parts, as OpenRouter asks of reasoning models: `reasoning`,
+ * their text, and `reasoning_details`, one `reasoning.text` block per part. Keys the request schema keeps as given
+ * (it passes an assistant message's unknown keys through), so they are added beside the ones it declares.
  */
+const reasoningOf = (
+  parts: ReadonlyArray<Prompt.AssistantMessagePart>
+): {
+  readonly reasoning?: string
+  readonly reasoning_details?: ReadonlyArray<
+    { readonly type: "reasoning.text"; readonly text: string; readonly index: number }
+  >
+} => {
+  const texts = parts.flatMap((part) => part.type === "reasoning" && part.text.length > 0 ? [part.text] : [])
+  return texts.length === 0 ? {} : {
+    reasoning: texts.join(""),
+    reasoning_details: texts.map((text, index) => ({ type: "reasoning.text", text, index }))
+  }
+}
+
+/** The messages of a prompt; an assistant message's reasoning goes back with it ({@link reasoningOf}). */
 export const messages = Effect.fnUntraced(function*(prompt: Prompt.Prompt) {
   const out: Array<ChatCompletionMessage.Message> = []
   for (const message of prompt.content) {
@@ -108,10 +125,11 @@ export const messages = Effect.fnUntraced(function*(prompt: Prompt.Prompt) {
             })
           }
         }
+        const reasoning = reasoningOf(message.content)
         out.push(
           toolCalls.length === 0
-            ? { role: "assistant", content: text }
-            : { role: "assistant", content: text.length === 0 ? null : text, tool_calls: toolCalls }
+            ? { role: "assistant", content: text, ...reasoning }
+            : { role: "assistant", content: text.length === 0 ? null : text, tool_calls: toolCalls, ...reasoning }
         )
         break
       }

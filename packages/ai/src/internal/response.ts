@@ -21,8 +21,12 @@ const finishReasons: Record<string, Response.FinishReason> = {
 export const finishReason = (reason: string | null | undefined): Response.FinishReason =>
   (reason == null ? undefined : finishReasons[reason]) ?? "unknown"
 
-/** What the finish part's `objectiveai` metadata holds. */
-export interface FinishMetadata {
+/**
+ * What the finish part's `objectiveai` metadata holds: a type literal, not an interface, so that it has the implicit
+ * index signature `@effect/ai`'s `ProviderMetadata` asks of every provider's entry (an interface fails with TS2411 in a
+ * consumer that checks declaration files).
+ */
+export type FinishMetadata = {
   /** The completion's id, to retrieve it later. */
   readonly completionId: string
   /** The upstream provider that served it. */

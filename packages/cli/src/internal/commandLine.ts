@@ -98,7 +98,7 @@ export const nearest = (word: string, candidates: Iterable<string>): string | un
 
 /** What a command line asks for before @effect/cli parses it. */
 export type Checked =
-  | { readonly _tag: "Run" }
+  | { readonly _tag: "Run"; readonly path: ReadonlyArray<Node> }
   | { readonly _tag: "Help"; readonly path: ReadonlyArray<Node> }
   | { readonly _tag: "Version" }
   | { readonly _tag: "UsageError"; readonly message: string }
@@ -136,6 +136,9 @@ export const check = (root: Node, args: ReadonlyArray<string>): Checked => {
             } (${usage} --help lists its flags)`
           }
         }
+        if (flag.takesValue && token.endsWith("=") && token.indexOf("=") === token.length - 1) {
+          return { _tag: "UsageError", message: `${name} needs a value (${usage} --help says which)` }
+        }
         if (flag.takesValue && !token.includes("=")) {
           const value = args[i + 1]
           if (value === undefined || path.some((node) => node.flags.has(value))) {
@@ -163,7 +166,7 @@ export const check = (root: Node, args: ReadonlyArray<string>): Checked => {
   }
   if (help) return { _tag: "Help", path }
   if (version) return { _tag: "Version" }
-  return { _tag: "Run" }
+  return { _tag: "Run", path }
 }
 
 const spanText = (span: Span.Span): string => {
@@ -248,16 +251,61 @@ export const help = (
     paragraph(`--help, -h  this help; --version  the version (${options.version})`)
   ])
   const ansi = HelpDoc.toAnsiDoc(doc)
-  return options.colour
+  const text = options.colour
     ? AnsiDoc.render(ansi, { style: "pretty" })
     : Doc.render(Doc.unAnnotate(ansi), { style: "pretty" })
+  return text.split("\n").map((line) => wrap(line, helpWidth)).join("\n")
 }
 
+/** The widest line of the help: @effect/cli's documents put a usage or a description on one line, whatever its length. */
+export const helpWidth = 100
+
+const escapes = /\u001b\[[0-9;]*m/g
+
+const visibleLength = (text: string): number => text.replace(escapes, "").length
+
 /**
- * A usage error of @effect/cli as one line: its document flattened, blank lines and indentation collapsed.
+ * A line of the help broken at spaces to fit `width` columns (colour escapes take none); continuation lines keep the
+ * line's indentation, and a usage line's (`$ …`) continues under its first flag.
  */
-export const oneLine = (error: ValidationError.ValidationError): string => {
+const wrap = (line: string, width: number): string => {
+  if (visibleLength(line) <= width) return line
+  const plain = line.replace(escapes, "")
+  const indent = plain.length - plain.trimStart().length
+  const continuation = " ".repeat(plain.trimStart().startsWith("$ ") ? indent + 4 : indent)
+  const lines: Array<string> = []
+  let current = line.slice(0, line.length - line.trimStart().length)
+  for (const word of line.trimStart().split(" ")) {
+    const candidate = current.trim() === "" ? current + word : `${current} ${word}`
+    if (visibleLength(candidate) > width && current.trim() !== "") {
+      lines.push(current)
+      current = continuation + word
+    } else {
+      current = candidate
+    }
+  }
+  lines.push(current)
+  return lines.join("\n")
+}
+
+/** @effect/cli's text for a required flag that is not given: `Expected to find option: '--format'`. */
+const missingFlag = /^Expected to find option: '([^']+)'/
+
+/** @effect/cli's text for an argument beyond those a command takes: `Received unknown argument: 'b'`. */
+const extraArgument = /^Received unknown argument: '(.*)'$/
+
+/**
+ * A usage error of @effect/cli as one line, for the command `path` names: a missing flag in the words of the others
+ * (`objectiveai export needs --format (objectiveai export --help says which values)`); anything else, its document
+ * flattened, blank lines and indentation collapsed.
+ */
+export const oneLine = (error: ValidationError.ValidationError, path: ReadonlyArray<Node>): string => {
   const text = "error" in error ? Doc.render(Doc.unAnnotate(HelpDoc.toAnsiDoc(error.error)), { style: "pretty" }) : ""
   const line = text.split("\n").map((part) => part.trim()).filter((part) => part !== "").join("; ")
+  const usage = path.map((node) => node.name).join(" ")
+  const missing = missingFlag.exec(line)
+  if (missing !== null) return `${usage} needs ${missing[1]} (${usage} --help says which values)`
+  const extra = extraArgument.exec(line)
+  if (extra !== null) return `unexpected argument ${extra[1]} for ${usage} (${usage} --help says what it takes)`
   return line === "" ? error._tag : line.charAt(0).toLowerCase() + line.slice(1)
 }

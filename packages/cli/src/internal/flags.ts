@@ -7,6 +7,7 @@ import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as FileSystem from "@effect/platform/FileSystem"
+import * as ClientConfig from "@objectiveai-effect/client/ClientConfig"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 
@@ -104,11 +105,38 @@ export const choice = <const A extends string>(
  * fallback, so that a bad `OBJECTIVEAI_BASE_URL` is refused as the flag would be.
  */
 export const httpUrl = (name: string) =>
-  Options.mapEffect((text: string) => {
-    const parsed = URL.canParse(text) ? new URL(text) : undefined
-    return parsed !== undefined && (parsed.protocol === "http:" || parsed.protocol === "https:")
+  Options.mapEffect((text: string) =>
+    ClientConfig.isHttpUrl(text)
       ? Effect.succeed(text)
       : Effect.fail(invalid(name, text, "an http:// or https:// URL"))
+  )
+
+/** An instant: an ISO 8601 date (midnight UTC) or date and time, read as `Date` reads it. */
+export const date = (name: string, options: { readonly description: string }): Options.Options<Date> =>
+  checked(name, {
+    placeholder: "DATE",
+    description: options.description,
+    parse: (text) => {
+      const parsed = new Date(text.trim())
+      return text.trim() !== "" && !Number.isNaN(parsed.getTime())
+        ? Effect.succeed(parsed)
+        : Effect.fail("a date or time in ISO 8601, such as 2025-06-01 or 2025-06-01T12:00:00Z")
+    }
+  })
+
+/** An IANA time zone that this Node knows. */
+export const timeZone = (name: string, options: { readonly description: string }): Options.Options<string> =>
+  checked(name, {
+    placeholder: "ZONE",
+    description: options.description,
+    parse: (zone) =>
+      Effect.try({
+        try: () => {
+          new Intl.DateTimeFormat("en-US", { timeZone: zone })
+          return zone
+        },
+        catch: () => "an IANA time zone such as Europe/Paris or UTC"
+      })
   })
 
 /** The path of a file that exists. */

@@ -15,6 +15,7 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import {
+  StreamDeadlineError,
   StreamEventTooLargeError,
   StreamIdleTimeoutError,
   StreamInvalidChunkError,
@@ -58,6 +59,9 @@ const withPartial = <E>(error: E, partial: PartialCompletion): E => {
   }
   if (error instanceof StreamIdleTimeoutError && Option.isNone(error.partial)) {
     return new StreamIdleTimeoutError({ ...error, partial: partial() }, true) as E
+  }
+  if (error instanceof StreamDeadlineError && Option.isNone(error.partial)) {
+    return new StreamDeadlineError({ ...error, partial: partial() }, true) as E
   }
   if (error instanceof StreamTruncatedError && Option.isNone(error.partial)) {
     return new StreamTruncatedError({ ...error, partial: partial() }, true) as E

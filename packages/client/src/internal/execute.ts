@@ -9,7 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { ErrorBody, Json } from "@objectiveai-effect/domain"
+import { ErrorBody, Json, UrlRedaction } from "@objectiveai-effect/domain"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -39,7 +39,18 @@ export interface Settings {
   readonly retries: Retries
   /** The most bytes the client reads of an answer's body, a unary answer or an error body. */
   readonly maxBodySize: number
+  /** Why no request may be sent at all (a base URL that is not http or https, an API key no header can carry). */
+  readonly refusal: string | undefined
 }
+
+// Visible ASCII: what a bearer token is made of, and nothing a header could be split or ended with.
+const headerSafeKey = /^[\x21-\x7e]*$/
+
+/** Why an API key cannot be sent, without showing any of it; `undefined` when it can. */
+export const keyProblem = (key: string): string | undefined =>
+  headerSafeKey.test(key)
+    ? undefined
+    : "the API key holds a space, a line break or another character an HTTP header cannot carry: check how it was set"
 
 /** A retry policy, read: its defaults filled in, its durations parsed and its backoff made a schedule. */
 export interface Retries {
@@ -315,7 +326,7 @@ const httpClientFailure = (
       ...call,
       attempts: 0,
       issue: error.reason === "InvalidUrl"
-        ? `invalid URL ${error.request.url}`
+        ? `invalid URL ${UrlRedaction.redact(error.request.url)}`
         : "the request body could not be encoded"
     }),
     retry: "never",
@@ -324,10 +335,17 @@ const httpClientFailure = (
 }
 
 /**
+ * How deeply an answer may nest arrays and objects: far beyond anything the API sends, and far below the depth at
+ * which writing it back (to a store, to `--json`) runs out of stack.
+ */
+export const maxAnswerNesting = 1_000
+
+/**
  * A reader for a JSON answer: the body read whole, up to `maxBodySize` bytes (see {@link readBody}; a connection cut
  * mid-body is a transport failure, retried like one) and decoded from its text by `decode`, which should be a
  * `Json.parseJson` schema's decoder: lossless, and checked in place rather than rebuilt. A 200 body that is only an
- * error body is that error, so that `{ "error": { "code": 503 } }` is retried like a 503.
+ * error body is that error, so that `{ "error": { "code": 503 } }` is retried like a 503. An answer nested deeper
+ * than {@link maxAnswerNesting} is an `InvalidResponseError` before it is parsed.
  */
 export const readJson =
   <A>(decode: (text: string) => Either.Either<A, ParseResult.ParseError>, maxBodySize: number) =>
@@ -335,6 +353,11 @@ export const readJson =
     Effect.flatMap(
       readBody(call, response, maxBodySize),
       (text) => {
+        if (Json.nestingDepth(text, maxAnswerNesting) > maxAnswerNesting) {
+          return Effect.fail(
+            invalidResponse(call, response, text, `the answer nests deeper than ${maxAnswerNesting} levels`)
+          )
+        }
         const decoded = decode(text)
         if (Either.isRight(decoded)) return Effect.succeed(decoded.right)
         // Only a failed body is parsed a second time, to see whether it is an error body.
@@ -386,6 +409,16 @@ export const execute = <A>(
   options?: RequestOptions
 ): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> =>
   Effect.suspend(() => {
+    if (settings.refusal !== undefined) {
+      return Effect.fail(
+        new ObjectiveAiError.InvalidRequestError({
+          method: endpoint.request.method,
+          path: endpoint.path,
+          attempts: 0,
+          issue: settings.refusal
+        })
+      )
+    }
     const policy = options?.retryPolicy === undefined
       ? settings.retries
       : retries({ ...settings.policy, ...options.retryPolicy })

@@ -1,3 +1,4 @@
+import { UrlRedaction } from "@objectiveai-effect/domain"
 import * as Predicate from "effect/Predicate"
 
 /** What a network failure tells about the request: what happened, its system code, and whether it was ever sent. */
@@ -47,5 +48,7 @@ export const describe = (cause: unknown): TransportFailure => {
     }
     current = Predicate.hasProperty(current, "cause") ? current.cause : undefined
   }
-  return { description: messages.length === 0 ? "network failure" : messages.join(": "), code, neverSent }
+  // A network layer may name the URL it failed on, credentials and all.
+  const description = messages.length === 0 ? "network failure" : UrlRedaction.redact(messages.join(": "))
+  return { description, code, neverSent }
 }

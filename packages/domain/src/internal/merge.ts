@@ -150,14 +150,16 @@ const toChoice = (state: ChoiceState): ChatCompletion.Choice => {
     function: { name: call.name ?? "", arguments: call.arguments }
   }))
   const hasLogprobs = state.contentLogprobs !== undefined || state.refusalLogprobs !== undefined
+  // The shape a unary answer has, so that a merged stream equals it: `content`, `refusal` and `logprobs` null where
+  // nothing arrived, `reasoning` left out (ObjectiveAI's SDK declares it optional and never null), and both logprob
+  // arrays present once either is.
   return {
     index: state.index,
     message: {
       role: "assistant",
       content: state.content ?? null,
-      // Null where nothing arrived, as a unary answer carries them, so that a merged stream equals the answer.
       refusal: state.refusal ?? null,
-      reasoning: state.reasoning ?? null,
+      ...(state.reasoning === undefined ? {} : { reasoning: state.reasoning }),
       ...(toolCalls.length === 0 ? {} : { tool_calls: toolCalls }),
       ...(state.annotations.length === 0 ? {} : { annotations: [...state.annotations] }),
       ...(state.reasoningDetails.length === 0 ? {} : { reasoning_details: [...state.reasoningDetails] }),
@@ -168,8 +170,8 @@ const toChoice = (state: ChoiceState): ChatCompletion.Choice => {
     ...(state.error === undefined ? {} : { error: state.error }),
     logprobs: hasLogprobs
       ? {
-        content: state.contentLogprobs === undefined ? null : [...state.contentLogprobs],
-        refusal: state.refusalLogprobs === undefined ? null : [...state.refusalLogprobs]
+        content: state.contentLogprobs === undefined ? [] : [...state.contentLogprobs],
+        refusal: state.refusalLogprobs === undefined ? [] : [...state.refusalLogprobs]
       }
       : null
   }

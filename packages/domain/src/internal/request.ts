@@ -24,6 +24,30 @@ const strictDescription =
   "Whether to strictly enforce the schema. If true, the model will only output properties defined in the schema. If false, the model may output additional properties."
 
 /**
+ * The API's rule for `tool_choice`: `"required"` needs a tool, and a named function must be one of `tools`. Checked on
+ * the whole body, as it relates two fields; the issue names `tool_choice`.
+ */
+const toolChoiceInTools = (params: {
+  readonly tool_choice?: string | { readonly function: { readonly name: string } } | null | undefined
+  readonly tools?: ReadonlyArray<{ readonly function: { readonly name: string } }> | null | undefined
+}): true | Schema.FilterIssue => {
+  const choice = params.tool_choice
+  const tools = params.tools ?? []
+  if (choice === "required" && tools.length === 0) {
+    return { path: ["tool_choice"], message: "\"required\" needs at least one tool in tools" }
+  }
+  if (
+    typeof choice === "object" && choice !== null && !tools.some((tool) => tool.function.name === choice.function.name)
+  ) {
+    return {
+      path: ["tool_choice"],
+      message: `must name a function in tools, got ${JSON.stringify(choice.function.name)}`
+    }
+  }
+  return true
+}
+
+/**
  * Every schema of the create body, in one mode (see `Mode`): as a caller sends it, as the API reads it, as a stored
  * request holds it. An optional field takes `null` as absent in every mode, as the API's SDKs type it.
  */
@@ -315,13 +339,20 @@ export const make = <M extends Mode>(mode: M) => {
     jsonSchema: { type: "integer" }
   })
 
+  // The rules the API enforces beyond the page's types hold for what a caller sends and what the API reads; a stored
+  // request is read back whatever it holds, and checked again (by `validate`) only when it is replayed.
+  const enforced = mode !== "lenient"
+
   const ChatCompletionCreateParams = object(
     {
       messages: required(
-        Schema.Array(Message),
+        enforced ? Schema.Array(Message).pipe(Schema.minItems(1)) : Schema.Array(Message),
         "A list of messages comprising the conversation so far. Depending on the model you use, different message types (modalities) are supported, like text, images, and audio."
       ),
-      model: required(Schema.String, "Model ID used to generate the response."),
+      model: required(
+        enforced ? Schema.String.pipe(Schema.minLength(1)) : Schema.String,
+        "Model ID used to generate the response."
+      ),
       frequency_penalty: nullish(
         between(-2, 2),
         "This setting aims to control the repetition of tokens based on how often they appear in the input. Negative values will encourage token reuse."
@@ -455,7 +486,10 @@ export const make = <M extends Mode>(mode: M) => {
     WebSearchOptions: exported(WebSearchOptions),
     Prediction: exported(Prediction),
     Seed,
-    ChatCompletionCreateParams: exported(ChatCompletionCreateParams)
+    // Outside the typo check, whose filter reports beside the struct's own problems only when it sits right on it.
+    ChatCompletionCreateParams: enforced
+      ? exported(ChatCompletionCreateParams).pipe(Schema.filter(toolChoiceInTools, { jsonSchema: {} }))
+      : exported(ChatCompletionCreateParams)
   }
 }
 

@@ -11,13 +11,13 @@ export interface paths {
          * List chat completions
          * @description One page of stored completions, newest first: each one's id, the start of its content and when it was created.
          */
-        get: operations["chatCompletions.list"];
+        get: operations["listChatCompletions"];
         put?: never;
         /**
          * Create a chat completion
-         * @description Generates a completion for the conversation in `messages` with `model`, and stores it. With `stream: true` the answer is `text/event-stream`: `: OPENROUTER PROCESSING` comments while the provider works, one `data: <chat.completion.chunk>` event per chunk (a last chunk with `choices: []` and the usage when `stream_options.include_usage` is set), then `data: [DONE]`. A failure after the first event arrives as an event carrying an error body.
+         * @description Generates a completion for the conversation in `messages` with `model`, and stores it. With `stream: true` the answer is `text/event-stream`: `: OPENROUTER PROCESSING` comments while the provider works, one `data: <chat.completion.chunk>` event per chunk (a last chunk with `choices: []` and the usage when `stream_options.include_usage` is set), then `data: [DONE]`. A failure after the first event arrives as an event carrying an error body: ObjectiveAI's `{ code, message }`, or a chunk with a top-level `error` and `finish_reason: "error"`; the stream then ends.
          */
-        post: operations["chatCompletions.create"];
+        post: operations["createChatCompletion"];
         delete?: never;
         options?: never;
         head?: never;
@@ -35,7 +35,7 @@ export interface paths {
          * Retrieve a chat completion
          * @description The original request body and the completion response of a stored completion.
          */
-        get: operations["chatCompletions.retrieve"];
+        get: operations["retrieveChatCompletion"];
         put?: never;
         post?: never;
         delete?: never;
@@ -238,10 +238,7 @@ export interface components {
             role: "chat_completion";
             /** @description The id of the earlier completion. */
             id: string;
-            /**
-             * nonNegative
-             * @description The referenced choice.
-             */
+            /** @description The referenced choice. */
             choice_index: number;
             /** @description An optional name for the participant. */
             name?: string | null;
@@ -252,10 +249,7 @@ export interface components {
             role: "score_completion";
             /** @description The id of the earlier completion. */
             id: string;
-            /**
-             * nonNegative
-             * @description The referenced choice.
-             */
+            /** @description The referenced choice. */
             choice_index: number;
             /** @description An optional name for the participant. */
             name?: string | null;
@@ -402,10 +396,7 @@ export interface components {
             /** @description The upstream (or upstream upstream) LLM provider used for the chat completion. */
             provider?: string | null;
         };
-        /**
-         * nonEmptyString
-         * @description a non-empty completion id
-         */
+        /** @description a non-empty completion id */
         CompletionId: string;
         Choice: {
             message: components["schemas"]["ChatCompletionMessage"];
@@ -593,7 +584,7 @@ export interface components {
         BadRequest: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 400;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -603,7 +594,7 @@ export interface components {
         Unauthorized: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 401;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -613,7 +604,7 @@ export interface components {
         PayloadTooLarge: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 413;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -623,7 +614,7 @@ export interface components {
         TooManyRequests: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 429;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -633,7 +624,7 @@ export interface components {
         InternalServerError: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 500;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -643,7 +634,7 @@ export interface components {
         BadGateway: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 502;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -653,7 +644,7 @@ export interface components {
         ServiceUnavailable: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 503;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -868,10 +859,7 @@ export interface components {
             role: "chat_completion";
             /** @description The id of the earlier completion. */
             id: string;
-            /**
-             * nonNegative
-             * @description The referenced choice.
-             */
+            /** @description The referenced choice. */
             choice_index: number;
             /** @description An optional name for the participant. */
             name?: string | null;
@@ -882,10 +870,7 @@ export interface components {
             role: "score_completion";
             /** @description The id of the earlier completion. */
             id: string;
-            /**
-             * nonNegative
-             * @description The referenced choice.
-             */
+            /** @description The referenced choice. */
             choice_index: number;
             /** @description An optional name for the participant. */
             name?: string | null;
@@ -1011,7 +996,7 @@ export interface components {
         NotFound: {
             /**
              * @description The HTTP status of the error.
-             * @enum {number}
+             * @enum {integer}
              */
             code: 404;
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
@@ -1025,8 +1010,60 @@ export interface components {
             id: components["schemas"]["CompletionId"];
             /** @description The start of the completion's content. */
             preview: string | null;
-            /** @description When the completion was created, as an RFC 3339 timestamp. */
+            /**
+             * Format: date-time
+             * @description When the completion was created, as an RFC 3339 timestamp.
+             */
             created: string;
+        };
+        ChatCompletionChunk: {
+            /** @description A unique identifier for the chat completion; every chunk of a stream has the same. */
+            id: components["schemas"]["CompletionId"];
+            choices: components["schemas"]["ChunkChoice"][];
+            created: number;
+            model: string;
+            /** @enum {string} */
+            object: "chat.completion.chunk";
+            service_tier?: components["schemas"]["ServiceTier"] | null;
+            system_fingerprint?: string | null;
+            usage?: components["schemas"]["CompletionUsage"] | null;
+            provider?: string | null;
+            error?: components["schemas"]["OpenRouterError"] | null;
+        };
+        ChunkChoice: {
+            delta: components["schemas"]["ChoiceDelta"];
+            finish_reason?: components["schemas"]["FinishReason"] | null;
+            native_finish_reason?: string | null;
+            index: number;
+            logprobs?: components["schemas"]["ChoiceLogprobs"] | null;
+            error?: components["schemas"]["OpenRouterError"] | null;
+        };
+        ChoiceDelta: {
+            role?: ("assistant" | string) | null;
+            content?: string | null;
+            refusal?: string | null;
+            reasoning?: string | null;
+            reasoning_details?: components["schemas"]["ReasoningDetail"][] | null;
+            tool_calls?: components["schemas"]["ToolCallDelta"][] | null;
+            annotations?: components["schemas"]["Annotation"][] | null;
+            images?: components["schemas"]["Image"][] | null;
+        };
+        ToolCallDelta: {
+            /** @description The position of the tool call this fragment belongs to. */
+            index: number;
+            id?: string | null;
+            type?: ("function" | string) | null;
+            function?: components["schemas"]["ToolCallDeltaFunction"] | null;
+        };
+        ToolCallDeltaFunction: {
+            name?: string | null;
+            arguments?: string | null;
+        };
+        ObjectiveAiErrorBody: {
+            /** @description The HTTP status of the error. */
+            code: number;
+            /** @description What went wrong; any JSON. */
+            message: string | number | boolean | null | unknown[] | Record<string, never>;
         };
     };
     responses: never;
@@ -1037,13 +1074,13 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    "chatCompletions.list": {
+    listChatCompletions: {
         parameters: {
             query?: {
                 /** @description How many completions to list, from 1 to 1000; 100 by default. */
-                count?: string;
+                count?: number;
                 /** @description How many of the newest completions to skip; 0 by default. */
-                offset?: string;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -1116,7 +1153,7 @@ export interface operations {
             };
         };
     };
-    "chatCompletions.create": {
+    createChatCompletion: {
         parameters: {
             query?: never;
             header?: never;
@@ -1125,6 +1162,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "model": "openai/gpt-4o-mini",
+                 *       "messages": [
+                 *         {
+                 *           "role": "user",
+                 *           "content": "Explain vector clocks in two sentences."
+                 *         }
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ChatCompletionCreateParams"];
             };
         };
@@ -1136,7 +1184,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["ChatCompletionChunk"] | components["schemas"]["ObjectiveAiErrorBody"] | "[DONE]";
                 };
             };
             /** @description The request did not match the expected schema */
@@ -1204,7 +1252,7 @@ export interface operations {
             };
         };
     };
-    "chatCompletions.retrieve": {
+    retrieveChatCompletion: {
         parameters: {
             query?: never;
             header?: never;

@@ -1,12 +1,39 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Effect from "effect/Effect"
-import { completionsTable, failuresTable, stateTable } from "./row.js"
+import * as Exact from "./exact.js"
+import {
+  amounts,
+  completionsTable,
+  costSums,
+  failuresTable,
+  figuresTable,
+  logprobMinima,
+  logprobSums,
+  partCounts,
+  parts,
+  problemsTable,
+  rollupTable,
+  stateTable,
+  tokens,
+  toolCallsTable
+} from "./row.js"
 
 const amount = (prefix: string) => `${prefix}_scale INTEGER, ${prefix}_high BIGINT, ${prefix}_low BIGINT`
 
+const exactColumns = amounts.flatMap((name) =>
+  Array.from({ length: Exact.limbs }, (_, i) => `${name}_${i} BIGINT NOT NULL`)
+)
+
+const partColumns = parts.flatMap((part) => [
+  ...partCounts.map((count) => `${part}_${count} BIGINT NOT NULL`),
+  `${part}_lowest DOUBLE PRECISION`
+])
+
 /**
  * The store's schema, by version. Types every engine reads the same way: integers as `BIGINT`, flags as `SMALLINT`
- * 0/1, exact amounts as integer units (see `amount.ts`), the body as the exact JSON text.
+ * 0/1, exact amounts as integer limbs (see `exact.ts`), the body as the exact JSON text. The figures of a store
+ * written before they existed are backfilled from its bodies when it opens (`CompletionStore.make`), a batch per
+ * transaction, so that an interrupted backfill goes on where it stopped.
  */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_create_completions": Effect.gen(function*() {
@@ -44,5 +71,79 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   last_attempt BIGINT NOT NULL
 )`)
     yield* sql.unsafe(`CREATE TABLE ${stateTable} (name TEXT PRIMARY KEY NOT NULL, value BIGINT NOT NULL)`)
+  }),
+  // The figures move out of the completions table into their own narrow one, so that a report reads no page of a body.
+  "2_derived_figures": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rebuilt = `${completionsTable}_v2`
+    yield* sql.unsafe(`CREATE TABLE ${rebuilt} (
+  id TEXT PRIMARY KEY NOT NULL,
+  created BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT,
+  body TEXT NOT NULL
+)`)
+    yield* sql.unsafe(
+      `INSERT INTO ${rebuilt} (id, created, model, provider, body) SELECT id, created, model, provider, body FROM ${completionsTable}`
+    )
+    yield* sql.unsafe(`DROP TABLE ${completionsTable}`)
+    yield* sql.unsafe(`ALTER TABLE ${rebuilt} RENAME TO ${completionsTable}`)
+    yield* sql.unsafe(`CREATE INDEX ${completionsTable}_created ON ${completionsTable} (created, id)`)
+    yield* sql.unsafe(`CREATE INDEX ${completionsTable}_model ON ${completionsTable} (model, created)`)
+    yield* sql.unsafe(`CREATE INDEX ${completionsTable}_provider ON ${completionsTable} (provider, created)`)
+    yield* sql.unsafe(`CREATE TABLE ${figuresTable} (
+  id TEXT PRIMARY KEY NOT NULL,
+  created BIGINT NOT NULL,
+  day TEXT,
+  model TEXT NOT NULL,
+  provider TEXT,
+  finish_reasons TEXT NOT NULL,
+  unpriced SMALLINT NOT NULL,
+  byok SMALLINT NOT NULL,
+  ${tokens.map(([, column]) => `${column} BIGINT`).join(",\n  ")},
+  choices BIGINT NOT NULL,
+  ${partColumns.join(",\n  ")},
+  ${exactColumns.join(",\n  ")},
+  exact_overflow TEXT
+)`)
+    yield* sql.unsafe(`CREATE INDEX ${figuresTable}_created ON ${figuresTable} (created)`)
+    yield* sql.unsafe(
+      `CREATE INDEX ${figuresTable}_overflow ON ${figuresTable} (created) WHERE exact_overflow IS NOT NULL`
+    )
+    yield* sql.unsafe(`CREATE TABLE ${toolCallsTable} (
+  id TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT,
+  tool TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  calls BIGINT NOT NULL,
+  PRIMARY KEY (id, tool, outcome)
+)`)
+    yield* sql.unsafe(`CREATE INDEX ${toolCallsTable}_created ON ${toolCallsTable} (created)`)
+    yield* sql.unsafe(`CREATE TABLE ${problemsTable} (
+  id TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT,
+  position INTEGER NOT NULL,
+  choice_index DOUBLE PRECISION NOT NULL,
+  call_index INTEGER NOT NULL,
+  tool TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  PRIMARY KEY (id, position)
+)`)
+    yield* sql.unsafe(`CREATE INDEX ${problemsTable}_created ON ${problemsTable} (created, id)`)
+    yield* sql.unsafe(`CREATE TABLE ${rollupTable} (
+  bucket BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  has_provider SMALLINT NOT NULL,
+  completions BIGINT NOT NULL,
+  ${[...costSums, ...logprobSums].map((column) => `${column} BIGINT NOT NULL`).join(",\n  ")},
+  ${logprobMinima.map((column) => `${column} DOUBLE PRECISION`).join(",\n  ")},
+  PRIMARY KEY (bucket, model, provider, has_provider)
+)`)
   })
 }

@@ -1,23 +1,134 @@
+import { Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
-import * as Amount from "./amount.js"
+import * as BigDecimal from "effect/BigDecimal"
+import * as Option from "effect/Option"
 import * as Body from "./body.js"
+import * as Exact from "./exact.js"
 
-/** The completions table. */
+/** The completions table: each stored body and the columns its filters read. */
 export const completionsTable = "objectiveai_completions"
+/** One row per completion: every figure the report sums, derived once when the completion is stored. */
+export const figuresTable = "objectiveai_figures"
+/** One row per completion, tool and outcome: how many of its tool calls came to that outcome. */
+export const toolCallsTable = "objectiveai_tool_calls"
+/** The figures summed per quarter hour, model and provider, kept up to date as completions are stored. */
+export const rollupTable = "objectiveai_rollup"
+/** The first tool-call problems of each completion, as `ToolCallSummary` keeps them. */
+export const problemsTable = "objectiveai_tool_call_problems"
 /** Ids whose retrieve failed, until a later sync stores them. */
 export const failuresTable = "objectiveai_sync_failures"
-/** Named integers a sync keeps between runs: where the last complete listing started. */
+/** Named integers kept between runs: where the last complete listing started, whether figures are backfilled. */
 export const stateTable = "objectiveai_sync_state"
 /** The migrations the store has run. */
 export const migrationsTable = "objectiveai_migrations"
 
-const secondsPerDay = 86_400
+/** The exact amounts a figures row holds, each as `Exact.limbs` columns `<name>_0` …, or in the overflow column. */
+export const amounts = [
+  "cost",
+  "upstream_cost",
+  "byok_upstream_cost",
+  "content_logprob_sum",
+  "content_entropy_sum",
+  "content_margin_sum",
+  "refusal_logprob_sum",
+  "refusal_entropy_sum",
+  "refusal_margin_sum"
+] as const
 
-/** The UTC day of a `created`, as the analysis package labels it (`null` where there is no such date). */
-export const dayLabel = (day: number): string | null => {
-  const date = new Date(day * secondsPerDay * 1000)
-  return Number.isNaN(date.getTime()) ? null : date.toISOString().slice(0, 10)
+/** An exact amount's name. */
+export type AmountName = typeof amounts[number]
+
+/** The token counts of `Cost.Tokens`, by column. */
+export const tokens = [
+  ["prompt", "prompt_tokens"],
+  ["completion", "completion_tokens"],
+  ["cached", "cached_tokens"],
+  ["cacheWrite", "cache_write_tokens"],
+  ["reasoning", "reasoning_tokens"],
+  ["promptAudio", "prompt_audio_tokens"],
+  ["completionAudio", "completion_audio_tokens"]
+] as const satisfies ReadonlyArray<readonly [keyof Cost.Tokens, string]>
+
+/** The counts of a logprob part (`content_…`, `refusal_…`) that sum. */
+export const partCounts = ["choices", "tokens", "entropy_count", "margin_count", "excluded", "clamped", "kept"] as const
+
+/** The logprob parts. */
+export const parts = ["content", "refusal"] as const
+
+/** The figures columns that sum: the cost figures first, then the logprob figures. */
+export const costSums: ReadonlyArray<string> = [
+  "unpriced",
+  "byok",
+  ...tokens.map(([, column]) => column),
+  ...(["cost", "upstream_cost", "byok_upstream_cost"] as const).flatMap((name) => limbColumns(name))
+]
+
+/** The logprob figures columns that sum. */
+export const logprobSums: ReadonlyArray<string> = [
+  "choices",
+  ...parts.flatMap((part) => partCounts.map((count) => `${part}_${count}`)),
+  ...parts.flatMap((part) => [`${part}_logprob_sum`, `${part}_entropy_sum`, `${part}_margin_sum`] as const).flatMap((
+    name
+  ) => limbColumns(name))
+]
+
+/** The figures columns whose least value is kept. */
+export const logprobMinima: ReadonlyArray<string> = parts.map((part) => `${part}_lowest`)
+
+/** The columns holding an amount's limbs. */
+export function limbColumns(name: AmountName): ReadonlyArray<string> {
+  return Array.from({ length: Exact.limbs }, (_, i) => `${name}_${i}`)
 }
+
+/**
+ * Seconds per rollup bucket. Every time zone in use today is a whole number of quarter hours from UTC and changes its
+ * offset on a quarter hour, so a bucket falls on one local day in any of them.
+ */
+export const bucketSeconds = 900
+
+/** A row of the rollup table: the key, then each sum as a bigint and each least value. */
+export type RollupRow = Record<string, string | number | bigint | null>
+
+/**
+ * The rollup rows of figures rows, one per bucket, model and provider, in key order (so that writers update them in
+ * one order). A missing provider is `''` with `has_provider` 0, since keys with `NULL` never conflict.
+ */
+export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<RollupRow> => {
+  const groups = new Map<string, Record<string, bigint | number | string | null>>()
+  for (const row of rows) {
+    const bucket = Math.floor((row.created as number) / bucketSeconds)
+    const provider = row.provider as string | null
+    const key = JSON.stringify([bucket, row.model, provider])
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = {
+        bucket,
+        model: row.model,
+        provider: provider ?? "",
+        has_provider: provider === null ? 0 : 1,
+        completions: 0n
+      }
+      for (const column of [...costSums, ...logprobSums]) group[column] = 0n
+      for (const column of logprobMinima) group[column] = null
+      groups.set(key, group)
+    }
+    group.completions = (group.completions as bigint) + 1n
+    for (const column of [...costSums, ...logprobSums]) {
+      const value = row[column]
+      if (typeof value === "number") group[column] = (group[column] as bigint) + BigInt(value)
+    }
+    for (const column of logprobMinima) {
+      const value = row[column]
+      const known = group[column]
+      if (typeof value === "number" && (known === null || value < (known as number))) group[column] = value
+    }
+  }
+  return Array.from(groups.entries())
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    .map(([, group]) => group)
+}
+
+const secondsPerDay = 86_400
 
 // `created` is a number on the wire; a column holds a 64-bit integer, so a fraction is floored (the day it falls in
 // is the same) and what is not a safe integer is clamped.
@@ -26,75 +137,138 @@ const createdColumn = (created: number): number =>
     ? 0
     : Math.min(Math.max(Math.floor(created), Number.MIN_SAFE_INTEGER), Number.MAX_SAFE_INTEGER)
 
-const tokenCount = (value: unknown): number | null =>
-  typeof value === "number" && Number.isSafeInteger(value) ? value : null
+// Token counts are integers below 2^53 on the wire; anything else is not summed.
+const tokenCount = (value: number): number | null => Number.isSafeInteger(value) ? value : null
 
-const flag = (value: boolean): number => value ? 1 : 0
-
-/** One completion as the columns the store writes. */
+/** A completion's row in the completions table. */
 export interface CompletionRow {
   readonly id: string
   readonly created: number
-  readonly day: string | null
   readonly model: string
   readonly provider: string | null
-  readonly finish_reasons: string
-  readonly prompt_tokens: number | null
-  readonly completion_tokens: number | null
-  readonly cached_tokens: number | null
-  readonly cache_write_tokens: number | null
-  readonly reasoning_tokens: number | null
-  readonly prompt_audio_tokens: number | null
-  readonly completion_audio_tokens: number | null
-  readonly cost_scale: number | null
-  readonly cost_high: number | null
-  readonly cost_low: number | null
-  readonly upstream_cost_scale: number | null
-  readonly upstream_cost_high: number | null
-  readonly upstream_cost_low: number | null
-  readonly byok_upstream_cost_scale: number | null
-  readonly byok_upstream_cost_high: number | null
-  readonly byok_upstream_cost_low: number | null
-  readonly is_byok: number
-  readonly has_logprobs: number
-  readonly has_tool_calls: number
   readonly body: string
 }
 
-const amountColumns = <P extends string>(prefix: P, amount: unknown) => {
-  const units = Amount.toUnits(amount)
-  return {
-    [`${prefix}_scale`]: units?.scale ?? null,
-    [`${prefix}_high`]: units?.high ?? null,
-    [`${prefix}_low`]: units?.low ?? null
-  } as { [K in `${P}_scale` | `${P}_high` | `${P}_low`]: number | null }
+/** A completion's row in the figures table: column name to value. */
+export type FiguresRow = Readonly<Record<string, string | number | null>>
+
+/** A completion's tool calls of one tool that came to one outcome. */
+export interface ToolCallRow {
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  readonly provider: string | null
+  readonly tool: string
+  readonly outcome: ToolCallSummary.Outcome
+  readonly calls: number
 }
 
-/** The row of a stored completion: its body as the exact JSON the API sent, and the columns read from it. */
-export const toRow = (completion: StoredChatCompletion.StoredChatCompletion): CompletionRow => {
-  const response = completion.response
-  const usage = response.usage
-  const details = usage?.cost_details
+/** A tool-call problem, at its position among the completion's problems. */
+export interface ProblemRow {
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  readonly provider: string | null
+  readonly position: number
+  readonly choice_index: number
+  readonly call_index: number
+  readonly tool: string
+  readonly outcome: string
+  readonly reason: string
+}
+
+/** What storing one completion writes. */
+export interface Derived {
+  readonly completion: CompletionRow
+  readonly figures: FiguresRow
+  readonly toolCalls: ReadonlyArray<ToolCallRow>
+  readonly problems: ReadonlyArray<ProblemRow>
+}
+
+const partFigures = (
+  part: typeof parts[number],
+  aggregate: LogprobSummary.TokenAggregate,
+  exact: (name: AmountName, value: BigDecimal.BigDecimal) => void
+): Record<string, number | null> => {
+  exact(`${part}_logprob_sum`, aggregate.logprobSum)
+  exact(`${part}_entropy_sum`, aggregate.entropy.sum)
+  exact(`${part}_margin_sum`, aggregate.margin.sum)
   return {
-    id: response.id,
-    created: createdColumn(response.created),
-    day: dayLabel(Math.floor(response.created / secondsPerDay)),
-    model: response.model,
-    provider: response.provider ?? null,
+    [`${part}_choices`]: aggregate.choices,
+    [`${part}_tokens`]: aggregate.tokens,
+    [`${part}_entropy_count`]: aggregate.entropy.count,
+    [`${part}_margin_count`]: aggregate.margin.count,
+    [`${part}_excluded`]: aggregate.placeholders.excluded,
+    [`${part}_clamped`]: aggregate.placeholders.clamped,
+    [`${part}_kept`]: aggregate.placeholders.kept,
+    [`${part}_lowest`]: Option.getOrNull(aggregate.lowestLogprob)
+  }
+}
+
+/**
+ * Everything storing a completion writes: its body as the exact JSON the API sent, and the figures every section of
+ * the report sums, taken from the analysis package's own summaries of this one completion (under the default
+ * placeholder policy), so that the store's sums are those summaries' sums.
+ */
+export const derive = (stored: StoredChatCompletion.StoredChatCompletion): Derived => {
+  const response = stored.response
+  const id = response.id
+  const created = createdColumn(response.created)
+  const model = response.model
+  const provider = response.provider ?? null
+  const cost = Cost.fromCompletion(response).total
+  const logprobs = LogprobSummary.fromCompletion(response)
+  const toolCalls = ToolCallSummary.summarize([stored])
+
+  const columns: Record<string, string | number | null> = {}
+  let overflow: Record<string, string> | undefined
+  const exact = (name: AmountName, value: BigDecimal.BigDecimal) => {
+    const limbs = Exact.toLimbs(value)
+    for (let i = 0; i < Exact.limbs; i++) columns[`${name}_${i}`] = limbs === undefined ? 0 : limbs[i]
+    if (limbs === undefined) (overflow ??= {})[name] = BigDecimal.format(value)
+  }
+  exact("cost", cost.cost)
+  exact("upstream_cost", cost.upstreamInferenceCost)
+  exact("byok_upstream_cost", cost.upstreamUpstreamInferenceCost)
+  const content = partFigures("content", logprobs.content, exact)
+  const refusal = partFigures("refusal", logprobs.refusal, exact)
+
+  const figures: FiguresRow = {
+    id,
+    created,
+    day: Cost.dayLabel(Math.floor(response.created / secondsPerDay)),
+    model,
+    provider,
     finish_reasons: JSON.stringify(response.choices.map((choice) => choice.finish_reason)),
-    prompt_tokens: tokenCount(usage?.prompt_tokens),
-    completion_tokens: tokenCount(usage?.completion_tokens),
-    cached_tokens: tokenCount(usage?.prompt_tokens_details?.cached_tokens),
-    cache_write_tokens: tokenCount(usage?.prompt_tokens_details?.cache_write_tokens),
-    reasoning_tokens: tokenCount(usage?.completion_tokens_details?.reasoning_tokens),
-    prompt_audio_tokens: tokenCount(usage?.prompt_tokens_details?.audio_tokens),
-    completion_audio_tokens: tokenCount(usage?.completion_tokens_details?.audio_tokens),
-    ...amountColumns("cost", usage?.cost),
-    ...amountColumns("upstream_cost", details?.upstream_inference_cost),
-    ...amountColumns("byok_upstream_cost", details?.upstream_upstream_inference_cost),
-    is_byok: flag(usage?.is_byok === true),
-    has_logprobs: flag(response.choices.some((choice) => choice.logprobs != null)),
-    has_tool_calls: flag(response.choices.some((choice) => (choice.message.tool_calls?.length ?? 0) > 0)),
-    body: Body.encode(completion)
+    unpriced: cost.unpriced,
+    byok: cost.byok,
+    ...Object.fromEntries(tokens.map(([field, column]) => [column, tokenCount(cost.tokens[field])])),
+    choices: logprobs.choices,
+    ...content,
+    ...refusal,
+    ...columns,
+    exact_overflow: overflow === undefined ? null : JSON.stringify(overflow)
+  }
+  const where = { id, created, model, provider }
+  return {
+    completion: { id, created, model, provider, body: Body.encode(stored) },
+    figures,
+    toolCalls: toolCalls.tools.flatMap((tool) =>
+      ToolCallSummary.outcomes.filter((outcome) => tool.outcomes[outcome] > 0).map((outcome): ToolCallRow => ({
+        ...where,
+        tool: tool.tool,
+        outcome,
+        calls: tool.outcomes[outcome]
+      }))
+    ),
+    problems: toolCalls.problems.map((problem, position): ProblemRow => ({
+      ...where,
+      position,
+      choice_index: problem.choiceIndex,
+      call_index: problem.callIndex,
+      tool: problem.tool,
+      outcome: problem.outcome,
+      reason: problem.reason
+    }))
   }
 }

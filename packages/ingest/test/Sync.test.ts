@@ -5,11 +5,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import { CompletionStore as ServerStore, ObjectiveAiServer } from "@objectiveai-effect/server"
+import { CompletionStore } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { CompletionStore, Sync } from "../src/index.js"
+import { Sync } from "../src/index.js"
 import { clientOf, engines, freshStore, openStore, sample, serverLayer } from "./support.js"
 
 /** The requests a client sent, by kind. */

@@ -2,7 +2,8 @@
  * `sync`: brings a store up to date from the API through `ObjectiveAiClient`. It lists completions newest first and
  * stops paging once it passes where the last complete listing began (less a lookback for completions stored late),
  * retrieves what the store lacks with the client's retries and concurrency, and stores each batch in one
- * transaction. Ids that fail are recorded, retried by the next sync and reported.
+ * transaction through the store's `put`, which derives the figures the report sums. Ids that fail are recorded,
+ * retried by the next sync and reported.
  *
  * Interrupting a sync at any point (Ctrl-C, a killed process) leaves a consistent store: every completion is stored
  * whole or not at all, and the listing watermark only moves once a listing has been worked through, so the next run
@@ -13,7 +14,8 @@
  * ```ts
  * import { NodeHttpClient } from "@effect/platform-node"
  * import { ObjectiveAiClient } from "@objectiveai-effect/client"
- * import { CompletionStore, Database, Sync } from "@objectiveai-effect/store"
+ * import { Sync } from "@objectiveai-effect/ingest"
+ * import { CompletionStore, Database } from "@objectiveai-effect/store"
  * import { Console, Effect, Layer } from "effect"
  *
  * const program = Sync.sync({ concurrency: 16 }).pipe(
@@ -29,6 +31,7 @@
  */
 import { ObjectiveAiClient, type ObjectiveAiError } from "@objectiveai-effect/client"
 import type { ChatCompletionList, StoredChatCompletion } from "@objectiveai-effect/domain"
+import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -36,8 +39,6 @@ import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import * as CompletionStore from "./CompletionStore.js"
-import type * as StoreError from "./StoreError.js"
 
 /**
  * How a sync pages and retrieves.
