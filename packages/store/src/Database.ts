@@ -6,16 +6,19 @@
  * @since 0.1.0
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import type { PlatformError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 // The module alone: the domain's index would evaluate every Schema when only a location is named.
 import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Redacted from "effect/Redacted"
-import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { pathToFileURL } from "node:url"
@@ -147,49 +150,56 @@ const sqliteCorruption = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"])
 const codeOf = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
 
+const isNotFound = (error: PlatformError): boolean => error._tag === "SystemError" && error.reason === "NotFound"
+
 // Read before the driver opens the file, which would otherwise switch its journal mode or create it.
 const checkSqliteFile = (
   filename: string,
   readOnly: boolean
-): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.DatabaseError | StoreError.MissingStore> =>
-  Effect.try({
-    try: () => {
-      if (filename === ":memory:" || filename === "") return undefined
-      let stat: fs.Stats
-      try {
-        stat = fs.statSync(filename)
-      } catch (cause) {
-        if (codeOf(cause) !== "ENOENT") throw cause
-        if (readOnly) return "missing"
-        fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true })
-        return undefined
-      }
-      if (!stat.isFile()) return "it is not a regular file"
-      if (stat.size === 0) return readOnly ? "missing" : undefined
-      const header = Buffer.alloc(sqliteHeader.length)
-      const fd = fs.openSync(filename, "r")
-      try {
-        fs.readSync(fd, header, 0, header.length, 0)
-      } finally {
-        fs.closeSync(fd)
-      }
-      return header.equals(sqliteHeader) ? undefined : "its header is not SQLite's"
-    },
-    catch: (cause) =>
-      new StoreError.DatabaseError({ location: filename, operation: "opening the file", reason: reasonOf(cause) })
-  }).pipe(
-    Effect.flatMap((reason): Effect.Effect<void, StoreError.CorruptDatabase | StoreError.MissingStore> =>
-      reason === undefined
-        ? Effect.void
-        : reason === "missing"
-        ? Effect.fail(new StoreError.MissingStore({ location: filename }))
-        : Effect.fail(new StoreError.CorruptDatabase({ location: filename, reason }))
+): Effect.Effect<
+  void,
+  StoreError.CorruptDatabase | StoreError.DatabaseError | StoreError.MissingStore,
+  FileSystem.FileSystem
+> =>
+  Effect.gen(function*() {
+    if (filename === ":memory:" || filename === "") return
+    const fs = yield* FileSystem.FileSystem
+    const info = yield* fs.stat(filename).pipe(
+      Effect.map(Option.some),
+      Effect.catchIf(isNotFound, () => Effect.succeedNone)
     )
+    if (Option.isNone(info) || (info.value.type === "File" && info.value.size === 0n)) {
+      if (readOnly) return yield* new StoreError.MissingStore({ location: filename })
+      if (Option.isNone(info)) yield* fs.makeDirectory(path.dirname(path.resolve(filename)), { recursive: true })
+      return
+    }
+    if (info.value.type !== "File") {
+      return yield* new StoreError.CorruptDatabase({ location: filename, reason: "it is not a regular file" })
+    }
+    const header = yield* Effect.scoped(
+      Effect.flatMap(fs.open(filename, { flag: "r" }), (file) => file.readAlloc(sqliteHeader.length))
+    )
+    if (!Option.exists(header, (bytes) => sqliteHeader.equals(bytes))) {
+      return yield* new StoreError.CorruptDatabase({ location: filename, reason: "its header is not SQLite's" })
+    }
+  }).pipe(
+    Effect.catchTags({
+      SystemError: (error) => Effect.fail(unreadable(filename, error)),
+      BadArgument: (error) => Effect.fail(unreadable(filename, error))
+    })
   )
+
+const unreadable = (filename: string, error: PlatformError) =>
+  new StoreError.DatabaseError({
+    location: filename,
+    operation: "opening the file",
+    reason: reasonOf(error.cause ?? error),
+    cause: error
+  })
 
 const sqlite = (filename: string, readOnly: boolean) =>
   Effect.gen(function*() {
-    yield* checkSqliteFile(filename, readOnly)
+    yield* Effect.provide(checkSqliteFile(filename, readOnly), NodeFileSystem.layer)
     // A WAL store on read-only media opens only as an `immutable=1` URI (see below), and better-sqlite3 reads URIs
     // only when SQLITE_USE_URI is set as its native module loads, which is just after this.
     if (readOnly) process.env.SQLITE_USE_URI ??= "1"
