@@ -94,6 +94,7 @@ export type RollupRow = Record<string, string | number | bigint | null>
  * one order). A missing provider is `''` with `has_provider` 0, since keys with `NULL` never conflict.
  */
 export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<RollupRow> => {
+  const sums = [...costSums, ...logprobSums]
   const groups = new Map<string, Record<string, bigint | number | string | null>>()
   for (const row of rows) {
     const bucket = Math.floor((row.created as number) / bucketSeconds)
@@ -108,12 +109,12 @@ export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<Rollu
         has_provider: provider === null ? 0 : 1,
         completions: 0n
       }
-      for (const column of [...costSums, ...logprobSums]) group[column] = 0n
+      for (const column of sums) group[column] = 0n
       for (const column of logprobMinima) group[column] = null
       groups.set(key, group)
     }
     group.completions = (group.completions as bigint) + 1n
-    for (const column of [...costSums, ...logprobSums]) {
+    for (const column of sums) {
       const value = row[column]
       if (typeof value === "number") group[column] = (group[column] as bigint) + BigInt(value)
     }
