@@ -52,6 +52,14 @@ describe("Database", () => {
       expect(yield* store.count()).toBe(3)
     }))
 
+  it.scoped("makes a new SQLite store with 8 kB pages, which hold a stored body without an overflow chain", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const location = Database.Location.Sqlite({ filename: path.join(dir, "store.sqlite") })
+      yield* Effect.scoped(Effect.flatMap(openStore(location), (store) => store.put(sample.slice(0, 3))))
+      expect(yield* sqliteExec(location.filename, "PRAGMA page_size")).toEqual([[{ page_size: 8192 }]])
+    }))
+
   it.scoped("refuses a file that is not a SQLite database, and leaves it as it was", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
