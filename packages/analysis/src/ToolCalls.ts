@@ -16,7 +16,7 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as AnalysisError from "./AnalysisError.js"
 import * as Arguments from "./internal/arguments.js"
-import * as JsonSchema from "./internal/jsonSchema.js"
+import * as JsonSchemaChecker from "./internal/jsonSchemaChecker.js"
 
 /**
  * A tool with a description for the model, and `strict` to ask for arguments that follow the schema exactly.
@@ -102,7 +102,7 @@ export const toolkit = <const Entries extends Record<string, ToolEntry>>(
  * also carries as its own JSON Schema.
  */
 const parametersOf = (jsonSchema: Json.JsonValue | undefined): Schema.Schema<unknown> => {
-  const check = JsonSchema.checker(jsonSchema)
+  const check = JsonSchemaChecker.checker(jsonSchema)
   return Schema.Unknown.pipe(Schema.filter((value) => check(value)))
 }
 

@@ -17,7 +17,7 @@ import type {
 import { CompletionId, Json } from "@objectiveai-effect/domain"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { sample } from "./internal/jsonSchema.js"
+import { sample } from "./internal/jsonSchemaSampler.js"
 import { modelInfo } from "./internal/models.js"
 import { canonicalJson, digest, Prng } from "./internal/random.js"
 import * as Text from "./internal/text.js"
