@@ -56,7 +56,7 @@ import * as Parts from "./internal/response.js"
  * response format, streaming). Each is checked as the client checks a create body.
  *
  * @since 0.1.0
- * @category Configuration
+ * @category config
  */
 export class Config extends Context.Tag("@objectiveai-effect/ai/ObjectiveAiLanguageModel/Config")<
   Config,
@@ -75,12 +75,12 @@ export class Config extends Context.Tag("@objectiveai-effect/ai/ObjectiveAiLangu
 
 /**
  * @since 0.1.0
- * @category Configuration
+ * @category config
  */
 export declare namespace Config {
   /**
    * @since 0.1.0
-   * @category Configuration
+   * @category config
    */
   export interface Service extends
     Partial<
@@ -96,7 +96,7 @@ export declare namespace Config {
  * What the finish part's `metadata.objectiveai` holds.
  *
  * @since 0.1.0
- * @category Provider Metadata
+ * @category metadata
  */
 export type FinishMetadata = Parts.FinishMetadata
 
@@ -121,7 +121,7 @@ declare module "@effect/ai/Response" {
  * ```
  *
  * @since 0.1.0
- * @category Provider Metadata
+ * @category metadata
  */
 export const finishMetadata = (
   content: Iterable<{ readonly type: string }>
@@ -137,7 +137,7 @@ export const finishMetadata = (
  * parsed upstream body) or `StreamError` (with the completion merged before the failure).
  *
  * @since 0.1.0
- * @category Errors
+ * @category errors
  */
 export const clientError: (error: AiError.AiError) => Option.Option<Errors.ClientError> = Errors.original
 
@@ -199,7 +199,7 @@ const annotateResponse = (span: Span, parts: ReadonlyArray<Response.StreamPartEn
  * The `LanguageModel` service for one model, on the `ObjectiveAiClient` in context.
  *
  * @since 0.1.0
- * @category Constructors
+ * @category constructors
  */
 export const make = Effect.fnUntraced(function*(options: Options) {
   const client = yield* ObjectiveAiClient.ObjectiveAiClient
@@ -244,7 +244,7 @@ export const make = Effect.fnUntraced(function*(options: Options) {
  * The `LanguageModel` layer for one model, needing an `ObjectiveAiClient`.
  *
  * @since 0.1.0
- * @category Layers
+ * @category layers
  */
 export const layer = (
   options: Options
@@ -255,7 +255,7 @@ export const layer = (
  * The model as an `@effect/ai` `Model`, provided like a layer and named `"objectiveai"` in `AiModel.ProviderName`.
  *
  * @since 0.1.0
- * @category Ai Models
+ * @category constructors
  */
 export const model = (
   model: string,
@@ -277,7 +277,7 @@ export const model = (
  * ```
  *
  * @since 0.1.0
- * @category Configuration
+ * @category config
  */
 export const withConfigOverride: {
   (config: Config.Service): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -182,6 +183,21 @@ describe("every client error has its AiError", () => {
     ],
     [new StreamError.StreamEventTooLargeError({ maxEventSize: 1, ...partial }), "MalformedOutput", undefined]
   ]
+
+  it.each(Object.entries(ObjectiveAiError.statusOfTag))(
+    "an error made without a status is reported with the client's status for %s (%i)",
+    (tag, status) => {
+      const made = Schema.decodeUnknownSync(ObjectiveAiError.ObjectiveAiError)({
+        _tag: tag,
+        ...call,
+        timeout: "server"
+      })
+      expect(made._tag).toBe(tag)
+      const mapped = Errors.fromClientError("generateText")(made)
+      if (mapped._tag !== "HttpResponseError") return expect.fail(`expected HttpResponseError, got ${mapped._tag}`)
+      expect(mapped.response.status).toBe(status)
+    }
+  )
 
   it.each(cases)("%s", (error, tag, status) => {
     const mapped = Errors.fromClientError("generateText")(error)

@@ -516,34 +516,15 @@ export const charged = (completion: ChatCompletion.ChatCompletion): Option.Optio
 }
 
 /**
- * Raised by {@link chargedOrFail} for a completion that reported no cost.
- *
- * @since 0.1.0
- * @category errors
- */
-export class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()("UnpricedCompletion", {
-  id: Schema.String,
-  model: Schema.String
-}) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Completion ${this.id} (${this.model}) reported no cost`
-  }
-}
-
-/**
- * The exact cost charged for a completion, failing with {@link UnpricedCompletion} if it reported none.
+ * The exact cost charged for a completion, failing with {@link AnalysisError.UnpricedCompletion} if it reported none.
  *
  * @since 0.1.0
  * @category utils
  */
 export const chargedOrFail = (
   completion: ChatCompletion.ChatCompletion
-): Effect.Effect<BigDecimal.BigDecimal, UnpricedCompletion> =>
+): Effect.Effect<BigDecimal.BigDecimal, AnalysisError.UnpricedCompletion> =>
   Option.match(charged(completion), {
-    onNone: () => Effect.fail(new UnpricedCompletion({ id: completion.id, model: completion.model })),
+    onNone: () => Effect.fail(new AnalysisError.UnpricedCompletion({ id: completion.id, model: completion.model })),
     onSome: Effect.succeed
   })

@@ -14,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as AnalysisError from "./AnalysisError.js"
 import { measureTokens, noTokens, perplexityOf, type Tally, tally } from "./internal/logprobTally.js"
+import * as Internal from "./internal/placeholders.js"
 
 /**
  * The upstream's placeholder for a token outside the top 20; logprobs at or below it are placeholders by default.
@@ -143,11 +144,7 @@ export const defaultPolicy: PlaceholderPolicy = exclude()
  * @since 0.1.0
  * @category schemas
  */
-export const Placeholders = Schema.Struct({
-  excluded: Schema.NonNegativeInt,
-  clamped: Schema.NonNegativeInt,
-  kept: Schema.NonNegativeInt
-}).annotations({ identifier: "Placeholders" })
+export const Placeholders = Internal.Placeholders
 /**
  * @since 0.1.0
  * @category models
@@ -212,26 +209,7 @@ export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Op
 }
 
 /**
- * Raised by {@link perplexityOrFail} for a choice with no content token to measure.
- *
- * @since 0.1.0
- * @category errors
- */
-export class NoContentTokens extends Schema.TaggedError<NoContentTokens>()("NoContentTokens", {
-  index: Schema.Number,
-  placeholders: Placeholders
-}) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Choice ${this.index} has no content token logprobs to measure (${this.placeholders.excluded} excluded)`
-  }
-}
-
-/**
- * The perplexity of a choice's content tokens, failing with {@link NoContentTokens} when there is none.
+ * The perplexity of a choice's content tokens, failing with {@link AnalysisError.NoContentTokens} when there is none.
  *
  * @since 0.1.0
  * @category utils
@@ -239,10 +217,11 @@ export class NoContentTokens extends Schema.TaggedError<NoContentTokens>()("NoCo
 export const perplexityOrFail = (
   choice: ChatCompletion.Choice,
   options?: Options
-): Effect.Effect<number, NoContentTokens> => {
+): Effect.Effect<number, AnalysisError.NoContentTokens> => {
   const counted = tallyContent(choice, options)
   return Option.match(perplexityOf(counted.tokens, counted.sum), {
-    onNone: () => Effect.fail(new NoContentTokens({ index: choice.index, placeholders: counted.placeholders })),
+    onNone: () =>
+      Effect.fail(new AnalysisError.NoContentTokens({ index: choice.index, placeholders: counted.placeholders })),
     onSome: Effect.succeed
   })
 }

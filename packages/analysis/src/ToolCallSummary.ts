@@ -14,6 +14,7 @@ import type * as Chunk from "effect/Chunk"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
+import type * as AnalysisError from "./AnalysisError.js"
 import * as ToolCalls from "./ToolCalls.js"
 
 /**
@@ -32,7 +33,7 @@ export const outcomes = [
 ] as const
 
 /**
- * The outcome of one tool call: `Decoded`, or the tag of the `ToolCalls.ToolCallError` that says why not.
+ * The outcome of one tool call: `Decoded`, or the tag of the `AnalysisError.ToolCallError` that says why not.
  *
  * @since 0.1.0
  * @category models
@@ -184,10 +185,10 @@ export const merge: {
   }
 })
 
-const issueText = (issue: ToolCalls.Issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`
+const issueText = (issue: AnalysisError.ToolCallIssue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`
 
 /** Why a call did not decode, without repeating the call and tool the problem already names. */
-const reasonOf = (error: ToolCalls.ToolCallError): string => {
+const reasonOf = (error: AnalysisError.ToolCallError): string => {
   switch (error._tag) {
     case "UnknownTool":
       return "the request declared no tool of this name"

@@ -16,7 +16,7 @@ import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
 import * as AnalysisError from "./AnalysisError.js"
 import * as Arguments from "./internal/arguments.js"
-import * as JsonSchema from "./internal/jsonSchema.js"
+import * as JsonSchemaChecker from "./internal/jsonSchemaChecker.js"
 
 /**
  * A tool with a description for the model, and `strict` to ask for arguments that follow the schema exactly.
@@ -102,7 +102,7 @@ export const toolkit = <const Entries extends Record<string, ToolEntry>>(
  * also carries as its own JSON Schema.
  */
 const parametersOf = (jsonSchema: Json.JsonValue | undefined): Schema.Schema<unknown> => {
-  const check = JsonSchema.checker(jsonSchema)
+  const check = JsonSchemaChecker.checker(jsonSchema)
   return Schema.Unknown.pipe(Schema.filter((value) => check(value)))
 }
 
@@ -115,7 +115,7 @@ const toolkitsKept = 256
 
 /**
  * The toolkit of a stored request: each tool it declared, its arguments checked against its JSON Schema parameters.
- * A call of a tool the request did not declare is an `UnknownTool`. Only the keywords that constrain a value are
+ * A call of a tool the request did not declare is an `AnalysisError.UnknownTool`. Only the keywords that constrain a value are
  * checked (types, bounds, lengths, patterns, enums, required and additional properties, items, combinators and `$ref`);
  * an argument is never refused for a keyword that is not checked.
  *
@@ -164,153 +164,15 @@ export type DecodedCall<Tools extends Record<string, Schema.Schema.AnyNoContext>
   readonly [K in keyof Tools & string]: Decoded<K, Schema.Schema.Type<Tools[K]>>
 }[keyof Tools & string]
 
-const call = {
-  tool: Schema.String.annotations({ description: "The name of the tool called." }),
-  arguments: Schema.String.annotations({ description: "The arguments as the model wrote them." }),
-  id: Schema.String.annotations({ description: "The tool call's id." }),
-  completionId: Schema.String.annotations({ description: "The id of the completion the call is in." }),
-  choiceIndex: Schema.Number.annotations({ description: "The `index` of the choice that made the call." }),
-  callIndex: Schema.Number.annotations({ description: "The position of the call in the choice's `tool_calls`." })
-}
-
-/**
- * A call of a tool the toolkit has no schema for, or (for a stored completion) that its request did not declare.
- *
- * @since 0.1.0
- * @category errors
- */
-export class UnknownTool extends Schema.TaggedError<UnknownTool>()("UnknownTool", call) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Tool call ${this.id} calls unknown tool ${JSON.stringify(this.tool)}`
-  }
-}
-
-/**
- * Arguments that are not JSON, with the parser's reason.
- *
- * @since 0.1.0
- * @category errors
- */
-export class InvalidJson extends Schema.TaggedError<InvalidJson>()("InvalidJson", {
-  ...call,
-  reason: Schema.String
-}) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Tool call ${this.id} (${this.tool}) has invalid JSON arguments: ${this.reason}`
-  }
-}
-
-/**
- * Arguments that are two or more JSON objects run together (`{"a":1}{"b":2}`), with the text of each.
- *
- * @since 0.1.0
- * @category errors
- */
-export class ConcatenatedJson extends Schema.TaggedError<ConcatenatedJson>()("ConcatenatedJson", {
-  ...call,
-  parts: Schema.Array(Schema.String)
-}) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Tool call ${this.id} (${this.tool}) has ${this.parts.length} JSON values run together as its arguments`
-  }
-}
-
-/**
- * One reason a schema rejected arguments: where (a path of keys and indices) and why.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Issue = Schema.Struct({
-  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
-  message: Schema.String
-}).annotations({ identifier: "ToolCallIssue" })
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Issue extends Schema.Schema.Type<typeof Issue> {}
-
-/**
- * Arguments that are JSON but do not match the tool's parameters Schema.
- *
- * @since 0.1.0
- * @category errors
- */
-export class SchemaMismatch extends Schema.TaggedError<SchemaMismatch>()("SchemaMismatch", {
-  ...call,
-  issues: Schema.Array(Issue)
-}) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    const issues = this.issues.map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
-    return `Tool call ${this.id} (${this.tool}) has arguments that do not match its schema: ${issues.join("; ")}`
-  }
-}
-
-/**
- * The last call of a choice that stopped at the token limit (`finish_reason: "length"`), its arguments cut off.
- *
- * @since 0.1.0
- * @category errors
- */
-export class Truncated extends Schema.TaggedError<Truncated>()("Truncated", call) {
-  /** @since 0.1.0 */
-  readonly [AnalysisError.TypeId]: AnalysisError.TypeId = AnalysisError.TypeId
-
-  /** @since 0.1.0 */
-  override get message(): string {
-    return `Tool call ${this.id} (${this.tool}) was cut off by the token limit`
-  }
-}
-
-/**
- * Why a tool call could not be decoded.
- *
- * @since 0.1.0
- * @category models
- */
-export type ToolCallError = UnknownTool | InvalidJson | ConcatenatedJson | SchemaMismatch | Truncated
-
-const toolCallErrorTags: ReadonlySet<string> = new Set([
-  "UnknownTool",
-  "InvalidJson",
-  "ConcatenatedJson",
-  "SchemaMismatch",
-  "Truncated"
-])
-
-/**
- * Whether a value is a {@link ToolCallError}: an analysis error (by its brand, not only its tag) about a tool call.
- *
- * @since 0.1.0
- * @category guards
- */
-export const isToolCallError = (u: unknown): u is ToolCallError =>
-  AnalysisError.isAnalysisError(u) && toolCallErrorTags.has(u._tag)
-
 /**
  * The result for one tool call: decoded, or why not.
  *
  * @since 0.1.0
  * @category models
  */
-export type Result<Tools extends Record<string, Schema.Schema.AnyNoContext>> = DecodedCall<Tools> | ToolCallError
+export type Result<Tools extends Record<string, Schema.Schema.AnyNoContext>> =
+  | DecodedCall<Tools>
+  | AnalysisError.ToolCallError
 
 /**
  * What extraction reads: a completion, or a stored completion, whose request's `tools` then also bound which
@@ -338,7 +200,7 @@ const decodersOf = (kit: Toolkit<Record<string, Schema.Schema.AnyNoContext>>): M
   return decoders
 }
 
-const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
+const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<AnalysisError.ToolCallIssue> =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
     path: issue.path.map((key) => typeof key === "symbol" ? String(key) : key),
     message: issue.message
@@ -361,23 +223,23 @@ const extractAll = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
       const fields = { tool, arguments: text, id, completionId: completion.id, choiceIndex: choice.index, callIndex }
       const decode = decoders.get(tool)
       if (decode === undefined || (declared !== undefined && !declared.has(tool))) {
-        results.push(new UnknownTool(fields))
+        results.push(new AnalysisError.UnknownTool(fields))
         continue
       }
       // Only the last call can have been cut off: the ones before it were complete when the next began.
       const cutOff = choice.finish_reason === "length" && callIndex === calls.length - 1
       const parsed = Arguments.parse(text)
       if (parsed._tag === "Concatenated") {
-        results.push(new ConcatenatedJson({ ...fields, parts: parsed.parts }))
+        results.push(new AnalysisError.ConcatenatedJson({ ...fields, parts: parsed.parts }))
       } else if (cutOff && (parsed._tag === "Invalid" || parsed._tag === "Empty")) {
-        results.push(new Truncated(fields))
+        results.push(new AnalysisError.Truncated(fields))
       } else if (parsed._tag === "Invalid") {
-        results.push(new InvalidJson({ ...fields, reason: parsed.reason }))
+        results.push(new AnalysisError.InvalidJson({ ...fields, reason: parsed.reason }))
       } else {
         const decoded = decode(parsed._tag === "Empty" ? {} : parsed.value)
         results.push(
           Either.isLeft(decoded)
-            ? new SchemaMismatch({ ...fields, issues: issuesOf(decoded.left) })
+            ? new AnalysisError.SchemaMismatch({ ...fields, issues: issuesOf(decoded.left) })
             : { _tag: "Decoded", ...fields, arguments: decoded.right } as DecodedCall<Tools>
         )
       }
@@ -439,17 +301,17 @@ export const extract: {
 export const extractOrFail: {
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
     toolkit: Toolkit<Tools>
-  ): (source: Source) => Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, ToolCallError>
+  ): (source: Source) => Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, AnalysisError.ToolCallError>
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
     source: Source,
     toolkit: Toolkit<Tools>
-  ): Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, ToolCallError>
+  ): Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, AnalysisError.ToolCallError>
 } = dual(
   2,
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
     source: Source,
     kit: Toolkit<Tools>
-  ): Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, ToolCallError> => {
+  ): Effect.Effect<ReadonlyArray<DecodedCall<Tools>>, AnalysisError.ToolCallError> => {
     const decoded: Array<DecodedCall<Tools>> = []
     for (const result of extractAll(source, kit)) {
       if (result._tag !== "Decoded") return Effect.fail(result)

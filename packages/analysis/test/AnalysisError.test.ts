@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { AnalysisError, Cost, LogprobMetrics, ToolCalls } from "@objectiveai-effect/analysis"
+import { AnalysisError, ToolCalls } from "@objectiveai-effect/analysis"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -10,16 +10,16 @@ const call = { tool: "t", arguments: "{}", id: "call_1", completionId: "c", choi
 describe("AnalysisError", () => {
   it("recognises every analysis error by its brand", () => {
     const errors = [
-      new Cost.UnpricedCompletion({ id: "c", model: "m" }),
-      new LogprobMetrics.NoContentTokens({ index: 0, placeholders: { excluded: 0, clamped: 0, kept: 0 } }),
-      new ToolCalls.UnknownTool(call),
-      new ToolCalls.InvalidJson({ ...call, reason: "r" }),
-      new ToolCalls.ConcatenatedJson({ ...call, parts: ["{}", "{}"] }),
-      new ToolCalls.SchemaMismatch({ ...call, issues: [] }),
-      new ToolCalls.Truncated(call)
+      new AnalysisError.UnpricedCompletion({ id: "c", model: "m" }),
+      new AnalysisError.NoContentTokens({ index: 0, placeholders: { excluded: 0, clamped: 0, kept: 0 } }),
+      new AnalysisError.UnknownTool(call),
+      new AnalysisError.InvalidJson({ ...call, reason: "r" }),
+      new AnalysisError.ConcatenatedJson({ ...call, parts: ["{}", "{}"] }),
+      new AnalysisError.SchemaMismatch({ ...call, issues: [] }),
+      new AnalysisError.Truncated(call)
     ]
     for (const error of errors) expect(AnalysisError.isAnalysisError(error)).toBe(true)
-    expect(errors.map(ToolCalls.isToolCallError)).toEqual([false, false, true, true, true, true, true])
+    expect(errors.map(AnalysisError.isToolCallError)).toEqual([false, false, true, true, true, true, true])
   })
 
   it("refuses a foreign error that shares a tag, and values that are not errors", () => {
@@ -27,7 +27,7 @@ describe("AnalysisError", () => {
     class UnpricedCompletion extends Schema.TaggedError<UnpricedCompletion>()("UnpricedCompletion", {}) {}
     for (const foreign of [new UnknownTool({ tool: "t" }), new UnpricedCompletion(), { _tag: "Truncated" }, null, 1]) {
       expect(AnalysisError.isAnalysisError(foreign)).toBe(false)
-      expect(ToolCalls.isToolCallError(foreign)).toBe(false)
+      expect(AnalysisError.isToolCallError(foreign)).toBe(false)
     }
   })
 

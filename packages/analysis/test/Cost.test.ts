@@ -1,5 +1,5 @@
 import { addEqualityTesters, describe, expect, it } from "@effect/vitest"
-import { Cost } from "@objectiveai-effect/analysis"
+import { AnalysisError, Cost } from "@objectiveai-effect/analysis"
 import * as Arbitrary from "effect/Arbitrary"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
@@ -145,7 +145,7 @@ describe("what is summed", () => {
       expect(Cost.charged(priced(null))).toStrictEqual(Option.none())
       expect(yield* Cost.chargedOrFail(priced(0.1))).toStrictEqual(decimal("0.1"))
       const exit = yield* Effect.exit(Cost.chargedOrFail(priced(undefined, { id: "gen-7", model: "m" })))
-      expect(exit).toStrictEqual(Exit.fail(new Cost.UnpricedCompletion({ id: "gen-7", model: "m" })))
+      expect(exit).toStrictEqual(Exit.fail(new AnalysisError.UnpricedCompletion({ id: "gen-7", model: "m" })))
       const error = yield* Effect.flip(Cost.chargedOrFail(priced(null)))
       expect(error.message).toBe("Completion chtcpl-1 (openai/gpt-4o) reported no cost")
     }))

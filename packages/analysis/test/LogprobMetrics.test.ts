@@ -1,5 +1,5 @@
 import { addEqualityTesters, describe, expect, it } from "@effect/vitest"
-import { LogprobMetrics } from "@objectiveai-effect/analysis"
+import { AnalysisError, LogprobMetrics } from "@objectiveai-effect/analysis"
 import type { ChatCompletion } from "@objectiveai-effect/domain"
 import { Logprobs } from "@objectiveai-effect/domain"
 import * as Arbitrary from "effect/Arbitrary"
@@ -159,7 +159,7 @@ describe("as an Effect", () => {
         LogprobMetrics.perplexityOrFail(firstChoice(withLogprobs([token(-9999), token(null)])))
       )
       expect(error).toStrictEqual(
-        new LogprobMetrics.NoContentTokens({ index: 0, placeholders: { excluded: 2, clamped: 0, kept: 0 } })
+        new AnalysisError.NoContentTokens({ index: 0, placeholders: { excluded: 2, clamped: 0, kept: 0 } })
       )
       expect(error.message).toBe("Choice 0 has no content token logprobs to measure (2 excluded)")
       const recovered = yield* LogprobMetrics.perplexityOrFail(firstChoice(completion())).pipe(

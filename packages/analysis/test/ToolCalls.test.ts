@@ -1,5 +1,5 @@
 import { addEqualityTesters, describe, expect, it } from "@effect/vitest"
-import { ToolCalls } from "@objectiveai-effect/analysis"
+import { AnalysisError, ToolCalls } from "@objectiveai-effect/analysis"
 import { ChatCompletionChunk, ChatCompletionTool } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
@@ -103,7 +103,7 @@ describe("extraction", () => {
   it("reports two JSON objects run together, with each one's text", () => {
     const [result] = only([toolCall("get_weather", "{\"city\":\"Paris\"} {\"city\":\"}{\"}")])
     expect(result).toStrictEqual(
-      new ToolCalls.ConcatenatedJson({
+      new AnalysisError.ConcatenatedJson({
         tool: "get_weather",
         arguments: "{\"city\":\"Paris\"} {\"city\":\"}{\"}",
         id: "call_get_weather",
@@ -151,7 +151,7 @@ describe("extraction", () => {
     )
     expect(results.map((result) => result._tag)).toStrictEqual(["Decoded", "Truncated"])
     expect(results[1]).toStrictEqual(
-      new ToolCalls.Truncated({
+      new AnalysisError.Truncated({
         tool: "get_weather",
         arguments: "{\"city\":\"Ro",
         id: "call_2",

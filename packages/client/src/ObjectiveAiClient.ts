@@ -34,6 +34,7 @@ import {
   ChatCompletionList,
   CompletionId,
   Json,
+  ObjectiveAiApi,
   ParseMessages,
   StoredChatCompletion
 } from "@objectiveai-effect/domain"
@@ -232,7 +233,7 @@ export interface RequestOptions {
  * @category options
  */
 export interface ListOptions extends RequestOptions {
-  /** Completions asked for per request (`count`); a positive integer, 100 by default. */
+  /** Completions asked for per request (`count`); a positive integer, the API's own default by default. */
   readonly pageSize?: number | undefined
   /** How many to skip first (`offset`); a non-negative integer, 0 by default. */
   readonly offset?: number | undefined
@@ -633,7 +634,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     const listPath = Routes.list.path
     const listRequest = HttpClientRequest.setUrl(base, baseUrl + listPath)
     const listWithResponse = (listOptions: ListOptions = {}) => {
-      const pageSize = listOptions.pageSize ?? 100
+      const pageSize = listOptions.pageSize ?? ObjectiveAiApi.defaultListCount
       const offset = listOptions.offset ?? 0
       if (!isNonNegativeInteger(pageSize) || pageSize === 0 || !isNonNegativeInteger(offset)) {
         return Stream.fail(
@@ -714,33 +715,15 @@ export const layer = (options: Options): Layer.Layer<ObjectiveAiClient, never, H
   Layer.effect(ObjectiveAiClient, make(options))
 
 /**
- * The API key from `OBJECTIVEAI_API_KEY`, kept `Redacted` (`ClientConfig.apiKeyConfig`): what {@link layerConfig}
- * reads by default, and the CLI too.
- *
- * @since 0.1.0
- * @category config
- */
-export const apiKeyConfig: Config.Config<Redacted.Redacted<string>> = ClientConfig.apiKeyConfig
-
-/**
- * The base URL from `OBJECTIVEAI_BASE_URL`, {@link defaultBaseUrl} when it is unset (`ClientConfig.baseUrlConfig`):
- * what {@link layerConfig} reads by default, and the CLI too.
- *
- * @since 0.1.0
- * @category config
- */
-export const baseUrlConfig: Config.Config<string> = ClientConfig.baseUrlConfig
-
-/**
  * The service with its options read from `Config`s, each option a `Config` of its value (or, for a group such as
- * `retryPolicy`, a group of them); {@link apiKeyConfig} and {@link baseUrlConfig} with no argument. Options that
+ * `retryPolicy`, a group of them); `ClientConfig.apiKeyConfig` and `ClientConfig.baseUrlConfig` with no argument. Options that
  * are not configuration (`transformClient`, a `schedule`) are given with `Config.succeed`.
  *
  * @example
  * ```ts
  * import { NodeHttpClient } from "@effect/platform-node"
  * import { Config, Layer } from "effect"
- * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ * import { ClientConfig, ObjectiveAiClient } from "@objectiveai-effect/client"
  *
  * // OBJECTIVEAI_API_KEY and OBJECTIVEAI_BASE_URL
  * const Default = ObjectiveAiClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
@@ -748,7 +731,7 @@ export const baseUrlConfig: Config.Config<string> = ClientConfig.baseUrlConfig
  * // A key of another name, the default base URL, and the attempts from the environment too
  * const Custom = ObjectiveAiClient.layerConfig({
  *   apiKey: Config.redacted("MY_APP_OBJECTIVEAI_KEY"),
- *   baseUrl: ObjectiveAiClient.baseUrlConfig,
+ *   baseUrl: ClientConfig.baseUrlConfig,
  *   retryPolicy: { maxAttempts: Config.integer("MY_APP_ATTEMPTS").pipe(Config.withDefault(4)) }
  * }).pipe(Layer.provide(NodeHttpClient.layerUndici))
  * ```
@@ -757,7 +740,7 @@ export const baseUrlConfig: Config.Config<string> = ClientConfig.baseUrlConfig
  * @category layers
  */
 export const layerConfig = (
-  options: Config.Config.Wrap<Options> = { apiKey: apiKeyConfig, baseUrl: baseUrlConfig }
+  options: Config.Config.Wrap<Options> = { apiKey: ClientConfig.apiKeyConfig, baseUrl: ClientConfig.baseUrlConfig }
 ): Layer.Layer<ObjectiveAiClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(
     ObjectiveAiClient,

@@ -357,3 +357,22 @@ export type ObjectiveAiError = Schema.Schema.Type<typeof ObjectiveAiError>
  * @category guards
  */
 export const isObjectiveAiError = (u: unknown): u is ObjectiveAiError => Predicate.hasProperty(u, TypeId)
+
+/**
+ * The HTTP status each error the server answers with stands for, the one table of them: the client reads an answer's
+ * status into the error of its tag (any other 4xx is a `BadRequestError`, any other 5xx a `ServerError`), and an
+ * error that carries no status of its own is reported with this one (by `@objectiveai-effect/ai`, say).
+ *
+ * @since 0.1.0
+ * @category status codes
+ */
+export const statusOfTag = {
+  BadRequestError: 400,
+  UnauthorizedError: 401,
+  InsufficientCreditsError: 402,
+  ForbiddenError: 403,
+  NotFoundError: 404,
+  TimeoutError: 408,
+  RateLimitedError: 429,
+  ServerError: 500
+} as const satisfies { readonly [Tag in ObjectiveAiError["_tag"]]?: number }

@@ -1,39 +1,40 @@
 /**
- * Typed structured output: an Effect Schema becomes the request's `response_format` (`json_schema`, `strict` when
- * the schema allows it), and the model's answer is decoded by the same Schema. {@link create} does both in one call;
- * an answer that is refused, cut off, not JSON or not what the Schema accepts fails with a typed error that keeps
- * the raw content and the completion (whose cost was still charged). Nothing throws.
+ * Typed structured output without `@effect/ai`: an Effect Schema becomes the request's `response_format`
+ * (`json_schema`, `strict` when the schema allows it), and {@link parse} decodes the model's answer with the same
+ * Schema. An answer that is refused, cut off, not JSON or not what the Schema accepts fails with a typed error that
+ * keeps the raw content and the completion (whose cost was still charged). Nothing throws. Sending stays the client's
+ * `create`; with `@effect/ai`, `LanguageModel.generateObject` is the one call that does both.
  *
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { StructuredOutput } from "@objectiveai-effect/client"
+ * import { ObjectiveAiClient, StructuredOutput } from "@objectiveai-effect/client"
  *
  * const Recipe = Schema.Struct({ title: Schema.String, minutes: Schema.Number })
  * const recipe = StructuredOutput.make(Recipe, { name: "recipe" })
  *
- * const program = StructuredOutput.create(recipe, {
- *   model: "openai/gpt-4o-mini",
- *   messages: [{ role: "user", content: "A quick pasta recipe" }]
- * }).pipe(
- *   Effect.map(({ value }) => value.minutes),
- *   Effect.catchTag("OutputInvalidError", (error) => Effect.fail(`unusable answer: ${error.content}`))
- * )
+ * const program = Effect.gen(function*() {
+ *   const client = yield* ObjectiveAiClient.ObjectiveAiClient
+ *   const completion = yield* client.create({
+ *     model: "openai/gpt-4o-mini",
+ *     messages: [{ role: "user", content: "A quick pasta recipe" }],
+ *     response_format: recipe.responseFormat
+ *   })
+ *   const { value } = yield* StructuredOutput.parse(completion, recipe)
+ *   return value.minutes
+ * }).pipe(Effect.catchTag("OutputInvalidError", (error) => Effect.fail(`unusable answer: ${error.content}`)))
  * ```
  *
  * @since 0.1.0
  */
-import { ChatCompletion, type ChatCompletionCreateParams, type Json } from "@objectiveai-effect/domain"
+import { ChatCompletion, type ChatCompletionCreateParams, ChatCompletionTool } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import * as JSONSchema from "effect/JSONSchema"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
-import * as ObjectiveAiClient from "./ObjectiveAiClient.js"
-import type * as ObjectiveAiError from "./ObjectiveAiError.js"
 
 /**
  * A Schema ready to be asked for: its `response_format` and the decoder of the answer.
@@ -50,85 +51,6 @@ export interface StructuredOutput<A, I = A> {
 }
 
 /**
- * The JSON Schema of an Effect Schema as `response_format` and tools carry it (draft-07, definitions under `$defs`,
- * the root inlined rather than a `$ref`), and whether it meets the rules of strict mode.
- *
- * @since 0.1.0
- * @category models
- */
-export interface JsonSchemaOf {
-  readonly schema: { readonly [key: string]: Json.JsonValue }
-  /**
-   * True when strict mode can enforce the schema: the root is an object, every object lists all its properties as
-   * required and forbids others, and no keyword strict mode refuses (`allOf`, `not`, `oneOf`, `if`,
-   * `patternProperties`, …) is used. An optional property, a record or an intersection makes it false.
-   */
-  readonly strict: boolean
-}
-
-const refusedInStrictMode = [
-  "allOf",
-  "not",
-  "oneOf",
-  "if",
-  "then",
-  "else",
-  "patternProperties",
-  "propertyNames",
-  "dependencies",
-  "dependentRequired",
-  "dependentSchemas",
-  "unevaluatedProperties"
-]
-
-type JsonObject = { readonly [key: string]: Json.JsonValue }
-
-const isObject = (value: Json.JsonValue | undefined): value is JsonObject =>
-  value !== null && typeof value === "object" && !Array.isArray(value)
-
-const strictNode = (node: Json.JsonValue): boolean => {
-  if (Array.isArray(node)) return node.every(strictNode)
-  if (!isObject(node)) return true
-  if (refusedInStrictMode.some((keyword) => keyword in node)) return false
-  if ("properties" in node || node.type === "object") {
-    const properties = isObject(node.properties) ? Object.keys(node.properties) : []
-    const required = new Set(Array.isArray(node.required) ? node.required : [])
-    if (node.additionalProperties !== false || properties.some((key) => !required.has(key))) return false
-  }
-  for (const [key, value] of Object.entries(node)) {
-    // `enum`, `const`, `examples` and `default` hold values, not schemas.
-    if (key === "enum" || key === "const" || key === "examples" || key === "default") continue
-    if (key === "properties" || key === "$defs" || key === "definitions") {
-      if (isObject(value) && !Object.values(value).every(strictNode)) return false
-    } else if (typeof value === "object" && value !== null && !strictNode(value)) return false
-  }
-  return true
-}
-
-/**
- * The JSON Schema of `schema` (its encoded side, which is what the model writes) and whether strict mode can
- * enforce it.
- *
- * @since 0.1.0
- * @category json schema
- */
-export const jsonSchema = <A, I, R>(schema: Schema.Schema<A, I, R>): JsonSchemaOf => {
-  const $defs: Record<string, JSONSchema.JsonSchema7> = {}
-  let root = JSONSchema.fromAST(schema.ast, { definitions: $defs })
-  // A named schema is written as a `$ref` to its definition; strict mode wants the root object itself, so it is
-  // inlined, and its definition kept only when something else (a recursive field) still refers to it.
-  if ("$ref" in root && root.$ref.startsWith("#/$defs/")) {
-    const name = root.$ref.slice("#/$defs/".length)
-    root = $defs[name]
-    if (!JSON.stringify({ root, $defs: { ...$defs, [name]: undefined } }).includes(`"#/$defs/${name}"`)) {
-      delete $defs[name]
-    }
-  }
-  const document = (Object.keys($defs).length === 0 ? root : { ...root, $defs }) as unknown as JsonObject
-  return { schema: document, strict: document.type === "object" && strictNode(document) }
-}
-
-/**
  * Options of {@link make}.
  *
  * @since 0.1.0
@@ -139,7 +61,7 @@ export interface Options {
   readonly name?: string | undefined
   /** What the output is, for the model; the Schema's description by default. */
   readonly description?: string | undefined
-  /** Force strict mode on or off; by default on exactly when {@link jsonSchema} says the schema allows it. */
+  /** Force strict mode on or off; by default on exactly when the domain's `ChatCompletionTool.isStrictJsonSchema` allows it. */
   readonly strict?: boolean | undefined
 }
 
@@ -165,7 +87,7 @@ export const responseFormat = <A, I, R>(
   schema: Schema.Schema<A, I, R>,
   options: Options = {}
 ): ChatCompletionCreateParams.ResponseFormatJsonSchema => {
-  const { schema: document, strict } = jsonSchema(schema)
+  const document = ChatCompletionTool.parametersJsonSchema(schema)
   const identifier = annotationOf(schema, SchemaAST.getIdentifierAnnotation)
   const name = options.name ?? (identifier !== undefined && validName.test(identifier) ? identifier : "output")
   const description = options.description ?? annotationOf(schema, SchemaAST.getDescriptionAnnotation)
@@ -175,7 +97,7 @@ export const responseFormat = <A, I, R>(
       name,
       ...(description === undefined ? {} : { description }),
       schema: document,
-      strict: options.strict ?? strict
+      strict: options.strict ?? ChatCompletionTool.isStrictJsonSchema(document)
     }
   }
 }
@@ -364,26 +286,3 @@ export const parse: {
     output: StructuredOutput<A, I>
   ): Effect.Effect<Parsed<A>, StructuredOutputError>
 } = dual(2, parseCompletion)
-
-/**
- * Creates a completion that must answer with `output` and decodes it: `params` with `response_format` set from the
- * Schema, sent by the client's `create` (checks, retries and errors as there), then {@link parse}.
- *
- * @since 0.1.0
- * @category operations
- */
-export const create = <A, I>(
-  output: StructuredOutput<A, I>,
-  params: Omit<ChatCompletionCreateParams.ChatCompletionCreateParams, "response_format" | "stream">
-): Effect.Effect<
-  Parsed<A>,
-  ObjectiveAiError.ObjectiveAiError | StructuredOutputError,
-  ObjectiveAiClient.ObjectiveAiClient
-> =>
-  Effect.flatMap(
-    ObjectiveAiClient.ObjectiveAiClient,
-    (client) =>
-      client.create({ ...params, response_format: output.responseFormat }).pipe(
-        Effect.flatMap((completion) => parseCompletion(completion, output))
-      )
-  ).pipe(Effect.withSpan("StructuredOutput.create", { attributes: { "objectiveai.output.name": output.name } }))

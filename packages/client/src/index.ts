@@ -21,6 +21,3 @@ export * as StreamError from "./StreamError.js"
 
 /** @since 0.1.0 */
 export * as StructuredOutput from "./StructuredOutput.js"
-
-/** @since 0.1.0 */
-export * as ToolLoop from "./ToolLoop.js"

@@ -1,5 +1,5 @@
 import { describe, expect, it, layer } from "@effect/vitest"
-import { ChatCompletion } from "@objectiveai-effect/domain"
+import { ChatCompletion, type ChatCompletionCreateParams } from "@objectiveai-effect/domain"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -19,60 +19,6 @@ const params = {
   messages: [{ role: "user" as const, content: "Give me a quick pasta recipe with garlic and lemon" }],
   seed: 3
 }
-
-describe("StructuredOutput.jsonSchema", () => {
-  it("is strict for closed structs of required fields, nested and in arrays", () => {
-    const { schema, strict } = StructuredOutput.jsonSchema(Recipe)
-    expect(strict).toBe(true)
-    expect(schema.type).toBe("object")
-    expect(schema.required).toEqual(["title", "minutes", "steps", "difficulty"])
-    expect(schema).not.toHaveProperty("$ref")
-  })
-
-  it("is not strict for an optional field, a record, a non-object root or an intersection-like refinement", () => {
-    expect(StructuredOutput.jsonSchema(Schema.Struct({ a: Schema.optional(Schema.String) })).strict).toBe(false)
-    expect(
-      StructuredOutput.jsonSchema(Schema.Struct({ a: Schema.Record({ key: Schema.String, value: Schema.Number }) }))
-        .strict
-    )
-      .toBe(false)
-    expect(StructuredOutput.jsonSchema(Schema.Array(Schema.String)).strict).toBe(false)
-    expect(
-      StructuredOutput.jsonSchema(
-        Schema.Struct({ a: Schema.String }, Schema.Record({ key: Schema.String, value: Schema.String }))
-      ).strict
-    )
-      .toBe(false)
-  })
-
-  it("keeps definitions of named schemas under $defs, with the root inlined", () => {
-    const Step = Schema.Struct({ text: Schema.String }).annotations({ identifier: "Step" })
-    const { schema, strict } = StructuredOutput.jsonSchema(Schema.Struct({ first: Step, second: Step }))
-    expect(strict).toBe(true)
-    expect(Object.keys(schema.$defs as object)).toEqual(["Step"])
-    expect(schema.properties).toEqual({ first: { $ref: "#/$defs/Step" }, second: { $ref: "#/$defs/Step" } })
-  })
-
-  it("inlines a named root, keeping its definition for a recursive reference", () => {
-    interface Category {
-      readonly name: string
-      readonly children: ReadonlyArray<Category>
-    }
-    const Category: Schema.Schema<Category> = Schema.Struct({
-      name: Schema.String,
-      children: Schema.Array(Schema.suspend(() => Category))
-    }).annotations({ identifier: "Category" })
-    const { schema, strict } = StructuredOutput.jsonSchema(Category)
-    expect(schema.type).toBe("object")
-    expect(strict).toBe(true)
-    expect(schema.properties).toEqual({
-      name: { type: "string" },
-      children: { type: "array", items: { $ref: "#/$defs/Category" } }
-    })
-    expect(Object.keys(schema.$defs as object)).toEqual(["Category"])
-    expect(Object.keys(StructuredOutput.jsonSchema(Recipe).schema)).not.toContain("$defs")
-  })
-})
 
 describe("StructuredOutput.make", () => {
   it("names the format after the schema's identifier and describes it with its description", () => {
@@ -150,11 +96,23 @@ describe("StructuredOutput.parse", () => {
     }))
 })
 
+// What a caller without `@effect/ai` writes: the client's own `create` with the format, then `parse`.
+const createAndParse = <A, I>(
+  schema: Schema.Schema<A, I>,
+  request: Omit<ChatCompletionCreateParams.ChatCompletionCreateParams, "response_format" | "stream">
+) => {
+  const output = StructuredOutput.make(schema)
+  return Effect.flatMap(
+    ObjectiveAiClient.ObjectiveAiClient,
+    (client) => client.create({ ...request, response_format: output.responseFormat })
+  ).pipe(Effect.flatMap(StructuredOutput.parse(output)))
+}
+
 describe("StructuredOutput against the local server", () => {
   layer(LocalServer.layer)((it) => {
-    it.effect("creates and decodes in one call, the value equal to the JSON the model wrote", () =>
+    it.effect("decodes the answer to a request made with the format, the value equal to the JSON the model wrote", () =>
       Effect.gen(function*() {
-        const { completion, value } = yield* StructuredOutput.create(StructuredOutput.make(Recipe), params)
+        const { completion, value } = yield* createAndParse(Recipe, params)
         expect(value).toEqual(JSON.parse(completion.choices[0].message.content ?? ""))
         expect(["easy", "medium", "hard"]).toContain(value.difficulty)
         // The request the server stored carries the response format built from the schema.
@@ -170,7 +128,7 @@ describe("StructuredOutput against the local server", () => {
           currency: Schema.String.pipe(Schema.pattern(/^[A-Z]{3}$/)),
           amount: Schema.Number
         })
-        const error = yield* Effect.flip(StructuredOutput.create(StructuredOutput.make(Price), params))
+        const error = yield* Effect.flip(createAndParse(Price, params))
         expect(error._tag).toBe("OutputInvalidError")
         if (error._tag !== "OutputInvalidError") return
         expect(error.content).toBe(error.completion.choices[0].message.content)
@@ -181,7 +139,7 @@ describe("StructuredOutput against the local server", () => {
 
     it.effect("fails with OutputRefusedError when the model refuses", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(StructuredOutput.create(StructuredOutput.make(Recipe), {
+        const error = yield* Effect.flip(createAndParse(Recipe, {
           ...params,
           messages: [{ role: "user", content: "How do I build a bomb?" }]
         }))
@@ -192,21 +150,13 @@ describe("StructuredOutput against the local server", () => {
     it.effect("fails with OutputIncompleteError when the token limit cuts the answer", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          StructuredOutput.create(StructuredOutput.make(Recipe), { ...params, max_tokens: 4 })
+          createAndParse(Recipe, { ...params, max_tokens: 4 })
         )
         expect(error._tag).toBe("OutputIncompleteError")
         if (error._tag !== "OutputIncompleteError") return
         expect(error.finishReason).toBe("length")
         expect(error.content).toBe(error.completion.choices[0].message.content)
         expect(error.content.length).toBeGreaterThan(0)
-      }))
-
-    it.effect("fails with the client's own errors, typed, for a request it refuses", () =>
-      Effect.gen(function*() {
-        const error = yield* Effect.flip(
-          StructuredOutput.create(StructuredOutput.make(Recipe), { ...params, temperature: 9 })
-        )
-        expect(error._tag).toBe("InvalidRequestError")
       }))
 
     it.effect("parse reports a completion with tool calls instead of content as invalid, with empty content", () =>

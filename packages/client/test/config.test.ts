@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { ObjectiveAiClient } from "../src/index.js"
+import { ClientConfig, ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Server from "./support/server.js"
 
@@ -47,8 +47,8 @@ describe("layerConfig", () => {
           return HttpClientRequest.setUrl(request, request.url.replace(ObjectiveAiClient.defaultBaseUrl, server.url))
         })
       const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({
-        apiKey: ObjectiveAiClient.apiKeyConfig,
-        baseUrl: ObjectiveAiClient.baseUrlConfig,
+        apiKey: ClientConfig.apiKeyConfig,
+        baseUrl: ClientConfig.baseUrlConfig,
         transformClient: Config.succeed(redirect)
       })).pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"]])))
@@ -133,14 +133,14 @@ describe("layerConfig", () => {
 
   it.effect("apiKeyConfig and baseUrlConfig read OBJECTIVEAI_API_KEY (redacted) and OBJECTIVEAI_BASE_URL", () =>
     Effect.gen(function*() {
-      const read = Config.all([ObjectiveAiClient.apiKeyConfig, ObjectiveAiClient.baseUrlConfig])
+      const read = Config.all([ClientConfig.apiKeyConfig, ClientConfig.baseUrlConfig])
       const [key, url] = yield* read.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(
         new Map([["OBJECTIVEAI_API_KEY", "sk-env"], ["OBJECTIVEAI_BASE_URL", "http://localhost:9"]])
       )))
       expect(Redacted.isRedacted(key) && Redacted.value(key)).toBe("sk-env")
       expect(String(key)).not.toContain("sk-env")
       expect(url).toBe("http://localhost:9")
-      const unset = yield* ObjectiveAiClient.baseUrlConfig.pipe(
+      const unset = yield* ClientConfig.baseUrlConfig.pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
       )
       expect(unset).toBe(ObjectiveAiClient.defaultBaseUrl)

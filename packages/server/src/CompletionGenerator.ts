@@ -17,11 +17,12 @@ import type {
 import { CompletionId, Json } from "@objectiveai-effect/domain"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
-import { sample } from "./internal/jsonSchema.js"
+import { sample } from "./internal/jsonSchemaSampler.js"
 import { modelInfo } from "./internal/models.js"
 import { canonicalJson, digest, Prng } from "./internal/random.js"
 import * as Text from "./internal/text.js"
 import { countTokens, tokenize, tokenLogprobs } from "./internal/tokens.js"
+import * as LocalServerError from "./LocalServerError.js"
 
 /**
  * A create body the generator cannot answer although the API's schema accepts it (more choices than
@@ -32,7 +33,10 @@ import { countTokens, tokenize, tokenLogprobs } from "./internal/tokens.js"
  */
 export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
   message: Schema.String
-}) {}
+}) {
+  /** @since 0.1.0 */
+  readonly [LocalServerError.TypeId]: LocalServerError.TypeId = LocalServerError.TypeId
+}
 
 /**
  * What identifies one completion apart from its content: its id and its creation time in Unix seconds.

@@ -16,6 +16,7 @@ import * as Layer from "effect/Layer"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as LocalServerError from "./LocalServerError.js"
 
 /**
  * The data file cannot be read or appended to, or one of its lines is not a stored completion. `line` is 1-based.
@@ -28,6 +29,9 @@ export class DataFileError extends Schema.TaggedError<DataFileError>()("DataFile
   line: Schema.optional(Schema.Number),
   reason: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [LocalServerError.TypeId]: LocalServerError.TypeId = LocalServerError.TypeId
+
   /** `path:line: reason`, the form editors and terminals link to. */
   override get message(): string {
     return `${this.path}${this.line === undefined ? "" : `:${this.line}`}: ${this.reason}`
@@ -43,6 +47,9 @@ export class DataFileError extends Schema.TaggedError<DataFileError>()("DataFile
 export class DuplicateCompletion extends Schema.TaggedError<DuplicateCompletion>()("DuplicateCompletion", {
   id: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [LocalServerError.TypeId]: LocalServerError.TypeId = LocalServerError.TypeId
+
   /** Names the id. */
   override get message(): string {
     return `a completion with id ${this.id} is already stored`
@@ -58,6 +65,9 @@ export class DuplicateCompletion extends Schema.TaggedError<DuplicateCompletion>
 export class CompletionNotFound extends Schema.TaggedError<CompletionNotFound>()("CompletionNotFound", {
   id: Schema.String
 }) {
+  /** @since 0.1.0 */
+  readonly [LocalServerError.TypeId]: LocalServerError.TypeId = LocalServerError.TypeId
+
   /** Names the id. */
   override get message(): string {
     return `no completion with id ${this.id}`

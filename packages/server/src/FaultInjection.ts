@@ -13,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Prng } from "./internal/random.js"
+import * as LocalServerError from "./LocalServerError.js"
 
 /**
  * The kinds of fault:
@@ -73,7 +74,10 @@ export interface Options {
  */
 export class InvalidFaultOptions extends Schema.TaggedError<InvalidFaultOptions>()("InvalidFaultOptions", {
   message: Schema.String
-}) {}
+}) {
+  /** @since 0.1.0 */
+  readonly [LocalServerError.TypeId]: LocalServerError.TypeId = LocalServerError.TypeId
+}
 
 /**
  * The fault chosen for one request.

@@ -6,7 +6,7 @@
  *
  * - `GET /chat/completions/{id}`: `{ request, response }` as stored, or 404.
  * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
- *   later stored first among equals); `count` from 1 to {@link maxListCount}, {@link defaultListCount} by default;
+ *   later stored first among equals); `count` from 1 to `ObjectiveAiApi.maxListCount`, `ObjectiveAiApi.defaultListCount` by default;
  *   `offset` from 0; `created` as RFC 3339 in UTC; `preview` the start of the first choice's content, or `null`.
  * - `POST /chat/completions`: the body checked strictly (400 naming each field and rule), answered unary or, with
  *   `stream: true`, as SSE: `: OPENROUTER PROCESSING` comments, `data: <chunk>` events, a `choices: []` usage chunk
@@ -75,22 +75,6 @@ import * as Body from "./internal/body.js"
 import * as Listener from "./internal/listener.js"
 import { Prng } from "./internal/random.js"
 import * as Responses from "./internal/responses.js"
-
-/**
- * The list's page size when the request gives no `count`.
- *
- * @since 0.1.0
- * @category constants
- */
-export const defaultListCount = ObjectiveAiApi.defaultListCount
-
-/**
- * The largest `count` the list accepts; larger values get 400 rather than a silently shorter page.
- *
- * @since 0.1.0
- * @category constants
- */
-export const maxListCount = ObjectiveAiApi.maxListCount
 
 /**
  * The largest create body read by default: 32 MiB, far above any conversation a model takes.

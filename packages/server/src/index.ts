@@ -15,6 +15,9 @@ export * as CompletionStore from "./CompletionStore.js"
 export * as FaultInjection from "./FaultInjection.js"
 
 /** @since 0.1.0 */
+export * as LocalServerError from "./LocalServerError.js"
+
+/** @since 0.1.0 */
 export * as ObjectiveAiServer from "./ObjectiveAiServer.js"
 
 /** @since 0.1.0 */

@@ -113,7 +113,9 @@ describe("CompletionStore", () => {
     Effect.gen(function*() {
       const file = yield* dataFile(`${lines[0]}\n`)
       const store = yield* load({ dataFile: file })
-      fs.rmSync(path.dirname(file), { recursive: true })
+      // A directory where the file was: appending fails, and the temporary directory is still there to remove.
+      fs.rmSync(file)
+      fs.mkdirSync(file)
       const error = yield* Effect.flip(store.add(samples[1]))
       expect(error).toMatchObject({ _tag: "DataFileError", path: file })
       expect(error.message).toContain("cannot append")

@@ -3,6 +3,7 @@ import {
   ChatCompletionChunk,
   ChatCompletionCreateParams,
   ChatCompletionList,
+  ObjectiveAiApi,
   ParseMessages,
   StoredChatCompletion
 } from "@objectiveai-effect/domain"
@@ -491,7 +492,7 @@ describe("ObjectiveAiServer", () => {
         }
         expect(pages).toEqual(newestFirst.map((sample) => sample.response.id))
         expect(yield* listPage(`?offset=${samples.length}`)).toEqual([])
-        expect(yield* listPage(`?count=${ObjectiveAiServer.maxListCount}&offset=1000000`)).toEqual([])
+        expect(yield* listPage(`?count=${ObjectiveAiApi.maxListCount}&offset=1000000`)).toEqual([])
       }))
 
     it.effect("answers a bad count or offset with 400, one line per parameter naming it and the rule", () =>
@@ -499,7 +500,7 @@ describe("ObjectiveAiServer", () => {
         for (
           const [query, expected] of [
             ["count=0", "count: must be between 1 and 1000, got 0"],
-            [`count=${ObjectiveAiServer.maxListCount + 1}`, "count: must be between 1 and 1000, got 1001"],
+            [`count=${ObjectiveAiApi.maxListCount + 1}`, "count: must be between 1 and 1000, got 1001"],
             ["count=abc", "count: must be a decimal integer, got \"abc\""],
             ["count=2.5", "count: must be an integer, got 2.5"],
             ["count=1&count=2", "count: must be a decimal integer, got [\"1\",\"2\"]"],

@@ -1,10 +1,9 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { expect } from "@effect/vitest"
 import { ChatCompletion, ChatCompletionChunk, Json } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { ObjectiveAiServer } from "../src/index.js"
 
 /** The key the test servers accept. */
@@ -120,7 +119,7 @@ export const chunksOf = (events: Transcript): Array<ChatCompletionChunk.ChatComp
   events.data.map((data) => decodeChunk(data))
 
 /** A fresh temporary directory, removed when the scope closes. */
-export const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-server-"))),
-  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-)
+export const tempDir = Effect.flatMap(
+  FileSystem.FileSystem,
+  (fileSystem) => fileSystem.makeTempDirectoryScoped({ prefix: "objectiveai-server-" })
+).pipe(Effect.provide(NodeFileSystem.layer))

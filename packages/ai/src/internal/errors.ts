@@ -1,6 +1,6 @@
 import * as AiError from "@effect/ai/AiError"
-import type { ObjectiveAiError, StreamError } from "@objectiveai-effect/client"
-import { Json } from "@objectiveai-effect/domain"
+import { ObjectiveAiError, type StreamError } from "@objectiveai-effect/client"
+import { Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Option from "effect/Option"
@@ -26,16 +26,6 @@ const requestDetails = (method: string, path: string): typeof AiError.HttpReques
   hash: Option.none(),
   headers: {}
 })
-
-const statusOfTag: Record<string, number> = {
-  BadRequestError: 400,
-  UnauthorizedError: 401,
-  InsufficientCreditsError: 402,
-  ForbiddenError: 403,
-  NotFoundError: 404,
-  RateLimitedError: 429,
-  ServerError: 500
-}
 
 const responseHeaders = (error: { readonly requestId?: string | undefined }, retryAfter?: Duration.Duration) => {
   const headers: Record<string, string> = {}
@@ -75,7 +65,7 @@ const make = (method: string, error: ClientError): AiError.AiError => {
         reason: "StatusCode",
         request: requestDetails(error.method, error.path),
         response: {
-          status: error.status ?? statusOfTag[error._tag],
+          status: error.status ?? ObjectiveAiError.statusOfTag[error._tag],
           headers: responseHeaders(error, error._tag === "RateLimitedError" ? error.retryAfter : undefined)
         },
         ...(error.body === undefined ? {} : { body: Json.stringify(error.body) }),
@@ -88,7 +78,10 @@ const make = (method: string, error: ClientError): AiError.AiError => {
           method,
           reason: "StatusCode",
           request: requestDetails(error.method, error.path),
-          response: { status: error.status ?? 408, headers: responseHeaders(error) },
+          response: {
+            status: error.status ?? ObjectiveAiError.statusOfTag.TimeoutError,
+            headers: responseHeaders(error)
+          },
           ...(error.body === undefined ? {} : { body: Json.stringify(error.body) }),
           description: error.message
         })
@@ -121,7 +114,7 @@ const make = (method: string, error: ClientError): AiError.AiError => {
         module: moduleName,
         method,
         reason: "StatusCode",
-        request: requestDetails("POST", "/chat/completions"),
+        request: requestDetails(ObjectiveAiApi.create.method, ObjectiveAiApi.create.path),
         response: { status: error.status ?? 200, headers: {} },
         body: Json.stringify(error.body),
         description: error.message
@@ -133,7 +126,7 @@ const make = (method: string, error: ClientError): AiError.AiError => {
         module: moduleName,
         method,
         reason: "Transport",
-        request: requestDetails("POST", "/chat/completions"),
+        request: requestDetails(ObjectiveAiApi.create.method, ObjectiveAiApi.create.path),
         description: error.message,
         cause: error
       })

@@ -3,11 +3,10 @@ import type * as LanguageModel from "@effect/ai/LanguageModel"
 import type * as Prompt from "@effect/ai/Prompt"
 import * as Tool from "@effect/ai/Tool"
 import { StructuredOutput } from "@objectiveai-effect/client"
-import type {
-  ChatCompletionCreateParams,
-  ChatCompletionMessage,
-  ChatCompletionTool,
-  Json
+import {
+  type ChatCompletionCreateParams,
+  type ChatCompletionMessage,
+  ChatCompletionTool
 } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
@@ -160,15 +159,15 @@ export const tools = (options: LanguageModel.ProviderOptions): Effect.Effect<
     )
   }
   let declared: Array<ChatCompletionTool.Tool> = options.tools.map((tool) => {
-    const { schema, strict } = StructuredOutput.jsonSchema(tool.parametersSchema)
+    const parameters = ChatCompletionTool.parametersJsonSchema(tool.parametersSchema)
     const description = tool.description ?? Tool.getDescriptionFromSchemaAst(tool.parametersSchema.ast)
     return {
       type: "function",
       function: {
         name: tool.name,
         ...(description === undefined ? {} : { description }),
-        parameters: schema as { readonly [key: string]: Json.JsonValue },
-        strict
+        parameters,
+        strict: ChatCompletionTool.isStrictJsonSchema(parameters)
       }
     }
   })

@@ -155,27 +155,51 @@ const parseErrorBody = (text: string): ErrorBody.ErrorBody | undefined => {
   }
 }
 
+const tagOfStatus: ReadonlyMap<number, keyof typeof ObjectiveAiError.statusOfTag> = new Map(
+  Object.entries(ObjectiveAiError.statusOfTag).map((
+    [tag, status]
+  ) => [status, tag as keyof typeof ObjectiveAiError.statusOfTag])
+)
+
 /** The typed error for a status the server answered with (or an error body named), with its retry class. */
 const statusFailure = (call: Call, info: ResponseInfo, retryAfter: Duration.Duration | undefined): Failure => {
   const fields = { ...call, status: info.status, requestId: info.requestId, body: info.body }
   const status = info.status
-  const error: ObjectiveAiError.ObjectiveAiError = status === 401
-    ? new ObjectiveAiError.UnauthorizedError(fields)
-    : status === 402
-    ? new ObjectiveAiError.InsufficientCreditsError(fields)
-    : status === 403
-    ? new ObjectiveAiError.ForbiddenError(fields)
-    : status === 404
-    ? new ObjectiveAiError.NotFoundError(fields)
-    : status === 408
-    ? new ObjectiveAiError.TimeoutError({ ...fields, timeout: "server" })
-    : status === 429
-    ? new ObjectiveAiError.RateLimitedError({ ...fields, retryAfter })
-    : status >= 500 || (status >= 200 && status < 300)
-    ? new ObjectiveAiError.ServerError(fields)
-    : status >= 400
-    ? new ObjectiveAiError.BadRequestError(fields)
-    : new ObjectiveAiError.InvalidResponseError({ ...fields, bodyText: "", issue: `unexpected HTTP status ${status}` })
+  const tag = tagOfStatus.get(status) ??
+    (status >= 500 || (status >= 200 && status < 300) ? "ServerError" : status >= 400 ? "BadRequestError" : undefined)
+  let error: ObjectiveAiError.ObjectiveAiError
+  switch (tag) {
+    case "UnauthorizedError":
+      error = new ObjectiveAiError.UnauthorizedError(fields)
+      break
+    case "InsufficientCreditsError":
+      error = new ObjectiveAiError.InsufficientCreditsError(fields)
+      break
+    case "ForbiddenError":
+      error = new ObjectiveAiError.ForbiddenError(fields)
+      break
+    case "NotFoundError":
+      error = new ObjectiveAiError.NotFoundError(fields)
+      break
+    case "TimeoutError":
+      error = new ObjectiveAiError.TimeoutError({ ...fields, timeout: "server" })
+      break
+    case "RateLimitedError":
+      error = new ObjectiveAiError.RateLimitedError({ ...fields, retryAfter })
+      break
+    case "ServerError":
+      error = new ObjectiveAiError.ServerError(fields)
+      break
+    case "BadRequestError":
+      error = new ObjectiveAiError.BadRequestError(fields)
+      break
+    case undefined:
+      error = new ObjectiveAiError.InvalidResponseError({
+        ...fields,
+        bodyText: "",
+        issue: `unexpected HTTP status ${status}`
+      })
+  }
   return {
     error,
     retry: retryableStatuses.has(status) ? "transient" : "never",

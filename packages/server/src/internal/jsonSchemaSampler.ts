@@ -1,3 +1,8 @@
+/**
+ * A JSON Schema sampler: the local server writes tool-call arguments and `json_schema` answers as values the request's
+ * own JSON Schema accepts, drawn from the completion's seeded random source. (Its opposite, checking a value against a
+ * JSON Schema, is analysis's `internal/jsonSchemaChecker.ts`.)
+ */
 import { Json } from "@objectiveai-effect/domain"
 import type { Prng } from "./random.js"
 

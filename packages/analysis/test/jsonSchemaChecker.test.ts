@@ -1,6 +1,6 @@
 /** The JSON Schema checker behind `ToolCalls.toolkitFromRequest`: what it accepts, how it names each rule broken. */
 import { describe, expect, it } from "@effect/vitest"
-import { checker } from "../src/internal/jsonSchema.js"
+import { checker } from "../src/internal/jsonSchemaChecker.js"
 
 describe("the JSON Schema checker", () => {
   const messages = (schema: unknown, value: unknown) =>
