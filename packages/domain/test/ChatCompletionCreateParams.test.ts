@@ -428,7 +428,7 @@ describe("ChatCompletionTool", () => {
         name: "get_weather",
         description: "Weather",
         parameters: {
-          $schema: "http://json-schema.org/draft-07/schema#",
+          // The one recipe of parametersJsonSchema: no `$schema` key, the root inlined.
           $defs: { NumberFromString: { type: "string", description: "a string to be decoded into a number" } },
           type: "object",
           required: ["city", "units"],
