@@ -191,14 +191,3 @@ export const fromClient = (error: ObjectiveAiError.ObjectiveAiError, context: Co
     message: describe(error, context),
     exitCode: error._tag === "InvalidRequestError" ? usageExitCode : failureExitCode
   })
-
-/**
- * Whether an error of one id would be the error of every id: a bad key, no credits, a server that cannot be
- * reached. A report stops at the first such error rather than listing it once per id.
- *
- * @since 0.1.0
- * @category utils
- */
-export const concernsEveryId = (error: ObjectiveAiError.ObjectiveAiError): boolean =>
-  error._tag === "UnauthorizedError" || error._tag === "InsufficientCreditsError" ||
-  (error._tag === "TransportError" && error.neverSent)

@@ -13,8 +13,8 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Report } from "@objectiveai-effect/analysis"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
-import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
+import { ObjectiveAiApi, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import type { StoreError } from "@objectiveai-effect/store"
 import { CompletionStore } from "@objectiveai-effect/store"
 import * as Chunk from "effect/Chunk"
@@ -54,14 +54,6 @@ export interface Settings {
   /** Retrieves in flight at once. */
   readonly concurrency: number
 }
-
-/**
- * The list's page size: the real API's default, which any server accepts.
- *
- * @since 0.1.0
- * @category constants
- */
-export const listPageSize = 100
 
 /**
  * The report of retrieve results; `baseUrl` is named in the reasons of ids that failed to connect.
@@ -155,7 +147,7 @@ export const collect = <E, R>(
     (client) =>
       client.retrieveMany(ids, { concurrency: options.concurrency }).pipe(
         Stream.mapEffect((result) =>
-          result._tag === "Failed" && CliError.concernsEveryId(result.error)
+          result._tag === "Failed" && ObjectiveAiError.concernsEveryRequest(result.error)
             ? Effect.fail(CliError.fromClient(result.error, { baseUrl: options.baseUrl }))
             : Effect.succeed(result)
         ),
@@ -209,7 +201,10 @@ const idsOf = (
 ): Stream.Stream<string, CliError.CliError, FileSystem.FileSystem | ObjectiveAiClient.ObjectiveAiClient> =>
   source._tag === "All"
     ? Stream.unwrap(
-      Effect.map(ObjectiveAiClient.ObjectiveAiClient, (client) => client.list({ pageSize: listPageSize }))
+      Effect.map(
+        ObjectiveAiClient.ObjectiveAiClient,
+        (client) => client.list({ pageSize: ObjectiveAiApi.defaultListCount })
+      )
     )
       .pipe(
         Stream.map((item): string => item.id),

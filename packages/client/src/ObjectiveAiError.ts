@@ -359,6 +359,18 @@ export type ObjectiveAiError = Schema.Schema.Type<typeof ObjectiveAiError>
 export const isObjectiveAiError = (u: unknown): u is ObjectiveAiError => Predicate.hasProperty(u, TypeId)
 
 /**
+ * Whether an error would be the error of every request made with the same client: a bad key, no credits, a server
+ * that cannot be reached. A run over many ids (a sync, a report) stops at the first such error rather than recording
+ * it once per id.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const concernsEveryRequest = (error: ObjectiveAiError): boolean =>
+  error._tag === "UnauthorizedError" || error._tag === "InsufficientCreditsError" ||
+  (error._tag === "TransportError" && error.neverSent)
+
+/**
  * The HTTP status each error the server answers with stands for, the one table of them: the client reads an answer's
  * status into the error of its tag (any other 4xx is a `BadRequestError`, any other 5xx a `ServerError`), and an
  * error that carries no status of its own is reported with this one (by `@objectiveai-effect/ai`, say).

@@ -29,8 +29,8 @@
  *
  * @since 0.1.0
  */
-import { ObjectiveAiClient, type ObjectiveAiError } from "@objectiveai-effect/client"
-import type { ChatCompletionList, StoredChatCompletion } from "@objectiveai-effect/domain"
+import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
+import { type ChatCompletionList, ObjectiveAiApi, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
@@ -94,17 +94,6 @@ export interface Summary extends Schema.Schema.Type<typeof Summary> {}
  */
 export const watermark = "sync.listing.newest"
 
-/**
- * Whether a retrieve error would be the error of every id (a bad key, no credits, a server that cannot be reached):
- * a sync stops on it rather than recording every id as failed.
- *
- * @since 0.1.0
- * @category predicates
- */
-export const concernsEveryId = (error: ObjectiveAiError.ObjectiveAiError): boolean =>
-  error._tag === "UnauthorizedError" || error._tag === "InsufficientCreditsError" ||
-  (error._tag === "TransportError" && error.neverSent)
-
 const createdOf = (item: ChatCompletionList.ChatCompletionListItem): number =>
   Math.floor(Date.parse(item.created) / 1000)
 
@@ -131,7 +120,7 @@ export const sync = (
   Effect.gen(function*() {
     const store = yield* CompletionStore.CompletionStore
     const client = yield* ObjectiveAiClient.ObjectiveAiClient
-    const pageSize = options.pageSize ?? 100
+    const pageSize = options.pageSize ?? ObjectiveAiApi.defaultListCount
     const describe = options.describe ?? defaultDescribe
     const lookback = Duration.toSeconds(options.lookback ?? Duration.minutes(10))
     const stopBelow = Option.map(yield* store.getState(watermark), (newest) => newest - lookback)
@@ -174,7 +163,9 @@ export const sync = (
       { concurrency: options.concurrency ?? 16, unordered: true }
     ).pipe(
       Stream.mapEffect((result) =>
-        result._tag === "Failed" && concernsEveryId(result.error) ? Effect.fail(result.error) : Effect.succeed(result)
+        result._tag === "Failed" && ObjectiveAiError.concernsEveryRequest(result.error)
+          ? Effect.fail(result.error)
+          : Effect.succeed(result)
       ),
       options.observe ?? identity,
       Stream.groupedWithin(batchSize, batchWait),
