@@ -44,7 +44,7 @@ describe("layerConfig", () => {
       const redirect = (client: HttpClient.HttpClient) =>
         HttpClient.mapRequest(client, (request) => {
           urls.push(request.url)
-          return HttpClientRequest.setUrl(request, request.url.replace(ObjectiveAiClient.defaultBaseUrl, server.url))
+          return HttpClientRequest.setUrl(request, request.url.replace(ClientConfig.defaultBaseUrl, server.url))
         })
       const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({
         apiKey: ClientConfig.apiKeyConfig,
@@ -143,6 +143,6 @@ describe("layerConfig", () => {
       const unset = yield* ClientConfig.baseUrlConfig.pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
       )
-      expect(unset).toBe(ObjectiveAiClient.defaultBaseUrl)
+      expect(unset).toBe(ClientConfig.defaultBaseUrl)
     }))
 })
