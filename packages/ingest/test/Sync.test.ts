@@ -4,7 +4,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import { describe, expect, it } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
-import { ObjectiveAiServer, ServedCompletions } from "@objectiveai-effect/server"
+import { ServedCompletions } from "@objectiveai-effect/server"
 import { CompletionStore } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -39,9 +39,8 @@ const syncWith = (
   } = {}
 ) =>
   Effect.gen(function*() {
-    const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
     const requests = options.requests ?? newRequests()
-    const client = yield* clientOf(url, (http) => recording(requests)(options.transform?.(http) ?? http))
+    const client = yield* clientOf((http) => recording(requests)(options.transform?.(http) ?? http))
     return yield* Sync.sync(options).pipe(
       Effect.provideService(CompletionStore.CompletionStore, store),
       Effect.provideService(ObjectiveAiClient.ObjectiveAiClient, client)
