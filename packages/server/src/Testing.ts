@@ -12,8 +12,11 @@
  *
  * const program = Effect.gen(function*() {
  *   const client = yield* ObjectiveAiClient.ObjectiveAiClient
- *   const { data } = yield* client.list({ count: 1 })
- *   return data.length
+ *   const completion = yield* client.create({
+ *     model: "openai/gpt-4o-mini",
+ *     messages: [{ role: "user", content: "Name a PostgreSQL index type." }]
+ *   })
+ *   return completion.choices[0].message.content
  * }).pipe(Effect.provide(Testing.layer({ server: { seed: "example" } })))
  * ```
  *
