@@ -15,9 +15,6 @@ export const apiKey = Testing.apiKey
 
 export const model = "openai/gpt-4o-mini"
 
-/** A client of a running local server (retries off, so each call is one request). */
-export const clientLayer = Testing.clientLayer
-
 /** The server (with faults, if any), a client of it, and the provider for {@link model} on that client. */
 export const layer = (options: {
   readonly config?: ObjectiveAiLanguageModel.Options["config"]
