@@ -1,8 +1,9 @@
 /**
- * A local ObjectiveAI-compatible chat-completions API, answered from a {@link ServedCompletions.ServedCompletions} and the
- * deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}. Its routes are built from the
- * domain's `ObjectiveAiApi` declaration with `HttpApiBuilder` (raw handlers, as a create may answer with server-sent
- * events), so a path, method or query parameter cannot drift from what the declaration and its OpenAPI document say:
+ * A local ObjectiveAI-compatible chat-completions API, answered from the {@link ServedCompletions.ServedCompletions}
+ * and the deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}. Its routes are built from
+ * the domain's `ObjectiveAiApi` declaration with `HttpApiBuilder` (a raw handler for create, which reads its own body
+ * and may answer with server-sent events), so a path, method, query parameter, success or error body cannot drift from
+ * what the declaration and its OpenAPI document say:
  *
  * - `GET /chat/completions/{id}`: `{ request, response }` as stored, or 404.
  * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
