@@ -12,6 +12,13 @@ export default defineConfig({
   resolve: { alias },
   test: {
     include: packages.map((name) => `packages/${name}/test/**/*.test.ts`),
+    // Type-level tests (`expectTypeOf`) are `*.test-d.ts` files, checked by the compiler in vitest's typecheck mode:
+    // run as ordinary tests their assertions do nothing.
+    typecheck: {
+      enabled: true,
+      include: packages.map((name) => `packages/${name}/test/**/*.test-d.ts`),
+      tsconfig: path.join(__dirname, "tsconfig.test.json")
+    },
     // One set of workers for every package, each sharing its modules among the files it runs, rather than loading
     // effect, the platform and the packages again for every file (or for every package, as separate projects would):
     // collecting was a third of the run. No test relies on a fresh module graph (none mocks modules or stubs

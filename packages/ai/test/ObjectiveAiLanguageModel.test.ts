@@ -6,6 +6,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
+import * as Testing from "@objectiveai-effect/server/Testing"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -70,8 +71,7 @@ const recording = (client: HttpClient.HttpClient) =>
 describe("ObjectiveAiLanguageModel, the requests it sends", () => {
   layer(
     ObjectiveAiLanguageModel.layer({ model: Support.model, config: { seed: 5 } }).pipe(
-      Layer.provideMerge(Support.clientLayer({ transformClient: recording })),
-      Layer.provideMerge(ObjectiveAiServer.layer({ apiKeys: [Support.apiKey], seed: "ai-tests" }))
+      Layer.provideMerge(Testing.layer({ server: { seed: "ai-tests" }, client: { transformClient: recording } }))
     )
   )((it) => {
     // OpenRouter asks reasoning models' earlier reasoning back; the local server, as the API, ignores the keys it does

@@ -13,6 +13,7 @@ import type { ObjectiveAiError } from "@objectiveai-effect/client"
 import * as ErrorBody from "@objectiveai-effect/domain/ErrorBody"
 import * as UrlRedaction from "@objectiveai-effect/domain/UrlRedaction"
 import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Render from "./Render.js"
 
@@ -41,6 +42,20 @@ export const usageExitCode = 2
 export const interruptedExitCode = 130
 
 /**
+ * The brand every command failure carries.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@objectiveai-effect/cli/CliError")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
  * A command's failure: `message` is printed as `objectiveai: <message>` on stderr, then the process exits with
  * `exitCode`.
  *
@@ -50,7 +65,19 @@ export const interruptedExitCode = 130
 export class CliError extends Schema.TaggedError<CliError>()("CliError", {
   message: Schema.String,
   exitCode: Schema.Int
-}) {}
+}) {
+  /** @since 0.1.0 */
+  readonly [TypeId]: TypeId = TypeId
+}
+
+/**
+ * Whether a value is a command failure, by its brand rather than its tag: another library's error tagged `CliError`
+ * is not one.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isCliError = (u: unknown): u is CliError => Predicate.hasProperty(u, TypeId)
 
 /**
  * A failure, exit code 1.

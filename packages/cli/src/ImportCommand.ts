@@ -50,7 +50,7 @@ export const run = (options: {
           Effect.fail(CliError.failure(`cannot read ${error.pathOrDescriptor}: ${error.message}`)),
         BadArgument: (error) => Effect.fail(CliError.failure(error.message))
       }),
-      Effect.mapError((error) => error._tag === "CliError" ? error : StoreConnection.fromStore(error)),
+      Effect.mapError((error) => CliError.isCliError(error) ? error : StoreConnection.fromStore(error)),
       Effect.provide(StoreConnection.layer(options.database))
     )
     yield* Console.log(summaryLine(summary, options.database))

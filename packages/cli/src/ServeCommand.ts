@@ -7,7 +7,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
-import { CompletionStore, ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
+import { ObjectiveAiServer, SampleData, ServedCompletions } from "@objectiveai-effect/server"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
@@ -96,7 +96,7 @@ export const run = (
     })
     const context = yield* Effect.mapError(Layer.build(server), (error) => startError(error, settings))
     const { url } = Context.get(context, ObjectiveAiServer.ObjectiveAiServer)
-    const size = yield* Context.get(context, CompletionStore.CompletionStore).size
+    const size = yield* Context.get(context, ServedCompletions.ServedCompletions).size
     const data = Option.match(settings.data, { onNone: () => "the sample data set", onSome: (path) => path })
     const keys = apiKeys.length === 0
       ? "any API key"

@@ -4,7 +4,7 @@
  * and `serve --pace`.
  */
 import { describe, expect, it, layer } from "@effect/vitest"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import { ClientConfig } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
@@ -208,7 +208,7 @@ describe("help", () => {
           /--concurrency N\n\n {2}How many completions to retrieve at once, from 1 to 256\.\n\n {2}Default: 16\./
         )
         expect(report.stdout).toContain("Default: table.")
-        expect(report.stdout).toContain(`Default: OBJECTIVEAI_BASE_URL, else ${ObjectiveAiClient.defaultBaseUrl}.`)
+        expect(report.stdout).toContain(`Default: OBJECTIVEAI_BASE_URL, else ${ClientConfig.defaultBaseUrl}.`)
         const root = yield* cli(["--help"])
         expect(root.stdout).toContain("$ objectiveai <command> [flags]")
         expect(root.stdout).not.toMatch(ansi)

@@ -6,7 +6,7 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { Cost } from "@objectiveai-effect/analysis"
 import { StoredChatCompletion, UrlRedaction } from "@objectiveai-effect/domain"
-import { CompletionStore as ServerStore } from "@objectiveai-effect/server"
+import { ServedCompletions } from "@objectiveai-effect/server"
 import { Database } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -137,7 +137,7 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
             expect(last.code, last.stderr).toBe(0)
             expect(last.stdout).toMatch(/ 0 failed\n$/)
             const exported = yield* cli(["export", "--database", database, "--format", "jsonl"])
-            const server = yield* ServerStore.CompletionStore
+            const server = yield* ServedCompletions.ServedCompletions
             const lines = exported.stdout.trimEnd().split("\n")
             expect(lines.length).toBe(testData.length)
             for (const completion of testData) {

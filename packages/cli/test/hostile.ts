@@ -3,7 +3,7 @@
  * retrieve with the body `answer` picks (another completion's, say), or repeats its first page at every offset.
  */
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
-import { CompletionStore as ServerStore } from "@objectiveai-effect/server"
+import { ServedCompletions } from "@objectiveai-effect/server"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as http from "node:http"
@@ -60,7 +60,7 @@ export const serve = (
       const unknown = behaviour.unknown ?? { code: 404, message: "not found" }
       return completion === undefined
         ? send(unknown.code, JSON.stringify({ code: unknown.code, message: unknown.message }), unknown.headers)
-        : send(200, ServerStore.toJsonLine(completion))
+        : send(200, ServedCompletions.toJsonLine(completion))
     })
     yield* Effect.acquireRelease(
       Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),

@@ -348,14 +348,6 @@ export const collect: Sink.Sink<
 })
 
 /**
- * The production API (`ClientConfig.defaultBaseUrl`).
- *
- * @since 0.1.0
- * @category defaults
- */
-export const defaultBaseUrl: string = ClientConfig.defaultBaseUrl
-
-/**
  * How to reach the API and how hard to try.
  *
  * @since 0.1.0
@@ -364,7 +356,7 @@ export const defaultBaseUrl: string = ClientConfig.defaultBaseUrl
 export interface Options {
   /** Sent as `authorization: Bearer <key>` on every request. */
   readonly apiKey: Redacted.Redacted<string>
-  /** {@link defaultBaseUrl} unless given. */
+  /** `ClientConfig.defaultBaseUrl` unless given. */
   readonly baseUrl?: string | undefined
   /** Extra headers on every request: `user-agent`, `x-title`, `http-referer`, … */
   readonly headers?: Headers.Input | undefined
@@ -467,7 +459,7 @@ const openEventStream = (maxBodySize: number): Endpoint<OpenedStream>["read"] =>
  */
 export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
   Effect.map(HttpClient.HttpClient, (httpClient) => {
-    const baseUrl = (options.baseUrl ?? defaultBaseUrl).replace(/\/+$/, "")
+    const baseUrl = (options.baseUrl ?? ClientConfig.defaultBaseUrl).replace(/\/+$/, "")
     const settings: Settings = {
       // Each call is one span of ours (method, path, status, attempts). The transport's own span per attempt would
       // repeat it, record every request header, and send trace headers to a third party; it is turned off.

@@ -1,11 +1,11 @@
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ChatCompletion, type ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import * as Testing from "@objectiveai-effect/server/Testing"
 import * as Arbitrary from "effect/Arbitrary"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { ObjectiveAiClient, StructuredOutput } from "../src/index.js"
-import * as LocalServer from "./support/localServer.js"
 
 const Recipe = Schema.Struct({
   title: Schema.String,
@@ -109,7 +109,7 @@ const createAndParse = <A, I>(
 }
 
 describe("StructuredOutput against the local server", () => {
-  layer(LocalServer.layer)((it) => {
+  layer(Testing.layer({ server: { seed: "client-tests" } }))((it) => {
     it.effect("decodes the answer to a request made with the format, the value equal to the JSON the model wrote", () =>
       Effect.gen(function*() {
         const { completion, value } = yield* createAndParse(Recipe, params)

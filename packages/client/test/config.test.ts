@@ -22,15 +22,17 @@ const retrieveWith = (layer: Layer.Layer<ObjectiveAiClient.ObjectiveAiClient, un
   )
 
 describe("layerConfig", () => {
-  it.scoped("reads OBJECTIVEAI_API_KEY and OBJECTIVEAI_BASE_URL", () =>
+  it.scoped("reads OBJECTIVEAI_API_KEY (redacted) and OBJECTIVEAI_BASE_URL", () =>
     Effect.gen(function*() {
       const server = yield* Server.make(Server.sequence(Server.json(200, stored(id))))
-      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig()).pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(
-          new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"], ["OBJECTIVEAI_BASE_URL", `${server.url}/`]])
-        ))
+      const environment = ConfigProvider.fromMap(
+        new Map([["OBJECTIVEAI_API_KEY", "sk-from-env"], ["OBJECTIVEAI_BASE_URL", `${server.url}/`]])
       )
+      const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig()).pipe(Effect.withConfigProvider(environment))
       expect(Exit.isSuccess(exit)).toBe(true)
+      const key = yield* ClientConfig.apiKeyConfig.pipe(Effect.withConfigProvider(environment))
+      expect(Redacted.isRedacted(key) && Redacted.value(key)).toBe("sk-from-env")
+      expect(String(key)).not.toContain("sk-from-env")
       expect(server.requests.map((request) => [request.url, request.headers.authorization])).toEqual([
         [`/chat/completions/${id}`, "Bearer sk-from-env"]
       ])
@@ -44,7 +46,7 @@ describe("layerConfig", () => {
       const redirect = (client: HttpClient.HttpClient) =>
         HttpClient.mapRequest(client, (request) => {
           urls.push(request.url)
-          return HttpClientRequest.setUrl(request, request.url.replace(ObjectiveAiClient.defaultBaseUrl, server.url))
+          return HttpClientRequest.setUrl(request, request.url.replace(ClientConfig.defaultBaseUrl, server.url))
         })
       const exit = yield* retrieveWith(ObjectiveAiClient.layerConfig({
         apiKey: ClientConfig.apiKeyConfig,
@@ -129,20 +131,5 @@ describe("layerConfig", () => {
       expect(direct.attempts).toBe(0)
       expect(direct.message).toContain("localhost:18631")
       expect(sent).toEqual([])
-    }))
-
-  it.effect("apiKeyConfig and baseUrlConfig read OBJECTIVEAI_API_KEY (redacted) and OBJECTIVEAI_BASE_URL", () =>
-    Effect.gen(function*() {
-      const read = Config.all([ClientConfig.apiKeyConfig, ClientConfig.baseUrlConfig])
-      const [key, url] = yield* read.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(
-        new Map([["OBJECTIVEAI_API_KEY", "sk-env"], ["OBJECTIVEAI_BASE_URL", "http://localhost:9"]])
-      )))
-      expect(Redacted.isRedacted(key) && Redacted.value(key)).toBe("sk-env")
-      expect(String(key)).not.toContain("sk-env")
-      expect(url).toBe("http://localhost:9")
-      const unset = yield* ClientConfig.baseUrlConfig.pipe(
-        Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
-      )
-      expect(unset).toBe(ObjectiveAiClient.defaultBaseUrl)
     }))
 })

@@ -120,6 +120,36 @@ export const PayloadTooLarge = errorBody(413, "PayloadTooLarge", "The request bo
 export interface PayloadTooLarge extends Schema.Schema.Type<typeof PayloadTooLarge> {}
 
 /**
+ * The error body with `code` 408: the request's headers or body did not arrive in time; the connection is closed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const RequestTimeout = errorBody(408, "RequestTimeout", "The request was not sent in time.")
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export interface RequestTimeout extends Schema.Schema.Type<typeof RequestTimeout> {}
+
+/**
+ * The error body with `code` 431: the request's headers are over the server's limit; the connection is closed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const RequestHeaderFieldsTooLarge = errorBody(
+  431,
+  "RequestHeaderFieldsTooLarge",
+  "The request headers are too large."
+)
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export interface RequestHeaderFieldsTooLarge extends Schema.Schema.Type<typeof RequestHeaderFieldsTooLarge> {}
+
+/**
  * The error body with `code` 429: the upstream is rate limiting; a `retry-after` header may say for how long.
  *
  * @since 0.1.0
@@ -185,7 +215,9 @@ export const ApiError = Schema.Union(
   BadRequest,
   Unauthorized,
   NotFound,
+  RequestTimeout,
   PayloadTooLarge,
+  RequestHeaderFieldsTooLarge,
   TooManyRequests,
   InternalServerError,
   BadGateway,
@@ -464,6 +496,11 @@ const walkDocument = (node: unknown): void => {
  */
 export class ObjectiveAiApi extends HttpApi.make("ObjectiveAiApi")
   .add(ChatCompletions)
+  // What the HTTP layer refuses before a request reaches an endpoint, on any path: a request it cannot parse, one
+  // sent too slowly, headers over its limit.
+  .addError(BadRequest)
+  .addError(RequestTimeout)
+  .addError(RequestHeaderFieldsTooLarge)
   .annotateContext(OpenApi.annotations({
     title: "ObjectiveAI chat completions",
     version: "0.1.0",

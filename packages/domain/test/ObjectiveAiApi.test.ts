@@ -58,9 +58,32 @@ describe("ObjectiveAiApi", () => {
     }))
     expect(list.parameters.map(({ name }) => name)).toEqual(["count", "offset"])
     expect(Object.keys(create.responses["200"]!.content!)).toEqual(["application/json", "text/event-stream"])
-    expect(Object.keys(create.responses).sort()).toEqual(["200", "400", "401", "413", "429", "500", "502", "503"])
-    expect(Object.keys(retrieve.responses).sort()).toEqual(["200", "401", "404", "429", "500", "502", "503"])
-    expect(Object.keys(list.responses).sort()).toEqual(["200", "400", "401", "429", "500", "502", "503"])
+    // 400, 408 and 431 on every operation: what the HTTP layer refuses before a request reaches an endpoint.
+    expect(Object.keys(create.responses).sort()).toEqual([
+      "200",
+      "400",
+      "401",
+      "408",
+      "413",
+      "429",
+      "431",
+      "500",
+      "502",
+      "503"
+    ])
+    expect(Object.keys(retrieve.responses).sort()).toEqual([
+      "200",
+      "400",
+      "401",
+      "404",
+      "408",
+      "429",
+      "431",
+      "500",
+      "502",
+      "503"
+    ])
+    expect(Object.keys(list.responses).sort()).toEqual(["200", "400", "401", "408", "429", "431", "500", "502", "503"])
     // Only ObjectiveAI's { code, message } bodies, never HttpApi's own decode error.
     expect(JSON.stringify(document)).not.toContain("HttpApiDecodeError")
     expect(document.components.schemas["Unauthorized"]).toMatchObject({

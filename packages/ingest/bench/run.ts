@@ -9,7 +9,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { Sync } from "@objectiveai-effect/ingest"
 import { ObjectiveAiServer, SampleData } from "@objectiveai-effect/server"
-import { CompletionStore, Database } from "@objectiveai-effect/store"
+import { CompletionStore } from "@objectiveai-effect/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -18,29 +18,12 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import { openStore, print, timed } from "../../store/bench/support.js"
 
 const syncCount = Number(process.env.STORE_BENCH_SYNC ?? 20_000)
 const apiKey = "bench-key"
 const concurrency = 16
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-ingest-bench-"))
-
-const print = (name: string, value: number, unit: string) =>
-  Effect.sync(() =>
-    console.log(unit === "x" ? `${name}: ${value.toFixed(2)}x` : `${name}: ${value.toFixed(2)} ${unit}`)
-  )
-
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const start = performance.now()
-    const value = yield* effect
-    return [value, (performance.now() - start) / 1000] as const
-  })
-
-const openStore = (filename: string) =>
-  Effect.map(
-    Layer.build(CompletionStore.layer(Database.Location.Sqlite({ filename }))),
-    Context.get(CompletionStore.CompletionStore)
-  )
 
 const syncBench = Effect.gen(function*() {
   const completions = Array.from(SampleData.generate({ count: syncCount, seed: "store-bench" }))

@@ -49,7 +49,7 @@ import * as Stream from "effect/Stream"
 export interface Options {
   /** Retrieves in flight at once; 16 by default. */
   readonly concurrency?: number | undefined
-  /** Completions per list request; 100 by default (the API's default, which any server accepts). */
+  /** Completions per list request; `ObjectiveAiApi.defaultListCount` (the API's default, which any server accepts). */
   readonly pageSize?: number | undefined
   /**
    * How far below the last listing's newest completion a sync keeps listing: a completion's `created` is when it

@@ -4,7 +4,7 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import { describe, expect, it } from "@effect/vitest"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
-import { CompletionStore as ServerStore, ObjectiveAiServer } from "@objectiveai-effect/server"
+import { ServedCompletions } from "@objectiveai-effect/server"
 import { CompletionStore } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -39,9 +39,8 @@ const syncWith = (
   } = {}
 ) =>
   Effect.gen(function*() {
-    const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
     const requests = options.requests ?? newRequests()
-    const client = yield* clientOf(url, (http) => recording(requests)(options.transform?.(http) ?? http))
+    const client = yield* clientOf((http) => recording(requests)(options.transform?.(http) ?? http))
     return yield* Sync.sync(options).pipe(
       Effect.provideService(CompletionStore.CompletionStore, store),
       Effect.provideService(ObjectiveAiClient.ObjectiveAiClient, client)
@@ -63,7 +62,7 @@ const fresh = (n: number): StoredChatCompletion.StoredChatCompletion => ({
 /** Every stored body is the server's exact JSON for its id, and the store holds exactly `ids`. */
 const expectSameAsServer = (store: CompletionStore.Service, ids: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const server = yield* ServerStore.CompletionStore
+    const server = yield* ServedCompletions.ServedCompletions
     const bodies = Array.from(yield* Stream.runCollect(store.bodies({ pageSize: 97 })))
     expect(bodies.map((row) => row.id).sort()).toEqual([...ids].sort())
     for (const { body, id } of bodies) expect(body).toBe(yield* server.getJson(id))
@@ -92,7 +91,7 @@ for (const engine of engines) {
           expect(requests.lists.length).toBe(1)
           expect(requests.retrieves).toEqual([])
 
-          const server = yield* ServerStore.CompletionStore
+          const server = yield* ServedCompletions.ServedCompletions
           const added = [fresh(1), fresh(2), fresh(3)]
           yield* Effect.forEach(added, server.add)
           const third = yield* syncWith(store, { pageSize: 2, requests: newRequests() })
@@ -107,7 +106,7 @@ for (const engine of engines) {
       () =>
         Effect.gen(function*() {
           const store = yield* freshStore(engine)
-          const server = yield* ServerStore.CompletionStore
+          const server = yield* ServedCompletions.ServedCompletions
           const added: Array<StoredChatCompletion.StoredChatCompletion> = []
           // The second, third and fourth pages are asked for after three new completions went in at the top, shifting
           // the pages.

@@ -2,33 +2,27 @@
  * The local server the sync tests list and retrieve from, and a client of it; the store's engines come from the store's
  * test support.
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
+import * as Testing from "@objectiveai-effect/server/Testing"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import { sample } from "../../store/test/support.js"
 
 export { encodeStored, engines, freshStore, openStore, sample } from "../../store/test/support.js"
 
-/** The key the test server accepts. */
-export const apiKey = "store-test-key"
-
-/** The test server, serving {@link sample} on 127.0.0.1. */
+/** The test server, serving {@link sample} on 127.0.0.1 to `Testing.apiKey`. */
 export const serverLayer = (options: ObjectiveAiServer.Options = {}) =>
-  ObjectiveAiServer.layer({ completions: sample, apiKeys: [apiKey], ...options })
+  ObjectiveAiServer.layer({ completions: sample, apiKeys: [Testing.apiKey], ...options })
 
 /** A client of the running test server, with fast retries and a hook on its `HttpClient`; open until the scope closes. */
-export const clientOf = (
-  url: string,
-  transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
-) =>
-  Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (transport) =>
-    ObjectiveAiClient.make({
-      apiKey: Redacted.make(apiKey),
-      baseUrl: url,
+export const clientOf = (transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient) =>
+  Effect.map(
+    Layer.build(Testing.clientLayer({
       retryPolicy: { maxAttempts: 3, initialDelay: "5 millis", maxDelay: "20 millis" },
       transformClient
-    }).pipe(Effect.provide(transport)))
+    })),
+    Context.get(ObjectiveAiClient.ObjectiveAiClient)
+  )

@@ -14,7 +14,7 @@ import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
-import { CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
+import { ObjectiveAiServer, SampleData, ServedCompletions } from "../src/index.js"
 
 const apiKey = "sk-bench"
 const storedCount = 5_000
@@ -56,10 +56,10 @@ const main = async () => {
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-server-bench-"))
   const dataFile = path.join(dir, "bench.jsonl")
-  const lines = completions.map(CompletionStore.toJsonLine)
+  const lines = completions.map(ServedCompletions.toJsonLine)
   fs.writeFileSync(dataFile, lines.map((line) => `${line}\n`).join(""))
   const loadMillis = await timed(() =>
-    Effect.runPromise(CompletionStore.make({ dataFile }).pipe(Effect.provide(NodeContext.layer)))
+    Effect.runPromise(ServedCompletions.make({ dataFile }).pipe(Effect.provide(NodeContext.layer)))
   )
   print("server.jsonl_load", `${perSecond(storedCount, loadMillis)} completions/s`)
 

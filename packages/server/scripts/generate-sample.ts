@@ -7,14 +7,14 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { CompletionStore, SampleData } from "../src/index.js"
+import { SampleData, ServedCompletions } from "../src/index.js"
 
 const [count = String(SampleData.defaultCount), seed = String(SampleData.defaultSeed), output] = process.argv.slice(2)
 const target = output ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "data", "sample.jsonl")
 
 const lines: Array<string> = []
 for (const completion of SampleData.generate({ count: Number(count), seed })) {
-  lines.push(CompletionStore.toJsonLine(completion))
+  lines.push(ServedCompletions.toJsonLine(completion))
 }
 fs.mkdirSync(path.dirname(target), { recursive: true })
 fs.writeFileSync(target, lines.map((line) => `${line}\n`).join(""))

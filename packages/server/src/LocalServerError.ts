@@ -6,8 +6,8 @@
  */
 import * as Predicate from "effect/Predicate"
 import type * as CompletionGenerator from "./CompletionGenerator.js"
-import type * as CompletionStore from "./CompletionStore.js"
 import type * as FaultInjection from "./FaultInjection.js"
+import type * as ServedCompletions from "./ServedCompletions.js"
 
 /**
  * The brand every local server error carries.
@@ -31,9 +31,9 @@ export type TypeId = typeof TypeId
  */
 export type LocalServerError =
   | CompletionGenerator.InvalidRequest
-  | CompletionStore.DataFileError
-  | CompletionStore.DuplicateCompletion
-  | CompletionStore.CompletionNotFound
+  | ServedCompletions.DataFileError
+  | ServedCompletions.DuplicateCompletion
+  | ServedCompletions.CompletionNotFound
   | FaultInjection.InvalidFaultOptions
 
 /**

@@ -1,8 +1,9 @@
 /**
- * A local ObjectiveAI-compatible chat-completions API, answered from a {@link CompletionStore.CompletionStore} and the
- * deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}. Its routes are built from the
- * domain's `ObjectiveAiApi` declaration with `HttpApiBuilder` (raw handlers, as a create may answer with server-sent
- * events), so a path, method or query parameter cannot drift from what the declaration and its OpenAPI document say:
+ * A local ObjectiveAI-compatible chat-completions API, answered from the {@link ServedCompletions.ServedCompletions}
+ * and the deterministic {@link CompletionGenerator}, with optional {@link FaultInjection}. Its routes are built from
+ * the domain's `ObjectiveAiApi` declaration with `HttpApiBuilder` (a raw handler for create, which reads its own body
+ * and may answer with server-sent events), so a path, method, query parameter, success or error body cannot drift from
+ * what the declaration and its OpenAPI document say:
  *
  * - `GET /chat/completions/{id}`: `{ request, response }` as stored, or 404.
  * - `GET /chat/completions?count&offset`: `{ data: [{ id, preview, created }] }`, newest first (by `created`, the
@@ -13,7 +14,8 @@
  *   when `stream_options.include_usage`, then `data: [DONE]`. Each created completion is stored (a stream broken off
  *   by an injected fault created none).
  * - `authorization: Bearer <key>` on every endpoint, else 401; any other route 404. Every error body is ObjectiveAI's
- *   `{ code, message }` with `code` equal to the status.
+ *   `{ code, message }` with `code` equal to the status, the body the declaration gives that status: the handlers
+ *   fail with it and `HttpApiBuilder` encodes it, and what is answered outside them uses the same schemas.
  * - Every answer, success, error or stream, carries an `x-request-id` header unique to the request.
  *
  * Completions and chunks have the one shape ObjectiveAI's own SDK, `openai` and `@openrouter/sdk` all accept (see
@@ -69,12 +71,12 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto"
 import * as CompletionGenerator from "./CompletionGenerator.js"
-import * as CompletionStore from "./CompletionStore.js"
 import * as FaultInjection from "./FaultInjection.js"
 import * as Body from "./internal/body.js"
 import * as Listener from "./internal/listener.js"
 import { Prng } from "./internal/random.js"
 import * as Responses from "./internal/responses.js"
+import * as ServedCompletions from "./ServedCompletions.js"
 
 /**
  * The largest create body read by default: 32 MiB, far above any conversation a model takes.
@@ -148,7 +150,7 @@ export interface AppOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Options extends AppOptions, CompletionStore.Options {
+export interface Options extends AppOptions, ServedCompletions.Options {
   /** The port to listen on; 0 (the default) picks a free one, which {@link ObjectiveAiServer} reports. */
   readonly port?: number | undefined
   /** The interface to listen on; `127.0.0.1` by default. */
@@ -226,7 +228,10 @@ const isDecodeError = (error: unknown): error is HttpApiError.HttpApiDecodeError
 const isRouteNotFound = (error: unknown): error is HttpServerError.RouteNotFound =>
   error instanceof HttpServerError.RouteNotFound
 
-/** Answers a path or query the declaration does not accept with ObjectiveAI's 400 rather than `HttpApi`'s own body. */
+/**
+ * Answers a path or query the declaration does not accept with the declared 400 rather than `HttpApi`'s own decode
+ * error, which the declaration leaves out.
+ */
 const decodeErrorsAsBadRequest = HttpApiBuilder.middleware(
   ObjectiveAiApi.ObjectiveAiApi,
   (app) =>
@@ -234,8 +239,10 @@ const decodeErrorsAsBadRequest = HttpApiBuilder.middleware(
       Option.match(failureOf(cause, isDecodeError), {
         onNone: () => Effect.failCause(cause),
         onSome: (error) =>
-          Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
-            Responses.error(400, decodeProblems(request, error)))
+          Effect.flatMap(
+            HttpServerRequest.HttpServerRequest,
+            (request) => Effect.fail<ObjectiveAiApi.BadRequest>({ code: 400, message: decodeProblems(request, error) })
+          )
       }))
 )
 
@@ -258,9 +265,6 @@ const keyDigest = (key: string): Buffer => createHash("sha256").update(key).dige
 const bearer = /^Bearer\s+(\S+)\s*$/i
 
 const encodeCompletion = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
-
-/** A request id in OpenAI's form, `req_<32 hex>`, unique per request (SDKs show it as `request_id`/`requestID`). */
-const newRequestId = (): string => `req_${randomUUID().replaceAll("-", "")}`
 
 // The body as the API reads it: its documented types, enums and bounds checked (every broken rule reported), `null`
 // as absent, and keys it does not document ignored, typos included.
@@ -323,7 +327,7 @@ const sse = (
  * @category constructors
  */
 export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options: AppOptions = {}) {
-  const store = yield* CompletionStore.CompletionStore
+  const store = yield* ServedCompletions.ServedCompletions
   const faults = yield* FaultInjection.FaultInjection
   const seed = String(options.seed ?? randomUUID())
   const maxBodySize = options.maxBodySize ?? defaultMaxBodySize
@@ -375,10 +379,10 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
     })
 
   /** Draws a fault, and runs the handler unless the fault answered instead (authorization came before). */
-  const guarded = <E, R>(
+  const guarded = <A, E, R>(
     streaming: boolean,
-    handler: (fault: Option.Option<FaultInjection.Fault>) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
-  ) =>
+    handler: (fault: Option.Option<FaultInjection.Fault>) => Effect.Effect<A, E, R>
+  ): Effect.Effect<A | HttpServerResponse.HttpServerResponse, E, R | HttpServerRequest.HttpServerRequest> =>
     Effect.gen(function*() {
       const fault = yield* faults.next({ streaming })
       // A stream stalls after its first event, inside the body, so that clients see headers and then silence.
@@ -389,21 +393,22 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
       return yield* handler(fault)
     })
 
+  // The stored text as it is: written back through a schema, a seed beyond 2^53 would lose digits.
   const retrieve = (id: string) =>
     guarded(false, () =>
       store.getJson(id).pipe(
         Effect.map(Responses.json),
-        Effect.catchTag("CompletionNotFound", (error) => Effect.succeed(Responses.error(404, error.message)))
+        Effect.catchTag(
+          "CompletionNotFound",
+          (error) => Effect.fail<ObjectiveAiApi.NotFound>({ code: 404, message: error.message })
+        )
       ))
-
-  const list = (query: ObjectiveAiApi.ListParams) =>
-    guarded(false, () => Effect.map(store.list(query), (page) => Responses.json(Json.stringify(page))))
 
   /** Stores a completion under the next id of the seeded sequence, skipping ids the store already holds. */
   const storeCreated = (
     request: ChatCompletionCreateParams.ChatCompletionCreateParams,
     completion: ChatCompletion.ChatCompletion
-  ): Effect.Effect<ChatCompletion.ChatCompletion, CompletionStore.DataFileError> => {
+  ): Effect.Effect<ChatCompletion.ChatCompletion, ServedCompletions.DataFileError> => {
     const response = {
       ...completion,
       id: CompletionGenerator.completionId(`${seed}:${allocated++}`, completion.created)
@@ -434,14 +439,11 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   })
 
   const create = Effect.gen(function*() {
-    const params = yield* Effect.either(readParams)
-    if (Either.isLeft(params)) {
-      const problem = params.left
-      return problem instanceof Body.BodyTooLarge
-        ? Responses.error(413, problem.message)
-        : Responses.error(400, problem)
-    }
-    const request = params.right
+    const request = yield* Effect.mapError(
+      readParams,
+      (problem): ObjectiveAiApi.PayloadTooLarge | ObjectiveAiApi.BadRequest =>
+        problem instanceof Body.BodyTooLarge ? { code: 413, message: problem.message } : { code: 400, message: problem }
+    )
     const streaming = request.stream === true
     return yield* guarded(streaming, (fault) =>
       Effect.gen(function*() {
@@ -452,20 +454,22 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
         })
         // A stream that breaks off produced no completion, so there is nothing to store.
         const breaks = Option.exists(fault, FaultInjection.Fault.$is("MidStream"))
-        const completion = breaks ? drafted : yield* storeCreated(request, drafted)
+        // A data file that cannot be written is the server failing: its 500 comes from the routes' last resort.
+        const completion = breaks ? drafted : yield* Effect.orDie(storeCreated(request, drafted))
         return streaming
           ? sse(completion, { includeUsage: request.stream_options?.include_usage === true, fault, pace: options.pace })
           : Responses.json(encodeCompletion(completion))
       }))
   })
 
-  // Raw handlers throughout: the body is read and checked by `readParams` (one place, with the API's own messages),
-  // a stream answers with server-sent events, and faults answer with headers of their own.
+  // Handlers fail with the declared error bodies, which `HttpApiBuilder` encodes; a fault answers with a response of
+  // its own (a 429 carries `retry-after`). `create` is raw: `readParams` reads and checks the body (one place, with
+  // the API's own messages), and a stream answers with server-sent events.
   const chatCompletions = HttpApiBuilder.group(ObjectiveAiApi.ObjectiveAiApi, "chatCompletions", (handlers) =>
     handlers
-      .handleRaw("create", () => Effect.orDie(create))
-      .handleRaw("retrieve", ({ path }) => retrieve(path.id))
-      .handleRaw("list", ({ urlParams }) => Effect.orDie(list(urlParams))))
+      .handleRaw("create", () => create)
+      .handle("retrieve", ({ path }) => retrieve(path.id))
+      .handle("list", ({ urlParams }) => guarded(false, () => store.list(urlParams))))
 
   const api = yield* HttpApiBuilder.httpApp.pipe(
     Effect.provide(
@@ -500,9 +504,9 @@ export const makeApp = Effect.fn("ObjectiveAiServer.makeApp")(function*(options:
   )
 
   return Effect.suspend(() => {
-    const requestId = newRequestId()
+    const requestId = Responses.requestId()
     return routes.pipe(
-      Effect.map(HttpServerResponse.setHeader("x-request-id", requestId)),
+      Effect.map(HttpServerResponse.setHeader(Responses.requestIdHeader, requestId)),
       Effect.annotateLogs("requestId", requestId)
     )
   })
@@ -516,7 +520,7 @@ const formatAddress = (address: HttpServer.Address): Address => {
 
 /**
  * Serves the API under Node on `host:port` (127.0.0.1 and a free port by default) for as long as the layer lives,
- * and provides the bound {@link Address} and the {@link CompletionStore.CompletionStore}. Fails when the data file
+ * and provides the bound {@link Address} and the {@link ServedCompletions.ServedCompletions}. Fails when the data file
  * does not load (naming the line), the fault options are out of range, or the port cannot be bound.
  *
  * @example
@@ -542,10 +546,10 @@ const formatAddress = (address: HttpServer.Address): Address => {
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<
-  ObjectiveAiServer | CompletionStore.CompletionStore,
+  ObjectiveAiServer | ServedCompletions.ServedCompletions,
   | HttpServerError.ServeError
-  | CompletionStore.DataFileError
-  | CompletionStore.DuplicateCompletion
+  | ServedCompletions.DataFileError
+  | ServedCompletions.DuplicateCompletion
   | FaultInjection.InvalidFaultOptions
 > =>
   Layer.merge(
@@ -561,7 +565,7 @@ export const layer = (options: Options = {}): Layer.Layer<
       host: options.host ?? "127.0.0.1"
     })),
     Layer.provide(FaultInjection.layer(options.faults)),
-    Layer.provideMerge(CompletionStore.layer(options)),
+    Layer.provideMerge(ServedCompletions.layer(options)),
     Layer.provide(NodeContext.layer)
   )
 
@@ -573,10 +577,10 @@ export const layer = (options: Options = {}): Layer.Layer<
  * @category layers
  */
 export const layerConfig = (config: Config.Config.Wrap<Options>): Layer.Layer<
-  ObjectiveAiServer | CompletionStore.CompletionStore,
+  ObjectiveAiServer | ServedCompletions.ServedCompletions,
   | ConfigError.ConfigError
   | HttpServerError.ServeError
-  | CompletionStore.DataFileError
-  | CompletionStore.DuplicateCompletion
+  | ServedCompletions.DataFileError
+  | ServedCompletions.DuplicateCompletion
   | FaultInjection.InvalidFaultOptions
 > => Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

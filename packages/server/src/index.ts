@@ -1,15 +1,12 @@
 /**
  * A local ObjectiveAI-compatible chat-completions server on `@effect/platform`'s `HttpServer`, its deterministic
- * built-in generator, its store, fault injection, and the seeded sample data.
+ * built-in generator, the completions it serves, fault injection, and the seeded sample data.
  *
  * @since 0.1.0
  */
 
 /** @since 0.1.0 */
 export * as CompletionGenerator from "./CompletionGenerator.js"
-
-/** @since 0.1.0 */
-export * as CompletionStore from "./CompletionStore.js"
 
 /** @since 0.1.0 */
 export * as FaultInjection from "./FaultInjection.js"
@@ -22,3 +19,6 @@ export * as ObjectiveAiServer from "./ObjectiveAiServer.js"
 
 /** @since 0.1.0 */
 export * as SampleData from "./SampleData.js"
+
+/** @since 0.1.0 */
+export * as ServedCompletions from "./ServedCompletions.js"

@@ -6,7 +6,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
+import { ObjectiveAiServer, SampleData, ServedCompletions } from "../src/index.js"
 import { apiKey, body, chatRequest, chunksOf, decodeCompletion, request, tempDir, transcript } from "./support.js"
 
 const decodeStored = Schema.decodeUnknownSync(StoredChatCompletion.StoredChatCompletionFromJson)
@@ -56,7 +56,7 @@ describe("concurrent creates and retrieves", () => {
     Effect.gen(function*() {
       const dir = yield* tempDir
       const dataFile = path.join(dir, "completions.jsonl")
-      fs.writeFileSync(dataFile, loaded.map((completion) => `${CompletionStore.toJsonLine(completion)}\n`).join(""))
+      fs.writeFileSync(dataFile, loaded.map((completion) => `${ServedCompletions.toJsonLine(completion)}\n`).join(""))
 
       const createdIds = yield* Effect.gen(function*() {
         const work = Array.from({ length: creates }, (_, i) => i)
@@ -79,7 +79,7 @@ describe("concurrent creates and retrieves", () => {
       expect(new Set(fileIds).size).toBe(fileIds.length)
       expect(fileIds.slice(loaded.length).sort()).toEqual([...createdIds].sort())
 
-      const reloaded = yield* CompletionStore.make({ dataFile }).pipe(Effect.provide(NodeContext.layer))
+      const reloaded = yield* ServedCompletions.make({ dataFile }).pipe(Effect.provide(NodeContext.layer))
       expect(yield* reloaded.size).toBe(loaded.length + creates)
     }), { timeout: 120_000 })
 })

@@ -7,12 +7,12 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import { CompletionStore, FaultInjection, ObjectiveAiServer } from "../src/index.js"
+import { FaultInjection, ObjectiveAiServer, ServedCompletions } from "../src/index.js"
 import { apiKey, body, chatRequest, chunksOf, errorMessage, request, send, transcript } from "./support.js"
 
 const serve = (faults: FaultInjection.Options) => Effect.provide(ObjectiveAiServer.layer({ apiKeys: [apiKey], faults }))
 
-const storedCount = Effect.flatMap(CompletionStore.CompletionStore, (store) => store.size)
+const storedCount = Effect.flatMap(ServedCompletions.ServedCompletions, (store) => store.size)
 
 /** Real time passing, for the server to get to its stall; the test clock does not move meanwhile. */
 const realPause = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 10)))

@@ -2,7 +2,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as net from "node:net"
 import { ObjectiveAiServer, SampleData } from "../src/index.js"
-import { apiKey, body, chatRequest, request, requestIdPattern } from "./support.js"
+import { apiKey, body, chatRequest, declaredError, request, requestIdPattern } from "./support.js"
 
 const maxBodySize = 1024 * 1024
 const headersTimeout = 500
@@ -47,6 +47,7 @@ const expectErrorBody = (reply: RawReply, status: number) => {
   expect(reply.headers).toContain("content-type: application/json")
   expect(reply.headers).toMatch(/x-request-id: req_[0-9a-f]{32}/)
   expect(reply.body).toEqual({ code: status, message: expect.any(String) })
+  expect(declaredError(reply.body).code).toBe(status)
 }
 
 /** The server still answers an ordinary request. */
@@ -126,6 +127,17 @@ describe("a server under bad input", () => {
       Effect.gen(function*() {
         const reply = yield* raw((socket) => socket.write("GET /chat/completions HTTP/1.1\r\nhost: localhost\r\n"))
         expectErrorBody(reply, 408)
+        yield* stillAnswers
+      }))
+
+    it.effect("answers headers over Node's limit with 431 and the error body, and closes the connection", () =>
+      Effect.gen(function*() {
+        const reply = yield* raw((socket) =>
+          socket.write(
+            `GET /chat/completions HTTP/1.1\r\nhost: localhost\r\nx-padding: ${"x".repeat(64 * 1024)}\r\n\r\n`
+          )
+        )
+        expectErrorBody(reply, 431)
         yield* stillAnswers
       }))
 

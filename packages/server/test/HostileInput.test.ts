@@ -6,7 +6,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it, layer } from "@effect/vitest"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
-import { CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
+import { ObjectiveAiServer, SampleData, ServedCompletions } from "../src/index.js"
 import { apiKey, body, chatRequest, errorMessage, request } from "./support.js"
 
 const samples = Array.from(SampleData.generate({ count: 4, seed: 25 }))
@@ -21,11 +21,11 @@ const createdAt = (n: number, size: number): StoredChatCompletion.StoredChatComp
   }
 }
 
-describe("CompletionStore retention", () => {
+describe("ServedCompletions retention", () => {
   it.effect("keeps the newest creates within the size, drops the oldest, and never drops the loaded ones", () =>
     Effect.gen(function*() {
       const size = 1_000_000
-      const store = yield* CompletionStore.make({ completions: samples, retention: { size } }).pipe(
+      const store = yield* ServedCompletions.make({ completions: samples, retention: { size } }).pipe(
         Effect.provide(NodeContext.layer)
       )
       for (let n = 0; n < 40; n++) yield* store.add(createdAt(n, 300_000))
@@ -54,7 +54,7 @@ describe("CompletionStore retention", () => {
 
   it.effect("keeps the newest `count` creates, and the newest one whatever its size", () =>
     Effect.gen(function*() {
-      const store = yield* CompletionStore.make({ completions: samples, retention: { count: 2, size: 10 } }).pipe(
+      const store = yield* ServedCompletions.make({ completions: samples, retention: { count: 2, size: 10 } }).pipe(
         Effect.provide(NodeContext.layer)
       )
       for (let n = 0; n < 5; n++) yield* store.add(createdAt(n, 100))

@@ -3,15 +3,15 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { CompletionGenerator, CompletionStore, FaultInjection, LocalServerError } from "../src/index.js"
+import { CompletionGenerator, FaultInjection, LocalServerError, ServedCompletions } from "../src/index.js"
 
 describe("LocalServerError", () => {
   it("recognises every error of the local server by its brand", () => {
     const errors: ReadonlyArray<LocalServerError.LocalServerError> = [
       new CompletionGenerator.InvalidRequest({ message: "too many choices" }),
-      new CompletionStore.DataFileError({ path: "completions.jsonl", line: 2, reason: "not JSON" }),
-      new CompletionStore.DuplicateCompletion({ id: "gen-1" }),
-      new CompletionStore.CompletionNotFound({ id: "gen-2" }),
+      new ServedCompletions.DataFileError({ path: "completions.jsonl", line: 2, reason: "not JSON" }),
+      new ServedCompletions.DuplicateCompletion({ id: "gen-1" }),
+      new ServedCompletions.CompletionNotFound({ id: "gen-2" }),
       new FaultInjection.InvalidFaultOptions({ message: "rate" })
     ]
     for (const error of errors) expect(LocalServerError.isLocalServerError(error)).toBe(true)
@@ -30,7 +30,7 @@ describe("LocalServerError", () => {
 
   it.effect("the errors the services fail with carry the brand", () =>
     Effect.gen(function*() {
-      const store = yield* CompletionStore.make({}).pipe(Effect.provide(NodeContext.layer))
+      const store = yield* ServedCompletions.make({}).pipe(Effect.provide(NodeContext.layer))
       expect(LocalServerError.isLocalServerError(yield* Effect.flip(store.get("missing")))).toBe(true)
       const invalid = yield* Effect.flip(FaultInjection.make({ rate: 2 }))
       expect(LocalServerError.isLocalServerError(invalid)).toBe(true)

@@ -63,11 +63,8 @@ describe("ObjectiveAiApi and the server built from it", () => {
             if (probe.status !== 200) errorMessage(reply, probe.status)
             answered.add(String(reply.status))
           }
+          // Which statuses each operation declares is the domain's test; here, that the server keeps to them.
           for (const status of answered) expect(operation.statuses, operation.id).toContain(status)
-          // Every operation declares success, a refused key and the upstream failures the gateway passes on.
-          for (const status of ["200", "401", "429", "500", "502", "503"]) {
-            expect(operation.statuses, operation.id).toContain(status)
-          }
         }
       }))
 

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
-import { CompletionGenerator, CompletionStore, ObjectiveAiServer, SampleData } from "../src/index.js"
+import { CompletionGenerator, ObjectiveAiServer, SampleData, ServedCompletions } from "../src/index.js"
 import {
   apiKey,
   body,
@@ -475,7 +475,7 @@ describe("ObjectiveAiServer", () => {
           const content = sample.response.choices[0]?.message.content
           if (typeof content === "string") {
             expect(content.startsWith(item.preview ?? "")).toBe(true)
-            expect(item.preview?.length).toBe(Math.min(content.length, CompletionStore.previewLength))
+            expect(item.preview?.length).toBe(Math.min(content.length, ServedCompletions.previewLength))
           } else {
             expect(item.preview).toBeNull()
           }

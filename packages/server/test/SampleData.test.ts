@@ -3,7 +3,7 @@ import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CompletionStore, SampleData } from "../src/index.js"
+import { SampleData, ServedCompletions } from "../src/index.js"
 
 const file = path.join(__dirname, "..", "data", "sample.jsonl")
 const text = fs.readFileSync(file, "utf8")
@@ -21,7 +21,10 @@ const parses = (json: string) => {
 
 describe("SampleData", () => {
   it("is what the seeded generator makes, so the script reproduces the committed file", () => {
-    const regenerated = Array.from(SampleData.generate(), (completion) => `${CompletionStore.toJsonLine(completion)}\n`)
+    const regenerated = Array.from(
+      SampleData.generate(),
+      (completion) => `${ServedCompletions.toJsonLine(completion)}\n`
+    )
     expect(regenerated.join("")).toBe(text)
   })
 

@@ -1,7 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { expect } from "@effect/vitest"
-import { ChatCompletion, ChatCompletionChunk, Json } from "@objectiveai-effect/domain"
+import { ChatCompletion, ChatCompletionChunk, Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { ObjectiveAiServer } from "../src/index.js"
@@ -56,16 +56,20 @@ export const request = (pathAndQuery: string, options: SendOptions = {}) => Effe
 /** The form of the `x-request-id` every answer carries. */
 export const requestIdPattern = /^req_[0-9a-f]{32}$/
 
+/** One of the error bodies `ObjectiveAiApi` declares, or a thrown parse error naming what is not. */
+export const declaredError = Schema.decodeUnknownSync(ObjectiveAiApi.ApiError)
+
 /**
- * ObjectiveAI's error body: asserts its shape, that `code` is the status and that the answer has its request id, and
- * returns its message.
+ * The declared error body: asserts that it is one of `ObjectiveAiApi`'s error bodies (so its status is declared),
+ * that `code` is the status and that the answer has its request id, and returns its message.
  */
 export const errorMessage = (reply: Reply, status: number): unknown => {
   expect(reply.status).toBe(status)
   expect(reply.headers.get("content-type")).toContain("application/json")
   expect(reply.headers.get("x-request-id")).toMatch(requestIdPattern)
-  const error = body(reply) as { code: unknown; message: unknown }
-  expect(Object.keys(error).sort()).toEqual(["code", "message"])
+  const raw = body(reply)
+  expect(Object.keys(raw as object).sort()).toEqual(["code", "message"])
+  const error = declaredError(raw)
   expect(error.code).toBe(status)
   return error.message
 }

@@ -16,7 +16,6 @@
  * PostgreSQL). `STORE_BENCH_REPORT` changes the size.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Cost } from "@objectiveai-effect/analysis"
 import type { ChatCompletion } from "@objectiveai-effect/domain"
@@ -32,30 +31,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { throwawayDatabase } from "../test/postgres.js"
+import { openStore, print, timed } from "./support.js"
 
 const reportCount = Number(process.env.STORE_BENCH_REPORT ?? 1_000_000)
 const postgresUrl = process.env.OBJECTIVEAI_BENCH_DATABASE_URL ?? process.env.OBJECTIVEAI_TEST_DATABASE_URL
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const cliBin = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url))
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-store-bench-"))
-
-const print = (name: string, value: number, unit: string) =>
-  Effect.sync(() =>
-    console.log(unit === "x" ? `${name}: ${value.toFixed(2)}x` : `${name}: ${value.toFixed(2)} ${unit}`)
-  )
-
-const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const start = performance.now()
-    const value = yield* effect
-    return [value, (performance.now() - start) / 1000] as const
-  })
-
-const openStore = (filename: string) =>
-  Effect.map(
-    Layer.build(CompletionStore.layer(Database.Location.Sqlite({ filename }))),
-    Context.get(CompletionStore.CompletionStore)
-  )
 
 /** Runs a command under GNU time: its wall time and peak resident set. */
 const measure = (command: ReadonlyArray<string>, cwd: string) => {
@@ -186,21 +169,10 @@ const label = reportCount === 1_000_000 ? "1m" : `${reportCount / 1000}k`
 
 // A new PostgreSQL database for the bench, dropped when the scope closes.
 const postgresDatabase = (url: string): Effect.Effect<Database.Location, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const name = `objectiveai_bench_${process.pid}`
-    const admin = (statement: string) =>
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(
-        Effect.provide(PgClient.layer({ url: Redacted.make(url) })),
-        Effect.orDie
-      )
-    yield* Effect.acquireRelease(
-      admin(`CREATE DATABASE ${name}`),
-      () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    )
-    const fresh = new URL(url)
-    fresh.pathname = `/${name}`
-    return Database.Location.Postgres({ url: Redacted.make(fresh.toString()) })
-  })
+  Effect.map(
+    throwawayDatabase(url, `objectiveai_bench_${process.pid}`),
+    (fresh) => Database.Location.Postgres({ url: fresh })
+  )
 
 const reportBench = Effect.gen(function*() {
   const file = path.join(dir, "report.sqlite")

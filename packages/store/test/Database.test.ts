@@ -7,7 +7,7 @@ import * as Stream from "effect/Stream"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CompletionStore, Database, StoreError } from "../src/index.js"
+import { Database, StoreError } from "../src/index.js"
 import { engines, openStore, sample, tempDir } from "./support.js"
 
 const digest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex")
@@ -137,6 +137,9 @@ describe("Database", () => {
       const store = yield* openStore(Database.Location.Sqlite({ filename: ":memory:" }))
       yield* store.put(sample.slice(0, 2))
       expect((yield* Stream.runCollect(store.stream())).length).toBe(2)
-      expect(CompletionStore.pageSize).toBeGreaterThan(0)
+      // A second one starts empty, and neither left a file named `:memory:` behind.
+      const other = yield* openStore(Database.Location.Sqlite({ filename: ":memory:" }))
+      expect((yield* Stream.runCollect(other.stream())).length).toBe(0)
+      expect(fs.existsSync(path.resolve(":memory:"))).toBe(false)
     }))
 })

@@ -2,20 +2,18 @@
  * The engines every store test runs on: SQLite in a temporary file, always, and PostgreSQL in a fresh database per
  * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one).
  */
-import * as PgClient from "@effect/sql-pg/PgClient"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { CompletionStore, Database } from "../src/index.js"
+import { throwawayDatabase } from "./postgres.js"
 
 /** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
 export const postgresUrl = process.env.OBJECTIVEAI_TEST_DATABASE_URL
@@ -46,25 +44,12 @@ const sqlite: Engine = {
   fresh: Effect.map(tempDir, (dir) => Database.Location.Sqlite({ filename: path.join(dir, "completions.sqlite") }))
 }
 
-const adminLayer = (url: string) => PgClient.layer({ url: Redacted.make(url) })
-
 /** A fresh database's URL on the test server, dropped when the scope closes. */
 const freshPostgres = (url: string): Engine["fresh"] =>
-  Effect.gen(function*() {
-    const name = `objectiveai_test_${process.pid}_${Date.now()}_${counter++}`
-    const admin = (statement: string) =>
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(
-        Effect.provide(adminLayer(url)),
-        Effect.orDie
-      )
-    yield* Effect.acquireRelease(
-      admin(`CREATE DATABASE ${name}`),
-      () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    )
-    const fresh = new URL(url)
-    fresh.pathname = `/${name}`
-    return Database.Location.Postgres({ url: Redacted.make(fresh.toString()) })
-  })
+  Effect.map(
+    Effect.suspend(() => throwawayDatabase(url, `objectiveai_test_${process.pid}_${Date.now()}_${counter++}`)),
+    (fresh) => Database.Location.Postgres({ url: fresh })
+  )
 
 /** SQLite, and PostgreSQL when a test server is configured. */
 export const engines: ReadonlyArray<Engine> = postgresUrl === undefined

@@ -15,7 +15,8 @@
  * Everything is read from the command tree (`Command.getUsage`, `Command.getSubcommands`, `getHelp`), so a command
  * added to the tree gets the same checks and help without further code.
  */
-import type * as CliConfig from "@effect/cli/CliConfig"
+import * as AutoCorrect from "@effect/cli/AutoCorrect"
+import * as CliConfig from "@effect/cli/CliConfig"
 import * as Descriptor from "@effect/cli/CommandDescriptor"
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import type * as Span from "@effect/cli/HelpDoc/Span"
@@ -73,24 +74,14 @@ export const tree = (descriptor: Descriptor.Command<unknown>, name: string): Nod
   return { name, descriptor, flags, subcommands }
 }
 
-/** Edit distance, for suggesting the flag or command meant. */
-const distance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]
-}
-
-/** The candidate closest to `word`, when close enough to be what was meant. */
+/**
+ * The candidate closest to `word` by @effect/cli's edit distance (`AutoCorrect.levensteinDistance`, case ignored), when
+ * close enough to be what was meant.
+ */
 export const nearest = (word: string, candidates: Iterable<string>): string | undefined => {
   let best: { readonly candidate: string; readonly distance: number } | undefined
   for (const candidate of candidates) {
-    const d = distance(word, candidate)
+    const d = AutoCorrect.levensteinDistance(word, candidate, CliConfig.defaultConfig)
     if (best === undefined || d < best.distance) best = { candidate, distance: d }
   }
   return best !== undefined && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.candidate : undefined

@@ -1,7 +1,10 @@
 /**
  * Flags whose bad values are refused with one line that names the flag, the value given and what it accepts
- * (`--concurrency 0: expected a whole number from 1 to 256`). @effect/cli's own checks say `'abc' is not a integer`
- * or print a schema tree, naming neither the flag nor the range, so each flag here reads text and checks it itself.
+ * (`--concurrency 0: expected a whole number from 1 to 256`). Each is @effect/cli's `Options.text` with a check
+ * (`Options.mapEffect`) rather than its typed options, whose refusals name neither the flag nor the range (measured
+ * with @effect/cli 0.77): `Options.integer` says `'abc' is not a integer` and accepts `0` (it has no bounds),
+ * `Options.choice` says `Expected one of the following cases: table, json`, `Options.file` with `exists: "yes"` says
+ * `Path '/nonexistent' must exist`, and `Options.withSchema` prints a schema tree.
  */
 import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"

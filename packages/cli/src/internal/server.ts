@@ -1,5 +1,5 @@
 import type * as HttpServerError from "@effect/platform/HttpServerError"
-import type { CompletionStore, FaultInjection } from "@objectiveai-effect/server"
+import type { FaultInjection, ServedCompletions } from "@objectiveai-effect/server"
 import * as Predicate from "effect/Predicate"
 import { createRequire } from "node:module"
 import * as path from "node:path"
@@ -20,8 +20,8 @@ export const sampleDataFile = (): string =>
 /** Every way the server layer can fail to start. */
 export type StartError =
   | HttpServerError.ServeError
-  | CompletionStore.DataFileError
-  | CompletionStore.DuplicateCompletion
+  | ServedCompletions.DataFileError
+  | ServedCompletions.DuplicateCompletion
   | FaultInjection.InvalidFaultOptions
 
 const listenProblems: Readonly<Record<string, string>> = {

@@ -3,6 +3,16 @@
  * typed error family, read the answer), the per-attempt and total timeouts, the retry loop with its hints, the span
  * and the retry logs. An operation only says how to build its request and how to read a 2xx answer; opening a
  * stream is the same pipeline with a reader that hands the response on unread.
+ *
+ * The retry loop steps the policy's `Schedule` itself rather than handing it to `Effect.retry`, because a retry here
+ * decides on more than the schedule sees, and may end with another error than the last one: the wait is the
+ * schedule's delay raised to the server's hint, and a hint over `maxRetryAfter`, or a wait that would pass the call's
+ * total deadline, ends the call at once with a `RateLimitedError` carrying the hint (the tests "a hint beyond the cap
+ * fails at once with RateLimitedError carrying it" and "a hint within the cap that would overrun the total timeout
+ * fails at once" in `test/hints.test.ts`). `Effect.retry` ends with the last error as it was; the same decisions on
+ * it take the schedule intersected with `Schedule.identity` (to see the failure), `Schedule.delays` with a
+ * `checkEffect` reading the clock (to see the wait), and a flag outside the schedule to learn afterwards why it
+ * stopped: more code than the loop, around every call, successful ones included.
  */
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"

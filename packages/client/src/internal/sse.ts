@@ -5,6 +5,14 @@
  * Lines are found and measured in bytes rather than in decoded text: line ends are ASCII, so a UTF-8 character split
  * across reads is simply part of an unfinished line, and sizes are exact without re-encoding. Only field values are
  * decoded, once each.
+ *
+ * Kept rather than `@effect/experimental`'s `Sse` (0.61, which bounds an event with `maxEventSize`): fed the inputs of
+ * `test/Sse.test.ts`, its parser loses the first event after a byte order mark (it looks for the BOM's bytes in decoded
+ * text, so the field name becomes `\uFEFFdata`), drops an event the input cuts off without a word (this decoder
+ * reports it, and the client fails the stream with `StreamTruncatedError`), gives `id` only to the event that carried
+ * it (not the stream's last id), measures `maxEventSize` in UTF-16 code units (three emoji, 12 bytes, pass a limit of 8)
+ * and dies with a defect past it where the client fails with `StreamEventTooLargeError`. Its channel also answers a
+ * `retry:` field by sleeping that long and restarting the parser mid-stream, and reads `retry: 10abc` as 10 ms.
  */
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"

@@ -1,3 +1,11 @@
+/**
+ * Reading a create body within a size limit. Written here rather than with `@effect/platform`'s
+ * `HttpIncomingMessage.withMaxBodySize` because that one fails a client the server must still answer: it reads a body
+ * up to the limit even when `content-length` already says it is over, and then destroys the request stream, which
+ * resets the connection before the 413 reaches the client. With it in place of `readText`, both 413 tests of
+ * `test/Hardening.test.ts` (a declared 300 MB body, a chunked body past the limit) get no answer at all (status NaN,
+ * the connection closed with nothing written), where this module answers 413 with the error body.
+ */
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Data from "effect/Data"

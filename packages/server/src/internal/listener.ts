@@ -1,10 +1,12 @@
-import { randomUUID } from "node:crypto"
-import { createServer, type IncomingMessage, type Server } from "node:http"
+import { createServer, type IncomingMessage, type Server, STATUS_CODES } from "node:http"
 import type { Socket } from "node:net"
 import type { Duplex } from "node:stream"
+import * as Responses from "./responses.js"
 
-/** ObjectiveAI's `{ code, message }` body for what Node refuses before a request reaches the app. */
-const refusal = (error: Error & { readonly code?: string }): { readonly status: number; readonly message: string } => {
+/** The declared error for what Node refuses before a request reaches the app. */
+const refusal = (
+  error: Error & { readonly code?: string }
+): { readonly status: Responses.ErrorStatus; readonly message: string } => {
   switch (error.code) {
     case "ERR_HTTP_REQUEST_TIMEOUT":
       return { status: 408, message: "the request was not sent in time" }
@@ -13,12 +15,6 @@ const refusal = (error: Error & { readonly code?: string }): { readonly status: 
     default:
       return { status: 400, message: `malformed request: ${error.code ?? error.message}` }
   }
-}
-
-const reasons: Record<number, string> = {
-  400: "Bad Request",
-  408: "Request Timeout",
-  431: "Request Header Fields Too Large"
 }
 
 /** Connections that have carried a request: once answered, a later refusal has no one waiting for it. */
@@ -37,11 +33,11 @@ const answerClientError = (error: Error & { readonly code?: string }, socket: Du
     socket.destroy()
   } else {
     const { message, status } = refusal(error)
-    const body = JSON.stringify({ code: status, message })
+    const body = Responses.errorJson(status, message)
     socket.end(
-      `HTTP/1.1 ${status} ${reasons[status]}\r\ncontent-type: application/json\r\ncontent-length: ${
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${
         Buffer.byteLength(body)
-      }\r\nx-request-id: req_${randomUUID().replaceAll("-", "")}\r\nconnection: close\r\n\r\n${body}`
+      }\r\n${Responses.requestIdHeader}: ${Responses.requestId()}\r\nconnection: close\r\n\r\n${body}`
     )
   }
 }

@@ -1,22 +1,36 @@
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { ChatCompletion } from "@objectiveai-effect/domain"
-import { ChatCompletionChunk, ErrorBody, Json } from "@objectiveai-effect/domain"
+import { ChatCompletionChunk, ErrorBody, Json, ObjectiveAiApi } from "@objectiveai-effect/domain"
 import * as Schema from "effect/Schema"
+import { randomUUID } from "node:crypto"
 
-const encodeError = Schema.encodeSync(ErrorBody.ObjectiveAiErrorBody)
+/** A status the declaration gives an error body for. */
+export type ErrorStatus = ObjectiveAiApi.ApiError["code"]
+
+const encodeError = Schema.encodeSync(ObjectiveAiApi.ApiError)
 const encodeOpenRouterError = Schema.encodeSync(ErrorBody.OpenRouterError)
 
-/** ObjectiveAI's error body `{ code, message }` as JSON text. */
-const errorJson = (status: number, message: Json.JsonValue): string =>
+/**
+ * The declared error body for `status` as JSON text, for the answers written outside the routes (an unknown route, an
+ * unexpected failure, a fault, a request Node refuses, a mid-stream event). The routes fail with the same declared
+ * bodies, which `HttpApiBuilder` encodes with these schemas, so both give the same bytes.
+ */
+export const errorJson = (status: ErrorStatus, message: Json.JsonValue): string =>
   Json.stringify(encodeError({ code: status, message }))
 
-/** A response with ObjectiveAI's error body, its `code` equal to the status. */
+/** A response with the declared error body, its `code` equal to the status. */
 export const error = (
-  status: number,
+  status: ErrorStatus,
   message: Json.JsonValue,
   headers: Record<string, string> = {}
 ): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.text(errorJson(status, message), { status, contentType: "application/json", headers })
+
+/** The header every answer carries, each with its own id. */
+export const requestIdHeader = "x-request-id"
+
+/** A request id in OpenAI's form, `req_<32 hex>`, unique per request (SDKs show it as `request_id`/`requestID`). */
+export const requestId = (): string => `req_${randomUUID().replaceAll("-", "")}`
 
 /** A 200 response whose body is JSON text already written. */
 export const json = (body: string): HttpServerResponse.HttpServerResponse =>
@@ -50,7 +64,7 @@ export const upstreamFailure = (status: number, provider: string | undefined): E
     }
 
 /** ObjectiveAI's error body for an upstream failure. */
-export const upstreamError = (status: number, error: ErrorBody.OpenRouterError): Json.JsonValue =>
+export const upstreamError = (status: ErrorStatus, error: ErrorBody.OpenRouterError): Json.JsonValue =>
   status === 500 ? { kind: "internal", error: "internal server error" } : upstream(error)
 
 const encodeChunk = Schema.encodeSync(ChatCompletionChunk.ChatCompletionChunkFromJson)
@@ -65,7 +79,7 @@ export const keepAlive = ": OPENROUTER PROCESSING\n\n"
 export const done = "data: [DONE]\n\n"
 
 /** An ObjectiveAI `{ code, message }` error event, the first shape of a mid-stream failure. */
-export const objectiveAiErrorEvent = (status: number, error: ErrorBody.OpenRouterError): string =>
+export const objectiveAiErrorEvent = (status: ErrorStatus, error: ErrorBody.OpenRouterError): string =>
   `data: ${errorJson(status, upstream(error))}\n\n`
 
 /**

@@ -590,6 +590,26 @@ export interface components {
             /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
             message: string | number | boolean | null | unknown[] | Record<string, never>;
         };
+        /** @description The request was not sent in time. */
+        RequestTimeout: {
+            /**
+             * @description The HTTP status of the error.
+             * @enum {integer}
+             */
+            code: 408;
+            /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
+            message: string | number | boolean | null | unknown[] | Record<string, never>;
+        };
+        /** @description The request headers are too large. */
+        RequestHeaderFieldsTooLarge: {
+            /**
+             * @description The HTTP status of the error.
+             * @enum {integer}
+             */
+            code: 431;
+            /** @description What went wrong; any JSON, often a `{ kind, error }` tree wrapping the upstream's error. */
+            message: string | number | boolean | null | unknown[] | Record<string, never>;
+        };
         /** @description The authorization token is missing or not accepted. */
         Unauthorized: {
             /**
@@ -1115,6 +1135,15 @@ export interface operations {
                     "application/json": components["schemas"]["Unauthorized"];
                 };
             };
+            /** @description The request was not sent in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestTimeout"];
+                };
+            };
             /** @description Rate limited upstream; retry after the `retry-after` header's seconds. */
             429: {
                 headers: {
@@ -1122,6 +1151,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TooManyRequests"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestHeaderFieldsTooLarge"];
                 };
             };
             /** @description The server failed. */
@@ -1205,6 +1243,15 @@ export interface operations {
                     "application/json": components["schemas"]["Unauthorized"];
                 };
             };
+            /** @description The request was not sent in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestTimeout"];
+                };
+            };
             /** @description The request body is over the server's limit. */
             413: {
                 headers: {
@@ -1221,6 +1268,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TooManyRequests"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestHeaderFieldsTooLarge"];
                 };
             };
             /** @description The server failed. */
@@ -1273,6 +1329,15 @@ export interface operations {
                     "application/json": components["schemas"]["StoredChatCompletion"];
                 };
             };
+            /** @description The request did not match the expected schema */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BadRequest"];
+                };
+            };
             /** @description The authorization token is missing or not accepted. */
             401: {
                 headers: {
@@ -1291,6 +1356,15 @@ export interface operations {
                     "application/json": components["schemas"]["NotFound"];
                 };
             };
+            /** @description The request was not sent in time. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestTimeout"];
+                };
+            };
             /** @description Rate limited upstream; retry after the `retry-after` header's seconds. */
             429: {
                 headers: {
@@ -1298,6 +1372,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TooManyRequests"];
+                };
+            };
+            /** @description The request headers are too large. */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestHeaderFieldsTooLarge"];
                 };
             };
             /** @description The server failed. */

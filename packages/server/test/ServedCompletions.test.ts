@@ -4,13 +4,14 @@ import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CompletionStore, SampleData } from "../src/index.js"
+import { SampleData, ServedCompletions } from "../src/index.js"
 import { tempDir } from "./support.js"
 
 const samples = Array.from(SampleData.generate({ count: 6, seed: 11 }))
-const lines = samples.map(CompletionStore.toJsonLine)
+const lines = samples.map(ServedCompletions.toJsonLine)
 
-const load = (options: CompletionStore.Options) => CompletionStore.make(options).pipe(Effect.provide(NodeContext.layer))
+const load = (options: ServedCompletions.Options) =>
+  ServedCompletions.make(options).pipe(Effect.provide(NodeContext.layer))
 
 /** A data file in a fresh directory holding `text`. */
 const dataFile = (text: string) =>
@@ -20,19 +21,19 @@ const dataFile = (text: string) =>
     return file
   })
 
-const idsOf = (store: CompletionStore.Service) =>
+const idsOf = (store: ServedCompletions.Service) =>
   Effect.map(store.list({ count: 1000, offset: 0 }), (page) => page.data.map((item) => item.id).sort())
 
 const sortedIds = (completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
   completions.map((completion) => completion.response.id as string).sort()
 
-const loadError = (options: CompletionStore.Options) =>
+const loadError = (options: ServedCompletions.Options) =>
   Effect.flatMap(Effect.flip(load(options)), (error) =>
     error._tag === "DataFileError"
       ? Effect.succeed(error)
       : Effect.dieMessage(`expected a DataFileError, got ${error._tag}`))
 
-describe("CompletionStore", () => {
+describe("ServedCompletions", () => {
   it.effect("loads the committed sample data: every line a stored completion", () =>
     Effect.gen(function*() {
       const file = path.join(__dirname, "..", "data", "sample.jsonl")

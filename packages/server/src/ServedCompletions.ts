@@ -1,5 +1,5 @@
 /**
- * The stored completions the server retrieves and lists: loaded from a JSONL file (one `StoredChatCompletion` per
+ * The completions the local server serves: what it retrieves and lists, loaded from a JSONL file (one `StoredChatCompletion` per
  * line) and from memory, and growing with every completion the server creates, appended to the file when there is
  * one. Each completion is kept as its JSON text, which is what a retrieve sends, so a large store costs little more
  * than its file; what is created is kept within a {@link Retention}, so that no sequence of creates fills the heap.
@@ -114,13 +114,14 @@ export interface Service {
 }
 
 /**
- * The store as a service.
+ * The served completions as a service. Named for what it holds, the completions this server answers with; the
+ * `@objectiveai-effect/store` package's `CompletionStore` is the database a sync fills.
  *
  * @since 0.1.0
  * @category tags
  */
-export class CompletionStore extends Context.Tag("@objectiveai-effect/server/CompletionStore")<
-  CompletionStore,
+export class ServedCompletions extends Context.Tag("@objectiveai-effect/server/ServedCompletions")<
+  ServedCompletions,
   Service
 >() {}
 
@@ -233,7 +234,7 @@ const rfc3339 = (created: number): string => {
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fn("CompletionStore.make")(function*(options: Options = {}) {
+export const make = Effect.fn("ServedCompletions.make")(function*(options: Options = {}) {
   const fs = yield* FileSystem.FileSystem
   const byId = new Map<string, Entry>()
   // Ascending by `created`, ties in insertion order; the list walks it from the end.
@@ -360,7 +361,7 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
             retain(entry)
           })
         )
-      })).pipe(Effect.withSpan("CompletionStore.add", { attributes: { id: completion.response.id } })),
+      })).pipe(Effect.withSpan("ServedCompletions.add", { attributes: { id: completion.response.id } })),
     size: Effect.sync(() => byId.size)
   }
   return service
@@ -373,9 +374,9 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
  * ```ts
  * import { NodeContext } from "@effect/platform-node"
  * import { Layer } from "effect"
- * import { CompletionStore } from "@objectiveai-effect/server"
+ * import { ServedCompletions } from "@objectiveai-effect/server"
  *
- * const StoreLive = CompletionStore.layer({ dataFile: "data/sample.jsonl" }).pipe(Layer.provide(NodeContext.layer))
+ * const StoreLive = ServedCompletions.layer({ dataFile: "data/sample.jsonl" }).pipe(Layer.provide(NodeContext.layer))
  * ```
  *
  * @since 0.1.0
@@ -383,5 +384,5 @@ export const make = Effect.fn("CompletionStore.make")(function*(options: Options
  */
 export const layer = (
   options: Options = {}
-): Layer.Layer<CompletionStore, DataFileError | DuplicateCompletion, FileSystem.FileSystem> =>
-  Layer.effect(CompletionStore, make(options))
+): Layer.Layer<ServedCompletions, DataFileError | DuplicateCompletion, FileSystem.FileSystem> =>
+  Layer.effect(ServedCompletions, make(options))
