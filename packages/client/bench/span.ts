@@ -1,0 +1,87 @@
+/**
+ * The cost of a call's span, printed as `name: value unit`: `create` against the local server (in a child process)
+ * with `Telemetry.layerOtlp` exporting every span to a local OTLP/HTTP sink, over the same creates without it, in
+ * alternating rounds of the same run. Without the layer the client still makes its span and its attributes (for
+ * Effect's own tracer); the ratio is what exporting them adds. Target: at most 1.05x.
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { ObjectiveAiClient, Telemetry } from "@objectiveai-effect/client"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import { fork } from "node:child_process"
+import { once } from "node:events"
+import { apiKey, type Ready } from "./spanServer.js"
+
+const creates = 2_000
+const concurrency = 16
+const rounds = 6
+
+const print = (name: string, value: string | number, unit = "") =>
+  console.log(`${name}: ${value}${unit === "" ? "" : ` ${unit}`}`)
+
+const createAll = Effect.flatMap(ObjectiveAiClient.ObjectiveAiClient, (client) => {
+  let next = 0
+  // Each create asks for another seed, so that the server's answers vary as real traffic does.
+  const worker: Effect.Effect<void, unknown> = Effect.suspend(() =>
+    next < creates
+      ? client.create({
+        model: "openai/gpt-4o-mini",
+        messages: [{ role: "user", content: "Explain vector clocks in two sentences" }],
+        seed: next++,
+        max_tokens: 64
+      }).pipe(Effect.zipRight(worker))
+      : Effect.void
+  )
+  return Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true })
+})
+
+const time = async (run: () => Promise<unknown>): Promise<number> => {
+  const start = performance.now()
+  await run()
+  return performance.now() - start
+}
+
+const main = async () => {
+  const servers = fork(new URL("./spanServer.ts", import.meta.url), { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+  const [{ apiUrl, otlpUrl }] = await once(servers, "message") as [Ready]
+  try {
+    const client = ObjectiveAiClient.layer({ apiKey: Redacted.make(apiKey), baseUrl: apiUrl })
+    const plain = ManagedRuntime.make(client.pipe(Layer.provide(NodeHttpClient.layerUndici)))
+    const exporting = ManagedRuntime.make(
+      Layer.merge(client, Telemetry.layerOtlp({ endpoint: otlpUrl, serviceName: "span-bench" })).pipe(
+        Layer.provide(NodeHttpClient.layerUndici)
+      )
+    )
+    // Warm the JIT, the connection pools and the server's model before measuring.
+    await plain.runPromise(createAll)
+    await exporting.runPromise(createAll)
+
+    // Alternate the two round by round so that drift in the machine's load hits both alike.
+    const totals = { plain: 0, exporting: 0 }
+    for (let round = 0; round < rounds; round++) {
+      totals.plain += await time(() => plain.runPromise(createAll))
+      totals.exporting += await time(() => exporting.runPromise(createAll))
+    }
+    await plain.dispose()
+    // Disposing flushes what is queued: every span has reached the sink once this returns.
+    await exporting.dispose()
+    servers.send("stats")
+    const [stats] = await once(servers, "message") as [{ exports: number; exportedBytes: number }]
+
+    const perRound = (total: number) => total / rounds
+    print("client.create.span_overhead", `${(totals.exporting / totals.plain).toFixed(3)}x`)
+    print("client.create.span_overhead.without_export", perRound(totals.plain).toFixed(0), `ms per ${creates}`)
+    print("client.create.span_overhead.with_export", perRound(totals.exporting).toFixed(0), `ms per ${creates}`)
+    print("client.create.span_overhead.export_requests", stats.exports)
+    print("client.create.span_overhead.exported", (stats.exportedBytes / 2 ** 20).toFixed(1), "MiB")
+  } finally {
+    servers.disconnect()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exitCode = 1
+})
