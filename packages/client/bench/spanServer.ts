@@ -36,7 +36,9 @@ process.on("disconnect", () => process.exit(0))
 
 Effect.gen(function*() {
   const { url } = yield* ObjectiveAiServer.ObjectiveAiServer
-  yield* Effect.async<void>((resume) => sink.listen(0, "127.0.0.1", () => resume(Effect.void)))
+  yield* Effect.async<void>((resume) => {
+    sink.listen(0, "127.0.0.1", () => resume(Effect.void))
+  })
   const otlpUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
   process.send?.({ apiUrl: url, otlpUrl } satisfies Ready)
   return yield* Effect.never

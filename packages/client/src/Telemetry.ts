@@ -247,17 +247,20 @@ const tracesUrl = (endpoint: string): string => `${endpoint.replace(/\/+$/, "")}
 const exportsWithin = (timeout: Duration.Duration): Layer.Layer<HttpClient.HttpClient, never, HttpClient.HttpClient> =>
   Layer.effect(
     HttpClient.HttpClient,
-    Effect.map(HttpClient.HttpClient, (client) =>
-      HttpClient.transform(client, (response, request) =>
-        Effect.timeoutFail(response, {
-          duration: timeout,
-          onTimeout: () =>
-            new HttpClientError.RequestError({
-              request,
-              reason: "Transport",
-              description: `the collector did not answer within ${Duration.format(timeout)}`
-            })
-        })))
+    Effect.map(
+      HttpClient.HttpClient,
+      (client) =>
+        HttpClient.transform(client, (response, request) =>
+          Effect.timeoutFail(response, {
+            duration: timeout,
+            onTimeout: () =>
+              new HttpClientError.RequestError({
+                request,
+                reason: "Transport",
+                description: `the collector did not answer within ${Duration.format(timeout)}`
+              })
+          }))
+    )
   )
 
 /**

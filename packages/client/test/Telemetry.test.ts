@@ -304,9 +304,11 @@ describe("Telemetry.layerConfig", () => {
 
   const created = (client: ObjectiveAiClient.Service, env: Record<string, string>) =>
     client.create(params).pipe(
-      Effect.provide(Telemetry.layerConfig({ serviceName: "fallback-name" }).pipe(
-        Layer.provide(NodeHttpClient.layerUndici)
-      )),
+      Effect.provide(
+        Telemetry.layerConfig({ serviceName: "fallback-name" }).pipe(
+          Layer.provide(NodeHttpClient.layerUndici)
+        )
+      ),
       withEnv(env)
     )
 
@@ -348,21 +350,28 @@ describe("Telemetry.layerConfig", () => {
     }))
 
   it.effect.each([
-    { variable: "OTEL_EXPORTER_OTLP_ENDPOINT", value: "collector:4318", problem: "expected an http:// or https:// URL" },
+    {
+      variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+      value: "collector:4318",
+      problem: "expected an http:// or https:// URL"
+    },
     { variable: "OTEL_EXPORTER_OTLP_PROTOCOL", value: "grpc", problem: "http/protobuf" },
     { variable: "OTEL_EXPORTER_OTLP_HEADERS", value: "authorization", problem: "key=value" },
     { variable: "OTEL_EXPORTER_OTLP_HEADERS", value: "authorization=%E0%A4%A", problem: "percent-encoded" },
     { variable: "OTEL_EXPORTER_OTLP_TIMEOUT", value: "-5", problem: "milliseconds" }
-  ])("$variable=$value is a ConfigError naming the variable, never its value", ({ problem, value, variable }) =>
-    Effect.gen(function*() {
-      const error = yield* Layer.build(Telemetry.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))).pipe(
-        Effect.scoped,
-        withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", [variable]: value }),
-        Effect.flip
-      )
-      const message = String(error)
-      expect(message).toContain(variable)
-      expect(message).toContain(problem)
-      if (variable === "OTEL_EXPORTER_OTLP_HEADERS") expect(message).not.toContain(value)
-    }))
+  ])(
+    "$variable=$value is a ConfigError naming the variable, never its value",
+    ({ problem, value, variable }) =>
+      Effect.gen(function*() {
+        const error = yield* Layer.build(Telemetry.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))).pipe(
+          Effect.scoped,
+          withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318", [variable]: value }),
+          Effect.flip
+        )
+        const message = String(error)
+        expect(message).toContain(variable)
+        expect(message).toContain(problem)
+        if (variable === "OTEL_EXPORTER_OTLP_HEADERS") expect(message).not.toContain(value)
+      })
+  )
 })

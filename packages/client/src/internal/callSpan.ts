@@ -124,7 +124,9 @@ export const stream = (
         Effect.sync(() => {
           // The scope closes with the stream's exit, whose only failures are the stream's own errors.
           const error = Exit.isFailure(exit)
-            ? Cause.failureOption(exit.cause as Cause.Cause<ObjectiveAiError.ObjectiveAiError | StreamError.StreamError>)
+            ? Cause.failureOption(
+              exit.cause as Cause.Cause<ObjectiveAiError.ObjectiveAiError | StreamError.StreamError>
+            )
             : Option.none()
           if (Option.isNone(error)) return Telemetry.annotate(span, Telemetry.responseAttributes(streamed.fields()))
           const partial = "partial" in error.value ? error.value.partial : Option.none()
