@@ -50,6 +50,38 @@ layer(TestServer, { timeout: slow })("the command line exports its spans over OT
       keyless(receiver)
     }))
 
+  it.scoped("Ctrl-C: the spans of the finished calls and of the interrupted ones arrive before the command exits", () =>
+    Effect.gen(function*() {
+      const receiver = yield* Receiver.make()
+      const ids = [testData[0].response.id, testData[1].response.id]
+      const listed = ids.map((id) => ({ id, preview: null, created: "2025-01-01T00:00:00Z" }))
+      let interrupt = () => {}
+      // Pages list two ids, and their retrieves are never answered: the sync waits until it is interrupted.
+      const server = yield* Server.make((request) =>
+        request.url.startsWith("/chat/completions?")
+          ? Server.json(200, { data: request.url.includes("offset=0") ? listed : [] })
+          : () => interrupt()
+      )
+      const database = path.join(yield* tempDir, "interrupted.db")
+      const run = yield* cli(["sync", "--database", database, "--base-url", server.url, "--api-key", apiKey], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+        started: (child) => {
+          interrupt = () => child.kill("SIGINT")
+        }
+      })
+      expect(run.code, run.stderr).toBe(130)
+      const list = receiver.spans.filter((span) => span.name === "ObjectiveAiClient.list")
+      expect(list.length).toBeGreaterThan(0)
+      expect(list[0].attributes["http.response.status_code"]).toBe(200)
+      const retrieves = receiver.spans.filter((span) => span.name === "ObjectiveAiClient.retrieve")
+      expect(retrieves.length).toBeGreaterThan(0)
+      for (const span of retrieves) {
+        expect(ids.map((id) => `/chat/completions/${id}`)).toContain(span.attributes["url.path"])
+        expect(span.status.message).toContain("interrupted")
+      }
+      keyless(receiver)
+    }))
+
   it.scoped("a collector on a closed port costs the command nothing: it succeeds", () =>
     Effect.gen(function*() {
       const port = yield* Server.freePort
