@@ -2,6 +2,8 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -250,6 +252,26 @@ describe("Telemetry: a stream that fails midway", () => {
     }))
 })
 
+const realSleep = (millis: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
+
+/**
+ * Closes the layer's scope and moves the TestClock by the shutdown timeout once the release waits on it (in real time,
+ * up to 5 s, else dies): the release must then end, however long the collector would take.
+ */
+const releaseAtShutdownTimeout = (scope: Scope.CloseableScope) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const release = yield* Effect.fork(Scope.close(scope, Exit.void))
+    const due = now + 3_000
+    yield* Effect.gen(function*() {
+      while (!Chunk.some(yield* TestClock.sleeps(), (at) => at === due)) yield* realSleep(1)
+    }).pipe(
+      Effect.raceFirst(Effect.zipRight(realSleep(5_000), Effect.dieMessage("the release never waited on its timeout")))
+    )
+    yield* TestClock.adjust("3 seconds")
+    return yield* Fiber.join(release)
+  })
+
 describe("Telemetry: a collector that cannot take the spans never fails or slows a call", () => {
   const body = { ...params, seed: 1 }
   const ok = Server.json(200, completion(completionId(1)))
@@ -270,10 +292,8 @@ describe("Telemetry: a collector that cannot take the spans never fails or slows
       const later = yield* Effect.all([call, call, call])
       expect(later).toHaveLength(3)
       expect(receiver.requests).toHaveLength(pending)
-      const release = yield* Effect.fork(Scope.close(scope, Exit.void))
       // Releasing waits for the flush at most its shutdown timeout, on the clock, however long the collector takes.
-      yield* TestClock.adjust("3 seconds")
-      expect(yield* Fiber.join(release)).toBeUndefined()
+      expect(yield* releaseAtShutdownTimeout(scope)).toBeUndefined()
     }))
 
   it.scoped("one on a closed port: calls succeed and the release ends at its timeout", () =>
@@ -292,9 +312,7 @@ describe("Telemetry: a collector that cannot take the spans never fails or slows
       yield* TestClock.adjust("5 seconds")
       const later = yield* Effect.all([call, call, call])
       expect(later.map((completion) => completion.id)).toStrictEqual(Array(3).fill(completionId(1)))
-      const release = yield* Effect.fork(Scope.close(scope, Exit.void))
-      yield* TestClock.adjust("3 seconds")
-      expect(yield* Fiber.join(release)).toBeUndefined()
+      expect(yield* releaseAtShutdownTimeout(scope)).toBeUndefined()
     }))
 })
 
