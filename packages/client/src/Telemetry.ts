@@ -89,7 +89,7 @@ export const tagPrefix = "objectiveai.tag."
  * Sets each defined attribute on a span.
  *
  * @since 0.1.0
- * @category combinators
+ * @category encoding
  */
 export const annotate: {
   (attributes: Attributes): (span: Tracer.Span) => void
@@ -118,7 +118,7 @@ const present = <A>(value: A | null | undefined): A | undefined => value ?? unde
  * ```
  *
  * @since 0.1.0
- * @category attributes
+ * @category encoding
  */
 export const requestAttributes = (request: ChatCompletionCreateParams.ChatCompletionCreateParams): Attributes => {
   const stop = request.stop
@@ -161,7 +161,7 @@ export interface ResponseFields {
  * and `gen_ai.usage.is_byok` (the caller's own provider key was used).
  *
  * @since 0.1.0
- * @category attributes
+ * @category encoding
  */
 export const responseAttributes = (response: ResponseFields): Attributes => {
   const usage = response.usage
@@ -182,7 +182,7 @@ export const responseAttributes = (response: ResponseFields): Attributes => {
  * reasons stay one per choice.
  *
  * @since 0.1.0
- * @category attributes
+ * @category encoding
  */
 export const completionAttributes = (completion: ChatCompletion.ChatCompletion): Attributes =>
   responseAttributes({
@@ -197,7 +197,7 @@ export const completionAttributes = (completion: ChatCompletion.ChatCompletion):
  * Each tag as the attribute `objectiveai.tag.<key>` ({@link tagPrefix}).
  *
  * @since 0.1.0
- * @category attributes
+ * @category encoding
  */
 export const tagAttributes = (tags: CallTags.CallTags): Attributes => {
   const attributes: Record<string, string> = {}
@@ -217,7 +217,7 @@ export type Protocol = "http/protobuf" | "http/json"
  * Where and how {@link layerOtlp} sends spans.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface OtlpOptions {
   /** The collector's base URL, as `OTEL_EXPORTER_OTLP_ENDPOINT`: spans go to `<endpoint>/v1/traces`. */
@@ -319,7 +319,7 @@ const parseHeaders = (text: string): Either.Either<Record<string, string>, strin
  * Options of {@link layerConfig}.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface ConfigOptions {
   /** The `service.name` when `OTEL_SERVICE_NAME` is unset; `"unknown_service:node"`, the standard's, unless given. */
