@@ -162,6 +162,7 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
         expect(span.attributes).toMatchObject({
           ...requestAttributes,
           "error.type": "UnauthorizedError",
+          "objectiveai.error.status": 401,
           "http.response.status_code": 401,
           "objectiveai.attempts": 1
         })
@@ -241,6 +242,7 @@ describe("Telemetry: a stream that fails midway", () => {
       expect(span.attributes).toMatchObject({
         ...requestAttributes,
         "error.type": "StreamMidstreamError",
+        "objectiveai.error.status": 502,
         "http.response.status_code": 200,
         "objectiveai.request_id": "req-midway",
         "gen_ai.response.id": partial.id,

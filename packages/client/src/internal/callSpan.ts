@@ -35,8 +35,11 @@ const annotateRequest = (
     Telemetry.annotate(span, Telemetry.tagAttributes(tags))
   })
 
+// The error's own status is the HTTP status for a failed request, and the status an error event named for a stream
+// that failed after its 200.
 const annotateError = (span: Tracer.Span, error: ObjectiveAiError.ObjectiveAiError | StreamError.StreamError) => {
   span.attribute("error.type", error._tag)
+  if ("status" in error && error.status !== undefined) span.attribute("objectiveai.error.status", error.status)
   if ("requestId" in error && error.requestId !== undefined) span.attribute(requestId, error.requestId)
 }
 
