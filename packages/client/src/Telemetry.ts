@@ -8,8 +8,8 @@
  * (the model and the sampling settings the conventions name), `gen_ai.response.id`, `.model`, `.finish_reasons` and
  * `.provider`, `gen_ai.usage.input_tokens`, `.output_tokens`, `.cost` and `.is_byok`, the request id
  * (`objectiveai.request_id`), the attempts, the HTTP status, `error.type` (the client error's tag) and
- * `objectiveai.error.status` when it failed, and
- * each of the call's `CallTags` as `objectiveai.tag.<key>`. Never the API key: the transport records no header.
+ * `objectiveai.error.status` when it failed, and each of the call's `CallTags` as `objectiveai.tag.<key>`. Never the
+ * API key: the transport records no header.
  *
  * @example
  * ```ts
