@@ -1,9 +1,9 @@
 /**
  * The cost of a call's span, printed as `name: value unit`: `create` against the local server (in a child process)
  * with `Telemetry.layerOtlp` exporting every span to a local OTLP/HTTP sink, over the same creates without it, in
- * alternating rounds of the same run: the wall-time ratio (target: at most 1.05x), and the ratio of this process's
- * CPU time with the CPU each exported span costs. Without the layer the client still makes its span and its
- * attributes (for Effect's own tracer); the ratios are what exporting them adds.
+ * alternating rounds of the same run: the wall-time ratio with the default protobuf (target: at most 1.05x) and with
+ * `http/json`, and the ratio of this process's CPU time with the CPU each exported span costs. Without the layer the
+ * client still makes its span and its attributes (for Effect's own tracer); the ratios are what exporting them adds.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { ObjectiveAiClient, Telemetry } from "@objectiveai-effect/client"
@@ -13,11 +13,11 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import { fork } from "node:child_process"
 import { once } from "node:events"
-import { apiKey, type Ready } from "./spanServer.js"
+import type { Ready } from "./spanServer.js"
 
 const creates = 1_000
 const concurrency = 16
-const rounds = 10
+const rounds = 9
 
 const print = (name: string, value: string | number, unit = "") =>
   console.log(`${name}: ${value}${unit === "" ? "" : ` ${unit}`}`)
@@ -50,49 +50,52 @@ const measure = async (run: () => Promise<unknown>): Promise<{ wall: number; cpu
 
 const main = async () => {
   const servers = fork(new URL("./spanServer.ts", import.meta.url), { stdio: ["ignore", "inherit", "inherit", "ipc"] })
-  const [{ apiUrl, otlpUrl }] = await once(servers, "message") as [Ready]
+  const [{ apiKey, apiUrl, otlpUrl }] = await once(servers, "message") as [Ready]
   try {
     const client = ObjectiveAiClient.layer({ apiKey: Redacted.make(apiKey), baseUrl: apiUrl })
-    const plain = ManagedRuntime.make(client.pipe(Layer.provide(NodeHttpClient.layerUndici)))
-    const exporting = ManagedRuntime.make(
-      Layer.merge(client, Telemetry.layerOtlp({ endpoint: otlpUrl, serviceName: "span-bench" })).pipe(
-        Layer.provide(NodeHttpClient.layerUndici)
+    const exportingAs = (protocol: Telemetry.Protocol) =>
+      ManagedRuntime.make(
+        Layer.merge(client, Telemetry.layerOtlp({ endpoint: otlpUrl, serviceName: "span-bench", protocol })).pipe(
+          Layer.provide(NodeHttpClient.layerUndici)
+        )
       )
-    )
+    const arms = [
+      { name: "plain", runtime: ManagedRuntime.make(client.pipe(Layer.provide(NodeHttpClient.layerUndici))) },
+      { name: "protobuf", runtime: exportingAs("http/protobuf") },
+      { name: "json", runtime: exportingAs("http/json") }
+    ] as const
     // Warm the JIT, the connection pools and the server's model before measuring.
-    await plain.runPromise(createAll)
-    await exporting.runPromise(createAll)
+    for (const arm of arms) await arm.runtime.runPromise(createAll)
 
-    // Alternate the two round by round, each going first every other round, so that drift in the machine's load and
-    // whatever the first of a pair pays for the second hit both alike.
-    const totals = { plain: { wall: 0, cpu: 0 }, exporting: { wall: 0, cpu: 0 } }
-    const add = (total: { wall: number; cpu: number }, round: { wall: number; cpu: number }) => {
-      total.wall += round.wall
-      total.cpu += round.cpu
-    }
+    // The arms take turns round by round, each round starting with the next one, so that drift in the machine's load
+    // and whatever the first of a round pays for the others hit all of them alike.
+    const totals = { plain: { wall: 0, cpu: 0 }, protobuf: { wall: 0, cpu: 0 }, json: { wall: 0, cpu: 0 } }
     for (let round = 0; round < rounds; round++) {
-      const pair = [["plain", plain], ["exporting", exporting]] as const
-      for (const [name, runtime] of round % 2 === 0 ? pair : [...pair].reverse()) {
-        add(totals[name], await measure(() => runtime.runPromise(createAll)))
+      for (let turn = 0; turn < arms.length; turn++) {
+        const arm = arms[(round + turn) % arms.length]
+        const measured = await measure(() => arm.runtime.runPromise(createAll))
+        totals[arm.name].wall += measured.wall
+        totals[arm.name].cpu += measured.cpu
       }
     }
-    await plain.dispose()
     // Disposing flushes what is queued: every span has reached the sink once this returns.
-    await exporting.dispose()
+    for (const arm of arms) await arm.runtime.dispose()
     servers.send("stats")
     const [stats] = await once(servers, "message") as [{ exports: number; exportedBytes: number }]
 
-    const perCreate = (total: number) => total / rounds / creates
-    print("client.create.span_overhead", `${(totals.exporting.wall / totals.plain.wall).toFixed(3)}x`)
-    print("client.create.span_overhead.without_export", perCreate(totals.plain.wall).toFixed(3), "ms per create")
-    print("client.create.span_overhead.with_export", perCreate(totals.exporting.wall).toFixed(3), "ms per create")
+    const perCreate = (total: number) => (total / rounds / creates).toFixed(3)
+    const ratio = (total: number, base: number) => `${(total / base).toFixed(3)}x`
+    const cpuPerSpan = (total: number) => ((total - totals.plain.cpu) / rounds / creates * 1000).toFixed(1)
+    print("client.create.span_overhead", ratio(totals.protobuf.wall, totals.plain.wall))
+    print("client.create.span_overhead.json", ratio(totals.json.wall, totals.plain.wall))
+    print("client.create.span_overhead.without_export", perCreate(totals.plain.wall), "ms per create")
+    print("client.create.span_overhead.with_export", perCreate(totals.protobuf.wall), "ms per create")
+    print("client.create.span_overhead.with_json_export", perCreate(totals.json.wall), "ms per create")
     // The client process's CPU alone, which the load of other processes on the machine moves far less than wall time.
-    print("client.create.span_overhead.cpu", `${(totals.exporting.cpu / totals.plain.cpu).toFixed(3)}x`)
-    print(
-      "client.create.span_overhead.cpu_per_span",
-      ((totals.exporting.cpu - totals.plain.cpu) / rounds / creates * 1000).toFixed(1),
-      "µs"
-    )
+    print("client.create.span_overhead.cpu", ratio(totals.protobuf.cpu, totals.plain.cpu))
+    print("client.create.span_overhead.json_cpu", ratio(totals.json.cpu, totals.plain.cpu))
+    print("client.create.span_overhead.cpu_per_span", cpuPerSpan(totals.protobuf.cpu), "µs")
+    print("client.create.span_overhead.json_cpu_per_span", cpuPerSpan(totals.json.cpu), "µs")
     print("client.create.span_overhead.export_requests", stats.exports)
     print("client.create.span_overhead.exported", (stats.exportedBytes / 2 ** 20).toFixed(1), "MiB")
   } finally {

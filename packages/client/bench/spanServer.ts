@@ -2,7 +2,7 @@
  * The span benchmark's servers, in a child process so that their work does not share the client's event loop: the
  * local ObjectiveAI server (`@objectiveai-effect/server`, its deterministic model answering every create) and an
  * OTLP/HTTP sink that reads each export and answers 200, counting the requests. The parent reads their URLs from the
- * first IPC message and `"stats"` for the sink's count.
+ * first IPC message (with the key the server accepts) and `"stats"` for the sink's count. Run it, never import it.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
@@ -11,9 +11,10 @@ import * as Layer from "effect/Layer"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 
-export const apiKey = "sk-bench-span"
+const apiKey = "sk-bench-span"
 
 export interface Ready {
+  readonly apiKey: string
   readonly apiUrl: string
   readonly otlpUrl: string
 }
@@ -40,7 +41,7 @@ Effect.gen(function*() {
     sink.listen(0, "127.0.0.1", () => resume(Effect.void))
   })
   const otlpUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`
-  process.send?.({ apiUrl: url, otlpUrl } satisfies Ready)
+  process.send?.({ apiKey, apiUrl: url, otlpUrl } satisfies Ready)
   return yield* Effect.never
 }).pipe(
   Effect.provide(ObjectiveAiServer.layer({ apiKeys: [apiKey], seed: "span-bench" }).pipe(Layer.orDie)),
