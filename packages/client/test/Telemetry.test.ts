@@ -21,7 +21,7 @@ import * as LocalServer from "./support/localServer.js"
 import * as Receiver from "./support/otlpReceiver.js"
 import * as Server from "./support/server.js"
 import * as Sse from "./support/sse.js"
-import { content, sse, usage } from "./support/transcripts.js"
+import { content, openRouterMidstreamError, sse, usage } from "./support/transcripts.js"
 
 const params = {
   model: "openai/gpt-4o-mini",
@@ -273,6 +273,25 @@ const releaseAtShutdownTimeout = (scope: Scope.CloseableScope) =>
     yield* TestClock.adjust("3 seconds")
     return yield* Fiber.join(release)
   })
+
+describe("Telemetry: a stream that OpenRouter's error chunk ends", () => {
+  it.scoped("takes its finish reason and provider from that chunk, merged into the error's partial completion", () =>
+    Effect.gen(function*() {
+      const receiver = yield* Receiver.make()
+      const start = (text: string) => ({ ...content(text), id: "gen-abc123", created: 1234567890 })
+      const client = yield* scriptedClient(
+        Server.sequence(Sse.reply([sse(start("Par"), start("tial"), openRouterMidstreamError)]))
+      )
+      yield* client.stream(params).pipe(Stream.runDrain, Effect.provide(exporting(receiver)), Effect.exit)
+      expect(spanNamed(receiver, "ObjectiveAiClient.stream").attributes).toMatchObject({
+        "error.type": "StreamMidstreamError",
+        "objectiveai.error.status": 429,
+        "gen_ai.response.id": "gen-abc123",
+        "gen_ai.response.finish_reasons": ["error"],
+        "gen_ai.response.provider": "OpenAI"
+      })
+    }))
+})
 
 describe("Telemetry: a collector that cannot take the spans never fails or slows a call", () => {
   const body = { ...params, seed: 1 }
