@@ -37,8 +37,7 @@ import type * as AiError from "@effect/ai/AiError"
 import * as LanguageModel from "@effect/ai/LanguageModel"
 import * as AiModel from "@effect/ai/Model"
 import type * as Response from "@effect/ai/Response"
-import { addGenAIAnnotations } from "@effect/ai/Telemetry"
-import { ObjectiveAiClient } from "@objectiveai-effect/client"
+import { ObjectiveAiClient, Telemetry } from "@objectiveai-effect/client"
 import type { ChatCompletion, ChatCompletionCreateParams } from "@objectiveai-effect/domain"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -156,41 +155,24 @@ export interface Options {
   readonly stream?: ObjectiveAiClient.StreamOptions | undefined
 }
 
-const annotateRequest = (span: Span, request: ChatCompletionCreateParams.ChatCompletionCreateParams): void => {
-  const stop = request.stop
-  addGenAIAnnotations(span, {
-    system: "objectiveai",
-    operation: { name: "chat" },
-    request: {
-      model: request.model,
-      temperature: request.temperature,
-      topP: request.top_p,
-      topK: request.top_k,
-      maxTokens: request.max_completion_tokens ?? request.max_tokens,
-      stopSequences: stop === undefined ? undefined : typeof stop === "string" ? [stop] : stop,
-      frequencyPenalty: request.frequency_penalty,
-      presencePenalty: request.presence_penalty,
-      seed: typeof request.seed === "bigint" ? Number(request.seed) : request.seed
-    }
-  })
-}
-
-const annotateFinish = (span: Span, part: Response.FinishPartEncoded): void => {
-  const metadata = part.metadata?.objectiveai
-  addGenAIAnnotations(span, {
-    response: { finishReasons: [part.reason] },
-    usage: { inputTokens: part.usage.inputTokens, outputTokens: part.usage.outputTokens }
-  })
-  if (metadata?.cost !== undefined) span.attribute("gen_ai.usage.cost", metadata.cost)
-  if (metadata?.provider !== undefined) span.attribute("gen_ai.response.provider", metadata.provider)
-}
+// The attribute names and values the client's own spans use, so that the two spans of a call agree.
+const annotateRequest = (span: Span, request: ChatCompletionCreateParams.ChatCompletionCreateParams): void =>
+  Telemetry.annotate(span, Telemetry.requestAttributes(request))
 
 const annotateResponse = (span: Span, parts: ReadonlyArray<Response.StreamPartEncoded | Response.PartEncoded>) => {
   for (const part of parts) {
     if (part.type === "response-metadata") {
-      addGenAIAnnotations(span, { response: { id: part.id, model: part.modelId } })
+      Telemetry.annotate(span, Telemetry.responseAttributes({ id: part.id, model: part.modelId }))
     } else if (part.type === "finish") {
-      annotateFinish(span, part)
+      const metadata = part.metadata?.objectiveai
+      Telemetry.annotate(
+        span,
+        Telemetry.responseAttributes({
+          finishReasons: [part.reason],
+          provider: metadata?.provider,
+          usage: metadata?.usage
+        })
+      )
     }
   }
 }

@@ -145,22 +145,32 @@ export const clientOptions = (connection: Connection): ObjectiveAiClient.Options
 })
 
 /**
- * The client for a connection, on undici; its sockets close when the layer is released.
+ * The client for a connection, on undici; its sockets close when the layer is released. With
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set, the spans of the calls are exported over
+ * OTLP/HTTP as the client's `Telemetry.layerConfig` reads the standard variables, as service `objectiveai` unless
+ * `OTEL_SERVICE_NAME` says otherwise; releasing the layer sends what is queued. A variable it cannot use is a usage
+ * error naming it, before anything is sent.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (connection: Connection): Layer.Layer<ObjectiveAiClient.ObjectiveAiClient> =>
+export const layer = (connection: Connection): Layer.Layer<ObjectiveAiClient.ObjectiveAiClient, CliError.CliError> =>
   Layer.unwrapEffect(
     // The client and undici (about half of the executable's code) are evaluated only by commands that send requests.
     Effect.promise(() =>
       Promise.all([
         import("@objectiveai-effect/client/ObjectiveAiClient"),
+        import("@objectiveai-effect/client/Telemetry"),
         import("@effect/platform-node/NodeHttpClient")
       ])
     ).pipe(
-      Effect.map(([Client, NodeHttpClient]) =>
-        Client.layer(clientOptions(connection)).pipe(Layer.provide(NodeHttpClient.layerUndici))
+      Effect.map(([Client, Telemetry, NodeHttpClient]) =>
+        Layer.merge(
+          Client.layer(clientOptions(connection)),
+          Telemetry.layerConfig({ serviceName: "objectiveai" }).pipe(
+            Layer.mapError((error) => CliError.usage(`OpenTelemetry export: ${String(error)}`))
+          )
+        ).pipe(Layer.provide(NodeHttpClient.layerUndici))
       )
     )
   )

@@ -59,6 +59,7 @@ import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
+import * as CallSpan from "./internal/callSpan.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
 import { type Endpoint, execute, keyProblem, limits, readJson, retries, type Settings } from "./internal/execute.js"
@@ -523,7 +524,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       span: string,
       request: HttpClientRequest.HttpClientRequest,
       read: Endpoint<A>["read"],
-      requestOptions: RequestOptions | undefined
+      requestOptions: RequestOptions | undefined,
+      annotation?: (valid: ChatCompletionCreateParams.ChatCompletionCreateParams) => CallSpan.Annotation<A>
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
         Effect.mapError((error) => invalid(Routes.create.method, createPath, ParseMessages.format(error.issue))),
@@ -534,7 +536,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             path: createPath,
             idempotent: false,
             timeouts: createTimeouts,
-            read
+            read,
+            annotation: annotation?.(valid)
           }, requestOptions)
         )
       )
@@ -551,7 +554,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             "create answers with one completion: use stream() for `stream: true`"
           )
         )
-        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion, requestOptions)
+        : postCreateBody(
+          params,
+          "ObjectiveAiClient.create",
+          createRequest,
+          readCompletion,
+          requestOptions,
+          CallSpan.create
+        )
     const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, requestOptions?: RequestOptions) =>
       Effect.map(createWithResponse(params, requestOptions), valueOf)
 
@@ -615,7 +625,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       )
     }
     const stream = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, streamOptions?: StreamOptions) =>
-      Stream.unwrapScoped(Effect.map(streamWithResponse(params, streamOptions), valueOf)).pipe(
+      Stream.unwrapScoped(CallSpan.stream(params, streamWithResponse(params, streamOptions))).pipe(
         Stream.withSpan("ObjectiveAiClient.stream", {
           kind: "client",
           captureStackTrace: false,

@@ -24,3 +24,6 @@ export * as StreamError from "./StreamError.js"
 
 /** @since 0.1.0 */
 export * as StructuredOutput from "./StructuredOutput.js"
+
+/** @since 0.1.0 */
+export * as Telemetry from "./Telemetry.js"

@@ -101,7 +101,7 @@ describe("stream: the request", () => {
       expect(h.server.requests).toHaveLength(0)
     }))
 
-  it.scoped("is one span for the whole stream, around the span of opening it with its status and attempts", () =>
+  it.scoped("is one span for the whole stream with its GenAI attributes, around the span of opening it", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(events(sse(content("Hi"), finished(), "[DONE]")))
       Harness.successOf((yield* consume(h, h.client.stream(params))).exit)
@@ -109,7 +109,14 @@ describe("stream: the request", () => {
         Object.fromEntries(h.spans.find((span) => span.name === name)?.attributes ?? [])
       expect(attributes("ObjectiveAiClient.stream")).toStrictEqual({
         "http.request.method": "POST",
-        "url.path": "/chat/completions"
+        "url.path": "/chat/completions",
+        "http.response.status_code": 200,
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": "objectiveai",
+        "gen_ai.request.model": "openai/gpt-4o-mini",
+        "gen_ai.response.id": "gen-1",
+        "gen_ai.response.model": "openai/gpt-4o",
+        "gen_ai.response.finish_reasons": ["stop"]
       })
       expect(attributes("ObjectiveAiClient.stream.open")).toStrictEqual({
         "http.request.method": "POST",

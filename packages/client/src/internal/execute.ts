@@ -33,6 +33,7 @@ import * as Stream from "effect/Stream"
 import type { RequestOptions, WithResponse } from "../ObjectiveAiClient.js"
 import * as ObjectiveAiError from "../ObjectiveAiError.js"
 import * as RetryPolicy from "../RetryPolicy.js"
+import * as CallSpan from "./callSpan.js"
 import * as Deadline from "./deadline.js"
 import { retryAfter as retryAfterOf } from "./hints.js"
 import * as Transport from "./transport.js"
@@ -149,6 +150,8 @@ export interface Endpoint<A> {
     call: Call,
     release: Effect.Effect<void>
   ) => Effect.Effect<A, Failure>
+  /** What the operation adds to its span beyond what every call's carries (a create's GenAI attributes). */
+  readonly annotation?: CallSpan.Annotation<A> | undefined
 }
 
 const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
@@ -550,15 +553,17 @@ export const execute = <A>(
       attributes: { "http.request.method": method, "url.path": path }
     } as const
     return Effect.useSpan(endpoint.span, spanOptions, (span) =>
-      Clock.currentTimeMillis.pipe(
+      CallSpan.start(span, endpoint.annotation).pipe(
+        Effect.zipRight(Clock.currentTimeMillis),
         Effect.flatMap((start) =>
           loop(start + Duration.toMillis(totalLimit), start, policy.schedule.initial)
         ),
         Effect.withParentSpan(span),
-        Effect.onExit(() =>
+        Effect.onExit((exit) =>
           Effect.sync(() => {
             span.attribute("objectiveai.attempts", attempts)
             if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
+            CallSpan.end(span, exit, endpoint.annotation)
           })
         )
       ))
