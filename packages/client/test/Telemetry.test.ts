@@ -1,6 +1,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it, layer } from "@effect/vitest"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
+import * as Testing from "@objectiveai-effect/server/Testing"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -17,7 +18,6 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { CallTags, ObjectiveAiClient, StreamError, Telemetry } from "../src/index.js"
 import { completion, completionId } from "./support/fixtures.js"
-import * as LocalServer from "./support/localServer.js"
 import * as Receiver from "./support/otlpReceiver.js"
 import * as Server from "./support/server.js"
 import * as Sse from "./support/sse.js"
@@ -70,7 +70,7 @@ const requestAttributes = {
 }
 
 describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
-  layer(LocalServer.layer)((it) => {
+  layer(Testing.layer({ server: { seed: "client-tests" } }))((it) => {
     it.scoped("a create is one client span with the GenAI attributes, the answer's usage, cost and provider, and its tags", () =>
       Effect.gen(function*() {
         const receiver = yield* Receiver.make()
@@ -106,7 +106,7 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
         expect(completion.usage?.cost).toBeGreaterThan(0)
         expect(receiver.requests.every((request) => request.path === "/v1/traces")).toBe(true)
         expect(receiver.requests[0].contentType).toBe("application/x-protobuf")
-        expectNoKey(receiver, LocalServer.apiKey)
+        expectNoKey(receiver, Testing.apiKey)
       }))
 
     it.scoped("a stream is one span around its opening, with the attributes of the completion its chunks made", () =>
@@ -138,7 +138,7 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
           "gen_ai.usage.is_byok": false
         })
         expect(open.attributes["objectiveai.request_id"]).toBeTypeOf("string")
-        expectNoKey(receiver, LocalServer.apiKey)
+        expectNoKey(receiver, Testing.apiKey)
       }))
 
     it.scoped("a refused call's span is an error with the client error's tag, status and request id, and no key", () =>
