@@ -124,6 +124,45 @@ export interface ReportOptions {
 }
 
 /**
+ * The logprob figures of one group of {@link Service.logprobs}: its key (one value per dimension, a day as
+ * `YYYY-MM-DD`) and the summary of its completions, as `LogprobSummary.summarize` gives it.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface LogprobGroup {
+  readonly key: ReadonlyArray<string | null>
+  readonly summary: LogprobSummary.LogprobSummary
+}
+
+/**
+ * What {@link Service.mostExpensive} reads: the matching completions, `limit` of them (10 by default).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface MostExpensiveOptions extends Filter {
+  readonly limit?: number | undefined
+}
+
+/**
+ * A completion among the most expensive: its id, when it was created (Unix seconds), model, provider, exact cost
+ * and its prompt and completion tokens (`null` where the usage did not say).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Expensive {
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  readonly provider: string | null
+  readonly cost: BigDecimal.BigDecimal
+  readonly promptTokens: number | null
+  readonly completionTokens: number | null
+}
+
+/**
  * An id whose retrieve failed and that a sync retries: the client error's tag, a one-line reason, how many syncs
  * have failed it and when the last one did (Unix milliseconds).
  *
@@ -198,6 +237,19 @@ export interface Service {
    * body: equal to `Report.summarize` over the same completions, newest first, with the store's failures.
    */
   readonly report: (options?: ReportOptions) => Effect.Effect<Report.Report, StoreError.StoreError>
+  /**
+   * The logprob summaries of the matching completions, one per group of `by` (as {@link Service.rollup} groups),
+   * summed in the engine: each equal to `LogprobSummary.summarize` over the group's completions.
+   */
+  readonly logprobs: (options?: RollupOptions) => Effect.Effect<ReadonlyArray<LogprobGroup>, StoreError.StoreError>
+  /** The tool calls of the matching completions by tool and outcome, with the first problems, as the report has them. */
+  readonly toolCalls: (filter?: Filter) => Effect.Effect<ToolCallSummary.ToolCallSummary, StoreError.StoreError>
+  /** The matching completions of the highest cost, highest first (then newest, then by id). */
+  readonly mostExpensive: (
+    options?: MostExpensiveOptions
+  ) => Effect.Effect<ReadonlyArray<Expensive>, StoreError.StoreError>
+  /** One stored completion's body, the exact JSON the API sent, if it is stored. */
+  readonly body: (id: string) => Effect.Effect<Option.Option<StoredBody>, StoreError.StoreError>
 }
 
 /**
@@ -274,6 +326,21 @@ const ProblemRow = Schema.Struct({
 const OverflowRow = Schema.Struct({
   exact_overflow: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
+
+const ExpensiveRow = Schema.Struct({
+  id: Schema.String,
+  created: SqlValue.Count,
+  model: Schema.String,
+  provider: SqlValue.Text,
+  prompt_tokens: SqlValue.Double,
+  completion_tokens: SqlValue.Double,
+  ...Object.fromEntries(limbColumns("cost").map((column) => [column, SqlValue.Integer])),
+  exact_overflow: Schema.NullOr(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String })))
+})
+
+// Highest cost first, then newest, then by id: one order whichever engine ranked the rows.
+const expensiveOrder = (self: Expensive, that: Expensive): number =>
+  BigDecimal.Order(that.cost, self.cost) || that.created - self.created || (self.id < that.id ? 1 : self.id > that.id ? -1 : 0)
 
 const StateRow = Schema.Struct({ value: SqlValue.Count })
 
@@ -873,6 +940,12 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
   }
 
+  // Ids newest first by code unit, as `byId` orders them, on both engines.
+  const idOrder = sql.onDialectOrElse({
+    pg: () => sql.literal(`id COLLATE "C" DESC`),
+    orElse: () => sql.literal("id DESC")
+  })
+
   const toolCallSummary = (filter: Filter) =>
     Effect.gen(function*() {
       const counted = yield* SqlSchema.findAll({
@@ -883,10 +956,6 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             GROUP BY tool, outcome`
       })(undefined)
       // Newest first, as the API lists completions: the problems kept are the first ones in that order.
-      const idOrder = sql.onDialectOrElse({
-        pg: () => sql.literal(`id COLLATE "C" DESC`),
-        orElse: () => sql.literal("id DESC")
-      })
       const problems = yield* SqlSchema.findAll({
         Request: Schema.Void,
         Result: ProblemRow,
@@ -951,6 +1020,84 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       }),
       Effect.withSpan("CompletionStore.report")
     )
+
+  const logprobs: Service["logprobs"] = (options = {}) =>
+    scan(options, dimensionsOf(options.by), options.timeZone, true).pipe(
+      Effect.map((groups) =>
+        groups
+          .filter((group) => countOf(group.row, "completions") > 0)
+          .map((group): LogprobGroup => ({ key: group.key, summary: logprobsOf(group) }))
+          .sort((self, that) => Cost.keyOrder(self.key, that.key))
+      ),
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("summing logprobs")(error)),
+        ParseError: (error) => Effect.fail(failed("summing logprobs")(error))
+      }),
+      Effect.withSpan("CompletionStore.logprobs")
+    )
+
+  const toolCalls: Service["toolCalls"] = (filter = {}) =>
+    toolCallSummary(filter).pipe(
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("counting tool calls")(error)),
+        ParseError: (error) => Effect.fail(failed("counting tool calls")(error))
+      }),
+      Effect.withSpan("CompletionStore.toolCalls")
+    )
+
+  const expensiveColumns = sql.literal(
+    ["id", "created", "model", "provider", "prompt_tokens", "completion_tokens", ...limbColumns("cost"), "exact_overflow"]
+      .join(", ")
+  )
+
+  // The limbs carry the value's sign, so their order, most significant first, is the cost's order. A cost that did not
+  // fit its limbs (above 10^9, say) is among the few rows of the overflow index, read apart and ranked in TypeScript.
+  const mostExpensive: Service["mostExpensive"] = (options = {}) =>
+    Effect.gen(function*() {
+      const limit = options.limit ?? 10
+      const ranked = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: ExpensiveRow,
+        execute: () =>
+          sql`SELECT ${expensiveColumns} FROM ${figures} ${where(options)} ORDER BY ${
+            sql.literal([...limbColumns("cost")].reverse().map((column) => `${column} DESC`).join(", "))
+          }, created DESC, ${idOrder} LIMIT ${limit}`
+      })(undefined)
+      const overflowed = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: ExpensiveRow,
+        execute: () =>
+          sql`SELECT ${expensiveColumns} FROM ${figures} ${where(options, [sql`exact_overflow IS NOT NULL`])}`
+      })(undefined)
+      const byId = new Map<string, Expensive>()
+      for (const row of [...ranked, ...overflowed]) {
+        const extra = row.exact_overflow?.cost
+        const summed = Exact.fromLimbSums(limbColumns("cost").map((column) => row[column as keyof typeof row]))
+        byId.set(row.id, {
+          id: row.id,
+          created: row.created,
+          model: row.model,
+          provider: row.provider,
+          cost: extra === undefined ? summed : BigDecimal.normalize(BigDecimal.sum(summed, BigDecimal.unsafeFromString(extra))),
+          promptTokens: row.prompt_tokens,
+          completionTokens: row.completion_tokens
+        })
+      }
+      return Array.from(byId.values()).sort(expensiveOrder).slice(0, limit)
+    }).pipe(
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("ranking completions by cost")(error)),
+        ParseError: (error) => Effect.fail(failed("ranking completions by cost")(error))
+      }),
+      Effect.withSpan("CompletionStore.mostExpensive")
+    )
+
+  const body: Service["body"] = (id) =>
+    SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Schema.Struct({ id: Schema.String, body: Schema.String }),
+      execute: (id) => sql`SELECT id, body FROM ${table} WHERE id = ${id}`
+    })(id).pipe(Effect.mapError(failed("reading a completion")))
 
   // The rollup summed afresh from the figures table, in one transaction. On PostgreSQL the table is locked first, so
   // that a writer's rows land either in the figures summed here or on top of the rebuilt rollup, never both.
@@ -1020,7 +1167,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     bodies,
     stream,
     rollup,
-    report
+    report,
+    logprobs,
+    toolCalls,
+    mostExpensive,
+    body
   })
 })
 

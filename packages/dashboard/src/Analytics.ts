@@ -1,0 +1,319 @@
+/**
+ * The answers of the analytics endpoints, computed from a completion store: every figure summed by the store's engine
+ * (whole quarter hours from its rollup table, the ends of a range from its figures), none by reading bodies, so that
+ * each answer over a million completions takes a fraction of a second. `DashboardServer` serves them and `Page`
+ * inlines them into a report file.
+ *
+ * @example
+ * ```ts
+ * import { Analytics } from "@objectiveai-effect/dashboard"
+ * import { CompletionStore, Database } from "@objectiveai-effect/store"
+ * import { Console, Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const analytics = yield* Analytics.Analytics
+ *   const cost = yield* analytics.cost({ by: "model", timeZone: "Europe/Paris" })
+ *   yield* Console.log(cost.days, cost.series.map((series) => series.key))
+ * }).pipe(
+ *   Effect.provide(Analytics.layer.pipe(Layer.provide(CompletionStore.layer(Database.fromString(":memory:")))))
+ * )
+ *
+ * Effect.runPromise(program)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Cost, LogprobSummary, type ToolCallSummary } from "@objectiveai-effect/analysis"
+import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
+import * as BigDecimal from "effect/BigDecimal"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as AnalyticsApi from "./AnalyticsApi.js"
+import * as AnalyticsError from "./AnalyticsError.js"
+
+/**
+ * The operations, one per endpoint of `AnalyticsApi`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly overview: Effect.Effect<AnalyticsApi.Overview, AnalyticsError.StoreFailed>
+  readonly cost: (
+    filter: AnalyticsApi.Filter & { readonly by: AnalyticsApi.GroupBy }
+  ) => Effect.Effect<AnalyticsApi.CostOverTime, Failed>
+  readonly tokens: (filter: AnalyticsApi.Filter) => Effect.Effect<AnalyticsApi.TokensOverTime, Failed>
+  readonly costTable: (filter: AnalyticsApi.Filter) => Effect.Effect<AnalyticsApi.CostTable, Failed>
+  readonly logprobs: (filter: AnalyticsApi.Filter) => Effect.Effect<AnalyticsApi.LogprobsOverTime, Failed>
+  readonly toolCalls: (filter: AnalyticsApi.Filter) => Effect.Effect<ToolCallSummary.ToolCallSummary, Failed>
+  readonly failures: (filter: AnalyticsApi.Filter) => Effect.Effect<AnalyticsApi.Failures, Failed>
+  readonly expensive: (
+    filter: AnalyticsApi.Filter & { readonly limit?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<AnalyticsApi.Expensive>, Failed>
+  /** The stored completion's exact JSON text, `{ request, response }` as the API sent it. */
+  readonly completion: (
+    id: string
+  ) => Effect.Effect<string, AnalyticsError.CompletionNotFound | AnalyticsError.StoreFailed>
+}
+
+/**
+ * How a filtered answer fails: a filter the store cannot apply, or a store that failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type Failed = AnalyticsError.InvalidFilter | AnalyticsError.StoreFailed
+
+/**
+ * The service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Analytics extends Context.Tag("@objectiveai-effect/dashboard/Analytics")<Analytics, Service>() {}
+
+/**
+ * The store's filter and time zone of an analytics filter.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const storeOptions = (filter: AnalyticsApi.Filter): CompletionStore.RollupOptions => ({
+  since: filter.since,
+  until: filter.until,
+  models: filter.model,
+  providers: filter.provider,
+  timeZone: filter.timeZone
+})
+
+const fromStore = (error: StoreError.StoreError): Failed =>
+  error._tag === "UnknownTimeZone"
+    ? new AnalyticsError.InvalidFilter({ message: error.message })
+    : new AnalyticsError.StoreFailed({ message: error.message })
+
+const millisPerDay = 86_400_000
+
+/** Every day from the first to the last label, so that a chart's gaps are days with nothing. */
+const daysBetween = (labels: Iterable<string | null>): ReadonlyArray<string> => {
+  const numbers = Array.from(labels, (label) => label === null ? Number.NaN : Date.parse(label) / millisPerDay)
+    .filter((day) => !Number.isNaN(day))
+  if (numbers.length === 0) return []
+  const first = Math.min(...numbers)
+  const last = Math.max(...numbers)
+  return Array.from({ length: last - first + 1 }, (_, i) => Cost.dayLabel(first + i)!)
+}
+
+/** The values of a day-keyed map on each day, `empty` on a day without one. */
+const onDays = <A>(days: ReadonlyArray<string>, values: ReadonlyMap<string, A>, empty: A): Array<A> =>
+  days.map((day) => values.get(day) ?? empty)
+
+const orNull = <A>(option: Option.Option<A>): A | null => Option.getOrNull(option)
+
+const measuresOf = (summary: LogprobSummary.LogprobSummary): AnalyticsApi.Measures => {
+  const metrics = LogprobSummary.toTokenMetrics(summary.content)
+  return {
+    tokens: metrics.tokens,
+    perplexity: orNull(metrics.perplexity),
+    meanEntropy: orNull(metrics.meanEntropy),
+    meanMargin: orNull(metrics.meanMargin),
+    lowestProbability: orNull(metrics.lowestProbability)
+  }
+}
+
+const rateOf = (completions: number, failed: number): number =>
+  completions + failed === 0 ? 0 : failed / (completions + failed)
+
+/**
+ * Builds the service on a store.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore> = Effect.gen(function*() {
+  const store = yield* CompletionStore.CompletionStore
+
+  const overview: Service["overview"] = Effect.gen(function*() {
+    const byModel = yield* store.rollup({ by: "model" })
+    const byProvider = yield* store.rollup({ by: "provider" })
+    const byDay = yield* store.rollup({ by: "day" })
+    const days = daysBetween(byDay.groups.map((group) => group.key[0]))
+    return {
+      completions: byModel.total.completions,
+      first: days.length === 0 ? null : Date.parse(days[0]) / 1000,
+      last: days.length === 0 ? null : Date.parse(days[days.length - 1]) / 1000 + 86_399,
+      models: byModel.groups.flatMap((group) => group.key[0] === null ? [] : [group.key[0]]),
+      providers: byProvider.groups.flatMap((group) => group.key[0] === null ? [] : [group.key[0]])
+    }
+  }).pipe(
+    Effect.mapError((error) => new AnalyticsError.StoreFailed({ message: error.message })),
+    Effect.withSpan("Analytics.overview")
+  )
+
+  const cost: Service["cost"] = (filter) =>
+    store.rollup({ ...storeOptions(filter), by: ["day", filter.by] }).pipe(
+      Effect.map((summary): AnalyticsApi.CostOverTime => {
+        const days = daysBetween(summary.groups.map((group) => group.key[0]))
+        const byKey = new Map<string | null, { total: BigDecimal.BigDecimal; days: Map<string, Cost.Totals> }>()
+        for (const group of summary.groups) {
+          const [day, key] = group.key
+          if (day === null) continue
+          let series = byKey.get(key)
+          if (series === undefined) {
+            series = { total: BigDecimal.unsafeFromNumber(0), days: new Map() }
+            byKey.set(key, series)
+          }
+          series.total = BigDecimal.sum(series.total, group.totals.cost)
+          series.days.set(day, group.totals)
+        }
+        const series = Array.from(byKey, ([key, { days: values, total }]) => ({ key, total, values }))
+          .sort((self, that) =>
+            BigDecimal.Order(that.total, self.total) || Cost.keyOrder([self.key], [that.key])
+          )
+        return {
+          by: filter.by,
+          days,
+          series: series.map(({ key, values }) => {
+            const totals = onDays(days, values, Cost.emptyTotals)
+            return {
+              key,
+              cost: totals.map((total) => BigDecimal.format(total.cost)),
+              completions: totals.map((total) => total.completions)
+            }
+          })
+        }
+      }),
+      Effect.mapError(fromStore),
+      Effect.withSpan("Analytics.cost")
+    )
+
+  const tokens: Service["tokens"] = (filter) =>
+    store.rollup({ ...storeOptions(filter), by: "day" }).pipe(
+      Effect.map((summary): AnalyticsApi.TokensOverTime => {
+        const days = daysBetween(summary.groups.map((group) => group.key[0]))
+        const byDay = new Map(summary.groups.map((group) => [group.key[0] ?? "", group.totals.tokens]))
+        const totals = onDays(days, byDay, Cost.emptyTotals.tokens)
+        return {
+          days,
+          prompt: totals.map((total) => total.prompt),
+          completion: totals.map((total) => total.completion),
+          reasoning: totals.map((total) => total.reasoning),
+          cached: totals.map((total) => total.cached)
+        }
+      }),
+      Effect.mapError(fromStore),
+      Effect.withSpan("Analytics.tokens")
+    )
+
+  const costTable: Service["costTable"] = (filter) =>
+    Effect.all({
+      byModel: store.rollup({ ...storeOptions(filter), by: "model" }),
+      byProvider: store.rollup({ ...storeOptions(filter), by: "provider" })
+    }).pipe(Effect.mapError(fromStore), Effect.withSpan("Analytics.costTable"))
+
+  const logprobs: Service["logprobs"] = (filter) =>
+    Effect.all([
+      store.logprobs({ ...storeOptions(filter), by: ["model", "day"] }),
+      store.logprobs({ ...storeOptions(filter), by: "model" })
+    ]).pipe(
+      Effect.map(([byModelAndDay, byModel]): AnalyticsApi.LogprobsOverTime => {
+        const days = daysBetween(byModelAndDay.map((group) => group.key[1]))
+        const perModel = new Map<string, Map<string, AnalyticsApi.Measures>>()
+        for (const group of byModelAndDay) {
+          const [model, day] = group.key
+          if (model === null || day === null) continue
+          let values = perModel.get(model)
+          if (values === undefined) {
+            values = new Map()
+            perModel.set(model, values)
+          }
+          values.set(day, measuresOf(group.summary))
+        }
+        const none = measuresOf(LogprobSummary.empty)
+        return {
+          days,
+          total: measuresOf(byModel.map((group) => group.summary).reduce(LogprobSummary.merge, LogprobSummary.empty)),
+          models: byModel.flatMap((group) => {
+            const model = group.key[0]
+            if (model === null) return []
+            const values = onDays(days, perModel.get(model) ?? new Map(), none)
+            return [{
+              model,
+              total: measuresOf(group.summary),
+              perplexity: values.map((measures) => measures.perplexity),
+              meanEntropy: values.map((measures) => measures.meanEntropy),
+              meanMargin: values.map((measures) => measures.meanMargin),
+              lowestProbability: values.map((measures) => measures.lowestProbability)
+            }]
+          })
+        }
+      }),
+      Effect.mapError(fromStore),
+      Effect.withSpan("Analytics.logprobs")
+    )
+
+  const toolCalls: Service["toolCalls"] = (filter) =>
+    store.toolCalls(storeOptions(filter)).pipe(Effect.mapError(fromStore), Effect.withSpan("Analytics.toolCalls"))
+
+  // The store's failures are the ids its syncs could not retrieve: they carry no model or provider, so the rates by
+  // model and provider count completions only until failed calls are captured with theirs.
+  const failures: Service["failures"] = (filter) =>
+    Effect.all({
+      byModel: store.rollup({ ...storeOptions(filter), by: "model" }),
+      byProvider: store.rollup({ ...storeOptions(filter), by: "provider" }),
+      failed: store.failures
+    }).pipe(
+      Effect.map(({ byModel, byProvider, failed }): AnalyticsApi.Failures => {
+        const byError = new Map<string, number>()
+        for (const failure of failed) byError.set(failure.error, (byError.get(failure.error) ?? 0) + 1)
+        const rates = (summary: Cost.CostSummary) =>
+          summary.groups.map((group) => ({
+            key: group.key[0],
+            completions: group.totals.completions,
+            failed: 0,
+            rate: 0
+          }))
+        const completions = byModel.total.completions
+        return {
+          completions,
+          failed: failed.length,
+          rate: rateOf(completions, failed.length),
+          byError: Array.from(byError, ([error, count]) => ({ error, failed: count }))
+            .sort((self, that) => that.failed - self.failed || (self.error < that.error ? -1 : 1)),
+          byModel: rates(byModel),
+          byProvider: rates(byProvider),
+          failures: failed.slice(0, AnalyticsApi.failuresListed)
+        }
+      }),
+      Effect.mapError(fromStore),
+      Effect.withSpan("Analytics.failures")
+    )
+
+  const expensive: Service["expensive"] = (filter) =>
+    store.mostExpensive({ ...storeOptions(filter), limit: filter.limit }).pipe(
+      Effect.map((rows) => rows.map((row) => ({ ...row, cost: BigDecimal.format(row.cost) }))),
+      Effect.mapError(fromStore),
+      Effect.withSpan("Analytics.expensive")
+    )
+
+  const completion: Service["completion"] = (id) =>
+    store.body(id).pipe(
+      Effect.mapError((error) => new AnalyticsError.StoreFailed({ message: error.message })),
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.fail(new AnalyticsError.CompletionNotFound({ id })),
+        onSome: (stored) => Effect.succeed(stored.body)
+      })),
+      Effect.withSpan("Analytics.completion")
+    )
+
+  return Analytics.of({ overview, cost, tokens, costTable, logprobs, toolCalls, failures, expensive, completion })
+})
+
+/**
+ * The service on the store in context.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<Analytics, never, CompletionStore.CompletionStore> = Layer.effect(Analytics, make)
