@@ -81,7 +81,9 @@ interface ToolCalls {
   calls: number
   outcomes: Record<string, number>
   tools: Array<{ tool: string; calls: number; outcomes: Record<string, number> }>
-  problems: Array<{ completionId: string; choiceIndex: number; callIndex: number; tool: string; outcome: string; reason: string }>
+  problems: Array<
+    { completionId: string; choiceIndex: number; callIndex: number; tool: string; outcome: string; reason: string }
+  >
 }
 
 interface Failures {
@@ -242,7 +244,13 @@ const legend = (entries: Array<{ label: string; value: string }>, kind: "fill" |
     "ul",
     { class: "legend" },
     ...entries.map((entry, index) =>
-      element("li", {}, swatch(index, kind), element("span", {}, entry.label), element("span", { class: "value" }, entry.value))
+      element(
+        "li",
+        {},
+        swatch(index, kind),
+        element("span", {}, entry.label),
+        element("span", { class: "value" }, entry.value)
+      )
     )
   )
 
@@ -354,7 +362,10 @@ const drawTokens = (answer: TokensOverTime) => {
       series: parts.map(([name], index) => lineSeries(name, index)),
       data: parts.map(([, values]) => values)
     },
-    legend(parts.map(([name, values]) => ({ label: name, value: integer.format(values.reduce((a, b) => a + b, 0)) })), "line")
+    legend(
+      parts.map(([name, values]) => ({ label: name, value: integer.format(values.reduce((a, b) => a + b, 0)) })),
+      "line"
+    )
   )
 }
 
@@ -385,7 +396,11 @@ const drawLogprobs = (answer: LogprobsOverTime) => {
         "div",
         { class: "figure" },
         element("span", { class: "name" }, measureLabels[name]),
-        element("span", { "data-figure": `logprobs.${name}`, "data-value": String(answer.total[name]) }, formatNumber(answer.total[name]))
+        element(
+          "span",
+          { "data-figure": `logprobs.${name}`, "data-value": String(answer.total[name]) },
+          formatNumber(answer.total[name])
+        )
       )
     )
   )
@@ -399,7 +414,8 @@ const table = (headers: Array<string>, rows: Array<Array<Node | string>>, attrib
     element("tbody", {}, ...rows.map((cells) => element("tr", {}, ...cells.map((cell) => element("td", {}, cell)))))
   )
 
-const figure = (name: string, value: string, shown = value) => element("span", { "data-figure": name, "data-value": value }, shown)
+const figure = (name: string, value: string, shown = value) =>
+  element("span", { "data-figure": name, "data-value": value }, shown)
 
 const drawCostTable = (answer: { byModel: CostSummary; byProvider: CostSummary }) => {
   const rows = (summary: CostSummary, dimension: string) =>
@@ -417,7 +433,17 @@ const drawCostTable = (answer: { byModel: CostSummary; byProvider: CostSummary }
         integer.format(group.totals.tokens.cached)
       ]
     })
-  const headers = ["", "completions", "cost (credits)", "unpriced", "BYOK", "prompt", "completion", "reasoning", "cached"]
+  const headers = [
+    "",
+    "completions",
+    "cost (credits)",
+    "unpriced",
+    "BYOK",
+    "prompt",
+    "completion",
+    "reasoning",
+    "cached"
+  ]
   const total = answer.byModel.total
   const container = byId("cost-table")
   container.dataset["points"] = String(answer.byModel.groups.length)
@@ -449,7 +475,11 @@ const drawToolCalls = (answer: ToolCalls) => {
   const bar = (tool: ToolCalls["tools"][number]) =>
     element(
       "div",
-      { class: "hbar", role: "img", "aria-label": outcomes.map((outcome) => `${outcomeLabels[outcome]} ${tool.outcomes[outcome]}`).join(", ") },
+      {
+        class: "hbar",
+        role: "img",
+        "aria-label": outcomes.map((outcome) => `${outcomeLabels[outcome]} ${tool.outcomes[outcome]}`).join(", ")
+      },
       ...outcomes.filter((outcome) => tool.outcomes[outcome] > 0).map((outcome) =>
         element("span", {
           class: `segment outcome-${outcomes.indexOf(outcome)}`,
@@ -472,7 +502,12 @@ const drawToolCalls = (answer: ToolCalls) => {
       "ul",
       { class: "legend" },
       ...outcomes.map((outcome, index) =>
-        element("li", {}, element("span", { class: `key outcome-${index}`, "aria-hidden": "true" }), outcomeLabels[outcome])
+        element(
+          "li",
+          {},
+          element("span", { class: `key outcome-${index}`, "aria-hidden": "true" }),
+          outcomeLabels[outcome]
+        )
       )
     ),
     element("p", {}, "Calls: ", figure("toolCalls.calls", String(answer.calls)))
@@ -483,7 +518,14 @@ const drawFailures = (answer: Failures) => {
   const container = byId("failures")
   container.dataset["points"] = String(answer.byModel.length + answer.failures.length)
   const rates = (rows: Failures["byModel"]) =>
-    rows.map((row) => [label(row.key), integer.format(row.completions), integer.format(row.failed), `${(row.rate * 100).toFixed(2)} %`])
+    rows.map((
+      row
+    ) => [
+      label(row.key),
+      integer.format(row.completions),
+      integer.format(row.failed),
+      `${(row.rate * 100).toFixed(2)} %`
+    ])
   container.querySelector(".plot")!.replaceChildren(
     element(
       "p",
@@ -501,7 +543,10 @@ const drawFailures = (answer: Failures) => {
     table(["provider", "completions", "failed", "error rate"], rates(answer.byProvider)),
     ...(answer.failures.length === 0 ? [] : [
       element("h3", {}, "Failures"),
-      table(["id", "error", "reason", "attempts"], answer.failures.map((failure) => [failure.id, failure.error, failure.reason, String(failure.attempts)]))
+      table(
+        ["id", "error", "reason", "attempts"],
+        answer.failures.map((failure) => [failure.id, failure.error, failure.reason, String(failure.attempts)])
+      )
     ])
   )
 }
@@ -510,7 +555,11 @@ const text = (value: unknown): string =>
   typeof value === "string"
     ? value
     : Array.isArray(value)
-    ? value.map((part) => (typeof part === "object" && part !== null && "text" in part ? String(part.text) : JSON.stringify(part))).join("\n")
+    ? value.map((
+      part
+    ) => (typeof part === "object" && part !== null && "text" in part ? String(part.text) : JSON.stringify(part))).join(
+      "\n"
+    )
     : value === null || value === undefined
     ? ""
     : JSON.stringify(value, null, 2)
@@ -520,7 +569,23 @@ const showCompletion = (json: string) => {
   const view = byId("completion")
   const stored = JSON.parse(json) as {
     request?: { messages?: Array<{ role: string; content?: unknown }> }
-    response: { id: string; model: string; provider?: string; choices: Array<{ index: number; finish_reason: string | null; message: { content?: unknown; refusal?: unknown; tool_calls?: Array<{ function: { name: string; arguments: string } }> } }>; usage?: unknown }
+    response: {
+      id: string
+      model: string
+      provider?: string
+      choices: Array<
+        {
+          index: number
+          finish_reason: string | null
+          message: {
+            content?: unknown
+            refusal?: unknown
+            tool_calls?: Array<{ function: { name: string; arguments: string } }>
+          }
+        }
+      >
+      usage?: unknown
+    }
   }
   const response = stored.response
   view.replaceChildren(
@@ -528,7 +593,12 @@ const showCompletion = (json: string) => {
     element("p", {}, `${response.model}${response.provider === undefined ? "" : ` via ${response.provider}`}`),
     element("h4", {}, "Request"),
     ...(stored.request?.messages ?? []).map((message) =>
-      element("div", { class: `message role-${message.role}` }, element("strong", {}, message.role), element("pre", {}, text(message.content)))
+      element(
+        "div",
+        { class: `message role-${message.role}` },
+        element("strong", {}, message.role),
+        element("pre", {}, text(message.content))
+      )
     ),
     element("h4", {}, "Answer"),
     ...response.choices.map((choice) =>
@@ -537,7 +607,9 @@ const showCompletion = (json: string) => {
         { class: "message role-assistant" },
         element("strong", {}, `choice ${choice.index} (${choice.finish_reason ?? "unfinished"})`),
         element("pre", {}, text(choice.message.content ?? choice.message.refusal)),
-        ...(choice.message.tool_calls ?? []).map((call) => element("pre", { class: "tool-call" }, `${call.function.name}(${call.function.arguments})`))
+        ...(choice.message.tool_calls ?? []).map((call) =>
+          element("pre", { class: "tool-call" }, `${call.function.name}(${call.function.arguments})`)
+        )
       )
     ),
     element("h4", {}, "Usage"),
@@ -614,7 +686,8 @@ const live = (): Source => {
     }
     return response
   }
-  const json = async <A>(path: string, query?: URLSearchParams): Promise<A> => (await request(path, query)).json() as Promise<A>
+  const json = async <A>(path: string, query?: URLSearchParams): Promise<A> =>
+    (await request(path, query)).json() as Promise<A>
   const queryOf = (filter: Filter, extra: Record<string, string> = {}): URLSearchParams => {
     const query = new URLSearchParams()
     if (filter.since !== undefined) query.set("since", filter.since)
@@ -628,16 +701,17 @@ const live = (): Source => {
   return {
     overview: () => json<Overview>("overview"),
     answers: async (filter) => {
-      const [costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive] = await Promise.all([
-        json<CostOverTime>("cost", queryOf(filter, { by: "model" })),
-        json<CostOverTime>("cost", queryOf(filter, { by: "provider" })),
-        json<TokensOverTime>("tokens", queryOf(filter)),
-        json<Answers["costTable"]>("cost-table", queryOf(filter)),
-        json<LogprobsOverTime>("logprobs", queryOf(filter)),
-        json<ToolCalls>("tool-calls", queryOf(filter)),
-        json<Failures>("failures", queryOf(filter)),
-        json<Array<Expensive>>("expensive", queryOf(filter))
-      ])
+      const [costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive] = await Promise
+        .all([
+          json<CostOverTime>("cost", queryOf(filter, { by: "model" })),
+          json<CostOverTime>("cost", queryOf(filter, { by: "provider" })),
+          json<TokensOverTime>("tokens", queryOf(filter)),
+          json<Answers["costTable"]>("cost-table", queryOf(filter)),
+          json<LogprobsOverTime>("logprobs", queryOf(filter)),
+          json<ToolCalls>("tool-calls", queryOf(filter)),
+          json<Failures>("failures", queryOf(filter)),
+          json<Array<Expensive>>("expensive", queryOf(filter))
+        ])
       return { costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive }
     },
     completion: async (id) => (await request(`completions/${encodeURIComponent(id)}`)).text()
@@ -666,7 +740,9 @@ const checkboxes = (id: string, name: string, values: Array<string>, checked: Ar
       element(
         "label",
         {},
-        Object.assign(element("input", { type: "checkbox", name, value }), { checked: checked === undefined || checked.includes(value) }),
+        Object.assign(element("input", { type: "checkbox", name, value }), {
+          checked: checked === undefined || checked.includes(value)
+        }),
         ` ${value}`
       )
     )
@@ -703,8 +779,10 @@ const start = async () => {
   source = snapshot === undefined ? live() : fromSnapshot(snapshot)
   const status = byId("status")
   try {
-    const overview = await source.overview()
     const initial = snapshot?.filter ?? {}
+    // The overview and the first answers at once: they share the store's scan of the filter.
+    const [overview, first] = await Promise.all([source.overview(), source.answers(initial)])
+    let answers = first
     checkboxes("models", "model", overview.models, initial.model)
     checkboxes("providers", "provider", overview.providers, initial.provider)
     const zone = byId("timeZone") as HTMLSelectElement
@@ -713,7 +791,6 @@ const start = async () => {
     ;(byId("since") as HTMLInputElement).value = initial.since?.slice(0, 10) ?? ""
     ;(byId("until") as HTMLInputElement).value = initial.until?.slice(0, 10) ?? ""
     byId("count").textContent = `${integer.format(overview.completions)} completions stored`
-    let answers = await source.answers(initial)
     draw(answers)
     status.textContent = ""
     if (snapshot !== undefined) {

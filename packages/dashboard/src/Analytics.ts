@@ -26,7 +26,9 @@
 import { Cost, LogprobSummary, type ToolCallSummary } from "@objectiveai-effect/analysis"
 import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
 import * as BigDecimal from "effect/BigDecimal"
+import * as Cache from "effect/Cache"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -75,17 +77,16 @@ export type Failed = AnalyticsError.InvalidFilter | AnalyticsError.StoreFailed
 export class Analytics extends Context.Tag("@objectiveai-effect/dashboard/Analytics")<Analytics, Service>() {}
 
 /**
- * The store's filter and time zone of an analytics filter.
+ * The store's filter of an analytics filter.
  *
  * @since 0.1.0
  * @category utils
  */
-export const storeOptions = (filter: AnalyticsApi.Filter): CompletionStore.RollupOptions => ({
+export const storeOptions = (filter: AnalyticsApi.Filter): CompletionStore.Filter => ({
   since: filter.since,
   until: filter.until,
   models: filter.model,
-  providers: filter.provider,
-  timeZone: filter.timeZone
+  providers: filter.provider
 })
 
 const fromStore = (error: StoreError.StoreError): Failed =>
@@ -125,6 +126,68 @@ const measuresOf = (summary: LogprobSummary.LogprobSummary): AnalyticsApi.Measur
 const rateOf = (completions: number, failed: number): number =>
   completions + failed === 0 ? 0 : failed / (completions + failed)
 
+// One scan serves every chart of a filter: the figures by day, model and provider.
+const dimensions: ReadonlyArray<Cost.Dimension> = ["day", "model", "provider"]
+
+/**
+ * How long the figures of one filter are kept for the requests that follow: a page asks for every chart of a filter
+ * at once, and the eight answers share one scan of the store.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const figuresTimeToLive: Duration.Duration = Duration.seconds(2)
+
+// The cache key of a filter: its fields as JSON, read back by `optionsOfKey`.
+const keyOf = (filter: AnalyticsApi.Filter): string =>
+  JSON.stringify([
+    filter.since?.getTime() ?? null,
+    filter.until?.getTime() ?? null,
+    filter.model ?? null,
+    filter.provider ?? null,
+    filter.timeZone ?? null
+  ])
+
+const optionsOfKey = (key: string): CompletionStore.RollupOptions => {
+  const [since, until, models, providers, timeZone] = JSON.parse(key) as [
+    number | null,
+    number | null,
+    Array<string> | null,
+    Array<string> | null,
+    string | null
+  ]
+  return {
+    since: since === null ? undefined : new Date(since),
+    until: until === null ? undefined : new Date(until),
+    models: models ?? undefined,
+    providers: providers ?? undefined,
+    timeZone: timeZone ?? undefined,
+    by: dimensions
+  }
+}
+
+/** The cost totals of the groups, keyed by the dimensions at `at` (positions in `dimensions`). */
+const costBy = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: ReadonlyArray<number>): Cost.CostSummary =>
+  Cost.fromGroups(groups.map((group) => ({ key: at.map((i) => group.key[i]), totals: group.totals })))
+
+/** The logprob summaries of the groups, merged by the dimensions at `at`, in key order. */
+const logprobsBy = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: ReadonlyArray<number>) => {
+  const merged = new Map<string, { key: ReadonlyArray<string | null>; summary: LogprobSummary.LogprobSummary }>()
+  for (const group of groups) {
+    const key = at.map((i) => group.key[i])
+    const id = JSON.stringify(key)
+    const known = merged.get(id)
+    merged.set(id, {
+      key,
+      summary: known === undefined ? group.logprobs : LogprobSummary.merge(known.summary, group.logprobs)
+    })
+  }
+  return Array.from(merged.values()).sort((self, that) => Cost.keyOrder(self.key, that.key))
+}
+
+const keysAt = (summary: Cost.CostSummary): ReadonlyArray<string> =>
+  summary.groups.flatMap((group) => group.key[0] === null ? [] : [group.key[0]])
+
 /**
  * Builds the service on a store.
  *
@@ -133,18 +196,21 @@ const rateOf = (completions: number, failed: number): number =>
  */
 export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore> = Effect.gen(function*() {
   const store = yield* CompletionStore.CompletionStore
+  const scans = yield* Cache.make({
+    capacity: 64,
+    timeToLive: figuresTimeToLive,
+    lookup: (key: string) => store.figures(optionsOfKey(key))
+  })
+  const figuresOf = (filter: AnalyticsApi.Filter) => Effect.mapError(scans.get(keyOf(filter)), fromStore)
 
-  const overview: Service["overview"] = Effect.gen(function*() {
-    const byModel = yield* store.rollup({ by: "model" })
-    const byProvider = yield* store.rollup({ by: "provider" })
-    const byDay = yield* store.rollup({ by: "day" })
-    const days = daysBetween(byDay.groups.map((group) => group.key[0]))
+  const overview: Service["overview"] = Effect.map(figuresOf({}), (groups): AnalyticsApi.Overview => {
+    const days = daysBetween(groups.map((group) => group.key[0]))
     return {
-      completions: byModel.total.completions,
+      completions: costBy(groups, []).total.completions,
       first: days.length === 0 ? null : Date.parse(days[0]) / 1000,
       last: days.length === 0 ? null : Date.parse(days[days.length - 1]) / 1000 + 86_399,
-      models: byModel.groups.flatMap((group) => group.key[0] === null ? [] : [group.key[0]]),
-      providers: byProvider.groups.flatMap((group) => group.key[0] === null ? [] : [group.key[0]])
+      models: keysAt(costBy(groups, [1])),
+      providers: keysAt(costBy(groups, [2]))
     }
   }).pipe(
     Effect.mapError((error) => new AnalyticsError.StoreFailed({ message: error.message })),
@@ -152,47 +218,38 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
   )
 
   const cost: Service["cost"] = (filter) =>
-    store.rollup({ ...storeOptions(filter), by: ["day", filter.by] }).pipe(
-      Effect.map((summary): AnalyticsApi.CostOverTime => {
-        const days = daysBetween(summary.groups.map((group) => group.key[0]))
-        const byKey = new Map<string | null, { total: BigDecimal.BigDecimal; days: Map<string, Cost.Totals> }>()
-        for (const group of summary.groups) {
-          const [day, key] = group.key
-          if (day === null) continue
-          let series = byKey.get(key)
-          if (series === undefined) {
-            series = { total: BigDecimal.unsafeFromNumber(0), days: new Map() }
-            byKey.set(key, series)
-          }
-          series.total = BigDecimal.sum(series.total, group.totals.cost)
-          series.days.set(day, group.totals)
-        }
-        const series = Array.from(byKey, ([key, { days: values, total }]) => ({ key, total, values }))
-          .sort((self, that) =>
-            BigDecimal.Order(that.total, self.total) || Cost.keyOrder([self.key], [that.key])
-          )
+    figuresOf(filter).pipe(
+      Effect.map((groups): AnalyticsApi.CostOverTime => {
+        const days = daysBetween(groups.map((group) => group.key[0]))
+        const at = filter.by === "model" ? 1 : 2
+        const totals = costBy(groups, [at])
+        const byDay = new Map(
+          costBy(groups, [at, 0]).groups.map((group) => [JSON.stringify(group.key), group.totals] as const)
+        )
+        const series = totals.groups
+          .map((group) => ({ key: group.key[0], total: group.totals.cost }))
+          .sort((self, that) => BigDecimal.Order(that.total, self.total) || Cost.keyOrder([self.key], [that.key]))
         return {
           by: filter.by,
           days,
-          series: series.map(({ key, values }) => {
-            const totals = onDays(days, values, Cost.emptyTotals)
+          series: series.map(({ key }) => {
+            const values = days.map((day) => byDay.get(JSON.stringify([key, day])) ?? Cost.emptyTotals)
             return {
               key,
-              cost: totals.map((total) => BigDecimal.format(total.cost)),
-              completions: totals.map((total) => total.completions)
+              cost: values.map((total) => BigDecimal.format(total.cost)),
+              completions: values.map((total) => total.completions)
             }
           })
         }
       }),
-      Effect.mapError(fromStore),
       Effect.withSpan("Analytics.cost")
     )
 
   const tokens: Service["tokens"] = (filter) =>
-    store.rollup({ ...storeOptions(filter), by: "day" }).pipe(
-      Effect.map((summary): AnalyticsApi.TokensOverTime => {
-        const days = daysBetween(summary.groups.map((group) => group.key[0]))
-        const byDay = new Map(summary.groups.map((group) => [group.key[0] ?? "", group.totals.tokens]))
+    figuresOf(filter).pipe(
+      Effect.map((groups): AnalyticsApi.TokensOverTime => {
+        const days = daysBetween(groups.map((group) => group.key[0]))
+        const byDay = new Map(costBy(groups, [0]).groups.map((group) => [group.key[0] ?? "", group.totals.tokens]))
         const totals = onDays(days, byDay, Cost.emptyTotals.tokens)
         return {
           days,
@@ -202,45 +259,42 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
           cached: totals.map((total) => total.cached)
         }
       }),
-      Effect.mapError(fromStore),
       Effect.withSpan("Analytics.tokens")
     )
 
   const costTable: Service["costTable"] = (filter) =>
-    Effect.all({
-      byModel: store.rollup({ ...storeOptions(filter), by: "model" }),
-      byProvider: store.rollup({ ...storeOptions(filter), by: "provider" })
-    }).pipe(Effect.mapError(fromStore), Effect.withSpan("Analytics.costTable"))
+    figuresOf(filter).pipe(
+      Effect.map((groups): AnalyticsApi.CostTable => ({
+        byModel: costBy(groups, [1]),
+        byProvider: costBy(groups, [2])
+      })),
+      Effect.withSpan("Analytics.costTable")
+    )
 
   const logprobs: Service["logprobs"] = (filter) =>
-    Effect.all([
-      store.logprobs({ ...storeOptions(filter), by: ["model", "day"] }),
-      store.logprobs({ ...storeOptions(filter), by: "model" })
-    ]).pipe(
-      Effect.map(([byModelAndDay, byModel]): AnalyticsApi.LogprobsOverTime => {
-        const days = daysBetween(byModelAndDay.map((group) => group.key[1]))
-        const perModel = new Map<string, Map<string, AnalyticsApi.Measures>>()
-        for (const group of byModelAndDay) {
-          const [model, day] = group.key
-          if (model === null || day === null) continue
+    figuresOf(filter).pipe(
+      Effect.map((groups): AnalyticsApi.LogprobsOverTime => {
+        const days = daysBetween(groups.map((group) => group.key[0]))
+        const perModel = new Map<string | null, Map<string, AnalyticsApi.Measures>>()
+        for (const { key: [model, day], summary } of logprobsBy(groups, [1, 0])) {
+          if (day === null) continue
           let values = perModel.get(model)
           if (values === undefined) {
             values = new Map()
             perModel.set(model, values)
           }
-          values.set(day, measuresOf(group.summary))
+          values.set(day, measuresOf(summary))
         }
         const none = measuresOf(LogprobSummary.empty)
         return {
           days,
-          total: measuresOf(byModel.map((group) => group.summary).reduce(LogprobSummary.merge, LogprobSummary.empty)),
-          models: byModel.flatMap((group) => {
-            const model = group.key[0]
+          total: measuresOf(logprobsBy(groups, [])[0]?.summary ?? LogprobSummary.empty),
+          models: logprobsBy(groups, [1]).flatMap(({ key: [model], summary }) => {
             if (model === null) return []
             const values = onDays(days, perModel.get(model) ?? new Map(), none)
             return [{
               model,
-              total: measuresOf(group.summary),
+              total: measuresOf(summary),
               perplexity: values.map((measures) => measures.perplexity),
               meanEntropy: values.map((measures) => measures.meanEntropy),
               meanMargin: values.map((measures) => measures.meanMargin),
@@ -249,7 +303,6 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
           })
         }
       }),
-      Effect.mapError(fromStore),
       Effect.withSpan("Analytics.logprobs")
     )
 
@@ -260,11 +313,10 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
   // model and provider count completions only until failed calls are captured with theirs.
   const failures: Service["failures"] = (filter) =>
     Effect.all({
-      byModel: store.rollup({ ...storeOptions(filter), by: "model" }),
-      byProvider: store.rollup({ ...storeOptions(filter), by: "provider" }),
-      failed: store.failures
+      groups: figuresOf(filter),
+      failed: Effect.mapError(store.failures, fromStore)
     }).pipe(
-      Effect.map(({ byModel, byProvider, failed }): AnalyticsApi.Failures => {
+      Effect.map(({ failed, groups }): AnalyticsApi.Failures => {
         const byError = new Map<string, number>()
         for (const failure of failed) byError.set(failure.error, (byError.get(failure.error) ?? 0) + 1)
         const rates = (summary: Cost.CostSummary) =>
@@ -274,19 +326,18 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
             failed: 0,
             rate: 0
           }))
-        const completions = byModel.total.completions
+        const completions = costBy(groups, []).total.completions
         return {
           completions,
           failed: failed.length,
           rate: rateOf(completions, failed.length),
           byError: Array.from(byError, ([error, count]) => ({ error, failed: count }))
             .sort((self, that) => that.failed - self.failed || (self.error < that.error ? -1 : 1)),
-          byModel: rates(byModel),
-          byProvider: rates(byProvider),
+          byModel: rates(costBy(groups, [1])),
+          byProvider: rates(costBy(groups, [2])),
           failures: failed.slice(0, AnalyticsApi.failuresListed)
         }
       }),
-      Effect.mapError(fromStore),
       Effect.withSpan("Analytics.failures")
     )
 

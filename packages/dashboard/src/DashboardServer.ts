@@ -106,23 +106,27 @@ const authorization = (apiKeys: ReadonlyArray<Redacted.Redacted<string>>) => {
   })
 }
 
-const handlers = HttpApiBuilder.group(AnalyticsApi.AnalyticsApi, "analytics", (handlers) =>
-  Effect.map(Analytics.Analytics, (analytics) =>
-    handlers
-      .handle("overview", () => analytics.overview)
-      .handle("cost", ({ urlParams }) => analytics.cost(urlParams))
-      .handle("tokens", ({ urlParams }) => analytics.tokens(urlParams))
-      .handle("costTable", ({ urlParams }) => analytics.costTable(urlParams))
-      .handle("logprobs", ({ urlParams }) => analytics.logprobs(urlParams))
-      .handle("toolCalls", ({ urlParams }) => analytics.toolCalls(urlParams))
-      .handle("failures", ({ urlParams }) => analytics.failures(urlParams))
-      .handle("expensive", ({ urlParams }) => analytics.expensive(urlParams))
-      // The stored JSON as it is: re-encoding it would lose what the schemas do not model.
-      .handleRaw("completion", ({ path }) =>
-        Effect.map(
-          analytics.completion(path.id),
-          (body) => HttpServerResponse.text(body, { contentType: "application/json" })
-        ))))
+const handlers = HttpApiBuilder.group(
+  AnalyticsApi.AnalyticsApi,
+  "analytics",
+  (handlers) =>
+    Effect.map(Analytics.Analytics, (analytics) =>
+      handlers
+        .handle("overview", () => analytics.overview)
+        .handle("cost", ({ urlParams }) => analytics.cost(urlParams))
+        .handle("tokens", ({ urlParams }) => analytics.tokens(urlParams))
+        .handle("costTable", ({ urlParams }) => analytics.costTable(urlParams))
+        .handle("logprobs", ({ urlParams }) => analytics.logprobs(urlParams))
+        .handle("toolCalls", ({ urlParams }) => analytics.toolCalls(urlParams))
+        .handle("failures", ({ urlParams }) => analytics.failures(urlParams))
+        .handle("expensive", ({ urlParams }) => analytics.expensive(urlParams))
+        // The stored JSON as it is: re-encoding it would lose what the schemas do not model.
+        .handleRaw("completion", ({ path }) =>
+          Effect.map(
+            analytics.completion(path.id),
+            (body) => HttpServerResponse.text(body, { contentType: "application/json" })
+          )))
+)
 
 /** `GET /`: the page. */
 const page = HttpApiBuilder.Router.use((router) =>
@@ -139,7 +143,12 @@ const page = HttpApiBuilder.Router.use((router) =>
  * @category constructors
  */
 export const makeApp = (options: Pick<Options, "apiKeys"> = {}) =>
-  HttpApiBuilder.httpApp.pipe(
+  Effect.zipRight(
+    // One read of the store before the first request, so that the first page does not wait for the engine's and the
+    // runtime's cold start: every figure, in UTC named, which is not the key the page's first requests share.
+    Effect.flatMap(Analytics.make, (analytics) => Effect.ignore(analytics.cost({ by: "model", timeZone: "UTC" }))),
+    HttpApiBuilder.httpApp
+  ).pipe(
     Effect.provide(
       Layer.mergeAll(
         HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
@@ -177,7 +186,9 @@ export const layer = (
             : {
               host: address.hostname,
               port: address.port,
-              url: `http://${address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname}:${address.port}`
+              url: `http://${
+                address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
+              }:${address.port}`
             }
         )
       )

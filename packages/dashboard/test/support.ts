@@ -2,8 +2,8 @@
  * A store of the sample data set for the dashboard's tests: the committed sample completions stored through `put`
  * into a SQLite file of its own, removed when the scope closes.
  */
-import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { SampleData } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
