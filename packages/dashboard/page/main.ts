@@ -265,13 +265,26 @@ const label = (key: string | null): string => key ?? "(none)"
 
 const charts: Array<uPlot> = []
 
+// The draw in progress: each chart or table marks itself with it and with how many values it shows.
+let generation = 0
+const mark = (container: HTMLElement, points: string) => {
+  container.dataset["points"] = points
+  container.dataset["drawn"] = String(generation)
+}
+
 /** Width of a chart in its card. */
 const widthOf = (container: HTMLElement): number => Math.max(320, container.clientWidth - 8)
 
-const axisOfDays = (days: Array<string>): uPlot.Axis => ({
-  values: (_self, ticks) => ticks.map((tick) => Number.isInteger(tick) ? days[tick] ?? "" : ""),
-  space: 60
-})
+// Days of one year are labelled without it, so that a week of labels fits a card.
+const axisOfDays = (days: Array<string>): uPlot.Axis => {
+  const oneYear = days.length > 0 && days[0].slice(0, 4) === days[days.length - 1].slice(0, 4)
+  return {
+    label: oneYear ? `day (${days[0].slice(0, 4)})` : "day",
+    values: (_self, ticks) =>
+      ticks.map((tick) => Number.isInteger(tick) ? (oneYear ? days[tick]?.slice(5) : days[tick]) ?? "" : ""),
+    space: 50
+  }
+}
 
 /** A uPlot chart in a card, with the card's own legend, marked drawn with how many points it has. */
 const chart = (
@@ -284,7 +297,7 @@ const chart = (
   plot.replaceChildren()
   container.querySelector(".legend")?.replaceWith(legendNode)
   const points = options.data.reduce((count, values) => count + values.filter((value) => value !== null).length, 0)
-  container.dataset["points"] = String(points)
+  mark(container, String(points))
   if (options.days.length === 0) {
     plot.append(element("p", { class: "empty" }, "No completion matches the filters."))
     return
@@ -446,7 +459,7 @@ const drawCostTable = (answer: { byModel: CostSummary; byProvider: CostSummary }
   ]
   const total = answer.byModel.total
   const container = byId("cost-table")
-  container.dataset["points"] = String(answer.byModel.groups.length)
+  mark(container, String(answer.byModel.groups.length))
   container.querySelector(".plot")!.replaceChildren(
     element("h3", {}, "By model"),
     table(headers, [
@@ -470,7 +483,7 @@ const drawCostTable = (answer: { byModel: CostSummary; byProvider: CostSummary }
 
 const drawToolCalls = (answer: ToolCalls) => {
   const container = byId("chart-tools")
-  container.dataset["points"] = String(answer.tools.length)
+  mark(container, String(answer.tools.length))
   const most = Math.max(1, ...answer.tools.map((tool) => tool.calls))
   const bar = (tool: ToolCalls["tools"][number]) =>
     element(
@@ -510,13 +523,27 @@ const drawToolCalls = (answer: ToolCalls) => {
         )
       )
     ),
-    element("p", {}, "Calls: ", figure("toolCalls.calls", String(answer.calls)))
+    element("p", {}, "Calls: ", figure("toolCalls.calls", String(answer.calls))),
+    ...(answer.problems.length === 0 ? [] : [
+      element("h3", {}, "First problems"),
+      table(
+        ["completion", "choice", "call", "tool", "outcome", "reason"],
+        answer.problems.map((problem) => [
+          problem.completionId,
+          String(problem.choiceIndex),
+          String(problem.callIndex),
+          problem.tool,
+          outcomeLabels[problem.outcome] ?? problem.outcome,
+          problem.reason
+        ])
+      )
+    ])
   )
 }
 
 const drawFailures = (answer: Failures) => {
   const container = byId("failures")
-  container.dataset["points"] = String(answer.byModel.length + answer.failures.length)
+  mark(container, String(answer.byModel.length + answer.failures.length))
   const rates = (rows: Failures["byModel"]) =>
     rows.map((
       row
@@ -623,7 +650,7 @@ let source: Source
 
 const drawExpensive = (rows: Array<Expensive>) => {
   const container = byId("expensive")
-  container.dataset["points"] = String(rows.length)
+  mark(container, String(rows.length))
   container.querySelector(".plot")!.replaceChildren(
     table(
       ["completion", "created (UTC)", "model", "provider", "cost", "prompt", "completion"],
@@ -647,6 +674,7 @@ const drawExpensive = (rows: Array<Expensive>) => {
 }
 
 const draw = (answers: Answers) => {
+  generation++
   for (const plot of charts.splice(0)) plot.destroy()
   stackedCost("chart-cost-model", answers.costByModel)
   stackedCost("chart-cost-provider", answers.costByProvider)
@@ -656,8 +684,8 @@ const draw = (answers: Answers) => {
   drawToolCalls(answers.toolCalls)
   drawFailures(answers.failures)
   drawExpensive(answers.expensive)
-  window.dashboardGeneration = (window.dashboardGeneration ?? 0) + 1
-  document.body.dataset["generation"] = String(window.dashboardGeneration)
+  window.dashboardGeneration = generation
+  document.body.dataset["generation"] = String(generation)
   window.dashboardDrawn ??= performance.now()
 }
 
@@ -799,21 +827,32 @@ const start = async () => {
       byId("file-note").hidden = false
       return
     }
+    // Changes that come together (a date typed digit by digit, several boxes ticked) make one request for the filter
+    // they end at, and an answer that a later change has overtaken is not drawn.
+    let asked = 0
+    let pending: ReturnType<typeof setTimeout> | undefined
     const refresh = async () => {
+      const ask = ++asked
       status.textContent = "Updating…"
       status.className = ""
       try {
-        answers = await source.answers(readFilter(overview))
+        const next = await source.answers(readFilter(overview))
+        if (ask !== asked) return
+        answers = next
         draw(answers)
         status.textContent = ""
       } catch (error) {
-        showError(error)
+        if (ask === asked) showError(error)
       }
     }
-    byId("filters").addEventListener("change", () => void refresh())
+    const schedule = () => {
+      clearTimeout(pending)
+      pending = setTimeout(() => void refresh(), 250)
+    }
+    byId("filters").addEventListener("change", schedule)
     byId("filters").addEventListener("submit", (event) => {
       event.preventDefault()
-      void refresh()
+      schedule()
     })
     byId("measure").addEventListener("change", () => drawLogprobs(answers.logprobs))
   } catch (error) {

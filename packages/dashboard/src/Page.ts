@@ -90,7 +90,7 @@ ${head}
 <section class="card" id="chart-tokens" data-chart><h2>Tokens by day</h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-logprobs" data-chart><h2>Logprob measures by model <label>measure <select id="measure"><option value="perplexity">perplexity</option><option value="meanEntropy">mean entropy</option><option value="meanMargin">mean margin</option><option value="lowestProbability">lowest probability</option></select></label></h2><div class="plot"></div><ul class="legend"></ul><div class="figures" id="logprob-total"></div></section>
 <section class="card wide" id="cost-table" data-chart><h2>Cost</h2><div class="plot"></div></section>
-<section class="card" id="chart-tools" data-chart><h2>Tool calls by tool and outcome</h2><div class="plot"></div></section>
+<section class="card wide" id="chart-tools" data-chart><h2>Tool calls by tool and outcome</h2><div class="plot"></div></section>
 <section class="card" id="failures" data-chart><h2>Failed calls and error rates</h2><div class="plot"></div></section>
 <section class="card wide" id="expensive" data-chart><h2>Most expensive completions</h2><div class="plot"></div><section id="completion" aria-label="Completion" hidden></section></section>
 </div>
