@@ -25,14 +25,17 @@
  */
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type { CompletionStore } from "@objectiveai-effect/store"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
@@ -128,6 +131,37 @@ const handlers = HttpApiBuilder.group(
           )))
 )
 
+/**
+ * A query that does not decode gets `HttpApi`'s declared 400, `HttpApiDecodeError`, with a message of one line (each
+ * issue's path and rule) in place of the indented tree.
+ */
+// `HttpApiBuilder` types its app as failing with nothing, yet a query that does not decode fails it.
+const decodeErrorOf = (cause: Cause.Cause<unknown>): Option.Option<HttpApiError.HttpApiDecodeError> =>
+  Cause.find(cause, (reason) =>
+    Cause.isFailType(reason) && reason.error instanceof HttpApiError.HttpApiDecodeError
+      ? Option.some(reason.error)
+      : Option.none())
+
+const oneLineDecodeErrors = HttpApiBuilder.middleware(
+  AnalyticsApi.AnalyticsApi,
+  (app) =>
+    Effect.catchAllCause(app, (cause) =>
+      Option.match(
+        decodeErrorOf(cause),
+        {
+          onNone: () => Effect.failCause(cause),
+          onSome: (error) =>
+            Effect.succeed(HttpServerResponse.unsafeJson({
+              _tag: error._tag,
+              issues: error.issues,
+              message: error.issues
+                .map((issue) => `${issue.path.length === 0 ? "" : `${issue.path.join(".")}: `}${issue.message}`)
+                .join("; ")
+            }, { status: 400 }))
+        }
+      ))
+)
+
 /** `GET /`: the page. */
 const page = HttpApiBuilder.Router.use((router) =>
   router.get(
@@ -153,6 +187,7 @@ export const makeApp = (options: Pick<Options, "apiKeys"> = {}) =>
       Layer.mergeAll(
         HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
         page,
+        oneLineDecodeErrors,
         HttpApiBuilder.Router.Live,
         HttpApiBuilder.Middleware.layer
       ).pipe(

@@ -148,7 +148,9 @@ describe("the analytics endpoints", () => {
       ) {
         const refused = yield* get(`${url}/api/${query}`)
         expect(refused.status, query).toBe(400)
-        expect(JSON.parse(refused.text)._tag, query).toBe("HttpApiDecodeError")
+        const body = JSON.parse(refused.text) as { _tag: string; message: string }
+        expect(body._tag, query).toBe("HttpApiDecodeError")
+        expect(body.message, query).not.toContain("\n")
       }
     }))
 
