@@ -179,7 +179,7 @@ const page = HttpApiBuilder.Router.use((router) =>
 export const makeApp = (options: Pick<Options, "apiKeys"> = {}) =>
   Effect.zipRight(
     // One read of the store before the first request, so that the first page does not wait for the engine's and the
-    // runtime's cold start: every figure, in UTC named, which is not the key the page's first requests share.
+    // runtime's cold start; by an Analytics of its own, so that the page's first answers are still computed for it.
     Effect.flatMap(Analytics.make, (analytics) => Effect.ignore(analytics.cost({ by: "model", timeZone: "UTC" }))),
     HttpApiBuilder.httpApp
   ).pipe(

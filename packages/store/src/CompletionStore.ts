@@ -132,7 +132,7 @@ export interface ReportOptions {
  * cost totals of its completions (as `Cost.summarize` gives them) and their logprob summary (as
  * `LogprobSummary.summarize` gives it).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface FigureGroup {
@@ -144,7 +144,7 @@ export interface FigureGroup {
 /**
  * What {@link Service.mostExpensive} reads: the matching completions, `limit` of them (10 by default).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface MostExpensiveOptions extends Filter {
@@ -155,7 +155,7 @@ export interface MostExpensiveOptions extends Filter {
  * A completion among the most expensive: its id, when it was created (Unix seconds), model, provider, exact cost
  * and its prompt and completion tokens (`null` where the usage did not say).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category models
  */
 export interface Expensive {
