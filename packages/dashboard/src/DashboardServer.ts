@@ -180,7 +180,7 @@ export const makeApp = (options: Pick<Options, "apiKeys"> = {}) =>
   Effect.zipRight(
     // One read of the store before the first request, so that the first page does not wait for the engine's and the
     // runtime's cold start; by an Analytics of its own, so that the page's first answers are still computed for it.
-    Effect.flatMap(Analytics.make, (analytics) => Effect.ignore(analytics.cost({ by: "model", timeZone: "UTC" }))),
+    Effect.flatMap(Analytics.make, (analytics) => Effect.ignore(analytics.cost({ by: "model" }))),
     HttpApiBuilder.httpApp
   ).pipe(
     Effect.provide(
