@@ -168,10 +168,34 @@ const optionsOfKey = (key: string): CompletionStore.RollupOptions => {
 
 /** The cost totals of the groups, keyed by the dimensions at `at` (positions in `dimensions`). */
 const costBy = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: ReadonlyArray<number>): Cost.CostSummary =>
-  Cost.fromGroups(groups.map((group) => ({ key: at.map((i) => group.key[i]), totals: group.totals })))
+  once(
+    groups,
+    `cost:${at.join()}`,
+    () => Cost.fromGroups(groups.map((group) => ({ key: at.map((i) => group.key[i]), totals: group.totals })))
+  )
+
+// What is worked out of one scan's groups, kept with them: the endpoints of a filter share a scan, and several of them
+// need the same totals (by model: the cost chart, the cost table, the failures and the overview).
+const worked = new WeakMap<ReadonlyArray<CompletionStore.FigureGroup>, Map<string, unknown>>()
+
+const once = <A>(groups: ReadonlyArray<CompletionStore.FigureGroup>, name: string, work: () => A): A => {
+  let known = worked.get(groups)
+  if (known === undefined) {
+    known = new Map()
+    worked.set(groups, known)
+  }
+  if (!known.has(name)) known.set(name, work())
+  return known.get(name) as A
+}
 
 /** The logprob summaries of the groups, merged by the dimensions at `at`, in key order. */
-const logprobsBy = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: ReadonlyArray<number>) => {
+const logprobsBy = (
+  groups: ReadonlyArray<CompletionStore.FigureGroup>,
+  at: ReadonlyArray<number>
+): ReadonlyArray<{ readonly key: ReadonlyArray<string | null>; readonly summary: LogprobSummary.LogprobSummary }> =>
+  once(groups, `logprobs:${at.join()}`, () => mergeLogprobs(groups, at))
+
+const mergeLogprobs = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: ReadonlyArray<number>) => {
   const merged = new Map<string, { key: ReadonlyArray<string | null>; summary: LogprobSummary.LogprobSummary }>()
   for (const group of groups) {
     const key = at.map((i) => group.key[i])
