@@ -2,7 +2,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { defineConfig } from "vitest/config"
 
-const packages = ["domain", "client", "analysis", "server", "store", "ingest", "cli", "ai"] as const
+const packages = ["domain", "client", "analysis", "server", "store", "ingest", "dashboard", "cli", "ai"] as const
 
 const alias = Object.fromEntries(
   packages.map((name) => [`@objectiveai-effect/${name}`, path.join(__dirname, "packages", name, "src")])

@@ -35,7 +35,7 @@ const dir = path.resolve(dirIndex === -1 ? path.join(os.tmpdir(), "objectiveai-c
 const tarballs = path.join(dir, "tarballs")
 const app = path.join(dir, "app")
 const scope = "@objectiveai-effect/"
-const libraries = ["domain", "client", "analysis", "store", "ingest", "server", "ai", "cli"]
+const libraries = ["domain", "client", "analysis", "store", "ingest", "server", "dashboard", "ai", "cli"]
 
 const started = performance.now()
 const problems = []

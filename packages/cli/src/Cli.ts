@@ -1,7 +1,7 @@
 /**
- * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `import`, `export`, `serve`, `demo`) on `@effect/cli`, and
- * {@link run}, which parses a command line, runs the command, and turns every failure into one line on stderr and an
- * exit code for {@link teardown}.
+ * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `import`, `export`, `serve`, `dashboard`, `demo`) on
+ * `@effect/cli`, and {@link run}, which parses a command line, runs the command, and turns every failure into one line
+ * on stderr and an exit code for {@link teardown}.
  *
  * @example
  * ```ts
@@ -38,6 +38,7 @@ import * as Redacted from "effect/Redacted"
 import { createRequire } from "node:module"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
+import type * as DashboardCommand from "./DashboardCommand.js"
 import type * as DemoCommand from "./DemoCommand.js"
 import type * as ExportCommand from "./ExportCommand.js"
 import type * as ImportCommand from "./ImportCommand.js"
@@ -74,6 +75,9 @@ const syncRun = (options: Parameters<typeof SyncCommand.run>[0]) =>
 
 const importRun = (options: Parameters<typeof ImportCommand.run>[0]) =>
   Effect.flatMap(Effect.promise(() => import("./ImportCommand.js")), (module) => module.run(options))
+
+const dashboardRun = (settings: DashboardCommand.Settings) =>
+  Effect.flatMap(Effect.promise(() => import("./DashboardCommand.js")), (module) => module.run(settings))
 
 const exportRun = (options: Parameters<typeof ExportCommand.run>[0]) =>
   Effect.flatMap(Effect.promise(() => import("./ExportCommand.js")), (module) => module.run(options))
@@ -114,7 +118,10 @@ const report = Command.make(
       description: "A file of ids, one per line; blank lines and lines starting with # are skipped."
     }).pipe(Options.optional),
     all: Options.boolean("all").pipe(Options.withDescription("Report on every stored completion, paging the list.")),
-    format,
+    format: Flags.choice("format", Formats.reportFormats, {
+      description:
+        "table: aligned text; json: one JSON document; csv: one long-format table (section,key,metric,value); html: the dashboard as one self-contained file (with --database)."
+    }).pipe(Flags.withDefault<Formats.ReportFormat>("table")),
     wide,
     concurrency,
     connection: Connection.flags,
@@ -174,6 +181,28 @@ const exportCommand = Command.make(
   ({ database, format, range }) => exportRun({ database, format, ...range })
 ).pipe(Command.withDescription("Write a store's completions on stdout, oldest first, as JSON lines, CSV or Parquet."))
 
+const host = Options.text("host").pipe(
+  Options.withDescription("The interface to listen on."),
+  Options.withPseudoName("HOST"),
+  Flags.withDefault("127.0.0.1")
+)
+
+const allowAnyKey = Options.boolean("allow-any-key").pipe(
+  Options.withDescription("Serve beyond loopback with no --api-key (any key accepted); refused otherwise.")
+)
+
+// `Options.redacted` cannot be repeated (@effect/cli 0.77 rejects its own redacted values), so the keys are wrapped
+// right after parsing.
+const apiKeys = (environment: string) =>
+  Options.text("api-key").pipe(
+    Options.withDescription(
+      `A key requests must bear; repeat for several. Default: the keys in ${environment} (comma-separated; unlike a flag, not shown by ps), else any non-empty key.`
+    ),
+    Options.withPseudoName("KEY"),
+    Options.repeated,
+    Options.map(Arr.map((key) => Redacted.make(key)))
+  )
+
 const serve = Command.make(
   "serve",
   {
@@ -181,11 +210,7 @@ const serve = Command.make(
       description:
         "A JSONL file of stored completions; created completions are appended to it. Default: the sample data set."
     }).pipe(Options.optional),
-    host: Options.text("host").pipe(
-      Options.withDescription("The interface to listen on."),
-      Options.withPseudoName("HOST"),
-      Flags.withDefault("127.0.0.1")
-    ),
+    host,
     port: Flags.integer("port", { min: 0, max: 65535, description: "The port to listen on; 0 picks a free one." })
       .pipe(Flags.withDefault(8080)),
     faults: Flags.fraction("faults", {
@@ -197,22 +222,28 @@ const serve = Command.make(
       placeholder: "MS",
       description: "Milliseconds between the events of a streamed answer, to watch a stream arrive; 0 sends at once."
     }).pipe(Flags.withDefault(0)),
-    // `Options.redacted` cannot be repeated (@effect/cli 0.77 rejects its own redacted values), so the keys are
-    // wrapped right after parsing.
-    apiKeys: Options.text("api-key").pipe(
-      Options.withDescription(
-        "A key requests must bear; repeat for several. Default: the keys in OBJECTIVEAI_SERVE_API_KEYS (comma-separated; unlike a flag, not shown by ps), else any non-empty key."
-      ),
-      Options.withPseudoName("KEY"),
-      Options.repeated,
-      Options.map(Arr.map((key) => Redacted.make(key)))
-    ),
-    allowAnyKey: Options.boolean("allow-any-key").pipe(
-      Options.withDescription("Serve beyond loopback with no --api-key (any key accepted); refused otherwise.")
-    )
+    apiKeys: apiKeys("OBJECTIVEAI_SERVE_API_KEYS"),
+    allowAnyKey
   },
   serveRun
 ).pipe(Command.withDescription("Run the local ObjectiveAI-compatible server until Ctrl-C."))
+
+const dashboard = Command.make(
+  "dashboard",
+  {
+    database: StoreFlags.database,
+    host,
+    port: Flags.integer("port", { min: 0, max: 65535, description: "The port to listen on; 0 picks a free one." })
+      .pipe(Flags.withDefault(8787)),
+    apiKeys: apiKeys("OBJECTIVEAI_DASHBOARD_API_KEYS"),
+    allowAnyKey
+  },
+  dashboardRun
+).pipe(
+  Command.withDescription(
+    "Serve the dashboard of a store until Ctrl-C: cost, tokens, logprob measures, tool calls and failures as charts, and their figures as JSON."
+  )
+)
 
 const demo = Command.make(
   "demo",
@@ -244,12 +275,12 @@ export const command = Command.make(
   () =>
     Effect.fail(
       CliError.usage(
-        "a command is required: retrieve, report, sync, import, export, serve or demo (see objectiveai --help)"
+        "a command is required: retrieve, report, sync, import, export, serve, dashboard or demo (see objectiveai --help)"
       )
     )
 ).pipe(
   Command.withDescription("Retrieve, report on and serve ObjectiveAI chat completions."),
-  Command.withSubcommands([retrieve, report, sync, importCommand, exportCommand, serve, demo])
+  Command.withSubcommands([retrieve, report, sync, importCommand, exportCommand, serve, dashboard, demo])
 )
 
 /**

@@ -14,6 +14,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Report } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
+import { Analytics, Page } from "@objectiveai-effect/dashboard"
 import { ObjectiveAiApi, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import type { StoreError } from "@objectiveai-effect/store"
 import { CompletionStore } from "@objectiveai-effect/store"
@@ -21,11 +22,13 @@ import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as CliError from "./CliError.js"
 import * as Connection from "./Connection.js"
+import type * as Formats from "./internal/formats.js"
 import * as Progress from "./Progress.js"
 import * as ReportFormat from "./ReportFormat.js"
 import * as StoreConnection from "./StoreConnection.js"
@@ -276,6 +279,31 @@ export const reportStore = (
   )
 
 /**
+ * Prints the dashboard of a store's completions as one self-contained HTML file: the page, its charts and the
+ * figures of the range, with nothing to fetch (redirect stdout to a file: `report --database … --format html >
+ * report.html`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const reportPage = (
+  database: string,
+  filter: CompletionStore.Filter & { readonly timeZone?: string | undefined }
+): Effect.Effect<void, CliError.CliError> =>
+  Effect.flatMap(Analytics.Analytics, (analytics) =>
+    Page.snapshot(analytics, {
+      since: filter.since,
+      until: filter.until,
+      model: filter.models,
+      provider: filter.providers,
+      timeZone: filter.timeZone
+    })).pipe(
+      Effect.mapError((error) => CliError.failure(error.message)),
+      Effect.provide(Analytics.layer.pipe(Layer.provide(StoreConnection.layer(database, { readOnly: true })))),
+      Effect.flatMap((snapshot) => Console.log(Page.html(snapshot)))
+    )
+
+/**
  * The `report` command: checks that the flags name one source, reads the ids of `--file` first (so that the
  * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
  *
@@ -286,7 +314,7 @@ export const run = (options: {
   readonly ids: ReadonlyArray<string>
   readonly file: Option.Option<string>
   readonly all: boolean
-  readonly format: ReportFormat.Format
+  readonly format: Formats.ReportFormat
   readonly wide: boolean
   readonly concurrency: number
   readonly connection: Connection.Flags
@@ -300,12 +328,14 @@ export const run = (options: {
       if (named || options.all) {
         return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
       }
-      return yield* reportStore(options.database.value, {
-        filter: StoreConnection.filterOf(options.range),
-        timeZone: Option.getOrUndefined(options.tz),
-        format: options.format,
-        wide: options.wide
-      })
+      const filter = StoreConnection.filterOf(options.range)
+      const timeZone = Option.getOrUndefined(options.tz)
+      return yield* options.format === "html"
+        ? reportPage(options.database.value, { ...filter, timeZone })
+        : reportStore(options.database.value, { filter, timeZone, format: options.format, wide: options.wide })
+    }
+    if (options.format === "html") {
+      return yield* CliError.usage("--format html is the dashboard of a store: give --database")
     }
     if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
       return yield* CliError.usage("--since, --until and --tz apply to a store: give --database")

@@ -8,16 +8,17 @@
 import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import { ObjectiveAiServer, SampleData, ServedCompletions } from "@objectiveai-effect/server"
-import * as Config from "effect/Config"
+import type * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import * as CliError from "./CliError.js"
+import type * as Redacted from "effect/Redacted"
+import type * as CliError from "./CliError.js"
 import * as Invocation from "./internal/invocation.js"
+import * as Keys from "./internal/keys.js"
 import { startError } from "./internal/server.js"
 
 /**
@@ -50,15 +51,9 @@ export interface Settings {
  * @since 0.1.0
  * @category config
  */
-export const apiKeysConfig: Config.Config<ReadonlyArray<Redacted.Redacted<string>>> = Config.string(
+export const apiKeysConfig: Config.Config<ReadonlyArray<Redacted.Redacted<string>>> = Keys.apiKeysConfig(
   "OBJECTIVEAI_SERVE_API_KEYS"
-).pipe(
-  Config.map((text) => text.split(/[\s,]+/).filter((key) => key !== "").map((key) => Redacted.make(key))),
-  Config.withDefault([])
 )
-
-const isLoopback = (host: string): boolean =>
-  /^127\.\d+\.\d+\.\d+$/.test(host) || ["localhost", "::1", "[::1]"].includes(host.toLowerCase())
 
 // Shorter than the client's 20 s attempt timeout, so that a stalled request shows as a slow one, not a failed one.
 const stall = Duration.seconds(5)
@@ -73,16 +68,7 @@ export const run = (
   settings: Settings
 ): Effect.Effect<never, CliError.CliError, FileSystem.FileSystem | Path.Path> =>
   Effect.scoped(Effect.gen(function*() {
-    const apiKeys = settings.apiKeys.length > 0 ? settings.apiKeys : yield* Effect.orDie(apiKeysConfig)
-    if (apiKeys.length === 0 && !isLoopback(settings.host)) {
-      const exposure = `listening on ${settings.host} with no --api-key accepts any key from anyone who can reach it`
-      if (!settings.allowAnyKey) {
-        return yield* CliError.usage(
-          `${exposure}: give --api-key (or OBJECTIVEAI_SERVE_API_KEYS), or --allow-any-key to serve it so anyway`
-        )
-      }
-      yield* Console.error(`objectiveai: warning: ${exposure}.`)
-    }
+    const apiKeys = yield* Keys.required(settings, "OBJECTIVEAI_SERVE_API_KEYS", "accepts any key from")
     const server = ObjectiveAiServer.layer({
       host: settings.host,
       port: settings.port,

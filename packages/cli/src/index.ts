@@ -15,6 +15,9 @@ export * as CliError from "./CliError.js"
 export * as Connection from "./Connection.js"
 
 /** @since 0.1.0 */
+export * as DashboardCommand from "./DashboardCommand.js"
+
+/** @since 0.1.0 */
 export * as DemoCommand from "./DemoCommand.js"
 
 /** @since 0.1.0 */

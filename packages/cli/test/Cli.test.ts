@@ -75,7 +75,7 @@ describe("help", () => {
       expectOneLine(
         bare,
         2,
-        "a command is required: retrieve, report, sync, import, export, serve or demo (see objectiveai --help)"
+        "a command is required: retrieve, report, sync, import, export, serve, dashboard or demo (see objectiveai --help)"
       )
     }), slow)
 })

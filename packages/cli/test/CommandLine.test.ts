@@ -111,7 +111,7 @@ describe("usage errors: one line, exit 2, nothing sent", () => {
     [
       "an unknown format",
       (url) => ["report", "--all", "--format", "xml", "--base-url", url, "--api-key", "k"],
-      "--format xml: expected one of table, json, csv"
+      "--format xml: expected one of table, json, csv, html"
     ],
     [
       "a flag without its value",
@@ -141,7 +141,7 @@ describe("usage errors: one line, exit 2, nothing sent", () => {
     [
       "a mistyped command",
       () => ["repot", "--all"],
-      "unknown command repot; did you mean report? (commands: demo, export, import, report, retrieve, serve or sync)"
+      "unknown command repot; did you mean report? (commands: dashboard, demo, export, import, report, retrieve, serve or sync)"
     ],
     [
       "a --file that holds no ids, like no source at all",

@@ -16,14 +16,11 @@
  * PostgreSQL). `STORE_BENCH_REPORT` changes the size.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { Cost } from "@objectiveai-effect/analysis"
 import type { ChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
-import { CompletionStore, Database } from "@objectiveai-effect/store"
-import * as Context from "effect/Context"
+import { Database } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { spawnSync } from "node:child_process"
@@ -32,10 +29,12 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { throwawayDatabase } from "../test/postgres.js"
+import { distinctOf, sampleSeed, seed } from "./seed.js"
 import { openStore, print, timed } from "./support.js"
 
 const reportCount = Number(process.env.STORE_BENCH_REPORT ?? 1_000_000)
 const postgresUrl = process.env.OBJECTIVEAI_BENCH_DATABASE_URL ?? process.env.OBJECTIVEAI_TEST_DATABASE_URL
+const distinct = distinctOf(reportCount)
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 const cliBin = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url))
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-store-bench-"))
@@ -66,93 +65,9 @@ for (const row of db.prepare("SELECT body FROM objectiveai_completions").iterate
 if (rows === 0) process.exit(1)
 `
 
-// Completions derived through `put` (the path every writer takes); the rest of the store is copies of their rows,
-// made in SQL under new ids and shifted by whole hours, since generating and deriving a million completions on this
-// machine would take most of an hour. The copies' bodies still name the originals' ids: only the report's figures and
-// the row scan read them.
-const distinct = Math.min(reportCount, 10_000)
-
-const seed = (location: Database.Location) =>
-  Effect.scoped(Effect.gen(function*() {
-    const context = yield* Layer.build(
-      CompletionStore.layerSqlClient.pipe(Layer.provideMerge(Database.layer(location)))
-    )
-    const store = Context.get(context, CompletionStore.CompletionStore)
-    const sql = Context.get(context, SqlClient.SqlClient)
-    const completions = Array.from(SampleData.generate({ count: distinct, seed: "store-report-bench" }))
-    const [, putSeconds] = yield* timed(
-      Effect.forEach(chunksOf(completions, 1000), (chunk) => store.put(chunk), { discard: true })
-    )
-    const [, seconds] = yield* timed(Effect.gen(function*() {
-      const tables = {
-        objectiveai_completions: ["id", "created", "model", "provider", "body"],
-        objectiveai_figures: null,
-        objectiveai_tool_calls: ["id", "created", "model", "provider", "tool", "outcome", "calls"],
-        objectiveai_tool_call_problems: [
-          "id",
-          "created",
-          "model",
-          "provider",
-          "position",
-          "choice_index",
-          "call_index",
-          "tool",
-          "outcome",
-          "reason"
-        ]
-      } as const
-      const figureColumns = Object.keys(
-        (yield* sql<Record<string, unknown>>`SELECT * FROM objectiveai_figures LIMIT 1`)[0]
-      )
-      // Each copy reads the originals from a temporary table of their own (one connection: one transaction), so that
-      // a copy costs the same however many came before it.
-      yield* sql.withTransaction(Effect.gen(function*() {
-        for (const table of Object.keys(tables)) {
-          yield* sql.unsafe(`CREATE TEMPORARY TABLE base_${table} AS SELECT * FROM ${table}`)
-        }
-        for (let copy = 1; copy * distinct < reportCount; copy++) {
-          const shift = copy * 3600
-          yield* Effect.forEach(Object.entries(tables), ([table, listed]) => {
-            const columns = listed ?? figureColumns
-            const values = columns.map((column) =>
-              column === "id"
-                ? `id || '~${copy}'`
-                : column === "created"
-                ? `created + ${shift}`
-                : column === "day" && table === "objectiveai_figures"
-                ? "NULL"
-                : column
-            )
-            return sql.unsafe(
-              `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM base_${table}`
-            )
-          }, { discard: true })
-        }
-        for (const table of Object.keys(tables)) yield* sql.unsafe(`DROP TABLE base_${table}`)
-      }))
-      // The copies' UTC days, from their shifted times, as the store writes them.
-      const days = yield* sql<{ day: unknown }>`SELECT DISTINCT created / 86400 AS day FROM objectiveai_figures`
-      yield* Effect.forEach(days, ({ day }) =>
-        sql`UPDATE objectiveai_figures SET day = ${Cost.dayLabel(Number(day))}
-          WHERE day IS NULL AND created >= ${Number(day) * 86400} AND created < ${(Number(day) + 1) * 86400}`, {
-        discard: true
-      })
-      // The rollup summed again from every figures row, as the store does after a backfill: reopened without its
-      // state row, it finds every completion with its figures and rebuilds the rollup.
-      yield* sql`DELETE FROM objectiveai_sync_state WHERE name = ${CompletionStore.figuresBackfilled}`
-    }))
-    const [, rebuilt] = yield* timed(
-      Effect.scoped(Layer.build(CompletionStore.layer(location)))
-    )
-    return { put: putSeconds, seeded: putSeconds + seconds + rebuilt }
-  }))
-
-const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
-
 /** The fold's input held in memory: the fields `Cost.summarize` reads, of the same completions as the store's. */
 const foldInput = (): Array<ChatCompletion.ChatCompletion> => {
-  const base = Array.from(SampleData.generate({ count: distinct, seed: "store-report-bench" }), ({ response }) => ({
+  const base = Array.from(SampleData.generate({ count: distinct, seed: sampleSeed }), ({ response }) => ({
     ...response,
     choices: []
   }))
@@ -176,7 +91,7 @@ const postgresDatabase = (url: string): Effect.Effect<Database.Location, never, 
 
 const reportBench = Effect.gen(function*() {
   const file = path.join(dir, "report.sqlite")
-  const seeded = yield* seed(Database.Location.Sqlite({ filename: file }))
+  const seeded = yield* seed(Database.Location.Sqlite({ filename: file }), reportCount)
   yield* print(`store.seed.${label}_s`, seeded.seeded, "s")
   yield* print("store.put.rate", distinct / seeded.put, "completions/s")
 
@@ -204,7 +119,7 @@ const reportBench = Effect.gen(function*() {
   if (postgresUrl === undefined) return
   yield* Effect.scoped(Effect.gen(function*() {
     const location = yield* postgresDatabase(postgresUrl)
-    const seededPg = yield* seed(location)
+    const seededPg = yield* seed(location, reportCount)
     yield* print(`store.seed.${label}_pg_s`, seededPg.seeded, "s")
     yield* print("store.put.pg_rate", distinct / seededPg.put, "completions/s")
     const url = Redacted.value((location as Extract<Database.Location, { _tag: "Postgres" }>).url)

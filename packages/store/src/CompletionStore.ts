@@ -50,6 +50,7 @@ import { reasonOf } from "./internal/reason.js"
 import type { parts } from "./internal/row.js"
 import {
   type AmountName,
+  bucketOf,
   bucketSeconds,
   completionsTable,
   costSums,
@@ -66,6 +67,9 @@ import {
   rollupTable,
   stateTable,
   tokens,
+  toolCallBucketSeconds,
+  toolCallRollupRows,
+  toolCallRollupTable,
   toolCallsTable
 } from "./internal/row.js"
 import * as SqlValue from "./internal/sqlValue.js"
@@ -121,6 +125,47 @@ export interface RollupOptions extends Filter {
 export interface ReportOptions {
   readonly filter?: Filter | undefined
   readonly timeZone?: string | undefined
+}
+
+/**
+ * The figures of one group of {@link Service.figures}: its key (one value per dimension, a day as `YYYY-MM-DD`), the
+ * cost totals of its completions (as `Cost.summarize` gives them) and their logprob summary (as
+ * `LogprobSummary.summarize` gives it).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface FigureGroup {
+  readonly key: ReadonlyArray<string | null>
+  readonly totals: Cost.Totals
+  readonly logprobs: LogprobSummary.LogprobSummary
+}
+
+/**
+ * What {@link Service.mostExpensive} reads: the matching completions, `limit` of them (10 by default).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface MostExpensiveOptions extends Filter {
+  readonly limit?: number | undefined
+}
+
+/**
+ * A completion among the most expensive: its id, when it was created (Unix seconds), model, provider, exact cost
+ * and its prompt and completion tokens (`null` where the usage did not say).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Expensive {
+  readonly id: string
+  readonly created: number
+  readonly model: string
+  readonly provider: string | null
+  readonly cost: BigDecimal.BigDecimal
+  readonly promptTokens: number | null
+  readonly completionTokens: number | null
 }
 
 /**
@@ -198,6 +243,20 @@ export interface Service {
    * body: equal to `Report.summarize` over the same completions, newest first, with the store's failures.
    */
   readonly report: (options?: ReportOptions) => Effect.Effect<Report.Report, StoreError.StoreError>
+  /**
+   * The cost totals and logprob summary of the matching completions, one per group of `by` (as {@link Service.rollup}
+   * groups), summed in the engine in one scan, in key order: each equal to `Cost.summarize` and
+   * `LogprobSummary.summarize` over the group's completions.
+   */
+  readonly figures: (options?: RollupOptions) => Effect.Effect<ReadonlyArray<FigureGroup>, StoreError.StoreError>
+  /** The tool calls of the matching completions by tool and outcome, with the first problems, as the report has them. */
+  readonly toolCalls: (filter?: Filter) => Effect.Effect<ToolCallSummary.ToolCallSummary, StoreError.StoreError>
+  /** The matching completions of the highest cost, highest first (then newest, then by id). */
+  readonly mostExpensive: (
+    options?: MostExpensiveOptions
+  ) => Effect.Effect<ReadonlyArray<Expensive>, StoreError.StoreError>
+  /** One stored completion's body, the exact JSON the API sent, if it is stored. */
+  readonly body: (id: string) => Effect.Effect<Option.Option<StoredBody>, StoreError.StoreError>
 }
 
 /**
@@ -274,6 +333,22 @@ const ProblemRow = Schema.Struct({
 const OverflowRow = Schema.Struct({
   exact_overflow: Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
+
+const ExpensiveRow = Schema.Struct({
+  id: Schema.String,
+  created: SqlValue.Count,
+  model: Schema.String,
+  provider: SqlValue.Text,
+  prompt_tokens: SqlValue.Double,
+  completion_tokens: SqlValue.Double,
+  ...Object.fromEntries(limbColumns("cost").map((column) => [column, SqlValue.Integer])),
+  exact_overflow: Schema.NullOr(Schema.parseJson(Schema.Record({ key: Schema.String, value: Schema.String })))
+})
+
+// Highest cost first, then newest, then by id: one order whichever engine ranked the rows.
+const expensiveOrder = (self: Expensive, that: Expensive): number =>
+  BigDecimal.Order(that.cost, self.cost) || that.created - self.created ||
+  (self.id < that.id ? 1 : self.id > that.id ? -1 : 0)
 
 const StateRow = Schema.Struct({ value: SqlValue.Count })
 
@@ -480,7 +555,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const mine = derived.filter((item) => written.has(item.completion.id))
       yield* insertRows(toolCallsTable, mine.flatMap((item) => item.toolCalls))
       yield* insertRows(problemsTable, mine.flatMap((item) => item.problems))
-      if (options.rollup) yield* addToRollup(rollupRows(mine.map((item) => item.figures)))
+      if (options.rollup) {
+        yield* addToRollup(rollupRows(mine.map((item) => item.figures)))
+        yield* addToToolCallRollup(toolCallRollupRows(mine.flatMap((item) => item.toolCalls)))
+      }
     })
 
   const rollupUpdate = sql.literal([
@@ -510,6 +588,17 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       { discard: true }
     )
   }
+
+  // Adds rows to the tool-call rollup, in key order, as `addToRollup` does.
+  const addToToolCallRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) =>
+    Effect.forEach(
+      chunksOf(rows, Math.floor(maxParameters / 7)),
+      (chunk) =>
+        sql`INSERT INTO ${sql(toolCallRollupTable)} ${sql.insert(chunk.map((row) => ({ ...row })))}
+          ON CONFLICT (bucket, model, provider, has_provider, tool, outcome)
+          DO UPDATE SET calls = ${sql(toolCallRollupTable)}.calls + excluded.calls`,
+      { discard: true }
+    )
 
   const putBatch = (batch: ReadonlyArray<Derived>) =>
     transaction(Effect.gen(function*() {
@@ -707,6 +796,43 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       segment.offset % bucketSeconds === 0 && (!Number.isFinite(segment.start) || segment.start % bucketSeconds === 0)
     )
 
+  /**
+   * A range as a rollup of `bucketSeconds` buckets reads it: the whole buckets in it (a `WHERE` on a rollup table's
+   * bucket, model and provider), and the ends that cut a bucket, to read from the rows; `undefined` when the range
+   * lies within one bucket.
+   */
+  const splitRange = (
+    filter: Filter,
+    bucketSeconds: number
+  ): { readonly where: Statement.Fragment; readonly ends: ReadonlyArray<Filter> } | undefined => {
+    const since = filter.since === undefined ? undefined : seconds(filter.since)
+    const until = filter.until === undefined ? undefined : seconds(filter.until)
+    const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
+    const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
+    if (first !== undefined && last !== undefined && first >= last) return undefined
+    const clauses: Array<Statement.Fragment> = []
+    if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
+    if (last !== undefined) clauses.push(sql`bucket < ${last}`)
+    if (filter.models !== undefined) {
+      clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
+    }
+    if (filter.providers !== undefined) {
+      clauses.push(
+        filter.providers.length === 0
+          ? sql`1 = 0`
+          : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
+      )
+    }
+    const ends: Array<Filter> = []
+    if (since !== undefined && first! * bucketSeconds > since) {
+      ends.push({ ...filter, until: new Date(first! * bucketSeconds * 1000) })
+    }
+    if (until !== undefined && last! * bucketSeconds < until) {
+      ends.push({ ...filter, since: new Date(last! * bucketSeconds * 1000) })
+    }
+    return { where: clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`, ends }
+  }
+
   const addSummed = (self: Summed, that: Summed): Summed => {
     const sum: Summed = { ...self }
     for (const [column, value] of Object.entries(that)) {
@@ -778,26 +904,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const fromFigures = (range: Filter) => grouped(figuresTable, figureKeys, "COUNT(*)", where(range))
 
       const rows: Array<Record<string, unknown>> = []
-      const since = filter.since === undefined ? undefined : seconds(filter.since)
-      const until = filter.until === undefined ? undefined : seconds(filter.until)
-      const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
-      const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
-      if (!bucketsAreWhole(segments) || (first !== undefined && last !== undefined && first >= last)) {
+      const split = bucketsAreWhole(segments) ? splitRange(filter, bucketSeconds) : undefined
+      if (split === undefined) {
         rows.push(...yield* fromFigures(filter))
       } else {
-        const clauses: Array<Statement.Fragment> = []
-        if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
-        if (last !== undefined) clauses.push(sql`bucket < ${last}`)
-        if (filter.models !== undefined) {
-          clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
-        }
-        if (filter.providers !== undefined) {
-          clauses.push(
-            filter.providers.length === 0
-              ? sql`1 = 0`
-              : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
-          )
-        }
         rows.push(
           ...yield* grouped(
             rollupTable,
@@ -808,16 +918,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
                 ? sql`CASE WHEN has_provider = 1 THEN provider END`
                 : dayOf(segments, `(bucket * ${bucketSeconds})`),
             "SUM(completions)",
-            clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`
+            split.where
           )
         )
-        // The ends of the range that cut a quarter hour.
-        if (since !== undefined && first! * bucketSeconds > since) {
-          rows.push(...yield* fromFigures({ ...filter, until: new Date(first! * bucketSeconds * 1000) }))
-        }
-        if (until !== undefined && last! * bucketSeconds < until) {
-          rows.push(...yield* fromFigures({ ...filter, since: new Date(last! * bucketSeconds * 1000) }))
-        }
+        for (const end of split.ends) rows.push(...yield* fromFigures(end))
       }
 
       const groups = new Map<string, GroupFigures>()
@@ -873,20 +977,30 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
   }
 
+  // Ids newest first by code unit, as `byId` orders them, on both engines.
+  const idOrder = sql.onDialectOrElse({
+    pg: () => sql.literal(`id COLLATE "C" DESC`),
+    orElse: () => sql.literal("id DESC")
+  })
+
   const toolCallSummary = (filter: Filter) =>
     Effect.gen(function*() {
-      const counted = yield* SqlSchema.findAll({
-        Request: Schema.Void,
-        Result: ToolCallRow,
-        execute: () =>
-          sql`SELECT tool, outcome, SUM(calls) AS calls FROM ${sql(toolCallsTable)} ${where(filter)}
-            GROUP BY tool, outcome`
-      })(undefined)
+      const countIn = (from: string, clauses: Statement.Fragment) =>
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: ToolCallRow,
+          execute: () =>
+            sql`SELECT tool, outcome, SUM(calls) AS calls FROM ${sql(from)} ${clauses} GROUP BY tool, outcome`
+        })(undefined)
+      // Whole days from the tool-call rollup, the ends of the range that cut one from the rows.
+      const split = splitRange(filter, toolCallBucketSeconds)
+      const counted = split === undefined
+        ? yield* countIn(toolCallsTable, where(filter))
+        : [
+          ...yield* countIn(toolCallRollupTable, split.where),
+          ...(yield* Effect.forEach(split.ends, (end) => countIn(toolCallsTable, where(end)))).flat()
+        ]
       // Newest first, as the API lists completions: the problems kept are the first ones in that order.
-      const idOrder = sql.onDialectOrElse({
-        pg: () => sql.literal(`id COLLATE "C" DESC`),
-        orElse: () => sql.literal("id DESC")
-      })
       const problems = yield* SqlSchema.findAll({
         Request: Schema.Void,
         Result: ProblemRow,
@@ -952,19 +1066,134 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       Effect.withSpan("CompletionStore.report")
     )
 
+  const figureGroups: Service["figures"] = (options = {}) =>
+    scan(options, dimensionsOf(options.by), options.timeZone, true).pipe(
+      Effect.map((groups) =>
+        groups
+          .filter((group) => countOf(group.row, "completions") > 0)
+          .map((group): FigureGroup => ({ key: group.key, totals: totalsOf(group), logprobs: logprobsOf(group) }))
+          .sort((self, that) => Cost.keyOrder(self.key, that.key))
+      ),
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("summing figures")(error)),
+        ParseError: (error) => Effect.fail(failed("summing figures")(error))
+      }),
+      Effect.withSpan("CompletionStore.figures")
+    )
+
+  const toolCalls: Service["toolCalls"] = (filter = {}) =>
+    toolCallSummary(filter).pipe(
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("counting tool calls")(error)),
+        ParseError: (error) => Effect.fail(failed("counting tool calls")(error))
+      }),
+      Effect.withSpan("CompletionStore.toolCalls")
+    )
+
+  const expensiveColumns = sql.literal(
+    [
+      "id",
+      "created",
+      "model",
+      "provider",
+      "prompt_tokens",
+      "completion_tokens",
+      ...limbColumns("cost"),
+      "exact_overflow"
+    ]
+      .join(", ")
+  )
+
+  const rollupCount = (clauses: Statement.Fragment) =>
+    SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: Schema.Struct({ completions: SqlValue.Count }),
+      execute: () => sql`SELECT SUM(completions) AS completions FROM ${sql(rollupTable)} ${clauses}`
+    })(undefined).pipe(Effect.map((rows) => rows[0]?.completions ?? 0))
+
+  // The limbs carry the value's sign, so their order, most significant first, is the cost's order. A cost that did not
+  // fit its limbs (above 10^9, say) is among the few rows of the overflow index, read apart and ranked in TypeScript.
+  // When many rows match, the engine walks the cost index from the top until `limit` of them do (the range read
+  // without its index, `created + 0`, or the planner reads the whole range by time and sorts it: 10 s over a million
+  // on SQLite); when few do (under 1 in 100, as the rollup counts them), it reads them by time and sorts them.
+  const mostExpensive: Service["mostExpensive"] = (options = {}) =>
+    Effect.gen(function*() {
+      const limit = options.limit ?? 10
+      const split = splitRange(options, bucketSeconds)
+      const matching = split === undefined ? 0 : yield* rollupCount(split.where)
+      const byCost = matching * 100 >= (yield* rollupCount(sql``))
+      const range = byCost
+        ? where({ ...options, since: undefined, until: undefined }, [
+          ...(options.since === undefined ? [] : [sql`created + 0 >= ${seconds(options.since)}`]),
+          ...(options.until === undefined ? [] : [sql`created + 0 < ${seconds(options.until)}`])
+        ])
+        : where(options)
+      const ranked = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: ExpensiveRow,
+        execute: () =>
+          sql`SELECT ${expensiveColumns} FROM ${figures} ${range} ORDER BY ${
+            sql.literal([...limbColumns("cost")].reverse().map((column) => `${column} DESC`).join(", "))
+          }, created DESC, ${idOrder} LIMIT ${limit}`
+      })(undefined)
+      const overflowed = yield* SqlSchema.findAll({
+        Request: Schema.Void,
+        Result: ExpensiveRow,
+        execute: () =>
+          sql`SELECT ${expensiveColumns} FROM ${figures} ${where(options, [sql`exact_overflow IS NOT NULL`])}`
+      })(undefined)
+      const byId = new Map<string, Expensive>()
+      for (const row of [...ranked, ...overflowed]) {
+        const extra = row.exact_overflow?.cost
+        const summed = Exact.fromLimbSums(limbColumns("cost").map((column) => row[column as keyof typeof row]))
+        byId.set(row.id, {
+          id: row.id,
+          created: row.created,
+          model: row.model,
+          provider: row.provider,
+          cost: extra === undefined
+            ? summed
+            : BigDecimal.normalize(BigDecimal.sum(summed, BigDecimal.unsafeFromString(extra))),
+          promptTokens: row.prompt_tokens,
+          completionTokens: row.completion_tokens
+        })
+      }
+      return Array.from(byId.values()).sort(expensiveOrder).slice(0, limit)
+    }).pipe(
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("ranking completions by cost")(error)),
+        ParseError: (error) => Effect.fail(failed("ranking completions by cost")(error))
+      }),
+      Effect.withSpan("CompletionStore.mostExpensive")
+    )
+
+  const body: Service["body"] = (id) =>
+    SqlSchema.findOne({
+      Request: Schema.String,
+      Result: Schema.Struct({ id: Schema.String, body: Schema.String }),
+      execute: (id) => sql`SELECT id, body FROM ${table} WHERE id = ${id}`
+    })(id).pipe(Effect.mapError(failed("reading a completion")))
+
   // The rollup summed afresh from the figures table, in one transaction. On PostgreSQL the table is locked first, so
   // that a writer's rows land either in the figures summed here or on top of the rebuilt rollup, never both.
   const rebuildRollup = transaction(Effect.gen(function*() {
     yield* sql.onDialectOrElse({
-      pg: () => Effect.asVoid(sql`LOCK TABLE ${sql(rollupTable)} IN EXCLUSIVE MODE`),
+      pg: () => Effect.asVoid(sql`LOCK TABLE ${sql(rollupTable)}, ${sql(toolCallRollupTable)} IN EXCLUSIVE MODE`),
       orElse: () => Effect.void
     })
     yield* sql`DELETE FROM ${sql(rollupTable)}`
+    yield* sql`DELETE FROM ${sql(toolCallRollupTable)}`
     const columns = ["completions", ...costSums, ...logprobSums, ...logprobMinima]
-    const bucket =
-      `(created - (((created % ${bucketSeconds}) + ${bucketSeconds}) % ${bucketSeconds})) / ${bucketSeconds}`
+    yield* sql.unsafe(`INSERT INTO ${toolCallRollupTable} (bucket, model, provider, has_provider, tool, outcome, calls)
+      SELECT ${
+      bucketOf("created", toolCallBucketSeconds)
+    }, model, COALESCE(provider, ''), CASE WHEN provider IS NULL THEN 0 ELSE 1 END, tool, outcome,
+        SUM(calls)
+      FROM ${toolCallsTable} GROUP BY 1, 2, 3, 4, 5, 6`)
     yield* sql.unsafe(`INSERT INTO ${rollupTable} (bucket, model, provider, has_provider, ${columns.join(", ")})
-      SELECT ${bucket}, model, COALESCE(provider, ''), CASE WHEN provider IS NULL THEN 0 ELSE 1 END, COUNT(*), ${
+      SELECT ${
+      bucketOf("created", bucketSeconds)
+    }, model, COALESCE(provider, ''), CASE WHEN provider IS NULL THEN 0 ELSE 1 END, COUNT(*), ${
       [
         ...[...costSums, ...logprobSums].map((column) => `COALESCE(SUM(${column}), 0)`),
         ...logprobMinima.map((column) => `MIN(${column})`)
@@ -1020,7 +1249,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     bodies,
     stream,
     rollup,
-    report
+    report,
+    figures: figureGroups,
+    toolCalls,
+    mostExpensive,
+    body
   })
 })
 

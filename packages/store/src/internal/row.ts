@@ -13,6 +13,8 @@ export const figuresTable = "objectiveai_figures"
 export const toolCallsTable = "objectiveai_tool_calls"
 /** The figures summed per quarter hour, model and provider, kept up to date as completions are stored. */
 export const rollupTable = "objectiveai_rollup"
+/** The tool calls summed per UTC day, model, provider, tool and outcome, kept up to date as completions are stored. */
+export const toolCallRollupTable = "objectiveai_tool_call_rollup"
 /** The first tool-call problems of each completion, as `ToolCallSummary` keeps them. */
 export const problemsTable = "objectiveai_tool_call_problems"
 /** Ids whose retrieve failed, until a later sync stores them. */
@@ -128,6 +130,43 @@ export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<Rollu
     .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([, group]) => group)
 }
+
+/**
+ * Seconds per tool-call rollup bucket: a day. Tool calls are counted by tool and outcome over a range, never by day,
+ * so no time zone needs their buckets to fall on its days; a quarter hour would keep nearly a row per tool call
+ * (119,228 rows for the 208,100 of a million completions), a day a few thousand.
+ */
+export const toolCallBucketSeconds = 86_400
+
+/** The tool-call rollup rows of tool-call rows, one per bucket, model, provider, tool and outcome, in key order. */
+export const toolCallRollupRows = (rows: ReadonlyArray<ToolCallRow>): ReadonlyArray<RollupRow> => {
+  const groups = new Map<string, { row: RollupRow; calls: number }>()
+  for (const row of rows) {
+    const bucket = Math.floor(row.created / toolCallBucketSeconds)
+    const key = JSON.stringify([bucket, row.model, row.provider, row.tool, row.outcome])
+    const group = groups.get(key)
+    if (group === undefined) {
+      groups.set(key, {
+        row: {
+          bucket,
+          model: row.model,
+          provider: row.provider ?? "",
+          has_provider: row.provider === null ? 0 : 1,
+          tool: row.tool,
+          outcome: row.outcome
+        },
+        calls: row.calls
+      })
+    } else group.calls += row.calls
+  }
+  return Array.from(groups.entries())
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
+    .map(([, group]) => ({ ...group.row, calls: group.calls }))
+}
+
+/** The SQL of the bucket of `size` seconds a `created` column falls in: floor division, whatever the sign. */
+export const bucketOf = (created: string, size: number): string =>
+  `(${created} - (((${created} % ${size}) + ${size}) % ${size})) / ${size}`
 
 const secondsPerDay = 86_400
 

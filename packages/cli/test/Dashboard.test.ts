@@ -1,0 +1,287 @@
+/**
+ * `objectiveai dashboard` and `report --format html` in a real browser: Debian's chromium through playwright-core (as
+ * the server's /docs test drives it), over the sample data set imported into a store by the built CLI. Screenshots at
+ * 1280×800 go to test/screenshots/ (not committed).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { type Browser, chromium, type Page } from "playwright-core"
+import { sampleDataFile } from "../src/internal/server.js"
+import { bin, cli } from "./support.js"
+
+/** Debian's chromium (`apt-get install -y chromium`, as `.ci/run` does); never a downloaded browser. */
+const executablePath = "/usr/bin/chromium"
+const installed = fs.existsSync(executablePath)
+if (!installed && process.env.CI === "true") {
+  throw new Error(
+    `${executablePath} is missing: CI must install Debian's chromium (see .ci/run) for the dashboard test`
+  )
+}
+if (!installed) {
+  console.warn(`Skipping the dashboard browser tests: ${executablePath} is missing (apt-get install -y chromium)`)
+}
+
+const screenshots = fileURLToPath(new URL("screenshots", import.meta.url))
+
+/** A store of the sample data set, imported by the CLI, in a directory removed when the scope closes. */
+const sampleStore = Effect.gen(function*() {
+  const dir = yield* Effect.acquireRelease(
+    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-dashboard-"))),
+    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+  )
+  const database = path.join(dir, "completions.sqlite")
+  const imported = yield* cli(["import", "--database", database, sampleDataFile()])
+  expect(imported.code, imported.stderr).toBe(0)
+  return { dir, database }
+})
+
+/** `objectiveai dashboard` on a free port, until the scope closes; its URL, read from what it prints. */
+const dashboard = (database: string) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly stop: () => void }>((resume) => {
+      const child = spawn(process.execPath, [bin, "dashboard", "--database", database, "--port", "0"], {
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let output = ""
+      const stop = () => child.kill("SIGTERM")
+      child.stdout.setEncoding("utf8").on("data", (data: string) => {
+        output += data
+        const url = /is on (http:\/\/\S+)/.exec(output)?.[1]
+        if (url !== undefined) resume(Effect.succeed({ url, stop }))
+      })
+      child.stderr.setEncoding("utf8").on("data", (data: string) => (output += data))
+      child.on("close", (code) => resume(Effect.die(new Error(`dashboard exited with ${code}: ${output}`))))
+      return Effect.sync(stop)
+    }),
+    ({ stop }) => Effect.sync(stop)
+  )
+
+const launch = Effect.acquireRelease(
+  Effect.promise(() =>
+    chromium.launch({ executablePath, headless: true, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] })
+  ),
+  (browser: Browser) => Effect.promise(() => browser.close())
+)
+
+interface Metrics {
+  readonly perplexity: number | null
+  readonly meanEntropy: number | null
+  readonly meanMargin: number | null
+  readonly lowestProbability: number | null
+}
+interface Totals {
+  readonly completions: number
+  readonly cost: string
+}
+interface ReportDocument {
+  readonly completions: { readonly retrieved: number; readonly failed: number }
+  readonly cost: {
+    readonly byModel: { readonly total: Totals; readonly groups: ReadonlyArray<{ key: [string]; totals: Totals }> }
+    readonly byProvider: { readonly groups: ReadonlyArray<{ key: [string | null]; totals: Totals }> }
+  }
+  readonly toolCalls: { readonly calls: number; readonly tools: ReadonlyArray<{ tool: string; calls: number }> }
+  readonly logprobMetrics: { readonly content: Metrics }
+}
+
+/** `report --database … --format json` with the flags given. */
+const reportJson = (database: string, flags: ReadonlyArray<string> = []) =>
+  Effect.map(cli(["report", "--database", database, "--format", "json", ...flags]), (run) => {
+    expect(run.code, run.stderr).toBe(0)
+    return JSON.parse(run.stdout) as ReportDocument
+  })
+
+/** Every `data-figure` the page shows, by name: the exact value it was drawn from. */
+const figuresOf = (page: Page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Array.from(document.querySelectorAll<HTMLElement>("[data-figure]"), (node) => [
+        node.dataset["figure"]!,
+        node.dataset["value"]!
+      ])
+    )
+  )
+
+/** Each chart's mark: how many values it shows, and the draw it was made in. */
+const chartsOf = (page: Page) =>
+  page.evaluate(() =>
+    Object.fromEntries(
+      Array.from(document.querySelectorAll<HTMLElement>("[data-chart]"), (node) => [
+        node.id,
+        { points: Number(node.dataset["points"]), drawn: Number(node.dataset["drawn"]) }
+      ])
+    )
+  )
+
+const drawn = (page: Page, generation: number) =>
+  page.waitForFunction((generation) => document.body.dataset["generation"] === String(generation), generation, {
+    timeout: 30_000
+  })
+
+/** The figures of the page equal those of the report, field for field. */
+const expectSameFigures = (figures: Record<string, string>, report: ReportDocument) => {
+  expect(figures["completions.retrieved"]).toBe(String(report.completions.retrieved))
+  expect(figures["failures.failed"]).toBe(String(report.completions.failed))
+  expect(figures["cost.total"]).toBe(report.cost.byModel.total.cost)
+  for (const { key: [model], totals } of report.cost.byModel.groups) {
+    expect(figures[`cost.model.${model}.cost`], model).toBe(totals.cost)
+    expect(figures[`cost.model.${model}.completions`], model).toBe(String(totals.completions))
+  }
+  for (const { key: [provider], totals } of report.cost.byProvider.groups) {
+    expect(figures[`cost.provider.${provider ?? "(none)"}.cost`], String(provider)).toBe(totals.cost)
+  }
+  expect(figures["toolCalls.calls"]).toBe(String(report.toolCalls.calls))
+  for (const { calls, tool } of report.toolCalls.tools) {
+    expect(figures[`toolCalls.tool.${tool}`], tool).toBe(String(calls))
+  }
+  const content = report.logprobMetrics.content
+  for (const measure of ["perplexity", "meanEntropy", "meanMargin", "lowestProbability"] as const) {
+    expect(figures[`logprobs.${measure}`], measure).toBe(String(content[measure]))
+  }
+}
+
+const chartIds = [
+  "chart-cost-model",
+  "chart-cost-provider",
+  "chart-tokens",
+  "chart-logprobs",
+  "cost-table",
+  "chart-tools",
+  "failures",
+  "expensive"
+]
+
+describe.skipIf(!installed)("the dashboard in a real browser", () => {
+  it.live(
+    "serves a page that reaches no other host, draws every chart with data, shows the figures of report --format json, and redraws every chart when a filter changes from the keyboard",
+    () =>
+      Effect.gen(function*() {
+        const { database } = yield* sampleStore
+        const { url } = yield* dashboard(database)
+        const browser = yield* launch
+        const page = yield* Effect.promise(() => browser.newPage({ viewport: { width: 1280, height: 800 } }))
+        const elsewhere: Array<string> = []
+        page.on("request", (request) => {
+          if (!request.url().startsWith(url)) elsewhere.push(request.url())
+        })
+        const errors: Array<string> = []
+        page.on("pageerror", (error) => errors.push(error.message))
+
+        yield* Effect.promise(async () => {
+          const loaded = await page.goto(url)
+          expect(loaded?.status()).toBe(200)
+          await drawn(page, 1)
+        })
+        const first = yield* Effect.promise(() => chartsOf(page))
+        expect(Object.keys(first).sort()).toEqual([...chartIds].sort())
+        for (const id of chartIds) {
+          expect(first[id].points, id).toBeGreaterThan(0)
+          expect(first[id].drawn, id).toBe(1)
+        }
+        // The time-series charts are drawn on canvases.
+        for (const id of chartIds.filter((id) => id.startsWith("chart-") && id !== "chart-tools")) {
+          expect(yield* Effect.promise(() => page.locator(`#${id} canvas`).count()), id).toBeGreaterThan(0)
+        }
+        expectSameFigures(yield* Effect.promise(() => figuresOf(page)), yield* reportJson(database))
+        fs.mkdirSync(screenshots, { recursive: true })
+        yield* Effect.promise(() => page.screenshot({ path: path.join(screenshots, "dashboard.png") }))
+
+        // A range typed from the keyboard: every chart is drawn again, with the figures of the same range's report.
+        yield* Effect.promise(async () => {
+          await page.locator("#since").focus()
+          await page.keyboard.type("06042025")
+          await page.locator("#until").focus()
+          await page.keyboard.type("06072025")
+          await page.keyboard.press("Enter")
+          await drawn(page, 2)
+        })
+        const ranged = yield* Effect.promise(() => chartsOf(page))
+        for (const id of chartIds) expect(ranged[id].drawn, id).toBe(2)
+        expect(ranged["chart-cost-model"].points).toBeLessThan(first["chart-cost-model"].points)
+        expectSameFigures(
+          yield* Effect.promise(() => figuresOf(page)),
+          yield* reportJson(database, ["--since", "2025-06-04", "--until", "2025-06-07"])
+        )
+
+        // A model unticked with the space bar: the charts leave it out.
+        const model = "deepseek/deepseek-r1"
+        yield* Effect.promise(async () => {
+          await page.locator(`input[name=model][value="${model}"]`).focus()
+          await page.keyboard.press("Space")
+          await drawn(page, 3)
+        })
+        const withoutModel = yield* Effect.promise(() => figuresOf(page))
+        expect(withoutModel[`cost.model.${model}.cost`]).toBeUndefined()
+        for (const [id, chart] of Object.entries(yield* Effect.promise(() => chartsOf(page)))) {
+          expect(chart.drawn, id).toBe(3)
+        }
+
+        // Another time zone, chosen from the keyboard, draws every chart again too.
+        yield* Effect.promise(async () => {
+          await page.locator("#timeZone").focus()
+          await page.keyboard.type("Europe/Paris")
+          await drawn(page, 4)
+          expect(await page.locator("#timeZone").inputValue()).toBe("Europe/Paris")
+        })
+        for (const [id, chart] of Object.entries(yield* Effect.promise(() => chartsOf(page)))) {
+          expect(chart.drawn, id).toBe(4)
+        }
+
+        // One completion, readable: its request's messages and its answer.
+        yield* Effect.promise(async () => {
+          const row = page.locator("#expensive button.link").first()
+          const id = await row.textContent()
+          await row.focus()
+          await page.keyboard.press("Enter")
+          await page.locator("#completion h3").filter({ hasText: id! }).waitFor({ timeout: 10_000 })
+          expect(await page.locator("#completion").getByText("Answer").count()).toBe(1)
+        })
+        expect(errors).toEqual([])
+        expect(elsewhere).toEqual([])
+      }).pipe(Effect.scoped),
+    { timeout: 180_000 }
+  )
+
+  it.live(
+    "report --format html is one file that opens from disk with the network off, every chart drawn with the report's figures",
+    () =>
+      Effect.gen(function*() {
+        const { database, dir } = yield* sampleStore
+        const written = yield* cli(["report", "--database", database, "--format", "html"])
+        expect(written.code, written.stderr).toBe(0)
+        const file = path.join(dir, "report.html")
+        fs.writeFileSync(file, written.stdout)
+        const browser = yield* launch
+        const context = yield* Effect.promise(() =>
+          browser.newContext({ offline: true, viewport: { width: 1280, height: 800 } })
+        )
+        const page = yield* Effect.promise(() => context.newPage())
+        const requests: Array<string> = []
+        page.on("request", (request) => {
+          if (request.url() !== `file://${file}`) requests.push(request.url())
+        })
+        yield* Effect.promise(async () => {
+          await page.goto(`file://${file}`)
+          await drawn(page, 1)
+        })
+        const charts = yield* Effect.promise(() => chartsOf(page))
+        for (const id of chartIds) expect(charts[id].points, id).toBeGreaterThan(0)
+        expectSameFigures(yield* Effect.promise(() => figuresOf(page)), yield* reportJson(database))
+        // The filters of a file are shown, not offered: it holds the figures of one range.
+        expect(yield* Effect.promise(() => page.locator("#since").isDisabled())).toBe(true)
+        // The most expensive completions open from the file too.
+        yield* Effect.promise(async () => {
+          await page.locator("#expensive button.link").first().click()
+          await page.locator("#completion").getByText("Request").waitFor({ timeout: 10_000 })
+        })
+        fs.mkdirSync(screenshots, { recursive: true })
+        yield* Effect.promise(() => page.screenshot({ path: path.join(screenshots, "report.png") }))
+        expect(requests).toEqual([])
+      }).pipe(Effect.scoped),
+    { timeout: 120_000 }
+  )
+})

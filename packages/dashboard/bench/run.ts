@@ -1,0 +1,99 @@
+/**
+ * The dashboard's benchmarks, on the built packages, over a SQLite store of 1,000,000 completions seeded as the
+ * store's benchmark seeds it (10,000 generated completions through `put`, the rest copied in SQL):
+ *
+ * - `dashboard.api.<name>_ms`: each analytics endpoint's answer over HTTP, computed afresh (after the figures of the
+ *   page's filter are no longer kept; target: under 1,000 ms each).
+ * - `dashboard.first_paint_ms`: headless Debian chromium, from navigation to every chart drawn (target: under
+ *   2,000 ms).
+ * - `dashboard.page_kb`, `dashboard.page_gzip_kb`: the page as served, and gzipped.
+ *
+ * Run with `pnpm bench` from packages/dashboard, after `pnpm build` at the root. `DASHBOARD_BENCH_STORE` names a store
+ * seeded before, to skip the seeding; `DASHBOARD_BENCH_COUNT` changes the size.
+ */
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Analytics, DashboardServer, Page } from "@objectiveai-effect/dashboard"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+import { chromium } from "playwright-core"
+import { seed } from "../../store/bench/seed.js"
+
+const count = Number(process.env.DASHBOARD_BENCH_COUNT ?? 1_000_000)
+const reused = process.env.DASHBOARD_BENCH_STORE
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-dashboard-bench-"))
+
+const print = (name: string, value: number, unit: string) =>
+  Effect.sync(() => console.log(`${name}: ${value.toFixed(unit === "ms" ? 0 : 1)} ${unit}`))
+
+const endpoints = [
+  ["overview", "overview"],
+  ["cost_by_model", "cost?by=model"],
+  ["cost_by_provider", "cost?by=provider"],
+  ["tokens", "tokens"],
+  ["cost_table", "cost-table"],
+  ["logprobs", "logprobs"],
+  ["tool_calls", "tool-calls"],
+  ["failures", "failures"],
+  ["expensive", "expensive"]
+] as const
+
+const bench = Effect.gen(function*() {
+  const filename = reused ?? path.join(dir, "dashboard.sqlite")
+  if (reused === undefined) yield* seed(Database.Location.Sqlite({ filename }), count)
+  const context = yield* Layer.build(
+    DashboardServer.layer().pipe(
+      Layer.provide(CompletionStore.layer(Database.Location.Sqlite({ filename }), { readOnly: true }))
+    )
+  )
+  const { url } = Context.get(context, DashboardServer.DashboardServer)
+
+  const page = Buffer.from(Page.served)
+  yield* print("dashboard.page_kb", page.length / 1024, "kB")
+  yield* print("dashboard.page_gzip_kb", zlib.gzipSync(page).length / 1024, "kB")
+
+  // The page first, on a store no request has read yet: what a person opening the dashboard waits for.
+  const browser = yield* Effect.acquireRelease(
+    Effect.promise(() =>
+      chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--disable-gpu"] })
+    ),
+    (browser) => Effect.promise(() => browser.close())
+  )
+  const firstPaint = yield* Effect.promise(async () => {
+    // A tab already open, as a person's browser has one: the time counted is the page's own, from navigation.
+    const tab = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+    await tab.goto("about:blank")
+    await tab.goto(url)
+    await tab.waitForFunction(() => window.dashboardDrawn !== undefined, undefined, { timeout: 120_000 })
+    return tab.evaluate(() => window.dashboardDrawn!)
+  })
+  yield* print("dashboard.first_paint_ms", firstPaint, "ms")
+
+  for (const [name, query] of endpoints) {
+    // Past the time the figures of a filter are kept, so that each answer is computed afresh.
+    yield* Effect.sleep(Duration.sum(Analytics.figuresTimeToLive, Duration.millis(500)))
+    const started = performance.now()
+    const response = yield* Effect.promise(() => fetch(`${url}/api/${query}`))
+    yield* Effect.promise(() => response.arrayBuffer())
+    if (!response.ok) return yield* Effect.die(new Error(`${query} answered ${response.status}`))
+    yield* print(`dashboard.api.${name}_ms`, performance.now() - started, "ms")
+  }
+})
+
+declare global {
+  interface Window {
+    dashboardDrawn?: number
+  }
+}
+
+bench.pipe(
+  Effect.scoped,
+  Effect.ensuring(Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))),
+  NodeRuntime.runMain
+)

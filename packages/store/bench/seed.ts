@@ -1,0 +1,104 @@
+/**
+ * A store of many completions for the benchmarks (the store's and the dashboard's), seeded through the store's write
+ * path and then copied in SQL.
+ */
+import * as SqlClient from "@effect/sql/SqlClient"
+import { Cost } from "@objectiveai-effect/analysis"
+import { SampleData } from "@objectiveai-effect/server"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { timed } from "./support.js"
+
+// Completions derived through `put` (the path every writer takes); the rest of the store is copies of their rows,
+// made in SQL under new ids and shifted by whole hours, since generating and deriving a million completions on this
+// machine would take most of an hour. The copies' bodies still name the originals' ids: only the report's figures and
+// the row scan read them.
+export const distinctOf = (count: number): number => Math.min(count, 10_000)
+
+/** The seed of the generated completions: the same ones in every benchmark that seeds a store. */
+export const sampleSeed = "store-report-bench"
+
+/**
+ * Fills a new store at `location` with `count` completions: {@link distinctOf} generated ones through `put`, the rest
+ * copies of their rows. Gives the seconds `put` took and the seconds the whole seeding took.
+ */
+export const seed = (location: Database.Location, count: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const distinct = distinctOf(count)
+    const context = yield* Layer.build(
+      CompletionStore.layerSqlClient.pipe(Layer.provideMerge(Database.layer(location)))
+    )
+    const store = Context.get(context, CompletionStore.CompletionStore)
+    const sql = Context.get(context, SqlClient.SqlClient)
+    const completions = Array.from(SampleData.generate({ count: distinct, seed: sampleSeed }))
+    const [, putSeconds] = yield* timed(
+      Effect.forEach(chunksOf(completions, 1000), (chunk) => store.put(chunk), { discard: true })
+    )
+    const [, seconds] = yield* timed(Effect.gen(function*() {
+      const tables = {
+        objectiveai_completions: ["id", "created", "model", "provider", "body"],
+        objectiveai_figures: null,
+        objectiveai_tool_calls: ["id", "created", "model", "provider", "tool", "outcome", "calls"],
+        objectiveai_tool_call_problems: [
+          "id",
+          "created",
+          "model",
+          "provider",
+          "position",
+          "choice_index",
+          "call_index",
+          "tool",
+          "outcome",
+          "reason"
+        ]
+      } as const
+      const figureColumns = Object.keys(
+        (yield* sql<Record<string, unknown>>`SELECT * FROM objectiveai_figures LIMIT 1`)[0]
+      )
+      // Each copy reads the originals from a temporary table of their own (one connection: one transaction), so that
+      // a copy costs the same however many came before it.
+      yield* sql.withTransaction(Effect.gen(function*() {
+        for (const table of Object.keys(tables)) {
+          yield* sql.unsafe(`CREATE TEMPORARY TABLE base_${table} AS SELECT * FROM ${table}`)
+        }
+        for (let copy = 1; copy * distinct < count; copy++) {
+          const shift = copy * 3600
+          yield* Effect.forEach(Object.entries(tables), ([table, listed]) => {
+            const columns = listed ?? figureColumns
+            const values = columns.map((column) =>
+              column === "id"
+                ? `id || '~${copy}'`
+                : column === "created"
+                ? `created + ${shift}`
+                : column === "day" && table === "objectiveai_figures"
+                ? "NULL"
+                : column
+            )
+            return sql.unsafe(
+              `INSERT INTO ${table} (${columns.join(", ")}) SELECT ${values.join(", ")} FROM base_${table}`
+            )
+          }, { discard: true })
+        }
+        for (const table of Object.keys(tables)) yield* sql.unsafe(`DROP TABLE base_${table}`)
+      }))
+      // The copies' UTC days, from their shifted times, as the store writes them.
+      const days = yield* sql<{ day: unknown }>`SELECT DISTINCT created / 86400 AS day FROM objectiveai_figures`
+      yield* Effect.forEach(days, ({ day }) =>
+        sql`UPDATE objectiveai_figures SET day = ${Cost.dayLabel(Number(day))}
+          WHERE day IS NULL AND created >= ${Number(day) * 86400} AND created < ${(Number(day) + 1) * 86400}`, {
+        discard: true
+      })
+      // The rollup summed again from every figures row, as the store does after a backfill: reopened without its
+      // state row, it finds every completion with its figures and rebuilds the rollup.
+      yield* sql`DELETE FROM objectiveai_sync_state WHERE name = ${CompletionStore.figuresBackfilled}`
+    }))
+    const [, rebuilt] = yield* timed(
+      Effect.scoped(Layer.build(CompletionStore.layer(location)))
+    )
+    return { put: putSeconds, seeded: putSeconds + seconds + rebuilt }
+  }))
+
+export const chunksOf = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size))
