@@ -62,6 +62,7 @@ import * as ClientConfig from "./ClientConfig.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
 import { type Endpoint, execute, keyProblem, limits, readJson, retries, type Settings } from "./internal/execute.js"
+import * as Observe from "./internal/observe.js"
 import * as Routes from "./internal/routes.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -531,20 +532,23 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       span: string,
       request: HttpClientRequest.HttpClientRequest,
       read: Endpoint<A>["read"],
-      requestOptions: RequestOptions | undefined
+      requestOptions: RequestOptions | undefined,
+      probe: Observe.Probe | undefined
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
         Effect.mapError((error) => invalid(Routes.create.method, createPath, ParseMessages.format(error.issue))),
-        Effect.flatMap((valid) =>
-          execute(settings, {
+        Effect.flatMap((valid) => {
+          if (probe !== undefined) probe.request = valid
+          return execute(settings, {
             span,
             request: HttpClientRequest.bodyText(request, Json.stringify(valid), "application/json"),
             path: createPath,
             idempotent: false,
             timeouts: createTimeouts,
-            read
+            read,
+            probe
           }, requestOptions)
-        )
+        })
       )
 
     const createWithResponse = (
@@ -559,7 +563,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             "create answers with one completion: use stream() for `stream: true`"
           )
         )
-        : postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion, requestOptions)
+        : Observe.create(params, (probe) =>
+          postCreateBody(params, "ObjectiveAiClient.create", createRequest, readCompletion, requestOptions, probe))
     const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, requestOptions?: RequestOptions) =>
       Effect.map(createWithResponse(params, requestOptions), valueOf)
 
@@ -595,32 +600,33 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
               ))
           )
       // The opening stays interruptible; once it succeeded, the scope owns the connection.
-      return Effect.uninterruptibleMask((restore) =>
-        restore(Effect.zip(
-          Clock.currentTimeMillis,
-          postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, openOptions)
-        )).pipe(
-          Effect.tap(([, opened]) => Effect.addFinalizer(() => opened.value.release))
-        )
-      ).pipe(
-        Effect.map(([started, opened]) => ({
-          ...opened,
-          value: opened.value.response.stream.pipe(
-            // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
-            // then says whether it cut an event).
-            Stream.catchTag(
-              "ResponseError",
-              () => Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))
-            ),
-            // On the bytes rather than the events, so that keep-alive comments count as activity.
-            Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
-            withinDeadline(started),
-            ChatStream.decodeBytes(streamOptions),
-            // However the stream ends, the request is done: a consumer that stopped early closes the connection.
-            Stream.ensuring(opened.value.release)
+      return Observe.stream(params, (probe) =>
+        Effect.uninterruptibleMask((restore) =>
+          restore(Effect.zip(
+            Clock.currentTimeMillis,
+            postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, openOptions, probe)
+          )).pipe(
+            Effect.tap(([, opened]) => Effect.addFinalizer(() => opened.value.release))
           )
-        }))
-      )
+        ).pipe(
+          Effect.map(([started, opened]) => ({
+            ...opened,
+            value: opened.value.response.stream.pipe(
+              // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
+              // then says whether it cut an event).
+              Stream.catchTag(
+                "ResponseError",
+                () => Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))
+              ),
+              // On the bytes rather than the events, so that keep-alive comments count as activity.
+              Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+              withinDeadline(started),
+              ChatStream.decodeBytes(streamOptions),
+              // However the stream ends, the request is done: a consumer that stopped early closes the connection.
+              Stream.ensuring(opened.value.release)
+            )
+          }))
+        ))
     }
     const stream = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, streamOptions?: StreamOptions) =>
       Stream.unwrapScoped(Effect.map(streamWithResponse(params, streamOptions), valueOf)).pipe(
