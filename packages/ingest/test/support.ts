@@ -6,10 +6,12 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
+import { Database } from "@objectiveai-effect/store"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { sample } from "../../store/test/support.js"
+import * as path from "node:path"
+import { sample, tempDir } from "../../store/test/support.js"
 
 export { encodeStored, engines, freshStore, openStore, sample } from "../../store/test/support.js"
 
@@ -32,3 +34,9 @@ export const clientOf = (
       retryPolicy: { maxAttempts: 3, initialDelay: "5 millis", maxDelay: "20 millis" },
       transformClient
     }).pipe(Effect.provide(transport)))
+
+/** A SQLite store's file in a temporary directory, removed when the scope closes. */
+export const tempStoreLocation = Effect.map(
+  tempDir,
+  (dir) => Database.Location.Sqlite({ filename: path.join(dir, "capture.sqlite") })
+)
