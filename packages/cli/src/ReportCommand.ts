@@ -3,7 +3,8 @@
  * one), folds them into the analysis package's `Report.Report` as they come and prints it as a table, JSON or CSV.
  *
  * With `--database` the report comes from a completion store instead, without touching the API: the completions
- * created in `[--since, --until)`, days in `--tz`.
+ * created in `[--since, --until)`, days in `--tz`, their cost by a tag of the calls that made them with
+ * `--by tag:<key>`, and the captured calls' error counts and rates by model and provider.
  *
  * An id that fails is counted and listed in the report. The command exits 0 when at least one completion was
  * retrieved (or there was none to retrieve), and 1 when every id failed; an error that would fail every id (bad key,
@@ -275,6 +276,12 @@ export const reportStore = (
     Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone, wide: options.wide }))
   )
 
+// `--by tag:<key>`: the one grouping a store's report adds to model, provider and day.
+const tagOf = (by: string): Effect.Effect<string, CliError.CliError> =>
+  by.startsWith("tag:") && by.length > 4
+    ? Effect.succeed(by.slice(4))
+    : CliError.usage(`--by takes tag:<key>, such as tag:feature, not ${JSON.stringify(by)}`)
+
 /**
  * The `report` command: checks that the flags name one source, reads the ids of `--file` first (so that the
  * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
@@ -293,6 +300,7 @@ export const run = (options: {
   readonly database: Option.Option<string>
   readonly range: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }
   readonly tz: Option.Option<string>
+  readonly by: Option.Option<string>
 }): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const named = options.ids.length > 0 || Option.isSome(options.file)
@@ -300,15 +308,20 @@ export const run = (options: {
       if (named || options.all) {
         return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
       }
+      const tag = Option.isSome(options.by) ? yield* tagOf(options.by.value) : undefined
       return yield* reportStore(options.database.value, {
         filter: StoreConnection.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),
+        tag,
         format: options.format,
         wide: options.wide
       })
     }
-    if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
-      return yield* CliError.usage("--since, --until and --tz apply to a store: give --database")
+    if (
+      Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz) ||
+      Option.isSome(options.by)
+    ) {
+      return yield* CliError.usage("--since, --until, --tz and --by apply to a store: give --database")
     }
     if (options.all && named) return yield* CliError.usage("--all reports every completion: give it no ids or --file")
     if (!options.all && !named) {
