@@ -1,8 +1,8 @@
 /**
  * `objectiveai demo`, the main job: starts the local server in-process on a free loopback port with the committed
- * sample data set, and reports on every completion it stores through the real client over HTTP. Then it shows
- * captured traffic: a few tagged calls made with `Capture` on, into a store in memory, and that store's report by
- * `tag:feature`. With an API key (`OBJECTIVEAI_API_KEY` or `--api-key`) and without `--local`, it reports on the real
+ * sample data set, and reports on every completion it stores through the real client over HTTP. Then, as a table,
+ * it shows captured traffic: a few tagged calls made with `Capture` on, into a store in memory, and that store's
+ * report by `tag:feature`. With an API key (`OBJECTIVEAI_API_KEY` or `--api-key`) and without `--local`, it reports on the real
  * API instead.
  *
  * Status lines go to stderr, so stdout holds only the report.
@@ -45,6 +45,8 @@ const local = (settings: ReportCommand.Settings, flags: Connection.Flags) =>
     yield* Console.error(`objectiveai demo: serving the sample data set on ${url}; reporting on every completion`)
     const connection = { ...Connection.tuning(flags), apiKey, baseUrl: url }
     yield* ReportCommand.report(everything, connection, settings)
+    // For people reading a table: JSON and CSV keep stdout one document, the report of the data set.
+    if (settings.format !== "table") return
     yield* Console.error(
       `objectiveai demo: ${tagged.length} calls tagged by feature and user, captured into a store in memory; its report by tag:feature`
     )
