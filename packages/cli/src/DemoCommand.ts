@@ -43,14 +43,20 @@ const local = (settings: ReportCommand.Settings, flags: Connection.Flags) =>
     ).pipe(Effect.mapError((error) => startError(error, { host, port: 0 })))
     const { url } = Context.get(context, ObjectiveAiServer.ObjectiveAiServer)
     yield* Console.error(`objectiveai demo: serving the sample data set on ${url}; reporting on every completion`)
-    const connection = { ...Connection.tuning(flags), apiKey, baseUrl: url }
-    yield* ReportCommand.report(everything, connection, settings)
+    yield* ReportCommand.report(everything, { ...Connection.tuning(flags), apiKey, baseUrl: url }, settings)
     // For people reading a table: JSON and CSV keep stdout one document, the report of the data set.
     if (settings.format !== "table") return
+    // A server of its own, in memory: the calls' completions are not added to the sample data set.
+    const traffic = yield* Layer.build(ObjectiveAiServer.layer({ host, port: 0, completions: [], apiKeys: [apiKey] }))
+      .pipe(Effect.mapError((error) => startError(error, { host, port: 0 })))
     yield* Console.error(
       `objectiveai demo: ${tagged.length} calls tagged by feature and user, captured into a store in memory; its report by tag:feature`
     )
-    const report = yield* captured(connection)
+    const report = yield* captured({
+      ...Connection.tuning(flags),
+      apiKey,
+      baseUrl: Context.get(traffic, ObjectiveAiServer.ObjectiveAiServer).url
+    })
     yield* ReportCommand.print(report, settings.format, { wide: settings.wide })
   }))
 

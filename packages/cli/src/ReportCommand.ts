@@ -276,12 +276,6 @@ export const reportStore = (
     Effect.flatMap((report) => print(report, options.format, { timeZone: options.timeZone, wide: options.wide }))
   )
 
-// `--by tag:<key>`: the one grouping a store's report adds to model, provider and day.
-const tagOf = (by: string): Effect.Effect<string, CliError.CliError> =>
-  by.startsWith("tag:") && by.length > 4
-    ? Effect.succeed(by.slice(4))
-    : CliError.usage(`--by takes tag:<key>, such as tag:feature, not ${JSON.stringify(by)}`)
-
 /**
  * The `report` command: checks that the flags name one source, reads the ids of `--file` first (so that the
  * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
@@ -300,6 +294,7 @@ export const run = (options: {
   readonly database: Option.Option<string>
   readonly range: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }
   readonly tz: Option.Option<string>
+  /** The tag key of `--by tag:<key>`. */
   readonly by: Option.Option<string>
 }): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
@@ -308,11 +303,10 @@ export const run = (options: {
       if (named || options.all) {
         return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
       }
-      const tag = Option.isSome(options.by) ? yield* tagOf(options.by.value) : undefined
       return yield* reportStore(options.database.value, {
         filter: StoreConnection.filterOf(options.range),
         timeZone: Option.getOrUndefined(options.tz),
-        tag,
+        tag: Option.getOrUndefined(options.by),
         format: options.format,
         wide: options.wide
       })

@@ -76,7 +76,7 @@ for (const engine of engines) {
       Effect.gen(function*() {
         const bad = yield* inProcess(["report", "--database", "nowhere.sqlite", "--by", "feature"])
         expect(bad.code).toBe(2)
-        expect(bad.stderr).toBe("objectiveai: --by takes tag:<key>, such as tag:feature, not \"feature\"\n")
+        expect(bad.stderr).toBe("objectiveai: --by feature: expected tag:<key>, such as tag:feature\n")
         const noStore = yield* inProcess(["report", "--all", "--by", "tag:feature"])
         expect(noStore.code).toBe(2)
         expect(noStore.stderr).toContain("--by apply to a store: give --database")

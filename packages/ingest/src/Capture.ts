@@ -37,6 +37,7 @@ import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -56,6 +57,11 @@ export interface Options {
   readonly capacity?: number | undefined
   /** Records written per batch, at most; {@link defaultBatchSize} by default. */
   readonly batchSize?: number | undefined
+  /**
+   * How long the writer waits for a batch to fill once a record came, unless a flush or the scope's close asks for
+   * everything now; {@link defaultLinger} by default.
+   */
+  readonly linger?: Duration.DurationInput | undefined
   /**
    * When to try a batch the store failed to write again, stepped with each failure; when it is done the batch is
    * given up (counted as `lost` and logged). {@link defaultRetry} by default.
@@ -78,6 +84,17 @@ export const defaultCapacity = 10_000
  * @category defaults
  */
 export const defaultBatchSize = 500
+
+/**
+ * The default {@link Options.linger}: 1 second. A SQLite store writes on the application's own thread, and a commit
+ * costs the same for one record as for hundreds: fewer, fuller batches keep that cost off the calls (in the capture
+ * benchmark, one commit per 100 ms put 1.21x on a local create, one per second 1.12x). A flush, and the scope's close,
+ * write at once.
+ *
+ * @since 0.2.0
+ * @category defaults
+ */
+export const defaultLinger: Duration.DurationInput = "1 second"
 
 /**
  * The default {@link Options.retry}: 5 more tries, 100 ms apart, then twice as long each time (about 3 seconds in
@@ -178,7 +195,10 @@ export const make = (
     const capacity = Math.max(1, Math.floor(options.capacity ?? defaultCapacity))
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? defaultBatchSize))
     const retry = options.retry ?? defaultRetry
+    const linger = Duration.decode(options.linger ?? defaultLinger)
     const queue = yield* Queue.dropping<CallObserver.CallRecord>(capacity)
+    // Offered by a flush: a lingering writer writes what it has at once.
+    const hurry = yield* Queue.sliding<void>(1)
     let recorded = 0
     let written = 0
     let dropped = 0
@@ -220,8 +240,18 @@ export const make = (
 
     // Never interrupted while it waits for records: a record handed to a waiting take that is then interrupted would
     // be lost. The scope's close stops it once everything recorded is settled and it waits on an empty queue.
+    const lingering = Duration.isZero(linger)
+      ? Effect.void
+      : Effect.raceFirst(Effect.sleep(linger), Queue.take(hurry)).pipe(Effect.zipRight(Queue.takeAll(hurry)))
+    const nextBatch = Effect.flatMap(Queue.takeBetween(queue, 1, batchSize), (first) =>
+      first.length >= batchSize ? Effect.succeed(first) : lingering.pipe(
+        Effect.zipRight(Queue.takeUpTo(queue, batchSize - first.length)),
+        Effect.map((rest) =>
+          Chunk.appendAll(first, rest)
+        )
+      ))
     const writer = yield* Effect.forkDaemon(Effect.forever(
-      Effect.flatMap(Queue.takeBetween(queue, 1, batchSize), (records) => Effect.uninterruptible(write(records)))
+      Effect.flatMap(nextBatch, (records) => Effect.uninterruptible(write(records)))
     ))
 
     const drop = Effect.suspend(() => {
@@ -251,7 +281,7 @@ export const make = (
         if (written + lost + dropped >= recorded) return Effect.void
         return Effect.flatMap(Deferred.make<void>(), (done) => {
           waiting.push({ until: recorded, done })
-          return Deferred.await(done)
+          return Effect.zipRight(Queue.offer(hurry, undefined), Deferred.await(done))
         })
       })
     }

@@ -24,7 +24,7 @@
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
+import { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import type * as Statement from "@effect/sql/Statement"
 import type { Report } from "@objectiveai-effect/analysis"
@@ -667,10 +667,20 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           completion_id: call.completion?.id ?? null
         }))
       )
-      return Effect.zipRight(
-        put(completions),
-        transaction(Effect.zipRight(insertNew(callsTable, callRows), insertNew(callTagsTable, tagRows))).pipe(
-          Effect.mapError(failed("storing captured calls"))
+      // One transaction, one commit for the batch: put's own transactions nest in it as savepoints.
+      return sql.withTransaction(
+        Effect.zipRight(
+          put(completions),
+          Effect.zipRight(insertNew(callsTable, callRows), insertNew(callTagsTable, tagRows)).pipe(
+            Effect.mapError(failed("storing captured calls"))
+          )
+        )
+      ).pipe(
+        Effect.catchTag("SqlError", (error) => Effect.fail(failed("storing captured calls")(error))),
+        Effect.catchAllDefect((defect) =>
+          Effect.fail(
+            failed("storing captured calls")(new SqlError({ cause: defect, message: "the transaction did not end" }))
+          )
         )
       )
     }).pipe(Effect.withSpan("CompletionStore.putCalls", { attributes: { calls: calls.length } }))
