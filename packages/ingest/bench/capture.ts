@@ -12,7 +12,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { CallObserver, CallTags, ObjectiveAiClient } from "@objectiveai-effect/client"
-import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import { type ChatCompletionCreateParams, CompletionId } from "@objectiveai-effect/domain"
 import { Capture } from "@objectiveai-effect/ingest"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
@@ -111,7 +111,10 @@ const bench = Effect.gen(function*() {
     const sample = samples[i % samples.length]
     return {
       ...sample,
-      completion: Option.map(sample.completion, (completion) => ({ ...completion, id: `${completion.id}-${i}` }))
+      completion: Option.map(sample.completion, (completion) => ({
+        ...completion,
+        id: CompletionId.make(`${completion.id}-${i}`)
+      }))
     }
   })
   const recording = yield* Effect.scoped(Effect.gen(function*() {
