@@ -47,6 +47,13 @@ for (const engine of engines) {
             tags: { feature: i % 2 === 0 ? "summary" : "chat" }
           })))
         }))
+        // The export's CSV carries each captured completion's tags.
+        const csv = yield* cli(["export", "--database", database, "--format", "csv"])
+        const rows = csv.stdout.trimEnd().split("\n")
+        expect(rows[0].endsWith(",tags")).toBe(true)
+        const row = rows.find((line) => line.startsWith(`${captured[1].response.id},`))
+        expect(row?.endsWith(`,"{""feature"":""chat""}"`)).toBe(true)
+        expect(rows.find((line) => line.startsWith(`${synced[0].response.id},`))?.endsWith(",")).toBe(true)
         const before = yield* inProcess(["report", "--database", database, "--by", "tag:feature", "--format", "json"])
         expect(before.code, before.stderr).toBe(0)
         const document = JSON.parse(before.stdout)

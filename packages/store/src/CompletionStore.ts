@@ -250,6 +250,10 @@ export interface Service {
    * figure the report reads: the report is the same before and after. A pruned completion still counts as stored.
    */
   readonly prune: (before: Date) => Effect.Effect<Pruned, StoreError.StoreError>
+  /** The tags of the calls captured with these completions, by completion id; a completion without any is absent. */
+  readonly tagsOf: (
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, Readonly<Record<string, string>>>, StoreError.StoreError>
   /** Which of these ids are stored (their bodies may have been pruned). */
   readonly storedIds: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, StoreError.StoreError>
   /** Records failed retrieves (an id already stored is skipped); an id recorded before counts one more attempt. */
@@ -356,6 +360,8 @@ const OverflowRow = Schema.Struct({
 })
 
 const StateRow = Schema.Struct({ value: SqlValue.Count })
+
+const TagRow = Schema.Struct({ completion_id: Schema.String, tag_key: Schema.String, tag_value: Schema.String })
 
 const CallCountRow = Schema.Struct({ k: SqlValue.Text, outcome: Schema.String, calls: SqlValue.Count })
 
@@ -695,6 +701,31 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     })).pipe(
       Effect.mapError(failed("pruning bodies")),
       Effect.withSpan("CompletionStore.prune")
+    )
+
+  const tagsOf: Service["tagsOf"] = (ids) =>
+    Effect.forEach(
+      chunksOf(ids, insertBatch),
+      (batch) =>
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: TagRow,
+          execute: () =>
+            sql`SELECT completion_id, tag_key, tag_value FROM ${sql(callTagsTable)} WHERE ${
+              sql.in("completion_id", batch)
+            } ORDER BY completion_id, tag_key`
+        })(undefined)
+    ).pipe(
+      Effect.map((batches) => {
+        const tags = new Map<string, Record<string, string>>()
+        for (const row of batches.flat()) {
+          const known = tags.get(row.completion_id) ?? {}
+          known[row.tag_key] = row.tag_value
+          tags.set(row.completion_id, known)
+        }
+        return tags
+      }),
+      Effect.mapError(failed("reading tags"))
     )
 
   const storedIds: Service["storedIds"] = (ids) =>
@@ -1239,6 +1270,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     put,
     putCalls,
     prune,
+    tagsOf,
     storedIds,
     recordFailures,
     failures,
