@@ -159,7 +159,7 @@ export const fromGroups = (groups: {
  * Combines two summaries into the summary of both. Associative, with {@link empty} as identity.
  *
  * @since 0.2.0
- * @category utils
+ * @category combinators
  */
 export const merge: {
   (that: CallSummary): (self: CallSummary) => CallSummary
@@ -185,7 +185,7 @@ export const merge: {
  * ```
  *
  * @since 0.2.0
- * @category utils
+ * @category folding
  */
 export const summarize = (calls: Iterable<Call>): CallSummary => {
   const one = (key: string | null, call: Call): Group =>

@@ -17,7 +17,7 @@ import * as StoreConnection from "./StoreConnection.js"
  * The line a prune prints.
  *
  * @since 0.2.0
- * @category utils
+ * @category rendering
  */
 export const summaryLine = (pruned: CompletionStore.Pruned, database: string, before: Date): string =>
   `pruned ${
@@ -28,7 +28,7 @@ export const summaryLine = (pruned: CompletionStore.Pruned, database: string, be
  * Prunes a store, which must exist: a mistyped path fails rather than creating an empty store.
  *
  * @since 0.2.0
- * @category utils
+ * @category commands
  */
 export const run = (options: {
   readonly database: string

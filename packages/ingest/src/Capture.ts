@@ -73,7 +73,7 @@ export interface Options {
  * The default {@link Options.capacity}: a few seconds of a busy application's calls, a few tens of megabytes.
  *
  * @since 0.2.0
- * @category defaults
+ * @category constants
  */
 export const defaultCapacity = 10_000
 
@@ -81,7 +81,7 @@ export const defaultCapacity = 10_000
  * The default {@link Options.batchSize}: one transaction per batch, as many as the store writes per transaction.
  *
  * @since 0.2.0
- * @category defaults
+ * @category constants
  */
 export const defaultBatchSize = 500
 
@@ -92,7 +92,7 @@ export const defaultBatchSize = 500
  * write at once.
  *
  * @since 0.2.0
- * @category defaults
+ * @category constants
  */
 export const defaultLinger: Duration.DurationInput = "1 second"
 
@@ -101,7 +101,7 @@ export const defaultLinger: Duration.DurationInput = "1 second"
  * all), so that a store restarting is waited for and a store gone for good does not hold a shutdown long.
  *
  * @since 0.2.0
- * @category defaults
+ * @category constants
  */
 export const defaultRetry: Schedule.Schedule<unknown, StoreError.StoreError> = Schedule.exponential("100 millis").pipe(
   Schedule.intersect(Schedule.recurs(5))
@@ -148,13 +148,8 @@ let sequence = 0
 const callId = (call: CallObserver.CallRecord): string =>
   `call-${call.startedAt.toString(36)}-${(sequence++).toString(36)}-${crypto.randomUUID()}`
 
-/**
- * A call as the store keeps it.
- *
- * @since 0.2.0
- * @category utils
- */
-export const toCaptured = (call: CallObserver.CallRecord): CompletionStore.CapturedCall => {
+// A call as the store keeps it.
+const toCaptured = (call: CallObserver.CallRecord): CompletionStore.CapturedCall => {
   const outcome = call.outcome
   const answer = Option.getOrUndefined(call.completion)
   return {
