@@ -110,12 +110,13 @@ const lines = <A>(render: (item: A) => string) => (chunk: Chunk.Chunk<A>): strin
   return output
 }
 
-const toRow = ({ body, id }: CompletionStore.StoredBody) => {
-  const result = Import.decodeLine(body, id, 1)
-  return result._tag === "Decoded"
-    ? Effect.succeed({ completion: result.completion, body })
-    : Effect.fail(new StoreError.InvalidStoredBody({ id, reason: result.bad.reason }))
-}
+const toRow =
+  (tags: ReadonlyMap<string, Readonly<Record<string, string>>>) => ({ body, id }: CompletionStore.StoredBody) => {
+    const result = Import.decodeLine(body, id, 1)
+    return result._tag === "Decoded"
+      ? Effect.succeed({ completion: result.completion, body, tags: tags.get(id) })
+      : Effect.fail(new StoreError.InvalidStoredBody({ id, reason: result.bad.reason }))
+  }
 
 const parquet = (store: CompletionStore.Service, filter: CompletionStore.Filter) =>
   Effect.gen(function*() {
@@ -123,7 +124,12 @@ const parquet = (store: CompletionStore.Service, filter: CompletionStore.Filter)
     yield* write(file.header)
     yield* store.bodies(filter).pipe(
       Stream.grouped(parquetRowGroup),
-      Stream.mapEffect((chunk) => Effect.forEach(chunk, toRow)),
+      Stream.mapEffect((chunk) =>
+        Effect.flatMap(
+          store.tagsOf(Chunk.toReadonlyArray(chunk).map((row) => row.id)),
+          (tags) => Effect.forEach(chunk, toRow(tags))
+        )
+      ),
       Stream.runForEach((rows) => write(file.rowGroup(rows)))
     )
     yield* write(file.footer())
