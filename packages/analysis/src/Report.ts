@@ -12,6 +12,7 @@ import type * as Chunk from "effect/Chunk"
 import { dual } from "effect/Function"
 import * as Schema from "effect/Schema"
 import * as Sink from "effect/Sink"
+import * as CallSummary from "./CallSummary.js"
 import * as Cost from "./Cost.js"
 import * as LogprobSummary from "./LogprobSummary.js"
 import * as ToolCallSummary from "./ToolCallSummary.js"
@@ -34,7 +35,25 @@ export const Failure = Schema.Struct({
 export interface Failure extends Schema.Schema.Type<typeof Failure> {}
 
 /**
- * Cost summaries of the same completions grouped three ways; each has the same `total`.
+ * The cost summary of completions grouped by the value of one of their calls' tags (`feature`, `user`, …): `null`
+ * for the completions whose call had no such tag, or that were not captured.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const CostByTag = Schema.Struct({
+  key: Schema.String,
+  summary: Cost.CostSummary
+}).annotations({ identifier: "CostByTag" })
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface CostByTag extends Schema.Schema.Type<typeof CostByTag> {}
+
+/**
+ * Cost summaries of the same completions grouped three ways, and by a tag when one was asked for; each has the same
+ * `total`.
  *
  * @since 0.2.0
  * @category schemas
@@ -42,7 +61,8 @@ export interface Failure extends Schema.Schema.Type<typeof Failure> {}
 export const CostByDimension = Schema.Struct({
   byModel: Cost.CostSummary,
   byProvider: Cost.CostSummary,
-  byDay: Cost.CostSummary
+  byDay: Cost.CostSummary,
+  byTag: Schema.optional(CostByTag)
 }).annotations({ identifier: "CostByDimension" })
 /**
  * @since 0.2.0
@@ -52,7 +72,7 @@ export interface CostByDimension extends Schema.Schema.Type<typeof CostByDimensi
 
 /**
  * The report: how many completions were read and how many ids failed, the analysis summaries of the completions,
- * and every failed id in the order the ids came.
+ * every failed id in the order the ids came, and, for a store that captured calls, the calls and their outcomes.
  *
  * @since 0.2.0
  * @category schemas
@@ -62,7 +82,8 @@ export const Report = Schema.Struct({
   cost: CostByDimension,
   logprobs: LogprobSummary.LogprobSummary,
   toolCalls: ToolCallSummary.ToolCallSummary,
-  failures: Schema.Array(Failure)
+  failures: Schema.Array(Failure),
+  calls: Schema.optional(CallSummary.CallSummary)
 }).annotations({ identifier: "Report" })
 /**
  * @since 0.2.0
@@ -102,12 +123,28 @@ export const merge: {
   cost: {
     byModel: Cost.merge(self.cost.byModel, that.cost.byModel),
     byProvider: Cost.merge(self.cost.byProvider, that.cost.byProvider),
-    byDay: Cost.merge(self.cost.byDay, that.cost.byDay)
+    byDay: Cost.merge(self.cost.byDay, that.cost.byDay),
+    ...optionalMerge("byTag", self.cost.byTag, that.cost.byTag, (a, b) => ({
+      key: a.key,
+      summary: Cost.merge(a.summary, b.summary)
+    }))
   },
   logprobs: LogprobSummary.merge(self.logprobs, that.logprobs),
   toolCalls: ToolCallSummary.merge(self.toolCalls, that.toolCalls),
-  failures: that.failures.length === 0 ? self.failures : [...self.failures, ...that.failures]
+  failures: that.failures.length === 0 ? self.failures : [...self.failures, ...that.failures],
+  ...optionalMerge("calls", self.calls, that.calls, CallSummary.merge)
 }))
+
+// A section only some reports have: the merge of both, or the one there is.
+const optionalMerge = <K extends string, A>(
+  key: K,
+  self: A | undefined,
+  that: A | undefined,
+  f: (self: A, that: A) => A
+): { readonly [k in K]?: A } => {
+  const merged = self === undefined ? that : that === undefined ? self : f(self, that)
+  return (merged === undefined ? {} : { [key]: merged }) as { readonly [k in K]?: A }
+}
 
 /**
  * The report of stored completions, in the order given (the tool-call problems kept are the first ones in that

@@ -8,6 +8,9 @@
 /** @since 0.1.0 */
 export * as AnalysisError from "./AnalysisError.js"
 
+/** @since 0.2.0 */
+export * as CallSummary from "./CallSummary.js"
+
 /** @since 0.1.0 */
 export * as Cost from "./Cost.js"
 

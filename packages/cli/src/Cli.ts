@@ -1,7 +1,7 @@
 /**
- * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `import`, `export`, `serve`, `dashboard`, `demo`) on
- * `@effect/cli`, and {@link run}, which parses a command line, runs the command, and turns every failure into one line
- * on stderr and an exit code for {@link teardown}.
+ * The `objectiveai` command tree (`retrieve`, `report`, `sync`, `import`, `export`, `prune`, `serve`, `dashboard`,
+ * `demo`) on `@effect/cli`, and {@link run}, which parses a command line, runs the command, and turns every failure into
+ * one line on stderr and an exit code for {@link teardown}.
  *
  * @example
  * ```ts
@@ -45,6 +45,7 @@ import type * as ImportCommand from "./ImportCommand.js"
 import * as CommandLine from "./internal/commandLine.js"
 import * as Flags from "./internal/flags.js"
 import * as Formats from "./internal/formats.js"
+import type * as PruneCommand from "./PruneCommand.js"
 import * as Render from "./Render.js"
 import type * as ReportCommand from "./ReportCommand.js"
 import type * as ReportFormat from "./ReportFormat.js"
@@ -81,6 +82,9 @@ const dashboardRun = (settings: DashboardCommand.Settings) =>
 
 const exportRun = (options: Parameters<typeof ExportCommand.run>[0]) =>
   Effect.flatMap(Effect.promise(() => import("./ExportCommand.js")), (module) => module.run(options))
+
+const pruneRun = (options: Parameters<typeof PruneCommand.run>[0]) =>
+  Effect.flatMap(Effect.promise(() => import("./PruneCommand.js")), (module) => module.run(options))
 
 const retrieve = Command.make(
   "retrieve",
@@ -131,7 +135,8 @@ const report = Command.make(
       Options.optional
     ),
     range: StoreFlags.range,
-    tz: StoreFlags.timeZone
+    tz: StoreFlags.timeZone,
+    by: StoreFlags.by
   },
   reportRun
 ).pipe(
@@ -180,6 +185,21 @@ const exportCommand = Command.make(
   },
   ({ database, format, range }) => exportRun({ database, format, ...range })
 ).pipe(Command.withDescription("Write a store's completions on stdout, oldest first, as JSON lines, CSV or Parquet."))
+
+const prune = Command.make(
+  "prune",
+  {
+    database: StoreFlags.database,
+    before: Flags.date("before", {
+      description: "Drop the bodies of completions created, and the requests of calls made, before this date or time."
+    })
+  },
+  pruneRun
+).pipe(
+  Command.withDescription(
+    "Drop a store's bodies older than a date and keep the figures the report reads: the report stays the same."
+  )
+)
 
 const host = Options.text("host").pipe(
   Options.withDescription("The interface to listen on."),
@@ -275,12 +295,12 @@ export const command = Command.make(
   () =>
     Effect.fail(
       CliError.usage(
-        "a command is required: retrieve, report, sync, import, export, serve, dashboard or demo (see objectiveai --help)"
+        "a command is required: retrieve, report, sync, import, export, prune, serve, dashboard or demo (see objectiveai --help)"
       )
     )
 ).pipe(
   Command.withDescription("Retrieve, report on and serve ObjectiveAI chat completions."),
-  Command.withSubcommands([retrieve, report, sync, importCommand, exportCommand, serve, dashboard, demo])
+  Command.withSubcommands([retrieve, report, sync, importCommand, exportCommand, prune, serve, dashboard, demo])
 )
 
 /**

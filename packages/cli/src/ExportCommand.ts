@@ -49,7 +49,8 @@ export const csvColumns = [
   "upstream_upstream_inference_cost",
   "is_byok",
   "logprobs",
-  "tool_calls"
+  "tool_calls",
+  "tags"
 ] as const
 
 const text = (value: unknown): string => value === null || value === undefined ? "" : String(value)
@@ -60,7 +61,10 @@ const text = (value: unknown): string => value === null || value === undefined ?
  * @since 0.1.0
  * @category utils
  */
-export const csvRow = (stored: StoredChatCompletion.StoredChatCompletion): string => {
+export const csvRow = (
+  stored: StoredChatCompletion.StoredChatCompletion,
+  tags: Readonly<Record<string, string>> | undefined = undefined
+): string => {
   const response = stored.response
   const usage = response.usage
   const created = new Date(response.created * 1000)
@@ -79,7 +83,8 @@ export const csvRow = (stored: StoredChatCompletion.StoredChatCompletion): strin
     usage?.cost_details?.upstream_upstream_inference_cost,
     usage?.is_byok === true,
     response.choices.some((choice) => choice.logprobs != null),
-    response.choices.some((choice) => (choice.message.tool_calls?.length ?? 0) > 0)
+    response.choices.some((choice) => (choice.message.tool_calls?.length ?? 0) > 0),
+    tags === undefined ? undefined : JSON.stringify(tags)
   ].map(text))
 }
 
@@ -105,12 +110,13 @@ const lines = <A>(render: (item: A) => string) => (chunk: Chunk.Chunk<A>): strin
   return output
 }
 
-const toRow = ({ body, id }: CompletionStore.StoredBody) => {
-  const result = Import.decodeLine(body, id, 1)
-  return result._tag === "Decoded"
-    ? Effect.succeed({ completion: result.completion, body })
-    : Effect.fail(new StoreError.InvalidStoredBody({ id, reason: result.bad.reason }))
-}
+const toRow =
+  (tags: ReadonlyMap<string, Readonly<Record<string, string>>>) => ({ body, id }: CompletionStore.StoredBody) => {
+    const result = Import.decodeLine(body, id, 1)
+    return result._tag === "Decoded"
+      ? Effect.succeed({ completion: result.completion, body, tags: tags.get(id) })
+      : Effect.fail(new StoreError.InvalidStoredBody({ id, reason: result.bad.reason }))
+  }
 
 const parquet = (store: CompletionStore.Service, filter: CompletionStore.Filter) =>
   Effect.gen(function*() {
@@ -118,7 +124,12 @@ const parquet = (store: CompletionStore.Service, filter: CompletionStore.Filter)
     yield* write(file.header)
     yield* store.bodies(filter).pipe(
       Stream.grouped(parquetRowGroup),
-      Stream.mapEffect((chunk) => Effect.forEach(chunk, toRow)),
+      Stream.mapEffect((chunk) =>
+        Effect.flatMap(
+          store.tagsOf(Chunk.toReadonlyArray(chunk).map((row) => row.id)),
+          (tags) => Effect.forEach(chunk, toRow(tags))
+        )
+      ),
       Stream.runForEach((rows) => write(file.rowGroup(rows)))
     )
     yield* write(file.footer())
@@ -151,7 +162,18 @@ export const run = (options: {
         : Effect.zipRight(
           write(Render.csvLine(csvColumns) + "\n"),
           store.stream(filter).pipe(
-            Stream.mapChunks((chunk) => Chunk.of(lines(csvRow)(chunk))),
+            // Each page's tags in one query: the tags of the calls captured with its completions.
+            Stream.mapChunksEffect((chunk) =>
+              Effect.map(
+                store.tagsOf(Chunk.toReadonlyArray(chunk).map((stored) => stored.response.id)),
+                (tags) =>
+                  Chunk.of(
+                    lines((stored: StoredChatCompletion.StoredChatCompletion) =>
+                      csvRow(stored, tags.get(stored.response.id))
+                    )(chunk)
+                  )
+              )
+            ),
             Stream.runForEach(write)
           )
         )

@@ -3,7 +3,8 @@
  * one), folds them into the analysis package's `Report.Report` as they come and prints it as a table, JSON or CSV.
  *
  * With `--database` the report comes from a completion store instead, without touching the API: the completions
- * created in `[--since, --until)`, days in `--tz`.
+ * created in `[--since, --until)`, days in `--tz`, their cost by a tag of the calls that made them with
+ * `--by tag:<key>`, and the captured calls' error counts and rates by model and provider.
  *
  * An id that fails is counted and listed in the report. The command exits 0 when at least one completion was
  * retrieved (or there was none to retrieve), and 1 when every id failed; an error that would fail every id (bad key,
@@ -321,6 +322,8 @@ export const run = (options: {
   readonly database: Option.Option<string>
   readonly range: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }
   readonly tz: Option.Option<string>
+  /** The tag key of `--by tag:<key>`. */
+  readonly by: Option.Option<string>
 }): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const named = options.ids.length > 0 || Option.isSome(options.file)
@@ -330,15 +333,22 @@ export const run = (options: {
       }
       const filter = StoreConnection.filterOf(options.range)
       const timeZone = Option.getOrUndefined(options.tz)
+      const tag = Option.getOrUndefined(options.by)
+      if (options.format === "html" && tag !== undefined) {
+        return yield* CliError.usage("--by groups the table, json and csv formats: the html page has its own filters")
+      }
       return yield* options.format === "html"
         ? reportPage(options.database.value, { ...filter, timeZone })
-        : reportStore(options.database.value, { filter, timeZone, format: options.format, wide: options.wide })
+        : reportStore(options.database.value, { filter, timeZone, tag, format: options.format, wide: options.wide })
     }
     if (options.format === "html") {
       return yield* CliError.usage("--format html is the dashboard of a store: give --database")
     }
-    if (Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz)) {
-      return yield* CliError.usage("--since, --until and --tz apply to a store: give --database")
+    if (
+      Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz) ||
+      Option.isSome(options.by)
+    ) {
+      return yield* CliError.usage("--since, --until, --tz and --by apply to a store: give --database")
     }
     if (options.all && named) return yield* CliError.usage("--all reports every completion: give it no ids or --file")
     if (!options.all && !named) {

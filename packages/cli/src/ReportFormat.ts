@@ -15,7 +15,14 @@
  *
  * @since 0.1.0
  */
-import { Cost, LogprobMetrics, LogprobSummary, Report, ToolCallSummary } from "@objectiveai-effect/analysis"
+import {
+  CallSummary,
+  Cost,
+  LogprobMetrics,
+  LogprobSummary,
+  Report,
+  ToolCallSummary
+} from "@objectiveai-effect/analysis"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Formats from "./internal/formats.js"
@@ -117,10 +124,12 @@ export const csv = (report: Report.Report): string => {
   }
   add("completions", "", flatten(report.completions))
   add("cost.total", "", flatten(encodeTotals(report.cost.byModel.total)))
+  const byTag = report.cost.byTag
   const groups = [
     ["cost.model", report.cost.byModel],
     ["cost.provider", report.cost.byProvider],
-    ["cost.day", report.cost.byDay]
+    ["cost.day", report.cost.byDay],
+    ...(byTag === undefined ? [] : [[`cost.tag:${byTag.key}`, byTag.summary] as const])
   ] as const
   for (const [section, summary] of groups) {
     for (const group of summary.groups) add(section, group.key[0] ?? "", flatten(encodeTotals(group.totals)))
@@ -140,6 +149,15 @@ export const csv = (report: Report.Report): string => {
     ]])
   }
   for (const failure of report.failures) add("failure", failure.id, [[failure.error, failure.reason]])
+  if (report.calls !== undefined) {
+    const callPairs = (group: CallSummary.Group) => [
+      ...flatten({ calls: group.calls, failed: group.failed, interrupted: group.interrupted }),
+      ...flatten(group.errors, "error.")
+    ]
+    add("calls", "", callPairs(report.calls.total))
+    for (const group of report.calls.byModel) add("calls.model", group.key ?? "", callPairs(group))
+    for (const group of report.calls.byProvider) add("calls.provider", group.key ?? "", callPairs(group))
+  }
   return lines.join("\n")
 }
 
@@ -337,6 +355,39 @@ const failureTable = (failures: ReadonlyArray<Report.Failure>, wide: boolean): A
   ]
 }
 
+const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`
+
+// Captured calls by model and provider: how many failed, at what rate, and with which errors most.
+const callTable = (calls: CallSummary.CallSummary): Array<string> => {
+  const row = (label: string, group: CallSummary.Group) => [
+    label,
+    Render.integer(group.calls),
+    Render.integer(group.failed),
+    percent(CallSummary.errorRate(group)),
+    Render.integer(group.interrupted),
+    Object.entries(group.errors).sort(([, a], [, b]) => b - a).map(([error, count]) => `${error} ${count}`).join(", ")
+  ]
+  return [
+    `Captured calls: ${Render.integer(calls.total.calls)}, ${Render.integer(calls.total.failed)} failed (${
+      percent(CallSummary.errorRate(calls.total))
+    })`,
+    ...Render.table(
+      [
+        Render.left("model / provider"),
+        Render.right("calls"),
+        Render.right("failed"),
+        Render.right("error rate"),
+        Render.right("interrupted"),
+        Render.left("errors")
+      ],
+      [
+        ...calls.byModel.map((group) => row(group.key ?? "(none)", group)),
+        ...calls.byProvider.map((group) => row(`provider ${group.key ?? "(unknown)"}`, group))
+      ]
+    )
+  ]
+}
+
 /**
  * How a report is printed: the time zone its days are in, for the table's title (UTC by default).
  *
@@ -363,6 +414,17 @@ export const table = (report: Report.Report, options: RenderOptions = {}): strin
     costTable("Cost by model (credits)", "model", report.cost.byModel, wide),
     costTable("Cost by provider (credits)", "provider", report.cost.byProvider, wide),
     costTable(`Cost by day, ${options.timeZone ?? "UTC"} (credits)`, "day", report.cost.byDay, wide),
+    ...(report.cost.byTag === undefined
+      ? []
+      : [
+        costTable(
+          `Cost by tag ${report.cost.byTag.key} (credits)`,
+          report.cost.byTag.key,
+          report.cost.byTag.summary,
+          wide
+        )
+      ]),
+    ...(report.calls === undefined ? [] : [callTable(report.calls)]),
     logprobTable(report),
     toolCallTable(report.toolCalls, wide),
     ...(report.failures.length === 0 ? [] : [failureTable(report.failures, wide)])

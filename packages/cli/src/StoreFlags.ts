@@ -55,6 +55,16 @@ export const timeZone: Options.Options<Option.Option<string>> = Flags.timeZone("
 }).pipe(Options.optional)
 
 /**
+ * `--by tag:<key>`: the grouping the store's report adds, the cost by the value of a captured call's tag; the key.
+ *
+ * @since 0.2.0
+ * @category flags
+ */
+export const by: Options.Options<Option.Option<string>> = Flags.tagKey("by", {
+  description: "With --database, the cost by a tag of the captured calls, as tag:<key> (tag:feature)."
+}).pipe(Options.optional)
+
+/**
  * The export formats.
  *
  * @since 0.1.0

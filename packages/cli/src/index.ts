@@ -29,6 +29,9 @@ export * as ImportCommand from "./ImportCommand.js"
 /** @since 0.1.0 */
 export * as Progress from "./Progress.js"
 
+/** @since 0.2.0 */
+export * as PruneCommand from "./PruneCommand.js"
+
 /** @since 0.1.0 */
 export * as Render from "./Render.js"
 

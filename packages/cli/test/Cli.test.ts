@@ -75,7 +75,7 @@ describe("help", () => {
       expectOneLine(
         bare,
         2,
-        "a command is required: retrieve, report, sync, import, export, serve, dashboard or demo (see objectiveai --help)"
+        "a command is required: retrieve, report, sync, import, export, prune, serve, dashboard or demo (see objectiveai --help)"
       )
     }), slow)
 })
@@ -200,6 +200,13 @@ it.effect("demo serves the sample data, prints the report and exits 0", () =>
     for (const title of ["Cost by model", "Cost by provider", "Cost by day, UTC", "Logprobs", "Tool calls:"]) {
       expect(run.stdout).toContain(title)
     }
+    // Then the captured traffic: the tagged calls' report by feature, the refused call counted as failed.
+    expect(run.stderr).toContain("captured into a store in memory; its report by tag:feature")
+    expect(run.stdout).toMatch(/^Completions: 5 retrieved, 0 failed$/m)
+    expect(run.stdout).toMatch(
+      /^Cost by tag feature \(credits\)\nfeature +completions.*\nchat +2 .*\nsummary +2 .*\ntranslate +1 /m
+    )
+    expect(run.stdout).toMatch(/^Captured calls: 6, 1 failed \(16\.7%\)$/m)
   }), slow)
 
 describe("serve", () => {

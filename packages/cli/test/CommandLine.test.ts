@@ -141,7 +141,7 @@ describe("usage errors: one line, exit 2, nothing sent", () => {
     [
       "a mistyped command",
       () => ["repot", "--all"],
-      "unknown command repot; did you mean report? (commands: dashboard, demo, export, import, report, retrieve, serve or sync)"
+      "unknown command repot; did you mean report? (commands: dashboard, demo, export, import, prune, report, retrieve, serve or sync)"
     ],
     [
       "a --file that holds no ids, like no source at all",

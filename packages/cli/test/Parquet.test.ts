@@ -85,7 +85,8 @@ for (const engine of engines) {
             is_byok: "BOOLEAN",
             logprobs: "BOOLEAN",
             tool_calls: "BOOLEAN",
-            body: "VARCHAR"
+            body: "VARCHAR",
+            tags: "VARCHAR"
           })
 
           const rows = yield* query(
@@ -94,6 +95,8 @@ for (const engine of engines) {
           )
           expect(rows.length).toBe(completions.length)
           expect(new Set(rows.map((row) => row.id)).size).toBe(completions.length)
+          // Imported, not captured: no call's tags.
+          expect(rows.every((row) => row.tags === null)).toBe(true)
           const [{ groups }] = yield* query(
             `SELECT count(DISTINCT row_group_id) AS groups FROM parquet_metadata('${file}')`
           )

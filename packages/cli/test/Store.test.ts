@@ -113,7 +113,7 @@ layer(TestServer, { timeout: slow })("store commands against the local server", 
             expect(csv.code, csv.stderr).toBe(0)
             const rows = csv.stdout.trimEnd().split("\n")
             expect(rows[0]).toBe(
-              "id,created,model,provider,finish_reasons,prompt_tokens,completion_tokens,reasoning_tokens,cached_tokens,cost,upstream_inference_cost,upstream_upstream_inference_cost,is_byok,logprobs,tool_calls"
+              "id,created,model,provider,finish_reasons,prompt_tokens,completion_tokens,reasoning_tokens,cached_tokens,cost,upstream_inference_cost,upstream_upstream_inference_cost,is_byok,logprobs,tool_calls,tags"
             )
             expect(rows.length).toBe(testData.length + 1)
           }),

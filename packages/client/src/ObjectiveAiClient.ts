@@ -63,6 +63,7 @@ import * as CallSpan from "./internal/callSpan.js"
 import * as ChatStream from "./internal/chatStream.js"
 import * as Deadline from "./internal/deadline.js"
 import { type Endpoint, execute, keyProblem, limits, readJson, retries, type Settings } from "./internal/execute.js"
+import * as Observe from "./internal/observe.js"
 import * as Routes from "./internal/routes.js"
 import * as ObjectiveAiError from "./ObjectiveAiError.js"
 import * as RetryPolicy from "./RetryPolicy.js"
@@ -525,21 +526,24 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       request: HttpClientRequest.HttpClientRequest,
       read: Endpoint<A>["read"],
       requestOptions: RequestOptions | undefined,
+      probe: Observe.Probe | undefined,
       annotation?: (valid: ChatCompletionCreateParams.ChatCompletionCreateParams) => CallSpan.Annotation<A>
     ) =>
       ChatCompletionCreateParams.validate(body).pipe(
         Effect.mapError((error) => invalid(Routes.create.method, createPath, ParseMessages.format(error.issue))),
-        Effect.flatMap((valid) =>
-          execute(settings, {
+        Effect.flatMap((valid) => {
+          if (probe !== undefined) probe.request = valid
+          return execute(settings, {
             span,
             request: HttpClientRequest.bodyText(request, Json.stringify(valid), "application/json"),
             path: createPath,
             idempotent: false,
             timeouts: createTimeouts,
             read,
+            probe,
             annotation: annotation?.(valid)
           }, requestOptions)
-        )
+        })
       )
 
     const createWithResponse = (
@@ -554,14 +558,16 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             "create answers with one completion: use stream() for `stream: true`"
           )
         )
-        : postCreateBody(
-          params,
-          "ObjectiveAiClient.create",
-          createRequest,
-          readCompletion,
-          requestOptions,
-          CallSpan.create
-        )
+        : Observe.create(params, (probe) =>
+          postCreateBody(
+            params,
+            "ObjectiveAiClient.create",
+            createRequest,
+            readCompletion,
+            requestOptions,
+            probe,
+            CallSpan.create
+          ))
     const create = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, requestOptions?: RequestOptions) =>
       Effect.map(createWithResponse(params, requestOptions), valueOf)
 
@@ -597,32 +603,33 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
               ))
           )
       // The opening stays interruptible; once it succeeded, the scope owns the connection.
-      return Effect.uninterruptibleMask((restore) =>
-        restore(Effect.zip(
-          Clock.currentTimeMillis,
-          postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, openOptions)
-        )).pipe(
-          Effect.tap(([, opened]) => Effect.addFinalizer(() => opened.value.release))
-        )
-      ).pipe(
-        Effect.map(([started, opened]) => ({
-          ...opened,
-          value: opened.value.response.stream.pipe(
-            // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
-            // then says whether it cut an event).
-            Stream.catchTag(
-              "ResponseError",
-              () => Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))
-            ),
-            // On the bytes rather than the events, so that keep-alive comments count as activity.
-            Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
-            withinDeadline(started),
-            ChatStream.decodeBytes(streamOptions),
-            // However the stream ends, the request is done: a consumer that stopped early closes the connection.
-            Stream.ensuring(opened.value.release)
+      return Observe.stream(params, (probe) =>
+        Effect.uninterruptibleMask((restore) =>
+          restore(Effect.zip(
+            Clock.currentTimeMillis,
+            postCreateBody(body, "ObjectiveAiClient.stream.open", streamRequest, readEventStream, openOptions, probe)
+          )).pipe(
+            Effect.tap(([, opened]) => Effect.addFinalizer(() => opened.value.release))
           )
-        }))
-      )
+        ).pipe(
+          Effect.map(([started, opened]) => ({
+            ...opened,
+            value: opened.value.response.stream.pipe(
+              // Once the body flows nothing is retried: a lost connection ends the stream as truncated (the SSE decoder
+              // then says whether it cut an event).
+              Stream.catchTag(
+                "ResponseError",
+                () => Stream.fail(new StreamError.StreamTruncatedError({ endedMidEvent: false }))
+              ),
+              // On the bytes rather than the events, so that keep-alive comments count as activity.
+              Stream.timeoutFail(() => new StreamError.StreamIdleTimeoutError({ idleTimeout }), idleTimeout),
+              withinDeadline(started),
+              ChatStream.decodeBytes(streamOptions),
+              // However the stream ends, the request is done: a consumer that stopped early closes the connection.
+              Stream.ensuring(opened.value.release)
+            )
+          }))
+        ))
     }
     const stream = (params: ChatCompletionCreateParams.ChatCompletionCreateParams, streamOptions?: StreamOptions) =>
       Stream.unwrapScoped(CallSpan.stream(params, streamWithResponse(params, streamOptions))).pipe(

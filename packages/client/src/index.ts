@@ -5,6 +5,9 @@
  */
 
 /** @since 0.1.0 */
+export * as CallObserver from "./CallObserver.js"
+
+/** @since 0.1.0 */
 export * as CallTags from "./CallTags.js"
 
 /** @since 0.1.0 */

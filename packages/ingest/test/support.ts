@@ -6,10 +6,12 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Testing from "@objectiveai-effect/server/Testing"
+import { Database } from "@objectiveai-effect/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { sample } from "../../store/test/support.js"
+import * as path from "node:path"
+import { sample, tempDir } from "../../store/test/support.js"
 
 export { encodeStored, engines, freshStore, openStore, sample } from "../../store/test/support.js"
 
@@ -26,3 +28,9 @@ export const clientOf = (transformClient?: (client: HttpClient.HttpClient) => Ht
     })),
     Context.get(ObjectiveAiClient.ObjectiveAiClient)
   )
+
+/** A SQLite store's file in a temporary directory, removed when the scope closes. */
+export const tempStoreLocation = Effect.map(
+  tempDir,
+  (dir) => Database.Location.Sqlite({ filename: path.join(dir, "capture.sqlite") })
+)

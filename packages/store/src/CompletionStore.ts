@@ -24,12 +24,12 @@
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
+import { SqlError } from "@effect/sql/SqlError"
 import * as SqlSchema from "@effect/sql/SqlSchema"
 import type * as Statement from "@effect/sql/Statement"
 import type { Report } from "@objectiveai-effect/analysis"
-import { Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
-import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
+import { ChatCompletion, Json, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -52,6 +52,8 @@ import {
   type AmountName,
   bucketOf,
   bucketSeconds,
+  callsTable,
+  callTagsTable,
   completionsTable,
   costSums,
   derive,
@@ -104,20 +106,45 @@ export interface StreamOptions extends Filter {
 }
 
 /**
- * How to roll costs up: by model, provider, day or a combination (one group per combination of values, as
+ * A grouping by the value of a captured call's tag, `tag:feature` say: a completion's key is the value its call was
+ * tagged with, `null` when it had none or was not captured.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type TagDimension = `tag:${string}`
+
+/**
+ * What the store groups by: a `Cost.Dimension` or a {@link TagDimension}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Dimension = Cost.Dimension | TagDimension
+
+/**
+ * Whether a dimension groups by a tag.
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isTagDimension = (dimension: string): dimension is TagDimension => dimension.startsWith("tag:")
+
+/**
+ * How to roll costs up: by model, provider, day, a tag or a combination (one group per combination of values, as
  * `Cost.summarize`'s `by`), days in `timeZone` (an IANA zone; UTC by default).
  *
  * @since 0.1.0
  * @category models
  */
 export interface RollupOptions extends Filter {
-  readonly by?: Cost.Dimension | ReadonlyArray<Cost.Dimension> | undefined
+  readonly by?: Dimension | ReadonlyArray<Dimension> | undefined
   readonly timeZone?: string | undefined
 }
 
 /**
  * What {@link Service.report} reports on: the completions matching `filter`, days in `timeZone` (an IANA zone; UTC
- * by default).
+ * by default), and their cost by the tag `tag` when given (`Report.cost.byTag`).
  *
  * @since 0.2.0
  * @category models
@@ -125,6 +152,47 @@ export interface RollupOptions extends Filter {
 export interface ReportOptions {
   readonly filter?: Filter | undefined
   readonly timeZone?: string | undefined
+  readonly tag?: string | undefined
+}
+
+/**
+ * A call captured as an application made it (see `Capture` in the ingest package): the request as sent, the
+ * completion it got (or, for a stream that failed or was stopped midway, the completion merged so far as `partial`),
+ * its outcome (`Success`, `Interrupted` or the client error's tag, with the answer's status and request id), its
+ * attempts, its times in milliseconds and its tags. `id` names the call, unique among calls.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CapturedCall {
+  readonly id: string
+  readonly operation: "create" | "stream"
+  readonly request: StoredChatCompletion.StoredChatCompletionRequest
+  readonly completion: ChatCompletion.ChatCompletion | undefined
+  readonly partial: ChatCompletion.ChatCompletion | undefined
+  readonly outcome: string
+  readonly status: number | undefined
+  readonly requestId: string | undefined
+  readonly message: string | undefined
+  readonly attempts: number
+  /** Unix milliseconds. */
+  readonly startedAt: number
+  readonly timeToFirstByte: number | undefined
+  readonly timeToFirstChunk: number | undefined
+  readonly duration: number
+  readonly tags: Readonly<Record<string, string>>
+}
+
+/**
+ * What a prune dropped: the bodies of `completions` stored completions, and the request (and partial completion)
+ * of `calls` captured calls.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Pruned {
+  readonly completions: number
+  readonly calls: number
 }
 
 /**
@@ -216,7 +284,22 @@ export interface Service {
   readonly put: (
     completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>
   ) => Effect.Effect<ReadonlyArray<string>, StoreError.StoreError>
-  /** Which of these ids are stored. */
+  /**
+   * Stores captured calls with their tags, and each call's completion through {@link Service.put} (stored once,
+   * whichever of capture and sync brought it first). A call already stored is skipped, so a batch can be written
+   * again after a failure.
+   */
+  readonly putCalls: (calls: ReadonlyArray<CapturedCall>) => Effect.Effect<void, StoreError.StoreError>
+  /**
+   * Drops the bodies of completions created before `before`, and the requests of calls made before it, keeping every
+   * figure the report reads: the report is the same before and after. A pruned completion still counts as stored.
+   */
+  readonly prune: (before: Date) => Effect.Effect<Pruned, StoreError.StoreError>
+  /** The tags of the calls captured with these completions, by completion id; a completion without any is absent. */
+  readonly tagsOf: (
+    ids: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyMap<string, Readonly<Record<string, string>>>, StoreError.StoreError>
+  /** Which of these ids are stored (their bodies may have been pruned). */
   readonly storedIds: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, StoreError.StoreError>
   /** Records failed retrieves (an id already stored is skipped); an id recorded before counts one more attempt. */
   readonly recordFailures: (
@@ -240,7 +323,8 @@ export interface Service {
   readonly rollup: (options?: RollupOptions) => Effect.Effect<Cost.CostSummary, StoreError.StoreError>
   /**
    * The report of the matching completions computed in the database from the figures stored with them, reading no
-   * body: equal to `Report.summarize` over the same completions, newest first, with the store's failures.
+   * body: equal to `Report.summarize` over the same completions, newest first, with the store's failures; with the
+   * cost by a tag when asked, and the captured calls' outcomes (`Report.calls`) when the store holds any.
    */
   readonly report: (options?: ReportOptions) => Effect.Effect<Report.Report, StoreError.StoreError>
   /**
@@ -305,7 +389,7 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
 
 const secondsPerDay = 86_400
 
-const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Cost.Dimension> =>
+const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Dimension> =>
   by === undefined ? [] : typeof by === "string" ? [by] : by
 
 const isUtc = (timeZone: string | undefined): boolean =>
@@ -351,6 +435,10 @@ const expensiveOrder = (self: Expensive, that: Expensive): number =>
   (self.id < that.id ? 1 : self.id > that.id ? -1 : 0)
 
 const StateRow = Schema.Struct({ value: SqlValue.Count })
+
+const TagRow = Schema.Struct({ completion_id: Schema.String, tag_key: Schema.String, tag_value: Schema.String })
+
+const CallCountRow = Schema.Struct({ k: SqlValue.Text, outcome: Schema.String, calls: SqlValue.Count })
 
 const BodyRow = Schema.Struct({ id: Schema.String, created: SqlValue.Count, body: Schema.String })
 
@@ -625,12 +713,117 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } })
     )
 
+  const encodePartial = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
+
+  // Rows a batch may write again after a failure: what is there already stays.
+  const insertNew = (name: string, rows: ReadonlyArray<Record<string, unknown>>) => {
+    if (rows.length === 0) return Effect.void
+    const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))
+    return Effect.forEach(
+      chunksOf(rows, perStatement),
+      (chunk) => sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING`,
+      { discard: true }
+    )
+  }
+
+  const putCalls: Service["putCalls"] = (calls) =>
+    Effect.suspend(() => {
+      const sorted = [...calls].sort(byId)
+      const completions = sorted.flatMap((call) =>
+        call.completion === undefined ? [] : [{ request: call.request, response: call.completion }]
+      )
+      const callRows = sorted.map((call) => {
+        const answer = call.completion ?? call.partial
+        return {
+          id: call.id,
+          created: Math.floor(call.startedAt / 1000),
+          started_ms: call.startedAt,
+          operation: call.operation,
+          model: answer?.model ?? call.request.model,
+          provider: answer?.provider ?? null,
+          completion_id: call.completion?.id ?? null,
+          outcome: call.outcome,
+          status: call.status ?? null,
+          request_id: call.requestId ?? null,
+          message: call.message ?? null,
+          attempts: call.attempts,
+          first_byte_ms: call.timeToFirstByte ?? null,
+          first_chunk_ms: call.timeToFirstChunk ?? null,
+          duration_ms: call.duration,
+          request: Json.stringify(call.request),
+          partial: call.partial === undefined ? null : encodePartial(call.partial)
+        }
+      })
+      const tagRows = sorted.flatMap((call) =>
+        Object.keys(call.tags).sort().map((key) => ({
+          call_id: call.id,
+          tag_key: key,
+          tag_value: call.tags[key],
+          completion_id: call.completion?.id ?? null
+        }))
+      )
+      // One transaction, one commit for the batch: put's own transactions nest in it as savepoints.
+      return sql.withTransaction(
+        Effect.zipRight(
+          put(completions),
+          Effect.zipRight(insertNew(callsTable, callRows), insertNew(callTagsTable, tagRows)).pipe(
+            Effect.mapError(failed("storing captured calls"))
+          )
+        )
+      ).pipe(
+        Effect.catchTag("SqlError", (error) => Effect.fail(failed("storing captured calls")(error))),
+        Effect.catchAllDefect((defect) =>
+          Effect.fail(
+            failed("storing captured calls")(new SqlError({ cause: defect, message: "the transaction did not end" }))
+          )
+        )
+      )
+    }).pipe(Effect.withSpan("CompletionStore.putCalls", { attributes: { calls: calls.length } }))
+
+  const prune: Service["prune"] = (before) =>
+    transaction(Effect.gen(function*() {
+      const cutoff = seconds(before)
+      const completions = yield* sql<{ id: string }>`DELETE FROM ${table} WHERE created < ${cutoff} RETURNING id`
+      const pruned = yield* sql<{ id: string }>`UPDATE ${sql(callsTable)} SET request = NULL, partial = NULL
+        WHERE created < ${cutoff} AND (request IS NOT NULL OR partial IS NOT NULL) RETURNING id`
+      return { completions: completions.length, calls: pruned.length }
+    })).pipe(
+      Effect.mapError(failed("pruning bodies")),
+      Effect.withSpan("CompletionStore.prune")
+    )
+
+  const tagsOf: Service["tagsOf"] = (ids) =>
+    Effect.forEach(
+      chunksOf(ids, insertBatch),
+      (batch) =>
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: TagRow,
+          execute: () =>
+            sql`SELECT completion_id, tag_key, tag_value FROM ${sql(callTagsTable)} WHERE ${
+              sql.in("completion_id", batch)
+            } ORDER BY completion_id, tag_key`
+        })(undefined)
+    ).pipe(
+      Effect.map((batches) => {
+        const tags = new Map<string, Record<string, string>>()
+        for (const row of batches.flat()) {
+          const known = tags.get(row.completion_id) ?? {}
+          known[row.tag_key] = row.tag_value
+          tags.set(row.completion_id, known)
+        }
+        return tags
+      }),
+      Effect.mapError(failed("reading tags"))
+    )
+
   const storedIds: Service["storedIds"] = (ids) =>
     ids.length === 0
       ? Effect.succeed(new Set())
       : Effect.forEach(
         chunksOf(ids, insertBatch),
-        (batch) => sql<{ id: string }>`SELECT id FROM ${table} WHERE ${sql.in("id", batch)}`
+        // The figures stay when a prune drops a body: a pruned completion is still stored, not to be fetched again.
+        (batch) => sql<{ id: string }>`SELECT id FROM ${figures} WHERE ${sql.in("id", batch)}`
       ).pipe(
         Effect.map((batches) => new Set(batches.flat().map((row) => row.id))),
         Effect.mapError(failed("reading stored ids"))
@@ -850,7 +1043,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
    */
   const scan = (
     filter: Filter,
-    dimensions: ReadonlyArray<Cost.Dimension>,
+    dimensions: ReadonlyArray<Dimension>,
     timeZone: string | undefined,
     withLogprobs: boolean
   ) =>
@@ -872,12 +1065,23 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         ...Object.fromEntries(sums.map((column) => [column, SqlValue.Integer])),
         ...Object.fromEntries(minima.map((column) => [column, SqlValue.Double]))
       })
+      // A tag is joined to the figures through its completion, one join per tag dimension; no rollup holds tags.
+      const tagged = dimensions.some(isTagDimension)
+      const figuresFrom = dimensions.reduce(
+        (from: Statement.Fragment, dimension, i) => {
+          if (!isTagDimension(dimension)) return from
+          const alias = sql(`t${i}`)
+          return sql`${from} LEFT JOIN ${sql(callTagsTable)} ${alias} ON ${alias}.completion_id = ${figures}.id
+            AND ${alias}.tag_key = ${dimension.slice(4)}`
+        },
+        sql`${figures}`
+      )
       const groupBy = dimensions.length === 0
         ? sql``
         : sql`GROUP BY ${sql.literal(dimensions.map((_, i) => String(i + 1)).join(", "))}`
       const grouped = (
-        from: string,
-        keys: (dimension: Cost.Dimension) => Statement.Fragment,
+        from: Statement.Fragment,
+        keys: (dimension: Dimension, at: number) => Statement.Fragment,
         completions: string,
         clauses: Statement.Fragment
       ) =>
@@ -887,30 +1091,36 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           execute: () =>
             sql`SELECT ${
               sql.csv([
-                ...dimensions.map((dimension, i) => sql`${keys(dimension)} AS ${sql(`k${i}`)}`),
+                ...dimensions.map((dimension, i) => sql`${keys(dimension, i)} AS ${sql(`k${i}`)}`),
                 sql.literal([
                   `${completions} AS completions`,
                   ...sums.map((column) => `SUM(${column}) AS ${column}`),
                   ...minima.map((column) => `MIN(${column}) AS ${column}`)
                 ].join(", "))
               ])
-            } FROM ${sql(from)} ${clauses} ${groupBy}`.pipe(
+            } FROM ${from} ${clauses} ${groupBy}`.pipe(
               // Integers past 2^53 must not round on the way out of SQLite.
               Effect.provideService(SqlClient.SafeIntegers, true)
             )
         })(undefined)
-      const figureKeys = (dimension: Cost.Dimension) =>
-        dimension === "model" ? sql`model` : dimension === "provider" ? sql`provider` : dayOf(segments, "created")
-      const fromFigures = (range: Filter) => grouped(figuresTable, figureKeys, "COUNT(*)", where(range))
+      const figureKeys = (dimension: Dimension, at: number) =>
+        dimension === "model"
+          ? sql`model`
+          : dimension === "provider"
+          ? sql`provider`
+          : dimension === "day"
+          ? dayOf(segments, "created")
+          : sql.literal(`t${at}.tag_value`)
+      const fromFigures = (range: Filter) => grouped(figuresFrom, figureKeys, "COUNT(*)", where(range))
 
       const rows: Array<Record<string, unknown>> = []
-      const split = bucketsAreWhole(segments) ? splitRange(filter, bucketSeconds) : undefined
+      const split = !tagged && bucketsAreWhole(segments) ? splitRange(filter, bucketSeconds) : undefined
       if (split === undefined) {
         rows.push(...yield* fromFigures(filter))
       } else {
         rows.push(
           ...yield* grouped(
-            rollupTable,
+            sql`${sql(rollupTable)}`,
             (dimension) =>
               dimension === "model"
                 ? sql`model`
@@ -942,10 +1152,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         execute: () =>
           sql`SELECT ${
             sql.csv([
-              ...dimensions.map((dimension, i) => sql`${figureKeys(dimension)} AS ${sql(`k${i}`)}`),
+              ...dimensions.map((dimension, i) => sql`${figureKeys(dimension, i)} AS ${sql(`k${i}`)}`),
               sql`exact_overflow`
             ])
-          } FROM ${figures} ${where(filter, [sql`exact_overflow IS NOT NULL`])}`.pipe(
+          } FROM ${figuresFrom} ${where(filter, [sql`exact_overflow IS NOT NULL`])}`.pipe(
             Effect.provideService(SqlClient.SafeIntegers, true)
           )
       })(undefined)
@@ -1042,6 +1252,37 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       } satisfies ToolCallSummary.ToolCallSummary
     })
 
+  // The captured calls by model and by provider and outcome, counted in the engine.
+  const callSummary = (filter: Filter) =>
+    Effect.gen(function*() {
+      const counted = (column: "model" | "provider") =>
+        SqlSchema.findAll({
+          Request: Schema.Void,
+          Result: CallCountRow,
+          execute: () =>
+            sql`SELECT ${sql(column)} AS k, outcome, COUNT(*) AS calls FROM ${sql(callsTable)} ${where(filter)}
+              GROUP BY ${sql(column)}, outcome`
+        })(undefined)
+      const groupsOf = (rows: ReadonlyArray<typeof CallCountRow.Type>) => {
+        const groups = new Map<string | null, { calls: number; interrupted: number; errors: Record<string, number> }>()
+        for (const row of rows) {
+          let group = groups.get(row.k)
+          if (group === undefined) {
+            group = { calls: 0, interrupted: 0, errors: {} }
+            groups.set(row.k, group)
+          }
+          group.calls += row.calls
+          if (row.outcome === CallSummary.interrupted) group.interrupted += row.calls
+          else if (row.outcome !== CallSummary.success) group.errors[row.outcome] = row.calls
+        }
+        return Array.from(groups, ([key, counts]) => CallSummary.group(key, counts))
+      }
+      return CallSummary.fromGroups({
+        byModel: groupsOf(yield* counted("model")),
+        byProvider: groupsOf(yield* counted("provider"))
+      })
+    })
+
   const report: Service["report"] = (options = {}) =>
     Effect.gen(function*() {
       const filter = options.filter ?? {}
@@ -1051,12 +1292,28 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const byModel = byDimension(0)
       const toolCalls = yield* toolCallSummary(filter)
       const failed = yield* failures
+      const byTag = options.tag === undefined ? undefined : {
+        key: options.tag,
+        summary: Cost.fromGroups(
+          (yield* scan(filter, [`tag:${options.tag}`], undefined, false)).map((group) => ({
+            key: group.key,
+            totals: totalsOf(group)
+          }))
+        )
+      }
+      const calls = yield* callSummary(filter)
       return {
         completions: { retrieved: byModel.total.completions, failed: failed.length },
-        cost: { byModel, byProvider: byDimension(1), byDay: byDimension(2) },
+        cost: {
+          byModel,
+          byProvider: byDimension(1),
+          byDay: byDimension(2),
+          ...(byTag === undefined ? {} : { byTag })
+        },
         logprobs: groups.map(logprobsOf).reduce(LogprobSummary.merge, LogprobSummary.empty),
         toolCalls,
-        failures: failed.map(({ error, id, reason }): Report.Failure => ({ id, error, reason }))
+        failures: failed.map(({ error, id, reason }): Report.Failure => ({ id, error, reason })),
+        ...(calls.total.calls === 0 ? {} : { calls })
       } satisfies Report.Report
     }).pipe(
       Effect.catchTags({
@@ -1240,6 +1497,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   return CompletionStore.of({
     location,
     put,
+    putCalls,
+    prune,
+    tagsOf,
     storedIds,
     recordFailures,
     failures,

@@ -142,6 +142,17 @@ export const timeZone = (name: string, options: { readonly description: string }
       })
   })
 
+/** A grouping by a tag, `tag:<key>`: the key. */
+export const tagKey = (name: string, options: { readonly description: string }): Options.Options<string> =>
+  checked(name, {
+    placeholder: "tag:KEY",
+    description: options.description,
+    parse: (text) =>
+      text.startsWith("tag:") && text.length > 4
+        ? Effect.succeed(text.slice(4))
+        : Effect.fail("tag:<key>, such as tag:feature")
+  })
+
 /** The path of a file that exists. */
 export const existingFile = (name: string, options: { readonly description: string }): Options.Options<string> =>
   checked(name, {

@@ -36,7 +36,7 @@ const decimal = {
 
 /** The file's columns, in order. */
 export const schema: ReadonlyArray<SchemaElement> = [
-  { name: "root", num_children: 16 },
+  { name: "root", num_children: 17 },
   column("id", text, false),
   column("created", {
     type: "INT64",
@@ -58,7 +58,9 @@ export const schema: ReadonlyArray<SchemaElement> = [
   column("tool_calls", flag, false),
   // Text, not Parquet's JSON type: hyparquet-writer serializes a JSON column's values itself, which would write the
   // body as a JSON string, or lose a seed beyond 2^53 if it were given the parsed value.
-  column("body", text, false)
+  column("body", text, false),
+  // The tags of the call that captured the completion, a JSON object; null for a completion only synced.
+  column("tags", text)
 ]
 
 const tokens = (value: number | null | undefined): bigint | null =>
@@ -86,10 +88,11 @@ const createdMillis = (created: number): bigint | null => {
   return Number.isSafeInteger(millis) ? BigInt(millis) : null
 }
 
-/** A row: a stored completion and its body as stored. */
+/** A row: a stored completion, its body as stored, and the tags of the call that captured it. */
 export interface Row {
   readonly completion: StoredChatCompletion.StoredChatCompletion
   readonly body: string
+  readonly tags: Readonly<Record<string, string>> | undefined
 }
 
 const columnsOf = (rows: ReadonlyArray<Row>): Array<ColumnSource> => {
@@ -112,7 +115,8 @@ const columnsOf = (rows: ReadonlyArray<Row>): Array<ColumnSource> => {
     values((row) => usage(row)?.is_byok === true),
     values((row) => response(row).choices.some((choice) => choice.logprobs != null)),
     values((row) => response(row).choices.some((choice) => (choice.message.tool_calls?.length ?? 0) > 0)),
-    values((row) => row.body)
+    values((row) => row.body),
+    values((row) => row.tags === undefined ? null : JSON.stringify(row.tags))
   ].map((data, i) => ({ name: schema[i + 1].name, data }))
 }
 

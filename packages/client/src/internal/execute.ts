@@ -36,6 +36,7 @@ import * as RetryPolicy from "../RetryPolicy.js"
 import * as CallSpan from "./callSpan.js"
 import * as Deadline from "./deadline.js"
 import { retryAfter as retryAfterOf } from "./hints.js"
+import type { Probe } from "./observe.js"
 import * as Transport from "./transport.js"
 
 /**
@@ -152,6 +153,8 @@ export interface Endpoint<A> {
   ) => Effect.Effect<A, Failure>
   /** What the operation adds to its span beyond what every call's carries (a create's GenAI attributes). */
   readonly annotation?: CallSpan.Annotation<A> | undefined
+  /** Told the attempts made and when an answer's headers arrived, for a `CallObserver`. */
+  readonly probe?: Probe | undefined
 }
 
 const retryableStatuses: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
@@ -473,6 +476,7 @@ export const execute = <A>(
     const retryable = endpoint.idempotent || policy.retryCreate
     let attempts = 0
     let lastStatus: number | undefined
+    const probe = endpoint.probe
 
     // One deadline per attempt, at the attempt's limit or the call's deadline, whichever comes first: the waits
     // between attempts never pass the call's deadline (a retry that would is not made), so this is the whole of the
@@ -484,6 +488,11 @@ export const execute = <A>(
         (release) =>
           settings.client.execute(request).pipe(
             Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error, settings.maxBodySize))),
+            Effect.tap(() =>
+              probe === undefined
+                ? Effect.void
+                : Effect.map(Clock.currentTimeMillis, (now) => (probe.firstByteAt = now))
+            ),
             Effect.flatMap((response) => {
               status = lastStatus = response.status
               return status >= 200 && status < 300
@@ -514,6 +523,7 @@ export const execute = <A>(
       state: unknown
     ): Effect.Effect<WithResponse<A>, ObjectiveAiError.ObjectiveAiError> => {
       const call: Call = { method, path, attempts: ++attempts }
+      if (probe !== undefined) probe.attempts = attempts
       return Effect.catchAll(attempt(call, deadline - now), (failure) => {
         if (!(failure.retry === "neverSent" || (failure.retry === "transient" && retryable))) {
           return Effect.fail(failure.error)

@@ -4,6 +4,8 @@ import * as Exact from "./exact.js"
 import {
   amounts,
   bucketOf,
+  callsTable,
+  callTagsTable,
   completionsTable,
   costSums,
   failuresTable,
@@ -148,6 +150,42 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   ${logprobMinima.map((column) => `${column} DOUBLE PRECISION`).join(",\n  ")},
   PRIMARY KEY (bucket, model, provider, has_provider)
 )`)
+  }),
+  // Calls captured as an application makes them, failed ones too, and their tags. A tag row names the completion of
+  // its call (one per completion and key, whichever call brought it first), so that the report groups the figures by
+  // a tag through an index, with the figures' own exact sums.
+  "3_captured_calls": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`CREATE TABLE ${callsTable} (
+  id TEXT PRIMARY KEY NOT NULL,
+  created BIGINT NOT NULL,
+  started_ms BIGINT NOT NULL,
+  operation TEXT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT,
+  completion_id TEXT,
+  outcome TEXT NOT NULL,
+  status INTEGER,
+  request_id TEXT,
+  message TEXT,
+  attempts INTEGER NOT NULL,
+  first_byte_ms BIGINT,
+  first_chunk_ms BIGINT,
+  duration_ms BIGINT NOT NULL,
+  request TEXT,
+  partial TEXT
+)`)
+    yield* sql.unsafe(`CREATE INDEX ${callsTable}_created ON ${callsTable} (created)`)
+    yield* sql.unsafe(`CREATE TABLE ${callTagsTable} (
+  call_id TEXT NOT NULL,
+  tag_key TEXT NOT NULL,
+  tag_value TEXT NOT NULL,
+  completion_id TEXT,
+  PRIMARY KEY (call_id, tag_key)
+)`)
+    yield* sql.unsafe(
+      `CREATE UNIQUE INDEX ${callTagsTable}_completion ON ${callTagsTable} (completion_id, tag_key) WHERE completion_id IS NOT NULL`
+    )
   }),
   // The dashboard's answers over a million completions in a fraction of a second each: tool calls by tool and outcome
   // summed per day (see `toolCallBucketSeconds`), filled from the rows already stored, and the figures in order of

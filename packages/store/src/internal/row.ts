@@ -21,6 +21,10 @@ export const problemsTable = "objectiveai_tool_call_problems"
 export const failuresTable = "objectiveai_sync_failures"
 /** Named integers kept between runs: where the last complete listing started, whether figures are backfilled. */
 export const stateTable = "objectiveai_sync_state"
+/** One row per captured call, the failed ones included: its outcome, attempts, timings, and the bodies a prune drops. */
+export const callsTable = "objectiveai_calls"
+/** One row per captured call and tag; a succeeded call's rows name its completion, for the report to group by. */
+export const callTagsTable = "objectiveai_call_tags"
 /** The migrations the store has run. */
 export const migrationsTable = "objectiveai_migrations"
 

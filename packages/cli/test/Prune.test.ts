@@ -1,0 +1,101 @@
+/**
+ * `report --database … --by tag:<key>` and `prune --before` on each engine: a store holding synced completions and
+ * captured calls, its report by a tag, and the same report after its old bodies are pruned.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Database } from "@objectiveai-effect/store"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { engines, openStore, tempDir } from "../../store/test/support.js"
+import { cli, inProcess, testData } from "./support.js"
+
+const argumentOf = (location: Database.Location): string =>
+  Database.Location.$match(location, {
+    Sqlite: ({ filename }) => filename,
+    Postgres: ({ url }) => Redacted.value(url)
+  })
+
+const captured = testData.slice(0, 10)
+const synced = testData.slice(10, 60)
+
+for (const engine of engines) {
+  describe(`report --by and prune on ${engine.name}`, () => {
+    it.scoped("the report by a tag, then a prune that keeps it the same", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        const database = argumentOf(location)
+        yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          yield* store.put(synced)
+          yield* store.putCalls(captured.map((stored, i) => ({
+            id: `call-${i}`,
+            operation: "create",
+            request: stored.request,
+            completion: stored.response,
+            partial: undefined,
+            outcome: "Success",
+            status: undefined,
+            requestId: undefined,
+            message: undefined,
+            attempts: 1,
+            startedAt: stored.response.created * 1000,
+            timeToFirstByte: 10,
+            timeToFirstChunk: undefined,
+            duration: 20,
+            tags: { feature: i % 2 === 0 ? "summary" : "chat" }
+          })))
+        }))
+        // The export's CSV carries each captured completion's tags.
+        const csv = yield* cli(["export", "--database", database, "--format", "csv"])
+        const rows = csv.stdout.trimEnd().split("\n")
+        expect(rows[0].endsWith(",tags")).toBe(true)
+        const row = rows.find((line) => line.startsWith(`${captured[1].response.id},`))
+        expect(row?.endsWith(`,"{""feature"":""chat""}"`)).toBe(true)
+        expect(rows.find((line) => line.startsWith(`${synced[0].response.id},`))?.endsWith(",")).toBe(true)
+        const before = yield* inProcess(["report", "--database", database, "--by", "tag:feature", "--format", "json"])
+        expect(before.code, before.stderr).toBe(0)
+        const document = JSON.parse(before.stdout)
+        expect(document.cost.byTag.key).toBe("feature")
+        expect(document.cost.byTag.summary.groups.map((group: { key: Array<string | null> }) => group.key[0]))
+          .toStrictEqual([null, "chat", "summary"])
+        expect(document.calls.total).toStrictEqual({ key: null, calls: 10, failed: 0, interrupted: 0, errors: {} })
+        const table = yield* inProcess(["report", "--database", database, "--by", "tag:feature"])
+        expect(table.stdout).toMatch(/^Cost by tag feature \(credits\)$/m)
+
+        const created = [...captured, ...synced].map((stored) => stored.response.created).sort((a, b) => a - b)
+        const cutoff = new Date(created[30] * 1000).toISOString()
+        const pruned = yield* inProcess(["prune", "--database", database, "--before", cutoff])
+        expect(pruned.code, pruned.stderr).toBe(0)
+        expect(pruned.stdout).toMatch(
+          /^pruned .*: the bodies of \d+ completions and the requests of \d+ calls from before /
+        )
+        const after = yield* inProcess(["report", "--database", database, "--by", "tag:feature", "--format", "json"])
+        expect(after.stdout).toBe(before.stdout)
+        const exported = yield* cli(["export", "--database", database, "--format", "jsonl"])
+        expect(exported.stdout.trim().split("\n").length).toBe(
+          [...captured, ...synced].filter((stored) => stored.response.created >= created[30]).length
+        )
+      }))
+
+    it.effect("--by takes tag:<key>, on a store only", () =>
+      Effect.gen(function*() {
+        const bad = yield* inProcess(["report", "--database", "nowhere.sqlite", "--by", "feature"])
+        expect(bad.code).toBe(2)
+        expect(bad.stderr).toBe("objectiveai: --by feature: expected tag:<key>, such as tag:feature\n")
+        const noStore = yield* inProcess(["report", "--all", "--by", "tag:feature"])
+        expect(noStore.code).toBe(2)
+        expect(noStore.stderr).toContain("--by apply to a store: give --database")
+      }))
+
+    it.scoped("a prune of a store that is not there fails in one line and makes none", () =>
+      Effect.gen(function*() {
+        const missing = path.join(yield* tempDir, "missing.sqlite")
+        const run = yield* inProcess(["prune", "--database", missing, "--before", "2025-01-01"])
+        expect(run.code).toBe(1)
+        expect(run.stderr.trim().split("\n")).toHaveLength(1)
+        expect(fs.existsSync(missing)).toBe(false)
+      }))
+  })
+}

@@ -1,0 +1,203 @@
+/**
+ * The client's side of `CallObserver`: a `create` or a stream wrapped so that, when an observer is provided, the call
+ * ends with one record of it. Nothing is measured when none is: the wrap is one context lookup.
+ */
+import { type ChatCompletion, ChatCompletionChunk, type ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as CallObserver from "../CallObserver.js"
+import * as CallTags from "../CallTags.js"
+import type { WithResponse } from "../ObjectiveAiClient.js"
+
+/** What the pipeline tells the observer about a call while it runs; written by `execute` and the create path. */
+export interface Probe {
+  /** The body as sent, once checked. */
+  request: ChatCompletionCreateParams.ChatCompletionCreateParams | undefined
+  attempts: number
+  /** When the headers of the last answer arrived (Unix milliseconds). */
+  firstByteAt: number | undefined
+}
+
+interface Started {
+  readonly observer: CallObserver.Service
+  readonly operation: CallObserver.CallRecord["operation"]
+  readonly params: ChatCompletionCreateParams.ChatCompletionCreateParams
+  readonly tags: CallTags.CallTags
+  readonly startedAt: number
+  readonly probe: Probe
+}
+
+const start = (
+  operation: CallObserver.CallRecord["operation"],
+  params: ChatCompletionCreateParams.ChatCompletionCreateParams
+): Effect.Effect<Option.Option<Started>> =>
+  Effect.flatMap(
+    Effect.serviceOption(CallObserver.CallObserver),
+    (observer) =>
+      Option.isNone(observer) ? Effect.succeed(Option.none()) : Effect.map(
+        Effect.zip(CallTags.get, Clock.currentTimeMillis),
+        ([tags, startedAt]) =>
+          Option.some({
+            observer: observer.value,
+            operation,
+            params,
+            tags,
+            startedAt,
+            probe: { request: undefined, attempts: 0, firstByteAt: undefined }
+          })
+      )
+  )
+
+const field = <K extends "status" | "requestId" | "partial">(error: unknown, key: K): unknown =>
+  Predicate.hasProperty(error, key) ? error[key] : undefined
+
+const failureOf = (error: unknown): CallObserver.Outcome => {
+  const status = field(error, "status")
+  const requestId = field(error, "requestId")
+  return CallObserver.Outcome.Failure({
+    error: Predicate.hasProperty(error, "_tag") && typeof error._tag === "string" ? error._tag : "UnknownError",
+    status: typeof status === "number" ? status : undefined,
+    requestId: typeof requestId === "string" ? requestId : undefined,
+    message: error instanceof Error ? error.message : String(error)
+  })
+}
+
+const outcomeOf = <E>(cause: Cause.Cause<E>): CallObserver.Outcome =>
+  Option.match(Cause.failureOption(cause), {
+    onSome: failureOf,
+    onNone: () =>
+      Cause.isInterruptedOnly(cause)
+        ? CallObserver.Outcome.Interrupted()
+        : CallObserver.Outcome.Failure({
+          error: "Defect",
+          status: undefined,
+          requestId: undefined,
+          message: Cause.pretty(cause).split("\n")[0]
+        })
+  })
+
+const finish = (
+  started: Started,
+  outcome: CallObserver.Outcome,
+  completion: Option.Option<ChatCompletion.ChatCompletion>,
+  requestId: string | undefined,
+  firstChunkAt: number | undefined
+): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    const { probe, startedAt } = started
+    return started.observer.record({
+      operation: started.operation,
+      request: probe.request ?? started.params,
+      completion,
+      outcome,
+      attempts: probe.attempts,
+      requestId: requestId ??
+        (outcome._tag === "Failure" ? outcome.requestId : undefined),
+      startedAt,
+      timeToFirstByte: probe.firstByteAt === undefined ? Option.none() : Option.some(probe.firstByteAt - startedAt),
+      timeToFirstChunk: firstChunkAt === undefined ? Option.none() : Option.some(firstChunkAt - startedAt),
+      duration: now - startedAt,
+      tags: started.tags
+    })
+  })
+
+/** A `create`, observed: `run` gets the probe to fill in when an observer is provided. */
+export const create = <E>(
+  params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+  run: (probe: Probe | undefined) => Effect.Effect<WithResponse<ChatCompletion.ChatCompletion>, E>
+): Effect.Effect<WithResponse<ChatCompletion.ChatCompletion>, E> =>
+  Effect.flatMap(
+    start("create", params),
+    (started) =>
+      Option.isNone(started) ? run(undefined) : run(started.value.probe).pipe(
+        Effect.onExit((exit) =>
+          Exit.isSuccess(exit)
+            ? finish(
+              started.value,
+              CallObserver.Outcome.Success(),
+              Option.some(exit.value.value),
+              exit.value.requestId,
+              undefined
+            )
+            : finish(started.value, outcomeOf(exit.cause), Option.none(), undefined, undefined)
+        )
+      )
+  )
+
+/**
+ * A stream, observed from its opening to its end: the chunks are merged as they pass (a failed stream's error keeps
+ * the completion merged until then, which may hold the chunk that carried the error), and a stream the scope closes
+ * before its end, or that its consumer stops reading, ends as `Interrupted`.
+ */
+export const stream = <E, SE>(
+  params: ChatCompletionCreateParams.ChatCompletionCreateParams,
+  open: (
+    probe: Probe | undefined
+  ) => Effect.Effect<WithResponse<Stream.Stream<ChatCompletionChunk.ChatCompletionChunk, SE>>, E, Scope.Scope>
+): Effect.Effect<WithResponse<Stream.Stream<ChatCompletionChunk.ChatCompletionChunk, SE>>, E, Scope.Scope> =>
+  Effect.flatMap(start("stream", params), (option) => {
+    if (Option.isNone(option)) return open(undefined)
+    const started = option.value
+    const merged = ChatCompletionChunk.accumulator()
+    let recorded = false
+    let ended = false
+    let failure: Cause.Cause<unknown> | undefined
+    let firstChunkAt: number | undefined
+    const once = (
+      outcome: CallObserver.Outcome,
+      completion: Option.Option<ChatCompletion.ChatCompletion>,
+      requestId: string | undefined
+    ) =>
+      Effect.suspend(() => {
+        if (recorded) return Effect.void
+        recorded = true
+        return finish(started, outcome, completion, requestId, firstChunkAt)
+      })
+    // How the stream ended as far as it was read: it raised a failure, it ended, or neither (the consumer stopped
+    // reading it, the scope closed first). The scope's finalizer can run before the stream's own, so both settle it.
+    const settle = (requestId: string | undefined, exit: Exit.Exit<unknown, unknown> | undefined) => {
+      const cause = failure ?? (exit !== undefined && Exit.isFailure(exit) ? exit.cause : undefined)
+      if (cause === undefined) {
+        return once(
+          ended ? CallObserver.Outcome.Success() : CallObserver.Outcome.Interrupted(),
+          merged.completion(),
+          requestId
+        )
+      }
+      const partial = field(Option.getOrUndefined(Cause.failureOption(cause)), "partial")
+      return once(
+        outcomeOf(cause),
+        Option.isOption(partial) && Option.isSome(partial)
+          ? partial as Option.Option<ChatCompletion.ChatCompletion>
+          : merged.completion(),
+        requestId
+      )
+    }
+    return open(started.probe).pipe(
+      Effect.onError((cause) => once(outcomeOf(cause), Option.none(), undefined)),
+      Effect.tap((opened) => Effect.addFinalizer(() => settle(opened.requestId, undefined))),
+      Effect.map((opened) => ({
+        ...opened,
+        value: opened.value.pipe(
+          Stream.mapChunksEffect((chunks) => {
+            const add = Effect.sync(() => {
+              for (const chunk of chunks) merged.add(chunk)
+              return chunks
+            })
+            return firstChunkAt === undefined && chunks.length > 0
+              ? Effect.zipRight(Effect.map(Clock.currentTimeMillis, (now) => (firstChunkAt ??= now)), add)
+              : add
+          }),
+          Stream.onEnd(Effect.sync(() => (ended = true))),
+          Stream.tapErrorCause((cause) => Effect.sync(() => (failure = cause))),
+          Stream.ensuringWith((exit) => settle(opened.requestId, exit))
+        )
+      }))
+    )
+  })

@@ -1,0 +1,147 @@
+/**
+ * The capture benchmarks, on the built packages, against the local server in this process:
+ * - `capture.create.overhead`: `create` with `Capture` into a SQLite store over the same calls without it, in one run,
+ *   in alternating rounds so that both meet the same machine, each captured round timed until its records are written
+ *   (target: at most 1.05x);
+ * - `capture.throughput`: calls the capture layer records into SQLite per second from 64 concurrent fibers, from the
+ *   first record to the last one written, none dropped (target: at least 2,000/s). The records are those of real
+ *   calls (made against the local server first, each copy under a completion id of its own), so that the figure is
+ *   the capture layer's, not the local server's: `capture.throughput.calls` and `capture.throughput.calls_bare` are
+ *   the same with real calls, 64 in flight, with and without capture, where the local server sets the pace.
+ * `CAPTURE_BENCH_CALLS` changes the number of calls of each (at most the queue's capacity, 10,000).
+ */
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { CallObserver, CallTags, ObjectiveAiClient } from "@objectiveai-effect/client"
+import { type ChatCompletionCreateParams, CompletionId } from "@objectiveai-effect/domain"
+import { Capture } from "@objectiveai-effect/ingest"
+import { ObjectiveAiServer } from "@objectiveai-effect/server"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+
+const calls = Number(process.env.CAPTURE_BENCH_CALLS ?? 10_000)
+const rounds = 10
+const apiKey = "bench-key"
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-capture-bench-"))
+
+const params: ChatCompletionCreateParams.ChatCompletionCreateParams = {
+  model: "openai/gpt-4o-mini",
+  messages: [{ role: "user", content: "Summarize the meeting notes." }]
+}
+
+const captureInto = (filename: string) =>
+  Effect.map(
+    Layer.build(
+      Capture.layer().pipe(Layer.provide(CompletionStore.layer(Database.Location.Sqlite({ filename }))))
+    ),
+    (context) => ({ capture: Context.get(context, Capture.Capture), context })
+  )
+
+const bench = Effect.gen(function*() {
+  const { url } = yield* Layer.build(ObjectiveAiServer.layer({ completions: [], apiKeys: [apiKey] })).pipe(
+    Effect.map(Context.get(ObjectiveAiServer.ObjectiveAiServer))
+  )
+  const client = yield* Layer.build(
+    ObjectiveAiClient.layer({ apiKey: Redacted.make(apiKey), baseUrl: url }).pipe(
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+  ).pipe(Effect.map(Context.get(ObjectiveAiClient.ObjectiveAiClient)))
+  const create = client.create(params).pipe(CallTags.tagged({ feature: "bench", user: "u-1" }))
+  const many = (count: number, concurrency: number) =>
+    Effect.forEach(Array.from({ length: count }), () => create, { concurrency, discard: true })
+
+  // Overhead: the same calls, one at a time as a request handler makes them, in alternating rounds.
+  const overhead = yield* Effect.scoped(Effect.gen(function*() {
+    const { capture, context } = yield* captureInto(path.join(dir, "overhead.sqlite"))
+    const observed = Effect.provideService(
+      many(calls / rounds, 1),
+      CallObserver.CallObserver,
+      Context.get(context, CallObserver.CallObserver)
+    )
+    yield* many(200, 1)
+    yield* observed
+    let bare = 0
+    let captured = 0
+    for (let round = 0; round < rounds; round++) {
+      const start = performance.now()
+      yield* many(calls / rounds, 1)
+      const middle = performance.now()
+      // The round's records written too: the capture's work in the background counts against it, not the next round.
+      yield* observed
+      yield* capture.flush
+      const end = performance.now()
+      bare += middle - start
+      captured += end - middle
+    }
+    return { bare, captured }
+  }))
+
+  // Throughput of real calls: 64 in flight, until every record is written; the same calls without capture first.
+  const bareStart = performance.now()
+  yield* many(calls, 64)
+  const bareSeconds = (performance.now() - bareStart) / 1000
+  const endToEnd = yield* Effect.scoped(Effect.gen(function*() {
+    const { capture, context } = yield* captureInto(path.join(dir, "throughput.sqlite"))
+    const start = performance.now()
+    yield* Effect.provideService(
+      many(calls, 64),
+      CallObserver.CallObserver,
+      Context.get(context, CallObserver.CallObserver)
+    )
+    yield* capture.flush
+    const seconds = (performance.now() - start) / 1000
+    const stats = yield* capture.stats
+    if (stats.dropped > 0 || stats.lost > 0 || stats.written !== calls) {
+      return yield* Effect.dieMessage(`recorded ${JSON.stringify(stats)} of ${calls} calls`)
+    }
+    return { seconds }
+  }))
+
+  // Throughput of the capture layer: records of real calls, recorded by 64 fibers at once, until all are written.
+  const samples: Array<CallObserver.CallRecord> = []
+  yield* Effect.provideService(many(200, 16), CallObserver.CallObserver, {
+    record: (call) => Effect.sync(() => samples.push(call))
+  })
+  const records = Array.from({ length: calls }, (_, i): CallObserver.CallRecord => {
+    const sample = samples[i % samples.length]
+    return {
+      ...sample,
+      completion: Option.map(sample.completion, (completion) => ({
+        ...completion,
+        id: CompletionId.make(`${completion.id}-${i}`)
+      }))
+    }
+  })
+  const recording = yield* Effect.scoped(Effect.gen(function*() {
+    const { capture, context } = yield* captureInto(path.join(dir, "recording.sqlite"))
+    const observer = Context.get(context, CallObserver.CallObserver)
+    const start = performance.now()
+    yield* Effect.forEach(records, (record) => observer.record(record), { concurrency: 64, discard: true })
+    yield* capture.flush
+    const seconds = (performance.now() - start) / 1000
+    const stats = yield* capture.stats
+    if (stats.dropped > 0 || stats.lost > 0 || stats.written !== calls) {
+      return yield* Effect.dieMessage(`recorded ${JSON.stringify(stats)} of ${calls} records`)
+    }
+    return { seconds }
+  }))
+
+  console.log(`capture.create.bare_ms: ${(overhead.bare / calls).toFixed(3)} ms`)
+  console.log(`capture.create.captured_ms: ${(overhead.captured / calls).toFixed(3)} ms`)
+  console.log(`capture.create.overhead: ${(overhead.captured / overhead.bare).toFixed(2)}x`)
+  console.log(`capture.throughput: ${(calls / recording.seconds).toFixed(0)} calls/s`)
+  console.log(`capture.throughput.calls_bare: ${(calls / bareSeconds).toFixed(0)} calls/s`)
+  console.log(`capture.throughput.calls: ${(calls / endToEnd.seconds).toFixed(0)} calls/s`)
+})
+
+Effect.scoped(bench).pipe(
+  Effect.ensuring(Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))),
+  NodeRuntime.runMain
+)

@@ -1,0 +1,226 @@
+/**
+ * Captured calls in the store: stored with their tags beside synced completions (each completion once, whichever path
+ * brought it first), the report by a tag equal to the in-memory fold on every engine, failed calls counted by model
+ * and provider, and a prune that drops bodies without changing the report.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { CallSummary, Cost, Report } from "@objectiveai-effect/analysis"
+import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import * as Effect from "effect/Effect"
+import * as FastCheck from "effect/FastCheck"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type { CompletionStore } from "../src/index.js"
+import { engines, freshStore, sample } from "./support.js"
+
+const encodeReport = Schema.encodeSync(Report.Report)
+const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))
+const encodeCost = Schema.encodeSync(Cost.CostSummary)
+
+const newestFirst = (completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
+  [...completions].sort((a, b) =>
+    b.response.created - a.response.created ||
+    (a.response.id < b.response.id ? 1 : a.response.id > b.response.id ? -1 : 0)
+  )
+
+const features = ["summary", "chat", "search's \"best\""] as const
+const errors = ["RateLimitedError", "ServerError", "StreamTruncatedError", "Interrupted"] as const
+
+/** Each completion: synced, captured with or without a `feature` tag, or both; and failed calls beside them. */
+const generated = FastCheck.record({
+  completions: FastCheck.array(
+    FastCheck.record({
+      base: FastCheck.integer({ min: 0, max: sample.length - 1 }),
+      created: FastCheck.integer({ min: 0, max: 400_000 }),
+      path: FastCheck.constantFrom("sync", "capture", "both"),
+      feature: FastCheck.option(FastCheck.constantFrom(...features), { nil: undefined }),
+      user: FastCheck.option(FastCheck.constantFrom("u-1", "u-2"), { nil: undefined })
+    }),
+    { maxLength: 25 }
+  ),
+  failed: FastCheck.array(
+    FastCheck.record({
+      model: FastCheck.constantFrom("openai/gpt-4o-mini", "anthropic/claude-3.5-sonnet"),
+      outcome: FastCheck.constantFrom(...errors),
+      started: FastCheck.integer({ min: 0, max: 400_000_000 }),
+      partialOf: FastCheck.option(FastCheck.integer({ min: 0, max: sample.length - 1 }), { nil: undefined })
+    }),
+    { maxLength: 10 }
+  )
+})
+
+let run = 0
+
+const call = (
+  id: string,
+  fields: Partial<CompletionStore.CapturedCall> & Pick<CompletionStore.CapturedCall, "request" | "startedAt">
+): CompletionStore.CapturedCall => ({
+  id,
+  operation: "create",
+  completion: undefined,
+  partial: undefined,
+  outcome: "Success",
+  status: undefined,
+  requestId: undefined,
+  message: undefined,
+  attempts: 1,
+  timeToFirstByte: 12,
+  timeToFirstChunk: undefined,
+  duration: 40,
+  tags: {},
+  ...fields
+})
+
+const scenario = (input: typeof generated extends FastCheck.Arbitrary<infer A> ? A : never) => {
+  // Each run in a window of its own, which the report filters on: the store keeps the earlier runs' calls.
+  const window = 1_700_000_000 + run * 1_000_000
+  const prefix = `captured${run++}`
+  const completions = input.completions.map((row, i) => {
+    const base = sample[row.base]
+    const stored = {
+      ...base,
+      response: { ...base.response, id: CompletionId.make(`${prefix}-${i}`), created: window + row.created }
+    } as StoredChatCompletion.StoredChatCompletion
+    const tags: Record<string, string> = {}
+    if (row.feature !== undefined) tags.feature = row.feature
+    if (row.user !== undefined) tags.user = row.user
+    return { row, stored, tags }
+  })
+  const calls = [
+    ...completions.filter(({ row }) => row.path !== "sync").map(({ stored, tags }, i) =>
+      call(`${prefix}-call-${i}`, {
+        request: stored.request,
+        completion: stored.response,
+        startedAt: stored.response.created * 1000,
+        tags
+      })
+    ),
+    ...input.failed.map((failure, i) =>
+      call(`${prefix}-failed-${i}`, {
+        request: { ...sample[0].request, model: failure.model },
+        outcome: failure.outcome,
+        status: failure.outcome === "RateLimitedError" ? 429 : undefined,
+        partial: failure.partialOf === undefined ? undefined : sample[failure.partialOf].response,
+        startedAt: window * 1000 + failure.started,
+        tags: { feature: features[i % features.length] }
+      })
+    )
+  ]
+  const synced = completions.filter(({ row }) => row.path !== "capture").map(({ stored }) => stored)
+  const tagOf = new Map(
+    completions.filter(({ row }) => row.path !== "sync").map(({ stored, tags }) => [
+      stored.response.id,
+      tags
+    ])
+  )
+  const expectedCalls = CallSummary.summarize(calls.map((c) => ({
+    model: (c.completion ?? c.partial)?.model ?? c.request.model,
+    provider: (c.completion ?? c.partial)?.provider ?? null,
+    outcome: c.outcome
+  })))
+  const filter = { since: new Date(window * 1000), until: new Date((window + 400_001) * 1000) }
+  return { filter, completions: completions.map(({ stored }) => stored), calls, synced, tagOf, expectedCalls }
+}
+
+for (const engine of engines) {
+  describe(`captured calls on ${engine.name}`, () => {
+    it.scopedLive(
+      "the report by a tag equals Cost.summarize by that tag, each completion once, failed calls counted",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* freshStore(engine)
+          yield* Effect.promise(() =>
+            FastCheck.assert(
+              FastCheck.asyncProperty(generated, FastCheck.constantFrom("feature", "user"), (input, key) =>
+                Effect.runPromise(Effect.gen(function*() {
+                  const { calls, completions, expectedCalls, filter, synced, tagOf } = scenario(input)
+                  // Half the synced completions come before their capture, half after.
+                  const half = Math.floor(synced.length / 2)
+                  yield* store.put(synced.slice(0, half))
+                  yield* store.putCalls(calls)
+                  yield* store.put(synced.slice(half))
+                  // A batch written again after a failure changes nothing.
+                  yield* store.putCalls(calls)
+                  const ours = yield* store.report({ filter, tag: key })
+                  const mine = (yield* store.storedIds(completions.map((c) => c.response.id))).size
+                  expect(mine).toBe(
+                    new Set(completions.map((c) =>
+                      c.response.id
+                    )).size
+                  )
+                  const unique = [...new Map(completions.map((c) => [c.response.id, c])).values()]
+                  const expectedByTag = Cost.summarize(
+                    newestFirst(unique).map((c) => c.response),
+                    { by: (completion) => tagOf.get(completion.id)?.[key] ?? null }
+                  )
+                  expect(ours.cost.byTag?.key).toBe(key)
+                  expect(encodeCost(ours.cost.byTag!.summary)).toStrictEqual(encodeCost(expectedByTag))
+                  expect(ours.cost.byTag!.summary.total).toStrictEqual(ours.cost.byModel.total)
+                  // The rest of the report is the report of the completions, whichever path brought them.
+                  const { byTag: _, ...cost } = ours.cost
+                  const { calls: __, ...rest } = ours
+                  expect(printed({ ...rest, cost })).toBe(printed(Report.summarize(newestFirst(unique))))
+                  expect(ours.calls ?? CallSummary.empty).toStrictEqual(expectedCalls)
+                }))),
+              { numRuns: 25 }
+            )
+          )
+        }),
+      180_000
+    )
+
+    it.scoped("a prune drops the bodies and requests before a date; the report before and after is the same", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        const [first, ...rest] = sample.slice(0, 60)
+        yield* store.put(rest)
+        yield* store.putCalls([
+          call("c-1", {
+            request: first.request,
+            completion: first.response,
+            startedAt: first.response.created * 1000,
+            tags: { feature: "a" }
+          }),
+          call("c-2", {
+            request: first.request,
+            outcome: "ServerError",
+            status: 503,
+            startedAt: first.response.created * 1000,
+            tags: { feature: "b" }
+          })
+        ])
+        const created = sample.slice(0, 60).map((c) => c.response.created).sort((a, b) => a - b)
+        const cutoff = new Date(created[30] * 1000)
+        const before = yield* store.report({ tag: "feature" })
+        expect(before.calls?.total).toMatchObject({ calls: 2, failed: 1 })
+        const pruned = yield* store.prune(cutoff)
+        const older = sample.slice(0, 60).filter((c) => c.response.created < created[30]).length
+        expect(pruned.completions).toBe(older)
+        const after = yield* store.report({ tag: "feature" })
+        expect(printed(after)).toBe(printed(before))
+        // The bodies left are the newer ones; the pruned completions are still stored, and not stored again.
+        const bodies = yield* Stream.runCollect(store.bodies())
+        expect(bodies.length).toBe(60 - older)
+        expect((yield* store.storedIds(sample.slice(0, 60).map((c) => c.response.id))).size).toBe(60)
+        // Pruning again finds nothing more.
+        expect(yield* store.prune(cutoff)).toStrictEqual({ completions: 0, calls: 0 })
+        expect(printed(yield* store.report({ tag: "feature" }))).toBe(printed(before))
+      }))
+
+    it.scoped("the rollup by a tag and a model: one group per pair, the untagged completions under null", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        const [a, b, c] = sample
+        yield* store.put([c])
+        yield* store.putCalls([
+          call("x-1", { request: a.request, completion: a.response, startedAt: 0, tags: { feature: "one" } }),
+          call("x-2", { request: b.request, completion: b.response, startedAt: 0, tags: { user: "u" } })
+        ])
+        const rollup = yield* store.rollup({ by: ["tag:feature", "model"] })
+        const expected = Cost.summarize([a, b, c].map((s) => s.response), {
+          by: [(completion) => completion.id === a.response.id ? "one" : null, "model"]
+        })
+        expect(encodeCost(rollup)).toStrictEqual(encodeCost(expected))
+      }))
+  })
+}
