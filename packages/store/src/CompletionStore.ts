@@ -44,6 +44,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Body from "./internal/body.js"
+import * as DerivedWriter from "./internal/derivedWriter.js"
 import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
 import { reasonOf } from "./internal/reason.js"
@@ -522,19 +523,31 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       return batch.filter((item) => ids.has(item.completion.id)).map((item) => item.completion.id)
     }))
 
+  // Rows of distinct ids (the first of each), in id order.
+  const storeDerived = (unique: Map<string, Derived>) =>
+    Effect.suspend(() => {
+      const sorted = Array.from(unique.values()).sort((a, b) => byId(a.completion, b.completion))
+      return Effect.forEach(chunksOf(sorted, insertBatch), putBatch)
+    }).pipe(
+      Effect.map((batches) => batches.flat()),
+      Effect.mapError(failed("storing completions"))
+    )
+
   const put: Service["put"] = (completions) =>
     Effect.suspend(() => {
       const unique = new Map<string, Derived>()
       for (const completion of completions) {
         if (!unique.has(completion.response.id)) unique.set(completion.response.id, derive(completion))
       }
-      const sorted = Array.from(unique.values()).sort((a, b) => byId(a.completion, b.completion))
-      return Effect.forEach(chunksOf(sorted, insertBatch), putBatch)
-    }).pipe(
-      Effect.map((batches) => batches.flat()),
-      Effect.mapError(failed("storing completions")),
-      Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } })
-    )
+      return storeDerived(unique)
+    }).pipe(Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } }))
+
+  const putDerived: DerivedWriter.PutDerived = (derived) =>
+    Effect.suspend(() => {
+      const unique = new Map<string, Derived>()
+      for (const item of derived) if (!unique.has(item.completion.id)) unique.set(item.completion.id, item)
+      return storeDerived(unique)
+    }).pipe(Effect.withSpan("CompletionStore.putDerived", { attributes: { completions: derived.length } }))
 
   const storedIds: Service["storedIds"] = (ids) =>
     ids.length === 0
@@ -1008,20 +1021,23 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // A store opened read-only was checked to be backfilled already.
   if (!readOnly) yield* backfill
 
-  return CompletionStore.of({
-    location,
-    put,
-    storedIds,
-    recordFailures,
-    failures,
-    getState,
-    raiseState,
-    count,
-    bodies,
-    stream,
-    rollup,
-    report
-  })
+  return DerivedWriter.register(
+    CompletionStore.of({
+      location,
+      put,
+      storedIds,
+      recordFailures,
+      failures,
+      getState,
+      raiseState,
+      count,
+      bodies,
+      stream,
+      rollup,
+      report
+    }),
+    putDerived
+  )
 })
 
 /**

@@ -7,7 +7,7 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { CompletionStore, Import } from "../src/index.js"
-import { encodeStored, engines, freshStore, sample, tempDir } from "./support.js"
+import { encodeStored, engines, freshStore, sample, spawnImportWorker, tempDir } from "./support.js"
 
 const encodeResponse = Schema.encodeSync(Json.parseJson(ChatCompletion.ChatCompletion))
 
@@ -19,6 +19,7 @@ const importFiles = (store: CompletionStore.Service, files: ReadonlyArray<string
     const bad: Array<Import.BadLine> = []
     const summary = yield* Import.fromFiles(files, {
       batchSize: 7,
+      spawnWorker: spawnImportWorker,
       onBadLine: (line) => Effect.sync(() => void bad.push(line))
     }).pipe(Effect.provideService(CompletionStore.CompletionStore, store), Effect.provide(NodeFileSystem.layer))
     return { summary, bad }
