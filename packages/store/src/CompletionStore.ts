@@ -69,6 +69,7 @@ import {
   tokens,
   toolCallsTable
 } from "./internal/row.js"
+import * as SqliteRows from "./internal/sqliteRows.js"
 import * as SqlValue from "./internal/sqlValue.js"
 import * as TimeZone from "./internal/timeZone.js"
 import * as Transaction from "./internal/transaction.js"
@@ -484,19 +485,24 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       if (options.rollup) yield* addToRollup(rollupRows(mine.map((item) => item.figures)))
     })
 
-  const rollupUpdate = sql.literal([
-    ...["completions", ...costSums, ...logprobSums].map((column) =>
-      `${column} = ${rollupTable}.${column} + excluded.${column}`
-    ),
-    ...logprobMinima.map((column) =>
-      `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
-      `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
-    )
-  ].join(", "))
+  const rollupConflict = `ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${
+    [
+      ...["completions", ...costSums, ...logprobSums].map((column) =>
+        `${column} = ${rollupTable}.${column} + excluded.${column}`
+      ),
+      ...logprobMinima.map((column) =>
+        `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
+        `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
+      )
+    ].join(", ")
+  }`
 
   // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
   const toParameter = (value: string | number | bigint | null) =>
     typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
+
+  const rollupParameters = (row: Record<string, string | number | bigint | null>) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))
 
   // Adds rows to the rollup, in key order, so that writers of the same keys wait for each other.
   const addToRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) => {
@@ -505,14 +511,36 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     return Effect.forEach(
       chunksOf(rows, perStatement),
       (chunk) =>
-        sql`INSERT INTO ${sql(rollupTable)} ${
-          sql.insert(chunk.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))))
-        } ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${rollupUpdate}`,
+        sql`INSERT INTO ${sql(rollupTable)} ${sql.insert(chunk.map(rollupParameters))} ${sql.literal(rollupConflict)}`,
       { discard: true }
     )
   }
 
-  const putBatch = (batch: ReadonlyArray<Derived>) =>
+  // The same writes on SQLite, a row per statement (see internal/sqliteRows.ts).
+  const putBatchSqlite = (batch: ReadonlyArray<Derived>) =>
+    transaction(Effect.gen(function*() {
+      // The transaction's connection, which `transaction` provides.
+      const [connection] = yield* Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection)))
+      const stored: Array<Derived> = []
+      for (const item of batch) {
+        if (yield* SqliteRows.insert(connection, completionsTable, item.completion)) stored.push(item)
+      }
+      const mine: Array<Derived> = []
+      for (const item of stored) {
+        if (yield* SqliteRows.insert(connection, figuresTable, item.figures)) mine.push(item)
+      }
+      for (const item of mine) {
+        for (const row of item.toolCalls) yield* SqliteRows.insert(connection, toolCallsTable, { ...row })
+        for (const row of item.problems) yield* SqliteRows.insert(connection, problemsTable, { ...row })
+      }
+      for (const row of rollupRows(mine.map((item) => item.figures))) {
+        yield* SqliteRows.insert(connection, rollupTable, row, rollupConflict)
+      }
+      yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
+      return stored.map((item) => item.completion.id)
+    }))
+
+  const putBatchStatements = (batch: ReadonlyArray<Derived>) =>
     transaction(Effect.gen(function*() {
       const inserted = yield* sql<{ id: string }>`INSERT INTO ${table} ${
         sql.insert(batch.map((item) => ({ ...item.completion })))
@@ -522,6 +550,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
       return batch.filter((item) => ids.has(item.completion.id)).map((item) => item.completion.id)
     }))
+
+  const putBatch = sql.onDialectOrElse({ sqlite: () => putBatchSqlite, orElse: () => putBatchStatements })
 
   // Rows of distinct ids (the first of each), in id order.
   const storeDerived = (unique: Map<string, Derived>) =>

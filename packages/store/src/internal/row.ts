@@ -86,7 +86,16 @@ export function limbColumns(name: AmountName): ReadonlyArray<string> {
  */
 export const bucketSeconds = 900
 
-/** A row of the rollup table: the key, then each sum as a bigint and each least value. */
+// Sums stay numbers while they are safe integers (a batch's always are), bigints past that.
+const add = (sum: number | bigint, value: number): number | bigint => {
+  if (typeof sum === "number") {
+    const total = sum + value
+    if (Number.isSafeInteger(total)) return total
+  }
+  return BigInt(sum) + BigInt(value)
+}
+
+/** A row of the rollup table: the key, then each sum (a number, or a bigint past 2^53) and each least value. */
 export type RollupRow = Record<string, string | number | bigint | null>
 
 /**
@@ -107,16 +116,16 @@ export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<Rollu
         model: row.model,
         provider: provider ?? "",
         has_provider: provider === null ? 0 : 1,
-        completions: 0n
+        completions: 0
       }
-      for (const column of sums) group[column] = 0n
+      for (const column of sums) group[column] = 0
       for (const column of logprobMinima) group[column] = null
       groups.set(key, group)
     }
-    group.completions = (group.completions as bigint) + 1n
+    group.completions = (group.completions as number) + 1
     for (const column of sums) {
       const value = row[column]
-      if (typeof value === "number") group[column] = (group[column] as bigint) + BigInt(value)
+      if (typeof value === "number" && value !== 0) group[column] = add(group[column] as number | bigint, value)
     }
     for (const column of logprobMinima) {
       const value = row[column]
