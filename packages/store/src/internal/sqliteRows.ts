@@ -11,8 +11,9 @@ import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 
 // The statement text of each table and conflict clause, for the columns it was last built for: a table's rows have
-// the same columns, so the text is built once.
-const texts = new Map<string, { readonly columns: ReadonlyArray<string>; readonly text: string }>()
+// the same columns, so the text is built once. Keyed by the clause apart, since joining it to the table's name would
+// make a new string to hash at each row.
+const texts = new Map<string, Map<string, { readonly columns: ReadonlyArray<string>; readonly text: string }>>()
 
 const sameColumns = (self: ReadonlyArray<string>, that: ReadonlyArray<string>): boolean => {
   if (self.length !== that.length) return false
@@ -21,11 +22,12 @@ const sameColumns = (self: ReadonlyArray<string>, that: ReadonlyArray<string>): 
 }
 
 const textOf = (table: string, columns: ReadonlyArray<string>, conflict: string): string => {
-  const key = `${table} ${conflict}`
-  const known = texts.get(key)
+  let byConflict = texts.get(table)
+  if (byConflict === undefined) texts.set(table, byConflict = new Map())
+  const known = byConflict.get(conflict)
   if (known !== undefined && sameColumns(known.columns, columns)) return known.text
   const text = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`
-  texts.set(key, { columns, text })
+  byConflict.set(conflict, { columns, text })
   return text
 }
 
