@@ -530,8 +530,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         if (yield* SqliteRows.insert(connection, figuresTable, item.figures)) mine.push(item)
       }
       for (const item of mine) {
-        for (const row of item.toolCalls) yield* SqliteRows.insert(connection, toolCallsTable, { ...row })
-        for (const row of item.problems) yield* SqliteRows.insert(connection, problemsTable, { ...row })
+        for (const row of item.toolCalls) yield* SqliteRows.insert(connection, toolCallsTable, row)
+        for (const row of item.problems) yield* SqliteRows.insert(connection, problemsTable, row)
       }
       for (const row of rollupRows(mine.map((item) => item.figures))) {
         yield* SqliteRows.insert(connection, rollupTable, row, rollupConflict)

@@ -3,7 +3,8 @@
  * retrieve endpoint gives them (and as `export --format jsonl` writes them), or a completion without its request
  * (a bare `chat.completion`, or `{ response }`). It reads the files as a stream and stores each batch in one
  * transaction through the store's own write path, so memory stays flat whatever the files' size, and importing a
- * file twice stores it once.
+ * file twice stores it once. A worker thread decodes the lines and derives the figures `put` would derive, while this
+ * thread writes the batches before them.
  *
  * A line that is not a stored completion is reported (file, line number, one-line reason) and skipped; every other
  * line is stored whole. A completion without its request is stored as `{ response }`, exactly, and read back with
