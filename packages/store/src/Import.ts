@@ -117,8 +117,7 @@ export interface Options {
   readonly workers?: number | undefined
   /**
    * For {@link fromFiles}: starts a worker thread running the store's import worker, `internal/importWorker.js`
-   * beside this module by default (a bundle ships it at that path beside itself; tests running the sources start it
-   * under a TypeScript loader).
+   * beside this module by default (a bundle ships it at that path beside itself).
    */
   readonly spawnWorker?: ((id: number) => WorkerThreads.Worker) | undefined
 }
@@ -246,8 +245,13 @@ interface NumberedLine {
   readonly text: string
 }
 
-const spawnImportWorker = (): WorkerThreads.Worker =>
-  new WorkerThreads.Worker(new URL("./internal/importWorker.js", import.meta.url))
+// Beside this module once built (and beside a bundle that ships it there). Run from the TypeScript sources (under
+// vitest, say), the worker is the package's build: a worker thread starts outside the loader that reads the sources.
+const importWorkerUrl = import.meta.url.endsWith(".ts")
+  ? new URL("../dist/internal/importWorker.js", import.meta.url)
+  : new URL("./internal/importWorker.js", import.meta.url)
+
+const spawnImportWorker = (): WorkerThreads.Worker => new WorkerThreads.Worker(importWorkerUrl)
 
 /**
  * Imports JSON Lines files, one after the other, as the module describes. Worker threads (see

@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Worker } from "node:worker_threads"
 import { CompletionStore, Import, StoreError } from "../src/index.js"
-import { encodeStored, engines, freshStore, sample, spawnImportWorker, tempDir } from "./support.js"
+import { encodeStored, engines, freshStore, sample, tempDir } from "./support.js"
 
 const encodeResponse = Schema.encodeSync(Json.parseJson(ChatCompletion.ChatCompletion))
 
@@ -24,7 +24,6 @@ const importFiles = (
     const bad: Array<Import.BadLine> = []
     const summary = yield* Import.fromFiles(files, {
       batchSize: 7,
-      spawnWorker: spawnImportWorker,
       ...options,
       onBadLine: (line) => Effect.sync(() => void bad.push(line))
     }).pipe(Effect.provideService(CompletionStore.CompletionStore, store), Effect.provide(NodeFileSystem.layer))

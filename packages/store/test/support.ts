@@ -15,7 +15,6 @@ import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Worker } from "node:worker_threads"
 import { CompletionStore, Database } from "../src/index.js"
 
 /** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
@@ -86,9 +85,3 @@ export const sample: ReadonlyArray<StoredChatCompletion.StoredChatCompletion> = 
 
 /** A stored completion's body as the server serves it. */
 export const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)
-
-/**
- * The import's worker thread, from the package's build: a worker thread runs outside vitest's module loader, which is
- * what reads the sources (`pnpm test` builds first).
- */
-export const spawnImportWorker = (): Worker => new Worker(new URL("../dist/internal/importWorker.js", import.meta.url))
