@@ -293,10 +293,12 @@ export const fromFiles = (
               : { _tag: "Bad", bad: { file, line, reason: result.reason } }
           })
       )
+    // Batches in flight: enough for the next transaction, so that the workers decode it while this one is written.
+    const inFlight = Math.ceil((options.batchSize ?? batchSize) / linesPerMessage) + size
     const outcomes = lines((file) => (text, line): NumberedLine => ({ file, line, text })).pipe(
       Stream.grouped(linesPerMessage),
       // In order, so that lines are reported and stored as the files have them.
-      Stream.mapEffect(decode, { concurrency: size * 2 }),
+      Stream.mapEffect(decode, { concurrency: inFlight }),
       Stream.flattenChunks
     )
     return yield* storeOutcomes(
