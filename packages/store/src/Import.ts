@@ -131,7 +131,7 @@ export interface Options {
 export const batchSize = 500
 
 /**
- * Worker threads of an import by default. One keeps pace with the writing thread (each took about 4.5 s of CPU for
+ * Worker threads of an import by default. One keeps pace with the writing thread (each took about 5 s of CPU for
  * 20,000 sample completions), so that on two cores both are busy; a second only adds the cost of another thread.
  *
  * @since 0.2.0
