@@ -10,9 +10,13 @@
  * of a 4.9 MB bundle, and every start parses the whole file, even for `--version` (2.8x a bare `node` with it, 2.3x
  * without). It is written beside the bundle as dist/scalar-api-reference.js, and the bundle reads it when the
  * docs page is first built.
+ *
+ * `import` decodes lines in worker threads, which run the store's `internal/importWorker.js` module found beside the
+ * store's `Import` module, here beside the bundle: it is bundled on its own as dist/internal/importWorker.js.
  */
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -20,6 +24,13 @@ const started = performance.now()
 const outfile = fileURLToPath(new URL("../dist/objectiveai.js", import.meta.url))
 // The inputs of the last bundle, so that a build with nothing changed does not bundle again.
 const inputsFile = fileURLToPath(new URL("../dist/objectiveai.inputs.json", import.meta.url))
+
+// Where the store's Import module, bundled, looks for its worker: the same path relative to the bundle.
+const workerFile = fileURLToPath(new URL("../dist/internal/importWorker.js", import.meta.url))
+const workerEntry = path.join(
+  path.dirname(createRequire(import.meta.url).resolve("@objectiveai-effect/store/package.json")),
+  "dist/internal/importWorker.js"
+)
 
 const scalarFile = "scalar-api-reference.js"
 let scalarReplaced = false
@@ -55,6 +66,7 @@ const mtime = (file) => {
 const upToDate = () => {
   const bundled = mtime(outfile)
   if (mtime(path.join(path.dirname(outfile), scalarFile)) === Infinity) return false
+  if (mtime(workerFile) === Infinity) return false
   if (bundled === Infinity || mtime(inputsFile) === Infinity) return false
   const inputs = JSON.parse(fs.readFileSync(inputsFile, "utf8"))
   return inputs.every((input) => mtime(input) <= bundled)
@@ -81,13 +93,29 @@ if (upToDate()) {
     banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }
   })
 
+  const worker = await esbuild.build({
+    entryPoints: [workerEntry],
+    outfile: workerFile,
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    sourcemap: "linked",
+    metafile: true,
+    logLevel: "warning",
+    banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }
+  })
+
   // A new layout of @effect/platform would put the 3.4 MB back into the bundle without a word.
   if (!scalarReplaced) throw new Error("bundle: @effect/platform's Scalar module was not found; update the filter")
 
   fs.writeFileSync(
     inputsFile,
     JSON.stringify([
-      ...Object.keys(result.metafile.inputs).map((input) => path.resolve(input)),
+      ...[...Object.keys(result.metafile.inputs), ...Object.keys(worker.metafile.inputs)].map((input) =>
+        path.resolve(input)
+      ),
       fileURLToPath(import.meta.url),
       // An install that changes a dependency may link files older than the bundle: the lockfile says it happened.
       fileURLToPath(new URL("../../../pnpm-lock.yaml", import.meta.url))

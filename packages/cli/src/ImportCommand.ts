@@ -38,7 +38,7 @@ export const run = (options: {
 }): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const summary = yield* Import.fromFiles(options.files, {
-      observe: Progress.count<Import.LineResult>({
+      observe: Progress.count<Import.LineOutcome>({
         total: undefined,
         action: "importing",
         failed: (result) => result._tag === "Bad"

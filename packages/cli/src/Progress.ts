@@ -93,7 +93,7 @@ export const count = <A>(options: {
   readonly failed: (item: A) => boolean
   readonly action?: string | undefined
 }) =>
-<E, R>(results: Stream.Stream<A, E, R>): Stream.Stream<A, E, R> => {
+<B extends A, E, R>(results: Stream.Stream<B, E, R>): Stream.Stream<B, E, R> => {
   const stderr = process.stderr
   if (!stderr.isTTY) return results
   return Stream.unwrapScoped(Effect.gen(function*() {

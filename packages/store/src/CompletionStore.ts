@@ -44,6 +44,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Body from "./internal/body.js"
+import * as DerivedWriter from "./internal/derivedWriter.js"
 import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
 import { reasonOf } from "./internal/reason.js"
@@ -74,6 +75,7 @@ import {
   toolCallRollupTable,
   toolCallsTable
 } from "./internal/row.js"
+import * as SqliteRows from "./internal/sqliteRows.js"
 import * as SqlValue from "./internal/sqlValue.js"
 import * as TimeZone from "./internal/timeZone.js"
 import * as Transaction from "./internal/transaction.js"
@@ -649,19 +651,24 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       }
     })
 
-  const rollupUpdate = sql.literal([
-    ...["completions", ...costSums, ...logprobSums].map((column) =>
-      `${column} = ${rollupTable}.${column} + excluded.${column}`
-    ),
-    ...logprobMinima.map((column) =>
-      `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
-      `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
-    )
-  ].join(", "))
+  const rollupConflict = `ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${
+    [
+      ...["completions", ...costSums, ...logprobSums].map((column) =>
+        `${column} = ${rollupTable}.${column} + excluded.${column}`
+      ),
+      ...logprobMinima.map((column) =>
+        `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
+        `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
+      )
+    ].join(", ")
+  }`
 
   // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
   const toParameter = (value: string | number | bigint | null) =>
     typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
+
+  const rollupParameters = (row: Record<string, string | number | bigint | null>) =>
+    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))
 
   // Adds rows to the rollup, in key order, so that writers of the same keys wait for each other.
   const addToRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) => {
@@ -670,12 +677,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     return Effect.forEach(
       chunksOf(rows, perStatement),
       (chunk) =>
-        sql`INSERT INTO ${sql(rollupTable)} ${
-          sql.insert(chunk.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))))
-        } ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${rollupUpdate}`,
+        sql`INSERT INTO ${sql(rollupTable)} ${sql.insert(chunk.map(rollupParameters))} ${sql.literal(rollupConflict)}`,
       { discard: true }
     )
   }
+
+  const toolCallRollupConflict =
+    `ON CONFLICT (bucket, model, provider, has_provider, tool, outcome) DO UPDATE SET calls = ${toolCallRollupTable}.calls + excluded.calls`
 
   // Adds rows to the tool-call rollup, in key order, as `addToRollup` does.
   const addToToolCallRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) =>
@@ -683,12 +691,38 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       chunksOf(rows, Math.floor(maxParameters / 7)),
       (chunk) =>
         sql`INSERT INTO ${sql(toolCallRollupTable)} ${sql.insert(chunk.map((row) => ({ ...row })))}
-          ON CONFLICT (bucket, model, provider, has_provider, tool, outcome)
-          DO UPDATE SET calls = ${sql(toolCallRollupTable)}.calls + excluded.calls`,
+          ${sql.literal(toolCallRollupConflict)}`,
       { discard: true }
     )
 
-  const putBatch = (batch: ReadonlyArray<Derived>) =>
+  // The same writes on SQLite, a row per statement (see internal/sqliteRows.ts).
+  const putBatchSqlite = (batch: ReadonlyArray<Derived>) =>
+    transaction(Effect.gen(function*() {
+      // The transaction's connection, which `transaction` provides.
+      const [connection] = yield* Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection)))
+      const stored: Array<Derived> = []
+      for (const item of batch) {
+        if (yield* SqliteRows.insert(connection, completionsTable, item.completion)) stored.push(item)
+      }
+      const mine: Array<Derived> = []
+      for (const item of stored) {
+        if (yield* SqliteRows.insert(connection, figuresTable, item.figures)) mine.push(item)
+      }
+      for (const item of mine) {
+        for (const row of item.toolCalls) yield* SqliteRows.insert(connection, toolCallsTable, row)
+        for (const row of item.problems) yield* SqliteRows.insert(connection, problemsTable, row)
+      }
+      for (const row of rollupRows(mine.map((item) => item.figures))) {
+        yield* SqliteRows.insert(connection, rollupTable, row, rollupConflict)
+      }
+      for (const row of toolCallRollupRows(mine.flatMap((item) => item.toolCalls))) {
+        yield* SqliteRows.insert(connection, toolCallRollupTable, row, toolCallRollupConflict)
+      }
+      yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
+      return stored.map((item) => item.completion.id)
+    }))
+
+  const putBatchStatements = (batch: ReadonlyArray<Derived>) =>
     transaction(Effect.gen(function*() {
       const inserted = yield* sql<{ id: string }>`INSERT INTO ${table} ${
         sql.insert(batch.map((item) => ({ ...item.completion })))
@@ -699,19 +733,33 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       return batch.filter((item) => ids.has(item.completion.id)).map((item) => item.completion.id)
     }))
 
+  const putBatch = sql.onDialectOrElse({ sqlite: () => putBatchSqlite, orElse: () => putBatchStatements })
+
+  // Rows of distinct ids (the first of each), in id order.
+  const storeDerived = (unique: Map<string, Derived>) =>
+    Effect.suspend(() => {
+      const sorted = Array.from(unique.values()).sort((a, b) => byId(a.completion, b.completion))
+      return Effect.forEach(chunksOf(sorted, insertBatch), putBatch)
+    }).pipe(
+      Effect.map((batches) => batches.flat()),
+      Effect.mapError(failed("storing completions"))
+    )
+
   const put: Service["put"] = (completions) =>
     Effect.suspend(() => {
       const unique = new Map<string, Derived>()
       for (const completion of completions) {
         if (!unique.has(completion.response.id)) unique.set(completion.response.id, derive(completion))
       }
-      const sorted = Array.from(unique.values()).sort((a, b) => byId(a.completion, b.completion))
-      return Effect.forEach(chunksOf(sorted, insertBatch), putBatch)
-    }).pipe(
-      Effect.map((batches) => batches.flat()),
-      Effect.mapError(failed("storing completions")),
-      Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } })
-    )
+      return storeDerived(unique)
+    }).pipe(Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } }))
+
+  const putDerived: DerivedWriter.PutDerived = (derived) =>
+    Effect.suspend(() => {
+      const unique = new Map<string, Derived>()
+      for (const item of derived) if (!unique.has(item.completion.id)) unique.set(item.completion.id, item)
+      return storeDerived(unique)
+    }).pipe(Effect.withSpan("CompletionStore.putDerived", { attributes: { completions: derived.length } }))
 
   const encodePartial = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
 
@@ -1494,27 +1542,30 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // A store opened read-only was checked to be backfilled already.
   if (!readOnly) yield* backfill
 
-  return CompletionStore.of({
-    location,
-    put,
-    putCalls,
-    prune,
-    tagsOf,
-    storedIds,
-    recordFailures,
-    failures,
-    getState,
-    raiseState,
-    count,
-    bodies,
-    stream,
-    rollup,
-    report,
-    figures: figureGroups,
-    toolCalls,
-    mostExpensive,
-    body
-  })
+  return DerivedWriter.register(
+    CompletionStore.of({
+      location,
+      put,
+      putCalls,
+      prune,
+      tagsOf,
+      storedIds,
+      recordFailures,
+      failures,
+      getState,
+      raiseState,
+      count,
+      bodies,
+      stream,
+      rollup,
+      report,
+      figures: figureGroups,
+      toolCalls,
+      mostExpensive,
+      body
+    }),
+    putDerived
+  )
 })
 
 /**

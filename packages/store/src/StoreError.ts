@@ -185,6 +185,27 @@ export class UnknownTimeZone extends Schema.TaggedError<UnknownTimeZone>()("Unkn
 }
 
 /**
+ * A worker thread of an import (which decodes lines and derives their figures) failed: it could not start, or it
+ * stopped. Every batch stored before was stored whole; the lines after were not imported.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ImportWorkerFailed extends Schema.TaggedError<ImportWorkerFailed>()("ImportWorkerFailed", {
+  reason: Schema.String,
+  /** The worker's error, for logs. */
+  cause: Schema.optional(Schema.Defect)
+}) {
+  /** @since 0.2.0 */
+  readonly [TypeId]: TypeId = TypeId
+
+  /** @since 0.2.0 */
+  override get message(): string {
+    return `an import worker thread failed: ${this.reason}`
+  }
+}
+
+/**
  * Every error of the store.
  *
  * @since 0.1.0
@@ -199,6 +220,7 @@ export type StoreError =
   | DatabaseBusy
   | InvalidStoredBody
   | UnknownTimeZone
+  | ImportWorkerFailed
 
 /**
  * Whether a value is one of the store's errors, by its brand rather than its tag.

@@ -6,7 +6,8 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { CompletionStore, Import } from "../src/index.js"
+import { Worker } from "node:worker_threads"
+import { CompletionStore, Import, StoreError } from "../src/index.js"
 import { encodeStored, engines, freshStore, sample, tempDir } from "./support.js"
 
 const encodeResponse = Schema.encodeSync(Json.parseJson(ChatCompletion.ChatCompletion))
@@ -14,15 +15,30 @@ const encodeResponse = Schema.encodeSync(Json.parseJson(ChatCompletion.ChatCompl
 const bodiesOf = (store: CompletionStore.Service) =>
   Effect.map(Stream.runCollect(store.bodies()), (chunk) => new Map(Array.from(chunk, (row) => [row.id, row.body])))
 
-const importFiles = (store: CompletionStore.Service, files: ReadonlyArray<string>) =>
+const importFiles = (
+  store: CompletionStore.Service,
+  files: ReadonlyArray<string>,
+  options: Pick<Import.Options, "workers" | "spawnWorker"> = {}
+) =>
   Effect.gen(function*() {
     const bad: Array<Import.BadLine> = []
     const summary = yield* Import.fromFiles(files, {
       batchSize: 7,
+      ...options,
       onBadLine: (line) => Effect.sync(() => void bad.push(line))
     }).pipe(Effect.provideService(CompletionStore.CompletionStore, store), Effect.provide(NodeFileSystem.layer))
     return { summary, bad }
   })
+
+// The import's worker, made to exit with code 7 when it is sent its second batch.
+const spawnFailingWorker = () =>
+  new Worker(
+    `const { parentPort } = require("node:worker_threads")
+    let batches = 0
+    parentPort.on("message", () => { if (++batches === 2) process.exit(7) })
+    import(${JSON.stringify(new URL("../dist/internal/importWorker.js", import.meta.url).href)})`,
+    { eval: true }
+  )
 
 for (const engine of engines) {
   describe(`Import on ${engine.name}`, () => {
@@ -78,6 +94,45 @@ for (const engine of engines) {
         const again = yield* importFiles(store, [file])
         expect(again.summary).toEqual({ lines: lines.length - 1, stored: 0, alreadyStored: 24, bad: 3 })
         expect(yield* store.count()).toBe(23)
+      }))
+
+    it.scoped("worker threads store what this thread stores: the same bodies, counts and report", () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        // 250 lines: the workers' batches of 100 and the transactions of 7 end mid-file, a duplicate id sits in the
+        // same batch as its first line and another in a later one, and a bad line comes between.
+        const lines = sample.slice(0, 246).map((completion) => encodeStored(completion))
+        lines.splice(6, 0, lines[5])
+        lines.splice(150, 0, "{ not json")
+        lines.push(lines[0], lines[120])
+        const file = path.join(dir, "completions.jsonl")
+        fs.writeFileSync(file, lines.join("\n") + "\n")
+        const threaded = yield* freshStore(engine)
+        const here = yield* freshStore(engine)
+        const withWorkers = yield* importFiles(threaded, [file], { workers: 2 })
+        const withoutWorkers = yield* importFiles(here, [file], { workers: 0 })
+        expect(withWorkers.summary).toEqual({ lines: 250, stored: 246, alreadyStored: 3, bad: 1 })
+        expect(withWorkers).toEqual(withoutWorkers)
+        expect(withWorkers.bad.map(({ line }) => line)).toEqual([151])
+        expect(yield* bodiesOf(threaded)).toEqual(yield* bodiesOf(here))
+        expect(yield* threaded.report()).toEqual(yield* here.report())
+        expect(yield* threaded.rollup({ by: ["model", "provider", "day"] })).toEqual(
+          yield* here.rollup({ by: ["model", "provider", "day"] })
+        )
+      }))
+
+    it.scoped("a worker thread that fails ends the import with its error in one line, every batch stored whole", () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        const file = path.join(dir, "completions.jsonl")
+        fs.writeFileSync(file, sample.map((completion) => encodeStored(completion)).join("\n") + "\n")
+        const store = yield* freshStore(engine)
+        const failure = yield* Effect.flip(importFiles(store, [file], { spawnWorker: spawnFailingWorker }))
+        expect(failure).toBeInstanceOf(StoreError.ImportWorkerFailed)
+        expect(failure.message).toBe("an import worker thread failed: it exited with code 7")
+        expect((yield* store.count()) % 7).toBe(0)
+        const missing = yield* Effect.flip(importFiles(store, [file], { spawnWorker: () => new Worker("/nowhere.js") }))
+        expect(missing.message).toMatch(/^an import worker thread failed: Cannot find module '\/nowhere\.js'$/)
       }))
 
     it.scoped("an export's lines import into another store as the same bodies, a seed beyond 2^53 included", () =>

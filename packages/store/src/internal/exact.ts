@@ -17,8 +17,12 @@ const base = 1_000_000_000n
 const bound = base ** BigInt(limbs)
 const bigTen = 10n
 
+const zero: ReadonlyArray<number> = Object.freeze(Array.from({ length: limbs }, () => 0))
+
 /** The limbs of a decimal, least significant first, or `undefined` when it does not fit. */
 export const toLimbs = (decimal: BigDecimal.BigDecimal): ReadonlyArray<number> | undefined => {
+  // Most amounts of a completion are zero (no logprobs, say).
+  if (decimal.value === 0n) return zero
   const normal = BigDecimal.normalize(decimal)
   if (normal.scale > scale) return undefined
   const units = normal.value * bigTen ** BigInt(scale - normal.scale)

@@ -92,7 +92,16 @@ export function limbColumns(name: AmountName): ReadonlyArray<string> {
  */
 export const bucketSeconds = 900
 
-/** A row of the rollup table: the key, then each sum as a bigint and each least value. */
+// Sums stay numbers while they are safe integers (a batch's always are), bigints past that.
+const add = (sum: number | bigint, value: number): number | bigint => {
+  if (typeof sum === "number") {
+    const total = sum + value
+    if (Number.isSafeInteger(total)) return total
+  }
+  return BigInt(sum) + BigInt(value)
+}
+
+/** A row of the rollup table: the key, then each sum (a number, or a bigint past 2^53) and each least value. */
 export type RollupRow = Record<string, string | number | bigint | null>
 
 /**
@@ -113,16 +122,16 @@ export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<Rollu
         model: row.model,
         provider: provider ?? "",
         has_provider: provider === null ? 0 : 1,
-        completions: 0n
+        completions: 0
       }
-      for (const column of sums) group[column] = 0n
+      for (const column of sums) group[column] = 0
       for (const column of logprobMinima) group[column] = null
       groups.set(key, group)
     }
-    group.completions = (group.completions as bigint) + 1n
+    group.completions = (group.completions as number) + 1
     for (const column of sums) {
       const value = row[column]
-      if (typeof value === "number") group[column] = (group[column] as bigint) + BigInt(value)
+      if (typeof value === "number" && value !== 0) group[column] = add(group[column] as number | bigint, value)
     }
     for (const column of logprobMinima) {
       const value = row[column]
@@ -229,24 +238,40 @@ export interface Derived {
   readonly problems: ReadonlyArray<ProblemRow>
 }
 
+// Column names built once: a completion's figures row is written for every completion stored.
+const limbColumnsOf = Object.fromEntries(amounts.map((name) => [name, limbColumns(name)])) as Record<
+  AmountName,
+  ReadonlyArray<string>
+>
+const partColumnsOf = <P extends typeof parts[number]>(part: P) => ({
+  logprobSum: `${part}_logprob_sum` as const,
+  entropySum: `${part}_entropy_sum` as const,
+  marginSum: `${part}_margin_sum` as const,
+  choices: `${part}_choices`,
+  tokens: `${part}_tokens`,
+  entropyCount: `${part}_entropy_count`,
+  marginCount: `${part}_margin_count`,
+  excluded: `${part}_excluded`,
+  clamped: `${part}_clamped`,
+  kept: `${part}_kept`,
+  lowest: `${part}_lowest`
+})
+const partColumns = { content: partColumnsOf("content"), refusal: partColumnsOf("refusal") }
+
 const partFigures = (
+  figures: Record<string, string | number | null>,
   part: typeof parts[number],
-  aggregate: LogprobSummary.TokenAggregate,
-  exact: (name: AmountName, value: BigDecimal.BigDecimal) => void
-): Record<string, number | null> => {
-  exact(`${part}_logprob_sum`, aggregate.logprobSum)
-  exact(`${part}_entropy_sum`, aggregate.entropy.sum)
-  exact(`${part}_margin_sum`, aggregate.margin.sum)
-  return {
-    [`${part}_choices`]: aggregate.choices,
-    [`${part}_tokens`]: aggregate.tokens,
-    [`${part}_entropy_count`]: aggregate.entropy.count,
-    [`${part}_margin_count`]: aggregate.margin.count,
-    [`${part}_excluded`]: aggregate.placeholders.excluded,
-    [`${part}_clamped`]: aggregate.placeholders.clamped,
-    [`${part}_kept`]: aggregate.placeholders.kept,
-    [`${part}_lowest`]: Option.getOrNull(aggregate.lowestLogprob)
-  }
+  aggregate: LogprobSummary.TokenAggregate
+): void => {
+  const column = partColumns[part]
+  figures[column.choices] = aggregate.choices
+  figures[column.tokens] = aggregate.tokens
+  figures[column.entropyCount] = aggregate.entropy.count
+  figures[column.marginCount] = aggregate.margin.count
+  figures[column.excluded] = aggregate.placeholders.excluded
+  figures[column.clamped] = aggregate.placeholders.clamped
+  figures[column.kept] = aggregate.placeholders.kept
+  figures[column.lowest] = Option.getOrNull(aggregate.lowestLogprob)
 }
 
 /**
@@ -264,20 +289,7 @@ export const derive = (stored: StoredChatCompletion.StoredChatCompletion): Deriv
   const logprobs = LogprobSummary.fromCompletion(response)
   const toolCalls = ToolCallSummary.summarize([stored])
 
-  const columns: Record<string, string | number | null> = {}
-  let overflow: Record<string, string> | undefined
-  const exact = (name: AmountName, value: BigDecimal.BigDecimal) => {
-    const limbs = Exact.toLimbs(value)
-    for (let i = 0; i < Exact.limbs; i++) columns[`${name}_${i}`] = limbs === undefined ? 0 : limbs[i]
-    if (limbs === undefined) (overflow ??= {})[name] = BigDecimal.format(value)
-  }
-  exact("cost", cost.cost)
-  exact("upstream_cost", cost.upstreamInferenceCost)
-  exact("byok_upstream_cost", cost.upstreamUpstreamInferenceCost)
-  const content = partFigures("content", logprobs.content, exact)
-  const refusal = partFigures("refusal", logprobs.refusal, exact)
-
-  const figures: FiguresRow = {
+  const figures: Record<string, string | number | null> = {
     id,
     created,
     day: Cost.dayLabel(Math.floor(response.created / secondsPerDay)),
@@ -285,14 +297,30 @@ export const derive = (stored: StoredChatCompletion.StoredChatCompletion): Deriv
     provider,
     finish_reasons: JSON.stringify(response.choices.map((choice) => choice.finish_reason)),
     unpriced: cost.unpriced,
-    byok: cost.byok,
-    ...Object.fromEntries(tokens.map(([field, column]) => [column, tokenCount(cost.tokens[field])])),
-    choices: logprobs.choices,
-    ...content,
-    ...refusal,
-    ...columns,
-    exact_overflow: overflow === undefined ? null : JSON.stringify(overflow)
+    byok: cost.byok
   }
+  for (const [field, column] of tokens) figures[column] = tokenCount(cost.tokens[field])
+  figures.choices = logprobs.choices
+  partFigures(figures, "content", logprobs.content)
+  partFigures(figures, "refusal", logprobs.refusal)
+  let overflow: Record<string, string> | undefined
+  const exact = (name: AmountName, value: BigDecimal.BigDecimal) => {
+    const limbs = Exact.toLimbs(value)
+    const columns = limbColumnsOf[name]
+    for (let i = 0; i < columns.length; i++) figures[columns[i]] = limbs === undefined ? 0 : limbs[i]
+    if (limbs === undefined) (overflow ??= {})[name] = BigDecimal.format(value)
+  }
+  exact("cost", cost.cost)
+  exact("upstream_cost", cost.upstreamInferenceCost)
+  exact("byok_upstream_cost", cost.upstreamUpstreamInferenceCost)
+  for (const part of parts) {
+    const aggregate = logprobs[part]
+    const column = partColumns[part]
+    exact(column.logprobSum, aggregate.logprobSum)
+    exact(column.entropySum, aggregate.entropy.sum)
+    exact(column.marginSum, aggregate.margin.sum)
+  }
+  figures.exact_overflow = overflow === undefined ? null : JSON.stringify(overflow)
   const where = { id, created, model, provider }
   return {
     completion: { id, created, model, provider, body: Body.encode(stored) },
