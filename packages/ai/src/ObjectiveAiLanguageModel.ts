@@ -95,7 +95,7 @@ export declare namespace Config {
  * What the finish part's `metadata.objectiveai` holds.
  *
  * @since 0.1.0
- * @category metadata
+ * @category models
  */
 export type FinishMetadata = Parts.FinishMetadata
 
@@ -120,7 +120,7 @@ declare module "@effect/ai/Response" {
  * ```
  *
  * @since 0.1.0
- * @category metadata
+ * @category getters
  */
 export const finishMetadata = (
   content: Iterable<{ readonly type: string }>

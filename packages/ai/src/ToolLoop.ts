@@ -78,7 +78,7 @@ const defaultMaxSteps = 10
  * the model instead).
  *
  * @since 0.1.0
- * @category utils
+ * @category actions
  */
 export const generateText = <Tools extends Record<string, Tool.Any>>(
   options: Options<Tools>

@@ -198,7 +198,7 @@ export const empty: CostSummary = { total: emptyTotals, groups: [] }
  * Adds the totals of two sets of completions, amounts exactly. Associative, with {@link emptyTotals} as identity.
  *
  * @since 0.2.0
- * @category utils
+ * @category combinators
  */
 export const mergeTotals: {
   (that: Totals): (self: Totals) => Totals
@@ -226,7 +226,7 @@ export const mergeTotals: {
  * on the order completions came in.
  *
  * @since 0.2.0
- * @category instances
+ * @category orders
  */
 export const keyOrder: Order.Order<ReadonlyArray<string | null>> = (self, that) => {
   const length = Math.min(self.length, that.length)
@@ -259,7 +259,7 @@ const identityLabel = (raw: unknown): string | null => raw as string | null
  * `null` where no date has that number.
  *
  * @since 0.2.0
- * @category utils
+ * @category rendering
  */
 export const dayLabel = (day: number): string | null => {
   const date = new Date(day * secondsPerDay * 1000)
@@ -314,7 +314,7 @@ const keyersOf = (by: Options["by"]): ReadonlyArray<Keyer> =>
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
@@ -405,7 +405,7 @@ export const fromCompletion = (completion: ChatCompletion.ChatCompletion, option
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category combinators
  */
 export const merge: {
   (that: CostSummary): (self: CostSummary) => CostSummary
@@ -432,7 +432,7 @@ export const merge: {
  * Merges any number of summaries.
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const mergeAll = (summaries: Iterable<CostSummary>): CostSummary => {
   let result = empty
@@ -506,7 +506,7 @@ export const sink = (options?: Options): Sink.Sink<CostSummary, ChatCompletion.C
  * The exact cost charged for a completion (`usage.cost`), or `None` if it reported none.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const charged = (completion: ChatCompletion.ChatCompletion): Option.Option<BigDecimal.BigDecimal> => {
   const cost = completion.usage?.cost
@@ -519,7 +519,7 @@ export const charged = (completion: ChatCompletion.ChatCompletion): Option.Optio
  * The exact cost charged for a completion, failing with {@link AnalysisError.UnpricedCompletion} if it reported none.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const chargedOrFail = (
   completion: ChatCompletion.ChatCompletion

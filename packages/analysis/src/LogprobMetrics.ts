@@ -88,7 +88,7 @@ export type PlaceholderPolicy = Schema.Schema.Type<typeof PlaceholderPolicy>
  * The {@link Exclude} policy; the default.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const exclude = (options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
   Exclude.make({ threshold: options?.threshold ?? defaultThreshold })
@@ -106,7 +106,7 @@ export const exclude = (options?: { readonly threshold?: number | undefined }): 
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const clamp = (floor: number, options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
   Clamp.make({ threshold: options?.threshold ?? defaultThreshold, floor })
@@ -115,7 +115,7 @@ export const clamp = (floor: number, options?: { readonly threshold?: number | u
  * The {@link Keep} policy.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const keep = (options?: { readonly threshold?: number | undefined }): PlaceholderPolicy =>
   Keep.make({ threshold: options?.threshold ?? defaultThreshold })
@@ -201,7 +201,7 @@ const tallyContent = (choice: ChatCompletion.Choice, options: Options | undefine
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category metrics
  */
 export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Option.Option<number> => {
   const counted = tallyContent(choice, options)
@@ -212,7 +212,7 @@ export const perplexity = (choice: ChatCompletion.Choice, options?: Options): Op
  * The perplexity of a choice's content tokens, failing with {@link AnalysisError.NoContentTokens} when there is none.
  *
  * @since 0.1.0
- * @category utils
+ * @category metrics
  */
 export const perplexityOrFail = (
   choice: ChatCompletion.Choice,
@@ -242,7 +242,7 @@ export const perplexityOrFail = (
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category metrics
  */
 export const ofChoice = (choice: ChatCompletion.Choice, options?: Options): ChoiceMetrics => {
   const policy = policyOf(options)
@@ -257,7 +257,7 @@ export const ofChoice = (choice: ChatCompletion.Choice, options?: Options): Choi
  * The measures of every choice of a completion.
  *
  * @since 0.1.0
- * @category utils
+ * @category metrics
  */
 export const ofCompletion = (
   completion: ChatCompletion.ChatCompletion,

@@ -157,7 +157,7 @@ class AggregateBuilder {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const summarize = (
   completions: Iterable<ChatCompletion.ChatCompletion>,
@@ -226,7 +226,7 @@ const mergeAggregates = (self: TokenAggregate, that: TokenAggregate): TokenAggre
  * Combines two summaries into the summary of both sets of completions. Associative, with {@link empty} as identity.
  *
  * @since 0.1.0
- * @category utils
+ * @category combinators
  */
 export const merge: {
   (that: LogprobSummary): (self: LogprobSummary) => LogprobSummary
@@ -241,7 +241,7 @@ export const merge: {
  * The measures of an aggregate, token-weighted over every choice in it: what `LogprobMetrics` gives for one choice.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const toTokenMetrics = (aggregate: TokenAggregate): LogprobMetrics.TokenMetrics =>
   assembleTokenMetrics(

@@ -110,7 +110,7 @@ export const empty: Report = {
  * {@link empty} as identity.
  *
  * @since 0.2.0
- * @category utils
+ * @category combinators
  */
 export const merge: {
   (that: Report): (self: Report) => Report
@@ -160,7 +160,7 @@ const optionalMerge = <K extends string, A>(
  * ```
  *
  * @since 0.2.0
- * @category utils
+ * @category folding
  */
 export const summarize = (
   completions: Iterable<StoredChatCompletion.StoredChatCompletion>,

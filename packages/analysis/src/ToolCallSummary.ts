@@ -159,7 +159,7 @@ const byName = (self: ToolCount, that: ToolCount) => self.tool < that.tool ? -1 
  * {@link empty} as identity.
  *
  * @since 0.1.0
- * @category utils
+ * @category combinators
  */
 export const merge: {
   (that: ToolCallSummary): (self: ToolCallSummary) => ToolCallSummary
@@ -217,7 +217,7 @@ const reasonOf = (error: AnalysisError.ToolCallError): string => {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const summarize = (completions: Iterable<StoredChatCompletion.StoredChatCompletion>): ToolCallSummary =>
   new Summarizer().addAll(completions).summary()

@@ -120,7 +120,7 @@ const toolkitsKept = 256
  * an argument is never refused for a keyword that is not checked.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const toolkitFromRequest = (request: StoredChatCompletion.StoredChatCompletionRequest): DeclaredToolkit => {
   const tools = request.tools ?? []
@@ -267,7 +267,7 @@ const extractAll = <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const extract: {
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(
@@ -296,7 +296,7 @@ export const extract: {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const extractOrFail: {
   <Tools extends Record<string, Schema.Schema.AnyNoContext>>(

@@ -336,7 +336,7 @@ const silenced = (console: Console.Console): Console.Console => ({
  * usage error (an unknown flag, a bad value, a missing argument) exits 2 before anything is sent.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, CliApp.CliApp.Environment> =>
   Effect.gen(function*() {
@@ -379,7 +379,7 @@ export const run = (argv: ReadonlyArray<string>): Effect.Effect<void, ExitCode, 
  * interrupted (Ctrl-C), 1 for anything else.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const teardown: Runtime.Teardown = (exit, onExit) => {
   if (Exit.isSuccess(exit)) return onExit(0)

@@ -83,7 +83,7 @@ export const isCliError = (u: unknown): u is CliError => Predicate.hasProperty(u
  * A failure, exit code 1.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const failure = (message: string): CliError => new CliError({ message, exitCode: failureExitCode })
 
@@ -91,7 +91,7 @@ export const failure = (message: string): CliError => new CliError({ message, ex
  * A usage error, exit code 2.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const usage = (message: string): CliError => new CliError({ message, exitCode: usageExitCode })
 
@@ -201,7 +201,7 @@ const line = (error: ObjectiveAiError.ObjectiveAiError, context: Context): strin
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const describe = (error: ObjectiveAiError.ObjectiveAiError, context: Context): string =>
   Render.printable(UrlRedaction.redact(line(error, context)))

@@ -114,7 +114,7 @@ export const fromFlags = (flags: Flags): Effect.Effect<Connection, CliError.CliE
  * The timeout and retries of the flags, for a connection whose key and URL come from elsewhere (the demo's server).
  *
  * @since 0.1.0
- * @category utils
+ * @category config
  */
 export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> => ({
   timeout: Option.getOrUndefined(flags.timeout),
@@ -126,7 +126,7 @@ export const tuning = (flags: Flags): Pick<Connection, "timeout" | "retries"> =>
  * whole stream.
  *
  * @since 0.1.0
- * @category utils
+ * @category config
  */
 export const clientOptions = (connection: Connection): ObjectiveAiClient.Options => ({
   apiKey: connection.apiKey,

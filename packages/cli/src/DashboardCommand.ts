@@ -51,7 +51,7 @@ export const apiKeysConfig: Config.Config<ReadonlyArray<Redacted.Redacted<string
  * Serves until interrupted, printing where on stdout.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (settings: Settings): Effect.Effect<never, CliError.CliError> =>
   Effect.scoped(Effect.gen(function*() {

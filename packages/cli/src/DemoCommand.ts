@@ -119,7 +119,7 @@ const captured = (connection: Connection.Connection) =>
  * Runs the demo.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (
   options: ReportCommand.Settings & {

@@ -59,7 +59,7 @@ const text = (value: unknown): string => value === null || value === undefined ?
  * One CSV row of a stored completion (without the line break).
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const csvRow = (
   stored: StoredChatCompletion.StoredChatCompletion,
@@ -139,7 +139,7 @@ const parquet = (store: CompletionStore.Service, filter: CompletionStore.Filter)
  * The `export` command.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (options: {
   readonly database: string

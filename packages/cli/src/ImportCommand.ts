@@ -19,7 +19,7 @@ import * as StoreConnection from "./StoreConnection.js"
  * The summary line of an import.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const summaryLine = (summary: Import.Summary, database: string): string =>
   `imported into ${database}: ${summary.stored} new, ${summary.alreadyStored} already stored, ${summary.bad} bad ${
@@ -30,7 +30,7 @@ export const summaryLine = (summary: Import.Summary, database: string): string =
  * The `import` command.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (options: {
   readonly database: string

@@ -49,7 +49,7 @@ const timeLeft = (seconds: number): string => {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const line = (state: State, columns: number): string => {
   const perSecond = state.elapsedMillis > 0 ? state.done / (state.elapsedMillis / 1000) : 0
@@ -76,7 +76,7 @@ const redrawEvery = "250 millis"
  * stderr is a terminal; otherwise the stream as it is.
  *
  * @since 0.1.0
- * @category utils
+ * @category sinks
  */
 export const track = (options: { readonly total: number | undefined }) =>
   count<ObjectiveAiClient.RetrieveResult>({ ...options, failed: (result) => result._tag === "Failed" })
@@ -86,7 +86,7 @@ export const track = (options: { readonly total: number | undefined }) =>
  * `action` names what is done (`importing`, say).
  *
  * @since 0.1.0
- * @category utils
+ * @category sinks
  */
 export const count = <A>(options: {
   readonly total: number | undefined

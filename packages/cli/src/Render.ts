@@ -19,7 +19,7 @@ export interface Column {
  * A left-aligned column.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const left = (header: string): Column => ({ header, align: "left" })
 
@@ -27,7 +27,7 @@ export const left = (header: string): Column => ({ header, align: "left" })
  * A right-aligned column, for numbers.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const right = (header: string): Column => ({ header, align: "right" })
 
@@ -56,7 +56,7 @@ const pad = (text: string, size: number, align: Column["align"]): string => {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const table = (
   columns: ReadonlyArray<Column>,
@@ -90,7 +90,7 @@ const plainNumber = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const csvCell = (cell: string): string => formulaStart.test(cell) && !plainNumber.test(cell) ? `'${cell}` : cell
 
@@ -99,7 +99,7 @@ export const csvCell = (cell: string): string => formulaStart.test(cell) && !pla
  * ({@link printable}); a cell with a comma, a quote or a line break is quoted, its quotes doubled.
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const csvLine = (cells: ReadonlyArray<string>): string =>
   cells.map((cell) => {
@@ -126,7 +126,7 @@ const escapeControl = (character: string): string => `\\x${character.charCodeAt(
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const printable = (text: string): string => text.replace(controls, escapeControl)
 
@@ -135,7 +135,7 @@ export const printable = (text: string): string => text.replace(controls, escape
  * ends with `…`; control characters are escaped as by {@link printable}.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const oneLine = (text: string, max: number): string => {
   const flat = text.replace(/\s+/g, " ").trim()
@@ -147,7 +147,7 @@ export const oneLine = (text: string, max: number): string => {
  * A measure for people: four significant digits, never an exponent for the magnitudes logprob measures take.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const measure = (value: number): string => {
   if (!Number.isFinite(value)) return String(value)
@@ -160,6 +160,6 @@ export const measure = (value: number): string => {
  * An integer with thousands separators: `12,345`.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const integer = (value: number): string => value.toLocaleString("en-US", { maximumFractionDigits: 0 })

@@ -63,7 +63,7 @@ export interface Settings {
  * The report of retrieve results; `baseUrl` is named in the reasons of ids that failed to connect.
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const summarize = (
   results: Iterable<ObjectiveAiClient.RetrieveResult>,
@@ -140,7 +140,7 @@ export const chunkSize = 256
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const collect = <E, R>(
   ids: Stream.Stream<string, E, R>,
@@ -224,7 +224,7 @@ const idsOf = (
  * failed, and warns on stderr when some did.
  *
  * @since 0.1.0
- * @category utils
+ * @category actions
  */
 export const report = (
   source: Source,
@@ -245,7 +245,7 @@ export const report = (
  * Prints a report on stdout; fails when every id failed, and warns on stderr when some did.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const print = (
   report: Report.Report,
@@ -267,7 +267,7 @@ export const print = (
  * Prints the report of a store's completions, from the store alone.
  *
  * @since 0.1.0
- * @category utils
+ * @category actions
  */
 export const reportStore = (
   database: string,
@@ -285,7 +285,7 @@ export const reportStore = (
  * report.html`).
  *
  * @since 0.1.0
- * @category utils
+ * @category actions
  */
 export const reportPage = (
   database: string,
@@ -309,7 +309,7 @@ export const reportPage = (
  * progress line knows the total, and a file without ids is refused as no source at all), then {@link report}s it.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (options: {
   readonly ids: ReadonlyArray<string>

@@ -81,7 +81,7 @@ export interface Document extends Schema.Schema.Type<typeof Document> {}
  * The document of a report.
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const document = (report: Report.Report): Document => ({
   ...report,
@@ -99,7 +99,7 @@ const encodeMetrics = Schema.encodeSync(Metrics)
  * The report as one JSON document, indented.
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const json = (report: Report.Report): string => JSON.stringify(encodeDocument(document(report)), null, 2)
 
@@ -115,7 +115,7 @@ const flatten = (value: object, prefix = ""): Array<readonly [string, string]> =
  * The report as one long-format CSV table, `section,key,metric,value`, with its header line.
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const csv = (report: Report.Report): string => {
   const lines = [Render.csvLine(["section", "key", "metric", "value"])]
@@ -404,7 +404,7 @@ export interface RenderOptions {
  * The report as aligned text sections.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const table = (report: Report.Report, options: RenderOptions = {}): string => {
   const { retrieved, failed } = report.completions
@@ -436,7 +436,7 @@ export const table = (report: Report.Report, options: RenderOptions = {}): strin
  * The report in a format.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const render = (report: Report.Report, format: Format, options: RenderOptions = {}): string =>
   format === "json" ? json(report) : format === "csv" ? csv(report) : table(report, options)

@@ -136,7 +136,7 @@ const usageLines = (completion: ChatCompletion.ChatCompletion): Array<string> =>
  * ({@link Render.printable}) but the line breaks and tabs of its content.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const render = (stored: StoredChatCompletion.StoredChatCompletion): string => {
   const response = stored.response
@@ -163,7 +163,7 @@ const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletion
  * A stored completion as the exact JSON of the API, integers beyond 2^53 included.
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const json = (stored: StoredChatCompletion.StoredChatCompletion): string => Json.stringify(encodeStored(stored))
 
@@ -171,7 +171,7 @@ export const json = (stored: StoredChatCompletion.StoredChatCompletion): string 
  * Retrieves the completion and prints it on stdout.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (options: {
   readonly id: string

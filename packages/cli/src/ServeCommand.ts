@@ -62,7 +62,7 @@ const stall = Duration.seconds(5)
  * Serves until interrupted, printing where on stdout.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (
   settings: Settings

@@ -40,7 +40,7 @@ export const layer = (
  * The filter of a time range.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const filterOf = (
   options: { readonly since: Option.Option<Date>; readonly until: Option.Option<Date> }

@@ -22,7 +22,7 @@ import * as StoreConnection from "./StoreConnection.js"
  * The summary line of a sync; a PostgreSQL URL is named without its password.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const summaryLine = (summary: Sync.Summary, database: string): string =>
   `synced ${
@@ -35,7 +35,7 @@ export const summaryLine = (summary: Sync.Summary, database: string): string =>
  * (a reason recorded by an older version could name a URL with its password).
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const failureLine = (failure: CompletionStore.Failure): string =>
   Render.printable(UrlRedaction.redact(`${failure.id}: ${failure.reason} (${tries(failure.attempts)})`))
@@ -46,7 +46,7 @@ const tries = (count: number) => `failed in ${count === 1 ? "1 sync" : `${count}
  * The `sync` command.
  *
  * @since 0.1.0
- * @category utils
+ * @category commands
  */
 export const run = (options: {
   readonly database: string

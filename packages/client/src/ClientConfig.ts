@@ -12,7 +12,7 @@ import type * as Redacted from "effect/Redacted"
  * The production API.
  *
  * @since 0.1.0
- * @category defaults
+ * @category constants
  */
 export const defaultBaseUrl = "https://api.objective-ai.io"
 

@@ -217,7 +217,7 @@ export class ObjectiveAiClient extends Context.Tag("@objectiveai-effect/client/O
  * ```
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface RequestOptions {
   /** Overrides of the operation's timeouts (the client's `timeouts.read` or `timeouts.create`) for this call. */
@@ -232,7 +232,7 @@ export interface RequestOptions {
  * Paging of {@link Service.list}, and the options of each page's request.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface ListOptions extends RequestOptions {
   /** Completions asked for per request (`count`); a positive integer, the API's own default by default. */
@@ -245,7 +245,7 @@ export interface ListOptions extends RequestOptions {
  * Options of {@link Service.stream}; the {@link RequestOptions} apply to opening it.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface StreamOptions extends RequestOptions {
   /**
@@ -276,7 +276,7 @@ export interface StreamOptions extends RequestOptions {
  * Options of {@link Service.retrieveMany}, and of each retrieve it makes.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface RetrieveManyOptions extends RequestOptions {
   /** Retrieves in flight at once; 8 by default. */
@@ -353,7 +353,7 @@ export const collect: Sink.Sink<
  * How to reach the API and how hard to try.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface Options {
   /** Sent as `authorization: Bearer <key>` on every request. */
@@ -391,7 +391,7 @@ export interface Options {
  * would strain the process.
  *
  * @since 0.1.0
- * @category defaults
+ * @category constants
  */
 export const defaultMaxBodySize = 32 * 1024 * 1024
 

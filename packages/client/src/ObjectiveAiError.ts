@@ -364,7 +364,7 @@ export const isObjectiveAiError = (u: unknown): u is ObjectiveAiError => Predica
  * it once per id.
  *
  * @since 0.2.0
- * @category predicates
+ * @category guards
  */
 export const concernsEveryRequest = (error: ObjectiveAiError): boolean =>
   error._tag === "UnauthorizedError" || error._tag === "InsufficientCreditsError" ||
@@ -376,7 +376,7 @@ export const concernsEveryRequest = (error: ObjectiveAiError): boolean =>
  * error that carries no status of its own is reported with this one (by `@objectiveai-effect/ai`, say).
  *
  * @since 0.1.0
- * @category status codes
+ * @category constants
  */
 export const statusOfTag = {
   BadRequestError: 400,

@@ -73,7 +73,7 @@ export interface RetryPolicy {
  * retried only when they surely never reached the server.
  *
  * @since 0.1.0
- * @category defaults
+ * @category constants
  */
 export const defaults: RetryPolicy = {
   maxAttempts: 4,
@@ -100,7 +100,7 @@ export interface Timeouts {
  * Defaults for reads (retrieve, list pages), which the server answers from storage: 20 s an attempt, 45 s in all.
  *
  * @since 0.1.0
- * @category defaults
+ * @category constants
  */
 export const readTimeouts: Timeouts = {
   attempt: Duration.seconds(20),
@@ -112,7 +112,7 @@ export const readTimeouts: Timeouts = {
  * 12 minutes in all.
  *
  * @since 0.1.0
- * @category defaults
+ * @category constants
  */
 export const createTimeouts: Timeouts = {
   attempt: Duration.minutes(10),
@@ -125,7 +125,7 @@ export const createTimeouts: Timeouts = {
  * through without them; opening the stream is bounded by {@link createTimeouts}.
  *
  * @since 0.1.0
- * @category defaults
+ * @category constants
  */
 export const streamIdleTimeout: Duration.Duration = Duration.minutes(2)
 
@@ -142,7 +142,7 @@ export const streamIdleTimeout: Duration.Duration = Duration.minutes(2)
  * ```
  *
  * @since 0.1.0
- * @category backoff
+ * @category constructors
  */
 export const backoff = (
   policy: Pick<RetryPolicy, "initialDelay" | "maxDelay">,
@@ -168,7 +168,7 @@ export const backoff = (
  * ```
  *
  * @since 0.1.0
- * @category backoff
+ * @category constructors
  */
 export const backoffSchedule = (
   policy: Pick<RetryPolicy, "maxAttempts" | "initialDelay" | "maxDelay">

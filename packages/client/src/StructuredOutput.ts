@@ -54,7 +54,7 @@ export interface StructuredOutput<A, I = A> {
  * Options of {@link make}.
  *
  * @since 0.1.0
- * @category options
+ * @category models
  */
 export interface Options {
   /** The name the model sees; the Schema's identifier, else `"output"`. Letters, digits, `_` and `-`. */

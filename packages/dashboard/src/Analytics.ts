@@ -80,7 +80,7 @@ export class Analytics extends Context.Tag("@objectiveai-effect/dashboard/Analyt
  * The store's filter of an analytics filter.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const storeOptions = (filter: AnalyticsApi.Filter): CompletionStore.Filter => ({
   since: filter.since,

@@ -326,7 +326,7 @@ export interface Overview extends Schema.Schema.Type<typeof Overview> {}
  * `authorization: Bearer <key>` on every endpoint; the dashboard asks for it only when started with keys.
  *
  * @since 0.1.0
- * @category security
+ * @category api
  */
 export class Authorization extends HttpApiMiddleware.Tag<Authorization>()(
   "@objectiveai-effect/dashboard/AnalyticsApi/Authorization",
@@ -348,7 +348,7 @@ const LimitParam = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 
  * The endpoints, all `GET` under `/api`.
  *
  * @since 0.1.0
- * @category groups
+ * @category api
  */
 export class Analytics extends HttpApiGroup.make("analytics")
   .add(

@@ -110,6 +110,6 @@ export type AnalyticsError = InvalidFilter | CompletionNotFound | StoreFailed | 
  * Whether a value is an analytics error.
  *
  * @since 0.1.0
- * @category refinements
+ * @category guards
  */
 export const isAnalyticsError = (u: unknown): u is AnalyticsError => hasProperty(u, TypeId)

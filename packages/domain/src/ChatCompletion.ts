@@ -136,7 +136,7 @@ export interface ReasoningDetail extends Schema.Schema.Type<typeof ReasoningDeta
  * Why the model stopped. `null` while unknown; new values (`function_call`, …) decode as strings.
  *
  * @since 0.1.0
- * @category constants
+ * @category schemas
  */
 export const FinishReason = openLiteral("stop", "length", "tool_calls", "content_filter", "error").annotations({
   identifier: "FinishReason",
@@ -152,7 +152,7 @@ export type FinishReason = Schema.Schema.Type<typeof FinishReason>
  * The service tier that served a completion; open to new tiers.
  *
  * @since 0.1.0
- * @category constants
+ * @category schemas
  */
 export const ServiceTier = openLiteral("auto", "default", "flex").annotations({
   identifier: "ServiceTier",
@@ -251,6 +251,6 @@ export interface ChatCompletionEncoded extends Schema.Schema.Encoded<typeof Chat
  * A completion from JSON text, read with {@link Json.parse} so integers beyond 2^53 stay exact.
  *
  * @since 0.1.0
- * @category constants
+ * @category schemas
  */
 export const ChatCompletionFromJson = Json.parseJson(ChatCompletion)

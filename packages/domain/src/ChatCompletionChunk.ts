@@ -118,7 +118,7 @@ export interface ChatCompletionChunkEncoded extends Schema.Schema.Encoded<typeof
  * A chunk from the JSON text of one SSE `data:` field, read losslessly.
  *
  * @since 0.1.0
- * @category constants
+ * @category schemas
  */
 export const ChatCompletionChunkFromJson = Json.parseJson(ChatCompletionChunk)
 
@@ -154,7 +154,7 @@ export interface Accumulator {
  * A new, empty {@link Accumulator}.
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const accumulator = (): Accumulator => new ChunkAccumulator()
 
@@ -168,7 +168,7 @@ export const accumulator = (): Accumulator => new ChunkAccumulator()
  * chunks.
  *
  * @since 0.1.0
- * @category utils
+ * @category folding
  */
 export const merge = (chunks: Iterable<ChatCompletionChunk>): Option.Option<ChatCompletion.ChatCompletion> => {
   const merged = new ChunkAccumulator()

@@ -232,7 +232,7 @@ const validated = checkInPlace === undefined
  * ```
  *
  * @since 0.1.0
- * @category constants
+ * @category parsing
  */
 export const validate = (input: unknown): Effect.Effect<ChatCompletionCreateParams, ParseResult.ParseError> =>
   Effect.mapError(decodeValidated(input), ParseMessages.boundError)
@@ -244,7 +244,7 @@ const decodeValidated = Schema.decodeUnknown(validated, decodeAll)
  * titles. Every object allows other properties, as the body does; the typo check has no JSON Schema form.
  *
  * @since 0.1.0
- * @category utils
+ * @category json schema
  */
 export const jsonSchema = (): JSONSchema.JsonSchema7Root => {
   const $defs: Record<string, JSONSchema.JsonSchema7> = {}

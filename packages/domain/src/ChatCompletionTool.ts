@@ -180,6 +180,6 @@ export const make = <A, I, R>(options: {
  * A `tool_choice` that makes the model call the named function.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const choose = (name: string): NamedToolChoice => ({ type: "function", function: { name } })

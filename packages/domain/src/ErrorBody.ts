@@ -135,7 +135,7 @@ const httpStatus = (value: number | string | null | undefined): number | undefin
  * envelope) or numeric `error.code` (older), either as a number or as three digits.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const status = (body: ErrorBody): number | undefined =>
   "error" in body ? httpStatus(body.error.http_status) ?? httpStatus(body.error.code) : body.code
@@ -144,7 +144,7 @@ export const status = (body: ErrorBody): number | undefined =>
  * A human-readable line for an error body, whatever shape its message has.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const message = (body: ErrorBody): string =>
   "error" in body ? body.error.message : typeof body.message === "string" ? body.message : Json.stringify(body.message)
@@ -159,7 +159,7 @@ const usableSeconds = (availability: Availability | null | undefined): number | 
  * `error.metadata.availability.retry_after` (older); the longer when both are there.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const retryAfterSeconds = (body: ErrorBody): number | undefined => {
   if (!("error" in body)) return undefined

@@ -126,7 +126,7 @@ export const JsonWholeNumber: Schema.declare<number> = JsonNumber.annotations({
  * Throws a `SyntaxError` on invalid text, like `JSON.parse`.
  *
  * @since 0.1.0
- * @category constants
+ * @category parsing
  */
 export const parse: (text: string) => unknown = internal.parse
 
@@ -145,7 +145,7 @@ export const parse: (text: string) => unknown = internal.parse
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const nestingDepth = (text: string, limit: number = Infinity): number => {
   let depth = 0
@@ -178,7 +178,7 @@ export const nestingDepth = (text: string, limit: number = Infinity): number => 
  * functions are skipped in objects and `null` in arrays, `NaN` is `null`, a cycle throws a `TypeError`.
  *
  * @since 0.1.0
- * @category constants
+ * @category encoding
  */
 export const stringify: (value: unknown) => string = internal.stringify
 
@@ -199,7 +199,7 @@ export const stringify: (value: unknown) => string = internal.stringify
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const parseJson = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schema<A, string, R> => {
   const lossless = Schema.transformOrFail(Schema.String, Schema.Unknown, {
@@ -275,7 +275,7 @@ export const parseJson = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schem
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const resolvePointer = (document: unknown, pointer: string): unknown => {
   if (!pointer.startsWith("#")) return undefined

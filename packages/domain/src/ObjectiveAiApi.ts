@@ -233,7 +233,7 @@ export type ApiError = Schema.Schema.Type<typeof ApiError>
  * `authorization: Bearer <key>` on every endpoint; a server implements it, failing with {@link Unauthorized}.
  *
  * @since 0.1.0
- * @category security
+ * @category api
  */
 export class Authorization extends HttpApiMiddleware.Tag<Authorization>()(
   "@objectiveai-effect/domain/ObjectiveAiApi/Authorization",
@@ -364,7 +364,7 @@ const documentCreate = (operation: Record<string, unknown>): Record<string, unkn
  * `stream: true`, as server-sent events of `chat.completion.chunk`.
  *
  * @since 0.1.0
- * @category endpoints
+ * @category api
  */
 export const create = HttpApiEndpoint.post("create", "/chat/completions")
   .setPayload(ChatCompletionCreateParams.ChatCompletionCreateParams)
@@ -387,7 +387,7 @@ export const create = HttpApiEndpoint.post("create", "/chat/completions")
  * `GET /chat/completions/{id}`: the stored `{ request, response }` of one completion.
  *
  * @since 0.1.0
- * @category endpoints
+ * @category api
  */
 export const retrieve = HttpApiEndpoint.get("retrieve", "/chat/completions/:id")
   .setPath(RetrievePath)
@@ -405,7 +405,7 @@ export const retrieve = HttpApiEndpoint.get("retrieve", "/chat/completions/:id")
  * `GET /chat/completions?count&offset`: one page of stored completions, newest first.
  *
  * @since 0.1.0
- * @category endpoints
+ * @category api
  */
 export const list = HttpApiEndpoint.get("list", "/chat/completions")
   .setUrlParams(ListParams)
@@ -426,7 +426,7 @@ export const list = HttpApiEndpoint.get("list", "/chat/completions")
  * The group of the three chat-completion endpoints, all behind {@link Authorization}.
  *
  * @since 0.1.0
- * @category groups
+ * @category api
  */
 export class ChatCompletions extends HttpApiGroup.make("chatCompletions")
   .add(create)

@@ -32,7 +32,7 @@ export const maxValueLength = 200
  * rendering of it is no longer than that, so that short values read exactly as Effect writes them.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const preview = (value: unknown, maxLength: number = maxValueLength): string | undefined => {
   if (typeof value === "string") {
@@ -140,7 +140,7 @@ const boundIssues = new WeakSet<ParseResult.ParseIssue>()
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const bound = (issue: ParseResult.ParseIssue, maxLength: number = maxValueLength): ParseResult.ParseIssue => {
   switch (issue._tag) {
@@ -194,7 +194,7 @@ export const bound = (issue: ParseResult.ParseIssue, maxLength: number = maxValu
  * A `ParseError` whose message shows every value cut to `maxLength` characters (see {@link bound}).
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const boundError = (
   error: ParseResult.ParseError,
@@ -221,7 +221,7 @@ export const maxProblems = 20
  * or null, got 5`), and otherwise the problems inside the one the value has.
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const problems = (issue: ParseResult.ParseIssue): Array<string> => {
   const out: Array<string> = []
@@ -246,7 +246,7 @@ export const problems = (issue: ParseResult.ParseIssue): Array<string> => {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const format = (issue: ParseResult.ParseIssue, limit: number = maxProblems): string => {
   const all = problems(issue)

@@ -18,7 +18,7 @@ import * as Json from "./Json.js"
  * `ChatCompletionCreateParams.validate` unless it breaks a documented enum, so a stored request can be replayed.
  *
  * @since 0.1.0
- * @category constants
+ * @category schemas
  */
 export const StoredChatCompletionRequest = lenient.ChatCompletionCreateParams.annotations({
   identifier: "StoredChatCompletionRequest",
@@ -55,6 +55,6 @@ export interface StoredChatCompletionEncoded extends Schema.Schema.Encoded<typeo
  * A stored completion from JSON text, read losslessly (a `seed` beyond 2^53 stays exact).
  *
  * @since 0.1.0
- * @category constants
+ * @category schemas
  */
 export const StoredChatCompletionFromJson = Json.parseJson(StoredChatCompletion)

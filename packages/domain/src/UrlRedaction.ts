@@ -32,6 +32,6 @@ const maskUserinfo = (_match: string, scheme: string, info: string): string => {
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category combinators
  */
 export const redact = (text: string): string => text.replace(userinfo, maskUserinfo).replace(secretParameter, "$1***")

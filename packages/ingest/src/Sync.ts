@@ -108,7 +108,7 @@ const batchWait = Duration.millis(100)
  * fails, or a retrieve error concerns every id.
  *
  * @since 0.1.0
- * @category sync
+ * @category actions
  */
 export const sync = (
   options: Options = {}

@@ -66,7 +66,7 @@ export interface Price {
  * google/gemini-2.0-flash, deepseek/deepseek-r1), 1 and 2 USD per million prompt and completion tokens otherwise.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const priceOf = (model: string): Price => {
   const { completion, prompt } = modelInfo(model)
@@ -80,7 +80,7 @@ const toCredits = (microUsd: number): number => Math.round(microUsd * 1e4) / 1e1
  * The cost in USD (credits) of a model's usage, rounded to 1e-10 so that the JSON stays short.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const cost = (model: string, promptTokens: number, completionTokens: number): number => {
   const price = priceOf(model)
@@ -94,7 +94,7 @@ export const cost = (model: string, promptTokens: number, completionTokens: numb
  * {@link cost}.
  *
  * @since 0.1.0
- * @category utils
+ * @category getters
  */
 export const costDetails = (
   model: string,
@@ -115,7 +115,7 @@ export const costDetails = (
  * same key and time always give the same id.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const completionId = (key: string, created: number): CompletionId.CompletionId =>
   CompletionId.make(`chtcpl-${digest(key).slice(0, 32)}-${created}`)
@@ -132,7 +132,7 @@ export const maxChoices = 128
  * Checks what this server adds to the API's rules (which the domain schema checks): `n` within {@link maxChoices}.
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const check = (
   request: ChatCompletionCreateParams.ChatCompletionCreateParams
@@ -386,7 +386,7 @@ const requestKey = (request: ChatCompletionCreateParams.ChatCompletionCreatePara
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const complete = (
   request: ChatCompletionCreateParams.ChatCompletionCreateParams,
@@ -497,7 +497,7 @@ const choiceDeltas = (choice: ChatCompletion.Choice, prng: Prng): Array<ChatComp
  * Chunks carry no `usage: null` and no `system_fingerprint: null`, as OpenRouter sends them: its SDK refuses either.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const chunks = (
   completion: ChatCompletion.ChatCompletion,
@@ -533,7 +533,7 @@ export const chunks = (
  * not interpreted beyond those formats. Strings are made of `words`; the same `seed` gives the same value.
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const sampleJson = (schema: Json.JsonValue, words: ReadonlyArray<string>, seed: string): Json.JsonValue =>
   sample(schema, words, new Prng(seed))

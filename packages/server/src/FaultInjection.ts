@@ -83,7 +83,7 @@ export class InvalidFaultOptions extends Schema.TaggedError<InvalidFaultOptions>
  * The fault chosen for one request.
  *
  * @since 0.1.0
- * @category models
+ * @category constructors
  */
 export type Fault = Data.TaggedEnum<{
   RateLimit: { readonly retryAfterSeconds: number }
@@ -97,7 +97,7 @@ export type Fault = Data.TaggedEnum<{
  * Constructors and matchers of {@link Fault}.
  *
  * @since 0.1.0
- * @category constants
+ * @category constructors
  */
 export const Fault: Data.TaggedEnum.Constructor<Fault> = Data.taggedEnum<Fault>()
 

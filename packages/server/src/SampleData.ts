@@ -516,7 +516,7 @@ export const make = (
  * ```
  *
  * @since 0.1.0
- * @category utils
+ * @category constructors
  */
 export const generate = (options: Options = {}): Iterable<StoredChatCompletion.StoredChatCompletion> => ({
   *[Symbol.iterator]() {

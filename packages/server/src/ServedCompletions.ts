@@ -175,7 +175,7 @@ export const previewLength = 120
  * A stored completion as one JSONL line (without the newline), integers beyond 2^53 written exactly.
  *
  * @since 0.1.0
- * @category utils
+ * @category encoding
  */
 export const toJsonLine = (completion: StoredChatCompletion.StoredChatCompletion): string =>
   // The stored-completion schemas transform nothing (brands and `bigint` seeds are the same on both sides), so a

@@ -68,7 +68,7 @@ export const fromString = (text: string): Location =>
  * How messages name a location: the file, or the URL with its password masked (in its authority or its query).
  *
  * @since 0.1.0
- * @category utils
+ * @category rendering
  */
 export const describe = (location: Location): string =>
   Location.$match(location, {

@@ -146,7 +146,7 @@ const linesPerMessage = 100
  * A line's result: a stored completion when the line is one, else a {@link BadLine}.
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const decodeLine = (text: string, file: string, line: number): LineResult =>
   Either.match(Body.decode(text), {
@@ -175,7 +175,7 @@ const numberLines = <A, E, R>(
  * The results of a stream of text lines, numbered from 1; blank lines are skipped (and counted in the numbering).
  *
  * @since 0.1.0
- * @category utils
+ * @category parsing
  */
 export const decodeLines = <E, R>(
   lines: Stream.Stream<string, E, R>,
@@ -222,7 +222,7 @@ const storeOutcomes = <A extends LineOutcome, E, R>(
  * Stores the completions of a stream of line results, as the module describes.
  *
  * @since 0.1.0
- * @category import
+ * @category actions
  */
 export const fromResults = <E, R>(
   results: Stream.Stream<LineResult, E, R>,
@@ -258,7 +258,7 @@ const spawnImportWorker = (): WorkerThreads.Worker => new WorkerThreads.Worker(i
  * {@link Options.workers}) decode the lines and derive their figures while this thread writes the batches before.
  *
  * @since 0.1.0
- * @category import
+ * @category actions
  */
 export const fromFiles = (
   files: ReadonlyArray<string>,

@@ -226,6 +226,6 @@ export type StoreError =
  * Whether a value is one of the store's errors, by its brand rather than its tag.
  *
  * @since 0.1.0
- * @category refinements
+ * @category guards
  */
 export const isStoreError = (u: unknown): u is StoreError => Predicate.hasProperty(u, TypeId)
