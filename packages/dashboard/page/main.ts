@@ -15,6 +15,7 @@ interface Filter {
   until?: string
   model?: Array<string>
   provider?: Array<string>
+  tag?: Array<string>
   timeZone?: string
 }
 
@@ -24,6 +25,7 @@ interface Overview {
   last: number | null
   models: Array<string>
   providers: Array<string>
+  tags: Record<string, Array<string>>
 }
 
 interface CostOverTime {
@@ -722,6 +724,7 @@ const live = (): Source => {
     if (filter.until !== undefined) query.set("until", filter.until)
     for (const model of filter.model ?? []) query.append("model", model)
     for (const provider of filter.provider ?? []) query.append("provider", provider)
+    for (const tag of filter.tag ?? []) query.append("tag", tag)
     if (filter.timeZone !== undefined) query.set("timeZone", filter.timeZone)
     for (const [name, value] of Object.entries(extra)) query.set(name, value)
     return query
@@ -777,6 +780,26 @@ const checkboxes = (id: string, name: string, values: Array<string>, checked: Ar
   )
 }
 
+const tagPrefix = "tag:"
+
+/** One select per tag key, any value by default: a call has one value of a key, so one is picked at a time. */
+const tagSelects = (tags: Record<string, Array<string>>, picked: Array<string> | undefined) => {
+  byId("tags-field").hidden = Object.keys(tags).length === 0
+  byId("tags").replaceChildren(
+    ...Object.entries(tags).map(([key, values]) => {
+      const select = element(
+        "select",
+        { name: `${tagPrefix}${key}` },
+        element("option", { value: "" }, "any"),
+        ...values.map((value) => element("option", { value }, value))
+      )
+      const chosen = picked?.find((tag) => tag.startsWith(`${key}=`))
+      select.value = chosen === undefined ? "" : chosen.slice(key.length + 1)
+      return element("label", {}, `${key} `, select)
+    })
+  )
+}
+
 const readFilter = (overview: Overview): Filter => {
   const form = byId("filters") as HTMLFormElement
   const data = new FormData(form)
@@ -790,6 +813,9 @@ const readFilter = (overview: Overview): Filter => {
   // Every box ticked is no filter at all, so that completions of a model stored meanwhile are counted too.
   if (models.length < overview.models.length) filter.model = models
   if (providers.length < overview.providers.length) filter.provider = providers
+  const tags = Array.from(data, ([name, value]) =>
+    name.startsWith(tagPrefix) && value !== "" ? [`${name.slice(tagPrefix.length)}=${String(value)}`] : []).flat()
+  if (tags.length > 0) filter.tag = tags
   const timeZone = String(data.get("timeZone") ?? "UTC")
   if (timeZone !== "UTC") filter.timeZone = timeZone
   return filter
@@ -813,6 +839,7 @@ const start = async () => {
     let answers = first
     checkboxes("models", "model", overview.models, initial.model)
     checkboxes("providers", "provider", overview.providers, initial.provider)
+    tagSelects(overview.tags, initial.tag)
     const zone = byId("timeZone") as HTMLSelectElement
     zone.replaceChildren(...zones().map((name) => element("option", { value: name }, name)))
     zone.value = initial.timeZone ?? "UTC"

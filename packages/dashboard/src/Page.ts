@@ -77,6 +77,7 @@ ${head}
 <label class="field" for="until">Until (exclusive)<input type="date" id="until" name="until"></label>
 <fieldset class="field"><legend>Models</legend><div class="choices" id="models"></div></fieldset>
 <fieldset class="field"><legend>Providers</legend><div class="choices" id="providers"></div></fieldset>
+<fieldset class="field" id="tags-field" hidden><legend>Tags</legend><div class="choices" id="tags"></div></fieldset>
 <label class="field" for="timeZone">Time zone of the days<select id="timeZone" name="timeZone"></select></label>
 <button type="submit">Apply</button>
 </fieldset>
