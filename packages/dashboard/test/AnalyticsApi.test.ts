@@ -286,7 +286,8 @@ describe("the report file", () => {
           first: null,
           last: null,
           models: ["</script><script>alert(1)</script>"],
-          providers: []
+          providers: [],
+          tags: {}
         },
         answers: {
           costByModel: { by: "model", days: [], series: [] },
