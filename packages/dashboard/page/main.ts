@@ -546,14 +546,12 @@ const drawToolCalls = (answer: ToolCalls) => {
 const drawFailures = (answer: Failures) => {
   const container = byId("failures")
   mark(container, String(answer.byModel.length + answer.failures.length))
-  const rates = (rows: Failures["byModel"]) =>
-    rows.map((
-      row
-    ) => [
+  const rates = (rows: Failures["byModel"], dimension: string) =>
+    rows.map((row) => [
       label(row.key),
       integer.format(row.completions),
-      integer.format(row.failed),
-      `${(row.rate * 100).toFixed(2)} %`
+      figure(`failures.${dimension}.${label(row.key)}.failed`, String(row.failed), integer.format(row.failed)),
+      figure(`failures.${dimension}.${label(row.key)}.rate`, String(row.rate), `${(row.rate * 100).toFixed(2)} %`)
     ])
   container.querySelector(".plot")!.replaceChildren(
     element(
@@ -567,9 +565,9 @@ const drawFailures = (answer: Failures) => {
     ),
     table(["error", "failed"], answer.byError.map((row) => [row.error, integer.format(row.failed)])),
     element("h3", {}, "By model"),
-    table(["model", "completions", "failed", "error rate"], rates(answer.byModel)),
+    table(["model", "completions", "failed", "error rate"], rates(answer.byModel, "model")),
     element("h3", {}, "By provider"),
-    table(["provider", "completions", "failed", "error rate"], rates(answer.byProvider)),
+    table(["provider", "completions", "failed", "error rate"], rates(answer.byProvider, "provider")),
     ...(answer.failures.length === 0 ? [] : [
       element("h3", {}, "Failures"),
       table(
@@ -813,8 +811,11 @@ const readFilter = (overview: Overview): Filter => {
   // Every box ticked is no filter at all, so that completions of a model stored meanwhile are counted too.
   if (models.length < overview.models.length) filter.model = models
   if (providers.length < overview.providers.length) filter.provider = providers
-  const tags = Array.from(data, ([name, value]) =>
-    name.startsWith(tagPrefix) && value !== "" ? [`${name.slice(tagPrefix.length)}=${String(value)}`] : []).flat()
+  const tags = Array.from(
+    data,
+    ([name, value]) =>
+      name.startsWith(tagPrefix) && value !== "" ? [`${name.slice(tagPrefix.length)}=${String(value)}`] : []
+  ).flat()
   if (tags.length > 0) filter.tag = tags
   const timeZone = String(data.get("timeZone") ?? "UTC")
   if (timeZone !== "UTC") filter.timeZone = timeZone

@@ -632,9 +632,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     const clauses: Array<Statement.Fragment> = [...extra]
     for (const [key, values] of Object.entries(filter.tags ?? {})) {
       clauses.push(
-        values.length === 0 ? sql`1 = 0` : sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${
-          sql(owner)
-        } = id AND tag_key = ${key} AND ${sql.in("tag_value", values)})`
+        values.length === 0 ?
+          sql`1 = 0` :
+          sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${sql(owner)} = id AND tag_key = ${key} AND ${
+            sql.in("tag_value", values)
+          })`
       )
     }
     if (filter.since !== undefined) clauses.push(sql`created >= ${seconds(filter.since)}`)
@@ -850,8 +852,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const tagValues: Service["tagValues"] = SqlSchema.findAll({
     Request: Schema.Void,
     Result: Schema.Struct({ tag_key: Schema.String, tag_value: Schema.String }),
-    execute: () =>
-      sql`SELECT DISTINCT tag_key, tag_value FROM ${sql(callTagsTable)}`
+    execute: () => sql`SELECT DISTINCT tag_key, tag_value FROM ${sql(callTagsTable)}`
   })(undefined).pipe(
     Effect.map((rows) => {
       // Sorted here, in code-unit order, rather than by each engine's collation.
