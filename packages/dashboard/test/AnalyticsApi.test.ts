@@ -201,7 +201,7 @@ describe("the analytics endpoints over captured, tagged calls", () => {
           expect(byModel.series.reduce((sum, series) => sum + series.completions.reduce((a, b) => a + b, 0), 0)).toBe(
             responses.length
           )
-          const ids = new Set(responses.map((response) => response.id))
+          const ids = new Set<string>(responses.map((response) => response.id))
           const expensive = yield* json<Array<AnalyticsApi.Expensive>>(`${url}/api/expensive${query}&limit=20`)
           expect(expensive.length).toBeGreaterThan(0)
           expect(expensive.every((row) => ids.has(row.id))).toBe(true)
