@@ -341,6 +341,12 @@ describe.skipIf(!installed)("the dashboard in a real browser", () => {
         expect(Number(all[`failures.model.${model}.rate`])).toBe(failedSearches / (completionsOf + failedSearches))
         expect(all["failures.provider.(none).failed"]).toBe(String(failedSearches))
         expect(yield* Effect.promise(() => page.locator("#tags-field").isVisible())).toBe(true)
+        // The cost stacked by the tag: one series per value, as report --by tag:feature groups it.
+        const byTag = yield* Effect.promise(() => chartsOf(page))
+        expect(byTag["chart-cost-tag"]).toMatchObject({ drawn: 1 })
+        expect(yield* Effect.promise(() => page.locator("#chart-cost-tag .legend li").count())).toBe(
+          report.cost.byTag!.summary.groups.length
+        )
 
         // feature=search picked from the keyboard: every chart drawn again, with that tag's figures.
         yield* Effect.promise(async () => {

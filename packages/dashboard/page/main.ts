@@ -111,6 +111,7 @@ interface Expensive {
 interface Answers {
   costByModel: CostOverTime
   costByProvider: CostOverTime
+  costByTag?: CostOverTime
   tokens: TokensOverTime
   costTable: { byModel: CostSummary; byProvider: CostSummary }
   logprobs: LogprobsOverTime
@@ -678,6 +679,14 @@ const draw = (answers: Answers) => {
   for (const plot of charts.splice(0)) plot.destroy()
   stackedCost("chart-cost-model", answers.costByModel)
   stackedCost("chart-cost-provider", answers.costByProvider)
+  // Cost by tag only when the store holds tags: the card is a chart (data-chart) from then on.
+  const byTag = byId("chart-cost-tag")
+  byTag.hidden = answers.costByTag === undefined
+  if (answers.costByTag !== undefined) {
+    byTag.dataset["chart"] = ""
+    byId("cost-tag-key").textContent = answers.costByTag.by.slice("tag:".length)
+    stackedCost("chart-cost-tag", answers.costByTag)
+  }
   drawTokens(answers.tokens)
   drawCostTable(answers.costTable)
   drawLogprobs(answers.logprobs)
@@ -692,7 +701,8 @@ const draw = (answers: Answers) => {
 /** Where the figures come from: the analytics endpoints, or the answers a report file carries. */
 interface Source {
   readonly overview: () => Promise<Overview>
-  readonly answers: (filter: Filter) => Promise<Answers>
+  /** `tagKey`: the tag the cost is also stacked by, when the store holds tags. */
+  readonly answers: (filter: Filter, tagKey: string | undefined) => Promise<Answers>
   readonly completion: (id: string) => Promise<string>
 }
 
@@ -729,9 +739,9 @@ const live = (): Source => {
   }
   return {
     overview: () => json<Overview>("overview"),
-    answers: async (filter) => {
-      const [costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive] = await Promise
-        .all([
+    answers: async (filter, tagKey) => {
+      const [costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive, costByTag] =
+        await Promise.all([
           json<CostOverTime>("cost", queryOf(filter, { by: "model" })),
           json<CostOverTime>("cost", queryOf(filter, { by: "provider" })),
           json<TokensOverTime>("tokens", queryOf(filter)),
@@ -739,9 +749,20 @@ const live = (): Source => {
           json<LogprobsOverTime>("logprobs", queryOf(filter)),
           json<ToolCalls>("tool-calls", queryOf(filter)),
           json<Failures>("failures", queryOf(filter)),
-          json<Array<Expensive>>("expensive", queryOf(filter))
+          json<Array<Expensive>>("expensive", queryOf(filter)),
+          tagKey === undefined ? undefined : json<CostOverTime>("cost", queryOf(filter, { by: `tag:${tagKey}` }))
         ])
-      return { costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive }
+      return {
+        costByModel,
+        costByProvider,
+        ...(costByTag === undefined ? {} : { costByTag }),
+        tokens,
+        costTable,
+        logprobs,
+        toolCalls,
+        failures,
+        expensive
+      }
     },
     completion: async (id) => (await request(`completions/${encodeURIComponent(id)}`)).text()
   }
@@ -836,8 +857,10 @@ const start = async () => {
   try {
     const initial = snapshot?.filter ?? {}
     // The overview and the first answers at once: they share the store's scan of the filter.
-    const [overview, first] = await Promise.all([source.overview(), source.answers(initial)])
-    let answers = first
+    const [overview, first] = await Promise.all([source.overview(), source.answers(initial, undefined)])
+    // The cost by tag needs the overview's tag keys: asked for once they are known, only of a store that has some.
+    const tagKey = Object.keys(overview.tags)[0]
+    let answers = tagKey !== undefined && first.costByTag === undefined ? await source.answers(initial, tagKey) : first
     checkboxes("models", "model", overview.models, initial.model)
     checkboxes("providers", "provider", overview.providers, initial.provider)
     tagSelects(overview.tags, initial.tag)
@@ -864,7 +887,7 @@ const start = async () => {
       status.textContent = "Updating…"
       status.className = ""
       try {
-        const next = await source.answers(readFilter(overview))
+        const next = await source.answers(readFilter(overview), tagKey)
         if (ask !== asked) return
         answers = next
         draw(answers)
