@@ -87,7 +87,7 @@ export const storeOptions = (filter: AnalyticsApi.Filter): CompletionStore.Filte
   until: filter.until,
   models: filter.model,
   providers: filter.provider,
-  tags: filter.tag === undefined ? undefined : AnalyticsApi.tagsOf(filter.tag)
+  tags: filter.tag === undefined ? undefined : AnalyticsApi.tagsByKey(filter.tag)
 })
 
 const fromStore = (error: StoreError.StoreError): Failed =>
@@ -147,7 +147,7 @@ const keyOf = (filter: AnalyticsApi.Filter, by: ReadonlyArray<CompletionStore.Di
     filter.model ?? null,
     filter.provider ?? null,
     filter.timeZone ?? null,
-    filter.tag === undefined ? null : AnalyticsApi.tagsOf([...filter.tag].sort()),
+    filter.tag === undefined ? null : AnalyticsApi.tagsByKey([...filter.tag].sort()),
     by
   ])
 

@@ -62,7 +62,7 @@ export const TagParam = Schema.String.pipe(
  * @since 0.2.0
  * @category utils
  */
-export const tagsOf = (tags: ReadonlyArray<string>): Record<string, ReadonlyArray<string>> => {
+export const tagsByKey = (tags: ReadonlyArray<string>): Record<string, ReadonlyArray<string>> => {
   const byKey: Record<string, Array<string>> = {}
   for (const tag of tags) {
     const at = tag.indexOf("=")
