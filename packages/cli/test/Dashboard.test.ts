@@ -4,7 +4,11 @@
  * 1280×800 go to test/screenshots/ (not committed).
  */
 import { describe, expect, it } from "@effect/vitest"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -39,6 +43,56 @@ const sampleStore = Effect.gen(function*() {
   expect(imported.code, imported.stderr).toBe(0)
   return { dir, database }
 })
+
+/** The feature the `i`th stored completion's captured call was tagged with. */
+const featureOf = (i: number) => i % 3 === 0 ? "search" : "chat"
+
+/** How many calls {@link tagStore} captures as failed, each tagged `search`. */
+const failedSearches = 4
+
+/**
+ * Tags the completions of a store as an app's captured calls would (`feature` by {@link featureOf}), and adds
+ * {@link failedSearches} failed calls of the first completion's model.
+ */
+const tagStore = (database: string) =>
+  Effect.gen(function*() {
+    const store = yield* CompletionStore.CompletionStore
+    const stored = Chunk.toArray(yield* Stream.runCollect(store.stream()))
+    const call = (id: string, startedAt: number) => ({
+      id,
+      operation: "create" as const,
+      partial: undefined,
+      status: undefined,
+      requestId: undefined,
+      message: undefined,
+      attempts: 1,
+      startedAt,
+      timeToFirstByte: 10,
+      timeToFirstChunk: undefined,
+      duration: 30
+    })
+    yield* store.putCalls([
+      ...stored.map((completion, i) => ({
+        ...call(`call-${i}`, completion.response.created * 1000),
+        request: completion.request,
+        completion: completion.response,
+        outcome: "Success",
+        tags: { feature: featureOf(i) }
+      })),
+      ...Array.from({ length: failedSearches }, (_, i) => ({
+        ...call(`failed-${i}`, stored[0].response.created * 1000),
+        request: stored[0].request,
+        completion: undefined,
+        outcome: "RateLimitedError",
+        status: 429,
+        tags: { feature: "search" }
+      }))
+    ])
+    return stored[0].request.model
+  }).pipe(
+    Effect.provide(Layer.orDie(CompletionStore.layer(Database.Location.Sqlite({ filename: database })))),
+    Effect.orDie
+  )
 
 /** `objectiveai dashboard` on a free port, until the scope closes; its URL, read from what it prints. */
 const dashboard = (database: string) =>
@@ -78,11 +132,25 @@ interface Totals {
   readonly completions: number
   readonly cost: string
 }
+interface CallGroup {
+  readonly key: string | null
+  readonly calls: number
+  readonly failed: number
+}
 interface ReportDocument {
   readonly completions: { readonly retrieved: number; readonly failed: number }
   readonly cost: {
     readonly byModel: { readonly total: Totals; readonly groups: ReadonlyArray<{ key: [string]; totals: Totals }> }
     readonly byProvider: { readonly groups: ReadonlyArray<{ key: [string | null]; totals: Totals }> }
+    readonly byTag?: {
+      readonly key: string
+      readonly summary: { readonly groups: ReadonlyArray<{ key: [string | null]; totals: Totals }> }
+    }
+  }
+  readonly calls?: {
+    readonly total: CallGroup
+    readonly byModel: ReadonlyArray<CallGroup>
+    readonly byProvider: ReadonlyArray<CallGroup>
   }
   readonly toolCalls: { readonly calls: number; readonly tools: ReadonlyArray<{ tool: string; calls: number }> }
   readonly logprobMetrics: { readonly content: Metrics }
@@ -125,7 +193,7 @@ const drawn = (page: Page, generation: number) =>
 /** The figures of the page equal those of the report, field for field. */
 const expectSameFigures = (figures: Record<string, string>, report: ReportDocument) => {
   expect(figures["completions.retrieved"]).toBe(String(report.completions.retrieved))
-  expect(figures["failures.failed"]).toBe(String(report.completions.failed))
+  expect(figures["failures.failed"]).toBe(String(report.completions.failed + (report.calls?.total.failed ?? 0)))
   expect(figures["cost.total"]).toBe(report.cost.byModel.total.cost)
   for (const { key: [model], totals } of report.cost.byModel.groups) {
     expect(figures[`cost.model.${model}.cost`], model).toBe(totals.cost)
@@ -242,6 +310,78 @@ describe.skipIf(!installed)("the dashboard in a real browser", () => {
         })
         expect(errors).toEqual([])
         expect(elsewhere).toEqual([])
+      }).pipe(Effect.scoped),
+    { timeout: 180_000 }
+  )
+
+  it.live(
+    "over captured calls: a tag picked from the keyboard redraws every chart with that tag's figures of report --by tag, and failed calls show with their rate",
+    () =>
+      Effect.gen(function*() {
+        const { database } = yield* sampleStore
+        const model = yield* tagStore(database)
+        const { url } = yield* dashboard(database)
+        const browser = yield* launch
+        const page = yield* Effect.promise(() => browser.newPage({ viewport: { width: 1280, height: 800 } }))
+        const errors: Array<string> = []
+        page.on("pageerror", (error) => errors.push(error.message))
+        yield* Effect.promise(async () => {
+          await page.goto(url)
+          await drawn(page, 1)
+        })
+        const report = yield* reportJson(database, ["--by", "tag:feature"])
+        const all = yield* Effect.promise(() => figuresOf(page))
+        expectSameFigures(all, report)
+        // The failed calls, by model and provider, with the report's counts and their rate.
+        const calls = report.calls!
+        expect(calls.total.failed).toBe(failedSearches)
+        expect(all["failures.failed"]).toBe(String(failedSearches))
+        const completionsOf = report.cost.byModel.groups.find((group) => group.key[0] === model)!.totals.completions
+        expect(all[`failures.model.${model}.failed`]).toBe(String(failedSearches))
+        expect(Number(all[`failures.model.${model}.rate`])).toBe(failedSearches / (completionsOf + failedSearches))
+        expect(all["failures.provider.(none).failed"]).toBe(String(failedSearches))
+        expect(yield* Effect.promise(() => page.locator("#tags-field").isVisible())).toBe(true)
+        // The cost stacked by the tag: one series per value, as report --by tag:feature groups it.
+        const byTag = yield* Effect.promise(() => chartsOf(page))
+        expect(byTag["chart-cost-tag"]).toMatchObject({ drawn: 1 })
+        expect(yield* Effect.promise(() => page.locator("#chart-cost-tag .legend li").count())).toBe(
+          report.cost.byTag!.summary.groups.length
+        )
+
+        // feature=search picked from the keyboard: every chart drawn again, with that tag's figures.
+        yield* Effect.promise(async () => {
+          await page.locator("select[name='tag:feature']").focus()
+          // One key, one change: a select's type-ahead picks the first value starting with it.
+          await page.keyboard.press("s")
+          await drawn(page, 2)
+          expect(await page.locator("select[name='tag:feature']").inputValue()).toBe("search")
+        })
+        for (const [id, chart] of Object.entries(yield* Effect.promise(() => chartsOf(page)))) {
+          expect(chart.drawn, id).toBe(2)
+          expect(chart.points, id).toBeGreaterThan(0)
+        }
+        const search = report.cost.byTag!.summary.groups.find((group) => group.key[0] === "search")!.totals
+        const tagged = yield* Effect.promise(() => figuresOf(page))
+        expect(tagged["cost.total"]).toBe(search.cost)
+        expect(tagged["completions.retrieved"]).toBe(String(search.completions))
+        expect(tagged["cost.total"]).not.toBe(all["cost.total"])
+        expect(tagged["failures.failed"]).toBe(String(failedSearches))
+        expect(Number(tagged["failures.rate"])).toBe(failedSearches / (search.completions + failedSearches))
+
+        yield* Effect.promise(async () => {
+          await page.locator("select[name='tag:feature']").focus()
+          // The value before: a letter typed so soon after the last would extend the type-ahead's search instead.
+          await page.keyboard.press("ArrowUp")
+          await drawn(page, 3)
+          expect(await page.locator("select[name='tag:feature']").inputValue()).toBe("chat")
+        })
+        const chat = report.cost.byTag!.summary.groups.find((group) => group.key[0] === "chat")!.totals
+        const chatFigures = yield* Effect.promise(() => figuresOf(page))
+        expect(chatFigures["cost.total"]).toBe(chat.cost)
+        expect(chatFigures["failures.failed"]).toBe("0")
+        fs.mkdirSync(screenshots, { recursive: true })
+        yield* Effect.promise(() => page.screenshot({ path: path.join(screenshots, "dashboard-tags.png") }))
+        expect(errors).toEqual([])
       }).pipe(Effect.scoped),
     { timeout: 180_000 }
   )

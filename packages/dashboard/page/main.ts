@@ -15,6 +15,7 @@ interface Filter {
   until?: string
   model?: Array<string>
   provider?: Array<string>
+  tag?: Array<string>
   timeZone?: string
 }
 
@@ -24,6 +25,7 @@ interface Overview {
   last: number | null
   models: Array<string>
   providers: Array<string>
+  tags: Record<string, Array<string>>
 }
 
 interface CostOverTime {
@@ -109,6 +111,7 @@ interface Expensive {
 interface Answers {
   costByModel: CostOverTime
   costByProvider: CostOverTime
+  costByTag?: CostOverTime
   tokens: TokensOverTime
   costTable: { byModel: CostSummary; byProvider: CostSummary }
   logprobs: LogprobsOverTime
@@ -544,14 +547,12 @@ const drawToolCalls = (answer: ToolCalls) => {
 const drawFailures = (answer: Failures) => {
   const container = byId("failures")
   mark(container, String(answer.byModel.length + answer.failures.length))
-  const rates = (rows: Failures["byModel"]) =>
-    rows.map((
-      row
-    ) => [
+  const rates = (rows: Failures["byModel"], dimension: string) =>
+    rows.map((row) => [
       label(row.key),
       integer.format(row.completions),
-      integer.format(row.failed),
-      `${(row.rate * 100).toFixed(2)} %`
+      figure(`failures.${dimension}.${label(row.key)}.failed`, String(row.failed), integer.format(row.failed)),
+      figure(`failures.${dimension}.${label(row.key)}.rate`, String(row.rate), `${(row.rate * 100).toFixed(2)} %`)
     ])
   container.querySelector(".plot")!.replaceChildren(
     element(
@@ -565,9 +566,9 @@ const drawFailures = (answer: Failures) => {
     ),
     table(["error", "failed"], answer.byError.map((row) => [row.error, integer.format(row.failed)])),
     element("h3", {}, "By model"),
-    table(["model", "completions", "failed", "error rate"], rates(answer.byModel)),
+    table(["model", "completions", "failed", "error rate"], rates(answer.byModel, "model")),
     element("h3", {}, "By provider"),
-    table(["provider", "completions", "failed", "error rate"], rates(answer.byProvider)),
+    table(["provider", "completions", "failed", "error rate"], rates(answer.byProvider, "provider")),
     ...(answer.failures.length === 0 ? [] : [
       element("h3", {}, "Failures"),
       table(
@@ -678,6 +679,14 @@ const draw = (answers: Answers) => {
   for (const plot of charts.splice(0)) plot.destroy()
   stackedCost("chart-cost-model", answers.costByModel)
   stackedCost("chart-cost-provider", answers.costByProvider)
+  // Cost by tag only when the store holds tags: the card is a chart (data-chart) from then on.
+  const byTag = byId("chart-cost-tag")
+  byTag.hidden = answers.costByTag === undefined
+  if (answers.costByTag !== undefined) {
+    byTag.dataset["chart"] = ""
+    byId("cost-tag-key").textContent = answers.costByTag.by.slice("tag:".length)
+    stackedCost("chart-cost-tag", answers.costByTag)
+  }
   drawTokens(answers.tokens)
   drawCostTable(answers.costTable)
   drawLogprobs(answers.logprobs)
@@ -692,7 +701,8 @@ const draw = (answers: Answers) => {
 /** Where the figures come from: the analytics endpoints, or the answers a report file carries. */
 interface Source {
   readonly overview: () => Promise<Overview>
-  readonly answers: (filter: Filter) => Promise<Answers>
+  /** `tagKey`: the tag the cost is also stacked by, when the store holds tags. */
+  readonly answers: (filter: Filter, tagKey: string | undefined) => Promise<Answers>
   readonly completion: (id: string) => Promise<string>
 }
 
@@ -722,15 +732,16 @@ const live = (): Source => {
     if (filter.until !== undefined) query.set("until", filter.until)
     for (const model of filter.model ?? []) query.append("model", model)
     for (const provider of filter.provider ?? []) query.append("provider", provider)
+    for (const tag of filter.tag ?? []) query.append("tag", tag)
     if (filter.timeZone !== undefined) query.set("timeZone", filter.timeZone)
     for (const [name, value] of Object.entries(extra)) query.set(name, value)
     return query
   }
   return {
     overview: () => json<Overview>("overview"),
-    answers: async (filter) => {
-      const [costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive] = await Promise
-        .all([
+    answers: async (filter, tagKey) => {
+      const [costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive, costByTag] =
+        await Promise.all([
           json<CostOverTime>("cost", queryOf(filter, { by: "model" })),
           json<CostOverTime>("cost", queryOf(filter, { by: "provider" })),
           json<TokensOverTime>("tokens", queryOf(filter)),
@@ -738,9 +749,20 @@ const live = (): Source => {
           json<LogprobsOverTime>("logprobs", queryOf(filter)),
           json<ToolCalls>("tool-calls", queryOf(filter)),
           json<Failures>("failures", queryOf(filter)),
-          json<Array<Expensive>>("expensive", queryOf(filter))
+          json<Array<Expensive>>("expensive", queryOf(filter)),
+          tagKey === undefined ? undefined : json<CostOverTime>("cost", queryOf(filter, { by: `tag:${tagKey}` }))
         ])
-      return { costByModel, costByProvider, tokens, costTable, logprobs, toolCalls, failures, expensive }
+      return {
+        costByModel,
+        costByProvider,
+        ...(costByTag === undefined ? {} : { costByTag }),
+        tokens,
+        costTable,
+        logprobs,
+        toolCalls,
+        failures,
+        expensive
+      }
     },
     completion: async (id) => (await request(`completions/${encodeURIComponent(id)}`)).text()
   }
@@ -777,6 +799,26 @@ const checkboxes = (id: string, name: string, values: Array<string>, checked: Ar
   )
 }
 
+const tagPrefix = "tag:"
+
+/** One select per tag key, any value by default: a call has one value of a key, so one is picked at a time. */
+const tagSelects = (tags: Record<string, Array<string>>, picked: Array<string> | undefined) => {
+  byId("tags-field").hidden = Object.keys(tags).length === 0
+  byId("tags").replaceChildren(
+    ...Object.entries(tags).map(([key, values]) => {
+      const select = element(
+        "select",
+        { name: `${tagPrefix}${key}` },
+        element("option", { value: "" }, "any"),
+        ...values.map((value) => element("option", { value }, value))
+      )
+      const chosen = picked?.find((tag) => tag.startsWith(`${key}=`))
+      select.value = chosen === undefined ? "" : chosen.slice(key.length + 1)
+      return element("label", {}, `${key} `, select)
+    })
+  )
+}
+
 const readFilter = (overview: Overview): Filter => {
   const form = byId("filters") as HTMLFormElement
   const data = new FormData(form)
@@ -790,6 +832,12 @@ const readFilter = (overview: Overview): Filter => {
   // Every box ticked is no filter at all, so that completions of a model stored meanwhile are counted too.
   if (models.length < overview.models.length) filter.model = models
   if (providers.length < overview.providers.length) filter.provider = providers
+  const tags = Array.from(
+    data,
+    ([name, value]) =>
+      name.startsWith(tagPrefix) && value !== "" ? [`${name.slice(tagPrefix.length)}=${String(value)}`] : []
+  ).flat()
+  if (tags.length > 0) filter.tag = tags
   const timeZone = String(data.get("timeZone") ?? "UTC")
   if (timeZone !== "UTC") filter.timeZone = timeZone
   return filter
@@ -809,10 +857,13 @@ const start = async () => {
   try {
     const initial = snapshot?.filter ?? {}
     // The overview and the first answers at once: they share the store's scan of the filter.
-    const [overview, first] = await Promise.all([source.overview(), source.answers(initial)])
-    let answers = first
+    const [overview, first] = await Promise.all([source.overview(), source.answers(initial, undefined)])
+    // The cost by tag needs the overview's tag keys: asked for once they are known, only of a store that has some.
+    const tagKey = Object.keys(overview.tags)[0]
+    let answers = tagKey !== undefined && first.costByTag === undefined ? await source.answers(initial, tagKey) : first
     checkboxes("models", "model", overview.models, initial.model)
     checkboxes("providers", "provider", overview.providers, initial.provider)
+    tagSelects(overview.tags, initial.tag)
     const zone = byId("timeZone") as HTMLSelectElement
     zone.replaceChildren(...zones().map((name) => element("option", { value: name }, name)))
     zone.value = initial.timeZone ?? "UTC"
@@ -836,7 +887,7 @@ const start = async () => {
       status.textContent = "Updating…"
       status.className = ""
       try {
-        const next = await source.answers(readFilter(overview))
+        const next = await source.answers(readFilter(overview), tagKey)
         if (ask !== asked) return
         answers = next
         draw(answers)

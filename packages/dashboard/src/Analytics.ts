@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Cost, LogprobSummary, type ToolCallSummary } from "@objectiveai-effect/analysis"
+import { type CallSummary, Cost, LogprobSummary, type ToolCallSummary } from "@objectiveai-effect/analysis"
 import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Cache from "effect/Cache"
@@ -86,7 +86,8 @@ export const storeOptions = (filter: AnalyticsApi.Filter): CompletionStore.Filte
   since: filter.since,
   until: filter.until,
   models: filter.model,
-  providers: filter.provider
+  providers: filter.provider,
+  tags: filter.tag === undefined ? undefined : AnalyticsApi.tagsByKey(filter.tag)
 })
 
 const fromStore = (error: StoreError.StoreError): Failed =>
@@ -138,31 +139,36 @@ const dimensions: ReadonlyArray<Cost.Dimension> = ["day", "model", "provider"]
  */
 export const figuresTimeToLive: Duration.Duration = Duration.seconds(2)
 
-// The cache key of a filter: its fields as JSON, read back by `optionsOfKey`.
-const keyOf = (filter: AnalyticsApi.Filter): string =>
+// The cache key of a filter and the dimensions scanned: its fields as JSON, read back by `optionsOfKey`.
+const keyOf = (filter: AnalyticsApi.Filter, by: ReadonlyArray<CompletionStore.Dimension>): string =>
   JSON.stringify([
     filter.since?.getTime() ?? null,
     filter.until?.getTime() ?? null,
     filter.model ?? null,
     filter.provider ?? null,
-    filter.timeZone ?? null
+    filter.timeZone ?? null,
+    filter.tag === undefined ? null : AnalyticsApi.tagsByKey([...filter.tag].sort()),
+    by
   ])
 
 const optionsOfKey = (key: string): CompletionStore.RollupOptions => {
-  const [since, until, models, providers, timeZone] = JSON.parse(key) as [
+  const [since, until, models, providers, timeZone, tags, by] = JSON.parse(key) as [
     number | null,
     number | null,
     Array<string> | null,
     Array<string> | null,
-    string | null
+    string | null,
+    Record<string, Array<string>> | null,
+    Array<CompletionStore.Dimension>
   ]
   return {
     since: since === null ? undefined : new Date(since),
     until: until === null ? undefined : new Date(until),
     models: models ?? undefined,
     providers: providers ?? undefined,
+    tags: tags ?? undefined,
     timeZone: timeZone ?? undefined,
-    by: dimensions
+    by
   }
 }
 
@@ -225,27 +231,34 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
     timeToLive: figuresTimeToLive,
     lookup: (key: string) => store.figures(optionsOfKey(key))
   })
-  const figuresOf = (filter: AnalyticsApi.Filter) => Effect.mapError(scans.get(keyOf(filter)), fromStore)
+  const figuresOf = (filter: AnalyticsApi.Filter, by: ReadonlyArray<CompletionStore.Dimension> = dimensions) =>
+    Effect.mapError(scans.get(keyOf(filter, by)), fromStore)
 
-  const overview: Service["overview"] = Effect.map(figuresOf({}), (groups): AnalyticsApi.Overview => {
-    const days = daysBetween(groups.map((group) => group.key[0]))
-    return {
-      completions: costBy(groups, []).total.completions,
-      first: days.length === 0 ? null : Date.parse(days[0]) / 1000,
-      last: days.length === 0 ? null : Date.parse(days[days.length - 1]) / 1000 + 86_399,
-      models: keysAt(costBy(groups, [1])),
-      providers: keysAt(costBy(groups, [2]))
-    }
+  const overview: Service["overview"] = Effect.all({
+    groups: figuresOf({}),
+    tags: store.tagValues
   }).pipe(
+    Effect.map(({ groups, tags }): AnalyticsApi.Overview => {
+      const days = daysBetween(groups.map((group) => group.key[0]))
+      return {
+        completions: costBy(groups, []).total.completions,
+        first: days.length === 0 ? null : Date.parse(days[0]) / 1000,
+        last: days.length === 0 ? null : Date.parse(days[days.length - 1]) / 1000 + 86_399,
+        models: keysAt(costBy(groups, [1])),
+        providers: keysAt(costBy(groups, [2])),
+        tags
+      }
+    }),
     Effect.mapError((error) => new AnalyticsError.StoreFailed({ message: error.message })),
     Effect.withSpan("Analytics.overview")
   )
 
+  // By a tag, a scan of its own, by day and that tag; by model or provider, the scan every chart shares.
   const cost: Service["cost"] = (filter) =>
-    figuresOf(filter).pipe(
+    (CompletionStore.isTagDimension(filter.by) ? figuresOf(filter, ["day", filter.by]) : figuresOf(filter)).pipe(
       Effect.map((groups): AnalyticsApi.CostOverTime => {
         const days = daysBetween(groups.map((group) => group.key[0]))
-        const at = filter.by === "model" ? 1 : 2
+        const at = filter.by === "provider" ? 2 : 1
         const totals = costBy(groups, [at])
         const byDay = new Map(
           costBy(groups, [at, 0]).groups.map((group) => [JSON.stringify(group.key), group.totals] as const)
@@ -333,32 +346,42 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
   const toolCalls: Service["toolCalls"] = (filter) =>
     store.toolCalls(storeOptions(filter)).pipe(Effect.mapError(fromStore), Effect.withSpan("Analytics.toolCalls"))
 
-  // The store's failures are the ids its syncs could not retrieve: they carry no model or provider, so the rates by
-  // model and provider count completions only until failed calls are captured with theirs.
+  // Two kinds of failure: the ids the store's syncs could not retrieve, which carry no model, provider or tag (so they
+  // count only in the totals of a filter without tags), and the captured calls that failed, by model and provider.
   const failures: Service["failures"] = (filter) =>
     Effect.all({
       groups: figuresOf(filter),
-      failed: Effect.mapError(store.failures, fromStore)
+      synced: Effect.mapError(store.failures, fromStore),
+      calls: Effect.mapError(store.calls(storeOptions(filter)), fromStore)
     }).pipe(
-      Effect.map(({ failed, groups }): AnalyticsApi.Failures => {
+      Effect.map(({ calls, groups, synced }): AnalyticsApi.Failures => {
+        const failed = filter.tag === undefined || filter.tag.length === 0 ? synced : []
         const byError = new Map<string, number>()
         for (const failure of failed) byError.set(failure.error, (byError.get(failure.error) ?? 0) + 1)
-        const rates = (summary: Cost.CostSummary) =>
-          summary.groups.map((group) => ({
-            key: group.key[0],
-            completions: group.totals.completions,
-            failed: 0,
-            rate: 0
-          }))
+        for (const [error, count] of Object.entries(calls.total.errors)) {
+          byError.set(error, (byError.get(error) ?? 0) + count)
+        }
+        const rates = (summary: Cost.CostSummary, captured: ReadonlyArray<CallSummary.Group>) => {
+          const failedOf = new Map(captured.map((group) => [group.key, group.failed]))
+          const completionsOf = new Map(summary.groups.map((group) => [group.key[0], group.totals.completions]))
+          // The summary's order, then the keys of calls that only failed.
+          const keys = new Set([...completionsOf.keys(), ...failedOf.keys()])
+          return Array.from(keys, (key) => {
+            const completions = completionsOf.get(key) ?? 0
+            const failed = failedOf.get(key) ?? 0
+            return { key, completions, failed, rate: rateOf(completions, failed) }
+          })
+        }
         const completions = costBy(groups, []).total.completions
+        const total = failed.length + calls.total.failed
         return {
           completions,
-          failed: failed.length,
-          rate: rateOf(completions, failed.length),
+          failed: total,
+          rate: rateOf(completions, total),
           byError: Array.from(byError, ([error, count]) => ({ error, failed: count }))
             .sort((self, that) => that.failed - self.failed || (self.error < that.error ? -1 : 1)),
-          byModel: rates(costBy(groups, [1])),
-          byProvider: rates(costBy(groups, [2])),
+          byModel: rates(costBy(groups, [1]), calls.byModel),
+          byProvider: rates(costBy(groups, [2]), calls.byProvider),
           failures: failed.slice(0, AnalyticsApi.failuresListed)
         }
       }),

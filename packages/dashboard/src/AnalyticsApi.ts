@@ -4,8 +4,8 @@
  * under `/api` taking the same filter. `DashboardServer` answers it from the store's engine, `OpenApi.fromApi` gives
  * the `openapi.json` published beside this package, and `HttpApiClient.make(AnalyticsApi)` is a typed client.
  *
- * The filter is the query `since`, `until` (ISO 8601), `model` and `provider` (repeated for several) and `timeZone`
- * (IANA; the days of every series are days there). A series groups by a {@link GroupBy}.
+ * The filter is the query `since`, `until` (ISO 8601), `model`, `provider` and `tag` (`key=value`; repeated for
+ * several) and `timeZone` (IANA; the days of every series are days there). A series groups by a {@link GroupBy}.
  *
  * @example
  * ```ts
@@ -33,20 +33,49 @@ import * as Schema from "effect/Schema"
 import * as AnalyticsError from "./AnalyticsError.js"
 
 /** One value or several: a query parameter given once is text, given more than once a list. */
-const List = Schema.transform(
-  Schema.Union(Schema.String, Schema.Array(Schema.String)),
-  Schema.Array(Schema.String),
-  {
-    strict: true,
-    decode: (value) => typeof value === "string" ? [value] : value,
-    encode: (values) => values
+const listOf = (item: Schema.Schema<string>) =>
+  Schema.transform(
+    Schema.Union(item, Schema.Array(item)),
+    Schema.Array(item),
+    {
+      strict: true,
+      decode: (value) => typeof value === "string" ? [value] : value,
+      encode: (values) => values
+    }
+  )
+
+const List = listOf(Schema.String)
+
+/**
+ * A tag of the filter, `key=value`: the key up to the first `=`, the value after it.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const TagParam = Schema.String.pipe(
+  Schema.pattern(/^[^=]+=/, { message: () => "a tag is key=value, such as feature=search" })
+).annotations({ identifier: "AnalyticsTag", description: "key=value, such as feature=search." })
+
+/**
+ * The tags of a filter by key, from its `key=value` parameters: a key given several values matches any of them.
+ *
+ * @since 0.2.0
+ * @category parsing
+ */
+export const tagsByKey = (tags: ReadonlyArray<string>): Record<string, ReadonlyArray<string>> => {
+  const byKey: Record<string, Array<string>> = {}
+  for (const tag of tags) {
+    const at = tag.indexOf("=")
+    const values = byKey[tag.slice(0, at)] ??= []
+    if (!values.includes(tag.slice(at + 1))) values.push(tag.slice(at + 1))
   }
-)
+  return byKey
+}
 
 /**
  * The filter every endpoint takes, as query parameters: completions created in `[since, until)` (ISO 8601; a date
- * without a time is midnight UTC), among the `model`s and `provider`s named (all when absent), days in `timeZone`
- * (an IANA zone; UTC by default).
+ * without a time is midnight UTC), among the `model`s and `provider`s named (all when absent), captured with the
+ * `tag`s named (`key=value`), days in `timeZone` (an IANA zone; UTC by default).
  *
  * @since 0.1.0
  * @category schemas
@@ -62,6 +91,12 @@ export const Filter = Schema.Struct({
   })),
   model: Schema.optional(List.annotations({ description: "Only these models; repeat for several." })),
   provider: Schema.optional(List.annotations({ description: "Only these providers; repeat for several." })),
+  tag: Schema.optional(
+    listOf(TagParam).annotations({
+      description: "Only completions and calls captured with these tags, key=value; repeat for several (a key given "
+        + "several values matches any of them, every key must match)."
+    })
+  ),
   timeZone: Schema.optional(
     Schema.String.annotations({ description: "The IANA time zone of the days, such as Europe/Paris; UTC by default." })
   )
@@ -73,12 +108,16 @@ export const Filter = Schema.Struct({
 export interface Filter extends Schema.Schema.Type<typeof Filter> {}
 
 /**
- * What a series is stacked by: the model or the provider of each completion.
+ * What a series is stacked by: the model or the provider of each completion, or the value of one of its call's tags,
+ * `tag:feature` say.
  *
  * @since 0.1.0
  * @category schemas
  */
-export const GroupBy = Schema.Literal("model", "provider").annotations({
+export const GroupBy = Schema.Union(
+  Schema.Literal("model", "provider"),
+  Schema.TemplateLiteral("tag:", Schema.String)
+).annotations({
   identifier: "AnalyticsGroupBy",
   description: "What the series are split by."
 })
@@ -104,7 +143,7 @@ export const Days = Schema.Array(Schema.String).annotations({ description: "Days
  * @category schemas
  */
 export const CostSeries = Schema.Struct({
-  key: Schema.NullOr(Schema.String).annotations({ description: "The model or provider; null for none." }),
+  key: Schema.NullOr(Schema.String).annotations({ description: "The model, provider or tag value; null for none." }),
   cost: Schema.Array(Schema.String).annotations({ description: "The exact cost of each day, as decimal strings." }),
   completions: Schema.Array(Schema.Number)
 }).annotations({ identifier: "AnalyticsCostSeries" })
@@ -314,7 +353,10 @@ export const Overview = Schema.Struct({
   first: Schema.NullOr(Schema.Number),
   last: Schema.NullOr(Schema.Number),
   models: Schema.Array(Schema.String),
-  providers: Schema.Array(Schema.String)
+  providers: Schema.Array(Schema.String),
+  tags: Schema.Record({ key: Schema.String, value: Schema.Array(Schema.String) }).annotations({
+    description: "Every tag key of the captured calls, with the values it takes."
+  })
 }).annotations({ identifier: "AnalyticsOverview" })
 /**
  * @since 0.1.0
@@ -354,14 +396,14 @@ export class Analytics extends HttpApiGroup.make("analytics")
   .add(
     HttpApiEndpoint.get("overview", "/overview").addSuccess(Overview).annotate(
       OpenApi.Summary,
-      "Every stored model and provider, and the span of time stored"
+      "Every stored model, provider and tag, and the span of time stored"
     )
   )
   .add(
     HttpApiEndpoint.get("cost", "/cost")
       .setUrlParams(Schema.Struct({ ...Filter.fields, by: GroupBy }))
       .addSuccess(CostOverTime)
-      .annotate(OpenApi.Summary, "Cost by day, one series per model or provider")
+      .annotate(OpenApi.Summary, "Cost by day, one series per model, provider or tag value")
   )
   .add(
     HttpApiEndpoint.get("tokens", "/tokens").setUrlParams(Filter).addSuccess(TokensOverTime).annotate(

@@ -23,6 +23,9 @@ import * as Assets from "./internal/assets.js"
 export const Answers = Schema.Struct({
   costByModel: AnalyticsApi.CostOverTime,
   costByProvider: AnalyticsApi.CostOverTime,
+  costByTag: Schema.optional(AnalyticsApi.CostOverTime).annotations({
+    description: "By the first tag key of the overview, when the store holds tags."
+  }),
   tokens: AnalyticsApi.TokensOverTime,
   costTable: AnalyticsApi.CostTable,
   logprobs: AnalyticsApi.LogprobsOverTime,
@@ -77,6 +80,7 @@ ${head}
 <label class="field" for="until">Until (exclusive)<input type="date" id="until" name="until"></label>
 <fieldset class="field"><legend>Models</legend><div class="choices" id="models"></div></fieldset>
 <fieldset class="field"><legend>Providers</legend><div class="choices" id="providers"></div></fieldset>
+<fieldset class="field" id="tags-field" hidden><legend>Tags</legend><div class="choices" id="tags"></div></fieldset>
 <label class="field" for="timeZone">Time zone of the days<select id="timeZone" name="timeZone"></select></label>
 <button type="submit">Apply</button>
 </fieldset>
@@ -87,6 +91,7 @@ ${head}
 <div class="grid">
 <section class="card" id="chart-cost-model" data-chart><h2>Cost by day, stacked by model</h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-cost-provider" data-chart><h2>Cost by day, stacked by provider</h2><div class="plot"></div><ul class="legend"></ul></section>
+<section class="card" id="chart-cost-tag" hidden><h2>Cost by day, stacked by tag <span id="cost-tag-key"></span></h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-tokens" data-chart><h2>Tokens by day</h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-logprobs" data-chart><h2>Logprob measures by model <label>measure <select id="measure"><option value="perplexity">perplexity</option><option value="meanEntropy">mean entropy</option><option value="meanMargin">mean margin</option><option value="lowestProbability">lowest probability</option></select></label></h2><div class="plot"></div><ul class="legend"></ul><div class="figures" id="logprob-total"></div></section>
 <section class="card wide" id="cost-table" data-chart><h2>Cost</h2><div class="plot"></div></section>
@@ -139,9 +144,12 @@ export const snapshot = (
   filter: AnalyticsApi.Filter
 ): Effect.Effect<Snapshot, Analytics.Failed | AnalyticsError.CompletionNotFound> =>
   Effect.gen(function*() {
+    const overview = yield* analytics.overview
+    const tagKey = Object.keys(overview.tags)[0]
     const answers = yield* Effect.all({
       costByModel: analytics.cost({ ...filter, by: "model" }),
       costByProvider: analytics.cost({ ...filter, by: "provider" }),
+      costByTag: tagKey === undefined ? Effect.succeed(undefined) : analytics.cost({ ...filter, by: `tag:${tagKey}` }),
       tokens: analytics.tokens(filter),
       costTable: analytics.costTable(filter),
       logprobs: analytics.logprobs(filter),
@@ -155,7 +163,7 @@ export const snapshot = (
     )
     return {
       filter,
-      overview: yield* analytics.overview,
+      overview,
       answers,
       completions: Object.fromEntries(completions)
     }

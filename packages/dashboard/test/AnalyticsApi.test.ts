@@ -17,15 +17,15 @@ import * as OpenApiScript from "../scripts/openapi.js"
 import * as PageScript from "../scripts/page.js"
 import type { AnalyticsApi } from "../src/index.js"
 import { DashboardServer, Page } from "../src/index.js"
-import { sample, sampleStore } from "./support.js"
+import { failedSearches, featureOf, sample, sampleStore, taggedStore } from "./support.js"
 
 const encodeCostSummary = Schema.encodeSync(Cost.CostSummary)
 const encodeToolCalls = Schema.encodeSync(ToolCallSummary.ToolCallSummary)
 
 /** A dashboard of the sample store on a free port, with the store itself, until the scope closes. */
-const serve = (options: DashboardServer.Options = {}) =>
+const serve = (options: DashboardServer.Options = {}, stored: typeof sampleStore = sampleStore) =>
   Effect.gen(function*() {
-    const filename = yield* sampleStore
+    const filename = yield* stored
     const context = yield* Layer.build(
       DashboardServer.layer(options).pipe(
         Layer.provideMerge(CompletionStore.layer(Database.Location.Sqlite({ filename }), { readOnly: true }))
@@ -179,6 +179,102 @@ describe("the analytics endpoints", () => {
     }))
 })
 
+describe("the analytics endpoints over captured, tagged calls", () => {
+  it.scoped(
+    "filter every figure by tag, group the cost by a tag, and list the tags present",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve({}, taggedStore)
+        const overview = yield* json<AnalyticsApi.Overview>(`${url}/api/overview`)
+        expect(overview.tags).toEqual({ feature: ["chat", "search"] })
+        for (const feature of ["search", "chat"]) {
+          const responses = sample.flatMap((stored, i) => featureOf(i) === feature ? [stored.response] : [])
+          const query = `?tag=feature%3D${feature}`
+          const table = yield* json<AnalyticsApi.CostTable>(`${url}/api/cost-table${query}`)
+          expect(table.byModel).toEqual(encodeCostSummary(Cost.summarize(responses, { by: "model" })))
+          expect(table.byProvider).toEqual(encodeCostSummary(Cost.summarize(responses, { by: "provider" })))
+          const tokens = yield* json<AnalyticsApi.TokensOverTime>(`${url}/api/tokens${query}`)
+          expect(tokens.prompt.reduce((a, b) => a + b, 0)).toBe(
+            responses.reduce((sum, response) => sum + (response.usage?.prompt_tokens ?? 0), 0)
+          )
+          const byModel = yield* json<AnalyticsApi.CostOverTime>(`${url}/api/cost${query}&by=model`)
+          expect(byModel.series.reduce((sum, series) => sum + series.completions.reduce((a, b) => a + b, 0), 0)).toBe(
+            responses.length
+          )
+          const ids = new Set<string>(responses.map((response) => response.id))
+          const expensive = yield* json<Array<AnalyticsApi.Expensive>>(`${url}/api/expensive${query}&limit=20`)
+          expect(expensive.length).toBeGreaterThan(0)
+          expect(expensive.every((row) => ids.has(row.id))).toBe(true)
+          const logprobs = yield* json<AnalyticsApi.LogprobsOverTime>(`${url}/api/logprobs${query}`)
+          expect(logprobs.models.map((model) => model.model)).toEqual(
+            [...new Set(responses.map((response) => response.model))].sort()
+          )
+        }
+        const byTag = yield* json<AnalyticsApi.CostOverTime>(`${url}/api/cost?by=tag%3Afeature`)
+        expect(byTag.by).toBe("tag:feature")
+        const expected = Cost.summarize(sample.map((stored) => stored.response))
+        expect(byTag.series.map((series) => series.key).sort()).toEqual(["chat", "search"])
+        expect(sumDecimals(byTag.series.flatMap((series) => series.cost))).toBe(BigDecimal.format(expected.total.cost))
+        const search = byTag.series.find((series) => series.key === "search")!
+        expect(search.completions.reduce((a, b) => a + b, 0)).toBe(
+          sample.filter((_, i) => featureOf(i) === "search").length
+        )
+        const none = yield* json<AnalyticsApi.CostTable>(`${url}/api/cost-table?tag=feature%3Dnowhere`)
+        expect(none.byModel.total.completions).toBe(0)
+        // Two tags of one key: either value.
+        const both = yield* json<AnalyticsApi.CostTable>(
+          `${url}/api/cost-table?tag=feature%3Dsearch&tag=feature%3Dchat`
+        )
+        expect(both.byModel).toEqual(
+          encodeCostSummary(Cost.summarize(sample.map((stored) => stored.response), { by: "model" }))
+        )
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scoped(
+    "count captured failed calls by model and provider, under the tag filter too",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve({}, taggedStore)
+        const model = sample[0].response.model
+        for (
+          const [query, completions] of [
+            ["", sample.length],
+            ["?tag=feature%3Dsearch", sample.filter((_, i) => featureOf(i) === "search").length]
+          ] as const
+        ) {
+          const failures = yield* json<AnalyticsApi.Failures>(`${url}/api/failures${query}`)
+          expect(failures.completions).toBe(completions)
+          expect(failures.failed).toBe(failedSearches)
+          expect(failures.rate).toBe(failedSearches / (completions + failedSearches))
+          expect(failures.byError).toEqual([{ error: "RateLimitedError", failed: failedSearches }])
+          const row = failures.byModel.find((row) => row.key === model)!
+          expect(row.failed).toBe(failedSearches)
+          expect(row.rate).toBe(failedSearches / (row.completions + failedSearches))
+          expect(failures.byModel.filter((row) => row.key !== model).every((row) => row.failed === 0)).toBe(true)
+          // A call refused before any answer has no provider.
+          expect(failures.byProvider.find((row) => row.key === null)).toMatchObject({ failed: failedSearches })
+        }
+        const chat = yield* json<AnalyticsApi.Failures>(`${url}/api/failures?tag=feature%3Dchat`)
+        expect(chat.failed).toBe(0)
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scoped("refuse a tag that is not key=value with a 400 of one line", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({}, taggedStore)
+      for (const query of ["tokens?tag=feature", "cost?by=tag", "failures?tag=%3Dsearch"]) {
+        const refused = yield* get(`${url}/api/${query}`)
+        expect(refused.status, query).toBe(400)
+        const body = JSON.parse(refused.text) as { _tag: string; message: string }
+        expect(body._tag, query).toBe("HttpApiDecodeError")
+        expect(body.message, query).not.toContain("\n")
+      }
+    }))
+})
+
 describe("the committed files", () => {
   it("openapi.json is what scripts/openapi.ts renders (pnpm build rewrites it)", () => {
     expect(fs.readFileSync(OpenApiScript.documentPath, "utf8")).toBe(OpenApiScript.render())
@@ -206,7 +302,8 @@ describe("the report file", () => {
           first: null,
           last: null,
           models: ["</script><script>alert(1)</script>"],
-          providers: []
+          providers: [],
+          tags: {}
         },
         answers: {
           costByModel: { by: "model", days: [], series: [] },

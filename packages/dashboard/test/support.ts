@@ -22,3 +22,53 @@ export const sampleStore = Effect.gen(function*() {
   )
   return filename
 }).pipe(Effect.provide(NodeFileSystem.layer))
+
+/** The tag of the `i`th sample completion's captured call: a third are `search`, the rest `chat`. */
+export const featureOf = (i: number): string => i % 3 === 0 ? "search" : "chat"
+
+/** The failed calls {@link taggedStore} captures: tagged `search`, of the first sample completion's model. */
+export const failedSearches = 3
+
+/**
+ * A new SQLite store file holding {@link sample} as captured calls tagged by {@link featureOf}, beside
+ * {@link failedSearches} calls that failed, and its path.
+ */
+export const taggedStore = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const dir = yield* fs.makeTempDirectoryScoped({ prefix: "objectiveai-dashboard-" })
+  const filename = path.join(dir, "completions.sqlite")
+  const call = (id: string, startedAt: number): Omit<CompletionStore.CapturedCall, "request" | "tags"> => ({
+    id,
+    operation: "create",
+    completion: undefined,
+    partial: undefined,
+    outcome: "Success",
+    status: undefined,
+    requestId: undefined,
+    message: undefined,
+    attempts: 1,
+    startedAt,
+    timeToFirstByte: 10,
+    timeToFirstChunk: undefined,
+    duration: 30
+  })
+  const calls: Array<CompletionStore.CapturedCall> = [
+    ...sample.map((stored, i) => ({
+      ...call(`call-${i}`, stored.response.created * 1000),
+      request: stored.request,
+      completion: stored.response,
+      tags: { feature: featureOf(i) }
+    })),
+    ...Array.from({ length: failedSearches }, (_, i) => ({
+      ...call(`failed-${i}`, sample[0].response.created * 1000),
+      request: sample[0].request,
+      outcome: "RateLimitedError",
+      status: 429,
+      tags: { feature: "search" }
+    }))
+  ]
+  yield* Effect.flatMap(CompletionStore.CompletionStore, (store) => store.putCalls(calls)).pipe(
+    Effect.provide(CompletionStore.layer(Database.Location.Sqlite({ filename })))
+  )
+  return filename
+}).pipe(Effect.provide(NodeFileSystem.layer))

@@ -93,6 +93,11 @@ export interface Filter {
   readonly until?: Date | undefined
   readonly models?: ReadonlyArray<string> | undefined
   readonly providers?: ReadonlyArray<string> | undefined
+  /**
+   * Only what captured calls tagged so: for each key, one of its values (every key must match). A completion only
+   * synced has no tags and never matches.
+   */
+  readonly tags?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
 }
 
 /**
@@ -301,6 +306,10 @@ export interface Service {
   readonly tagsOf: (
     ids: ReadonlyArray<string>
   ) => Effect.Effect<ReadonlyMap<string, Readonly<Record<string, string>>>, StoreError.StoreError>
+  /** Every tag key of the captured calls with the values it takes, keys and values in order. */
+  readonly tagValues: Effect.Effect<Readonly<Record<string, ReadonlyArray<string>>>, StoreError.StoreError>
+  /** The matching captured calls and their outcomes by model and by provider, as the report's `calls` section. */
+  readonly calls: (filter?: Filter) => Effect.Effect<CallSummary.CallSummary, StoreError.StoreError>
   /** Which of these ids are stored (their bodies may have been pruned). */
   readonly storedIds: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, StoreError.StoreError>
   /** Records failed retrieves (an id already stored is skipped); an id recorded before counts one more attempt. */
@@ -390,6 +399,14 @@ const messageOf = (cause: unknown): string => cause instanceof Error ? cause.mes
 const seconds = (date: Date): number => Math.floor(date.getTime() / 1000)
 
 const secondsPerDay = 86_400
+
+const byTag = (
+  self: { readonly tag_key: string; readonly tag_value: string },
+  that: { readonly tag_key: string; readonly tag_value: string }
+): number =>
+  self.tag_key !== that.tag_key ? (self.tag_key < that.tag_key ? -1 : 1) : self.tag_value < that.tag_value ? -1 : 1
+
+const hasTags = (filter: Filter): boolean => filter.tags !== undefined && Object.keys(filter.tags).length > 0
 
 const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Dimension> =>
   by === undefined ? [] : typeof by === "string" ? [by] : by
@@ -607,8 +624,23 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const table = sql(completionsTable)
   const figures = sql(figuresTable)
 
-  const where = (filter: Filter, extra: ReadonlyArray<Statement.Fragment> = []): Statement.Fragment => {
+  // `owner` is the column of the filtered table a tag row points at: the completion's id, or a call's own id. The tag
+  // table has no `id` column, so the subquery's bare `id` is the filtered table's.
+  const where = (
+    filter: Filter,
+    extra: ReadonlyArray<Statement.Fragment> = [],
+    owner: "completion_id" | "call_id" = "completion_id"
+  ): Statement.Fragment => {
     const clauses: Array<Statement.Fragment> = [...extra]
+    for (const [key, values] of Object.entries(filter.tags ?? {})) {
+      clauses.push(
+        values.length === 0 ?
+          sql`1 = 0` :
+          sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${sql(owner)} = id AND tag_key = ${key} AND ${
+            sql.in("tag_value", values)
+          })`
+      )
+    }
     if (filter.since !== undefined) clauses.push(sql`created >= ${seconds(filter.since)}`)
     if (filter.until !== undefined) clauses.push(sql`created < ${seconds(filter.until)}`)
     if (filter.models !== undefined) {
@@ -865,6 +897,21 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       Effect.mapError(failed("reading tags"))
     )
 
+  const tagValues: Service["tagValues"] = SqlSchema.findAll({
+    Request: Schema.Void,
+    Result: Schema.Struct({ tag_key: Schema.String, tag_value: Schema.String }),
+    execute: () => sql`SELECT DISTINCT tag_key, tag_value FROM ${sql(callTagsTable)}`
+  })(undefined).pipe(
+    Effect.map((rows) => {
+      // Sorted here, in code-unit order, rather than by each engine's collation.
+      const values: Record<string, Array<string>> = {}
+      for (const row of [...rows].sort(byTag)) (values[row.tag_key] ??= []).push(row.tag_value)
+      return values
+    }),
+    Effect.mapError(failed("reading tags")),
+    Effect.withSpan("CompletionStore.tagValues")
+  )
+
   const storedIds: Service["storedIds"] = (ids) =>
     ids.length === 0
       ? Effect.succeed(new Set())
@@ -1046,6 +1093,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     filter: Filter,
     bucketSeconds: number
   ): { readonly where: Statement.Fragment; readonly ends: ReadonlyArray<Filter> } | undefined => {
+    // No rollup holds tags: a tagged filter reads the rows.
+    if (hasTags(filter)) return undefined
     const since = filter.since === undefined ? undefined : seconds(filter.since)
     const until = filter.until === undefined ? undefined : seconds(filter.until)
     const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
@@ -1308,7 +1357,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           Request: Schema.Void,
           Result: CallCountRow,
           execute: () =>
-            sql`SELECT ${sql(column)} AS k, outcome, COUNT(*) AS calls FROM ${sql(callsTable)} ${where(filter)}
+            sql`SELECT ${sql(column)} AS k, outcome, COUNT(*) AS calls FROM ${sql(callsTable)} ${
+              where(filter, [], "call_id")
+            }
               GROUP BY ${sql(column)}, outcome`
         })(undefined)
       const groupsOf = (rows: ReadonlyArray<typeof CallCountRow.Type>) => {
@@ -1384,6 +1435,15 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         ParseError: (error) => Effect.fail(failed("summing figures")(error))
       }),
       Effect.withSpan("CompletionStore.figures")
+    )
+
+  const calls: Service["calls"] = (filter = {}) =>
+    callSummary(filter).pipe(
+      Effect.catchTags({
+        SqlError: (error) => Effect.fail(failed("counting calls")(error)),
+        ParseError: (error) => Effect.fail(failed("counting calls")(error))
+      }),
+      Effect.withSpan("CompletionStore.calls")
     )
 
   const toolCalls: Service["toolCalls"] = (filter = {}) =>
@@ -1549,6 +1609,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       putCalls,
       prune,
       tagsOf,
+      tagValues,
+      calls,
       storedIds,
       recordFailures,
       failures,

@@ -6,13 +6,14 @@
  */
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
+import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type { CompletionStore } from "../src/index.js"
 import { Database } from "../src/index.js"
 import { encodeStored, engines, freshStore, openStore, sample } from "./support.js"
 
@@ -49,6 +50,28 @@ const foldByModelAndProvider = (completions: ReadonlyArray<StoredChatCompletion.
     logprobs: encodeSummary(LogprobSummary.summarize(members.map((stored) => stored.response)))
   })).sort((a, b) => Cost.keyOrder(a.key, b.key))
 }
+
+// The tags of the sample's captured calls: every other completion is only synced, and so has none.
+const featureOf = (i: number) => ["search", "chat", "summary"][i % 3]
+const userOf = (i: number) => i % 4 < 2 ? "ada" : "bob"
+const captured = (i: number) => i % 2 === 1
+
+const capturedCall = (
+  id: string,
+  fields: Pick<CompletionStore.CapturedCall, "request" | "completion" | "outcome" | "startedAt" | "tags">
+): CompletionStore.CapturedCall => ({
+  id,
+  operation: "create",
+  partial: undefined,
+  status: undefined,
+  requestId: undefined,
+  message: undefined,
+  attempts: 1,
+  timeToFirstByte: 10,
+  timeToFirstChunk: undefined,
+  duration: 30,
+  ...fields
+})
 
 for (const engine of engines) {
   describe(`the dashboard's queries on ${engine.name}`, () => {
@@ -122,6 +145,78 @@ for (const engine of engines) {
           created: stored.response.created,
           promptTokens: stored.response.usage?.prompt_tokens ?? null
         })
+      }))
+
+    it.scoped("a tag filter: every query reads only what calls captured with those tags, as the folds of them give", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        yield* store.put(sample.filter((_, i) => !captured(i)))
+        yield* store.putCalls([
+          ...sample.flatMap((stored, i) =>
+            captured(i)
+              ? [capturedCall(`call-${i}`, {
+                request: stored.request,
+                completion: stored.response,
+                outcome: "Success",
+                startedAt: stored.response.created * 1000,
+                tags: { feature: featureOf(i), user: userOf(i) }
+              })]
+              : []
+          ),
+          capturedCall("failed-0", {
+            request: sample[0].request,
+            completion: undefined,
+            outcome: "ServerError",
+            startedAt: sample[0].response.created * 1000,
+            tags: { feature: "search", user: "ada" }
+          })
+        ])
+        expect(yield* store.tagValues).toEqual({ feature: ["chat", "search", "summary"], user: ["ada", "bob"] })
+        const cases: ReadonlyArray<
+          readonly [CompletionStore.Filter, (stored: StoredChatCompletion.StoredChatCompletion, i: number) => boolean]
+        > = [
+          [{ tags: { feature: ["search"] } }, (_, i) => captured(i) && featureOf(i) === "search"],
+          [{ tags: { feature: ["search", "chat"] } }, (_, i) => captured(i) && featureOf(i) !== "summary"],
+          [
+            { since, until, tags: { feature: ["chat"], user: ["bob"] } },
+            (stored, i) => inRange(stored) && captured(i) && featureOf(i) === "chat" && userOf(i) === "bob"
+          ],
+          [{ tags: { feature: [] } }, () => false]
+        ]
+        for (const [filter, keep] of cases) {
+          const matching = sample.filter(keep)
+          const groups = yield* store.figures({ ...filter, by: ["model", "provider"] })
+          expect(groups.map((group) => ({
+            key: group.key,
+            totals: encodeTotals(group.totals),
+            logprobs: encodeSummary(group.logprobs)
+          }))).toEqual(foldByModelAndProvider(matching))
+          expect(encodeToolCalls(yield* store.toolCalls(filter))).toEqual(
+            encodeToolCalls(ToolCallSummary.summarize(newestFirst(matching)))
+          )
+          const ids = new Set(matching.map((stored) => stored.response.id))
+          const expensive = yield* store.mostExpensive({ ...filter, limit: 100 })
+          expect(expensive.map((row) => row.id).sort()).toEqual([...ids].sort())
+          expect(yield* store.count(filter)).toBe(matching.length)
+        }
+        // The failed call counts under its own tags, not under others.
+        const search = yield* store.calls({ tags: { feature: ["search"] } })
+        expect(search.total).toMatchObject({
+          calls: sample.filter((_, i) => captured(i) && featureOf(i) === "search").length + 1,
+          failed: 1
+        })
+        expect(search.byModel.find((group) => group.key === sample[0].request.model)).toMatchObject({ failed: 1 })
+        expect((yield* store.calls({ tags: { feature: ["chat"] } })).total.failed).toBe(0)
+        expect((yield* store.calls()).total).toEqual(
+          CallSummary.summarize([
+            ...sample.flatMap((stored, i) =>
+              captured(i)
+                ? [{ model: stored.response.model, provider: stored.response.provider ?? null, outcome: "Success" }]
+                : []
+            ),
+            { model: sample[0].request.model, provider: null, outcome: "ServerError" }
+          ]).total
+        )
       }))
 
     it.scoped("body: a stored completion's exact JSON, none for an id not stored", () =>
