@@ -185,10 +185,17 @@ const chartsOf = (page: Page) =>
     )
   )
 
-const drawn = (page: Page, generation: number) =>
-  page.waitForFunction((generation) => document.body.dataset["generation"] === String(generation), generation, {
-    timeout: 30_000
-  })
+// The page drawn at least `generation` times with no change left to answer, and the generation it reached: a date
+// typed digit by digit under load can make more than one request, and only the last one's answer counts.
+const drawn = async (page: Page, generation: number) => {
+  await page.waitForFunction(
+    (generation) =>
+      Number(document.body.dataset["generation"]) >= generation && document.body.dataset["settled"] !== "false",
+    generation,
+    { timeout: 30_000 }
+  )
+  return Number(await page.evaluate(() => document.body.dataset["generation"]))
+}
 
 /** The figures of the page equal those of the report, field for field. */
 const expectSameFigures = (figures: Record<string, string>, report: ReportDocument) => {
@@ -259,16 +266,16 @@ describe.skipIf(!installed)("the dashboard in a real browser", () => {
         yield* Effect.promise(() => page.screenshot({ path: path.join(screenshots, "dashboard.png") }))
 
         // A range typed from the keyboard: every chart is drawn again, with the figures of the same range's report.
-        yield* Effect.promise(async () => {
+        const rangedAt = yield* Effect.promise(async () => {
           await page.locator("#since").focus()
           await page.keyboard.type("06042025")
           await page.locator("#until").focus()
           await page.keyboard.type("06072025")
           await page.keyboard.press("Enter")
-          await drawn(page, 2)
+          return await drawn(page, 2)
         })
         const ranged = yield* Effect.promise(() => chartsOf(page))
-        for (const id of chartIds) expect(ranged[id].drawn, id).toBe(2)
+        for (const id of chartIds) expect(ranged[id].drawn, id).toBe(rangedAt)
         expect(ranged["chart-cost-model"].points).toBeLessThan(first["chart-cost-model"].points)
         expectSameFigures(
           yield* Effect.promise(() => figuresOf(page)),
@@ -277,26 +284,27 @@ describe.skipIf(!installed)("the dashboard in a real browser", () => {
 
         // A model unticked with the space bar: the charts leave it out.
         const model = "deepseek/deepseek-r1"
-        yield* Effect.promise(async () => {
+        const untickedAt = yield* Effect.promise(async () => {
           await page.locator(`input[name=model][value="${model}"]`).focus()
           await page.keyboard.press("Space")
-          await drawn(page, 3)
+          return await drawn(page, rangedAt + 1)
         })
         const withoutModel = yield* Effect.promise(() => figuresOf(page))
         expect(withoutModel[`cost.model.${model}.cost`]).toBeUndefined()
         for (const [id, chart] of Object.entries(yield* Effect.promise(() => chartsOf(page)))) {
-          expect(chart.drawn, id).toBe(3)
+          expect(chart.drawn, id).toBe(untickedAt)
         }
 
         // Another time zone, chosen from the keyboard, draws every chart again too.
-        yield* Effect.promise(async () => {
+        const zonedAt = yield* Effect.promise(async () => {
           await page.locator("#timeZone").focus()
           await page.keyboard.type("Europe/Paris")
-          await drawn(page, 4)
+          const at = await drawn(page, untickedAt + 1)
           expect(await page.locator("#timeZone").inputValue()).toBe("Europe/Paris")
+          return at
         })
         for (const [id, chart] of Object.entries(yield* Effect.promise(() => chartsOf(page)))) {
-          expect(chart.drawn, id).toBe(4)
+          expect(chart.drawn, id).toBe(zonedAt)
         }
 
         // One completion, readable: its request's messages and its answer.

@@ -895,10 +895,16 @@ const start = async () => {
       } catch (error) {
         if (ask === asked) showError(error)
       }
+      // Whether the page shows the filter as it stands: what a reader (or a test) waits for after a change.
+      if (ask === asked && pending === undefined) document.body.dataset["settled"] = "true"
     }
     const schedule = () => {
       clearTimeout(pending)
-      pending = setTimeout(() => void refresh(), 250)
+      document.body.dataset["settled"] = "false"
+      pending = setTimeout(() => {
+        pending = undefined
+        void refresh()
+      }, 250)
     }
     byId("filters").addEventListener("change", schedule)
     byId("filters").addEventListener("submit", (event) => {
