@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { engines, tempDir } from "../../store/test/support.js"
+import { engines, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import { bigSeed, cli, expectOneLine, inProcess, stackLine, testData } from "./support.js"
 
 const slow = 180_000

@@ -10,7 +10,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { engines, tempDir } from "../../store/test/support.js"
+import { engines, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import { ExportCommand } from "../src/index.js"
 import { cli, inProcess, testData } from "./support.js"
 

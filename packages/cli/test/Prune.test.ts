@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { engines, openStore, tempDir } from "../../store/test/support.js"
+import { engines, openStore, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import { cli, inProcess, testData } from "./support.js"
 
 const argumentOf = (location: Database.Location): string =>

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
-import { engines, openStore } from "../../store/test/support.js"
+import { engines, openStore } from "@objectiveai-effect/testing/StoreEngines"
 import * as Hostile from "./hostile.js"
 import { cli, expectOneLine, inProcess, testData } from "./support.js"
 

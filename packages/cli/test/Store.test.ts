@@ -14,7 +14,7 @@ import * as Schema from "effect/Schema"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { engines, tempDir } from "../../store/test/support.js"
+import { engines, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import { against, bigSeed, cli, inProcess, stackLine, testData, TestServer } from "./support.js"
 
 const slow = 180_000

@@ -7,7 +7,7 @@ import * as Stream from "effect/Stream"
 import { CallObserver, CallTags } from "../src/index.js"
 import { completion, completionId } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Sse from "./support/sse.js"
 import { chunk, content, finished, sse, usage } from "./support/transcripts.js"
 

@@ -13,7 +13,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { ObjectiveAiClient, RetryPolicy, StreamError } from "../src/index.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Sse from "./support/sse.js"
 import {
   content,

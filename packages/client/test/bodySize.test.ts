@@ -5,7 +5,7 @@ import * as Stream from "effect/Stream"
 import { ObjectiveAiClient, ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const id = completionId(9)
 const maxBodySize = 4096

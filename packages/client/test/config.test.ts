@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { ClientConfig, ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const id = completionId(6)
 

@@ -7,7 +7,7 @@ import * as Schema from "effect/Schema"
 import { ObjectiveAiError, StreamError, StructuredOutput } from "../src/index.js"
 import { completion, completionId } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const call = { method: "GET", path: "/chat/completions/x", attempts: 1 }
 const merged = Schema.decodeUnknownSync(ChatCompletion.ChatCompletion)(completion(completionId(9), 1))

@@ -5,7 +5,7 @@ import * as FastCheck from "effect/FastCheck"
 import { ObjectiveAiError, RetryPolicy } from "../src/index.js"
 import { completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const id = completionId(2)
 const ok = Server.json(200, stored(id))

@@ -6,7 +6,7 @@ import type * as http from "node:http"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const items = Array.from({ length: 5 }, (_, i) => ({
   id: completionId(100 + i),

@@ -6,7 +6,7 @@ import * as util from "node:util"
 import type { ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const id = completionId(5)
 const ok = Server.json(200, stored(id))

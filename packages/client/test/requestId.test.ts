@@ -6,7 +6,7 @@ import * as Stream from "effect/Stream"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completion, completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Sse from "./support/sse.js"
 import { content, expectOpenRouterCompletion, openRouterTranscript, sse } from "./support/transcripts.js"
 

@@ -6,7 +6,7 @@ import * as Schedule from "effect/Schedule"
 import { ObjectiveAiError, RetryPolicy } from "../src/index.js"
 import { completion, completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const id = completionId(12)
 const ok = Server.json(200, stored(id))

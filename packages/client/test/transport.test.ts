@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 
 const id = completionId(3)
 const ok = Server.json(200, stored(id, 40))

@@ -11,9 +11,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
-import { sample, tempDir } from "../../store/test/support.js"
+import { sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 
-export { encodeStored, engines, freshStore, openStore, sample } from "../../store/test/support.js"
+export { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 
 /** The test server, serving {@link sample} on 127.0.0.1 to `Testing.apiKey`. */
 export const serverLayer = (options: ObjectiveAiServer.Options = {}) =>

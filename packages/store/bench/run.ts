@@ -28,7 +28,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { throwawayDatabase } from "../test/postgres.js"
+import { throwawayDatabase } from "@objectiveai-effect/testing/ThrowawayPostgres"
 import { distinctOf, sampleSeed, seed } from "./seed.js"
 import { openStore, print, timed } from "./support.js"
 

@@ -11,7 +11,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { CompletionStore } from "../src/index.js"
-import { engines, freshStore, sample } from "./support.js"
+import { engines, freshStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))

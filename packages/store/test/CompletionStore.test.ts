@@ -6,7 +6,7 @@ import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { StoreError } from "../src/index.js"
-import { engines, freshStore, sample } from "./support.js"
+import { engines, freshStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 
 const bigSeed = 2n ** 64n + 1n
 

@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as path from "node:path"
 import { Database, StoreError } from "../src/index.js"
-import { engines, openStore, sample, tempDir } from "./support.js"
+import { engines, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Database, StoreError } from "../src/index.js"
-import { engines, openStore, sample, tempDir } from "./support.js"
+import { engines, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 
 const digest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex")
 

@@ -18,7 +18,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { CompletionStore, Database, StoreError } from "../src/index.js"
 import { migrations } from "../src/internal/migrations.js"
-import { engines, openStore, sample, tempDir } from "./support.js"
+import { engines, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 
 const printed = (report: Report.Report) => JSON.stringify(Schema.encodeSync(Report.Report)(report))
 

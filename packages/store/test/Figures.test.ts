@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Database } from "../src/index.js"
-import { encodeStored, engines, freshStore, openStore, sample } from "./support.js"
+import { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 
 const encodeSummary = Schema.encodeSync(LogprobSummary.LogprobSummary)
 const encodeTotals = Schema.encodeSync(Cost.Totals)

@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Worker } from "node:worker_threads"
 import { CompletionStore, Import, StoreError } from "../src/index.js"
-import { encodeStored, engines, freshStore, sample, tempDir } from "./support.js"
+import { encodeStored, engines, freshStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 
 const encodeResponse = Schema.encodeSync(Json.parseJson(ChatCompletion.ChatCompletion))
 

@@ -14,7 +14,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { CompletionStore, Database } from "../src/index.js"
 import { migrations } from "../src/internal/migrations.js"
-import { encodeStored, engines, freshStore, openStore, sample } from "./support.js"
+import { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 

@@ -22,8 +22,8 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import { ObjectiveAiClient, RetryPolicy } from "../../src/index.js"
-import * as Server from "./server.js"
-import { type RecordedSpan, recordingTracer } from "./tracer.js"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
+import { type RecordedSpan, recordingTracer } from "@objectiveai-effect/testing/RecordingTracer"
 
 /** The API key every harness uses; no output of the client may contain it. */
 export const apiKey = "sk-test-4b1d-very-secret-key-0000"

@@ -5,7 +5,7 @@
  */
 import * as Effect from "effect/Effect"
 import type * as http from "node:http"
-import type { Reply } from "./server.js"
+import type { Reply } from "@objectiveai-effect/testing/ScriptedServer"
 
 /** One step of an answer: bytes to write (flushed before the next step), a real pause, or a wait for a signal. */
 export type Step = string | Uint8Array | { readonly pause: number } | { readonly until: Promise<void> }

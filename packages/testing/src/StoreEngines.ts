@@ -1,6 +1,7 @@
 /**
  * The engines every store test runs on: SQLite in a temporary file, always, and PostgreSQL in a fresh database per
- * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one).
+ * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one). Shared by the
+ * store's tests and those of the packages above it (ingest, cli).
  */
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
@@ -12,8 +13,8 @@ import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { CompletionStore, Database } from "../src/index.js"
-import { throwawayDatabase } from "./postgres.js"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
+import { throwawayDatabase } from "./ThrowawayPostgres.js"
 
 /** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
 export const postgresUrl = process.env.OBJECTIVEAI_TEST_DATABASE_URL
