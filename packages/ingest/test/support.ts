@@ -7,11 +7,11 @@ import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Testing from "@objectiveai-effect/server/Testing"
 import { Database } from "@objectiveai-effect/store"
+import { sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
-import { sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 
 export { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 

@@ -5,6 +5,7 @@
  */
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -13,7 +14,6 @@ import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { CompletionStore, Database } from "@objectiveai-effect/store"
 import { throwawayDatabase } from "./ThrowawayPostgres.js"
 
 /** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
