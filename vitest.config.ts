@@ -4,9 +4,13 @@ import { defineConfig } from "vitest/config"
 
 const packages = ["domain", "client", "analysis", "server", "store", "ingest", "dashboard", "cli", "ai"] as const
 
-const alias = Object.fromEntries(
-  packages.map((name) => [`@objectiveai-effect/${name}`, path.join(__dirname, "packages", name, "src")])
-)
+// The testing package (the support the packages' tests share) has no index and no tests of its own: its modules only.
+const alias = {
+  ...Object.fromEntries(
+    packages.map((name) => [`@objectiveai-effect/${name}`, path.join(__dirname, "packages", name, "src")])
+  ),
+  "@objectiveai-effect/testing": path.join(__dirname, "packages", "testing", "src")
+}
 
 export default defineConfig({
   resolve: { alias },

@@ -9,7 +9,7 @@ import * as Testing from "@objectiveai-effect/server/Testing"
 import * as Layer from "effect/Layer"
 import { ObjectiveAiLanguageModel } from "../src/index.js"
 
-export { type RecordedSpan, recordingTracer } from "../../client/test/support/tracer.js"
+export { type RecordedSpan, recordingTracer } from "@objectiveai-effect/testing/RecordingTracer"
 
 export const apiKey = Testing.apiKey
 

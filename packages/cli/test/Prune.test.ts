@@ -4,11 +4,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Database } from "@objectiveai-effect/store"
+import { engines, openStore, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { engines, openStore, tempDir } from "../../store/test/support.js"
 import { cli, inProcess, testData } from "./support.js"
 
 const argumentOf = (location: Database.Location): string =>

@@ -6,11 +6,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { UrlRedaction } from "@objectiveai-effect/domain"
 import { Database } from "@objectiveai-effect/store"
+import { engines, openStore } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
-import { engines, openStore } from "../../store/test/support.js"
 import * as Hostile from "./hostile.js"
 import { cli, expectOneLine, inProcess, testData } from "./support.js"
 

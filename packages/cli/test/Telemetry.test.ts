@@ -1,9 +1,9 @@
 import { describe, expect, layer } from "@effect/vitest"
+import * as Receiver from "@objectiveai-effect/testing/OtlpReceiver"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
+import { tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
-import * as Receiver from "../../client/test/support/otlpReceiver.js"
-import * as Server from "../../client/test/support/server.js"
-import { tempDir } from "../../store/test/support.js"
 import { against, apiKey, cli, expectOneLine, testData, TestServer } from "./support.js"
 
 // Spawning the bundled executable and a server: slower than the default on a loaded machine.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ChatCompletion, ChatCompletionChunk, type ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -13,7 +14,6 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { ObjectiveAiClient, RetryPolicy, StreamError } from "../src/index.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 import * as Sse from "./support/sse.js"
 import {
   content,

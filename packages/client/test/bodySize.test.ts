@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Json } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { ObjectiveAiClient, ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(9)
 const maxBodySize = 4096

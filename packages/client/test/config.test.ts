@@ -2,6 +2,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -11,7 +12,6 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { ClientConfig, ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(6)
 

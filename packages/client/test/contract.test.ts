@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Json } from "@objectiveai-effect/domain"
-import { problems } from "../../domain/test/support/contract.js"
+import { problems } from "@objectiveai-effect/testing/Contract"
 import { completion, completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"
 
 // The answers the client's tests script, checked by Ajv against the domain's published JSON Schemas: the fixtures

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Effect from "effect/Effect"
 import { ObjectiveAiError } from "../src/index.js"
 import { bigSeed, completion, completionId } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(4)
 const ok = Server.json(200, completion(id, 5))

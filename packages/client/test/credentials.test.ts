@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as util from "node:util"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 describe("an API key no header can carry", () => {
   for (const [what, key] of [["a line break", "sk-test\nkey"], ["a space", "sk test"], ["a NUL", "sk\u0000"]]) {

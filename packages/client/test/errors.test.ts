@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ChatCompletion } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -7,7 +8,6 @@ import * as Schema from "effect/Schema"
 import { ObjectiveAiError, StreamError, StructuredOutput } from "../src/index.js"
 import { completion, completionId } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const call = { method: "GET", path: "/chat/completions/x", attempts: 1 }
 const merged = Schema.decodeUnknownSync(ChatCompletion.ChatCompletion)(completion(completionId(9), 1))

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import { ObjectiveAiError, RetryPolicy } from "../src/index.js"
 import { completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(2)
 const ok = Server.json(200, stored(id))

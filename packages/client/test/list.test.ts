@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -6,7 +7,6 @@ import type * as http from "node:http"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const items = Array.from({ length: 5 }, (_, i) => ({
   id: completionId(100 + i),

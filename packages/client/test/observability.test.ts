@@ -1,12 +1,12 @@
 import * as Headers from "@effect/platform/Headers"
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as util from "node:util"
 import type { ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(5)
 const ok = Server.json(200, stored(id))

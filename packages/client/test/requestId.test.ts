@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { ObjectiveAiClient } from "../src/index.js"
 import { completion, completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 import * as Sse from "./support/sse.js"
 import { content, expectOpenRouterCompletion, openRouterTranscript, sse } from "./support/transcripts.js"
 

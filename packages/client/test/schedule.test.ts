@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 import { ObjectiveAiError, RetryPolicy } from "../src/index.js"
 import { completion, completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(12)
 const ok = Server.json(200, stored(id))

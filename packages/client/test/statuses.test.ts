@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Effect from "effect/Effect"
 import { ObjectiveAiError } from "../src/index.js"
 import { bigSeed, completionId, openRouterCurrentError, openRouterError, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(1)
 const path = `/chat/completions/${id}`

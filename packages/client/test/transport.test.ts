@@ -3,12 +3,12 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { describe, expect, it } from "@effect/vitest"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 const id = completionId(3)
 const ok = Server.json(200, stored(id, 40))

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Json } from "@objectiveai-effect/domain"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { ObjectiveAiError } from "../src/index.js"
 import { completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
-import * as Server from "./support/server.js"
 
 // Answers that decode but are not what was asked for: each must fail, never pass for the answer asked for.
 describe("answers that are not the one asked for", () => {

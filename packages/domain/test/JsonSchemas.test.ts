@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
+import { problems, type Published, schemasDir } from "@objectiveai-effect/testing/Contract"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { render } from "../scripts/jsonSchemas.js"
-import { problems, type Published, schemasDir } from "./support/contract.js"
 import { fixture, sseData } from "./support/fixtures.js"
 import { everything } from "./support/requests.js"
 

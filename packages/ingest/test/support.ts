@@ -7,13 +7,13 @@ import { ObjectiveAiClient } from "@objectiveai-effect/client"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Testing from "@objectiveai-effect/server/Testing"
 import { Database } from "@objectiveai-effect/store"
+import { sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
-import { sample, tempDir } from "../../store/test/support.js"
 
-export { encodeStored, engines, freshStore, openStore, sample } from "../../store/test/support.js"
+export { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 
 /** The test server, serving {@link sample} on 127.0.0.1 to `Testing.apiKey`. */
 export const serverLayer = (options: ObjectiveAiServer.Options = {}) =>

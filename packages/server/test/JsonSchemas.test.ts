@@ -1,6 +1,6 @@
 import { describe, expect, layer } from "@effect/vitest"
+import { problems, type Published } from "@objectiveai-effect/testing/Contract"
 import * as Effect from "effect/Effect"
-import { problems, type Published } from "../../domain/test/support/contract.js"
 import { ObjectiveAiServer, SampleData } from "../src/index.js"
 import { body, chatRequest, request, transcript } from "./support.js"
 

@@ -6,12 +6,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CallSummary, Cost, Report } from "@objectiveai-effect/analysis"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import { engines, freshStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { CompletionStore } from "../src/index.js"
-import { engines, freshStore, sample } from "./support.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cost } from "@objectiveai-effect/analysis"
 import { CompletionId, Json, StoredChatCompletion } from "@objectiveai-effect/domain"
+import { engines, freshStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { StoreError } from "../src/index.js"
-import { engines, freshStore, sample } from "./support.js"
 
 const bigSeed = 2n ** 64n + 1n
 

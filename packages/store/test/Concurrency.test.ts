@@ -7,6 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Report } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { engines, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -14,7 +15,6 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as path from "node:path"
 import { Database, StoreError } from "../src/index.js"
-import { engines, openStore, sample, tempDir } from "./support.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 

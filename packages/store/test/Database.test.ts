@@ -1,6 +1,7 @@
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
+import { engines, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -8,7 +9,6 @@ import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Database, StoreError } from "../src/index.js"
-import { engines, openStore, sample, tempDir } from "./support.js"
 
 const digest = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex")
 

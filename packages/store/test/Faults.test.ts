@@ -6,6 +6,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Report } from "@objectiveai-effect/analysis"
 import { CompletionId } from "@objectiveai-effect/domain"
+import { engines, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -18,7 +19,6 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { CompletionStore, Database, StoreError } from "../src/index.js"
 import { migrations } from "../src/internal/migrations.js"
-import { engines, openStore, sample, tempDir } from "./support.js"
 
 const printed = (report: Report.Report) => JSON.stringify(Schema.encodeSync(Report.Report)(report))
 

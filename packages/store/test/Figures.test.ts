@@ -8,6 +8,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -15,7 +16,6 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { CompletionStore } from "../src/index.js"
 import { Database } from "../src/index.js"
-import { encodeStored, engines, freshStore, openStore, sample } from "./support.js"
 
 const encodeSummary = Schema.encodeSync(LogprobSummary.LogprobSummary)
 const encodeTotals = Schema.encodeSync(Cost.Totals)

@@ -1,6 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { ChatCompletion, Json } from "@objectiveai-effect/domain"
+import { encodeStored, engines, freshStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -8,7 +9,6 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Worker } from "node:worker_threads"
 import { CompletionStore, Import, StoreError } from "../src/index.js"
-import { encodeStored, engines, freshStore, sample, tempDir } from "./support.js"
 
 const encodeResponse = Schema.encodeSync(Json.parseJson(ChatCompletion.ChatCompletion))
 

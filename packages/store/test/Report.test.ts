@@ -8,13 +8,13 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cost, Report, ToolCallSummary } from "@objectiveai-effect/analysis"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { CompletionStore, Database } from "../src/index.js"
 import { migrations } from "../src/internal/migrations.js"
-import { encodeStored, engines, freshStore, openStore, sample } from "./support.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 

@@ -5,6 +5,8 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import { type RecordedSpan, recordingTracer } from "@objectiveai-effect/testing/RecordingTracer"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -22,8 +24,6 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import { ObjectiveAiClient, RetryPolicy } from "../../src/index.js"
-import * as Server from "./server.js"
-import { type RecordedSpan, recordingTracer } from "./tracer.js"
 
 /** The API key every harness uses; no output of the client may contain it. */
 export const apiKey = "sk-test-4b1d-very-secret-key-0000"

@@ -3,9 +3,9 @@
  * pauses or a test's signal between them, ended as a test chooses, and the moment the server sees the connection
  * close.
  */
+import type { Reply } from "@objectiveai-effect/testing/ScriptedServer"
 import * as Effect from "effect/Effect"
 import type * as http from "node:http"
-import type { Reply } from "./server.js"
 
 /** One step of an answer: bytes to write (flushed before the next step), a real pause, or a wait for a signal. */
 export type Step = string | Uint8Array | { readonly pause: number } | { readonly until: Promise<void> }

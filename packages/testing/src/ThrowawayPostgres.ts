@@ -1,6 +1,7 @@
 /**
- * A throwaway PostgreSQL database, for the store's tests and its benchmark alike: it imports nothing of the store, so
- * that the tests (on the store's source) and the benchmark (on the built package) each make their `Location` of it.
+ * A throwaway PostgreSQL database, for the tests' store engines and the store's benchmark alike: it imports nothing of
+ * the store, so that the tests (on the store's source) and the benchmark (on the built package) each make their
+ * `Location` of it.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"

@@ -1,9 +1,11 @@
 /**
  * The engines every store test runs on: SQLite in a temporary file, always, and PostgreSQL in a fresh database per
- * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one).
+ * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one). Shared by the
+ * store's tests and those of the packages above it (ingest, cli).
  */
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
+import { CompletionStore, Database } from "@objectiveai-effect/store"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -12,8 +14,7 @@ import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { CompletionStore, Database } from "../src/index.js"
-import { throwawayDatabase } from "./postgres.js"
+import { throwawayDatabase } from "./ThrowawayPostgres.js"
 
 /** The PostgreSQL server the tests may use: a URL whose database the tests may create databases beside. */
 export const postgresUrl = process.env.OBJECTIVEAI_TEST_DATABASE_URL

@@ -9,7 +9,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** Where the domain package publishes its JSON Schemas. */
-export const schemasDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "schemas")
+export const schemasDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "domain", "schemas")
 
 /** The published schemas' names. */
 export type Published =
