@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
+import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -58,30 +59,15 @@ const tagStore = (database: string) =>
   Effect.gen(function*() {
     const store = yield* CompletionStore.CompletionStore
     const stored = Chunk.toArray(yield* Stream.runCollect(store.stream()))
-    const call = (id: string, startedAt: number) => ({
-      id,
-      operation: "create" as const,
-      partial: undefined,
-      status: undefined,
-      requestId: undefined,
-      message: undefined,
-      attempts: 1,
-      startedAt,
-      timeToFirstByte: 10,
-      timeToFirstChunk: undefined,
-      duration: 30
-    })
     yield* store.putCalls([
       ...stored.map((completion, i) => ({
-        ...call(`call-${i}`, completion.response.created * 1000),
-        request: completion.request,
+        ...capturedCall(`call-${i}`, { startedAt: completion.response.created * 1000, request: completion.request }),
         completion: completion.response,
         outcome: "Success",
         tags: { feature: featureOf(i) }
       })),
       ...Array.from({ length: failedSearches }, (_, i) => ({
-        ...call(`failed-${i}`, stored[0].response.created * 1000),
-        request: stored[0].request,
+        ...capturedCall(`failed-${i}`, { startedAt: stored[0].response.created * 1000, request: stored[0].request }),
         completion: undefined,
         outcome: "RateLimitedError",
         status: 429,

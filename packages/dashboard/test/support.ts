@@ -6,6 +6,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as FileSystem from "@effect/platform/FileSystem"
 import { SampleData } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
+import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
 
@@ -37,31 +38,14 @@ export const taggedStore = Effect.gen(function*() {
   const fs = yield* FileSystem.FileSystem
   const dir = yield* fs.makeTempDirectoryScoped({ prefix: "objectiveai-dashboard-" })
   const filename = path.join(dir, "completions.sqlite")
-  const call = (id: string, startedAt: number): Omit<CompletionStore.CapturedCall, "request" | "tags"> => ({
-    id,
-    operation: "create",
-    completion: undefined,
-    partial: undefined,
-    outcome: "Success",
-    status: undefined,
-    requestId: undefined,
-    message: undefined,
-    attempts: 1,
-    startedAt,
-    timeToFirstByte: 10,
-    timeToFirstChunk: undefined,
-    duration: 30
-  })
   const calls: Array<CompletionStore.CapturedCall> = [
     ...sample.map((stored, i) => ({
-      ...call(`call-${i}`, stored.response.created * 1000),
-      request: stored.request,
+      ...capturedCall(`call-${i}`, { startedAt: stored.response.created * 1000, request: stored.request }),
       completion: stored.response,
       tags: { feature: featureOf(i) }
     })),
     ...Array.from({ length: failedSearches }, (_, i) => ({
-      ...call(`failed-${i}`, sample[0].response.created * 1000),
-      request: sample[0].request,
+      ...capturedCall(`failed-${i}`, { startedAt: sample[0].response.created * 1000, request: sample[0].request }),
       outcome: "RateLimitedError",
       status: 429,
       tags: { feature: "search" }

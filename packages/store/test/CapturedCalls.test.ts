@@ -6,12 +6,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CallSummary, Cost, Report } from "@objectiveai-effect/analysis"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import { engines, freshStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import type { CompletionStore } from "../src/index.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))
@@ -51,26 +51,6 @@ const generated = FastCheck.record({
 
 let run = 0
 
-const call = (
-  id: string,
-  fields: Partial<CompletionStore.CapturedCall> & Pick<CompletionStore.CapturedCall, "request" | "startedAt">
-): CompletionStore.CapturedCall => ({
-  id,
-  operation: "create",
-  completion: undefined,
-  partial: undefined,
-  outcome: "Success",
-  status: undefined,
-  requestId: undefined,
-  message: undefined,
-  attempts: 1,
-  timeToFirstByte: 12,
-  timeToFirstChunk: undefined,
-  duration: 40,
-  tags: {},
-  ...fields
-})
-
 const scenario = (input: typeof generated extends FastCheck.Arbitrary<infer A> ? A : never) => {
   // Each run in a window of its own, which the report filters on: the store keeps the earlier runs' calls.
   const window = 1_700_000_000 + run * 1_000_000
@@ -88,7 +68,7 @@ const scenario = (input: typeof generated extends FastCheck.Arbitrary<infer A> ?
   })
   const calls = [
     ...completions.filter(({ row }) => row.path !== "sync").map(({ stored, tags }, i) =>
-      call(`${prefix}-call-${i}`, {
+      capturedCall(`${prefix}-call-${i}`, {
         request: stored.request,
         completion: stored.response,
         startedAt: stored.response.created * 1000,
@@ -96,7 +76,7 @@ const scenario = (input: typeof generated extends FastCheck.Arbitrary<infer A> ?
       })
     ),
     ...input.failed.map((failure, i) =>
-      call(`${prefix}-failed-${i}`, {
+      capturedCall(`${prefix}-failed-${i}`, {
         request: { ...sample[0].request, model: failure.model },
         outcome: failure.outcome,
         status: failure.outcome === "RateLimitedError" ? 429 : undefined,
@@ -175,13 +155,13 @@ for (const engine of engines) {
         const [first, ...rest] = sample.slice(0, 60)
         yield* store.put(rest)
         yield* store.putCalls([
-          call("c-1", {
+          capturedCall("c-1", {
             request: first.request,
             completion: first.response,
             startedAt: first.response.created * 1000,
             tags: { feature: "a" }
           }),
-          call("c-2", {
+          capturedCall("c-2", {
             request: first.request,
             outcome: "ServerError",
             status: 503,
@@ -213,8 +193,8 @@ for (const engine of engines) {
         const [a, b, c] = sample
         yield* store.put([c])
         yield* store.putCalls([
-          call("x-1", { request: a.request, completion: a.response, startedAt: 0, tags: { feature: "one" } }),
-          call("x-2", { request: b.request, completion: b.response, startedAt: 0, tags: { user: "u" } })
+          capturedCall("x-1", { request: a.request, completion: a.response, startedAt: 0, tags: { feature: "one" } }),
+          capturedCall("x-2", { request: b.request, completion: b.response, startedAt: 0, tags: { user: "u" } })
         ])
         const rollup = yield* store.rollup({ by: ["tag:feature", "model"] })
         const expected = Cost.summarize([a, b, c].map((s) => s.response), {
