@@ -75,9 +75,8 @@ const upToDate = () => {
 if (upToDate()) {
   console.log(`build: the objectiveai executable is up to date (${path.relative(process.cwd(), outfile)})`)
 } else {
-  const result = await esbuild.build({
-    entryPoints: [fileURLToPath(new URL("../dist/bin.js", import.meta.url))],
-    outfile,
+  // The executable and the import's worker thread, built the same way.
+  const common = {
     bundle: true,
     minify: true,
     format: "esm",
@@ -86,26 +85,19 @@ if (upToDate()) {
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",
-    // A native addon finds its compiled binary next to its own files, so it stays a package the bundle imports.
-    external: ["better-sqlite3"],
-    plugins: [scalarBesideTheBundle],
     // CommonJS dependencies in an ES module bundle still call `require` for Node's built-ins.
     banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }
+  }
+  const result = await esbuild.build({
+    ...common,
+    entryPoints: [fileURLToPath(new URL("../dist/bin.js", import.meta.url))],
+    outfile,
+    // A native addon finds its compiled binary next to its own files, so it stays a package the bundle imports.
+    external: ["better-sqlite3"],
+    plugins: [scalarBesideTheBundle]
   })
 
-  const worker = await esbuild.build({
-    entryPoints: [workerEntry],
-    outfile: workerFile,
-    bundle: true,
-    minify: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    sourcemap: "linked",
-    metafile: true,
-    logLevel: "warning",
-    banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }
-  })
+  const worker = await esbuild.build({ ...common, entryPoints: [workerEntry], outfile: workerFile })
 
   // A new layout of @effect/platform would put the 3.4 MB back into the bundle without a word.
   if (!scalarReplaced) throw new Error("bundle: @effect/platform's Scalar module was not found; update the filter")
