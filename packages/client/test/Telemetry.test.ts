@@ -1,5 +1,6 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it, layer } from "@effect/vitest"
+import type { ChatCompletion } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import * as Testing from "@objectiveai-effect/server/Testing"
 import * as Receiver from "@objectiveai-effect/testing/OtlpReceiver"
@@ -69,6 +70,18 @@ const requestAttributes = {
   "objectiveai.tag.feature": "summary"
 }
 
+// What a span says of the completion a call answered with (the local server's answers are never BYOK).
+const answerAttributes = (answer: ChatCompletion.ChatCompletion) => ({
+  "gen_ai.response.id": answer.id,
+  "gen_ai.response.model": answer.model,
+  "gen_ai.response.finish_reasons": answer.choices.map((choice) => choice.finish_reason),
+  "gen_ai.response.provider": answer.provider,
+  "gen_ai.usage.input_tokens": answer.usage?.prompt_tokens,
+  "gen_ai.usage.output_tokens": answer.usage?.completion_tokens,
+  "gen_ai.usage.cost": answer.usage?.cost,
+  "gen_ai.usage.is_byok": false
+})
+
 describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
   layer(Testing.layer({ server: { seed: "client-tests" } }))((it) => {
     it.scoped("a create is one client span with the GenAI attributes, the answer's usage, cost and provider, and its tags", () =>
@@ -92,14 +105,7 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
           "http.response.status_code": 200,
           "objectiveai.attempts": 1,
           "objectiveai.request_id": answer.requestId,
-          "gen_ai.response.id": completion.id,
-          "gen_ai.response.model": completion.model,
-          "gen_ai.response.finish_reasons": completion.choices.map((choice) => choice.finish_reason),
-          "gen_ai.response.provider": completion.provider,
-          "gen_ai.usage.input_tokens": completion.usage?.prompt_tokens,
-          "gen_ai.usage.output_tokens": completion.usage?.completion_tokens,
-          "gen_ai.usage.cost": completion.usage?.cost,
-          "gen_ai.usage.is_byok": false
+          ...answerAttributes(completion)
         })
         expect(answer.requestId).toBeTypeOf("string")
         expect(completion.provider).toBeTypeOf("string")
@@ -128,14 +134,7 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
           "url.path": "/chat/completions",
           "http.response.status_code": 200,
           "objectiveai.request_id": open.attributes["objectiveai.request_id"],
-          "gen_ai.response.id": completion.id,
-          "gen_ai.response.model": completion.model,
-          "gen_ai.response.finish_reasons": completion.choices.map((choice) => choice.finish_reason),
-          "gen_ai.response.provider": completion.provider,
-          "gen_ai.usage.input_tokens": completion.usage?.prompt_tokens,
-          "gen_ai.usage.output_tokens": completion.usage?.completion_tokens,
-          "gen_ai.usage.cost": completion.usage?.cost,
-          "gen_ai.usage.is_byok": false
+          ...answerAttributes(completion)
         })
         expect(open.attributes["objectiveai.request_id"]).toBeTypeOf("string")
         expectNoKey(receiver, Testing.apiKey)
