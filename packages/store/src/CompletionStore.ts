@@ -44,6 +44,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Body from "./internal/body.js"
+import * as CapturedRollup from "./internal/capturedRollup.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
 import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
@@ -53,8 +54,10 @@ import {
   type AmountName,
   bucketOf,
   bucketSeconds,
+  callRollupTable,
   callsTable,
   callTagsTable,
+  capturedBucketSeconds,
   completionsTable,
   costSums,
   derive,
@@ -69,6 +72,10 @@ import {
   rollupRows,
   rollupTable,
   stateTable,
+  tagCallRollupTable,
+  tagRollupTable,
+  tagToolCallRollupTable,
+  tagValuesTable,
   tokens,
   toolCallBucketSeconds,
   toolCallRollupRows,
@@ -625,22 +632,28 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const figures = sql(figuresTable)
 
   // `owner` is the column of the filtered table a tag row points at: the completion's id, or a call's own id. The tag
-  // table has no `id` column, so the subquery's bare `id` is the filtered table's.
+  // table has no `id` column, so the subquery's bare `id` is the filtered table's. The first key's rows are read through
+  // their index by value (`IN`), so that a rare value reads its few rows rather than every row of the range; the other
+  // keys are checked on those rows (`EXISTS`). `selective` puts the rarest key first.
   const where = (
     filter: Filter,
     extra: ReadonlyArray<Statement.Fragment> = [],
     owner: "completion_id" | "call_id" = "completion_id"
   ): Statement.Fragment => {
     const clauses: Array<Statement.Fragment> = [...extra]
-    for (const [key, values] of Object.entries(filter.tags ?? {})) {
+    Object.entries(filter.tags ?? {}).forEach(([key, values], at) => {
       clauses.push(
         values.length === 0 ?
           sql`1 = 0` :
+          at === 0 ?
+          sql`id IN (SELECT ${sql(owner)} FROM ${sql(callTagsTable)} WHERE tag_key = ${key} AND ${
+            sql.in("tag_value", values)
+          })` :
           sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${sql(owner)} = id AND tag_key = ${key} AND ${
             sql.in("tag_value", values)
           })`
       )
-    }
+    })
     if (filter.since !== undefined) clauses.push(sql`created >= ${seconds(filter.since)}`)
     if (filter.until !== undefined) clauses.push(sql`created < ${seconds(filter.until)}`)
     if (filter.models !== undefined) {
@@ -806,6 +819,22 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
   }
 
+  // The calls a batch stored, skipping those stored before: only theirs are new tag rows.
+  const insertCalls = (rows: ReadonlyArray<Record<string, unknown>>) =>
+    Effect.forEach(
+      chunksOf(rows, rows.length === 0 ? 1 : Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))),
+      (chunk) =>
+        sql<{ id: string }>`INSERT INTO ${sql(callsTable)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING RETURNING id`
+    ).pipe(Effect.map((chunks) => chunks.flat().map((row) => row.id)))
+
+  // What calls just stored bring to the captured rollups (see internal/capturedRollup.ts).
+  const addCaptured = (ids: ReadonlyArray<string>) =>
+    Effect.forEach(
+      chunksOf(ids, insertBatch),
+      (chunk) => CapturedRollup.add(sql, (column) => sql.in(column, chunk)),
+      { discard: true }
+    )
+
   const putCalls: Service["putCalls"] = (calls) =>
     Effect.suspend(() => {
       const sorted = [...calls].sort(byId)
@@ -846,7 +875,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       return sql.withTransaction(
         Effect.zipRight(
           put(completions),
-          Effect.zipRight(insertNew(callsTable, callRows), insertNew(callTagsTable, tagRows)).pipe(
+          Effect.gen(function*() {
+            const stored = yield* insertCalls(callRows)
+            yield* insertNew(callTagsTable, tagRows)
+            yield* addCaptured(stored)
+          }).pipe(
             Effect.mapError(failed("storing captured calls"))
           )
         )
@@ -900,7 +933,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const tagValues: Service["tagValues"] = SqlSchema.findAll({
     Request: Schema.Void,
     Result: Schema.Struct({ tag_key: Schema.String, tag_value: Schema.String }),
-    execute: () => sql`SELECT DISTINCT tag_key, tag_value FROM ${sql(callTagsTable)}`
+    execute: () => sql`SELECT tag_key, tag_value FROM ${sql(tagValuesTable)}`
   })(undefined).pipe(
     Effect.map((rows) => {
       // Sorted here, in code-unit order, rather than by each engine's collation.
@@ -1079,28 +1112,38 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   }
 
   // A bucket lies within one local day when the zone's offsets and transitions all fall on bucket boundaries.
-  const bucketsAreWhole = (segments: ReadonlyArray<TimeZone.Segment>) =>
+  const bucketsAreWhole = (segments: ReadonlyArray<TimeZone.Segment>, size: number) =>
     segments.every((segment) =>
-      segment.offset % bucketSeconds === 0 && (!Number.isFinite(segment.start) || segment.start % bucketSeconds === 0)
+      segment.offset % size === 0 && (!Number.isFinite(segment.start) || segment.start % size === 0)
     )
 
   /**
    * A range as a rollup of `bucketSeconds` buckets reads it: the whole buckets in it (a `WHERE` on a rollup table's
-   * bucket, model and provider), and the ends that cut a bucket, to read from the rows; `undefined` when the range
-   * lies within one bucket.
+   * bucket, model and provider, and on a rollup by tag's key and values when the filter names one tag key, or `byTag`
+   * is given), the range of those whole buckets, and the ends that cut a bucket, to read from the rows; `undefined`
+   * when the range lies within one bucket, or no rollup holds the filter's tags (several keys, or another key than
+   * `byTag`).
    */
   const splitRange = (
     filter: Filter,
-    bucketSeconds: number
-  ): { readonly where: Statement.Fragment; readonly ends: ReadonlyArray<Filter> } | undefined => {
-    // No rollup holds tags: a tagged filter reads the rows.
-    if (hasTags(filter)) return undefined
+    bucketSeconds: number,
+    byTag?: string
+  ):
+    | { readonly where: Statement.Fragment; readonly whole: Filter; readonly ends: ReadonlyArray<Filter> }
+    | undefined =>
+  {
+    const tags = Object.entries(filter.tags ?? {})
+    if (tags.length > 1 || (tags.length === 1 && byTag !== undefined && tags[0][0] !== byTag)) return undefined
     const since = filter.since === undefined ? undefined : seconds(filter.since)
     const until = filter.until === undefined ? undefined : seconds(filter.until)
     const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
     const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
     if (first !== undefined && last !== undefined && first >= last) return undefined
     const clauses: Array<Statement.Fragment> = []
+    if (tags.length === 1) {
+      const [[key, values]] = tags
+      clauses.push(values.length === 0 ? sql`1 = 0` : sql.and([sql`tag_key = ${key}`, sql.in("tag_value", values)]))
+    } else if (byTag !== undefined) clauses.push(sql`tag_key = ${byTag}`)
     if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
     if (last !== undefined) clauses.push(sql`bucket < ${last}`)
     if (filter.models !== undefined) {
@@ -1120,7 +1163,15 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     if (until !== undefined && last! * bucketSeconds < until) {
       ends.push({ ...filter, since: new Date(last! * bucketSeconds * 1000) })
     }
-    return { where: clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`, ends }
+    return {
+      where: clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`,
+      whole: {
+        ...filter,
+        since: first === undefined ? undefined : new Date(first * bucketSeconds * 1000),
+        until: last === undefined ? undefined : new Date(last * bucketSeconds * 1000)
+      },
+      ends
+    }
   }
 
   const addSummed = (self: Summed, that: Summed): Summed => {
@@ -1162,8 +1213,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         ...Object.fromEntries(sums.map((column) => [column, SqlValue.Integer])),
         ...Object.fromEntries(minima.map((column) => [column, SqlValue.Double]))
       })
-      // A tag is joined to the figures through its completion, one join per tag dimension; no rollup holds tags.
-      const tagged = dimensions.some(isTagDimension)
+      // A tag is joined to the figures through its completion, one join per tag dimension.
       const figuresFrom = dimensions.reduce(
         (from: Statement.Fragment, dimension, i) => {
           if (!isTagDimension(dimension)) return from
@@ -1180,7 +1230,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         from: Statement.Fragment,
         keys: (dimension: Dimension, at: number) => Statement.Fragment,
         completions: string,
-        clauses: Statement.Fragment
+        clauses: Statement.Fragment,
+        sign: "" | "-" = ""
       ) =>
         SqlSchema.findAll({
           Request: Schema.Void,
@@ -1191,7 +1242,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
                 ...dimensions.map((dimension, i) => sql`${keys(dimension, i)} AS ${sql(`k${i}`)}`),
                 sql.literal([
                   `${completions} AS completions`,
-                  ...sums.map((column) => `SUM(${column}) AS ${column}`),
+                  ...sums.map((column) => `${sign}SUM(${column}) AS ${column}`),
                   ...minima.map((column) => `MIN(${column}) AS ${column}`)
                 ].join(", "))
               ])
@@ -1210,25 +1261,59 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           : sql.literal(`t${at}.tag_value`)
       const fromFigures = (range: Filter) => grouped(figuresFrom, figureKeys, "COUNT(*)", where(range))
 
-      const rows: Array<Record<string, unknown>> = []
-      const split = !tagged && bucketsAreWhole(segments) ? splitRange(filter, bucketSeconds) : undefined
-      if (split === undefined) {
-        rows.push(...yield* fromFigures(filter))
-      } else {
-        rows.push(
-          ...yield* grouped(
-            sql`${sql(rollupTable)}`,
-            (dimension) =>
-              dimension === "model"
-                ? sql`model`
-                : dimension === "provider"
-                ? sql`CASE WHEN has_provider = 1 THEN provider END`
-                : dayOf(segments, `(bucket * ${bucketSeconds})`),
-            "SUM(completions)",
-            split.where
-          )
+      // A rollup's keys: a tag's value is `tagValue`, the rollup by tag's own, or NULL in a rollup that holds none.
+      const fromRollup = (
+        table: string,
+        size: number,
+        clauses: Statement.Fragment,
+        tagValue: "tag_value" | "CAST(NULL AS TEXT)",
+        sign: "" | "-" = ""
+      ) =>
+        grouped(
+          sql`${sql(table)}`,
+          (dimension) =>
+            dimension === "model"
+              ? sql`model`
+              : dimension === "provider"
+              ? sql`CASE WHEN has_provider = 1 THEN provider END`
+              : dimension === "day"
+              ? dayOf(segments, `(bucket * ${size})`)
+              : sql.literal(tagValue),
+          `${sign}SUM(completions)`,
+          clauses,
+          sign
         )
-        for (const end of split.ends) rows.push(...yield* fromFigures(end))
+
+      const rows: Array<Record<string, unknown>> = []
+      const tagDimensions = dimensions.filter(isTagDimension)
+      const byTag = tagDimensions.length === 1 ? tagDimensions[0].slice("tag:".length) : undefined
+      // Grouped by a tag with no filter on it, the completions without the tag are a group too: the rollup's sums less
+      // the rollup by tag's, exact for every sum, but with no least value, so only without the logprobs.
+      const untagged = byTag !== undefined && !hasTags(filter)
+      if (tagDimensions.length === 0 && !hasTags(filter)) {
+        const split = bucketsAreWhole(segments, bucketSeconds) ? splitRange(filter, bucketSeconds) : undefined
+        if (split === undefined) rows.push(...yield* fromFigures(filter))
+        else {
+          rows.push(...yield* fromRollup(rollupTable, bucketSeconds, split.where, "tag_value"))
+          for (const end of split.ends) rows.push(...yield* fromFigures(end))
+        }
+      } else {
+        const split = tagDimensions.length <= 1 && bucketsAreWhole(segments, capturedBucketSeconds) &&
+            !(untagged && withLogprobs)
+          ? splitRange(filter, capturedBucketSeconds, byTag)
+          : undefined
+        if (split === undefined) rows.push(...yield* fromFigures(filter))
+        else {
+          rows.push(...yield* fromRollup(tagRollupTable, capturedBucketSeconds, split.where, "tag_value"))
+          const all = untagged ? splitRange(split.whole, bucketSeconds) : undefined
+          if (all !== undefined) {
+            rows.push(...yield* fromRollup(rollupTable, bucketSeconds, all.where, "CAST(NULL AS TEXT)"))
+            rows.push(
+              ...yield* fromRollup(tagRollupTable, capturedBucketSeconds, split.where, "CAST(NULL AS TEXT)", "-")
+            )
+          }
+          for (const end of split.ends) rows.push(...yield* fromFigures(end))
+        }
       }
 
       const groups = new Map<string, GroupFigures>()
@@ -1265,7 +1350,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           group.overflow.set(name as AmountName, known === undefined ? value : BigDecimal.sum(known, value))
         }
       }
-      return Array.from(groups.values())
+      // The untagged completions' group, when every completion of its key has the tag.
+      return Array.from(groups.values()).filter((group) => !untagged || countOf(group.row, "completions") > 0)
     })
 
   const rollup: Service["rollup"] = (options = {}) => {
@@ -1299,12 +1385,15 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           execute: () =>
             sql`SELECT tool, outcome, SUM(calls) AS calls FROM ${sql(from)} ${clauses} GROUP BY tool, outcome`
         })(undefined)
-      // Whole days from the tool-call rollup, the ends of the range that cut one from the rows.
-      const split = splitRange(filter, toolCallBucketSeconds)
+      // Whole days from the tool-call rollup (by tag, for a filter by tag), the ends of the range that cut one from
+      // the rows.
+      const split = hasTags(filter)
+        ? splitRange(filter, capturedBucketSeconds)
+        : splitRange(filter, toolCallBucketSeconds)
       const counted = split === undefined
         ? yield* countIn(toolCallsTable, where(filter))
         : [
-          ...yield* countIn(toolCallRollupTable, split.where),
+          ...yield* countIn(hasTags(filter) ? tagToolCallRollupTable : toolCallRollupTable, split.where),
           ...(yield* Effect.forEach(split.ends, (end) => countIn(toolCallsTable, where(end)))).flat()
         ]
       // Newest first, as the API lists completions: the problems kept are the first ones in that order.
@@ -1352,16 +1441,32 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // The captured calls by model and by provider and outcome, counted in the engine.
   const callSummary = (filter: Filter) =>
     Effect.gen(function*() {
-      const counted = (column: "model" | "provider") =>
-        SqlSchema.findAll({
-          Request: Schema.Void,
-          Result: CallCountRow,
-          execute: () =>
+      const read = (statement: Statement.Statement<unknown>) =>
+        SqlSchema.findAll({ Request: Schema.Void, Result: CallCountRow, execute: () => statement })(undefined)
+      // Whole days from the calls' rollup (by tag, for a filter by tag), the ends of the range that cut one from the
+      // calls.
+      const split = splitRange(filter, capturedBucketSeconds)
+      const counted = (column: "model" | "provider") => {
+        const fromCalls = (range: Filter) =>
+          read(
             sql`SELECT ${sql(column)} AS k, outcome, COUNT(*) AS calls FROM ${sql(callsTable)} ${
-              where(filter, [], "call_id")
-            }
-              GROUP BY ${sql(column)}, outcome`
-        })(undefined)
+              where(range, [], "call_id")
+            } GROUP BY ${sql(column)}, outcome`
+          )
+        if (split === undefined) return fromCalls(filter)
+        const key = column === "model" ? sql`model` : sql`CASE WHEN has_provider = 1 THEN provider END`
+        return Effect.map(
+          Effect.all([
+            read(
+              sql`SELECT ${key} AS k, outcome, SUM(calls) AS calls FROM ${
+                sql(hasTags(filter) ? tagCallRollupTable : callRollupTable)
+              } ${split.where} GROUP BY ${key}, outcome`
+            ),
+            ...split.ends.map(fromCalls)
+          ]),
+          (parts) => parts.flat()
+        )
+      }
       const groupsOf = (rows: ReadonlyArray<typeof CallCountRow.Type>) => {
         const groups = new Map<string | null, { calls: number; interrupted: number; errors: Record<string, number> }>()
         for (const row of rows) {
@@ -1372,7 +1477,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           }
           group.calls += row.calls
           if (row.outcome === CallSummary.interrupted) group.interrupted += row.calls
-          else if (row.outcome !== CallSummary.success) group.errors[row.outcome] = row.calls
+          else if (row.outcome !== CallSummary.success) {
+            group.errors[row.outcome] = (group.errors[row.outcome] ?? 0) + row.calls
+          }
         }
         return Array.from(groups, ([key, counts]) => CallSummary.group(key, counts))
       }
@@ -1469,11 +1576,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       .join(", ")
   )
 
-  const rollupCount = (clauses: Statement.Fragment) =>
+  const rollupCount = (table: string, clauses: Statement.Fragment) =>
     SqlSchema.findAll({
       Request: Schema.Void,
       Result: Schema.Struct({ completions: SqlValue.Count }),
-      execute: () => sql`SELECT SUM(completions) AS completions FROM ${sql(rollupTable)} ${clauses}`
+      execute: () => sql`SELECT SUM(completions) AS completions FROM ${sql(table)} ${clauses}`
     })(undefined).pipe(Effect.map((rows) => rows[0]?.completions ?? 0))
 
   // The limbs carry the value's sign, so their order, most significant first, is the cost's order. A cost that did not
@@ -1484,9 +1591,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const mostExpensive: Service["mostExpensive"] = (options = {}) =>
     Effect.gen(function*() {
       const limit = options.limit ?? 10
-      const split = splitRange(options, bucketSeconds)
-      const matching = split === undefined ? 0 : yield* rollupCount(split.where)
-      const byCost = matching * 100 >= (yield* rollupCount(sql``))
+      const split = hasTags(options)
+        ? splitRange(options, capturedBucketSeconds)
+        : splitRange(options, bucketSeconds)
+      const matching = split === undefined
+        ? 0
+        : yield* rollupCount(hasTags(options) ? tagRollupTable : rollupTable, split.where)
+      const byCost = matching * 100 >= (yield* rollupCount(rollupTable, sql``))
       const range = byCost
         ? where({ ...options, since: undefined, until: undefined }, [
           ...(options.since === undefined ? [] : [sql`created + 0 >= ${seconds(options.since)}`]),
@@ -1543,11 +1654,18 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // that a writer's rows land either in the figures summed here or on top of the rebuilt rollup, never both.
   const rebuildRollup = transaction(Effect.gen(function*() {
     yield* sql.onDialectOrElse({
-      pg: () => Effect.asVoid(sql`LOCK TABLE ${sql(rollupTable)}, ${sql(toolCallRollupTable)} IN EXCLUSIVE MODE`),
+      pg: () =>
+        Effect.asVoid(
+          sql`LOCK TABLE ${
+            sql.literal([rollupTable, toolCallRollupTable, ...CapturedRollup.tables].join(", "))
+          } IN EXCLUSIVE MODE`
+        ),
       orElse: () => Effect.void
     })
     yield* sql`DELETE FROM ${sql(rollupTable)}`
     yield* sql`DELETE FROM ${sql(toolCallRollupTable)}`
+    for (const name of CapturedRollup.tables) yield* sql`DELETE FROM ${sql(name)}`
+    yield* CapturedRollup.add(sql, () => sql`1 = 1`)
     const columns = ["completions", ...costSums, ...logprobSums, ...logprobMinima]
     yield* sql.unsafe(`INSERT INTO ${toolCallRollupTable} (bucket, model, provider, has_provider, tool, outcome, calls)
       SELECT ${

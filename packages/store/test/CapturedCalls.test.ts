@@ -49,6 +49,12 @@ const generated = FastCheck.record({
   )
 })
 
+/** The values a filter picks of each key: any of them, none, or all. */
+const picked = FastCheck.record({
+  feature: FastCheck.subarray([...features]),
+  user: FastCheck.subarray(["u-1", "u-2"])
+})
+
 let run = 0
 
 const scenario = (input: typeof generated extends FastCheck.Arbitrary<infer A> ? A : never) => {
@@ -111,37 +117,68 @@ for (const engine of engines) {
           const store = yield* freshStore(engine)
           yield* Effect.promise(() =>
             FastCheck.assert(
-              FastCheck.asyncProperty(generated, FastCheck.constantFrom("feature", "user"), (input, key) =>
-                Effect.runPromise(Effect.gen(function*() {
-                  const { calls, completions, expectedCalls, filter, synced, tagOf } = scenario(input)
-                  // Half the synced completions come before their capture, half after.
-                  const half = Math.floor(synced.length / 2)
-                  yield* store.put(synced.slice(0, half))
-                  yield* store.putCalls(calls)
-                  yield* store.put(synced.slice(half))
-                  // A batch written again after a failure changes nothing.
-                  yield* store.putCalls(calls)
-                  const ours = yield* store.report({ filter, tag: key })
-                  const mine = (yield* store.storedIds(completions.map((c) => c.response.id))).size
-                  expect(mine).toBe(
-                    new Set(completions.map((c) =>
-                      c.response.id
-                    )).size
-                  )
-                  const unique = [...new Map(completions.map((c) => [c.response.id, c])).values()]
-                  const expectedByTag = Cost.summarize(
-                    newestFirst(unique).map((c) => c.response),
-                    { by: (completion) => tagOf.get(completion.id)?.[key] ?? null }
-                  )
-                  expect(ours.cost.byTag?.key).toBe(key)
-                  expect(encodeCost(ours.cost.byTag!.summary)).toStrictEqual(encodeCost(expectedByTag))
-                  expect(ours.cost.byTag!.summary.total).toStrictEqual(ours.cost.byModel.total)
-                  // The rest of the report is the report of the completions, whichever path brought them.
-                  const { byTag: _, ...cost } = ours.cost
-                  const { calls: __, ...rest } = ours
-                  expect(printed({ ...rest, cost })).toBe(printed(Report.summarize(newestFirst(unique))))
-                  expect(ours.calls ?? CallSummary.empty).toStrictEqual(expectedCalls)
-                }))),
+              FastCheck.asyncProperty(
+                generated,
+                FastCheck.constantFrom("feature", "user"),
+                picked,
+                (input, key, values) =>
+                  Effect.runPromise(Effect.gen(function*() {
+                    const { calls, completions, expectedCalls, filter, synced, tagOf } = scenario(input)
+                    // Half the synced completions come before their capture, half after.
+                    const half = Math.floor(synced.length / 2)
+                    yield* store.put(synced.slice(0, half))
+                    yield* store.putCalls(calls)
+                    yield* store.put(synced.slice(half))
+                    // A batch written again after a failure changes nothing.
+                    yield* store.putCalls(calls)
+                    const ours = yield* store.report({ filter, tag: key })
+                    const mine = (yield* store.storedIds(completions.map((c) => c.response.id))).size
+                    expect(mine).toBe(
+                      new Set(completions.map((c) => c.response.id)).size
+                    )
+                    const unique = [...new Map(completions.map((c) => [c.response.id, c])).values()]
+                    const expectedByTag = Cost.summarize(
+                      newestFirst(unique).map((c) => c.response),
+                      { by: (completion) => tagOf.get(completion.id)?.[key] ?? null }
+                    )
+                    expect(ours.cost.byTag?.key).toBe(key)
+                    expect(encodeCost(ours.cost.byTag!.summary)).toStrictEqual(encodeCost(expectedByTag))
+                    expect(ours.cost.byTag!.summary.total).toStrictEqual(ours.cost.byModel.total)
+                    // The rest of the report is the report of the completions, whichever path brought them.
+                    const { byTag: _, ...cost } = ours.cost
+                    const { calls: __, ...rest } = ours
+                    expect(printed({ ...rest, cost })).toBe(printed(Report.summarize(newestFirst(unique))))
+                    expect(ours.calls ?? CallSummary.empty).toStrictEqual(expectedCalls)
+
+                    // Filtered by some values of the key (through the rollup by tag for the whole days), and by both
+                    // keys at once (through the rows of the rarer one): the report of the completions tagged so.
+                    const filters = [
+                      { [key]: values[key] },
+                      { feature: values.feature, user: values.user }
+                    ]
+                    for (const tags of filters) {
+                      const matches = (found: Readonly<Record<string, string>> | undefined) =>
+                        Object.entries(tags).every(([k, vs]) => found?.[k] !== undefined && vs.includes(found[k]))
+                      const tagged = newestFirst(unique.filter((c) => matches(tagOf.get(c.response.id))))
+                      const filtered = yield* store.report({ filter: { ...filter, tags }, tag: key })
+                      const expectedTagged = Report.summarize(tagged)
+                      const { byTag: taggedByTag, ...taggedCost } = filtered.cost
+                      const { calls: taggedCalls, ...taggedRest } = filtered
+                      expect(printed({ ...taggedRest, cost: taggedCost })).toBe(printed(expectedTagged))
+                      expect(encodeCost(taggedByTag!.summary)).toStrictEqual(encodeCost(Cost.summarize(
+                        tagged.map((c) => c.response),
+                        { by: (completion) => tagOf.get(completion.id)?.[key] ?? null }
+                      )))
+                      expect(taggedCalls ?? CallSummary.empty).toStrictEqual(CallSummary.summarize(
+                        calls.filter((c) => matches(c.tags)).map((c) => ({
+                          model: (c.completion ?? c.partial)?.model ?? c.request.model,
+                          provider: (c.completion ?? c.partial)?.provider ?? null,
+                          outcome: c.outcome
+                        }))
+                      ))
+                    }
+                  }))
+              ),
               { numRuns: 25 }
             )
           )

@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { CompletionStore } from "../src/index.js"
 import { Database } from "../src/index.js"
+import { tables as tagRollupTables } from "../src/internal/capturedRollup.js"
 
 const encodeSummary = Schema.encodeSync(LogprobSummary.LogprobSummary)
 const encodeTotals = Schema.encodeSync(Cost.Totals)
@@ -240,7 +241,9 @@ for (const engine of engines) {
           const sql = yield* SqlClient.SqlClient
           yield* sql`DROP TABLE objectiveai_tool_call_rollup`
           yield* sql`DROP INDEX objectiveai_figures_cost`
-          yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id = 4`
+          yield* Effect.forEach(tagRollupTables, (table) => sql`DROP TABLE ${sql(table)}`)
+          yield* sql`DROP INDEX objectiveai_call_tags_value`
+          yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 4`
         }).pipe(Effect.provide(Layer.orDie(Database.layer(location))), Effect.scoped, Effect.orDie)
         const reopened = yield* openStore(location, { readOnly: true })
         expect(encodeToolCalls(yield* reopened.toolCalls())).toEqual(expected)

@@ -15,6 +15,16 @@ export const toolCallsTable = "objectiveai_tool_calls"
 export const rollupTable = "objectiveai_rollup"
 /** The tool calls summed per UTC day, model, provider, tool and outcome, kept up to date as completions are stored. */
 export const toolCallRollupTable = "objectiveai_tool_call_rollup"
+/** The figures summed per tag key and value, UTC day, model and provider, as tag rows name their completions. */
+export const tagRollupTable = "objectiveai_tag_rollup"
+/** The tool calls summed per tag key and value, UTC day, model, provider, tool and outcome. */
+export const tagToolCallRollupTable = "objectiveai_tag_tool_call_rollup"
+/** The captured calls counted per quarter hour, model, provider and outcome. */
+export const callRollupTable = "objectiveai_call_rollup"
+/** The captured calls counted per tag key and value, UTC day, model, provider and outcome. */
+export const tagCallRollupTable = "objectiveai_tag_call_rollup"
+/** Every tag key with each value it takes, one row per pair. */
+export const tagValuesTable = "objectiveai_tag_values"
 /** The first tool-call problems of each completion, as `ToolCallSummary` keeps them. */
 export const problemsTable = "objectiveai_tool_call_problems"
 /** Ids whose retrieve failed, until a later sync stores them. */
@@ -150,6 +160,14 @@ export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<Rollu
  * (119,228 rows for the 208,100 of a million completions), a day a few thousand.
  */
 export const toolCallBucketSeconds = 86_400
+
+/**
+ * Seconds per bucket of the rollups of what capture brings: the captured calls, and the figures and tool calls by tag.
+ * A day: a tag such as `user` takes a thousand values, and by quarter hour, value, model and provider nearly every
+ * completion would keep a row of its own; by day the rows are fewer and the answers by tag read a few of them. A day
+ * is whole only in UTC, so an answer in another time zone reads the tagged rows themselves (see the store's README).
+ */
+export const capturedBucketSeconds = 86_400
 
 /** The tool-call rollup rows of tool-call rows, one per bucket, model, provider, tool and outcome, in key order. */
 export const toolCallRollupRows = (rows: ReadonlyArray<ToolCallRow>): ReadonlyArray<RollupRow> => {

@@ -1,0 +1,114 @@
+/**
+ * The rollups of what capture brings, summed in SQL from the rows a tag or a call names: the figures and the tool
+ * calls of each tagged completion by tag key and value, the captured calls by outcome (and by tag), and the list of tag
+ * values. Without them a filter by tag read every tagged row: 11 to 13 s per answer over a million captured
+ * completions on SQLite, where the untagged answers, read from `rollupTable`, took 14 to 181 ms.
+ *
+ * Each is filled by one `INSERT … SELECT … GROUP BY` from the rows themselves, for every call (a migration, a rebuild)
+ * or for the calls a transaction has just stored, so that a completion's figures are added once per tag row, whichever
+ * of sync and capture stored the completion first: a tag row is only written by the call that brings it, and the
+ * completion's figures are written before it (`putCalls` stores the completion first, in the same transaction).
+ */
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import type * as Statement from "@effect/sql/Statement"
+import * as Effect from "effect/Effect"
+import {
+  bucketOf,
+  callRollupTable,
+  callsTable,
+  callTagsTable,
+  capturedBucketSeconds,
+  costSums,
+  figuresTable,
+  logprobMinima,
+  logprobSums,
+  tagCallRollupTable,
+  tagRollupTable,
+  tagToolCallRollupTable,
+  tagValuesTable,
+  toolCallsTable
+} from "./row.js"
+
+/** The key of a row of a rollup by tag, before its table's own columns. */
+export const tagKey = ["tag_key", "tag_value", "bucket", "model", "provider", "has_provider"] as const
+
+/** The key of a row of the calls' rollup, before the outcome. */
+export const callKey = ["bucket", "model", "provider", "has_provider"] as const
+
+/**
+ * The `ON CONFLICT` clause that adds a row to the one of the same key: sums add up, least values keep the lesser.
+ */
+export const upsert = (
+  table: string,
+  key: ReadonlyArray<string>,
+  sums: ReadonlyArray<string>,
+  minima: ReadonlyArray<string> = []
+): string =>
+  `ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${
+    [
+      ...sums.map((column) => `${column} = ${table}.${column} + excluded.${column}`),
+      ...minima.map((column) =>
+        `${column} = CASE WHEN ${table}.${column} IS NULL OR excluded.${column} < ${table}.${column} ` +
+        `THEN excluded.${column} ELSE ${table}.${column} END`
+      )
+    ].join(", ")
+  }`
+
+const keyOf = (alias: string) =>
+  `${bucketOf(`${alias}.created`, capturedBucketSeconds)}, ${alias}.model, COALESCE(${alias}.provider, ''), ` +
+  `CASE WHEN ${alias}.provider IS NULL THEN 0 ELSE 1 END`
+
+// Grouped by position and inserted in key order, so that writers of the same keys wait for each other.
+const groupedBy = (columns: number) => {
+  const positions = Array.from({ length: columns }, (_, i) => String(i + 1)).join(", ")
+  return `GROUP BY ${positions} ORDER BY ${positions}`
+}
+
+const figureSums = [...costSums, ...logprobSums]
+
+/**
+ * Adds to the rollups what the calls matching `calls` (a condition on the calls table as `c`, and on the tag table as
+ * `t`, both by call id) brought: their tag values, their outcomes, and the figures and tool calls of their tagged
+ * completions.
+ */
+export const add = (
+  sql: SqlClient.SqlClient,
+  calls: (column: string) => Statement.Fragment
+): Effect.Effect<void, SqlError> =>
+  Effect.all([
+    sql`INSERT INTO ${sql(tagValuesTable)} (tag_key, tag_value)
+      SELECT DISTINCT t.tag_key, t.tag_value FROM ${sql(callTagsTable)} t WHERE ${calls("t.call_id")}
+      ON CONFLICT DO NOTHING`,
+    sql`INSERT INTO ${sql(callRollupTable)} (${sql.literal([...callKey, "outcome", "calls"].join(", "))})
+      SELECT ${sql.literal(keyOf("c"))}, c.outcome, COUNT(*) FROM ${sql(callsTable)} c WHERE ${calls("c.id")}
+      ${sql.literal(groupedBy(callKey.length + 1))}
+      ${sql.literal(upsert(callRollupTable, [...callKey, "outcome"], ["calls"]))}`,
+    sql`INSERT INTO ${sql(tagCallRollupTable)} (${sql.literal([...tagKey, "outcome", "calls"].join(", "))})
+      SELECT t.tag_key, t.tag_value, ${sql.literal(keyOf("c"))}, c.outcome, COUNT(*)
+      FROM ${sql(callTagsTable)} t JOIN ${sql(callsTable)} c ON c.id = t.call_id WHERE ${calls("t.call_id")}
+      ${sql.literal(groupedBy(tagKey.length + 1))}
+      ${sql.literal(upsert(tagCallRollupTable, [...tagKey, "outcome"], ["calls"]))}`,
+    sql`INSERT INTO ${sql(tagRollupTable)} (${
+      sql.literal([...tagKey, "completions", ...figureSums, ...logprobMinima].join(", "))
+    })
+      SELECT t.tag_key, t.tag_value, ${sql.literal(keyOf("f"))}, COUNT(*), ${
+      sql.literal(
+        [
+          ...figureSums.map((column) => `COALESCE(SUM(f.${column}), 0)`),
+          ...logprobMinima.map((column) => `MIN(f.${column})`)
+        ].join(", ")
+      )
+    }
+      FROM ${sql(callTagsTable)} t JOIN ${sql(figuresTable)} f ON f.id = t.completion_id WHERE ${calls("t.call_id")}
+      ${sql.literal(groupedBy(tagKey.length))}
+      ${sql.literal(upsert(tagRollupTable, tagKey, ["completions", ...figureSums], logprobMinima))}`,
+    sql`INSERT INTO ${sql(tagToolCallRollupTable)} (${sql.literal([...tagKey, "tool", "outcome", "calls"].join(", "))})
+      SELECT t.tag_key, t.tag_value, ${sql.literal(keyOf("x"))}, x.tool, x.outcome, SUM(x.calls)
+      FROM ${sql(callTagsTable)} t JOIN ${sql(toolCallsTable)} x ON x.id = t.completion_id WHERE ${calls("t.call_id")}
+      ${sql.literal(groupedBy(tagKey.length + 2))}
+      ${sql.literal(upsert(tagToolCallRollupTable, [...tagKey, "tool", "outcome"], ["calls"]))}`
+  ], { discard: true })
+
+/** The tables {@link add} writes. */
+export const tables = [tagValuesTable, callRollupTable, tagCallRollupTable, tagRollupTable, tagToolCallRollupTable]
