@@ -1174,6 +1174,31 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     }
   }
 
+  const rollupCount = (table: string, clauses: Statement.Fragment) =>
+    SqlSchema.findAll({
+      Request: Schema.Void,
+      Result: Schema.Struct({ completions: SqlValue.Count }),
+      execute: () => sql`SELECT SUM(completions) AS completions FROM ${sql(table)} ${clauses}`
+    })(undefined).pipe(Effect.map((rows) => rows[0]?.completions ?? 0))
+
+  // A filter on several tag keys reads the rows of its rarest first (see `where`): the key whose values the fewest
+  // completions carry, as the rollup by tag counts them over the whole store.
+  const selective = (filter: Filter) => {
+    const tags = Object.entries(filter.tags ?? {})
+    if (tags.length < 2) return Effect.succeed(filter)
+    return Effect.forEach(tags, ([key, values]) =>
+      values.length === 0
+        ? Effect.succeed(0)
+        : rollupCount(tagRollupTable, sql`WHERE tag_key = ${key} AND ${sql.in("tag_value", values)}`)).pipe(
+        Effect.map((counts): Filter => ({
+          ...filter,
+          tags: Object.fromEntries(
+            tags.map((tag, at) => [tag, counts[at]] as const).sort((a, b) => a[1] - b[1]).map(([tag]) => tag)
+          )
+        }))
+      )
+  }
+
   const addSummed = (self: Summed, that: Summed): Summed => {
     const sum: Summed = { ...self }
     for (const [column, value] of Object.entries(that)) {
@@ -1190,12 +1215,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
    * amounts that did not fit their limbs added from the overflow column (an indexed query over those rows only).
    */
   const scan = (
-    filter: Filter,
+    options: Filter,
     dimensions: ReadonlyArray<Dimension>,
     timeZone: string | undefined,
     withLogprobs: boolean
   ) =>
     Effect.gen(function*() {
+      const filter = yield* selective(options)
       const segments = dimensions.includes("day") ? yield* offsetsOf(filter, timeZone) : []
       const keyFields = Object.fromEntries(dimensions.map((dimension, i) => [
         `k${i}`,
@@ -1376,8 +1402,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     orElse: () => sql.literal("id DESC")
   })
 
-  const toolCallSummary = (filter: Filter) =>
+  const toolCallSummary = (options: Filter) =>
     Effect.gen(function*() {
+      const filter = yield* selective(options)
       const countIn = (from: string, clauses: Statement.Fragment) =>
         SqlSchema.findAll({
           Request: Schema.Void,
@@ -1439,8 +1466,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     })
 
   // The captured calls by model and by provider and outcome, counted in the engine.
-  const callSummary = (filter: Filter) =>
+  const callSummary = (options: Filter) =>
     Effect.gen(function*() {
+      const filter = yield* selective(options)
       const read = (statement: Statement.Statement<unknown>) =>
         SqlSchema.findAll({ Request: Schema.Void, Result: CallCountRow, execute: () => statement })(undefined)
       // Whole days from the calls' rollup (by tag, for a filter by tag), the ends of the range that cut one from the
@@ -1576,20 +1604,14 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       .join(", ")
   )
 
-  const rollupCount = (table: string, clauses: Statement.Fragment) =>
-    SqlSchema.findAll({
-      Request: Schema.Void,
-      Result: Schema.Struct({ completions: SqlValue.Count }),
-      execute: () => sql`SELECT SUM(completions) AS completions FROM ${sql(table)} ${clauses}`
-    })(undefined).pipe(Effect.map((rows) => rows[0]?.completions ?? 0))
-
   // The limbs carry the value's sign, so their order, most significant first, is the cost's order. A cost that did not
   // fit its limbs (above 10^9, say) is among the few rows of the overflow index, read apart and ranked in TypeScript.
   // When many rows match, the engine walks the cost index from the top until `limit` of them do (the range read
   // without its index, `created + 0`, or the planner reads the whole range by time and sorts it: 10 s over a million
   // on SQLite); when few do (under 1 in 100, as the rollup counts them), it reads them by time and sorts them.
-  const mostExpensive: Service["mostExpensive"] = (options = {}) =>
+  const mostExpensive: Service["mostExpensive"] = (unordered = {}) =>
     Effect.gen(function*() {
+      const options = yield* selective(unordered)
       const limit = options.limit ?? 10
       const split = hasTags(options)
         ? splitRange(options, capturedBucketSeconds)
