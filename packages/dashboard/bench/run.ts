@@ -4,9 +4,16 @@
  *
  * - `dashboard.api.<name>_ms`: each analytics endpoint's answer over HTTP, computed afresh (after the figures of the
  *   page's filter are no longer kept; target: under 1,000 ms each).
+ * - `dashboard.api.tagged.<name>_ms`, `dashboard.api.tagged_user.<name>_ms`, `dashboard.api.tagged_both.<name>_ms`:
+ *   the same endpoints filtered as the page's tag selects filter them: by a feature (one completion in ten), by a user
+ *   (one in a thousand), and by both; `dashboard.api.cost_by_tag_<key>_ms`, the cost by day and tag of each key; and
+ *   `dashboard.api.tagged_max_ms`, the slowest of these (target: under 1,000 ms).
  * - `dashboard.first_paint_ms`: headless Debian chromium, from navigation to every chart drawn (target: under
  *   2,000 ms).
  * - `dashboard.page_kb`, `dashboard.page_gzip_kb`: the page as served, and gzipped.
+ *
+ * Every completion of the seeded store is captured with a `feature` and a `user` tag, and one in fifty has a failed
+ * call beside it (see the store's `bench/seed.ts`).
  *
  * Run with `pnpm bench` from packages/dashboard, after `pnpm build` at the root. `DASHBOARD_BENCH_STORE` names a store
  * seeded before, to skip the seeding; `DASHBOARD_BENCH_COUNT` changes the size.
@@ -23,7 +30,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { chromium } from "playwright-core"
-import { seed } from "../../store/bench/seed.js"
+import { features, seed } from "../../store/bench/seed.js"
 
 const count = Number(process.env.DASHBOARD_BENCH_COUNT ?? 1_000_000)
 const reused = process.env.DASHBOARD_BENCH_STORE
@@ -42,6 +49,13 @@ const endpoints = [
   ["tool_calls", "tool-calls"],
   ["failures", "failures"],
   ["expensive", "expensive"]
+] as const
+
+// The tag filters of the page's selects (one value of a key each), of the values the seed tags with.
+const taggedFilters = [
+  ["tagged", [`feature=${features[0]}`]],
+  ["tagged_user", ["user=user-1"]],
+  ["tagged_both", [`feature=${features[0]}`, "user=user-1"]]
 ] as const
 
 const bench = Effect.gen(function*() {
@@ -75,15 +89,32 @@ const bench = Effect.gen(function*() {
   })
   yield* print("dashboard.first_paint_ms", firstPaint, "ms")
 
-  for (const [name, query] of endpoints) {
-    // Past the time the figures of a filter are kept, so that each answer is computed afresh.
-    yield* Effect.sleep(Duration.sum(Analytics.figuresTimeToLive, Duration.millis(500)))
-    const started = performance.now()
-    const response = yield* Effect.promise(() => fetch(`${url}/api/${query}`))
-    yield* Effect.promise(() => response.arrayBuffer())
-    if (!response.ok) return yield* Effect.die(new Error(`${query} answered ${response.status}`))
-    yield* print(`dashboard.api.${name}_ms`, performance.now() - started, "ms")
+  const answer = (name: string, query: string) =>
+    Effect.gen(function*() {
+      // Past the time the figures of a filter are kept, so that each answer is computed afresh.
+      yield* Effect.sleep(Duration.sum(Analytics.figuresTimeToLive, Duration.millis(500)))
+      const started = performance.now()
+      const response = yield* Effect.promise(() => fetch(`${url}/api/${query}`))
+      yield* Effect.promise(() => response.arrayBuffer())
+      if (!response.ok) return yield* Effect.die(new Error(`${query} answered ${response.status}`))
+      const elapsed = performance.now() - started
+      yield* print(`dashboard.api.${name}_ms`, elapsed, "ms")
+      return elapsed
+    })
+
+  for (const [name, query] of endpoints) yield* answer(name, query)
+
+  const tagged: Array<number> = []
+  for (const [prefix, tags] of taggedFilters) {
+    for (const [name, query] of endpoints) {
+      const filter = tags.map((tag) => `tag=${encodeURIComponent(tag)}`).join("&")
+      tagged.push(yield* answer(`${prefix}.${name}`, `${query}${query.includes("?") ? "&" : "?"}${filter}`))
+    }
   }
+  for (const key of ["feature", "user"]) {
+    tagged.push(yield* answer(`cost_by_tag_${key}`, `cost?by=${encodeURIComponent(`tag:${key}`)}`))
+  }
+  yield* print("dashboard.api.tagged_max_ms", Math.max(...tagged), "ms")
 })
 
 declare global {

@@ -173,7 +173,7 @@ const optionsOfKey = (key: string): CompletionStore.RollupOptions => {
 }
 
 /** The cost totals of the groups, keyed by the dimensions at `at` (positions in `dimensions`). */
-const costBy = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: ReadonlyArray<number>): Cost.CostSummary =>
+const costBy = (groups: ReadonlyArray<Cost.Group>, at: ReadonlyArray<number>): Cost.CostSummary =>
   once(
     groups,
     `cost:${at.join()}`,
@@ -182,9 +182,9 @@ const costBy = (groups: ReadonlyArray<CompletionStore.FigureGroup>, at: Readonly
 
 // What is worked out of one scan's groups, kept with them: the endpoints of a filter share a scan, and several of them
 // need the same totals (by model: the cost chart, the cost table, the failures and the overview).
-const worked = new WeakMap<ReadonlyArray<CompletionStore.FigureGroup>, Map<string, unknown>>()
+const worked = new WeakMap<ReadonlyArray<Cost.Group>, Map<string, unknown>>()
 
-const once = <A>(groups: ReadonlyArray<CompletionStore.FigureGroup>, name: string, work: () => A): A => {
+const once = <A>(groups: ReadonlyArray<Cost.Group>, name: string, work: () => A): A => {
   let known = worked.get(groups)
   if (known === undefined) {
     known = new Map()
@@ -231,8 +231,16 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
     timeToLive: figuresTimeToLive,
     lookup: (key: string) => store.figures(optionsOfKey(key))
   })
-  const figuresOf = (filter: AnalyticsApi.Filter, by: ReadonlyArray<CompletionStore.Dimension> = dimensions) =>
-    Effect.mapError(scans.get(keyOf(filter, by)), fromStore)
+  const figuresOf = (filter: AnalyticsApi.Filter) => Effect.mapError(scans.get(keyOf(filter, dimensions)), fromStore)
+  // By day and a tag, the cost totals only: the store sums them from its rollup by tag, where the logprobs of the
+  // completions without the tag would need their rows.
+  const costScans = yield* Cache.make({
+    capacity: 64,
+    timeToLive: figuresTimeToLive,
+    lookup: (key: string) => Effect.map(store.rollup(optionsOfKey(key)), (summary) => summary.groups)
+  })
+  const costsByTag = (filter: AnalyticsApi.Filter, by: CompletionStore.TagDimension) =>
+    Effect.mapError(costScans.get(keyOf(filter, ["day", by])), fromStore)
 
   const overview: Service["overview"] = Effect.all({
     groups: figuresOf({}),
@@ -255,8 +263,8 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
 
   // By a tag, a scan of its own, by day and that tag; by model or provider, the scan every chart shares.
   const cost: Service["cost"] = (filter) =>
-    (CompletionStore.isTagDimension(filter.by) ? figuresOf(filter, ["day", filter.by]) : figuresOf(filter)).pipe(
-      Effect.map((groups): AnalyticsApi.CostOverTime => {
+    (CompletionStore.isTagDimension(filter.by) ? costsByTag(filter, filter.by) : figuresOf(filter)).pipe(
+      Effect.map((groups: ReadonlyArray<Cost.Group>): AnalyticsApi.CostOverTime => {
         const days = daysBetween(groups.map((group) => group.key[0]))
         const at = filter.by === "provider" ? 2 : 1
         const totals = costBy(groups, [at])

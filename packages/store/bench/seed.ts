@@ -11,11 +11,53 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { timed } from "./support.js"
 
-// Completions derived through `put` (the path every writer takes); the rest of the store is copies of their rows,
-// made in SQL under new ids and shifted by whole hours, since generating and deriving a million completions on this
-// machine would take most of an hour. The copies' bodies still name the originals' ids: only the report's figures and
-// the row scan read them.
+// Completions derived through `put` (the path every writer takes), then captured with tags through `putCalls`, with
+// a failed call beside every 50th; the rest of the store is copies of their rows, made in SQL under new ids and
+// shifted by whole hours, since generating and deriving a million completions on this machine would take most of an
+// hour. The copies' bodies still name the originals' ids: only the report's figures and the row scan read them; the
+// copies' calls keep no request, as after a prune.
 export const distinctOf = (count: number): number => Math.min(count, 10_000)
+
+/** The `feature` tag's values: every completion is captured with one of them, and a `user` among {@link users}. */
+export const features = [
+  "chat",
+  "search",
+  "summary",
+  "translate",
+  "extract",
+  "classify",
+  "code",
+  "support",
+  "email",
+  "agent"
+] as const
+
+/** How many `user` values the captured calls take. */
+export const users = 1000
+
+/** The tags of the `i`th generated completion's call: its user and feature vary apart. */
+export const tagsOf = (i: number): Record<string, string> => ({
+  feature: features[Math.floor(i / 7) % features.length],
+  user: `user-${i % users}`
+})
+
+const capturedCall = (
+  id: string,
+  startedAt: number,
+  fields: Pick<CompletionStore.CapturedCall, "request" | "completion" | "outcome" | "status" | "tags">
+): CompletionStore.CapturedCall => ({
+  id,
+  operation: "create",
+  partial: undefined,
+  requestId: undefined,
+  message: undefined,
+  attempts: 1,
+  startedAt,
+  timeToFirstByte: 180,
+  timeToFirstChunk: undefined,
+  duration: 900,
+  ...fields
+})
 
 /** The seed of the generated completions: the same ones in every benchmark that seeds a store. */
 export const sampleSeed = "store-report-bench"
@@ -37,8 +79,47 @@ export const seed = (location: Database.Location, count: number) =>
       Effect.forEach(chunksOf(completions, 1000), (chunk) => store.put(chunk), { discard: true })
     )
     const [, seconds] = yield* timed(Effect.gen(function*() {
+      const calls = completions.flatMap(({ request, response }, i) => [
+        capturedCall(`call-${i}`, response.created * 1000, {
+          request,
+          completion: response,
+          outcome: "Success",
+          status: undefined,
+          tags: tagsOf(i)
+        }),
+        ...(i % 50 === 0
+          ? [capturedCall(`failed-${i}`, response.created * 1000 - 5000, {
+            request,
+            completion: undefined,
+            outcome: i % 100 === 0 ? "RateLimitedError" : "ServerError",
+            status: i % 100 === 0 ? 429 : 503,
+            tags: tagsOf(i)
+          })]
+          : [])
+      ])
+      yield* Effect.forEach(chunksOf(calls, 1000), (chunk) => store.putCalls(chunk), { discard: true })
       const tables = {
         objectiveai_completions: ["id", "created", "model", "provider", "body"],
+        objectiveai_calls: [
+          "id",
+          "created",
+          "started_ms",
+          "operation",
+          "model",
+          "provider",
+          "completion_id",
+          "outcome",
+          "status",
+          "request_id",
+          "message",
+          "attempts",
+          "first_byte_ms",
+          "first_chunk_ms",
+          "duration_ms",
+          "request",
+          "partial"
+        ],
+        objectiveai_call_tags: ["call_id", "tag_key", "tag_value", "completion_id"],
         objectiveai_figures: null,
         objectiveai_tool_calls: ["id", "created", "model", "provider", "tool", "outcome", "calls"],
         objectiveai_tool_call_problems: [
@@ -68,11 +149,13 @@ export const seed = (location: Database.Location, count: number) =>
           yield* Effect.forEach(Object.entries(tables), ([table, listed]) => {
             const columns = listed ?? figureColumns
             const values = columns.map((column) =>
-              column === "id"
-                ? `id || '~${copy}'`
+              column === "id" || column === "call_id" || column === "completion_id"
+                ? `${column} || '~${copy}'`
                 : column === "created"
                 ? `created + ${shift}`
-                : column === "day" && table === "objectiveai_figures"
+                : column === "started_ms"
+                ? `started_ms + ${shift * 1000}`
+                : column === "request" || column === "partial" || (column === "day" && table === "objectiveai_figures")
                 ? "NULL"
                 : column
             )
@@ -90,8 +173,8 @@ export const seed = (location: Database.Location, count: number) =>
           WHERE day IS NULL AND created >= ${Number(day) * 86400} AND created < ${(Number(day) + 1) * 86400}`, {
         discard: true
       })
-      // The rollup summed again from every figures row, as the store does after a backfill: reopened without its
-      // state row, it finds every completion with its figures and rebuilds the rollup.
+      // The rollups summed again from every figures, call and tag row, as the store does after a backfill: reopened
+      // without its state row, it finds every completion with its figures and rebuilds the rollups.
       yield* sql`DELETE FROM objectiveai_sync_state WHERE name = ${CompletionStore.figuresBackfilled}`
     }))
     const [, rebuilt] = yield* timed(

@@ -1183,14 +1183,14 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
 
   // A filter on several tag keys reads the rows of its rarest first (see `where`): the key whose values the fewest
   // completions carry, as the rollup by tag counts them over the whole store.
-  const selective = (filter: Filter) => {
+  const selective = <F extends Filter>(filter: F) => {
     const tags = Object.entries(filter.tags ?? {})
     if (tags.length < 2) return Effect.succeed(filter)
     return Effect.forEach(tags, ([key, values]) =>
       values.length === 0
         ? Effect.succeed(0)
         : rollupCount(tagRollupTable, sql`WHERE tag_key = ${key} AND ${sql.in("tag_value", values)}`)).pipe(
-        Effect.map((counts): Filter => ({
+        Effect.map((counts): F => ({
           ...filter,
           tags: Object.fromEntries(
             tags.map((tag, at) => [tag, counts[at]] as const).sort((a, b) => a[1] - b[1]).map(([tag]) => tag)

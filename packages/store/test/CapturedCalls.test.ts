@@ -152,8 +152,8 @@ for (const engine of engines) {
 
                     // Filtered by some values of the key (through the rollup by tag for the whole days), and by both
                     // keys at once (through the rows of the rarer one): the report of the completions tagged so.
-                    const filters = [
-                      { [key]: values[key] },
+                    const filters: ReadonlyArray<Record<string, ReadonlyArray<string>>> = [
+                      { [key]: key === "feature" ? values.feature : values.user },
                       { feature: values.feature, user: values.user }
                     ]
                     for (const tags of filters) {

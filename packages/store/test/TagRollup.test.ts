@@ -64,7 +64,7 @@ const answers = (store: CompletionStore.Service) =>
     tagValues: store.tagValues
   })
 
-const exec = (location: Database.Location, statements: (sql: SqlClient.SqlClient) => Effect.Effect<unknown, unknown>) =>
+const exec = <A>(location: Database.Location, statements: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
   Effect.flatMap(SqlClient.SqlClient, statements).pipe(
     Effect.provide(Layer.orDie(Database.layer(location))),
     Effect.scoped,
@@ -113,7 +113,11 @@ for (const engine of engines) {
         // The second call of c brings a user, and no second feature: c keeps the feature its first call gave it.
         yield* store.putCalls([call("c-1", c, { feature: "one" })])
         yield* store.putCalls([call("c-2", c, { feature: "two", user: "ada" })])
-        const tags = new Map([[a, { feature: "one" }], [b, { feature: "two" }], [c, { feature: "one", user: "ada" }]])
+        const tags = new Map<StoredChatCompletion.StoredChatCompletion, Record<string, string>>([
+          [a, { feature: "one" }],
+          [b, { feature: "two" }],
+          [c, { feature: "one", user: "ada" }]
+        ])
         const completions = newestFirst([a, b, c])
         for (const key of ["feature", "user"]) {
           expect(encodeCost(yield* store.rollup({ by: `tag:${key}` }))).toStrictEqual(encodeCost(Cost.summarize(
