@@ -136,7 +136,8 @@ const report = Command.make(
     ),
     range: StoreFlags.range,
     tz: StoreFlags.timeZone,
-    by: StoreFlags.by
+    by: StoreFlags.by,
+    tag: StoreFlags.tags
   },
   reportRun
 ).pipe(

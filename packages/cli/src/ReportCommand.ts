@@ -15,7 +15,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Report } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
-import { Analytics, Page } from "@objectiveai-effect/dashboard"
+import { Analytics, AnalyticsApi, Page } from "@objectiveai-effect/dashboard"
 import { ObjectiveAiApi, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import type { StoreError } from "@objectiveai-effect/store"
 import { CompletionStore } from "@objectiveai-effect/store"
@@ -289,7 +289,11 @@ export const reportStore = (
  */
 export const reportPage = (
   database: string,
-  filter: CompletionStore.Filter & { readonly timeZone?: string | undefined }
+  filter: CompletionStore.Filter & {
+    readonly timeZone?: string | undefined
+    /** The `key=value` tags the page's filter starts from. */
+    readonly tag?: ReadonlyArray<string> | undefined
+  }
 ): Effect.Effect<void, CliError.CliError> =>
   Effect.flatMap(Analytics.Analytics, (analytics) =>
     Page.snapshot(analytics, {
@@ -297,6 +301,7 @@ export const reportPage = (
       until: filter.until,
       model: filter.models,
       provider: filter.providers,
+      tag: filter.tag === undefined || filter.tag.length === 0 ? undefined : filter.tag,
       timeZone: filter.timeZone
     })).pipe(
       Effect.mapError((error) => CliError.failure(error.message)),
@@ -324,6 +329,8 @@ export const run = (options: {
   readonly tz: Option.Option<string>
   /** The tag key of `--by tag:<key>`. */
   readonly by: Option.Option<string>
+  /** The `key=value` tags of `--tag`. */
+  readonly tag: ReadonlyArray<string>
 }): Effect.Effect<void, CliError.CliError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const named = options.ids.length > 0 || Option.isSome(options.file)
@@ -331,14 +338,17 @@ export const run = (options: {
       if (named || options.all) {
         return yield* CliError.usage("--database reports the store: give it no ids, --file or --all")
       }
-      const filter = StoreConnection.filterOf(options.range)
+      const filter = {
+        ...StoreConnection.filterOf(options.range),
+        tags: options.tag.length === 0 ? undefined : AnalyticsApi.tagsByKey(options.tag)
+      }
       const timeZone = Option.getOrUndefined(options.tz)
       const tag = Option.getOrUndefined(options.by)
       if (options.format === "html" && tag !== undefined) {
         return yield* CliError.usage("--by groups the table, json and csv formats: the html page has its own filters")
       }
       return yield* options.format === "html"
-        ? reportPage(options.database.value, { ...filter, timeZone })
+        ? reportPage(options.database.value, { ...filter, timeZone, tag: options.tag })
         : reportStore(options.database.value, { filter, timeZone, tag, format: options.format, wide: options.wide })
     }
     if (options.format === "html") {
@@ -346,9 +356,9 @@ export const run = (options: {
     }
     if (
       Option.isSome(options.range.since) || Option.isSome(options.range.until) || Option.isSome(options.tz) ||
-      Option.isSome(options.by)
+      Option.isSome(options.by) || options.tag.length > 0
     ) {
-      return yield* CliError.usage("--since, --until, --tz and --by apply to a store: give --database")
+      return yield* CliError.usage("--since, --until, --tz, --by and --tag apply to a store: give --database")
     }
     if (options.all && named) return yield* CliError.usage("--all reports every completion: give it no ids or --file")
     if (!options.all && !named) {

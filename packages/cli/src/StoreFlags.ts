@@ -65,6 +65,18 @@ export const by: Options.Options<Option.Option<string>> = Flags.tagKey("by", {
 }).pipe(Options.optional)
 
 /**
+ * `--tag key=value`, repeatable: only the completions and calls captured with these tags (a key given several values
+ * matches any of them, every key must match), as the dashboard's tag filter.
+ *
+ * @since 0.2.0
+ * @category flags
+ */
+export const tags: Options.Options<Array<string>> = Flags.tags("tag", {
+  description:
+    "With --database, only completions and calls captured with this tag, as key=value (feature=search); repeat for several (a key given several values matches any of them, every key must match)."
+})
+
+/**
  * The export formats.
  *
  * @since 0.1.0

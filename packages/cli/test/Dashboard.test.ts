@@ -64,7 +64,7 @@ const tagStore = (database: string) =>
         ...capturedCall(`call-${i}`, { startedAt: completion.response.created * 1000, request: completion.request }),
         completion: completion.response,
         outcome: "Success",
-        tags: { feature: featureOf(i) }
+        tags: { feature: featureOf(i), user: i % 3 === 0 ? "ada" : "bob" }
       })),
       ...Array.from({ length: failedSearches }, (_, i) => ({
         ...capturedCall(`failed-${i}`, { startedAt: stored[0].response.created * 1000, request: stored[0].request }),
@@ -373,6 +373,20 @@ describe.skipIf(!installed)("the dashboard in a real browser", () => {
         const chatFigures = yield* Effect.promise(() => figuresOf(page))
         expect(chatFigures["cost.total"]).toBe(chat.cost)
         expect(chatFigures["failures.failed"]).toBe("0")
+
+        // The cost stacked by the other tag, picked from the keyboard: one series per user, as report --by tag:user
+        // groups the completions of the filter's tag.
+        const byUser = yield* reportJson(database, ["--by", "tag:user", "--tag", "feature=chat"])
+        yield* Effect.promise(async () => {
+          await page.locator("#cost-tag-key").focus()
+          await page.keyboard.press("u")
+          await drawn(page, 4)
+          expect(await page.locator("#cost-tag-key").inputValue()).toBe("user")
+          expect(await page.locator("#chart-cost-tag .legend li").count()).toBe(
+            byUser.cost.byTag!.summary.groups.length
+          )
+        })
+        expect(byUser.cost.byTag!.summary.groups.map((group) => group.key[0])).toStrictEqual(["ada", "bob"])
         fs.mkdirSync(screenshots, { recursive: true })
         yield* Effect.promise(() => page.screenshot({ path: path.join(screenshots, "dashboard-tags.png") }))
         expect(errors).toEqual([])

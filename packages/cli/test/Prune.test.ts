@@ -63,6 +63,15 @@ for (const engine of engines) {
         expect(document.calls.total).toStrictEqual({ key: null, calls: 10, failed: 0, interrupted: 0, errors: {} })
         const table = yield* inProcess(["report", "--database", database, "--by", "tag:feature"])
         expect(table.stdout).toMatch(/^Cost by tag feature \(credits\)$/m)
+        // Filtered by a tag: only what the calls tagged so brought, in every format, the page's filter included.
+        const chat = yield* inProcess(["report", "--database", database, "--tag", "feature=chat", "--format", "json"])
+        expect(chat.code, chat.stderr).toBe(0)
+        const chatDocument = JSON.parse(chat.stdout)
+        expect(chatDocument.completions.retrieved).toBe(5)
+        expect(chatDocument.calls.total.calls).toBe(5)
+        const page = yield* inProcess(["report", "--database", database, "--tag", "feature=chat", "--format", "html"])
+        expect(page.code, page.stderr).toBe(0)
+        expect(page.stdout).toContain(`"tag":["feature=chat"]`)
 
         const created = [...captured, ...synced].map((stored) => stored.response.created).sort((a, b) => a - b)
         const cutoff = new Date(created[30] * 1000).toISOString()
@@ -79,14 +88,20 @@ for (const engine of engines) {
         )
       }))
 
-    it.effect("--by takes tag:<key>, on a store only", () =>
+    it.effect("--by takes tag:<key> and --tag key=value, on a store only", () =>
       Effect.gen(function*() {
         const bad = yield* inProcess(["report", "--database", "nowhere.sqlite", "--by", "feature"])
         expect(bad.code).toBe(2)
         expect(bad.stderr).toBe("objectiveai: --by feature: expected tag:<key>, such as tag:feature\n")
         const noStore = yield* inProcess(["report", "--all", "--by", "tag:feature"])
         expect(noStore.code).toBe(2)
-        expect(noStore.stderr).toContain("--by apply to a store: give --database")
+        expect(noStore.stderr).toContain("--by and --tag apply to a store: give --database")
+        const badTag = yield* inProcess(["report", "--database", "nowhere.sqlite", "--tag", "feature"])
+        expect(badTag.code).toBe(2)
+        expect(badTag.stderr).toBe("objectiveai: --tag feature: expected key=value, such as feature=search\n")
+        const tagNoStore = yield* inProcess(["report", "--all", "--tag", "feature=chat"])
+        expect(tagNoStore.code).toBe(2)
+        expect(tagNoStore.stderr).toContain("--by and --tag apply to a store: give --database")
       }))
 
     it.scoped("a prune of a store that is not there fails in one line and makes none", () =>

@@ -684,7 +684,7 @@ const draw = (answers: Answers) => {
   byTag.hidden = answers.costByTag === undefined
   if (answers.costByTag !== undefined) {
     byTag.dataset["chart"] = ""
-    byId("cost-tag-key").textContent = answers.costByTag.by.slice("tag:".length)
+    ;(byId("cost-tag-key") as HTMLSelectElement).value = answers.costByTag.by.slice("tag:".length)
     stackedCost("chart-cost-tag", answers.costByTag)
   }
   drawTokens(answers.tokens)
@@ -858,8 +858,11 @@ const start = async () => {
     const initial = snapshot?.filter ?? {}
     // The overview and the first answers at once: they share the store's scan of the filter.
     const [overview, first] = await Promise.all([source.overview(), source.answers(initial, undefined)])
-    // The cost by tag needs the overview's tag keys: asked for once they are known, only of a store that has some.
-    const tagKey = Object.keys(overview.tags)[0]
+    // The cost by tag needs the overview's tag keys: asked for once they are known, only of a store that has some; by
+    // the first key until another is picked.
+    const tagKeys = byId("cost-tag-key") as HTMLSelectElement
+    tagKeys.replaceChildren(...Object.keys(overview.tags).map((key) => element("option", { value: key }, key)))
+    let tagKey = Object.keys(overview.tags)[0]
     let answers = tagKey !== undefined && first.costByTag === undefined ? await source.answers(initial, tagKey) : first
     checkboxes("models", "model", overview.models, initial.model)
     checkboxes("providers", "provider", overview.providers, initial.provider)
@@ -875,6 +878,7 @@ const start = async () => {
     if (snapshot !== undefined) {
       // A file holds the answers of one filter: the page shows which, and offers no other.
       ;(byId("filter-fields") as HTMLFieldSetElement).disabled = true
+      tagKeys.disabled = true
       byId("file-note").hidden = false
       return
     }
@@ -912,6 +916,10 @@ const start = async () => {
       schedule()
     })
     byId("measure").addEventListener("change", () => drawLogprobs(answers.logprobs))
+    tagKeys.addEventListener("change", () => {
+      tagKey = tagKeys.value
+      schedule()
+    })
   } catch (error) {
     showError(error)
   }

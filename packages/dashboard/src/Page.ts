@@ -91,7 +91,7 @@ ${head}
 <div class="grid">
 <section class="card" id="chart-cost-model" data-chart><h2>Cost by day, stacked by model</h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-cost-provider" data-chart><h2>Cost by day, stacked by provider</h2><div class="plot"></div><ul class="legend"></ul></section>
-<section class="card" id="chart-cost-tag" hidden><h2>Cost by day, stacked by tag <span id="cost-tag-key"></span></h2><div class="plot"></div><ul class="legend"></ul></section>
+<section class="card" id="chart-cost-tag" hidden><h2>Cost by day, stacked by tag <select id="cost-tag-key" aria-label="The tag the cost is stacked by"></select></h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-tokens" data-chart><h2>Tokens by day</h2><div class="plot"></div><ul class="legend"></ul></section>
 <section class="card" id="chart-logprobs" data-chart><h2>Logprob measures by model <label>measure <select id="measure"><option value="perplexity">perplexity</option><option value="meanEntropy">mean entropy</option><option value="meanMargin">mean margin</option><option value="lowestProbability">lowest probability</option></select></label></h2><div class="plot"></div><ul class="legend"></ul><div class="figures" id="logprob-total"></div></section>
 <section class="card wide" id="cost-table" data-chart><h2>Cost</h2><div class="plot"></div></section>

@@ -153,6 +153,23 @@ export const tagKey = (name: string, options: { readonly description: string }):
         : Effect.fail("tag:<key>, such as tag:feature")
   })
 
+/**
+ * Tags of captured calls, `key=value`, the flag repeated: as given. Checked once repeated, since @effect/cli repeats
+ * only a plain option.
+ */
+export const tags = (name: string, options: { readonly description: string }): Options.Options<Array<string>> =>
+  Options.text(name).pipe(
+    Options.withDescription(options.description),
+    Options.withPseudoName("KEY=VALUE"),
+    Options.repeated,
+    Options.mapEffect((texts) => {
+      const bad = texts.find((text) => !/^[^=]+=/.test(text))
+      return bad === undefined
+        ? Effect.succeed(texts)
+        : Effect.fail(invalid(name, bad, "key=value, such as feature=search"))
+    })
+  )
+
 /** The path of a file that exists. */
 export const existingFile = (name: string, options: { readonly description: string }): Options.Options<string> =>
   checked(name, {
