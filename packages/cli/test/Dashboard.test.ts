@@ -64,7 +64,7 @@ const tagStore = (database: string) =>
         ...capturedCall(`call-${i}`, { startedAt: completion.response.created * 1000, request: completion.request }),
         completion: completion.response,
         outcome: "Success",
-        tags: { feature: featureOf(i), user: i % 3 === 0 ? "ada" : "bob" }
+        tags: { feature: featureOf(i), user: i % 2 === 0 ? "ada" : "bob" }
       })),
       ...Array.from({ length: failedSearches }, (_, i) => ({
         ...capturedCall(`failed-${i}`, { startedAt: stored[0].response.created * 1000, request: stored[0].request }),
