@@ -634,18 +634,20 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // `owner` is the column of the filtered table a tag row points at: the completion's id, or a call's own id. The tag
   // table has no `id` column, so the subquery's bare `id` is the filtered table's. The first key's rows are read through
   // their index by value (`IN`), so that a rare value reads its few rows rather than every row of the range; the other
-  // keys are checked on those rows (`EXISTS`). `selective` puts the rarest key first.
+  // keys are checked on those rows (`EXISTS`). `selective` puts the rarest key first. Without `drive`, every key is
+  // checked on the rows another index reads (`mostExpensive`'s walk of the cost index).
   const where = (
     filter: Filter,
     extra: ReadonlyArray<Statement.Fragment> = [],
-    owner: "completion_id" | "call_id" = "completion_id"
+    owner: "completion_id" | "call_id" = "completion_id",
+    drive = true
   ): Statement.Fragment => {
     const clauses: Array<Statement.Fragment> = [...extra]
     Object.entries(filter.tags ?? {}).forEach(([key, values], at) => {
       clauses.push(
         values.length === 0 ?
           sql`1 = 0` :
-          at === 0 ?
+          at === 0 && drive ?
           sql`id IN (SELECT ${sql(owner)} FROM ${sql(callTagsTable)} WHERE tag_key = ${key} AND ${
             sql.in("tag_value", values)
           })` :
@@ -1621,10 +1623,15 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         : yield* rollupCount(hasTags(options) ? tagRollupTable : rollupTable, split.where)
       const byCost = matching * 100 >= (yield* rollupCount(rollupTable, sql``))
       const range = byCost
-        ? where({ ...options, since: undefined, until: undefined }, [
-          ...(options.since === undefined ? [] : [sql`created + 0 >= ${seconds(options.since)}`]),
-          ...(options.until === undefined ? [] : [sql`created + 0 < ${seconds(options.until)}`])
-        ])
+        ? where(
+          { ...options, since: undefined, until: undefined },
+          [
+            ...(options.since === undefined ? [] : [sql`created + 0 >= ${seconds(options.since)}`]),
+            ...(options.until === undefined ? [] : [sql`created + 0 < ${seconds(options.until)}`])
+          ],
+          "completion_id",
+          false
+        )
         : where(options)
       const ranked = yield* SqlSchema.findAll({
         Request: Schema.Void,

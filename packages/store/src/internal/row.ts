@@ -5,6 +5,8 @@ import * as Option from "effect/Option"
 import * as Body from "./body.js"
 import * as Exact from "./exact.js"
 
+const limbNames = new Map<string, ReadonlyArray<string>>()
+
 /** The completions table: each stored body and the columns its filters read. */
 export const completionsTable = "objectiveai_completions"
 /** One row per completion: every figure the report sums, derived once when the completion is stored. */
@@ -93,7 +95,13 @@ export const logprobMinima: ReadonlyArray<string> = parts.map((part) => `${part}
 
 /** The columns holding an amount's limbs. */
 export function limbColumns(name: AmountName): ReadonlyArray<string> {
-  return Array.from({ length: Exact.limbs }, (_, i) => `${name}_${i}`)
+  // Asked for once per amount of every group a report sums: made once.
+  let columns = limbNames.get(name)
+  if (columns === undefined) {
+    columns = Array.from({ length: Exact.limbs }, (_, i) => `${name}_${i}`)
+    limbNames.set(name, columns)
+  }
+  return columns
 }
 
 /**
