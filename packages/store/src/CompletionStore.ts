@@ -635,7 +635,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   // table has no `id` column, so the subquery's bare `id` is the filtered table's. The first key's rows are read through
   // their index by value (`IN`), so that a rare value reads its few rows rather than every row of the range; the other
   // keys are checked on those rows (`EXISTS`). `selective` puts the rarest key first. Without `drive`, every key is
-  // checked on the rows another index reads (`mostExpensive`'s walk of the cost index).
+  // checked on the rows another index reads: the few of the overflow index, or the cost index's walk from the top.
   const where = (
     filter: Filter,
     extra: ReadonlyArray<Statement.Fragment> = [],
@@ -1365,7 +1365,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
               ...dimensions.map((dimension, i) => sql`${figureKeys(dimension, i)} AS ${sql(`k${i}`)}`),
               sql`exact_overflow`
             ])
-          } FROM ${figuresFrom} ${where(filter, [sql`exact_overflow IS NOT NULL`])}`.pipe(
+          } FROM ${figuresFrom} ${where(filter, [sql`exact_overflow IS NOT NULL`], "completion_id", false)}`.pipe(
             Effect.provideService(SqlClient.SafeIntegers, true)
           )
       })(undefined)
@@ -1645,7 +1645,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         Request: Schema.Void,
         Result: ExpensiveRow,
         execute: () =>
-          sql`SELECT ${expensiveColumns} FROM ${figures} ${where(options, [sql`exact_overflow IS NOT NULL`])}`
+          sql`SELECT ${expensiveColumns} FROM ${figures} ${
+            where(options, [sql`exact_overflow IS NOT NULL`], "completion_id", false)
+          }`
       })(undefined)
       const byId = new Map<string, Expensive>()
       for (const row of [...ranked, ...overflowed]) {
