@@ -172,8 +172,9 @@ export const toolCallBucketSeconds = 86_400
 /**
  * Seconds per bucket of the rollups of what capture brings: the captured calls, and the figures and tool calls by tag.
  * A day: a tag such as `user` takes a thousand values, and by quarter hour, value, model and provider nearly every
- * completion would keep a row of its own; by day the rows are fewer and the answers by tag read a few of them. A day
- * is whole only in UTC, so an answer in another time zone reads the tagged rows themselves (see the store's README).
+ * completion keeps a row of its own (963,801 rows for the million completions of the benchmark's store, 213,213 for
+ * its ten `feature` values); by day, 43,885 and 3,308. A day is whole only in UTC, so an answer by day in another time
+ * zone reads the tagged rows themselves (see the store's README).
  */
 export const capturedBucketSeconds = 86_400
 
