@@ -31,7 +31,7 @@
  * @since 0.2.0
  */
 import { CallObserver } from "@objectiveai-effect/client"
-import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
+import { CallWriter, CompletionStore, type StoreError } from "@objectiveai-effect/store"
 import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -67,6 +67,8 @@ export interface Options {
    * given up (counted as `lost` and logged). {@link defaultRetry} by default.
    */
   readonly retry?: Schedule.Schedule<unknown, StoreError.StoreError> | undefined
+  /** Starts the writer thread (see `CallWriter`); the store's own worker module by default. */
+  readonly spawnWorker?: CallWriter.Options["spawnWorker"]
 }
 
 /**
@@ -186,7 +188,7 @@ export const make = (
   CompletionStore.CompletionStore | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const store = yield* CompletionStore.CompletionStore
+    const callWriter = yield* CallWriter.make(yield* CompletionStore.CompletionStore, { spawnWorker: options.spawnWorker })
     const capacity = Math.max(1, Math.floor(options.capacity ?? defaultCapacity))
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? defaultBatchSize))
     const retry = options.retry ?? defaultRetry
@@ -216,7 +218,7 @@ export const make = (
     const write = (records: Chunk.Chunk<CallObserver.CallRecord>) =>
       Effect.suspend(() => {
         const calls = Chunk.toReadonlyArray(records).map(toCaptured)
-        return store.putCalls(calls).pipe(
+        return callWriter.putCalls(calls).pipe(
           Effect.tapError((error) =>
             Effect.logWarning(`capture: storing ${calls.length} calls failed, retrying: ${error.message}`)
           ),
