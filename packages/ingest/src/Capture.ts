@@ -188,7 +188,9 @@ export const make = (
   CompletionStore.CompletionStore | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const callWriter = yield* CallWriter.make(yield* CompletionStore.CompletionStore, { spawnWorker: options.spawnWorker })
+    const callWriter = yield* CallWriter.make(yield* CompletionStore.CompletionStore, {
+      spawnWorker: options.spawnWorker
+    })
     const capacity = Math.max(1, Math.floor(options.capacity ?? defaultCapacity))
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? defaultBatchSize))
     const retry = options.retry ?? defaultRetry

@@ -288,12 +288,14 @@ describe("Capture in a process stopped by a signal", () => {
   const script = path.join(__dirname, "fixtures", "captureLoop.ts")
   const root = path.join(__dirname, "..", "..", "..")
 
-  it.scopedLive.each([
-    ["SIGTERM", "worker"],
-    ["SIGINT", "worker"],
-    ["SIGTERM", "caller"],
-    ["SIGINT", "caller"]
-  ] as const)(
+  it.scopedLive.each(
+    [
+      ["SIGTERM", "worker"],
+      ["SIGINT", "worker"],
+      ["SIGTERM", "caller"],
+      ["SIGINT", "caller"]
+    ] as const
+  )(
     "%s, written by the %s thread: every call the process made is in the store",
     ([signal, writer]) =>
       Effect.gen(function*() {

@@ -90,10 +90,12 @@ export const make = (
     // A batch the worker was given when it stopped may have been written: `putCalls` skips what is stored already.
     const putCalls: CallWriter["putCalls"] = (calls) =>
       failed ? store.putCalls(calls) : pool.run(calls).pipe(
-        Effect.flatMap((output) => Either.match(Protocol.decodeWritten(output), {
-          onLeft: Effect.fail,
-          onRight: () => Effect.void
-        })),
+        Effect.flatMap((output) =>
+          Either.match(Protocol.decodeWritten(output), {
+            onLeft: Effect.fail,
+            onRight: () => Effect.void
+          })
+        ),
         Effect.catchIf((error): error is WorkerStopped => error instanceof WorkerStopped, (error) =>
           Effect.suspend(() => {
             const first = !failed

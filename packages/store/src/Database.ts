@@ -284,9 +284,12 @@ export const layer = (
         Context.make(SqlClient.SqlClient, client as SqlClient.SqlClient).pipe(
           Context.add(DatabaseName, name),
           Context.add(ReadOnly, readOnly),
-          Context.add(SharedLocation, readOnly || (location._tag === "Sqlite" && isPrivate(location.filename))
+          Context.add(
+            SharedLocation,
+            readOnly || (location._tag === "Sqlite" && isPrivate(location.filename))
               ? Option.none()
-              : Option.some(location))
+              : Option.some(location)
+          )
         )
     )
   ).pipe(Layer.provide(Reactivity.layer))

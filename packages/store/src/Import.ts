@@ -282,7 +282,11 @@ export const fromFiles = (
     if (putDerived === undefined || size <= 0) {
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)
     }
-    const pool = yield* WorkerPool.make<ReadonlyArray<string>, ReadonlyArray<DecodedLine>, StoreError.ImportWorkerFailed>(
+    const pool = yield* WorkerPool.make<
+      ReadonlyArray<string>,
+      ReadonlyArray<DecodedLine>,
+      StoreError.ImportWorkerFailed
+    >(
       size,
       options.spawnWorker ?? spawnImportWorker,
       (reason, cause) => new StoreError.ImportWorkerFailed({ reason, cause })
