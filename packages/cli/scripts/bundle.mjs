@@ -13,7 +13,9 @@
  *
  * `import` decodes lines in worker threads, which run the store's `internal/importWorker.js` module found beside the
  * store's `Import` module, here beside the bundle: it is bundled on its own as dist/internal/importWorker.js. Capture
- * (in `demo`) writes in a worker thread too, the store's `internal/captureWorker.js`, bundled the same way.
+ * into a store on a file or a PostgreSQL database writes in a worker thread too, the store's
+ * `internal/captureWorker.js` found beside its `CallWriter` module, bundled the same way (`demo` captures into a store
+ * in memory, which its own thread writes).
  */
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
