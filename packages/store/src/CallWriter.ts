@@ -60,8 +60,9 @@ class WorkerStopped {
 }
 
 /**
- * The writer of a store: on a worker thread when the store has a `sharedLocation`, which ends when the scope closes
- * (after the batches it was given are written), else on the calling thread.
+ * The writer of a store: on a worker thread when the store has a `sharedLocation`, started and its store opened
+ * before this completes, and ended when the scope closes (after the batches it was given are written); else on the
+ * calling thread.
  *
  * @since 0.2.0
  * @category constructors
@@ -86,6 +87,10 @@ export const make = (
     ).pipe(Effect.either)
     if (Either.isLeft(started)) return yield* Effect.as(stopped(started.left.reason), onCaller)
     const pool = started.right
+    // Ready once its store is open (a store that fails to open is tried again by each batch, which logs it); a
+    // worker that cannot start leaves the calling thread to write from the start.
+    const ready = yield* Effect.either(pool.run([]))
+    if (Either.isLeft(ready)) return yield* Effect.as(stopped(ready.left.reason), onCaller)
     let failed = false
     // A batch the worker was given when it stopped may have been written: `putCalls` skips what is stored already.
     const putCalls: CallWriter["putCalls"] = (calls) =>

@@ -19,10 +19,11 @@ const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as
 // Opened by the first batch; a store that failed to open is opened again by the next one (the writer retries).
 let store: CompletionStore.Service | undefined
 
+// An empty batch opens the store only: the writer sends one as it starts, so that the first calls wait for nothing.
 const write = (calls: WriteInput) =>
   Effect.gen(function*() {
     store ??= yield* open
-    yield* store.putCalls(calls)
+    if (calls.length > 0) yield* store.putCalls(calls)
   })
 
 parentPort?.on("message", ({ id, input }: { readonly id: number; readonly input: WriteInput }) => {
