@@ -36,7 +36,10 @@ for (const engine of engines) {
         // Again, and with more: what is stored stays, once.
         yield* writer.putCalls(calls)
         yield* byCaller.putCalls(calls)
-        const [worker, caller] = yield* Effect.all([byWorker.report({ tag: "feature" }), byCaller.report({ tag: "feature" })])
+        const [worker, caller] = yield* Effect.all([
+          byWorker.report({ tag: "feature" }),
+          byCaller.report({ tag: "feature" })
+        ])
         expect(worker).toStrictEqual(caller)
         expect(worker.calls?.total.calls).toBe(calls.length)
         expect(worker.completions.retrieved).toBe(8)
