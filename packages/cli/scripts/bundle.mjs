@@ -12,7 +12,10 @@
  * docs page is first built.
  *
  * `import` decodes lines in worker threads, which run the store's `internal/importWorker.js` module found beside the
- * store's `Import` module, here beside the bundle: it is bundled on its own as dist/internal/importWorker.js.
+ * store's `Import` module, here beside the bundle: it is bundled on its own as dist/internal/importWorker.js. Capture
+ * into a store on a file or a PostgreSQL database writes in a worker thread too, the store's
+ * `internal/captureWorker.js` found beside its `CallWriter` module, bundled the same way (`demo` captures into a store
+ * in memory, which its own thread writes).
  */
 import * as esbuild from "esbuild"
 import * as fs from "node:fs"
@@ -25,12 +28,12 @@ const outfile = fileURLToPath(new URL("../dist/objectiveai.js", import.meta.url)
 // The inputs of the last bundle, so that a build with nothing changed does not bundle again.
 const inputsFile = fileURLToPath(new URL("../dist/objectiveai.inputs.json", import.meta.url))
 
-// Where the store's Import module, bundled, looks for its worker: the same path relative to the bundle.
-const workerFile = fileURLToPath(new URL("../dist/internal/importWorker.js", import.meta.url))
-const workerEntry = path.join(
-  path.dirname(createRequire(import.meta.url).resolve("@objectiveai-effect/store/package.json")),
-  "dist/internal/importWorker.js"
-)
+// Where the store's modules, bundled, look for their workers: the same paths relative to the bundle.
+const storeDirectory = path.dirname(createRequire(import.meta.url).resolve("@objectiveai-effect/store/package.json"))
+const workers = ["importWorker.js", "captureWorker.js"].map((name) => ({
+  file: fileURLToPath(new URL(`../dist/internal/${name}`, import.meta.url)),
+  entry: path.join(storeDirectory, "dist/internal", name)
+}))
 
 const scalarFile = "scalar-api-reference.js"
 let scalarReplaced = false
@@ -66,7 +69,7 @@ const mtime = (file) => {
 const upToDate = () => {
   const bundled = mtime(outfile)
   if (mtime(path.join(path.dirname(outfile), scalarFile)) === Infinity) return false
-  if (mtime(workerFile) === Infinity) return false
+  if (workers.some(({ file }) => mtime(file) === Infinity)) return false
   if (bundled === Infinity || mtime(inputsFile) === Infinity) return false
   const inputs = JSON.parse(fs.readFileSync(inputsFile, "utf8"))
   return inputs.every((input) => mtime(input) <= bundled)
@@ -75,7 +78,7 @@ const upToDate = () => {
 if (upToDate()) {
   console.log(`build: the objectiveai executable is up to date (${path.relative(process.cwd(), outfile)})`)
 } else {
-  // The executable and the import's worker thread, built the same way.
+  // The executable and the store's worker threads, built the same way.
   const common = {
     bundle: true,
     minify: true,
@@ -85,6 +88,8 @@ if (upToDate()) {
     sourcemap: "linked",
     metafile: true,
     logLevel: "warning",
+    // A native addon finds its compiled binary next to its own files, so it stays a package the bundle imports.
+    external: ["better-sqlite3"],
     // CommonJS dependencies in an ES module bundle still call `require` for Node's built-ins.
     banner: { js: "import { createRequire as __cr } from \"node:module\"; const require = __cr(import.meta.url);" }
   }
@@ -92,12 +97,12 @@ if (upToDate()) {
     ...common,
     entryPoints: [fileURLToPath(new URL("../dist/bin.js", import.meta.url))],
     outfile,
-    // A native addon finds its compiled binary next to its own files, so it stays a package the bundle imports.
-    external: ["better-sqlite3"],
     plugins: [scalarBesideTheBundle]
   })
 
-  const worker = await esbuild.build({ ...common, entryPoints: [workerEntry], outfile: workerFile })
+  const workerBuilds = await Promise.all(
+    workers.map(({ entry, file }) => esbuild.build({ ...common, entryPoints: [entry], outfile: file }))
+  )
 
   // A new layout of @effect/platform would put the 3.4 MB back into the bundle without a word.
   if (!scalarReplaced) throw new Error("bundle: @effect/platform's Scalar module was not found; update the filter")
@@ -105,7 +110,7 @@ if (upToDate()) {
   fs.writeFileSync(
     inputsFile,
     JSON.stringify([
-      ...[...Object.keys(result.metafile.inputs), ...Object.keys(worker.metafile.inputs)].map((input) =>
+      ...[result, ...workerBuilds].flatMap((build) => Object.keys(build.metafile.inputs)).map((input) =>
         path.resolve(input)
       ),
       fileURLToPath(import.meta.url),

@@ -22,6 +22,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import { spawn } from "node:child_process"
 import * as path from "node:path"
+import { Worker } from "node:worker_threads"
 import { Capture, Sync } from "../src/index.js"
 import { clientOf, engines, freshStore, openStore, sample, serverLayer, tempStoreLocation } from "./support.js"
 
@@ -64,6 +65,17 @@ const record = (n: number): CallObserver.CallRecord => ({
   tags: { feature: "queue" }
 })
 
+/** Capture's writer thread, which stops (exits with code 7) when it is given its second batch (or third). */
+const spawnStoppingWorker = (workerData: unknown) =>
+  new Worker(
+    `const { parentPort } = require("node:worker_threads")
+    let batches = 0
+    // Once the worker listens: a batch that came before would be lost to it.
+    import(${JSON.stringify(new URL("../../store/dist/internal/captureWorker.js", import.meta.url).href)}).then(() =>
+      parentPort.on("message", () => { if (++batches === 2) process.exit(7) }))`,
+    { eval: true, workerData }
+  )
+
 /** The store with a gate before each batch it writes: closed until the test opens it. */
 const gated = (store: CompletionStore.Service) =>
   Effect.gen(function*() {
@@ -71,6 +83,8 @@ const gated = (store: CompletionStore.Service) =>
     const entered = yield* Deferred.make<void>()
     const gatedStore: CompletionStore.Service = {
       ...store,
+      // Written here, through the gate, rather than by a writer thread of its own.
+      sharedLocation: Option.none(),
       putCalls: (calls) =>
         Deferred.succeed(entered, undefined).pipe(
           Effect.zipRight(Deferred.await(open)),
@@ -177,6 +191,7 @@ for (const engine of engines) {
         let failures = 2
         const failing: CompletionStore.Service = {
           ...store,
+          sharedLocation: Option.none(),
           putCalls: (calls) =>
             Effect.suspend(() =>
               failures-- > 0
@@ -209,6 +224,42 @@ for (const engine of engines) {
         }).pipe(Effect.provide(logger))
       }))
 
+    it.scoped("a store with a location is written by the writer thread, never on the calling thread", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        expect(Option.isSome(store.sharedLocation)).toBe(true)
+        const here: CompletionStore.Service = {
+          ...store,
+          putCalls: () => Effect.die("written on the calling thread")
+        }
+        yield* Effect.scoped(Effect.gen(function*() {
+          const { capture, observer } = yield* startCapture(here, { batchSize: 4 })
+          yield* Effect.forEach(Array.from({ length: 10 }, (_, n) => n), (n) => observer.record(record(n)), {
+            discard: true
+          })
+          yield* capture.flush
+          expect(yield* capture.stats).toStrictEqual({ recorded: 10, written: 10, dropped: 0, lost: 0 })
+        }))
+        expect(yield* capturedCalls(store)).toBe(10)
+      }))
+
+    it.scoped("a writer thread that stops is said once; its batches and the rest are written on the calling thread", () => {
+      const { lines, logger } = logged()
+      return Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        const { capture, observer } = yield* startCapture(store, { spawnWorker: spawnStoppingWorker })
+        for (let n = 0; n < 4; n++) {
+          yield* observer.record(record(n))
+          yield* capture.flush
+        }
+        expect(yield* capture.stats).toStrictEqual({ recorded: 4, written: 4, dropped: 0, lost: 0 })
+        expect(yield* capturedCalls(store)).toBe(4)
+        expect(lines).toStrictEqual([
+          "WARN capture: the writer thread stopped (it exited with code 7); calls are written on the application's thread from now on"
+        ])
+      }).pipe(Effect.provide(logger))
+    })
+
     it.scoped("an interrupted fiber's capture writes everything queued before its scope closes", () =>
       Effect.gen(function*() {
         const store = yield* freshStore(engine)
@@ -237,14 +288,21 @@ describe("Capture in a process stopped by a signal", () => {
   const script = path.join(__dirname, "fixtures", "captureLoop.ts")
   const root = path.join(__dirname, "..", "..", "..")
 
-  it.scopedLive.each(["SIGTERM", "SIGINT"] as const)(
-    "%s: every call the process made is in the store",
-    (signal) =>
+  it.scopedLive.each(
+    [
+      ["SIGTERM", "worker"],
+      ["SIGINT", "worker"],
+      ["SIGTERM", "caller"],
+      ["SIGINT", "caller"]
+    ] as const
+  )(
+    "%s, written by the %s thread: every call the process made is in the store",
+    ([signal, writer]) =>
       Effect.gen(function*() {
         const location = yield* tempStoreLocation
         const child = spawn(
           process.execPath,
-          ["--import", "tsx", script, location.filename],
+          ["--import", "tsx", script, location.filename, writer],
           { cwd: root, env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, "tsconfig.test.json") } }
         )
         let made = 0

@@ -292,6 +292,12 @@ export interface Service {
   /** The database's name in messages (a file, or a URL without its password). */
   readonly location: string
   /**
+   * Where a connection of another thread opens this store (capture's writer does), from `Database.SharedLocation`:
+   * `None` for a store only this connection reaches. A service that wraps this one to change how it writes sets it
+   * to `None`, so that its writes are not bypassed.
+   */
+  readonly sharedLocation: Option.Option<Database.Location>
+  /**
    * Stores completions not stored yet, with the figures the report sums, and forgets their failures; the ids this
    * call stored. Every writer (sync, import, capture) stores through it.
    */
@@ -547,6 +553,7 @@ const byId = <A extends { readonly id: string }>(self: A, that: A) => self.id < 
 export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const location = yield* Database.DatabaseName
+  const sharedLocation = yield* Database.SharedLocation
 
   const failed =
     (operation: string) =>
@@ -1754,6 +1761,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   return DerivedWriter.register(
     CompletionStore.of({
       location,
+      sharedLocation,
       put,
       putCalls,
       prune,

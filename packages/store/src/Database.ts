@@ -143,6 +143,21 @@ export class ReadOnly extends Context.Reference<ReadOnly>()("@objectiveai-effect
   defaultValue: () => false
 }) {}
 
+/**
+ * Where another connection (a worker thread's) opens the same store, provided beside its `SqlClient` by {@link layer}:
+ * the location of a SQLite file or a PostgreSQL database opened for writing; `None` for an in-memory SQLite
+ * database, which only its own connection sees, a read-only store, and a `SqlClient` an application provides itself.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class SharedLocation extends Context.Reference<SharedLocation>()("@objectiveai-effect/store/SharedLocation", {
+  defaultValue: (): Option.Option<Location> => Option.none()
+}) {}
+
+// SQLite's names of a database that its connection alone sees (in memory, or a temporary file).
+const isPrivate = (filename: string): boolean => filename === ":memory:" || filename === ""
+
 const sqliteHeader = Buffer.from("SQLite format 3\0", "latin1")
 
 const sqliteCorruption = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"])
@@ -162,7 +177,7 @@ const checkSqliteFile = (
   FileSystem.FileSystem
 > =>
   Effect.gen(function*() {
-    if (filename === ":memory:" || filename === "") return
+    if (isPrivate(filename)) return
     const fs = yield* FileSystem.FileSystem
     const info = yield* fs.stat(filename).pipe(
       Effect.map(Option.some),
@@ -243,9 +258,9 @@ const postgres = (url: Redacted.Redacted<string>, location: string) =>
   )
 
 /**
- * The `SqlClient` of a location, its {@link DatabaseName} for messages and whether it is {@link ReadOnly}. A SQLite
- * file is created (with its directory) when missing, unless `readOnly`; one that is not a SQLite database fails with
- * `CorruptDatabase` before anything is written.
+ * The `SqlClient` of a location, its {@link DatabaseName} for messages, whether it is {@link ReadOnly} and its
+ * {@link SharedLocation}. A SQLite file is created (with its directory) when missing, unless `readOnly`; one that is
+ * not a SQLite database fails with `CorruptDatabase` before anything is written.
  *
  * @since 0.1.0
  * @category layers
@@ -254,7 +269,7 @@ export const layer = (
   location: Location,
   options: OpenOptions = {}
 ): Layer.Layer<
-  SqlClient.SqlClient | DatabaseName | ReadOnly,
+  SqlClient.SqlClient | DatabaseName | ReadOnly | SharedLocation,
   StoreError.CorruptDatabase | StoreError.DatabaseError | StoreError.MissingStore
 > => {
   const name = describe(location)
@@ -268,7 +283,13 @@ export const layer = (
       (client) =>
         Context.make(SqlClient.SqlClient, client as SqlClient.SqlClient).pipe(
           Context.add(DatabaseName, name),
-          Context.add(ReadOnly, readOnly)
+          Context.add(ReadOnly, readOnly),
+          Context.add(
+            SharedLocation,
+            readOnly || (location._tag === "Sqlite" && isPrivate(location.filename))
+              ? Option.none()
+              : Option.some(location)
+          )
         )
     )
   ).pipe(Layer.provide(Reactivity.layer))

@@ -38,9 +38,10 @@ import * as WorkerThreads from "node:worker_threads"
 import * as CompletionStore from "./CompletionStore.js"
 import * as Body from "./internal/body.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
+import type { DecodedLine } from "./internal/lineDecoder.js"
 import type { Derived } from "./internal/row.js"
 import * as WorkerPool from "./internal/workerPool.js"
-import type * as StoreError from "./StoreError.js"
+import * as StoreError from "./StoreError.js"
 
 /**
  * The request a completion imported without one is read back with: no model, no messages, no tools. Compare with
@@ -281,10 +282,18 @@ export const fromFiles = (
     if (putDerived === undefined || size <= 0) {
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)
     }
-    const pool = yield* WorkerPool.make(size, options.spawnWorker ?? spawnImportWorker)
+    const pool = yield* WorkerPool.make<
+      ReadonlyArray<string>,
+      ReadonlyArray<DecodedLine>,
+      StoreError.ImportWorkerFailed
+    >(
+      size,
+      options.spawnWorker ?? spawnImportWorker,
+      (reason, cause) => new StoreError.ImportWorkerFailed({ reason, cause })
+    )
     const decode = (batch: Chunk.Chunk<NumberedLine>) =>
       Effect.map(
-        pool.decode(Chunk.toReadonlyArray(batch).map(({ text }) => text)),
+        pool.run(Chunk.toReadonlyArray(batch).map(({ text }) => text)),
         (decoded) =>
           Chunk.map(batch, ({ file, line }, i): FileOutcome => {
             const result = decoded[i]

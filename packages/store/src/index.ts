@@ -6,6 +6,9 @@
  * @since 0.1.0
  */
 
+/** @since 0.2.0 */
+export * as CallWriter from "./CallWriter.js"
+
 /** @since 0.1.0 */
 export * as CompletionStore from "./CompletionStore.js"
 

@@ -1,50 +1,45 @@
 /**
- * The import's worker threads, on `node:worker_threads` directly. `@effect/platform`'s worker pool respawns a worker
- * that fails, every second and for ever, logging a warning each time, and waits for ever for a worker that fails
- * before it is ready (a missing or broken worker module): an import must stop instead, with the worker's error in one
- * line. The protocol is one message each way per batch, so the pool is small: each batch goes to the worker with
- * the fewest batches pending, and any worker's error or exit fails every pending batch and every later one.
+ * The store's worker threads (an import's decoders, capture's writer), on `node:worker_threads` directly.
+ * `@effect/platform`'s worker pool respawns a worker that fails, every second and for ever, logging a warning each
+ * time, and waits for ever for a worker that fails before it is ready (a missing or broken worker module): an import
+ * must stop instead, with the worker's error in one line, and capture must go back to writing on its own thread. The
+ * protocol is one message each way per batch, `{ id, input }` and `{ id, output }`, so the pool is small: each batch
+ * goes to the worker with the fewest batches pending, and any worker's error or exit fails every pending batch and
+ * every later one.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as WorkerThreads from "node:worker_threads"
-import * as StoreError from "../StoreError.js"
-import type { DecodedLine } from "./lineDecoder.js"
 
-/** The import's worker threads. */
-export interface WorkerPool {
-  /** Each line's rows, from a worker thread; fails once any worker has failed. */
-  readonly decode: (
-    texts: ReadonlyArray<string>
-  ) => Effect.Effect<ReadonlyArray<DecodedLine>, StoreError.ImportWorkerFailed>
+/** Worker threads that each turn an `I` into an `O`. */
+export interface WorkerPool<I, O, E> {
+  /** The output of `input`, from a worker thread; fails once any worker has failed. */
+  readonly run: (input: I) => Effect.Effect<O, E>
 }
 
-const workerFailed = (cause: unknown) =>
-  new StoreError.ImportWorkerFailed({
-    reason: (cause instanceof Error ? cause.message : String(cause)).split("\n")[0],
-    cause
-  })
-
-/** Starts `size` workers, ended (terminated) when the scope closes. */
-export const make = (
+/** Starts `size` workers, ended (terminated) when the scope closes; `failed` makes the error of a worker's failure. */
+export const make = <I, O, E>(
   size: number,
-  spawn: (id: number) => WorkerThreads.Worker
-): Effect.Effect<WorkerPool, StoreError.ImportWorkerFailed, Scope.Scope> =>
+  spawn: (id: number) => WorkerThreads.Worker,
+  failed: (reason: string, cause: unknown) => E
+): Effect.Effect<WorkerPool<I, O, E>, E, Scope.Scope> =>
   Effect.gen(function*() {
-    const failed = yield* Deferred.make<never, StoreError.ImportWorkerFailed>()
+    const workerFailed = (cause: unknown) =>
+      failed((cause instanceof Error ? cause.message : String(cause)).split("\n")[0], cause)
+    const failure = yield* Deferred.make<never, E>()
     let closing = false
     let nextId = 0
     const workers = yield* Effect.forEach(Array.from({ length: size }, (_, id) => id), (id) =>
       Effect.acquireRelease(
         Effect.try({ try: () => spawn(id), catch: workerFailed }).pipe(Effect.map((worker) => {
-          const pending = new Map<number, (lines: ReadonlyArray<DecodedLine>) => void>()
-          const fail = (cause: unknown) => Deferred.unsafeDone(failed, Exit.fail(workerFailed(cause)))
-          worker.on("message", ({ id, lines }: { readonly id: number; readonly lines: ReadonlyArray<DecodedLine> }) => {
+          const pending = new Map<number, (output: O) => void>()
+          const fail = (cause: unknown) => Deferred.unsafeDone(failure, Exit.fail(workerFailed(cause)))
+          worker.on("message", ({ id, output }: { readonly id: number; readonly output: O }) => {
             const resume = pending.get(id)
             pending.delete(id)
-            resume?.(lines)
+            resume?.(output)
           })
           worker.on("error", fail)
           worker.on("messageerror", fail)
@@ -59,15 +54,16 @@ export const make = (
             return worker.terminate()
           })
       ))
-    const decode: WorkerPool["decode"] = (texts) => {
+    const run: WorkerPool<I, O, E>["run"] = (input) => {
       const least = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
-      const answer = Effect.async<ReadonlyArray<DecodedLine>>((resume) => {
+      const answer = Effect.async<O>((resume) => {
         const id = nextId++
-        least.pending.set(id, (lines) => resume(Effect.succeed(lines)))
-        least.worker.postMessage({ id, texts })
+        least.pending.set(id, (output) => resume(Effect.succeed(output)))
+        least.worker.postMessage({ id, input })
         return Effect.sync(() => least.pending.delete(id))
       })
-      return Effect.raceFirst(answer, Deferred.await(failed))
+      // The loser is interrupted, also when the caller runs uninterruptibly (capture writes a batch so).
+      return Effect.raceFirst(Effect.interruptible(answer), Effect.interruptible(Deferred.await(failure)))
     }
-    return { decode }
+    return { run }
   })

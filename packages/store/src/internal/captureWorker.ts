@@ -1,0 +1,33 @@
+/**
+ * Capture's writer thread (see `CallWriter.ts`): it stores batches of captured calls through a store of its own on
+ * the same database, so that deriving the figures, encoding the bodies and running the statements (about 0.12 ms a
+ * call, against a local `create` of 0.93 ms) take nothing from the application's thread. The database is the
+ * worker's `workerData`; a batch is the input, the answer whether it was written or the store's error, encoded.
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Scope from "effect/Scope"
+import { parentPort, workerData } from "node:worker_threads"
+import * as CompletionStore from "../CompletionStore.js"
+import { type CaptureWorkerData, encodeWritten, locationOf, type WriteInput } from "./captureProtocol.js"
+
+const scope = Effect.runSync(Scope.make())
+const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as CaptureWorkerData)), scope).pipe(
+  Effect.map(Context.get(CompletionStore.CompletionStore))
+)
+// Opened by the first batch; a store that failed to open is opened again by the next one (the writer retries).
+let store: CompletionStore.Service | undefined
+
+// An empty batch opens the store only: the writer sends one as it starts, so that the first calls wait for nothing.
+const write = (calls: WriteInput) =>
+  Effect.gen(function*() {
+    store ??= yield* open
+    if (calls.length > 0) yield* store.putCalls(calls)
+  })
+
+parentPort?.on("message", ({ id, input }: { readonly id: number; readonly input: WriteInput }) => {
+  void Effect.runPromise(Effect.either(write(input))).then((written) =>
+    parentPort!.postMessage({ id, output: encodeWritten(written) })
+  )
+})

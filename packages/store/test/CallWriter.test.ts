@@ -1,0 +1,82 @@
+/**
+ * CallWriter: a store another connection can open is written by a worker thread through a store of its own, with the
+ * same rows as the calling thread writes, and the errors of the worker's store come back typed; a store only its own
+ * connection reaches is written on the calling thread.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
+import { engines, freshStore, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as path from "node:path"
+import { CallWriter, Database, StoreError } from "../src/index.js"
+
+const calls = sample.slice(0, 12).map((completion, n) =>
+  capturedCall(`call-${n}`, {
+    request: completion.request,
+    completion: n % 3 === 0 ? undefined : completion.response,
+    outcome: n % 3 === 0 ? "ServerError" : "Success",
+    startedAt: 1_750_000_000_000 + n,
+    tags: { feature: n % 2 === 0 ? "summary" : "chat" }
+  })
+)
+
+for (const engine of engines) {
+  describe(`CallWriter on ${engine.name}`, () => {
+    it.scoped("a worker thread writes the rows the calling thread would, stored once", () =>
+      Effect.gen(function*() {
+        const byWorker = yield* freshStore(engine)
+        const byCaller = yield* freshStore(engine)
+        const writer = yield* CallWriter.make({
+          ...byWorker,
+          putCalls: () => Effect.die("written on the calling thread")
+        })
+        expect(yield* writer.thread).toBe("worker")
+        yield* writer.putCalls(calls.slice(0, 8))
+        // Again, and with more: what is stored stays, once.
+        yield* writer.putCalls(calls)
+        yield* byCaller.putCalls(calls)
+        const [worker, caller] = yield* Effect.all([
+          byWorker.report({ tag: "feature" }),
+          byCaller.report({ tag: "feature" })
+        ])
+        expect(worker).toStrictEqual(caller)
+        expect(worker.calls?.total.calls).toBe(calls.length)
+        expect(worker.completions.retrieved).toBe(8)
+      }))
+  })
+}
+
+describe("CallWriter", () => {
+  it.scoped("the worker's store errors come back typed", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const store = yield* openStore(Database.Location.Sqlite({ filename: path.join(dir, "calls.sqlite") }))
+      // The worker opens another file, which is not a SQLite database.
+      const notSqlite = path.join(dir, "not.sqlite")
+      yield* Effect.promise(() => import("node:fs/promises").then((fs) => fs.writeFile(notSqlite, "plain text")))
+      const writer = yield* CallWriter.make({
+        ...store,
+        sharedLocation: Option.some(Database.Location.Sqlite({ filename: notSqlite }))
+      })
+      const error = yield* Effect.flip(writer.putCalls(calls))
+      expect(error).toBeInstanceOf(StoreError.CorruptDatabase)
+      expect(error.message).toBe(`${notSqlite} is not a usable SQLite database: its header is not SQLite's`)
+    }))
+
+  it.scoped("a store only its connection reaches is written on the calling thread", () =>
+    Effect.gen(function*() {
+      const memory = yield* openStore(Database.Location.Sqlite({ filename: ":memory:" }))
+      expect(memory.sharedLocation).toStrictEqual(Option.none())
+      const writer = yield* CallWriter.make(memory)
+      expect(yield* writer.thread).toBe("caller")
+      yield* writer.putCalls(calls)
+      expect((yield* memory.report()).calls?.total.calls).toBe(calls.length)
+
+      const dir = yield* tempDir
+      const location = Database.Location.Sqlite({ filename: path.join(dir, "calls.sqlite") })
+      expect((yield* openStore(location)).sharedLocation).toStrictEqual(Option.some(location))
+      const readOnly = yield* openStore(location, { readOnly: true })
+      expect(readOnly.sharedLocation).toStrictEqual(Option.none())
+    }))
+})
