@@ -38,6 +38,7 @@ import * as WorkerThreads from "node:worker_threads"
 import * as CompletionStore from "./CompletionStore.js"
 import * as Body from "./internal/body.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
+import * as LineDecoder from "./internal/lineDecoder.js"
 import type { Derived } from "./internal/row.js"
 import * as WorkerPool from "./internal/workerPool.js"
 import type * as StoreError from "./StoreError.js"
@@ -282,17 +283,19 @@ export const fromFiles = (
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)
     }
     const pool = yield* WorkerPool.make(size, options.spawnWorker ?? spawnImportWorker)
-    const decode = (batch: Chunk.Chunk<NumberedLine>) =>
-      Effect.map(
-        pool.decode(Chunk.toReadonlyArray(batch).map(({ text }) => text)),
+    const decode = (batch: Chunk.Chunk<NumberedLine>) => {
+      const texts = Chunk.toReadonlyArray(batch).map(({ text }) => text)
+      return Effect.map(
+        pool.decode(texts),
         (decoded) =>
           Chunk.map(batch, ({ file, line }, i): FileOutcome => {
             const result = decoded[i]
-            return result._tag === "Derived"
-              ? { _tag: "Decoded", derived: result.derived }
-              : { _tag: "Bad", bad: { file, line, reason: result.reason } }
+            return result._tag === "Bad"
+              ? { _tag: "Bad", bad: { file, line, reason: result.reason } }
+              : { _tag: "Decoded", derived: LineDecoder.rowsOf(result, texts[i]) }
           })
       )
+    }
     // Batches in flight: enough for the next transaction, so that the workers decode it while this one is written.
     const inFlight = Math.ceil((options.batchSize ?? batchSize) / linesPerMessage) + size
     const outcomes = lines((file) => (text, line): NumberedLine => ({ file, line, text })).pipe(
