@@ -38,7 +38,6 @@ import * as WorkerThreads from "node:worker_threads"
 import * as CompletionStore from "./CompletionStore.js"
 import * as Body from "./internal/body.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
-import * as LineDecoder from "./internal/lineDecoder.js"
 import type { Derived } from "./internal/row.js"
 import * as WorkerPool from "./internal/workerPool.js"
 import type * as StoreError from "./StoreError.js"
@@ -140,8 +139,40 @@ export const batchSize = 500
  */
 export const workers = 1
 
-// Lines per message to a worker: enough that a message's round trip costs little next to decoding it.
-const linesPerMessage = 100
+// Bytes of a file read at a time, and chunks of them at the workers at once: 4 MiB, the lines of more than one
+// transaction of sample completions (5 kB each), so that the workers decode the next while this one is written.
+const readSize = FileSystem.KiB(64)
+const inFlight = 64
+
+/**
+ * A file's bytes in chunks that end where a line does (or the file), so that a worker decodes whole lines; each with
+ * whether it starts the file.
+ */
+const wholeLines = <E, R>(
+  bytes: Stream.Stream<Uint8Array, E, R>
+): Stream.Stream<readonly [Uint8Array, boolean], E, R> =>
+  Stream.suspend(() => {
+    let first = true
+    let rest: Uint8Array | undefined
+    const chunk = (piece: Uint8Array): readonly [Uint8Array, boolean] => {
+      const result = [piece, first] as const
+      first = false
+      return result
+    }
+    return Stream.concat(
+      Stream.mapConcat(bytes, (read) => {
+        const joined = rest === undefined ? read : Buffer.concat([rest, read])
+        const end = joined.lastIndexOf(10)
+        if (end === -1) {
+          rest = joined
+          return []
+        }
+        rest = end + 1 === joined.length ? undefined : joined.subarray(end + 1)
+        return [chunk(joined.subarray(0, end + 1))]
+      }),
+      Stream.suspend(() => rest === undefined ? Stream.empty : Stream.make(chunk(rest)))
+    )
+  })
 
 /**
  * A line's result: a stored completion when the line is one, else a {@link BadLine}.
@@ -240,12 +271,6 @@ type FileOutcome =
   | { readonly _tag: "Decoded"; readonly derived: Derived }
   | { readonly _tag: "Bad"; readonly bad: BadLine }
 
-interface NumberedLine {
-  readonly file: string
-  readonly line: number
-  readonly text: string
-}
-
 // Beside this module once built (and beside a bundle that ships it there). Run from the TypeScript sources (under
 // vitest, say), the worker is the package's build: a worker thread starts outside the loader that reads the sources.
 const importWorkerUrl = import.meta.url.endsWith(".ts")
@@ -283,27 +308,24 @@ export const fromFiles = (
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)
     }
     const pool = yield* WorkerPool.make(size, options.spawnWorker ?? spawnImportWorker)
-    const decode = (batch: Chunk.Chunk<NumberedLine>) => {
-      const texts = Chunk.toReadonlyArray(batch).map(({ text }) => text)
-      return Effect.map(
-        pool.decode(texts),
-        (decoded) =>
-          Chunk.map(batch, ({ file, line }, i): FileOutcome => {
-            const result = decoded[i]
-            return result._tag === "Bad"
-              ? { _tag: "Bad", bad: { file, line, reason: result.reason } }
-              : { _tag: "Decoded", derived: LineDecoder.rowsOf(result, texts[i]) }
+    const outcomes = Stream.flatMap(Stream.fromIterable(files), (file) =>
+      Stream.suspend(() => {
+        // The lines of the chunks before, blank ones included, so that each line is numbered in its file.
+        let before = 0
+        return wholeLines(fs.stream(file, { chunkSize: readSize })).pipe(
+          // In order, so that lines are reported and stored as the files have them.
+          Stream.mapEffect(([bytes, first]) => pool.decode(bytes, first), { concurrency: inFlight }),
+          Stream.mapConcat(({ decoded, lines }) => {
+            const outcomes = decoded.map((result): FileOutcome =>
+              result._tag === "Bad"
+                ? { _tag: "Bad", bad: { file, line: before + result.line, reason: result.reason } }
+                : { _tag: "Decoded", derived: result.derived }
+            )
+            before += lines
+            return outcomes
           })
-      )
-    }
-    // Batches in flight: enough for the next transaction, so that the workers decode it while this one is written.
-    const inFlight = Math.ceil((options.batchSize ?? batchSize) / linesPerMessage) + size
-    const outcomes = lines((file) => (text, line): NumberedLine => ({ file, line, text })).pipe(
-      Stream.grouped(linesPerMessage),
-      // In order, so that lines are reported and stored as the files have them.
-      Stream.mapEffect(decode, { concurrency: inFlight }),
-      Stream.flattenChunks
-    )
+        )
+      }))
     return yield* storeOutcomes(
       outcomes,
       options,

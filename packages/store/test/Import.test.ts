@@ -121,6 +121,47 @@ for (const engine of engines) {
         )
       }))
 
+    it.scoped("worker threads split the files into lines as this thread does, whatever the chunks they read", () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        // A byte order mark opening the file (dropped) and one mid-file (kept, so the line is bad), lines longer than a
+        // read (64 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
+        // line without its end; the second file is numbered from 1 again.
+        const long = encodeStored(sample[2]).replace(/^\{/, `{ ${" ".repeat(70_000)}`)
+        const first = [
+          `\uFEFF${encodeStored(sample[0])}`,
+          long,
+          `"${"é漢字😀".repeat(10_000)}`,
+          "{ not \r json",
+          `\uFEFF${encodeStored(sample[3])}`,
+          "",
+          "{\"é漢字😀\":1}",
+          encodeStored(sample[4])
+        ]
+        const second = [encodeStored(sample[5]), "[1]", encodeStored(sample[6])]
+        const files = [path.join(dir, "first.jsonl"), path.join(dir, "second.jsonl")]
+        fs.writeFileSync(files[0], first.join("\n"))
+        fs.writeFileSync(files[1], second.join("\r\n") + "\r\n")
+        const threaded = yield* freshStore(engine)
+        const here = yield* freshStore(engine)
+        const withWorkers = yield* importFiles(threaded, files, { workers: 1 })
+        const withoutWorkers = yield* importFiles(here, files, { workers: 0 })
+        expect(withWorkers.summary).toEqual({ lines: 10, stored: 5, alreadyStored: 0, bad: 5 })
+        expect(withWorkers.bad.map(({ file, line }) => `${path.basename(file)}:${line}`)).toEqual([
+          "first.jsonl:3",
+          "first.jsonl:4",
+          "first.jsonl:5",
+          "first.jsonl:7",
+          "second.jsonl:2"
+        ])
+        expect(withWorkers).toEqual(withoutWorkers)
+        const bodies = yield* bodiesOf(threaded)
+        expect(bodies).toEqual(yield* bodiesOf(here))
+        expect(bodies.get(sample[0].response.id)).toBe(encodeStored(sample[0]))
+        expect(bodies.get(sample[2].response.id)).toBe(long)
+        expect(bodies.get(sample[4].response.id)).toBe(encodeStored(sample[4]))
+      }))
+
     it.scoped("a worker thread that fails ends the import with its error in one line, every batch stored whole", () =>
       Effect.gen(function*() {
         const dir = yield* tempDir

@@ -1,10 +1,14 @@
 /**
- * The import's worker thread: it decodes batches of lines and derives their rows (`lineDecoder.ts`) while the main
- * thread writes earlier batches (see `workerPool.ts`). A batch is `{ id, texts }`; the answer `{ id, lines }`.
+ * The import's worker thread: it decodes chunks of a file's lines and derives their rows (`lineDecoder.ts`) while the
+ * main thread writes earlier ones (see `workerPool.ts`). A request is `{ id, bytes, first }`; the answer
+ * `{ id, chunk }`.
  */
 import { parentPort } from "node:worker_threads"
-import { decodeTexts } from "./lineDecoder.js"
+import { decodeChunk } from "./lineDecoder.js"
 
-parentPort?.on("message", ({ id, texts }: { readonly id: number; readonly texts: ReadonlyArray<string> }) => {
-  parentPort!.postMessage({ id, lines: decodeTexts(texts) })
-})
+parentPort?.on(
+  "message",
+  ({ bytes, first, id }: { readonly id: number; readonly bytes: Uint8Array; readonly first: boolean }) => {
+    parentPort!.postMessage({ id, chunk: decodeChunk(bytes, first) })
+  }
+)

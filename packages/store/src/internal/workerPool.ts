@@ -2,8 +2,8 @@
  * The import's worker threads, on `node:worker_threads` directly. `@effect/platform`'s worker pool respawns a worker
  * that fails, every second and for ever, logging a warning each time, and waits for ever for a worker that fails
  * before it is ready (a missing or broken worker module): an import must stop instead, with the worker's error in one
- * line. The protocol is one message each way per batch, so the pool is small: each batch goes to the worker with
- * the fewest batches pending, and any worker's error or exit fails every pending batch and every later one.
+ * line. The protocol is one message each way per chunk of a file, so the pool is small: each chunk goes to the worker with
+ * the fewest chunks pending, and any worker's error or exit fails every pending chunk and every later one.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -11,14 +11,15 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as WorkerThreads from "node:worker_threads"
 import * as StoreError from "../StoreError.js"
-import type { DecodedLine } from "./lineDecoder.js"
+import type { DecodedChunk } from "./lineDecoder.js"
 
 /** The import's worker threads. */
 export interface WorkerPool {
-  /** Each line's rows, from a worker thread; fails once any worker has failed. */
-  readonly decode: (
-    texts: ReadonlyArray<string>
-  ) => Effect.Effect<ReadonlyArray<DecodedLine>, StoreError.ImportWorkerFailed>
+  /**
+   * The rows of each line of a chunk of a file (`first` when it starts the file), from a worker thread; fails once any
+   * worker has failed.
+   */
+  readonly decode: (bytes: Uint8Array, first: boolean) => Effect.Effect<DecodedChunk, StoreError.ImportWorkerFailed>
 }
 
 const workerFailed = (cause: unknown) =>
@@ -39,12 +40,12 @@ export const make = (
     const workers = yield* Effect.forEach(Array.from({ length: size }, (_, id) => id), (id) =>
       Effect.acquireRelease(
         Effect.try({ try: () => spawn(id), catch: workerFailed }).pipe(Effect.map((worker) => {
-          const pending = new Map<number, (lines: ReadonlyArray<DecodedLine>) => void>()
+          const pending = new Map<number, (chunk: DecodedChunk) => void>()
           const fail = (cause: unknown) => Deferred.unsafeDone(failed, Exit.fail(workerFailed(cause)))
-          worker.on("message", ({ id, lines }: { readonly id: number; readonly lines: ReadonlyArray<DecodedLine> }) => {
+          worker.on("message", ({ chunk, id }: { readonly id: number; readonly chunk: DecodedChunk }) => {
             const resume = pending.get(id)
             pending.delete(id)
-            resume?.(lines)
+            resume?.(chunk)
           })
           worker.on("error", fail)
           worker.on("messageerror", fail)
@@ -59,12 +60,12 @@ export const make = (
             return worker.terminate()
           })
       ))
-    const decode: WorkerPool["decode"] = (texts) => {
+    const decode: WorkerPool["decode"] = (bytes, first) => {
       const least = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
-      const answer = Effect.async<ReadonlyArray<DecodedLine>>((resume) => {
+      const answer = Effect.async<DecodedChunk>((resume) => {
         const id = nextId++
-        least.pending.set(id, (lines) => resume(Effect.succeed(lines)))
-        least.worker.postMessage({ id, texts })
+        least.pending.set(id, (chunk) => resume(Effect.succeed(chunk)))
+        least.worker.postMessage({ id, bytes, first })
         return Effect.sync(() => least.pending.delete(id))
       })
       return Effect.raceFirst(answer, Deferred.await(failed))
