@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Chunk from "effect/Chunk"
@@ -38,6 +38,7 @@ import * as WorkerThreads from "node:worker_threads"
 import * as CompletionStore from "./CompletionStore.js"
 import * as Body from "./internal/body.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
+import type * as LineDecoder from "./internal/lineDecoder.js"
 import type { Derived } from "./internal/row.js"
 import * as WorkerPool from "./internal/workerPool.js"
 import type * as StoreError from "./StoreError.js"
@@ -139,40 +140,10 @@ export const batchSize = 500
  */
 export const workers = 1
 
-// Bytes of a file read at a time, and chunks of them at the workers at once: 4 MiB, the lines of more than one
-// transaction of sample completions (5 kB each), so that the workers decode the next while this one is written.
-const readSize = FileSystem.KiB(64)
+// Bytes of a file a worker reads at a time, and ranges of them at the workers at once: 4 MiB, the lines of more than
+// one transaction of sample completions (5 kB each), so that the workers decode the next while this one is written.
+const readSize = 64 * 1024
 const inFlight = 64
-
-/**
- * A file's bytes in chunks that end where a line does (or the file), so that a worker decodes whole lines; each with
- * whether it starts the file.
- */
-const wholeLines = <E, R>(
-  bytes: Stream.Stream<Uint8Array, E, R>
-): Stream.Stream<readonly [Uint8Array, boolean], E, R> =>
-  Stream.suspend(() => {
-    let first = true
-    let rest: Uint8Array | undefined
-    const chunk = (piece: Uint8Array): readonly [Uint8Array, boolean] => {
-      const result = [piece, first] as const
-      first = false
-      return result
-    }
-    return Stream.concat(
-      Stream.mapConcat(bytes, (read) => {
-        const joined = rest === undefined ? read : Buffer.concat([rest, read])
-        const end = joined.lastIndexOf(10)
-        if (end === -1) {
-          rest = joined
-          return []
-        }
-        rest = end + 1 === joined.length ? undefined : joined.subarray(end + 1)
-        return [chunk(joined.subarray(0, end + 1))]
-      }),
-      Stream.suspend(() => rest === undefined ? Stream.empty : Stream.make(chunk(rest)))
-    )
-  })
 
 /**
  * A line's result: a stored completion when the line is one, else a {@link BadLine}.
@@ -308,13 +279,36 @@ export const fromFiles = (
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)
     }
     const pool = yield* WorkerPool.make(size, options.spawnWorker ?? spawnImportWorker)
+    // The workers read the file, a range each, so it must be a regular file (`FileSystem.stream` cannot read a pipe
+    // either).
+    const ranges = (file: string) =>
+      Effect.flatMap(fs.stat(file), (info) => {
+        if (info.type !== "File") {
+          return Effect.fail(
+            new SystemError({
+              reason: "InvalidData",
+              module: "FileSystem",
+              method: "stat",
+              pathOrDescriptor: file,
+              description: "not a regular file"
+            })
+          )
+        }
+        const size = Number(info.size)
+        return Effect.succeed(
+          size === 0 ? Stream.empty : Stream.map(
+            Stream.range(0, Math.ceil(size / readSize) - 1),
+            (i): LineDecoder.Range => ({ file, start: i * readSize, end: Math.min(size, (i + 1) * readSize) })
+          )
+        )
+      })
     const outcomes = Stream.flatMap(Stream.fromIterable(files), (file) =>
       Stream.suspend(() => {
         // The lines of the chunks before, blank ones included, so that each line is numbered in its file.
         let before = 0
-        return wholeLines(fs.stream(file, { chunkSize: readSize })).pipe(
+        return Stream.unwrap(ranges(file)).pipe(
           // In order, so that lines are reported and stored as the files have them.
-          Stream.mapEffect(([bytes, first]) => pool.decode(bytes, first), { concurrency: inFlight }),
+          Stream.mapEffect(pool.decode, { concurrency: inFlight }),
           Stream.mapConcat(({ decoded, lines }) => {
             const outcomes = decoded.map((result): FileOutcome =>
               result._tag === "Bad"

@@ -5,6 +5,7 @@ import { encodeStored, engines, freshStore, sample, tempDir } from "@objectiveai
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Worker } from "node:worker_threads"
@@ -121,11 +122,11 @@ for (const engine of engines) {
         )
       }))
 
-    it.scoped("worker threads split the files into lines as this thread does, whatever the chunks they read", () =>
+    it.scoped("worker threads split the files into lines as this thread does, whatever the ranges they read", () =>
       Effect.gen(function*() {
         const dir = yield* tempDir
         // A byte order mark opening the file (dropped) and one mid-file (kept, so the line is bad), lines longer than a
-        // read (64 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
+        // worker's range of bytes (64 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
         // line without its end; the second file is numbered from 1 again.
         const long = encodeStored(sample[2]).replace(/^\{/, `{ ${" ".repeat(70_000)}`)
         const first = [
@@ -160,6 +161,12 @@ for (const engine of engines) {
         expect(bodies.get(sample[0].response.id)).toBe(encodeStored(sample[0]))
         expect(bodies.get(sample[2].response.id)).toBe(long)
         expect(bodies.get(sample[4].response.id)).toBe(encodeStored(sample[4]))
+
+        // The workers read a file by ranges of its bytes: a pipe cannot be read so, and fails naming it.
+        const pipe = path.join(dir, "pipe.jsonl")
+        execFileSync("mkfifo", [pipe])
+        const failure = yield* Effect.flip(importFiles(yield* freshStore(engine), [pipe], { workers: 1 }))
+        expect(failure.message).toBe(`InvalidData: FileSystem.stat (${pipe}): not a regular file`)
       }))
 
     it.scoped("a worker thread that fails ends the import with its error in one line, every batch stored whole", () =>

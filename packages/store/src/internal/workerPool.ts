@@ -2,8 +2,8 @@
  * The import's worker threads, on `node:worker_threads` directly. `@effect/platform`'s worker pool respawns a worker
  * that fails, every second and for ever, logging a warning each time, and waits for ever for a worker that fails
  * before it is ready (a missing or broken worker module): an import must stop instead, with the worker's error in one
- * line. The protocol is one message each way per chunk of a file, so the pool is small: each chunk goes to the worker with
- * the fewest chunks pending, and any worker's error or exit fails every pending chunk and every later one.
+ * line. The protocol is one message each way per range of a file, so the pool is small: each range goes to the worker with
+ * the fewest ranges pending, and any worker's error or exit fails every pending range and every later one.
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -11,15 +11,12 @@ import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
 import type * as WorkerThreads from "node:worker_threads"
 import * as StoreError from "../StoreError.js"
-import type { DecodedChunk } from "./lineDecoder.js"
+import type { DecodedChunk, Range } from "./lineDecoder.js"
 
 /** The import's worker threads. */
 export interface WorkerPool {
-  /**
-   * The rows of each line of a chunk of a file (`first` when it starts the file), from a worker thread; fails once any
-   * worker has failed.
-   */
-  readonly decode: (bytes: Uint8Array, first: boolean) => Effect.Effect<DecodedChunk, StoreError.ImportWorkerFailed>
+  /** The rows of each line starting in a range of a file, from a worker thread; fails once any worker has failed. */
+  readonly decode: (range: Range) => Effect.Effect<DecodedChunk, StoreError.ImportWorkerFailed>
 }
 
 const workerFailed = (cause: unknown) =>
@@ -60,12 +57,12 @@ export const make = (
             return worker.terminate()
           })
       ))
-    const decode: WorkerPool["decode"] = (bytes, first) => {
+    const decode: WorkerPool["decode"] = (range) => {
       const least = workers.reduce((a, b) => (b.pending.size < a.pending.size ? b : a))
       const answer = Effect.async<DecodedChunk>((resume) => {
         const id = nextId++
         least.pending.set(id, (chunk) => resume(Effect.succeed(chunk)))
-        least.worker.postMessage({ id, bytes, first })
+        least.worker.postMessage({ id, range })
         return Effect.sync(() => least.pending.delete(id))
       })
       return Effect.raceFirst(answer, Deferred.await(failed))
