@@ -126,13 +126,13 @@ for (const engine of engines) {
       Effect.gen(function*() {
         const dir = yield* tempDir
         // A byte order mark opening the file (dropped) and one mid-file (kept, so the line is bad), lines longer than a
-        // worker's range of bytes (64 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
+        // worker's range of bytes (256 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
         // line without its end; the second file is numbered from 1 again.
-        const long = encodeStored(sample[2]).replace(/^\{/, `{ ${" ".repeat(70_000)}`)
+        const long = encodeStored(sample[2]).replace(/^\{/, `{ ${" ".repeat(300_000)}`)
         const first = [
           `\uFEFF${encodeStored(sample[0])}`,
           long,
-          `"${"é漢字😀".repeat(10_000)}`,
+          `"${"é漢字😀".repeat(30_000)}`,
           "{ not \r json",
           `\uFEFF${encodeStored(sample[3])}`,
           "",
