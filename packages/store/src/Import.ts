@@ -304,7 +304,7 @@ export const fromFiles = (
       })
     const outcomes = Stream.flatMap(Stream.fromIterable(files), (file) =>
       Stream.suspend(() => {
-        // The lines of the chunks before, blank ones included, so that each line is numbered in its file.
+        // The lines of the ranges before, blank ones included, so that each line is numbered in its file.
         let before = 0
         return Stream.unwrap(ranges(file)).pipe(
           // In order, so that lines are reported and stored as the files have them.
