@@ -140,10 +140,11 @@ export const batchSize = 500
  */
 export const workers = 1
 
-// Bytes of a file a worker reads at a time, and ranges of them at the workers at once: 4 MiB, the lines of more than
-// one transaction of sample completions (5 kB each), so that the workers decode the next while this one is written.
+// Bytes of a file a worker reads at a time, and ranges of them at the workers at once: 3 MiB, the lines of more than
+// one transaction of sample completions (5 kB each, about 600 lines), so that the workers decode the next while this
+// one is written.
 const readSize = 256 * 1024
-const inFlight = 16
+const inFlight = 12
 
 /**
  * A line's result: a stored completion when the line is one, else a {@link BadLine}.
