@@ -58,17 +58,24 @@ import {
   callsTable,
   callTagsTable,
   capturedBucketSeconds,
+  completionColumns,
   completionsTable,
   costSums,
   derive,
   type Derived,
   failuresTable,
+  figuresColumns,
   figuresTable,
   limbColumns,
   logprobMinima,
   logprobSums,
   migrationsTable,
+  problemColumns,
   problemsTable,
+  problemValues,
+  record,
+  rollupColumns,
+  type RollupRow,
   rollupRows,
   rollupTable,
   stateTable,
@@ -78,9 +85,12 @@ import {
   tagValuesTable,
   tokens,
   toolCallBucketSeconds,
+  toolCallColumns,
+  toolCallRollupColumns,
   toolCallRollupRows,
   toolCallRollupTable,
-  toolCallsTable
+  toolCallsTable,
+  toolCallValues
 } from "./internal/row.js"
 import * as SqliteRows from "./internal/sqliteRows.js"
 import * as SqlValue from "./internal/sqlValue.js"
@@ -688,11 +698,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const writeFigures = (derived: ReadonlyArray<Derived>, options: { readonly rollup: boolean }) =>
     Effect.gen(function*() {
       if (derived.length === 0) return
-      const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(derived[0].figures).length))
+      const perStatement = Math.max(1, Math.floor(maxParameters / figuresColumns.length))
       const written = new Set<string>()
       for (const chunk of chunksOf(derived, perStatement)) {
         const rows = yield* sql<{ id: string }>`INSERT INTO ${figures} ${
-          sql.insert(chunk.map((item) => ({ ...item.figures })))
+          sql.insert(chunk.map((item) => record(figuresColumns, item.figures)))
         } ON CONFLICT (id) DO NOTHING RETURNING id`
         for (const row of rows) written.add(row.id)
       }
@@ -721,57 +731,80 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const toParameter = (value: string | number | bigint | null) =>
     typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
 
-  const rollupParameters = (row: Record<string, string | number | bigint | null>) =>
-    Object.fromEntries(Object.entries(row).map(([k, v]) => [k, toParameter(v)]))
+  const rollupParameters = (row: RollupRow) => row.map(toParameter)
 
   // Adds rows to the rollup, in key order, so that writers of the same keys wait for each other.
-  const addToRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) => {
-    if (rows.length === 0) return Effect.void
-    const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))
-    return Effect.forEach(
-      chunksOf(rows, perStatement),
+  const addToRollup = (rows: ReadonlyArray<RollupRow>) =>
+    Effect.forEach(
+      chunksOf(rows, Math.floor(maxParameters / rollupColumns.length)),
       (chunk) =>
-        sql`INSERT INTO ${sql(rollupTable)} ${sql.insert(chunk.map(rollupParameters))} ${sql.literal(rollupConflict)}`,
+        sql`INSERT INTO ${sql(rollupTable)} ${
+          sql.insert(chunk.map((row) => record(rollupColumns, rollupParameters(row))))
+        } ${sql.literal(rollupConflict)}`,
       { discard: true }
     )
-  }
 
   const toolCallRollupConflict =
     `ON CONFLICT (bucket, model, provider, has_provider, tool, outcome) DO UPDATE SET calls = ${toolCallRollupTable}.calls + excluded.calls`
 
   // Adds rows to the tool-call rollup, in key order, as `addToRollup` does.
-  const addToToolCallRollup = (rows: ReadonlyArray<Record<string, string | number | bigint | null>>) =>
+  const addToToolCallRollup = (rows: ReadonlyArray<RollupRow>) =>
     Effect.forEach(
-      chunksOf(rows, Math.floor(maxParameters / 7)),
+      chunksOf(rows, Math.floor(maxParameters / toolCallRollupColumns.length)),
       (chunk) =>
-        sql`INSERT INTO ${sql(toolCallRollupTable)} ${sql.insert(chunk.map((row) => ({ ...row })))}
+        sql`INSERT INTO ${sql(toolCallRollupTable)} ${
+          sql.insert(chunk.map((row) => record(toolCallRollupColumns, rollupParameters(row))))
+        }
           ${sql.literal(toolCallRollupConflict)}`,
       { discard: true }
     )
 
-  // The same writes on SQLite, a row per statement (see internal/sqliteRows.ts).
+  // The same writes on SQLite, several rows per statement (see internal/sqliteRows.ts).
   const putBatchSqlite = (batch: ReadonlyArray<Derived>) =>
     transaction(Effect.gen(function*() {
       // The transaction's connection, which `transaction` provides.
       const [connection] = yield* Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection)))
-      const stored: Array<Derived> = []
-      for (const item of batch) {
-        if (yield* SqliteRows.insert(connection, completionsTable, item.completion)) stored.push(item)
-      }
-      const mine: Array<Derived> = []
-      for (const item of stored) {
-        if (yield* SqliteRows.insert(connection, figuresTable, item.figures)) mine.push(item)
-      }
-      for (const item of mine) {
-        for (const row of item.toolCalls) yield* SqliteRows.insert(connection, toolCallsTable, row)
-        for (const row of item.problems) yield* SqliteRows.insert(connection, problemsTable, row)
-      }
-      for (const row of rollupRows(mine.map((item) => item.figures))) {
-        yield* SqliteRows.insert(connection, rollupTable, row, rollupConflict)
-      }
-      for (const row of toolCallRollupRows(mine.flatMap((item) => item.toolCalls))) {
-        yield* SqliteRows.insert(connection, toolCallRollupTable, row, toolCallRollupConflict)
-      }
+      const insertedIds = (
+        table: string,
+        columns: ReadonlyArray<string>,
+        rows: ReadonlyArray<ReadonlyArray<unknown>>
+      ) =>
+        Effect.map(
+          SqliteRows.insertAll(connection, table, columns, rows, "ON CONFLICT (id) DO NOTHING RETURNING id"),
+          (returned) => new Set(returned.map((row) => (row as { readonly id: string }).id))
+        )
+      const storedIds = yield* insertedIds(
+        completionsTable,
+        completionColumns,
+        batch.map((
+          { completion }
+        ) => [completion.id, completion.created, completion.model, completion.provider, completion.body])
+      )
+      const stored = batch.filter((item) => storedIds.has(item.completion.id))
+      const mineIds = yield* insertedIds(figuresTable, figuresColumns, stored.map((item) => item.figures))
+      const mine = stored.filter((item) => mineIds.has(item.completion.id))
+      const toolCalls = mine.flatMap((item) => item.toolCalls)
+      yield* SqliteRows.insertAll(connection, toolCallsTable, toolCallColumns, toolCalls.map(toolCallValues))
+      yield* SqliteRows.insertAll(
+        connection,
+        problemsTable,
+        problemColumns,
+        mine.flatMap((item) => item.problems.map(problemValues))
+      )
+      yield* SqliteRows.insertAll(
+        connection,
+        rollupTable,
+        rollupColumns,
+        rollupRows(mine.map((item) => item.figures)).map(rollupParameters),
+        rollupConflict
+      )
+      yield* SqliteRows.insertAll(
+        connection,
+        toolCallRollupTable,
+        toolCallRollupColumns,
+        toolCallRollupRows(toolCalls).map(rollupParameters),
+        toolCallRollupConflict
+      )
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
       return stored.map((item) => item.completion.id)
     }))

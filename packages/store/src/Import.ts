@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import type { PlatformError } from "@effect/platform/Error"
+import { type PlatformError, SystemError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as Chunk from "effect/Chunk"
@@ -38,7 +38,7 @@ import * as WorkerThreads from "node:worker_threads"
 import * as CompletionStore from "./CompletionStore.js"
 import * as Body from "./internal/body.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
-import type { DecodedLine } from "./internal/lineDecoder.js"
+import type * as LineDecoder from "./internal/lineDecoder.js"
 import type { Derived } from "./internal/row.js"
 import * as WorkerPool from "./internal/workerPool.js"
 import * as StoreError from "./StoreError.js"
@@ -140,8 +140,11 @@ export const batchSize = 500
  */
 export const workers = 1
 
-// Lines per message to a worker: enough that a message's round trip costs little next to decoding it.
-const linesPerMessage = 100
+// Bytes of a file a worker reads at a time, and ranges of them at the workers at once: 3 MiB, the lines of more than
+// one transaction of sample completions (5 kB each, about 600 lines), so that the workers decode the next while this
+// one is written.
+const readSize = 256 * 1024
+const inFlight = 12
 
 /**
  * A line's result: a stored completion when the line is one, else a {@link BadLine}.
@@ -240,12 +243,6 @@ type FileOutcome =
   | { readonly _tag: "Decoded"; readonly derived: Derived }
   | { readonly _tag: "Bad"; readonly bad: BadLine }
 
-interface NumberedLine {
-  readonly file: string
-  readonly line: number
-  readonly text: string
-}
-
 // Beside this module once built (and beside a bundle that ships it there). Run from the TypeScript sources (under
 // vitest, say), the worker is the package's build: a worker thread starts outside the loader that reads the sources.
 const importWorkerUrl = import.meta.url.endsWith(".ts")
@@ -282,34 +279,52 @@ export const fromFiles = (
     if (putDerived === undefined || size <= 0) {
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)
     }
-    const pool = yield* WorkerPool.make<
-      ReadonlyArray<string>,
-      ReadonlyArray<DecodedLine>,
-      StoreError.ImportWorkerFailed
-    >(
+    const pool = yield* WorkerPool.make<LineDecoder.Range, LineDecoder.DecodedChunk, StoreError.ImportWorkerFailed>(
       size,
       options.spawnWorker ?? spawnImportWorker,
       (reason, cause) => new StoreError.ImportWorkerFailed({ reason, cause })
     )
-    const decode = (batch: Chunk.Chunk<NumberedLine>) =>
-      Effect.map(
-        pool.run(Chunk.toReadonlyArray(batch).map(({ text }) => text)),
-        (decoded) =>
-          Chunk.map(batch, ({ file, line }, i): FileOutcome => {
-            const result = decoded[i]
-            return result._tag === "Derived"
-              ? { _tag: "Decoded", derived: result.derived }
-              : { _tag: "Bad", bad: { file, line, reason: result.reason } }
+    // The workers read the file, a range each, so it must be a regular file (`FileSystem.stream` cannot read a pipe
+    // either).
+    const ranges = (file: string) =>
+      Effect.flatMap(fs.stat(file), (info) => {
+        if (info.type !== "File") {
+          return Effect.fail(
+            new SystemError({
+              reason: "InvalidData",
+              module: "FileSystem",
+              method: "stat",
+              pathOrDescriptor: file,
+              description: "not a regular file"
+            })
+          )
+        }
+        const size = Number(info.size)
+        return Effect.succeed(
+          size === 0 ? Stream.empty : Stream.map(
+            Stream.range(0, Math.ceil(size / readSize) - 1),
+            (i): LineDecoder.Range => ({ file, start: i * readSize, end: Math.min(size, (i + 1) * readSize) })
+          )
+        )
+      })
+    const outcomes = Stream.flatMap(Stream.fromIterable(files), (file) =>
+      Stream.suspend(() => {
+        // The lines of the ranges before, blank ones included, so that each line is numbered in its file.
+        let before = 0
+        return Stream.unwrap(ranges(file)).pipe(
+          // In order, so that lines are reported and stored as the files have them.
+          Stream.mapEffect(pool.run, { concurrency: inFlight }),
+          Stream.mapConcat(({ decoded, lines }) => {
+            const outcomes = decoded.map((result): FileOutcome =>
+              result._tag === "Bad"
+                ? { _tag: "Bad", bad: { file, line: before + result.line, reason: result.reason } }
+                : { _tag: "Decoded", derived: result.derived }
+            )
+            before += lines
+            return outcomes
           })
-      )
-    // Batches in flight: enough for the next transaction, so that the workers decode it while this one is written.
-    const inFlight = Math.ceil((options.batchSize ?? batchSize) / linesPerMessage) + size
-    const outcomes = lines((file) => (text, line): NumberedLine => ({ file, line, text })).pipe(
-      Stream.grouped(linesPerMessage),
-      // In order, so that lines are reported and stored as the files have them.
-      Stream.mapEffect(decode, { concurrency: inFlight }),
-      Stream.flattenChunks
-    )
+        )
+      }))
     return yield* storeOutcomes(
       outcomes,
       options,

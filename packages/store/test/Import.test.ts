@@ -5,6 +5,7 @@ import { encodeStored, engines, freshStore, sample, tempDir } from "@objectiveai
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Worker } from "node:worker_threads"
@@ -119,6 +120,53 @@ for (const engine of engines) {
         expect(yield* threaded.rollup({ by: ["model", "provider", "day"] })).toEqual(
           yield* here.rollup({ by: ["model", "provider", "day"] })
         )
+      }))
+
+    it.scoped("worker threads split the files into lines as this thread does, whatever the ranges they read", () =>
+      Effect.gen(function*() {
+        const dir = yield* tempDir
+        // A byte order mark opening the file (dropped) and one mid-file (kept, so the line is bad), lines longer than a
+        // worker's range of bytes (256 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
+        // line without its end; the second file is numbered from 1 again.
+        const long = encodeStored(sample[2]).replace(/^\{/, `{ ${" ".repeat(300_000)}`)
+        const first = [
+          `\uFEFF${encodeStored(sample[0])}`,
+          long,
+          `"${"é漢字😀".repeat(30_000)}`,
+          "{ not \r json",
+          `\uFEFF${encodeStored(sample[3])}`,
+          "",
+          "{\"é漢字😀\":1}",
+          encodeStored(sample[4])
+        ]
+        const second = [encodeStored(sample[5]), "[1]", encodeStored(sample[6])]
+        const files = [path.join(dir, "first.jsonl"), path.join(dir, "second.jsonl")]
+        fs.writeFileSync(files[0], first.join("\n"))
+        fs.writeFileSync(files[1], second.join("\r\n") + "\r\n")
+        const threaded = yield* freshStore(engine)
+        const here = yield* freshStore(engine)
+        const withWorkers = yield* importFiles(threaded, files, { workers: 1 })
+        const withoutWorkers = yield* importFiles(here, files, { workers: 0 })
+        expect(withWorkers.summary).toEqual({ lines: 10, stored: 5, alreadyStored: 0, bad: 5 })
+        expect(withWorkers.bad.map(({ file, line }) => `${path.basename(file)}:${line}`)).toEqual([
+          "first.jsonl:3",
+          "first.jsonl:4",
+          "first.jsonl:5",
+          "first.jsonl:7",
+          "second.jsonl:2"
+        ])
+        expect(withWorkers).toEqual(withoutWorkers)
+        const bodies = yield* bodiesOf(threaded)
+        expect(bodies).toEqual(yield* bodiesOf(here))
+        expect(bodies.get(sample[0].response.id)).toBe(encodeStored(sample[0]))
+        expect(bodies.get(sample[2].response.id)).toBe(long)
+        expect(bodies.get(sample[4].response.id)).toBe(encodeStored(sample[4]))
+
+        // The workers read a file by ranges of its bytes: a pipe cannot be read so, and fails naming it.
+        const pipe = path.join(dir, "pipe.jsonl")
+        execFileSync("mkfifo", [pipe])
+        const failure = yield* Effect.flip(importFiles(yield* freshStore(engine), [pipe], { workers: 1 }))
+        expect(failure.message).toBe(`InvalidData: FileSystem.stat (${pipe}): not a regular file`)
       }))
 
     it.scoped("a worker thread that fails ends the import with its error in one line, every batch stored whole", () =>

@@ -104,6 +104,30 @@ export function limbColumns(name: AmountName): ReadonlyArray<string> {
   return columns
 }
 
+/** The columns of the figures table, in the order a {@link FiguresRow} holds their values. */
+export const figuresColumns: ReadonlyArray<string> = [
+  "id",
+  "created",
+  "day",
+  "model",
+  "provider",
+  "finish_reasons",
+  "unpriced",
+  "byok",
+  ...tokens.map(([, column]) => column),
+  "choices",
+  ...parts.flatMap((part) => [...partCounts.map((count) => `${part}_${count}`), `${part}_lowest`]),
+  ...amounts.flatMap((name) => limbColumns(name)),
+  "exact_overflow"
+]
+
+/** A row given as its values in `columns` order, as an object: column name to value. */
+export const record = <A>(columns: ReadonlyArray<string>, values: ReadonlyArray<A>): Record<string, A> => {
+  const result: Record<string, A> = {}
+  for (let i = 0; i < columns.length; i++) result[columns[i]] = values[i]
+  return result
+}
+
 /**
  * Seconds per rollup bucket. Every time zone in use today is a whole number of quarter hours from UTC and changes its
  * offset on a quarter hour, so a bucket falls on one local day in any of them.
@@ -119,42 +143,62 @@ const add = (sum: number | bigint, value: number): number | bigint => {
   return BigInt(sum) + BigInt(value)
 }
 
-/** A row of the rollup table: the key, then each sum (a number, or a bigint past 2^53) and each least value. */
-export type RollupRow = Record<string, string | number | bigint | null>
+/** The columns of the rollup table, in the order a {@link RollupRow} holds their values. */
+export const rollupColumns: ReadonlyArray<string> = [
+  "bucket",
+  "model",
+  "provider",
+  "has_provider",
+  "completions",
+  ...costSums,
+  ...logprobSums,
+  ...logprobMinima
+]
+
+/**
+ * A row of the rollup table (or of the tool-call rollup): the key, then each sum (a number, or a bigint past 2^53) and
+ * each least value, in the table's column order.
+ */
+export type RollupRow = ReadonlyArray<string | number | bigint | null>
+
+// Where the rollup reads each figure in a figures row.
+const sumIndexes = [...costSums, ...logprobSums].map((column) => figuresColumns.indexOf(column))
+const minimumIndexes = logprobMinima.map((column) => figuresColumns.indexOf(column))
+const createdIndex = figuresColumns.indexOf("created")
+const modelIndex = figuresColumns.indexOf("model")
+const providerIndex = figuresColumns.indexOf("provider")
+// Where a rollup row holds its count, first sum and first least value.
+const completionsAt = rollupColumns.indexOf("completions")
+const sumsAt = completionsAt + 1
+const minimaAt = sumsAt + sumIndexes.length
 
 /**
  * The rollup rows of figures rows, one per bucket, model and provider, in key order (so that writers update them in
  * one order). A missing provider is `''` with `has_provider` 0, since keys with `NULL` never conflict.
  */
 export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<RollupRow> => {
-  const sums = [...costSums, ...logprobSums]
-  const groups = new Map<string, Record<string, bigint | number | string | null>>()
+  const groups = new Map<string, Array<string | number | bigint | null>>()
   for (const row of rows) {
-    const bucket = Math.floor((row.created as number) / bucketSeconds)
-    const provider = row.provider as string | null
-    const key = JSON.stringify([bucket, row.model, provider])
+    const bucket = Math.floor((row[createdIndex] as number) / bucketSeconds)
+    const model = row[modelIndex] as string
+    const provider = row[providerIndex] as string | null
+    const key = JSON.stringify([bucket, model, provider])
     let group = groups.get(key)
     if (group === undefined) {
-      group = {
-        bucket,
-        model: row.model,
-        provider: provider ?? "",
-        has_provider: provider === null ? 0 : 1,
-        completions: 0
-      }
-      for (const column of sums) group[column] = 0
-      for (const column of logprobMinima) group[column] = null
+      group = [bucket, model, provider ?? "", provider === null ? 0 : 1, 0]
+      for (let i = 0; i < sumIndexes.length; i++) group.push(0)
+      for (let i = 0; i < minimumIndexes.length; i++) group.push(null)
       groups.set(key, group)
     }
-    group.completions = (group.completions as number) + 1
-    for (const column of sums) {
-      const value = row[column]
-      if (typeof value === "number" && value !== 0) group[column] = add(group[column] as number | bigint, value)
+    group[completionsAt] = (group[completionsAt] as number) + 1
+    for (let i = 0; i < sumIndexes.length; i++) {
+      const value = row[sumIndexes[i]]
+      if (typeof value === "number" && value !== 0) group[sumsAt + i] = add(group[sumsAt + i] as number | bigint, value)
     }
-    for (const column of logprobMinima) {
-      const value = row[column]
-      const known = group[column]
-      if (typeof value === "number" && (known === null || value < (known as number))) group[column] = value
+    for (let i = 0; i < minimumIndexes.length; i++) {
+      const value = row[minimumIndexes[i]]
+      const known = group[minimaAt + i]
+      if (typeof value === "number" && (known === null || value < (known as number))) group[minimaAt + i] = value
     }
   }
   return Array.from(groups.entries())
@@ -178,30 +222,39 @@ export const toolCallBucketSeconds = 86_400
  */
 export const capturedBucketSeconds = 86_400
 
+/** The columns of the tool-call rollup table, in the order a {@link RollupRow} of it holds their values. */
+export const toolCallRollupColumns: ReadonlyArray<string> = [
+  "bucket",
+  "model",
+  "provider",
+  "has_provider",
+  "tool",
+  "outcome",
+  "calls"
+]
+
 /** The tool-call rollup rows of tool-call rows, one per bucket, model, provider, tool and outcome, in key order. */
 export const toolCallRollupRows = (rows: ReadonlyArray<ToolCallRow>): ReadonlyArray<RollupRow> => {
-  const groups = new Map<string, { row: RollupRow; calls: number }>()
+  const groups = new Map<string, [number, string, string, number, string, string, number]>()
   for (const row of rows) {
     const bucket = Math.floor(row.created / toolCallBucketSeconds)
     const key = JSON.stringify([bucket, row.model, row.provider, row.tool, row.outcome])
     const group = groups.get(key)
     if (group === undefined) {
-      groups.set(key, {
-        row: {
-          bucket,
-          model: row.model,
-          provider: row.provider ?? "",
-          has_provider: row.provider === null ? 0 : 1,
-          tool: row.tool,
-          outcome: row.outcome
-        },
-        calls: row.calls
-      })
-    } else group.calls += row.calls
+      groups.set(key, [
+        bucket,
+        row.model,
+        row.provider ?? "",
+        row.provider === null ? 0 : 1,
+        row.tool,
+        row.outcome,
+        row.calls
+      ])
+    } else group[6] += row.calls
   }
   return Array.from(groups.entries())
     .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-    .map(([, group]) => ({ ...group.row, calls: group.calls }))
+    .map(([, group]) => group)
 }
 
 /** The SQL of the bucket of `size` seconds a `created` column falls in: floor division, whatever the sign. */
@@ -229,8 +282,12 @@ export interface CompletionRow {
   readonly body: string
 }
 
-/** A completion's row in the figures table: column name to value. */
-export type FiguresRow = Readonly<Record<string, string | number | null>>
+/**
+ * A completion's row in the figures table: each column's value in {@link figuresColumns} order. An array rather than
+ * an object of 96 keys, since the import's worker threads send a row per completion to the writing thread: the
+ * structured clone writes and reads no key, and the writer binds the values as they are.
+ */
+export type FiguresRow = ReadonlyArray<string | number | null>
 
 /** A completion's tool calls of one tool that came to one outcome. */
 export interface ToolCallRow {
@@ -257,6 +314,51 @@ export interface ProblemRow {
   readonly reason: string
 }
 
+/** The columns of the completions table a {@link CompletionRow} fills, in order. */
+export const completionColumns: ReadonlyArray<string> = ["id", "created", "model", "provider", "body"]
+
+/** The columns of the tool calls table, in the order of {@link toolCallValues}. */
+export const toolCallColumns: ReadonlyArray<string> = ["id", "created", "model", "provider", "tool", "outcome", "calls"]
+
+/** A tool-call row's values, in {@link toolCallColumns} order. */
+export const toolCallValues = (row: ToolCallRow): ReadonlyArray<string | number | null> => [
+  row.id,
+  row.created,
+  row.model,
+  row.provider,
+  row.tool,
+  row.outcome,
+  row.calls
+]
+
+/** The columns of the problems table, in the order of {@link problemValues}. */
+export const problemColumns: ReadonlyArray<string> = [
+  "id",
+  "created",
+  "model",
+  "provider",
+  "position",
+  "choice_index",
+  "call_index",
+  "tool",
+  "outcome",
+  "reason"
+]
+
+/** A problem row's values, in {@link problemColumns} order. */
+export const problemValues = (row: ProblemRow): ReadonlyArray<string | number | null> => [
+  row.id,
+  row.created,
+  row.model,
+  row.provider,
+  row.position,
+  row.choice_index,
+  row.call_index,
+  row.tool,
+  row.outcome,
+  row.reason
+]
+
 /** What storing one completion writes. */
 export interface Derived {
   readonly completion: CompletionRow
@@ -265,40 +367,43 @@ export interface Derived {
   readonly problems: ReadonlyArray<ProblemRow>
 }
 
-// Column names built once: a completion's figures row is written for every completion stored.
-const limbColumnsOf = Object.fromEntries(amounts.map((name) => [name, limbColumns(name)])) as Record<
-  AmountName,
-  ReadonlyArray<string>
->
-const partColumnsOf = <P extends typeof parts[number]>(part: P) => ({
+// Where each figure goes in a figures row, worked out once: a figures row is written for every completion stored.
+const columnIndex = (column: string): number => figuresColumns.indexOf(column)
+const limbIndexesOf: Record<string, ReadonlyArray<number>> = Object.fromEntries(
+  amounts.map((name) => [name, limbColumns(name).map(columnIndex)])
+)
+const partIndexesOf = <P extends typeof parts[number]>(part: P) => ({
   logprobSum: `${part}_logprob_sum` as const,
   entropySum: `${part}_entropy_sum` as const,
   marginSum: `${part}_margin_sum` as const,
-  choices: `${part}_choices`,
-  tokens: `${part}_tokens`,
-  entropyCount: `${part}_entropy_count`,
-  marginCount: `${part}_margin_count`,
-  excluded: `${part}_excluded`,
-  clamped: `${part}_clamped`,
-  kept: `${part}_kept`,
-  lowest: `${part}_lowest`
+  choices: columnIndex(`${part}_choices`),
+  tokens: columnIndex(`${part}_tokens`),
+  entropyCount: columnIndex(`${part}_entropy_count`),
+  marginCount: columnIndex(`${part}_margin_count`),
+  excluded: columnIndex(`${part}_excluded`),
+  clamped: columnIndex(`${part}_clamped`),
+  kept: columnIndex(`${part}_kept`),
+  lowest: columnIndex(`${part}_lowest`)
 })
-const partColumns = { content: partColumnsOf("content"), refusal: partColumnsOf("refusal") }
+const partIndexes = { content: partIndexesOf("content"), refusal: partIndexesOf("refusal") }
+const tokenIndexes = tokens.map(([field, column]) => [field, columnIndex(column)] as const)
+const choicesIndex = columnIndex("choices")
+const overflowIndex = columnIndex("exact_overflow")
 
 const partFigures = (
-  figures: Record<string, string | number | null>,
+  figures: Array<string | number | null>,
   part: typeof parts[number],
   aggregate: LogprobSummary.TokenAggregate
 ): void => {
-  const column = partColumns[part]
-  figures[column.choices] = aggregate.choices
-  figures[column.tokens] = aggregate.tokens
-  figures[column.entropyCount] = aggregate.entropy.count
-  figures[column.marginCount] = aggregate.margin.count
-  figures[column.excluded] = aggregate.placeholders.excluded
-  figures[column.clamped] = aggregate.placeholders.clamped
-  figures[column.kept] = aggregate.placeholders.kept
-  figures[column.lowest] = Option.getOrNull(aggregate.lowestLogprob)
+  const index = partIndexes[part]
+  figures[index.choices] = aggregate.choices
+  figures[index.tokens] = aggregate.tokens
+  figures[index.entropyCount] = aggregate.entropy.count
+  figures[index.marginCount] = aggregate.margin.count
+  figures[index.excluded] = aggregate.placeholders.excluded
+  figures[index.clamped] = aggregate.placeholders.clamped
+  figures[index.kept] = aggregate.placeholders.kept
+  figures[index.lowest] = Option.getOrNull(aggregate.lowestLogprob)
 }
 
 /**
@@ -316,25 +421,26 @@ export const derive = (stored: StoredChatCompletion.StoredChatCompletion): Deriv
   const logprobs = LogprobSummary.fromCompletion(response)
   const toolCalls = ToolCallSummary.summarize([stored])
 
-  const figures: Record<string, string | number | null> = {
+  // In `figuresColumns` order: the leading columns, then each figure at its index.
+  const figures: Array<string | number | null> = [
     id,
     created,
-    day: Cost.dayLabel(Math.floor(response.created / secondsPerDay)),
+    Cost.dayLabel(Math.floor(response.created / secondsPerDay)),
     model,
     provider,
-    finish_reasons: JSON.stringify(response.choices.map((choice) => choice.finish_reason)),
-    unpriced: cost.unpriced,
-    byok: cost.byok
-  }
-  for (const [field, column] of tokens) figures[column] = tokenCount(cost.tokens[field])
-  figures.choices = logprobs.choices
+    JSON.stringify(response.choices.map((choice) => choice.finish_reason)),
+    cost.unpriced,
+    cost.byok
+  ]
+  for (const [field, index] of tokenIndexes) figures[index] = tokenCount(cost.tokens[field])
+  figures[choicesIndex] = logprobs.choices
   partFigures(figures, "content", logprobs.content)
   partFigures(figures, "refusal", logprobs.refusal)
   let overflow: Record<string, string> | undefined
   const exact = (name: AmountName, value: BigDecimal.BigDecimal) => {
     const limbs = Exact.toLimbs(value)
-    const columns = limbColumnsOf[name]
-    for (let i = 0; i < columns.length; i++) figures[columns[i]] = limbs === undefined ? 0 : limbs[i]
+    const indexes = limbIndexesOf[name]
+    for (let i = 0; i < indexes.length; i++) figures[indexes[i]] = limbs === undefined ? 0 : limbs[i]
     if (limbs === undefined) (overflow ??= {})[name] = BigDecimal.format(value)
   }
   exact("cost", cost.cost)
@@ -342,12 +448,12 @@ export const derive = (stored: StoredChatCompletion.StoredChatCompletion): Deriv
   exact("byok_upstream_cost", cost.upstreamUpstreamInferenceCost)
   for (const part of parts) {
     const aggregate = logprobs[part]
-    const column = partColumns[part]
-    exact(column.logprobSum, aggregate.logprobSum)
-    exact(column.entropySum, aggregate.entropy.sum)
-    exact(column.marginSum, aggregate.margin.sum)
+    const index = partIndexes[part]
+    exact(index.logprobSum, aggregate.logprobSum)
+    exact(index.entropySum, aggregate.entropy.sum)
+    exact(index.marginSum, aggregate.margin.sum)
   }
-  figures.exact_overflow = overflow === undefined ? null : JSON.stringify(overflow)
+  figures[overflowIndex] = overflow === undefined ? null : JSON.stringify(overflow)
   const where = { id, created, model, provider }
   return {
     completion: { id, created, model, provider, body: Body.encode(stored) },
