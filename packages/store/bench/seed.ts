@@ -6,6 +6,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { Cost } from "@objectiveai-effect/analysis"
 import { SampleData } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
+import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -41,23 +42,8 @@ export const tagsOf = (i: number): Record<string, string> => ({
   user: `user-${i % users}`
 })
 
-const capturedCall = (
-  id: string,
-  startedAt: number,
-  fields: Pick<CompletionStore.CapturedCall, "request" | "completion" | "outcome" | "status" | "tags">
-): CompletionStore.CapturedCall => ({
-  id,
-  operation: "create",
-  partial: undefined,
-  requestId: undefined,
-  message: undefined,
-  attempts: 1,
-  startedAt,
-  timeToFirstByte: 180,
-  timeToFirstChunk: undefined,
-  duration: 900,
-  ...fields
-})
+// The times of a seeded call: those of a real one to the API, not the test builder's.
+const seededTimes = (startedAt: number) => ({ startedAt, timeToFirstByte: 180, duration: 900 })
 
 /** The seed of the generated completions: the same ones in every benchmark that seeds a store. */
 export const sampleSeed = "store-report-bench"
@@ -80,7 +66,8 @@ export const seed = (location: Database.Location, count: number) =>
     )
     const [, seconds] = yield* timed(Effect.gen(function*() {
       const calls = completions.flatMap(({ request, response }, i) => [
-        capturedCall(`call-${i}`, response.created * 1000, {
+        capturedCall(`call-${i}`, {
+          ...seededTimes(response.created * 1000),
           request,
           completion: response,
           outcome: "Success",
@@ -88,7 +75,8 @@ export const seed = (location: Database.Location, count: number) =>
           tags: tagsOf(i)
         }),
         ...(i % 50 === 0
-          ? [capturedCall(`failed-${i}`, response.created * 1000 - 5000, {
+          ? [capturedCall(`failed-${i}`, {
+            ...seededTimes(response.created * 1000 - 5000),
             request,
             completion: undefined,
             outcome: i % 100 === 0 ? "RateLimitedError" : "ServerError",
@@ -98,56 +86,28 @@ export const seed = (location: Database.Location, count: number) =>
           : [])
       ])
       yield* Effect.forEach(chunksOf(calls, 1000), (chunk) => store.putCalls(chunk), { discard: true })
-      const tables = {
-        objectiveai_completions: ["id", "created", "model", "provider", "body"],
-        objectiveai_calls: [
-          "id",
-          "created",
-          "started_ms",
-          "operation",
-          "model",
-          "provider",
-          "completion_id",
-          "outcome",
-          "status",
-          "request_id",
-          "message",
-          "attempts",
-          "first_byte_ms",
-          "first_chunk_ms",
-          "duration_ms",
-          "request",
-          "partial"
-        ],
-        objectiveai_call_tags: ["call_id", "tag_key", "tag_value", "completion_id"],
-        objectiveai_figures: null,
-        objectiveai_tool_calls: ["id", "created", "model", "provider", "tool", "outcome", "calls"],
-        objectiveai_tool_call_problems: [
-          "id",
-          "created",
-          "model",
-          "provider",
-          "position",
-          "choice_index",
-          "call_index",
-          "tool",
-          "outcome",
-          "reason"
-        ]
-      } as const
-      const figureColumns = Object.keys(
-        (yield* sql<Record<string, unknown>>`SELECT * FROM objectiveai_figures LIMIT 1`)[0]
-      )
+      // The tables holding a row per completion, call or tag, copied column for column as the store made them.
+      const tables = yield* Effect.forEach([
+        "objectiveai_completions",
+        "objectiveai_calls",
+        "objectiveai_call_tags",
+        "objectiveai_figures",
+        "objectiveai_tool_calls",
+        "objectiveai_tool_call_problems"
+      ], (table) =>
+        Effect.map(
+          sql.unsafe<Record<string, unknown>>(`SELECT * FROM ${table} LIMIT 1`),
+          (rows) => [table, Object.keys(rows[0] ?? {})] as const
+        ))
       // Each copy reads the originals from a temporary table of their own (one connection: one transaction), so that
       // a copy costs the same however many came before it.
       yield* sql.withTransaction(Effect.gen(function*() {
-        for (const table of Object.keys(tables)) {
+        for (const [table] of tables) {
           yield* sql.unsafe(`CREATE TEMPORARY TABLE base_${table} AS SELECT * FROM ${table}`)
         }
         for (let copy = 1; copy * distinct < count; copy++) {
           const shift = copy * 3600
-          yield* Effect.forEach(Object.entries(tables), ([table, listed]) => {
-            const columns = listed ?? figureColumns
+          yield* Effect.forEach(tables.filter(([, columns]) => columns.length > 0), ([table, columns]) => {
             const values = columns.map((column) =>
               column === "id" || column === "call_id" || column === "completion_id"
                 ? `${column} || '~${copy}'`
@@ -164,7 +124,7 @@ export const seed = (location: Database.Location, count: number) =>
             )
           }, { discard: true })
         }
-        for (const table of Object.keys(tables)) yield* sql.unsafe(`DROP TABLE base_${table}`)
+        for (const [table] of tables) yield* sql.unsafe(`DROP TABLE base_${table}`)
       }))
       // The copies' UTC days, from their shifted times, as the store writes them.
       const days = yield* sql<{ day: unknown }>`SELECT DISTINCT created / 86400 AS day FROM objectiveai_figures`

@@ -8,6 +8,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
@@ -56,23 +57,6 @@ const foldByModelAndProvider = (completions: ReadonlyArray<StoredChatCompletion.
 const featureOf = (i: number) => ["search", "chat", "summary"][i % 3]
 const userOf = (i: number) => i % 4 < 2 ? "ada" : "bob"
 const captured = (i: number) => i % 2 === 1
-
-const capturedCall = (
-  id: string,
-  fields: Pick<CompletionStore.CapturedCall, "request" | "completion" | "outcome" | "startedAt" | "tags">
-): CompletionStore.CapturedCall => ({
-  id,
-  operation: "create",
-  partial: undefined,
-  status: undefined,
-  requestId: undefined,
-  message: undefined,
-  attempts: 1,
-  timeToFirstByte: 10,
-  timeToFirstChunk: undefined,
-  duration: 30,
-  ...fields
-})
 
 for (const engine of engines) {
   describe(`the dashboard's queries on ${engine.name}`, () => {
