@@ -206,21 +206,31 @@ export class ImportWorkerFailed extends Schema.TaggedError<ImportWorkerFailed>()
 }
 
 /**
+ * Every error of the store, as a schema: what carries one across a thread or a process (capture's writer thread
+ * answers with it).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const StoreError = Schema.Union(
+  CorruptDatabase,
+  ForeignDatabase,
+  MissingStore,
+  OutdatedStore,
+  DatabaseError,
+  DatabaseBusy,
+  InvalidStoredBody,
+  UnknownTimeZone,
+  ImportWorkerFailed
+)
+
+/**
  * Every error of the store.
  *
  * @since 0.1.0
  * @category errors
  */
-export type StoreError =
-  | CorruptDatabase
-  | ForeignDatabase
-  | MissingStore
-  | OutdatedStore
-  | DatabaseError
-  | DatabaseBusy
-  | InvalidStoredBody
-  | UnknownTimeZone
-  | ImportWorkerFailed
+export type StoreError = typeof StoreError.Type
 
 /**
  * Whether a value is one of the store's errors, by its brand rather than its tag.

@@ -32,17 +32,7 @@ export type WriteInput = ReadonlyArray<CompletionStore.CapturedCall>
 
 const Written = Schema.Either({
   right: Schema.Void,
-  left: Schema.Union(
-    StoreError.CorruptDatabase,
-    StoreError.ForeignDatabase,
-    StoreError.MissingStore,
-    StoreError.OutdatedStore,
-    StoreError.DatabaseError,
-    StoreError.DatabaseBusy,
-    StoreError.InvalidStoredBody,
-    StoreError.UnknownTimeZone,
-    StoreError.ImportWorkerFailed
-  )
+  left: StoreError.StoreError
 })
 
 /** A batch's answer. */
