@@ -90,7 +90,8 @@ import {
   toolCallRollupRows,
   toolCallRollupTable,
   toolCallsTable,
-  toolCallValues
+  toolCallValues,
+  upsert
 } from "./internal/row.js"
 import * as SqliteRows from "./internal/sqliteRows.js"
 import * as SqlValue from "./internal/sqlValue.js"
@@ -715,17 +716,12 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       }
     })
 
-  const rollupConflict = `ON CONFLICT (bucket, model, provider, has_provider) DO UPDATE SET ${
-    [
-      ...["completions", ...costSums, ...logprobSums].map((column) =>
-        `${column} = ${rollupTable}.${column} + excluded.${column}`
-      ),
-      ...logprobMinima.map((column) =>
-        `${column} = CASE WHEN ${rollupTable}.${column} IS NULL OR excluded.${column} < ${rollupTable}.${column} ` +
-        `THEN excluded.${column} ELSE ${rollupTable}.${column} END`
-      )
-    ].join(", ")
-  }`
+  const rollupConflict = upsert(
+    rollupTable,
+    ["bucket", "model", "provider", "has_provider"],
+    ["completions", ...costSums, ...logprobSums],
+    logprobMinima
+  )
 
   // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
   const toParameter = (value: string | number | bigint | null) =>
@@ -744,8 +740,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       { discard: true }
     )
 
-  const toolCallRollupConflict =
-    `ON CONFLICT (bucket, model, provider, has_provider, tool, outcome) DO UPDATE SET calls = ${toolCallRollupTable}.calls + excluded.calls`
+  const toolCallRollupConflict = upsert(
+    toolCallRollupTable,
+    ["bucket", "model", "provider", "has_provider", "tool", "outcome"],
+    ["calls"]
+  )
 
   // Adds rows to the tool-call rollup, in key order, as `addToRollup` does.
   const addToToolCallRollup = (rows: ReadonlyArray<RollupRow>) =>

@@ -27,7 +27,8 @@ import {
   tagRollupTable,
   tagToolCallRollupTable,
   tagValuesTable,
-  toolCallsTable
+  toolCallsTable,
+  upsert
 } from "./row.js"
 
 /** The key of a row of a rollup by tag, before its table's own columns. */
@@ -35,25 +36,6 @@ export const tagKey = ["tag_key", "tag_value", "bucket", "model", "provider", "h
 
 /** The key of a row of the calls' rollup, before the outcome. */
 export const callKey = ["bucket", "model", "provider", "has_provider"] as const
-
-/**
- * The `ON CONFLICT` clause that adds a row to the one of the same key: sums add up, least values keep the lesser.
- */
-export const upsert = (
-  table: string,
-  key: ReadonlyArray<string>,
-  sums: ReadonlyArray<string>,
-  minima: ReadonlyArray<string> = []
-): string =>
-  `ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${
-    [
-      ...sums.map((column) => `${column} = ${table}.${column} + excluded.${column}`),
-      ...minima.map((column) =>
-        `${column} = CASE WHEN ${table}.${column} IS NULL OR excluded.${column} < ${table}.${column} ` +
-        `THEN excluded.${column} ELSE ${table}.${column} END`
-      )
-    ].join(", ")
-  }`
 
 const keyOf = (alias: string) =>
   `${bucketOf(`${alias}.created`, capturedBucketSeconds)}, ${alias}.model, COALESCE(${alias}.provider, ''), ` +

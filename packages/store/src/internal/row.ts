@@ -477,3 +477,22 @@ export const derive = (stored: StoredChatCompletion.StoredChatCompletion): Deriv
     }))
   }
 }
+
+/**
+ * The `ON CONFLICT` clause that adds a row to the one of the same key: sums add up, least values keep the lesser.
+ */
+export const upsert = (
+  table: string,
+  key: ReadonlyArray<string>,
+  sums: ReadonlyArray<string>,
+  minima: ReadonlyArray<string> = []
+): string =>
+  `ON CONFLICT (${key.join(", ")}) DO UPDATE SET ${
+    [
+      ...sums.map((column) => `${column} = ${table}.${column} + excluded.${column}`),
+      ...minima.map((column) =>
+        `${column} = CASE WHEN ${table}.${column} IS NULL OR excluded.${column} < ${table}.${column} ` +
+        `THEN excluded.${column} ELSE ${table}.${column} END`
+      )
+    ].join(", ")
+  }`
