@@ -1,6 +1,8 @@
 /**
  * Server benchmarks, printed as `name: value unit`:
  * - the seeded sample generator and the JSONL store load, over 5,000 completions;
+ * - `ServedCompletions.add` past the retention (10,000 creates, each dropping the oldest, all in one second as a busy
+ *   server's are) next to the 10,000 adds that filled it, in the same run: their ratio is the cost of the dropping;
  * - 5,000 retrieves at concurrency 32 from the server, next to a bare `node:http` server answering the same JSON
  *   from a `Map` in the same run (the floor of any server on Node), and their ratio;
  * - 2,000 creates at concurrency 32, unary and streamed;
@@ -62,6 +64,29 @@ const main = async () => {
     Effect.runPromise(ServedCompletions.make({ dataFile }).pipe(Effect.provide(NodeContext.layer)))
   )
   print("server.jsonl_load", `${perSecond(storedCount, loadMillis)} completions/s`)
+
+  // Adds of created completions, all of one second: the first 10,000 fill the retention, the next 10,000 each drop the
+  // oldest.
+  const retained = ServedCompletions.defaultRetention.count
+  const adds = Array.from({ length: 2 * retained }, (_, i) => {
+    const completion = completions[i % completions.length]
+    return {
+      ...completion,
+      response: {
+        ...completion.response,
+        id: `${completion.response.id}-${i}` as typeof completion.response.id,
+        created: 1_800_000_000
+      }
+    }
+  })
+  const served = await Effect.runPromise(ServedCompletions.make().pipe(Effect.provide(NodeContext.layer)))
+  const addAll = (from: number) =>
+    timed(() => Effect.runPromise(Effect.forEach(adds.slice(from, from + retained), served.add, { discard: true })))
+  const fillMillis = await addAll(0)
+  const pastMillis = await addAll(retained)
+  print("server.add", `${((fillMillis / retained) * 1000).toFixed(1)} us`)
+  print("server.add_past_retention", `${((pastMillis / retained) * 1000).toFixed(1)} us`)
+  print("server.add_past_retention_vs_add", `${(pastMillis / fillMillis).toFixed(2)}x`)
 
   const runtime = ManagedRuntime.make(ObjectiveAiServer.layer({ dataFile, apiKeys: [apiKey] }))
   const { url } = await runtime.runPromise(ObjectiveAiServer.ObjectiveAiServer)

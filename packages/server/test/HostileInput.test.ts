@@ -52,6 +52,30 @@ describe("ServedCompletions retention", () => {
       expect(yield* store.size).toBe(samples.length + 3)
     }))
 
+  it.effect("drops the oldest of creates made in the same second, and lists the rest newest first, page by page", () =>
+    Effect.gen(function*() {
+      const store = yield* ServedCompletions.make({ retention: { count: 50 } }).pipe(Effect.provide(NodeContext.layer))
+      // 200 creates over 4 seconds, added out of order across the seconds: ties are kept in the order of their adds.
+      const seconds = [2, 0, 3, 1]
+      for (let n = 0; n < 200; n++) {
+        const completion = createdAt(n, 10)
+        yield* store.add({
+          ...completion,
+          response: { ...completion.response, created: 1_800_000_000 + seconds[n % 4] }
+        })
+      }
+      const kept = Array.from({ length: 50 }, (_, i) => 150 + i)
+      const newestFirst = [...kept].sort((a, b) => seconds[b % 4] - seconds[a % 4] || b - a)
+        .map((n) => `chtcpl-retention-${n}`)
+      const pages: Array<string> = []
+      for (let offset = 0; offset < 60; offset += 7) {
+        pages.push(...(yield* store.list({ count: 7, offset })).data.map((item) => item.id))
+      }
+      expect(pages).toEqual(newestFirst)
+      expect(yield* store.size).toBe(50)
+      expect(yield* Effect.option(store.getJson("chtcpl-retention-149"))).toMatchObject({ _tag: "None" })
+    }))
+
   it.effect("keeps the newest `count` creates, and the newest one whatever its size", () =>
     Effect.gen(function*() {
       const store = yield* ServedCompletions.make({ completions: samples, retention: { count: 2, size: 10 } }).pipe(
