@@ -66,8 +66,15 @@ export interface CallRecord {
    * when they were refused before anything was sent.
    */
   readonly request: ChatCompletionCreateParams.ChatCompletionCreateParams
+  /** `request` as the JSON text sent; absent when nothing was sent. */
+  readonly requestJson?: string | undefined
   /** The answer: a stream's merged chunks; for a stream that failed midway, the completion merged until then. */
   readonly completion: Option.Option<ChatCompletion.ChatCompletion>
+  /**
+   * A create's `completion` as the JSON text received (what it was decoded from, losslessly); absent for a stream,
+   * whose completion was merged from its chunks. A recorder that keeps the answer can keep this text as it is.
+   */
+  readonly completionJson?: string | undefined
   readonly outcome: Outcome
   /** Requests sent: 0 for parameters refused before sending, more than 1 when the client retried. */
   readonly attempts: number

@@ -532,10 +532,14 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       ChatCompletionCreateParams.validate(body).pipe(
         Effect.mapError((error) => invalid(Routes.create.method, createPath, ParseMessages.format(error.issue))),
         Effect.flatMap((valid) => {
-          if (probe !== undefined) probe.request = valid
+          const json = Json.stringify(valid)
+          if (probe !== undefined) {
+            probe.request = valid
+            probe.requestJson = json
+          }
           return execute(settings, {
             span,
-            request: HttpClientRequest.bodyText(request, Json.stringify(valid), "application/json"),
+            request: HttpClientRequest.bodyText(request, json, "application/json"),
             path: createPath,
             idempotent: false,
             timeouts: createTimeouts,
@@ -563,7 +567,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             params,
             "ObjectiveAiClient.create",
             createRequest,
-            readCompletion,
+            // Observed, the answer's text is kept for the observer, which may store it as it came.
+            probe === undefined ? readCompletion : readJson((text) => {
+              probe.completionJson = text
+              return decodeCompletion(text)
+            }, settings.maxBodySize),
             requestOptions,
             probe,
             CallSpan.create

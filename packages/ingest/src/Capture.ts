@@ -176,7 +176,10 @@ const toCaptured = (call: CallObserver.CallRecord): CompletionStore.CapturedCall
     timeToFirstByte: Option.getOrUndefined(call.timeToFirstByte),
     timeToFirstChunk: Option.getOrUndefined(call.timeToFirstChunk),
     duration: call.duration,
-    tags: call.tags
+    tags: call.tags,
+    // The texts the client sent and received: the store keeps them as they are, encoding nothing again.
+    requestJson: call.requestJson,
+    completionJson: outcome._tag === "Success" ? call.completionJson : undefined
   }
 }
 

@@ -9,6 +9,7 @@ import { CallObserver, CallTags, ObjectiveAiClient } from "@objectiveai-effect/c
 import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import { CompletionStore, StoreError } from "@objectiveai-effect/store"
+import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -241,6 +242,33 @@ for (const engine of engines) {
           expect(yield* capture.stats).toStrictEqual({ recorded: 10, written: 10, dropped: 0, lost: 0 })
         }))
         expect(yield* capturedCalls(store)).toBe(10)
+      }))
+
+    it.scopedLive("stores a create's request and answer as the texts sent and received, through the writer thread", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        expect(Option.isSome(store.sharedLocation)).toBe(true)
+        // An answer as a server may lay it out (indented, a key the schema does not know): re-encoded, it would be
+        // stored compact.
+        const answer = JSON.stringify({ ...sample[0].response, x_vendor: { note: "kept" } }, null, 2)
+        const server = yield* Server.make(() => Server.json(200, answer))
+        const client = yield* Effect.flatMap(
+          Layer.build(NodeHttpClient.layerUndici),
+          (transport) =>
+            ObjectiveAiClient.make({ apiKey: Redacted.make("sk-test"), baseUrl: server.url }).pipe(
+              Effect.provide(transport)
+            )
+        )
+        yield* Effect.scoped(Effect.gen(function*() {
+          const { capture, observer } = yield* startCapture(store)
+          yield* client.create(params("as sent")).pipe(Effect.provideService(CallObserver.CallObserver, observer))
+          yield* capture.flush
+          expect(yield* capture.stats).toStrictEqual({ recorded: 1, written: 1, dropped: 0, lost: 0 })
+        }))
+        const stored = yield* store.body(sample[0].response.id)
+        expect(Option.map(stored, (body) => body.body)).toStrictEqual(
+          Option.some(`{"request":${server.requests[0].body},"response":${answer}}`)
+        )
       }))
 
     it.scoped("a writer thread that stops is said once; its batches and the rest are written on the calling thread", () => {

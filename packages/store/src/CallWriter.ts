@@ -94,7 +94,7 @@ export const make = (
     let failed = false
     // A batch the worker was given when it stopped may have been written: `putCalls` skips what is stored already.
     const putCalls: CallWriter["putCalls"] = (calls) =>
-      failed ? store.putCalls(calls) : pool.run(calls).pipe(
+      failed ? store.putCalls(calls) : pool.run(calls.map(Protocol.toWire)).pipe(
         Effect.flatMap((output) =>
           Either.match(Protocol.decodeWritten(output), {
             onLeft: Effect.fail,

@@ -206,6 +206,10 @@ export interface CapturedCall {
   readonly timeToFirstChunk: number | undefined
   readonly duration: number
   readonly tags: Readonly<Record<string, string>>
+  /** `request` as the JSON text sent, when the caller kept it: stored as it is rather than encoded again. */
+  readonly requestJson?: string | undefined
+  /** `completion` as the JSON text received, when the caller kept it: stored as it is rather than encoded again. */
+  readonly completionJson?: string | undefined
 }
 
 /**
@@ -880,7 +884,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     Effect.suspend(() => {
       const sorted = [...calls].sort(byId)
       const completions = sorted.flatMap((call) =>
-        call.completion === undefined ? [] : [{ request: call.request, response: call.completion }]
+        call.completion === undefined
+          ? []
+          : [
+            call.requestJson === undefined || call.completionJson === undefined
+              ? { request: call.request, response: call.completion }
+              : Body.fromTexts(call.request, call.completion, call.requestJson, call.completionJson)
+          ]
       )
       const callRows = sorted.map((call) => {
         const answer = call.completion ?? call.partial
@@ -900,7 +910,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           first_byte_ms: call.timeToFirstByte ?? null,
           first_chunk_ms: call.timeToFirstChunk ?? null,
           duration_ms: call.duration,
-          request: Json.stringify(call.request),
+          request: call.requestJson ?? Json.stringify(call.request),
           partial: call.partial === undefined ? null : encodePartial(call.partial)
         }
       })

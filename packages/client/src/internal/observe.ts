@@ -19,6 +19,10 @@ import type { WithResponse } from "../ObjectiveAiClient.js"
 export interface Probe {
   /** The body as sent, once checked. */
   request: ChatCompletionCreateParams.ChatCompletionCreateParams | undefined
+  /** The body as sent, as its JSON text. */
+  requestJson: string | undefined
+  /** A create's answer as the JSON text it was decoded from. */
+  completionJson: string | undefined
   attempts: number
   /** When the headers of the last answer arrived (Unix milliseconds). */
   firstByteAt: number | undefined
@@ -49,7 +53,13 @@ const start = (
             params,
             tags,
             startedAt,
-            probe: { request: undefined, attempts: 0, firstByteAt: undefined }
+            probe: {
+              request: undefined,
+              requestJson: undefined,
+              completionJson: undefined,
+              attempts: 0,
+              firstByteAt: undefined
+            }
           })
       )
   )
@@ -87,14 +97,17 @@ const finish = (
   outcome: CallObserver.Outcome,
   completion: Option.Option<ChatCompletion.ChatCompletion>,
   requestId: string | undefined,
-  firstChunkAt: number | undefined
+  firstChunkAt: number | undefined,
+  completionJson: string | undefined
 ): Effect.Effect<void> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) => {
     const { probe, startedAt } = started
     return started.observer.record({
       operation: started.operation,
       request: probe.request ?? started.params,
+      requestJson: probe.requestJson,
       completion,
+      completionJson,
       outcome,
       attempts: probe.attempts,
       requestId: requestId ??
@@ -123,9 +136,10 @@ export const create = <E>(
               CallObserver.Outcome.Success(),
               Option.some(exit.value.value),
               exit.value.requestId,
-              undefined
+              undefined,
+              started.value.probe.completionJson
             )
-            : finish(started.value, outcomeOf(exit.cause), Option.none(), undefined, undefined)
+            : finish(started.value, outcomeOf(exit.cause), Option.none(), undefined, undefined, undefined)
         )
       )
   )
@@ -157,7 +171,7 @@ export const stream = <E, SE>(
       Effect.suspend(() => {
         if (recorded) return Effect.void
         recorded = true
-        return finish(started, outcome, completion, requestId, firstChunkAt)
+        return finish(started, outcome, completion, requestId, firstChunkAt, undefined)
       })
     // How the stream ended as far as it was read: it raised a failure, it ended, or neither (the consumer stopped
     // reading it, the scope closed first). The scope's finalizer can run before the stream's own, so both settle it.

@@ -34,6 +34,29 @@ export const encode = (completion: StoredChatCompletion.StoredChatCompletion): s
       ? encodeResponseOnly({ response: completion.response })
       : encodeStored(completion))
 
+/**
+ * A request and its answer with the JSON texts they were sent and received as, stored as `{ "request": …,
+ * "response": … }` of those very texts: capture's writer thread is handed the texts (a string crosses threads far
+ * cheaper than an object graph) and stores them without encoding anything again.
+ */
+export const fromTexts = (
+  request: StoredChatCompletion.StoredChatCompletionRequest,
+  response: ChatCompletion.ChatCompletion,
+  requestJson: string,
+  responseJson: string
+): StoredChatCompletion.StoredChatCompletion => {
+  const completion = { request, response }
+  texts.set(completion, `{"request":${requestJson},"response":${responseJson}}`)
+  return completion
+}
+
+/** The request and answer of {@link fromTexts}' texts, decoded; the reason in one line when they do not decode. */
+export const decodeTexts = (
+  requestJson: string,
+  responseJson: string
+): Either.Either<StoredChatCompletion.StoredChatCompletion, string> =>
+  Either.mapLeft(decodeStored(`{"request":${requestJson},"response":${responseJson}}`), firstIssue)
+
 /** One line for a failed decode: the first issue and where it is, as `response.choices.0.index: …`. */
 export const firstIssue = (error: ParseResult.ParseError): string => {
   const [issue] = ParseResult.ArrayFormatter.formatErrorSync(error)

@@ -3,11 +3,13 @@
  * database in `workerData` (its location in plain text: a `Redacted` does not cross threads), a batch of captured
  * calls in, and whether it was written or the store's error, encoded, out.
  */
+import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as CompletionStore from "../CompletionStore.js"
 import * as Database from "../Database.js"
 import * as StoreError from "../StoreError.js"
+import * as Body from "./body.js"
 
 /** The worker's `workerData`. */
 export interface CaptureWorkerData {
@@ -27,8 +29,43 @@ export const locationOf = (data: CaptureWorkerData): Database.Location =>
     ? Database.Location.Sqlite({ filename: data.location })
     : Database.Location.Postgres({ url: Redacted.make(data.location) })
 
+/**
+ * A captured call as it crosses to the worker: a call with the JSON texts of its request and completion goes without
+ * their objects, rebuilt by the worker from the texts, since copying an object graph to another thread (a structured
+ * clone) cost the application's thread several times what copying its text does.
+ */
+export type WireCall =
+  | CompletionStore.CapturedCall
+  | Omit<CompletionStore.CapturedCall, "request" | "completion"> & {
+    readonly request: undefined
+    readonly completion: undefined
+    readonly requestJson: string
+    readonly completionJson: string
+  }
+
 /** A batch. */
-export type WriteInput = ReadonlyArray<CompletionStore.CapturedCall>
+export type WriteInput = ReadonlyArray<WireCall>
+
+/** A call as it crosses: without the objects its texts stand for. */
+export const toWire = (call: CompletionStore.CapturedCall): WireCall =>
+  call.completion === undefined || call.requestJson === undefined || call.completionJson === undefined
+    ? call
+    : {
+      ...call,
+      request: undefined,
+      completion: undefined,
+      requestJson: call.requestJson,
+      completionJson: call.completionJson
+    }
+
+/** A call that crossed, its objects decoded from its texts; the reason in one line when they do not decode. */
+export const fromWire = (call: WireCall): Either.Either<CompletionStore.CapturedCall, string> =>
+  call.request !== undefined
+    ? Either.right(call)
+    : Either.map(
+      Body.decodeTexts(call.requestJson, call.completionJson),
+      (stored) => ({ ...call, request: stored.request, completion: stored.response })
+    )
 
 const Written = Schema.Either({
   right: Schema.Void,

@@ -6,11 +6,13 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { parentPort, workerData } from "node:worker_threads"
 import * as CompletionStore from "../CompletionStore.js"
-import { type CaptureWorkerData, encodeWritten, locationOf, type WriteInput } from "./captureProtocol.js"
+import * as StoreError from "../StoreError.js"
+import { type CaptureWorkerData, encodeWritten, fromWire, locationOf, type WriteInput } from "./captureProtocol.js"
 
 const scope = Effect.runSync(Scope.make())
 const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as CaptureWorkerData)), scope).pipe(
@@ -20,10 +22,20 @@ const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as
 let store: CompletionStore.Service | undefined
 
 // An empty batch opens the store only: the writer sends one as it starts, so that the first calls wait for nothing.
-const write = (calls: WriteInput) =>
+const write = (input: WriteInput) =>
   Effect.gen(function*() {
     store ??= yield* open
-    if (calls.length > 0) yield* store.putCalls(calls)
+    if (input.length === 0) return
+    const calls: Array<CompletionStore.CapturedCall> = []
+    for (const call of input) {
+      // The texts were decoded by the client that received them: they fail here only if they were not what it sent.
+      const decoded = fromWire(call)
+      if (Either.isLeft(decoded)) {
+        return yield* new StoreError.InvalidStoredBody({ id: call.id, reason: decoded.left })
+      }
+      calls.push(decoded.right)
+    }
+    yield* store.putCalls(calls)
   })
 
 parentPort?.on("message", ({ id, input }: { readonly id: number; readonly input: WriteInput }) => {
