@@ -69,7 +69,7 @@ const ask = (content: string): ChatCompletionCreateParams.ChatCompletionCreatePa
 const tagged: ReadonlyArray<
   (
     client: ObjectiveAiClient.Service
-  ) => Effect.Effect<unknown, ObjectiveAiError.ObjectiveAiError | StreamError.StreamError>
+  ) => Effect.Effect<unknown, ObjectiveAiError.ObjectiveAiError | StreamError.StreamError | CallTags.InvalidCallTags>
 > = [
   (client) =>
     client.create(ask("Summarize the meeting notes.")).pipe(CallTags.tagged({ feature: "summary", user: "ada" })),
