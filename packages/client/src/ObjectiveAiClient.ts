@@ -506,7 +506,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readJson(decodeStoredOf(id), settings.maxBodySize)
+          read: readJson(decodeStoredOf(id), settings.maxBodySize),
+          annotation: CallSpan.tagged
         }, requestOptions)
         : Effect.fail(invalid(Routes.retrieve.method, path, "the completion id must be a non-empty string"))
     }
@@ -668,7 +669,8 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
             path: listPath,
             idempotent: true,
             timeouts: readTimeouts,
-            read: readJson(decodeListPageAfter(listed, from), settings.maxBodySize)
+            read: readJson(decodeListPageAfter(listed, from), settings.maxBodySize),
+            annotation: CallSpan.tagged
           }, listOptions).pipe(
             // Stop at an empty page rather than a short one: a server that caps `count` must not end the listing early.
             Effect.map((page) => {

@@ -115,6 +115,23 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
         expectNoKey(receiver, Testing.apiKey)
       }))
 
+    it.scoped("a retrieve's span and a list's carry the caller's tags", () =>
+      Effect.gen(function*() {
+        const receiver = yield* Receiver.make()
+        const client = yield* ObjectiveAiClient.ObjectiveAiClient
+        const created = yield* client.create(params)
+        yield* Effect.gen(function*() {
+          yield* client.retrieve(created.id)
+          yield* Stream.runDrain(Stream.take(client.list({ pageSize: 2 }), 2))
+        }).pipe(CallTags.tagged(tags), Effect.provide(exporting(receiver)))
+        for (const name of ["ObjectiveAiClient.retrieve", "ObjectiveAiClient.list"]) {
+          expect(spanNamed(receiver, name).attributes).toMatchObject({
+            "objectiveai.tag.user": "u-42",
+            "objectiveai.tag.feature": "summary"
+          })
+        }
+      }))
+
     it.scoped("a stream is one span around its opening, with the attributes of the completion its chunks made", () =>
       Effect.gen(function*() {
         const receiver = yield* Receiver.make()

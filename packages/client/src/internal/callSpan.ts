@@ -1,7 +1,7 @@
 /**
  * What a call's span carries beyond its method, path, status and attempts: for every call the request id of its
- * answer, or the tag and request id of its error; for a create or a stream the GenAI attributes of its request, its
- * tags and its answer (`Telemetry` builds them). A stream's answer is read from its chunks as they pass, or from the
+ * answer, or the tag and request id of its error, and the caller's tags; for a create or a stream the GenAI attributes
+ * of its request and its answer (`Telemetry` builds them). A stream's answer is read from its chunks as they pass, or from the
  * partial completion of the error that ended it.
  */
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from "@objectiveai-effect/domain"
@@ -41,6 +41,12 @@ const annotateError = (span: Tracer.Span, error: ObjectiveAiError.ObjectiveAiErr
   span.attribute("error.type", error._tag)
   if ("status" in error && error.status !== undefined) span.attribute("objectiveai.error.status", error.status)
   if ("requestId" in error && error.requestId !== undefined) span.attribute(requestId, error.requestId)
+}
+
+/** The annotation of a retrieve or a list: the tags of the fiber that made it. */
+export const tagged: Annotation<unknown> = {
+  start: (span) => Effect.map(CallTags.get, (tags) => Telemetry.annotate(span, Telemetry.tagAttributes(tags))),
+  success: () => {}
 }
 
 /** A create's annotation: its request and tags, then the completion it got. */
