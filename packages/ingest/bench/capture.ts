@@ -23,7 +23,7 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { CallObserver, CallTags, ObjectiveAiClient } from "@objectiveai-effect/client"
-import { type ChatCompletionCreateParams, CompletionId } from "@objectiveai-effect/domain"
+import { type ChatCompletion, type ChatCompletionCreateParams, CompletionId } from "@objectiveai-effect/domain"
 import { Capture } from "@objectiveai-effect/ingest"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
@@ -161,12 +161,20 @@ const bench = Effect.gen(function*() {
   })
   const records = Array.from({ length: calls }, (_, i): CallObserver.CallRecord => {
     const sample = samples[i % samples.length]
+    const id = (completion: ChatCompletion.ChatCompletion) => CompletionId.make(`${completion.id}-${i}`)
     return {
       ...sample,
-      completion: Option.map(sample.completion, (completion) => ({
-        ...completion,
-        id: CompletionId.make(`${completion.id}-${i}`)
-      }))
+      completion: Option.map(sample.completion, (completion) => ({ ...completion, id: id(completion) })),
+      // The text the client received, with the copy's id: the store keeps the text, so a copy with the sample's text
+      // would store the sample's completion again.
+      completionJson: Option.match(sample.completion, {
+        onNone: () => sample.completionJson,
+        onSome: (completion) => {
+          const from = `"id":${JSON.stringify(completion.id)}`
+          if (sample.completionJson?.includes(from) !== true) throw new Error(`no ${from} in the answer's text`)
+          return sample.completionJson.replace(from, `"id":${JSON.stringify(id(completion))}`)
+        }
+      })
     }
   })
   const recording = yield* Effect.scoped(Effect.gen(function*() {
