@@ -111,6 +111,7 @@ describe("stream: the request", () => {
         "http.request.method": "POST",
         "url.path": "/chat/completions",
         "http.response.status_code": 200,
+        "objectiveai.attempts": 1,
         "gen_ai.operation.name": "chat",
         "gen_ai.system": "objectiveai",
         "gen_ai.request.model": "openai/gpt-4o-mini",

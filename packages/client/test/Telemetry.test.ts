@@ -150,6 +150,7 @@ describe("Telemetry: spans over OTLP/HTTP against the local server", () => {
           "http.request.method": "POST",
           "url.path": "/chat/completions",
           "http.response.status_code": 200,
+          "objectiveai.attempts": 1,
           "objectiveai.request_id": open.attributes["objectiveai.request_id"],
           ...answerAttributes(completion)
         })

@@ -8,6 +8,7 @@ import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } 
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -25,6 +26,14 @@ export interface Annotation<A> {
 }
 
 const requestId = "objectiveai.request_id"
+
+// The span of the stream whose opening runs here: the open's attempts go on it too, since a trace's reader looks for
+// them on the span around the whole stream, not only on the open's own.
+const streamSpan = FiberRef.unsafeMake<Tracer.Span | undefined>(undefined)
+
+/** Puts a call's attempts on the span of the stream it opens, when it opens one. */
+export const streamAttempts = (attempts: number): Effect.Effect<void> =>
+  Effect.map(FiberRef.get(streamSpan), (span) => span?.attribute("objectiveai.attempts", attempts))
 
 const annotateRequest = (
   span: Tracer.Span,
@@ -108,8 +117,8 @@ const streamedFields = () => {
 }
 
 /**
- * A stream's annotation, on the span around it: its request and tags, then, when it ends however it ends, the status
- * and request id of its response and the answer its chunks made, or the error that ended it with the partial
+ * A stream's annotation, on the span around it: its request and tags, then the attempts its opening made, and, when it
+ * ends however it ends, the status and request id of its response and the answer its chunks made, or the error that ended it with the partial
  * completion the error carries.
  */
 export const stream = (
@@ -148,7 +157,7 @@ export const stream = (
           annotateError(span, error.value)
         })
       )),
-      Effect.zipRight(opened),
+      Effect.zipRight(Effect.locally(opened, streamSpan, span)),
       Effect.map((response) => {
         span.attribute("http.response.status_code", response.status)
         if (response.requestId !== undefined) span.attribute(requestId, response.requestId)

@@ -570,11 +570,14 @@ export const execute = <A>(
         ),
         Effect.withParentSpan(span),
         Effect.onExit((exit) =>
-          Effect.sync(() => {
-            span.attribute("objectiveai.attempts", attempts)
-            if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
-            CallSpan.end(span, exit, endpoint.annotation)
-          })
+          Effect.zipRight(
+            Effect.sync(() => {
+              span.attribute("objectiveai.attempts", attempts)
+              if (lastStatus !== undefined) span.attribute("http.response.status_code", lastStatus)
+              CallSpan.end(span, exit, endpoint.annotation)
+            }),
+            CallSpan.streamAttempts(attempts)
+          )
         )
       ))
   })
