@@ -49,6 +49,16 @@ describe("CallObserver: create", () => {
       expect(Option.isSome(call.timeToFirstByte)).toBe(true)
     }))
 
+  it.scoped("a create's record carries the JSON texts sent and received, as they were on the wire", () =>
+    Effect.gen(function*() {
+      const answer = JSON.stringify({ ...completion(id), x_vendor: 1 }, null, 2)
+      const h = yield* Harness.make(Server.sequence(Server.json(200, answer)))
+      const { observe, records } = observing()
+      Harness.successOf(yield* h.run(observe(h.client.create(params))))
+      expect(records[0].requestJson).toBe(h.server.requests[0].body)
+      expect(records[0].completionJson).toBe(answer)
+    }))
+
   it.scoped("the attempts and the times on the Clock: a retried create waits, and its record says how long", () =>
     Effect.gen(function*() {
       const h = yield* Harness.make(
@@ -147,6 +157,9 @@ describe("CallObserver: stream", () => {
       expect(call.completion).toStrictEqual(ChatCompletionChunk.merge(chunks))
       expect(Option.getOrThrow(call.completion).choices[0].message.content).toBe("Hello")
       expect(Option.isSome(call.timeToFirstChunk)).toBe(true)
+      // The body's text as sent; the completion was merged from chunks, so it has no text of its own.
+      expect(call.requestJson).toBe(h.server.requests[0].body)
+      expect(call.completionJson).toBeUndefined()
     }))
 
   it.scoped("a stream that fails midway: the error's tag and the partial completion", () =>
