@@ -80,6 +80,7 @@ import {
   rollupTable,
   stateTable,
   tagCallRollupTable,
+  tagQuarterRollupTable,
   tagRollupTable,
   tagToolCallRollupTable,
   tagValuesTable,
@@ -437,6 +438,24 @@ const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Dimension> =>
 
 const isUtc = (timeZone: string | undefined): boolean =>
   timeZone === undefined || timeZone === "UTC" || timeZone === "Etc/UTC"
+
+const allQuarters = Array.from({ length: CapturedRollup.quartersPerDay }, (_, quarter) => quarter)
+
+const dayAt = (seconds: number) => Math.floor(seconds / secondsPerDay)
+
+/**
+ * The places in a UTC day of the quarter hours that may fall on another local day than the day's noon, at any of the
+ * zone's offsets: for Europe/Paris (one or two hours ahead) the last eight, in UTC none. A quarter hour that does not
+ * move after all is added to its day and taken from it again.
+ */
+const edgeQuarters = (segments: ReadonlyArray<TimeZone.Segment>): ReadonlyArray<number> => {
+  const offsets = Array.from(new Set(segments.map((segment) => segment.offset)))
+  return allQuarters.filter((quarter) =>
+    offsets.some((own) =>
+      offsets.some((noon) => dayAt(quarter * bucketSeconds + own) !== dayAt(secondsPerDay / 2 + noon))
+    )
+  )
+}
 
 const FailureRow = Schema.Struct({
   id: Schema.String,
@@ -1159,11 +1178,41 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
 
   /**
-   * A range as a rollup of `bucketSeconds` buckets reads it: the whole buckets in it (a `WHERE` on a rollup table's
-   * bucket, model and provider, and on a rollup by tag's key and values when the filter names one tag key, or `byTag`
-   * is given), the range of those whole buckets, and the ends that cut a bucket, to read from the rows; `undefined`
-   * when the range lies within one bucket, or no rollup holds the filter's tags (several keys, or another key than
-   * `byTag`).
+   * The `WHERE` on a rollup of `bucketSeconds` buckets for the whole buckets of a range (its ends rounded inwards), its
+   * models and providers, and the filter's tag key and values (or `byTag`) in a rollup by tag, with `extra` clauses.
+   */
+  const rollupWhere = (
+    filter: Filter,
+    bucketSeconds: number,
+    byTag?: string,
+    extra: ReadonlyArray<Statement.Fragment> = []
+  ): Statement.Fragment => {
+    const tags = Object.entries(filter.tags ?? {})
+    const clauses: Array<Statement.Fragment> = []
+    if (tags.length === 1) {
+      const [[key, values]] = tags
+      clauses.push(values.length === 0 ? sql`1 = 0` : sql.and([sql`tag_key = ${key}`, sql.in("tag_value", values)]))
+    } else if (byTag !== undefined) clauses.push(sql`tag_key = ${byTag}`)
+    clauses.push(...extra)
+    if (filter.since !== undefined) clauses.push(sql`bucket >= ${Math.ceil(seconds(filter.since) / bucketSeconds)}`)
+    if (filter.until !== undefined) clauses.push(sql`bucket < ${Math.floor(seconds(filter.until) / bucketSeconds)}`)
+    if (filter.models !== undefined) {
+      clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
+    }
+    if (filter.providers !== undefined) {
+      clauses.push(
+        filter.providers.length === 0
+          ? sql`1 = 0`
+          : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
+      )
+    }
+    return clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`
+  }
+
+  /**
+   * A range as a rollup of `bucketSeconds` buckets reads it: the whole buckets in it (the {@link rollupWhere} of the
+   * range), the range of those whole buckets, and the ends that cut a bucket, to read from the rows; `undefined` when
+   * the range lies within one bucket, or no rollup holds the filter's tags (several keys, or another key than `byTag`).
    */
   const splitRange = (
     filter: Filter,
@@ -1180,23 +1229,6 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
     const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
     if (first !== undefined && last !== undefined && first >= last) return undefined
-    const clauses: Array<Statement.Fragment> = []
-    if (tags.length === 1) {
-      const [[key, values]] = tags
-      clauses.push(values.length === 0 ? sql`1 = 0` : sql.and([sql`tag_key = ${key}`, sql.in("tag_value", values)]))
-    } else if (byTag !== undefined) clauses.push(sql`tag_key = ${byTag}`)
-    if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
-    if (last !== undefined) clauses.push(sql`bucket < ${last}`)
-    if (filter.models !== undefined) {
-      clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
-    }
-    if (filter.providers !== undefined) {
-      clauses.push(
-        filter.providers.length === 0
-          ? sql`1 = 0`
-          : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
-      )
-    }
     const ends: Array<Filter> = []
     if (since !== undefined && first! * bucketSeconds > since) {
       ends.push({ ...filter, until: new Date(first! * bucketSeconds * 1000) })
@@ -1205,7 +1237,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       ends.push({ ...filter, since: new Date(last! * bucketSeconds * 1000) })
     }
     return {
-      where: clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`,
+      where: rollupWhere(filter, bucketSeconds, byTag),
       whole: {
         ...filter,
         since: first === undefined ? undefined : new Date(first * bucketSeconds * 1000),
@@ -1293,6 +1325,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const groupBy = dimensions.length === 0
         ? sql``
         : sql`GROUP BY ${sql.literal(dimensions.map((_, i) => String(i + 1)).join(", "))}`
+      // The sums (negated by `sign`) and least values of a group, and its count of completions.
+      const selected = (completions: string, sign: "" | "-") =>
+        [
+          `${completions} AS completions`,
+          ...sums.map((column) => `${sign}SUM(${column}) AS ${column}`),
+          ...minima.map((column) => `MIN(${column}) AS ${column}`)
+        ].join(", ")
       const grouped = (
         from: Statement.Fragment,
         keys: (dimension: Dimension, at: number) => Statement.Fragment,
@@ -1307,11 +1346,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             sql`SELECT ${
               sql.csv([
                 ...dimensions.map((dimension, i) => sql`${keys(dimension, i)} AS ${sql(`k${i}`)}`),
-                sql.literal([
-                  `${completions} AS completions`,
-                  ...sums.map((column) => `${sign}SUM(${column}) AS ${column}`),
-                  ...minima.map((column) => `MIN(${column}) AS ${column}`)
-                ].join(", "))
+                sql.literal(selected(completions, sign))
               ])
             } FROM ${from} ${clauses} ${groupBy}`.pipe(
               // Integers past 2^53 must not round on the way out of SQLite.
@@ -1328,7 +1363,14 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           : sql.literal(`t${at}.tag_value`)
       const fromFigures = (range: Filter) => grouped(figuresFrom, figureKeys, "COUNT(*)", where(range))
 
-      // A rollup's keys: a tag's value is `tagValue`, the rollup by tag's own, or NULL in a rollup that holds none.
+      // A rollup's keys but the day: a tag's value is `tagValue`, the rollup by tag's own, or NULL in a rollup that
+      // holds none.
+      const rollupKeys = (dimension: Dimension, tagValue: "tag_value" | "CAST(NULL AS TEXT)") =>
+        dimension === "model"
+          ? sql`model`
+          : dimension === "provider"
+          ? sql`CASE WHEN has_provider = 1 THEN provider END`
+          : sql.literal(tagValue)
       const fromRollup = (
         table: string,
         size: number,
@@ -1338,25 +1380,96 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       ) =>
         grouped(
           sql`${sql(table)}`,
-          (dimension) =>
-            dimension === "model"
-              ? sql`model`
-              : dimension === "provider"
-              ? sql`CASE WHEN has_provider = 1 THEN provider END`
-              : dimension === "day"
-              ? dayOf(segments, `(bucket * ${size})`)
-              : sql.literal(tagValue),
+          (dimension) => dimension === "day" ? dayOf(segments, `(bucket * ${size})`) : rollupKeys(dimension, tagValue),
           `${sign}SUM(completions)`,
           clauses,
           sign
         )
 
-      const rows: Array<Record<string, unknown>> = []
       const tagDimensions = dimensions.filter(isTagDimension)
       const byTag = tagDimensions.length === 1 ? tagDimensions[0].slice("tag:".length) : undefined
       // Grouped by a tag with no filter on it, the completions without the tag are a group too: the rollup's sums less
       // the rollup by tag's, exact for every sum, but with no least value, so only without the logprobs.
       const untagged = byTag !== undefined && !hasTags(filter)
+
+      /**
+       * The figures by tag of the whole UTC days of `range` (a filter on one tag key, or none and `byTag`), by local
+       * day: each UTC day's sums counted on the local day of its noon, and the quarter hours of the day that fall on
+       * another local day (the edges: an hour or two a day in Europe, none in UTC) moved from that day to their own,
+       * read from the rollup by quarter hour. Least values do not move, so when they are asked for the figures come from
+       * the quarter hours alone.
+       */
+      const fromTagDays = (
+        range: Filter,
+        tagValue: "tag_value" | "CAST(NULL AS TEXT)",
+        sign: "" | "-" = ""
+      ) =>
+        Effect.gen(function*() {
+          const edges = edgeQuarters(segments)
+          const quarters = (extra: ReadonlyArray<number>) => [sql.in("day_quarter", extra)]
+          if (edges.length > 0 && minima.length > 0) {
+            return yield* fromRollup(
+              tagQuarterRollupTable,
+              bucketSeconds,
+              rollupWhere(range, bucketSeconds, byTag, quarters(allQuarters)),
+              tagValue,
+              sign
+            )
+          }
+          const days = yield* grouped(
+            sql`${sql(tagRollupTable)}`,
+            (dimension) =>
+              dimension === "day"
+                ? dayOf(segments, `(bucket * ${capturedBucketSeconds} + ${capturedBucketSeconds / 2})`)
+                : rollupKeys(dimension, tagValue),
+            `${sign}SUM(completions)`,
+            rollupWhere(range, capturedBucketSeconds, byTag),
+            sign
+          )
+          if (edges.length === 0) return days
+          // Each edge row's sums, grouped by its own day and its UTC day's, are added to the one and taken from the other.
+          const moved = yield* SqlSchema.findAll({
+            Request: Schema.Void,
+            Result: Schema.extend(GroupRow, Schema.Struct({ noon: SqlValue.Integer })),
+            execute: () =>
+              sql`SELECT ${
+                sql.csv([
+                  ...dimensions.map((dimension, i) =>
+                    sql`${
+                      dimension === "day"
+                        ? dayOf(segments, `(bucket * ${bucketSeconds})`)
+                        : rollupKeys(dimension, tagValue)
+                    } AS ${sql(`k${i}`)}`
+                  ),
+                  sql`${
+                    dayOf(segments, `((bucket - day_quarter) * ${bucketSeconds} + ${capturedBucketSeconds / 2})`)
+                  } AS noon`,
+                  sql.literal(selected("SUM(completions)", ""))
+                ])
+              } FROM ${sql(tagQuarterRollupTable)} ${rollupWhere(range, bucketSeconds, byTag, quarters(edges))}
+              GROUP BY ${
+                sql.literal(Array.from({ length: dimensions.length + 1 }, (_, i) => String(i + 1)).join(", "))
+              }`
+                .pipe(Effect.provideService(SqlClient.SafeIntegers, true))
+          })(undefined)
+          const day = `k${dimensions.indexOf("day")}`
+          // A group's sums taken away rather than added.
+          const negated = (row: Record<string, unknown>) => ({
+            ...row,
+            ...Object.fromEntries(["completions", ...sums].map((column) => [column, -(row[column] as bigint)]))
+          })
+          return [
+            ...days,
+            ...moved.flatMap(({ noon, ...row }: Record<string, unknown>) =>
+              row[day] === noon ? [] : [
+                sign === "" ? row : negated(row),
+                { ...(sign === "" ? negated(row) : row), [day]: noon }
+              ]
+            )
+          ]
+        })
+
+      const rows: Array<Record<string, unknown>> = []
       if (tagDimensions.length === 0 && !hasTags(filter)) {
         const split = bucketsAreWhole(segments, bucketSeconds) ? splitRange(filter, bucketSeconds) : undefined
         if (split === undefined) rows.push(...yield* fromFigures(filter))
@@ -1365,19 +1478,17 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           for (const end of split.ends) rows.push(...yield* fromFigures(end))
         }
       } else {
-        const split = tagDimensions.length <= 1 && bucketsAreWhole(segments, capturedBucketSeconds) &&
+        const split = tagDimensions.length <= 1 && bucketsAreWhole(segments, bucketSeconds) &&
             !(untagged && withLogprobs)
           ? splitRange(filter, capturedBucketSeconds, byTag)
           : undefined
         if (split === undefined) rows.push(...yield* fromFigures(filter))
         else {
-          rows.push(...yield* fromRollup(tagRollupTable, capturedBucketSeconds, split.where, "tag_value"))
+          rows.push(...yield* fromTagDays(split.whole, "tag_value"))
           const all = untagged ? splitRange(split.whole, bucketSeconds) : undefined
           if (all !== undefined) {
             rows.push(...yield* fromRollup(rollupTable, bucketSeconds, all.where, "CAST(NULL AS TEXT)"))
-            rows.push(
-              ...yield* fromRollup(tagRollupTable, capturedBucketSeconds, split.where, "CAST(NULL AS TEXT)", "-")
-            )
+            rows.push(...yield* fromTagDays(split.whole, "CAST(NULL AS TEXT)", "-"))
           }
           for (const end of split.ends) rows.push(...yield* fromFigures(end))
         }
@@ -1417,8 +1528,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           group.overflow.set(name as AmountName, known === undefined ? value : BigDecimal.sum(known, value))
         }
       }
-      // The untagged completions' group, when every completion of its key has the tag.
-      return Array.from(groups.values()).filter((group) => !untagged || countOf(group.row, "completions") > 0)
+      // Sums taken away leave groups of no completions: the untagged completions' group when every completion of its
+      // key has the tag, a local day whose quarter hours all moved to the next.
+      return Array.from(groups.values()).filter((group) => countOf(group.row, "completions") > 0)
     })
 
   const rollup: Service["rollup"] = (options = {}) => {

@@ -147,7 +147,7 @@ for (const engine of engines) {
           Effect.gen(function*() {
             yield* Effect.forEach(tagRollupTables, (table) => sql`DROP TABLE ${sql(table)}`)
             yield* sql`DROP INDEX objectiveai_call_tags_value`
-            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id = 5`
+            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 5`
             yield* sql`CREATE TABLE objectiveai_tag_values (blocking INTEGER)`
           }))
         const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
