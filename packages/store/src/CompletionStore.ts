@@ -1135,7 +1135,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
     )
 
-  /** The zone's offsets over the filtered range: one segment at 0 for UTC, none when nothing matches. */
+  /**
+   * The zone's offsets over the filtered range (of every tag): one segment at 0 for UTC, none when nothing matches.
+   */
   const offsetsOf = (
     filter: Filter,
     timeZone: string | undefined
@@ -1146,7 +1148,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     return SqlSchema.findAll({
       Request: Schema.Void,
       Result: RangeRow,
-      execute: () => sql`SELECT MIN(created) AS low, MAX(created) AS high FROM ${figures} ${where(filter)}`
+      // Without the tags, whose rows would be read: the offsets over a wider range serve as well.
+      execute: () =>
+        sql`SELECT MIN(created) AS low, MAX(created) AS high FROM ${figures} ${where({ ...filter, tags: undefined })}`
     })(undefined).pipe(
       Effect.mapError(failed("finding the time range")),
       Effect.map(([range]) =>
@@ -1325,19 +1329,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const groupBy = dimensions.length === 0
         ? sql``
         : sql`GROUP BY ${sql.literal(dimensions.map((_, i) => String(i + 1)).join(", "))}`
-      // The sums (negated by `sign`) and least values of a group, and its count of completions.
-      const selected = (completions: string, sign: "" | "-") =>
-        [
-          `${completions} AS completions`,
-          ...sums.map((column) => `${sign}SUM(${column}) AS ${column}`),
-          ...minima.map((column) => `MIN(${column}) AS ${column}`)
-        ].join(", ")
       const grouped = (
         from: Statement.Fragment,
         keys: (dimension: Dimension, at: number) => Statement.Fragment,
         completions: string,
-        clauses: Statement.Fragment,
-        sign: "" | "-" = ""
+        clauses: Statement.Fragment
       ) =>
         SqlSchema.findAll({
           Request: Schema.Void,
@@ -1346,7 +1342,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             sql`SELECT ${
               sql.csv([
                 ...dimensions.map((dimension, i) => sql`${keys(dimension, i)} AS ${sql(`k${i}`)}`),
-                sql.literal(selected(completions, sign))
+                sql.literal([
+                  `${completions} AS completions`,
+                  ...sums.map((column) => `SUM(${column}) AS ${column}`),
+                  ...minima.map((column) => `MIN(${column}) AS ${column}`)
+                ].join(", "))
               ])
             } FROM ${from} ${clauses} ${groupBy}`.pipe(
               // Integers past 2^53 must not round on the way out of SQLite.
@@ -1375,15 +1375,13 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         table: string,
         size: number,
         clauses: Statement.Fragment,
-        tagValue: "tag_value" | "CAST(NULL AS TEXT)",
-        sign: "" | "-" = ""
+        tagValue: "tag_value" | "CAST(NULL AS TEXT)"
       ) =>
         grouped(
           sql`${sql(table)}`,
           (dimension) => dimension === "day" ? dayOf(segments, `(bucket * ${size})`) : rollupKeys(dimension, tagValue),
-          `${sign}SUM(completions)`,
-          clauses,
-          sign
+          "SUM(completions)",
+          clauses
         )
 
       const tagDimensions = dimensions.filter(isTagDimension)
@@ -1396,78 +1394,65 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
        * The figures by tag of the whole UTC days of `range` (a filter on one tag key, or none and `byTag`), by local
        * day: each UTC day's sums counted on the local day of its noon, and the quarter hours of the day that fall on
        * another local day (the edges: an hour or two a day in Europe, none in UTC) moved from that day to their own,
-       * read from the rollup by quarter hour. Least values do not move, so when they are asked for the figures come from
-       * the quarter hours alone.
+       * read from the rollup by quarter hour, all summed in one statement. Least values do not move, so when they are
+       * asked for the figures come from the quarter hours alone.
        */
-      const fromTagDays = (
-        range: Filter,
-        tagValue: "tag_value" | "CAST(NULL AS TEXT)",
-        sign: "" | "-" = ""
-      ) =>
-        Effect.gen(function*() {
-          const edges = edgeQuarters(segments)
-          const quarters = (extra: ReadonlyArray<number>) => [sql.in("day_quarter", extra)]
-          if (edges.length > 0 && minima.length > 0) {
-            return yield* fromRollup(
-              tagQuarterRollupTable,
-              bucketSeconds,
-              rollupWhere(range, bucketSeconds, byTag, quarters(allQuarters)),
-              tagValue,
-              sign
-            )
-          }
-          const days = yield* grouped(
-            sql`${sql(tagRollupTable)}`,
-            (dimension) =>
-              dimension === "day"
-                ? dayOf(segments, `(bucket * ${capturedBucketSeconds} + ${capturedBucketSeconds / 2})`)
-                : rollupKeys(dimension, tagValue),
-            `${sign}SUM(completions)`,
-            rollupWhere(range, capturedBucketSeconds, byTag),
-            sign
+      const fromTagDays = (range: Filter) => {
+        const edges = edgeQuarters(segments)
+        if (edges.length > 0 && minima.length > 0) {
+          return fromRollup(
+            tagQuarterRollupTable,
+            bucketSeconds,
+            rollupWhere(range, bucketSeconds, byTag, [sql.in("day_quarter", allQuarters)]),
+            "tag_value"
           )
-          if (edges.length === 0) return days
-          // Each edge row's sums, grouped by its own day and its UTC day's, are added to the one and taken from the other.
-          const moved = yield* SqlSchema.findAll({
-            Request: Schema.Void,
-            Result: Schema.extend(GroupRow, Schema.Struct({ noon: SqlValue.Integer })),
-            execute: () =>
-              sql`SELECT ${
-                sql.csv([
-                  ...dimensions.map((dimension, i) =>
-                    sql`${
-                      dimension === "day"
-                        ? dayOf(segments, `(bucket * ${bucketSeconds})`)
-                        : rollupKeys(dimension, tagValue)
-                    } AS ${sql(`k${i}`)}`
-                  ),
-                  sql`${
-                    dayOf(segments, `((bucket - day_quarter) * ${bucketSeconds} + ${capturedBucketSeconds / 2})`)
-                  } AS noon`,
-                  sql.literal(selected("SUM(completions)", ""))
-                ])
-              } FROM ${sql(tagQuarterRollupTable)} ${rollupWhere(range, bucketSeconds, byTag, quarters(edges))}
-              GROUP BY ${
-                sql.literal(Array.from({ length: dimensions.length + 1 }, (_, i) => String(i + 1)).join(", "))
-              }`
-                .pipe(Effect.provideService(SqlClient.SafeIntegers, true))
-          })(undefined)
-          const day = `k${dimensions.indexOf("day")}`
-          // A group's sums taken away rather than added.
-          const negated = (row: Record<string, unknown>) => ({
-            ...row,
-            ...Object.fromEntries(["completions", ...sums].map((column) => [column, -(row[column] as bigint)]))
-          })
-          return [
-            ...days,
-            ...moved.flatMap(({ noon, ...row }: Record<string, unknown>) =>
-              row[day] === noon ? [] : [
-                sign === "" ? row : negated(row),
-                { ...(sign === "" ? negated(row) : row), [day]: noon }
-              ]
-            )
-          ]
-        })
+        }
+        const columns = ["completions", ...sums, ...minima]
+        const keyed = (day: string, values: string) =>
+          sql.csv([
+            ...dimensions.map((dimension, i) =>
+              sql`${dimension === "day" ? dayOf(segments, day) : rollupKeys(dimension, "tag_value")} AS ${sql(`k${i}`)}`
+            ),
+            sql.literal(values)
+          ])
+        const noon = `(bucket * ${capturedBucketSeconds} + ${capturedBucketSeconds / 2})`
+        const parts = [
+          sql`SELECT ${keyed(noon, columns.join(", "))} FROM ${sql(tagRollupTable)} ${
+            rollupWhere(range, capturedBucketSeconds, byTag)
+          }`
+        ]
+        if (edges.length > 0) {
+          const own = `(bucket * ${bucketSeconds})`
+          const edgeNoon = `((bucket - day_quarter) * ${bucketSeconds} + ${capturedBucketSeconds / 2})`
+          const moving = sql`${sql(tagQuarterRollupTable)} ${
+            rollupWhere(range, bucketSeconds, byTag, [
+              sql.in("day_quarter", edges),
+              sql`${dayOf(segments, own)} <> ${dayOf(segments, edgeNoon)}`
+            ])
+          }`
+          parts.push(
+            sql`SELECT ${keyed(own, columns.join(", "))} FROM ${moving}`,
+            sql`SELECT ${keyed(edgeNoon, columns.map((column) => `-${column} AS ${column}`).join(", "))} FROM ${moving}`
+          )
+        }
+        return grouped(
+          sql`(${sql.join(" UNION ALL ", false)(parts)}) parts`,
+          (_, at) => sql`${sql(`k${at}`)}`,
+          "SUM(completions)",
+          sql``
+        )
+      }
+
+      // Grouped by a tag with no filter on it, the tagged completions' sums taken from every completion's leave the
+      // untagged completions' (as the `null` group).
+      const untaggedShare = (rows: ReadonlyArray<Record<string, unknown>>) => {
+        const tag = `k${dimensions.findIndex(isTagDimension)}`
+        return rows.map((row) => ({
+          ...row,
+          ...Object.fromEntries(["completions", ...sums].map((column) => [column, -(row[column] as bigint)])),
+          [tag]: null
+        }))
+      }
 
       const rows: Array<Record<string, unknown>> = []
       if (tagDimensions.length === 0 && !hasTags(filter)) {
@@ -1484,11 +1469,12 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           : undefined
         if (split === undefined) rows.push(...yield* fromFigures(filter))
         else {
-          rows.push(...yield* fromTagDays(split.whole, "tag_value"))
+          const tagged = yield* fromTagDays(split.whole)
+          rows.push(...tagged)
           const all = untagged ? splitRange(split.whole, bucketSeconds) : undefined
           if (all !== undefined) {
             rows.push(...yield* fromRollup(rollupTable, bucketSeconds, all.where, "CAST(NULL AS TEXT)"))
-            rows.push(...yield* fromTagDays(split.whole, "CAST(NULL AS TEXT)", "-"))
+            rows.push(...untaggedShare(tagged))
           }
           for (const end of split.ends) rows.push(...yield* fromFigures(end))
         }
