@@ -1276,14 +1276,14 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
   }
 
-  const addSummed = (self: Summed, that: Summed): Summed => {
-    const sum: Summed = { ...self }
-    for (const [column, value] of Object.entries(that)) {
-      const known = self[column]
+  // In place: a group's rows are many (a zone's moved quarter hours, the untagged share) and its first is its own copy.
+  const addSummed = (sum: Summed, that: Summed): void => {
+    for (const column in that) {
+      const value = that[column]
+      const known = sum[column]
       if (typeof value === "bigint") sum[column] = (typeof known === "bigint" ? known : 0n) + value
       else if (typeof value === "number") sum[column] = typeof known === "number" && known < value ? known : value
     }
-    return sum
   }
 
   /**
@@ -1485,12 +1485,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         const key = keyOf(row)
         const id = JSON.stringify(key)
         const known = groups.get(id)
-        groups.set(
-          id,
-          known === undefined
-            ? { key, row: row as Summed, overflow: new Map() }
-            : { ...known, row: addSummed(known.row, row as Summed) }
-        )
+        if (known === undefined) groups.set(id, { key, row: { ...row } as Summed, overflow: new Map() })
+        else addSummed(known.row, row as Summed)
       }
       const overflowed = yield* SqlSchema.findAll({
         Request: Schema.Void,
