@@ -15,10 +15,9 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type { CompletionStore } from "../src/index.js"
-import { Database } from "../src/index.js"
+import { CompletionStore, Database } from "../src/index.js"
 import { tables as tagRollupTables } from "../src/internal/capturedRollup.js"
-import { figuresTable, tagQuarterRollupTable, tagRollupTable } from "../src/internal/row.js"
+import { figuresTable, stateTable, tagQuarterRollupTable, tagRollupTable } from "../src/internal/row.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))
@@ -242,7 +241,7 @@ for (const engine of engines) {
         expect(yield* answers(reopened)).toStrictEqual(expected)
       }))
 
-    it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges", () =>
+    it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges; a rebuild fills them", () =>
       Effect.gen(function*() {
         const location = yield* engine.fresh
         yield* Effect.scoped(Effect.gen(function*() {
@@ -264,6 +263,18 @@ for (const engine of engines) {
           expect(byUser[0]).not.toBe(byUser[1])
           expect(chatByModel[0]).not.toBe(chatByModel[1])
           expect(chatReport[0]).not.toBe(chatReport[1])
+        }
+        // A backfill's rebuild of the rollups fills it again.
+        yield* exec(
+          location,
+          (sql) => sql`DELETE FROM ${sql(stateTable)} WHERE name = ${CompletionStore.figuresBackfilled}`
+        )
+        const rebuilt = yield* openStore(location)
+        for (const timeZone of zones) {
+          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(rebuilt, timeZone)
+          expect(byUser[0]).toBe(byUser[1])
+          expect(chatByModel[0]).toBe(chatByModel[1])
+          expect(chatReport[0]).toBe(chatReport[1])
         }
       }))
 
