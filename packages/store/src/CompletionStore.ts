@@ -1276,7 +1276,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
   }
 
-  // In place: a group's rows are many (a zone's moved quarter hours, the untagged share) and its first is its own copy.
+  // In place: a group's rows are many (the untagged share, say), and its first, decoded for it alone, holds the sums.
   const addSummed = (sum: Summed, that: Summed): void => {
     for (const column in that) {
       const value = that[column]
@@ -1485,7 +1485,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         const key = keyOf(row)
         const id = JSON.stringify(key)
         const known = groups.get(id)
-        if (known === undefined) groups.set(id, { key, row: { ...row } as Summed, overflow: new Map() })
+        if (known === undefined) groups.set(id, { key, row: row as Summed, overflow: new Map() })
         else addSummed(known.row, row as Summed)
       }
       const overflowed = yield* SqlSchema.findAll({
