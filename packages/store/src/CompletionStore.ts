@@ -80,6 +80,7 @@ import {
   rollupTable,
   stateTable,
   tagCallRollupTable,
+  tagQuarterRollupTable,
   tagRollupTable,
   tagToolCallRollupTable,
   tagValuesTable,
@@ -441,6 +442,24 @@ const dimensionsOf = (by: RollupOptions["by"]): ReadonlyArray<Dimension> =>
 
 const isUtc = (timeZone: string | undefined): boolean =>
   timeZone === undefined || timeZone === "UTC" || timeZone === "Etc/UTC"
+
+const allQuarters = Array.from({ length: CapturedRollup.quartersPerDay }, (_, quarter) => quarter)
+
+const dayAt = (seconds: number) => Math.floor(seconds / secondsPerDay)
+
+/**
+ * The places in a UTC day of the quarter hours that may fall on another local day than the day's noon, at any of the
+ * zone's offsets: for Europe/Paris (one or two hours ahead) the last eight, in UTC none. A quarter hour that does not
+ * move after all is added to its day and taken from it again.
+ */
+const edgeQuarters = (segments: ReadonlyArray<TimeZone.Segment>): ReadonlyArray<number> => {
+  const offsets = Array.from(new Set(segments.map((segment) => segment.offset)))
+  return allQuarters.filter((quarter) =>
+    offsets.some((own) =>
+      offsets.some((noon) => dayAt(quarter * bucketSeconds + own) !== dayAt(secondsPerDay / 2 + noon))
+    )
+  )
+}
 
 const FailureRow = Schema.Struct({
   id: Schema.String,
@@ -1126,7 +1145,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
     )
 
-  /** The zone's offsets over the filtered range: one segment at 0 for UTC, none when nothing matches. */
+  /**
+   * The zone's offsets over the filtered range (of every tag): one segment at 0 for UTC, none when nothing matches.
+   */
   const offsetsOf = (
     filter: Filter,
     timeZone: string | undefined
@@ -1137,7 +1158,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     return SqlSchema.findAll({
       Request: Schema.Void,
       Result: RangeRow,
-      execute: () => sql`SELECT MIN(created) AS low, MAX(created) AS high FROM ${figures} ${where(filter)}`
+      // Without the tags, whose rows would be read: the offsets over a wider range serve as well.
+      execute: () =>
+        sql`SELECT MIN(created) AS low, MAX(created) AS high FROM ${figures} ${where({ ...filter, tags: undefined })}`
     })(undefined).pipe(
       Effect.mapError(failed("finding the time range")),
       Effect.map(([range]) =>
@@ -1169,11 +1192,41 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
 
   /**
-   * A range as a rollup of `bucketSeconds` buckets reads it: the whole buckets in it (a `WHERE` on a rollup table's
-   * bucket, model and provider, and on a rollup by tag's key and values when the filter names one tag key, or `byTag`
-   * is given), the range of those whole buckets, and the ends that cut a bucket, to read from the rows; `undefined`
-   * when the range lies within one bucket, or no rollup holds the filter's tags (several keys, or another key than
-   * `byTag`).
+   * The `WHERE` on a rollup of `bucketSeconds` buckets for the whole buckets of a range (its ends rounded inwards), its
+   * models and providers, and the filter's tag key and values (or `byTag`) in a rollup by tag, with `extra` clauses.
+   */
+  const rollupWhere = (
+    filter: Filter,
+    bucketSeconds: number,
+    byTag?: string,
+    extra: ReadonlyArray<Statement.Fragment> = []
+  ): Statement.Fragment => {
+    const tags = Object.entries(filter.tags ?? {})
+    const clauses: Array<Statement.Fragment> = []
+    if (tags.length === 1) {
+      const [[key, values]] = tags
+      clauses.push(values.length === 0 ? sql`1 = 0` : sql.and([sql`tag_key = ${key}`, sql.in("tag_value", values)]))
+    } else if (byTag !== undefined) clauses.push(sql`tag_key = ${byTag}`)
+    clauses.push(...extra)
+    if (filter.since !== undefined) clauses.push(sql`bucket >= ${Math.ceil(seconds(filter.since) / bucketSeconds)}`)
+    if (filter.until !== undefined) clauses.push(sql`bucket < ${Math.floor(seconds(filter.until) / bucketSeconds)}`)
+    if (filter.models !== undefined) {
+      clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
+    }
+    if (filter.providers !== undefined) {
+      clauses.push(
+        filter.providers.length === 0
+          ? sql`1 = 0`
+          : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
+      )
+    }
+    return clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`
+  }
+
+  /**
+   * A range as a rollup of `bucketSeconds` buckets reads it: the whole buckets in it (the {@link rollupWhere} of the
+   * range), the range of those whole buckets, and the ends that cut a bucket, to read from the rows; `undefined` when
+   * the range lies within one bucket, or no rollup holds the filter's tags (several keys, or another key than `byTag`).
    */
   const splitRange = (
     filter: Filter,
@@ -1190,23 +1243,6 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     const first = since === undefined ? undefined : Math.ceil(since / bucketSeconds)
     const last = until === undefined ? undefined : Math.floor(until / bucketSeconds)
     if (first !== undefined && last !== undefined && first >= last) return undefined
-    const clauses: Array<Statement.Fragment> = []
-    if (tags.length === 1) {
-      const [[key, values]] = tags
-      clauses.push(values.length === 0 ? sql`1 = 0` : sql.and([sql`tag_key = ${key}`, sql.in("tag_value", values)]))
-    } else if (byTag !== undefined) clauses.push(sql`tag_key = ${byTag}`)
-    if (first !== undefined) clauses.push(sql`bucket >= ${first}`)
-    if (last !== undefined) clauses.push(sql`bucket < ${last}`)
-    if (filter.models !== undefined) {
-      clauses.push(filter.models.length === 0 ? sql`1 = 0` : sql.in("model", filter.models))
-    }
-    if (filter.providers !== undefined) {
-      clauses.push(
-        filter.providers.length === 0
-          ? sql`1 = 0`
-          : sql.and([sql`has_provider = 1`, sql.in("provider", filter.providers)])
-      )
-    }
     const ends: Array<Filter> = []
     if (since !== undefined && first! * bucketSeconds > since) {
       ends.push({ ...filter, until: new Date(first! * bucketSeconds * 1000) })
@@ -1215,7 +1251,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       ends.push({ ...filter, since: new Date(last! * bucketSeconds * 1000) })
     }
     return {
-      where: clauses.length === 0 ? sql`` : sql`WHERE ${sql.and(clauses)}`,
+      where: rollupWhere(filter, bucketSeconds, byTag),
       whole: {
         ...filter,
         since: first === undefined ? undefined : new Date(first * bucketSeconds * 1000),
@@ -1250,14 +1286,14 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
   }
 
-  const addSummed = (self: Summed, that: Summed): Summed => {
-    const sum: Summed = { ...self }
-    for (const [column, value] of Object.entries(that)) {
-      const known = self[column]
+  // In place: a group's rows are many (the untagged share, say), and its first, decoded for it alone, holds the sums.
+  const addSummed = (sum: Summed, that: Summed): void => {
+    for (const column in that) {
+      const value = that[column]
+      const known = sum[column]
       if (typeof value === "bigint") sum[column] = (typeof known === "bigint" ? known : 0n) + value
       else if (typeof value === "number") sum[column] = typeof known === "number" && known < value ? known : value
     }
-    return sum
   }
 
   /**
@@ -1307,8 +1343,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         from: Statement.Fragment,
         keys: (dimension: Dimension, at: number) => Statement.Fragment,
         completions: string,
-        clauses: Statement.Fragment,
-        sign: "" | "-" = ""
+        clauses: Statement.Fragment
       ) =>
         SqlSchema.findAll({
           Request: Schema.Void,
@@ -1319,7 +1354,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
                 ...dimensions.map((dimension, i) => sql`${keys(dimension, i)} AS ${sql(`k${i}`)}`),
                 sql.literal([
                   `${completions} AS completions`,
-                  ...sums.map((column) => `${sign}SUM(${column}) AS ${column}`),
+                  ...sums.map((column) => `SUM(${column}) AS ${column}`),
                   ...minima.map((column) => `MIN(${column}) AS ${column}`)
                 ].join(", "))
               ])
@@ -1338,35 +1373,98 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           : sql.literal(`t${at}.tag_value`)
       const fromFigures = (range: Filter) => grouped(figuresFrom, figureKeys, "COUNT(*)", where(range))
 
-      // A rollup's keys: a tag's value is `tagValue`, the rollup by tag's own, or NULL in a rollup that holds none.
+      // A rollup's keys but the day: a tag's value is `tagValue`, the rollup by tag's own, or NULL in a rollup that
+      // holds none.
+      const rollupKeys = (dimension: Dimension, tagValue: "tag_value" | "CAST(NULL AS TEXT)") =>
+        dimension === "model"
+          ? sql`model`
+          : dimension === "provider"
+          ? sql`CASE WHEN has_provider = 1 THEN provider END`
+          : sql.literal(tagValue)
       const fromRollup = (
         table: string,
         size: number,
         clauses: Statement.Fragment,
-        tagValue: "tag_value" | "CAST(NULL AS TEXT)",
-        sign: "" | "-" = ""
+        tagValue: "tag_value" | "CAST(NULL AS TEXT)"
       ) =>
         grouped(
           sql`${sql(table)}`,
-          (dimension) =>
-            dimension === "model"
-              ? sql`model`
-              : dimension === "provider"
-              ? sql`CASE WHEN has_provider = 1 THEN provider END`
-              : dimension === "day"
-              ? dayOf(segments, `(bucket * ${size})`)
-              : sql.literal(tagValue),
-          `${sign}SUM(completions)`,
-          clauses,
-          sign
+          (dimension) => dimension === "day" ? dayOf(segments, `(bucket * ${size})`) : rollupKeys(dimension, tagValue),
+          "SUM(completions)",
+          clauses
         )
 
-      const rows: Array<Record<string, unknown>> = []
       const tagDimensions = dimensions.filter(isTagDimension)
       const byTag = tagDimensions.length === 1 ? tagDimensions[0].slice("tag:".length) : undefined
       // Grouped by a tag with no filter on it, the completions without the tag are a group too: the rollup's sums less
       // the rollup by tag's, exact for every sum, but with no least value, so only without the logprobs.
       const untagged = byTag !== undefined && !hasTags(filter)
+
+      /**
+       * The figures by tag of the whole UTC days of `range` (a filter on one tag key, or none and `byTag`), by local
+       * day: each UTC day's sums counted on the local day of its noon, and the quarter hours of the day that fall on
+       * another local day (the edges: an hour or two a day in Europe, none in UTC) moved from that day to their own,
+       * read from the rollup by quarter hour, all summed in one statement. Least values do not move, so when they are
+       * asked for the figures come from the quarter hours alone.
+       */
+      const fromTagDays = (range: Filter) => {
+        const edges = edgeQuarters(segments)
+        if (edges.length > 0 && minima.length > 0) {
+          return fromRollup(
+            tagQuarterRollupTable,
+            bucketSeconds,
+            rollupWhere(range, bucketSeconds, byTag, [sql.in("day_quarter", allQuarters)]),
+            "tag_value"
+          )
+        }
+        const columns = ["completions", ...sums, ...minima]
+        const keyed = (day: string, values: string) =>
+          sql.csv([
+            ...dimensions.map((dimension, i) =>
+              sql`${dimension === "day" ? dayOf(segments, day) : rollupKeys(dimension, "tag_value")} AS ${sql(`k${i}`)}`
+            ),
+            sql.literal(values)
+          ])
+        const noon = `(bucket * ${capturedBucketSeconds} + ${capturedBucketSeconds / 2})`
+        const parts = [
+          sql`SELECT ${keyed(noon, columns.join(", "))} FROM ${sql(tagRollupTable)} ${
+            rollupWhere(range, capturedBucketSeconds, byTag)
+          }`
+        ]
+        if (edges.length > 0) {
+          const own = `(bucket * ${bucketSeconds})`
+          const edgeNoon = `((bucket - day_quarter) * ${bucketSeconds} + ${capturedBucketSeconds / 2})`
+          const moving = sql`${sql(tagQuarterRollupTable)} ${
+            rollupWhere(range, bucketSeconds, byTag, [
+              sql.in("day_quarter", edges),
+              sql`${dayOf(segments, own)} <> ${dayOf(segments, edgeNoon)}`
+            ])
+          }`
+          parts.push(
+            sql`SELECT ${keyed(own, columns.join(", "))} FROM ${moving}`,
+            sql`SELECT ${keyed(edgeNoon, columns.map((column) => `-${column} AS ${column}`).join(", "))} FROM ${moving}`
+          )
+        }
+        return grouped(
+          sql`(${sql.join(" UNION ALL ", false)(parts)}) parts`,
+          (_, at) => sql`${sql(`k${at}`)}`,
+          "SUM(completions)",
+          sql``
+        )
+      }
+
+      // Grouped by a tag with no filter on it, the tagged completions' sums taken from every completion's leave the
+      // untagged completions' (as the `null` group).
+      const untaggedShare = (rows: ReadonlyArray<Record<string, unknown>>) => {
+        const tag = `k${dimensions.findIndex(isTagDimension)}`
+        return rows.map((row) => ({
+          ...row,
+          ...Object.fromEntries(["completions", ...sums].map((column) => [column, -(row[column] as bigint)])),
+          [tag]: null
+        }))
+      }
+
+      const rows: Array<Record<string, unknown>> = []
       if (tagDimensions.length === 0 && !hasTags(filter)) {
         const split = bucketsAreWhole(segments, bucketSeconds) ? splitRange(filter, bucketSeconds) : undefined
         if (split === undefined) rows.push(...yield* fromFigures(filter))
@@ -1375,19 +1473,18 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           for (const end of split.ends) rows.push(...yield* fromFigures(end))
         }
       } else {
-        const split = tagDimensions.length <= 1 && bucketsAreWhole(segments, capturedBucketSeconds) &&
+        const split = tagDimensions.length <= 1 && bucketsAreWhole(segments, bucketSeconds) &&
             !(untagged && withLogprobs)
           ? splitRange(filter, capturedBucketSeconds, byTag)
           : undefined
         if (split === undefined) rows.push(...yield* fromFigures(filter))
         else {
-          rows.push(...yield* fromRollup(tagRollupTable, capturedBucketSeconds, split.where, "tag_value"))
+          const tagged = yield* fromTagDays(split.whole)
+          rows.push(...tagged)
           const all = untagged ? splitRange(split.whole, bucketSeconds) : undefined
           if (all !== undefined) {
             rows.push(...yield* fromRollup(rollupTable, bucketSeconds, all.where, "CAST(NULL AS TEXT)"))
-            rows.push(
-              ...yield* fromRollup(tagRollupTable, capturedBucketSeconds, split.where, "CAST(NULL AS TEXT)", "-")
-            )
+            rows.push(...untaggedShare(tagged))
           }
           for (const end of split.ends) rows.push(...yield* fromFigures(end))
         }
@@ -1398,12 +1495,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         const key = keyOf(row)
         const id = JSON.stringify(key)
         const known = groups.get(id)
-        groups.set(
-          id,
-          known === undefined
-            ? { key, row: row as Summed, overflow: new Map() }
-            : { ...known, row: addSummed(known.row, row as Summed) }
-        )
+        if (known === undefined) groups.set(id, { key, row: row as Summed, overflow: new Map() })
+        else addSummed(known.row, row as Summed)
       }
       const overflowed = yield* SqlSchema.findAll({
         Request: Schema.Void,
@@ -1427,8 +1520,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           group.overflow.set(name as AmountName, known === undefined ? value : BigDecimal.sum(known, value))
         }
       }
-      // The untagged completions' group, when every completion of its key has the tag.
-      return Array.from(groups.values()).filter((group) => !untagged || countOf(group.row, "completions") > 0)
+      // Sums taken away leave groups of no completions: the untagged completions' group when every completion of its
+      // key has the tag, a local day whose quarter hours all moved to the next.
+      return Array.from(groups.values()).filter((group) => countOf(group.row, "completions") > 0)
     })
 
   const rollup: Service["rollup"] = (options = {}) => {

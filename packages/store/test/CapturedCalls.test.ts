@@ -55,6 +55,23 @@ const picked = FastCheck.record({
   user: FastCheck.subarray(["u-1", "u-2"])
 })
 
+/**
+ * UTC, zones a whole hour ahead and behind with their summer time, and zones a half and three quarters of an hour off,
+ * so that the days of the rollups by tag (UTC days) are not whole.
+ */
+const zone = FastCheck.constantFrom(undefined, "Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu")
+
+/** The local date of a Unix time in a zone (UTC when none), as the store labels days. */
+const localDay = (timeZone: string | undefined) => {
+  const format = new Intl.DateTimeFormat("en-CA", {
+    timeZone: timeZone ?? "UTC",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit"
+  })
+  return (completion: { readonly created: number }) => format.format(new Date(completion.created * 1000))
+}
+
 let run = 0
 
 const scenario = (input: typeof generated extends FastCheck.Arbitrary<infer A> ? A : never) => {
@@ -121,9 +138,26 @@ for (const engine of engines) {
                 generated,
                 FastCheck.constantFrom("feature", "user"),
                 picked,
-                (input, key, values) =>
+                zone,
+                (input, key, values, timeZone) =>
                   Effect.runPromise(Effect.gen(function*() {
                     const { calls, completions, expectedCalls, filter, synced, tagOf } = scenario(input)
+                    const dayOf = localDay(timeZone)
+                    // The report of some completions with its days in the zone.
+                    const reportOf = (
+                      some: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>
+                    ): Report.Report => {
+                      const report = Report.summarize(some)
+                      return {
+                        ...report,
+                        cost: { ...report.cost, byDay: Cost.summarize(some.map((c) => c.response), { by: dayOf }) }
+                      }
+                    }
+                    // The cost by day in the zone and by the key's value, as the dashboard's chart reads it.
+                    const byDayAndTag = (some: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
+                      encodeCost(Cost.summarize(some.map((c) => c.response), {
+                        by: [dayOf, (completion) => tagOf.get(completion.id)?.[key] ?? null]
+                      }))
                     // Half the synced completions come before their capture, half after.
                     const half = Math.floor(synced.length / 2)
                     yield* store.put(synced.slice(0, half))
@@ -131,7 +165,7 @@ for (const engine of engines) {
                     yield* store.put(synced.slice(half))
                     // A batch written again after a failure changes nothing.
                     yield* store.putCalls(calls)
-                    const ours = yield* store.report({ filter, tag: key })
+                    const ours = yield* store.report({ filter, tag: key, timeZone })
                     const mine = (yield* store.storedIds(completions.map((c) => c.response.id))).size
                     expect(mine).toBe(
                       new Set(completions.map((c) => c.response.id)).size
@@ -147,7 +181,9 @@ for (const engine of engines) {
                     // The rest of the report is the report of the completions, whichever path brought them.
                     const { byTag: _, ...cost } = ours.cost
                     const { calls: __, ...rest } = ours
-                    expect(printed({ ...rest, cost })).toBe(printed(Report.summarize(newestFirst(unique))))
+                    expect(printed({ ...rest, cost })).toBe(printed(reportOf(newestFirst(unique))))
+                    expect(encodeCost(yield* store.rollup({ ...filter, by: ["day", `tag:${key}`], timeZone })))
+                      .toStrictEqual(byDayAndTag(newestFirst(unique)))
                     expect(ours.calls ?? CallSummary.empty).toStrictEqual(expectedCalls)
 
                     // Filtered by some values of the key (through the rollup by tag for the whole days), and by both
@@ -160,8 +196,13 @@ for (const engine of engines) {
                       const matches = (found: Readonly<Record<string, string>> | undefined) =>
                         Object.entries(tags).every(([k, vs]) => found?.[k] !== undefined && vs.includes(found[k]))
                       const tagged = newestFirst(unique.filter((c) => matches(tagOf.get(c.response.id))))
-                      const filtered = yield* store.report({ filter: { ...filter, tags }, tag: key })
-                      const expectedTagged = Report.summarize(tagged)
+                      const filtered = yield* store.report({ filter: { ...filter, tags }, tag: key, timeZone })
+                      const expectedTagged = reportOf(tagged)
+                      expect(
+                        encodeCost(
+                          yield* store.rollup({ ...filter, tags, by: ["day", `tag:${key}`], timeZone })
+                        )
+                      ).toStrictEqual(byDayAndTag(tagged))
                       const { byTag: taggedByTag, ...taggedCost } = filtered.cost
                       const { calls: taggedCalls, ...taggedRest } = filtered
                       expect(printed({ ...taggedRest, cost: taggedCost })).toBe(printed(expectedTagged))

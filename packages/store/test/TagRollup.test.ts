@@ -7,23 +7,29 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cost, Report } from "@objectiveai-effect/analysis"
-import type { StoredChatCompletion } from "@objectiveai-effect/domain"
+import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import { engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import type { CompletionStore } from "../src/index.js"
-import { Database } from "../src/index.js"
+import { CompletionStore, Database } from "../src/index.js"
 import { tables as tagRollupTables } from "../src/internal/capturedRollup.js"
-import { tagRollupTable } from "../src/internal/row.js"
+import { figuresTable, stateTable, tagQuarterRollupTable, tagRollupTable } from "../src/internal/row.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))
 // The completions' report, without the captured calls' section that `Report.summarize` has no part in.
 const completionsOf = ({ calls: _, ...report }: Report.Report) => printed(report)
 const encodeCost = Schema.encodeSync(Cost.CostSummary)
+// A summary as text, or why it is no summary (a group of negative counts, say).
+const costText = (summary: Cost.CostSummary) =>
+  Either.match(Schema.encodeEither(Cost.CostSummary)(summary), {
+    onLeft: (error) => `invalid: ${error.message}`,
+    onRight: (encoded) => JSON.stringify(encoded)
+  })
 
 const newestFirst = (completions: ReadonlyArray<StoredChatCompletion.StoredChatCompletion>) =>
   [...completions].sort((a, b) =>
@@ -62,6 +68,78 @@ const answers = (store: CompletionStore.Service) =>
     chatByUser: Effect.map(store.report({ filter: { tags: { feature: ["chat", "summary"] } }, tag: "user" }), printed),
     chatOfOneUser: Effect.map(store.report({ filter: { tags: { feature: ["chat"], user: ["u-1"] } } }), printed),
     tagValues: store.tagValues
+  })
+
+/** Zones whose days are not UTC days: summer time starting and ending, and offsets of a half and three quarters hour. */
+const zones = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu"] as const
+
+/** The local date of a Unix time in a zone, as the store labels days. */
+const localDay = (timeZone: string) => {
+  const format = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+  return (completion: { readonly created: number }) => format.format(new Date(completion.created * 1000))
+}
+
+// The sample every 37 minutes or so over the three days around each of 2024's changes of summer time in Europe (they
+// fall within America's weeks of difference, so New York's days around them are cut at a different hour too).
+const aroundChanges = [1_711_846_800, 1_729_990_800].flatMap((change, at) =>
+  sample.map((stored, i): StoredChatCompletion.StoredChatCompletion => ({
+    ...stored,
+    response: {
+      ...stored.response,
+      id: CompletionId.make(`zoned-${at}-${i}`),
+      created: change - 86_400 - 1_800 + ((i * 2_221) % (3 * 86_400))
+    }
+  } as StoredChatCompletion.StoredChatCompletion))
+)
+const zonedCalls = aroundChanges.map((stored, i) =>
+  capturedCall(`zoned-call-${i}`, {
+    request: stored.request,
+    completion: stored.response,
+    startedAt: stored.response.created * 1000,
+    tags: i % 4 === 0 ? { feature: features[i % 3] } : tagsOf(i)
+  })
+)
+const zonedTags = new Map(zonedCalls.map((call) => [call.completion!.id, call.tags]))
+// A range that cuts a day at each end, in every zone.
+const zonedRange = {
+  since: new Date((1_711_846_800 - 80_000) * 1000),
+  until: new Date((1_729_990_800 + 90_000) * 1000)
+}
+const inZonedRange = newestFirst(
+  aroundChanges.filter(({ response }) =>
+    response.created >= zonedRange.since.getTime() / 1000 && response.created < zonedRange.until.getTime() / 1000
+  )
+)
+
+/**
+ * What the tests of zones compare, each as the store gives it and as the in-memory folds do: the cost by local day and
+ * user (the completions without one as a group), the cost by local day and model of a feature, and the report of a
+ * feature (its days' least logprobs too).
+ */
+const zonedAnswers = (store: CompletionStore.Service, timeZone: string) =>
+  Effect.gen(function*() {
+    const dayOf = localDay(timeZone)
+    const chat = inZonedRange.filter((stored) => zonedTags.get(stored.response.id)?.feature === "chat")
+    const report = Report.summarize(chat)
+    return {
+      byUser: [
+        costText(yield* store.rollup({ ...zonedRange, by: ["day", "tag:user"], timeZone })),
+        costText(Cost.summarize(inZonedRange.map((stored) => stored.response), {
+          by: [dayOf, (completion) => zonedTags.get(completion.id)?.user ?? null]
+        }))
+      ],
+      chatByModel: [
+        costText(yield* store.rollup({ ...zonedRange, tags: { feature: ["chat"] }, by: ["day", "model"], timeZone })),
+        costText(Cost.summarize(chat.map((stored) => stored.response), { by: [dayOf, "model"] }))
+      ],
+      chatReport: [
+        completionsOf(yield* store.report({ filter: { ...zonedRange, tags: { feature: ["chat"] } }, timeZone })),
+        printed({
+          ...report,
+          cost: { ...report.cost, byDay: Cost.summarize(chat.map((stored) => stored.response), { by: dayOf }) }
+        })
+      ]
+    }
   })
 
 const exec = <A>(location: Database.Location, statements: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
@@ -147,7 +225,7 @@ for (const engine of engines) {
           Effect.gen(function*() {
             yield* Effect.forEach(tagRollupTables, (table) => sql`DROP TABLE ${sql(table)}`)
             yield* sql`DROP INDEX objectiveai_call_tags_value`
-            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id = 5`
+            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 5`
             yield* sql`CREATE TABLE objectiveai_tag_values (blocking INTEGER)`
           }))
         const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
@@ -161,6 +239,76 @@ for (const engine of engines) {
         yield* exec(location, (sql) => sql`DROP TABLE objectiveai_tag_values`)
         const reopened = yield* openStore(location, { readOnly: true })
         expect(yield* answers(reopened)).toStrictEqual(expected)
+      }))
+
+    it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges; a rebuild fills them", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
+          yield* store.putCalls(zonedCalls)
+          for (const timeZone of zones) {
+            const { byUser, chatByModel, chatReport } = yield* zonedAnswers(store, timeZone)
+            expect(byUser[0]).toBe(byUser[1])
+            expect(chatByModel[0]).toBe(chatByModel[1])
+            expect(chatReport[0]).toBe(chatReport[1])
+          }
+        }))
+        // Emptied, the rollup by quarter hour no longer moves the edges' figures to their local days.
+        yield* exec(location, (sql) => sql`DELETE FROM ${sql(tagQuarterRollupTable)}`)
+        const store = yield* openStore(location)
+        for (const timeZone of zones) {
+          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(store, timeZone)
+          expect(byUser[0]).not.toBe(byUser[1])
+          expect(chatByModel[0]).not.toBe(chatByModel[1])
+          expect(chatReport[0]).not.toBe(chatReport[1])
+        }
+        // A backfill's rebuild of the rollups fills it again.
+        yield* exec(
+          location,
+          (sql) => sql`DELETE FROM ${sql(stateTable)} WHERE name = ${CompletionStore.figuresBackfilled}`
+        )
+        const rebuilt = yield* openStore(location)
+        for (const timeZone of zones) {
+          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(rebuilt, timeZone)
+          expect(byUser[0]).toBe(byUser[1])
+          expect(chatByModel[0]).toBe(chatByModel[1])
+          expect(chatReport[0]).toBe(chatReport[1])
+        }
+      }))
+
+    it.scoped("a store written before the rollup by quarter hour gets it filled; cut short, it migrates again", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
+          yield* store.putCalls(zonedCalls)
+        }))
+        // The store as the version before the migration left it, and its figures out of the way of the migration's
+        // fill, so that it fails after creating the table.
+        yield* exec(location, (sql) =>
+          Effect.gen(function*() {
+            yield* sql`DROP TABLE ${sql(tagQuarterRollupTable)}`
+            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 6`
+            yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`
+          }))
+        const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
+        expect(Exit.isFailure(cut)).toBe(true)
+        const left = yield* exec(
+          location,
+          (sql) => Effect.exit(sql`SELECT COUNT(*) AS n FROM ${sql(tagQuarterRollupTable)}`)
+        )
+        expect(Exit.isFailure(left)).toBe(true)
+        yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
+        const reopened = yield* openStore(location, { readOnly: true })
+        for (const timeZone of zones) {
+          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
+          expect(byUser[0]).toBe(byUser[1])
+          expect(chatByModel[0]).toBe(chatByModel[1])
+          expect(chatReport[0]).toBe(chatReport[1])
+        }
       }))
   })
 }

@@ -15,6 +15,7 @@ import type * as Statement from "@effect/sql/Statement"
 import * as Effect from "effect/Effect"
 import {
   bucketOf,
+  bucketSeconds,
   callRollupTable,
   callsTable,
   callTagsTable,
@@ -24,6 +25,7 @@ import {
   logprobMinima,
   logprobSums,
   tagCallRollupTable,
+  tagQuarterRollupTable,
   tagRollupTable,
   tagToolCallRollupTable,
   tagValuesTable,
@@ -33,6 +35,23 @@ import {
 
 /** The key of a row of a rollup by tag, before its table's own columns. */
 export const tagKey = ["tag_key", "tag_value", "bucket", "model", "provider", "has_provider"] as const
+
+/**
+ * The key of a row of the rollup by tag and quarter hour: the quarter's place in its UTC day before the value, so that
+ * the quarters at a day's edges of one key read as one range of the index.
+ */
+export const tagQuarterKey = [
+  "tag_key",
+  "day_quarter",
+  "tag_value",
+  "bucket",
+  "model",
+  "provider",
+  "has_provider"
+] as const
+
+/** Quarter hours in a day: the places a quarter hour takes in its UTC day. */
+export const quartersPerDay = 96
 
 /** The key of a row of the calls' rollup, before the outcome. */
 export const callKey = ["bucket", "model", "provider", "has_provider"] as const
@@ -49,48 +68,76 @@ const groupedBy = (columns: number) => {
 
 const figureSums = [...costSums, ...logprobSums]
 
-/**
- * Adds to the rollups what the calls matching `calls` (a condition on the calls table as `c`, and on the tag table as
- * `t`, both by call id) brought: their tag values, their outcomes, and the figures and tool calls of their tagged
- * completions.
- */
-export const add = (
+const figuresBy = (
   sql: SqlClient.SqlClient,
-  calls: (column: string) => Statement.Fragment
-): Effect.Effect<void, SqlError> =>
-  Effect.all([
+  calls: (column: string) => Statement.Fragment,
+  table: string,
+  key: ReadonlyArray<string>,
+  keyColumns: string
+) =>
+  sql`INSERT INTO ${sql(table)} (${sql.literal([...key, "completions", ...figureSums, ...logprobMinima].join(", "))})
+    SELECT ${sql.literal(keyColumns)}, COUNT(*), ${
+    sql.literal(
+      [
+        ...figureSums.map((column) => `COALESCE(SUM(f.${column}), 0)`),
+        ...logprobMinima.map((column) => `MIN(f.${column})`)
+      ].join(", ")
+    )
+  }
+    FROM ${sql(callTagsTable)} t JOIN ${sql(figuresTable)} f ON f.id = t.completion_id WHERE ${calls("t.call_id")}
+    ${sql.literal(groupedBy(key.length))}
+    ${sql.literal(upsert(table, key, ["completions", ...figureSums], logprobMinima))}`
+
+const quarter = bucketOf("f.created", bucketSeconds)
+
+const fills: Record<
+  string,
+  (sql: SqlClient.SqlClient, calls: (column: string) => Statement.Fragment) => Effect.Effect<unknown, SqlError>
+> = {
+  [tagValuesTable]: (sql, calls) =>
     sql`INSERT INTO ${sql(tagValuesTable)} (tag_key, tag_value)
       SELECT DISTINCT t.tag_key, t.tag_value FROM ${sql(callTagsTable)} t WHERE ${calls("t.call_id")}
       ON CONFLICT DO NOTHING`,
+  [callRollupTable]: (sql, calls) =>
     sql`INSERT INTO ${sql(callRollupTable)} (${sql.literal([...callKey, "outcome", "calls"].join(", "))})
       SELECT ${sql.literal(keyOf("c"))}, c.outcome, COUNT(*) FROM ${sql(callsTable)} c WHERE ${calls("c.id")}
       ${sql.literal(groupedBy(callKey.length + 1))}
       ${sql.literal(upsert(callRollupTable, [...callKey, "outcome"], ["calls"]))}`,
+  [tagCallRollupTable]: (sql, calls) =>
     sql`INSERT INTO ${sql(tagCallRollupTable)} (${sql.literal([...tagKey, "outcome", "calls"].join(", "))})
       SELECT t.tag_key, t.tag_value, ${sql.literal(keyOf("c"))}, c.outcome, COUNT(*)
       FROM ${sql(callTagsTable)} t JOIN ${sql(callsTable)} c ON c.id = t.call_id WHERE ${calls("t.call_id")}
       ${sql.literal(groupedBy(tagKey.length + 1))}
       ${sql.literal(upsert(tagCallRollupTable, [...tagKey, "outcome"], ["calls"]))}`,
-    sql`INSERT INTO ${sql(tagRollupTable)} (${
-      sql.literal([...tagKey, "completions", ...figureSums, ...logprobMinima].join(", "))
-    })
-      SELECT t.tag_key, t.tag_value, ${sql.literal(keyOf("f"))}, COUNT(*), ${
-      sql.literal(
-        [
-          ...figureSums.map((column) => `COALESCE(SUM(f.${column}), 0)`),
-          ...logprobMinima.map((column) => `MIN(f.${column})`)
-        ].join(", ")
-      )
-    }
-      FROM ${sql(callTagsTable)} t JOIN ${sql(figuresTable)} f ON f.id = t.completion_id WHERE ${calls("t.call_id")}
-      ${sql.literal(groupedBy(tagKey.length))}
-      ${sql.literal(upsert(tagRollupTable, tagKey, ["completions", ...figureSums], logprobMinima))}`,
+  [tagRollupTable]: (sql, calls) =>
+    figuresBy(sql, calls, tagRollupTable, tagKey, `t.tag_key, t.tag_value, ${keyOf("f")}`),
+  [tagToolCallRollupTable]: (sql, calls) =>
     sql`INSERT INTO ${sql(tagToolCallRollupTable)} (${sql.literal([...tagKey, "tool", "outcome", "calls"].join(", "))})
       SELECT t.tag_key, t.tag_value, ${sql.literal(keyOf("x"))}, x.tool, x.outcome, SUM(x.calls)
       FROM ${sql(callTagsTable)} t JOIN ${sql(toolCallsTable)} x ON x.id = t.completion_id WHERE ${calls("t.call_id")}
       ${sql.literal(groupedBy(tagKey.length + 2))}
-      ${sql.literal(upsert(tagToolCallRollupTable, [...tagKey, "tool", "outcome"], ["calls"]))}`
-  ], { discard: true })
+      ${sql.literal(upsert(tagToolCallRollupTable, [...tagKey, "tool", "outcome"], ["calls"]))}`,
+  [tagQuarterRollupTable]: (sql, calls) =>
+    figuresBy(
+      sql,
+      calls,
+      tagQuarterRollupTable,
+      tagQuarterKey,
+      `t.tag_key, ((${quarter} % ${quartersPerDay}) + ${quartersPerDay}) % ${quartersPerDay}, t.tag_value, ${quarter}, ` +
+        `f.model, COALESCE(f.provider, ''), CASE WHEN f.provider IS NULL THEN 0 ELSE 1 END`
+    )
+}
 
 /** The tables {@link add} writes. */
-export const tables = [tagValuesTable, callRollupTable, tagCallRollupTable, tagRollupTable, tagToolCallRollupTable]
+export const tables: ReadonlyArray<string> = Object.keys(fills)
+
+/**
+ * Adds to the rollups in `into` (every one by default) what the calls matching `calls` (a condition on the calls
+ * table as `c`, and on the tag table as `t`, both by call id) brought: their tag values, their outcomes, and the
+ * figures and tool calls of their tagged completions.
+ */
+export const add = (
+  sql: SqlClient.SqlClient,
+  calls: (column: string) => Statement.Fragment,
+  into: ReadonlyArray<string> = tables
+): Effect.Effect<void, SqlError> => Effect.forEach(into, (table) => fills[table](sql, calls), { discard: true })

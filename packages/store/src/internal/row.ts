@@ -19,6 +19,11 @@ export const rollupTable = "objectiveai_rollup"
 export const toolCallRollupTable = "objectiveai_tool_call_rollup"
 /** The figures summed per tag key and value, UTC day, model and provider, as tag rows name their completions. */
 export const tagRollupTable = "objectiveai_tag_rollup"
+/**
+ * The figures summed per tag key and value, quarter hour, model and provider, with the quarter's place in its UTC day
+ * (0 to 95), so that the quarters at the edges of a UTC day, where a day of another time zone begins, read apart.
+ */
+export const tagQuarterRollupTable = "objectiveai_tag_quarter_rollup"
 /** The tool calls summed per tag key and value, UTC day, model, provider, tool and outcome. */
 export const tagToolCallRollupTable = "objectiveai_tag_tool_call_rollup"
 /** The captured calls counted per quarter hour, model, provider and outcome. */
@@ -217,8 +222,8 @@ export const toolCallBucketSeconds = 86_400
  * Seconds per bucket of the rollups of what capture brings: the captured calls, and the figures and tool calls by tag.
  * A day: a tag such as `user` takes a thousand values, and by quarter hour, value, model and provider nearly every
  * completion keeps a row of its own (963,801 rows for the million completions of the benchmark's store, 213,213 for
- * its ten `feature` values); by day, 43,885 and 3,308. A day is whole only in UTC, so an answer by day in another time
- * zone reads the tagged rows themselves (see the store's README).
+ * its ten `feature` values); by day, 43,885 and 3,308. A day is whole only in UTC: a day of another time zone is read
+ * from these and the quarter hours of {@link tagQuarterRollupTable} at its edges (see the store's README).
  */
 export const capturedBucketSeconds = 86_400
 
