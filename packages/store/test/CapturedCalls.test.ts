@@ -184,6 +184,14 @@ for (const engine of engines) {
                     expect(printed({ ...rest, cost })).toBe(printed(reportOf(newestFirst(unique))))
                     expect(encodeCost(yield* store.rollup({ ...filter, by: ["day", `tag:${key}`], timeZone })))
                       .toStrictEqual(byDayAndTag(newestFirst(unique)))
+                    // Under a model filter the cost rollups by tag, which hold no model, are not read: the rollups by
+                    // tag and model are.
+                    const model = unique[0]?.response.model ?? "none"
+                    expect(
+                      encodeCost(
+                        yield* store.rollup({ ...filter, models: [model], by: ["day", `tag:${key}`], timeZone })
+                      )
+                    ).toStrictEqual(byDayAndTag(newestFirst(unique.filter((c) => c.response.model === model))))
                     expect(ours.calls ?? CallSummary.empty).toStrictEqual(expectedCalls)
 
                     // Filtered by some values of the key (through the rollup by tag for the whole days), and by both

@@ -17,7 +17,14 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { CompletionStore, Database } from "../src/index.js"
 import { tables as tagRollupTables } from "../src/internal/capturedRollup.js"
-import { figuresTable, stateTable, tagQuarterRollupTable, tagRollupTable } from "../src/internal/row.js"
+import {
+  figuresTable,
+  stateTable,
+  tagCostQuarterRollupTable,
+  tagCostRollupTable,
+  tagQuarterRollupTable,
+  tagRollupTable
+} from "../src/internal/row.js"
 
 const encodeReport = Schema.encodeSync(Report.Report)
 const printed = (report: Report.Report) => JSON.stringify(encodeReport(report))
@@ -255,22 +262,34 @@ for (const engine of engines) {
             expect(chatReport[0]).toBe(chatReport[1])
           }
         }))
-        // Emptied, the rollup by quarter hour no longer moves the edges' figures to their local days.
+        // Emptied, the rollup by quarter hour no longer moves the edges' figures to their local days; the cost by day
+        // and user, read from the cost rollups by tag, is still right.
         yield* exec(location, (sql) => sql`DELETE FROM ${sql(tagQuarterRollupTable)}`)
         const store = yield* openStore(location)
         for (const timeZone of zones) {
           const { byUser, chatByModel, chatReport } = yield* zonedAnswers(store, timeZone)
-          expect(byUser[0]).not.toBe(byUser[1])
+          expect(byUser[0]).toBe(byUser[1])
           expect(chatByModel[0]).not.toBe(chatByModel[1])
           expect(chatReport[0]).not.toBe(chatReport[1])
         }
+        // Emptied, the cost rollup by quarter hour no longer moves the cost by day and user's edges.
+        yield* exec(location, (sql) => sql`DELETE FROM ${sql(tagCostQuarterRollupTable)}`)
+        for (const timeZone of zones) {
+          const { byUser } = yield* zonedAnswers(store, timeZone)
+          expect(byUser[0]).not.toBe(byUser[1])
+        }
+        // In UTC no quarter moves: it reads the cost rollup by day alone, and emptied, that has no user's cost left.
+        expect((yield* zonedAnswers(store, "UTC")).byUser[0]).toBe((yield* zonedAnswers(store, "UTC")).byUser[1])
+        yield* exec(location, (sql) => sql`DELETE FROM ${sql(tagCostRollupTable)}`)
+        const emptied = yield* zonedAnswers(store, "UTC")
+        expect(emptied.byUser[0]).not.toBe(emptied.byUser[1])
         // A backfill's rebuild of the rollups fills it again.
         yield* exec(
           location,
           (sql) => sql`DELETE FROM ${sql(stateTable)} WHERE name = ${CompletionStore.figuresBackfilled}`
         )
         const rebuilt = yield* openStore(location)
-        for (const timeZone of zones) {
+        for (const timeZone of ["UTC", ...zones]) {
           const { byUser, chatByModel, chatReport } = yield* zonedAnswers(rebuilt, timeZone)
           expect(byUser[0]).toBe(byUser[1])
           expect(chatByModel[0]).toBe(chatByModel[1])
@@ -290,7 +309,10 @@ for (const engine of engines) {
         // fill, so that it fails after creating the table.
         yield* exec(location, (sql) =>
           Effect.gen(function*() {
-            yield* sql`DROP TABLE ${sql(tagQuarterRollupTable)}`
+            yield* Effect.forEach(
+              [tagQuarterRollupTable, tagCostRollupTable, tagCostQuarterRollupTable],
+              (table) => sql`DROP TABLE ${sql(table)}`
+            )
             yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 6`
             yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`
           }))
@@ -304,6 +326,39 @@ for (const engine of engines) {
         yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
         const reopened = yield* openStore(location, { readOnly: true })
         for (const timeZone of zones) {
+          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
+          expect(byUser[0]).toBe(byUser[1])
+          expect(chatByModel[0]).toBe(chatByModel[1])
+          expect(chatReport[0]).toBe(chatReport[1])
+        }
+      }))
+
+    it.scoped("a store written before the cost rollups by tag gets them filled; cut short, it migrates again", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
+          yield* store.putCalls(zonedCalls)
+        }))
+        // The store as the version before the migration left it, and its figures out of the way of the migration's
+        // fill, so that it fails after creating the tables.
+        yield* exec(location, (sql) =>
+          Effect.gen(function*() {
+            yield* Effect.forEach([tagCostRollupTable, tagCostQuarterRollupTable], (table) =>
+              sql`DROP TABLE ${sql(table)}`)
+            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 7`
+            yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`
+          }))
+        const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
+        expect(Exit.isFailure(cut)).toBe(true)
+        for (const table of [tagCostRollupTable, tagCostQuarterRollupTable]) {
+          const left = yield* exec(location, (sql) => Effect.exit(sql`SELECT COUNT(*) AS n FROM ${sql(table)}`))
+          expect(Exit.isFailure(left)).toBe(true)
+        }
+        yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
+        const reopened = yield* openStore(location, { readOnly: true })
+        for (const timeZone of ["UTC", ...zones]) {
           const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
           expect(byUser[0]).toBe(byUser[1])
           expect(chatByModel[0]).toBe(chatByModel[1])

@@ -25,6 +25,8 @@ import {
   logprobMinima,
   logprobSums,
   tagCallRollupTable,
+  tagCostQuarterRollupTable,
+  tagCostRollupTable,
   tagQuarterRollupTable,
   tagRollupTable,
   tagToolCallRollupTable,
@@ -50,6 +52,12 @@ export const tagQuarterKey = [
   "has_provider"
 ] as const
 
+/** The key of a row of the cost rollup by tag: {@link tagKey} without the model and provider. */
+export const tagCostKey = ["tag_key", "tag_value", "bucket"] as const
+
+/** The key of a row of the cost rollup by tag and quarter hour: {@link tagQuarterKey} without the model and provider. */
+export const tagCostQuarterKey = ["tag_key", "day_quarter", "tag_value", "bucket"] as const
+
 /** Quarter hours in a day: the places a quarter hour takes in its UTC day. */
 export const quartersPerDay = 96
 
@@ -68,27 +76,33 @@ const groupedBy = (columns: number) => {
 
 const figureSums = [...costSums, ...logprobSums]
 
+// The figures' sums and least values, or (`costOnly`) the cost sums alone, of every tag row's completion by `key`.
 const figuresBy = (
   sql: SqlClient.SqlClient,
   calls: (column: string) => Statement.Fragment,
   table: string,
   key: ReadonlyArray<string>,
-  keyColumns: string
-) =>
-  sql`INSERT INTO ${sql(table)} (${sql.literal([...key, "completions", ...figureSums, ...logprobMinima].join(", "))})
+  keyColumns: string,
+  costOnly = false
+) => {
+  const sums = costOnly ? costSums : figureSums
+  const minima = costOnly ? [] : logprobMinima
+  return sql`INSERT INTO ${sql(table)} (${sql.literal([...key, "completions", ...sums, ...minima].join(", "))})
     SELECT ${sql.literal(keyColumns)}, COUNT(*), ${
     sql.literal(
       [
-        ...figureSums.map((column) => `COALESCE(SUM(f.${column}), 0)`),
-        ...logprobMinima.map((column) => `MIN(f.${column})`)
+        ...sums.map((column) => `COALESCE(SUM(f.${column}), 0)`),
+        ...minima.map((column) => `MIN(f.${column})`)
       ].join(", ")
     )
   }
     FROM ${sql(callTagsTable)} t JOIN ${sql(figuresTable)} f ON f.id = t.completion_id WHERE ${calls("t.call_id")}
     ${sql.literal(groupedBy(key.length))}
-    ${sql.literal(upsert(table, key, ["completions", ...figureSums], logprobMinima))}`
+    ${sql.literal(upsert(table, key, ["completions", ...sums], minima))}`
+}
 
 const quarter = bucketOf("f.created", bucketSeconds)
+const dayQuarter = `((${quarter} % ${quartersPerDay}) + ${quartersPerDay}) % ${quartersPerDay}`
 
 const fills: Record<
   string,
@@ -123,8 +137,26 @@ const fills: Record<
       calls,
       tagQuarterRollupTable,
       tagQuarterKey,
-      `t.tag_key, ((${quarter} % ${quartersPerDay}) + ${quartersPerDay}) % ${quartersPerDay}, t.tag_value, ${quarter}, ` +
+      `t.tag_key, ${dayQuarter}, t.tag_value, ${quarter}, ` +
         `f.model, COALESCE(f.provider, ''), CASE WHEN f.provider IS NULL THEN 0 ELSE 1 END`
+    ),
+  [tagCostRollupTable]: (sql, calls) =>
+    figuresBy(
+      sql,
+      calls,
+      tagCostRollupTable,
+      tagCostKey,
+      `t.tag_key, t.tag_value, ${bucketOf("f.created", capturedBucketSeconds)}`,
+      true
+    ),
+  [tagCostQuarterRollupTable]: (sql, calls) =>
+    figuresBy(
+      sql,
+      calls,
+      tagCostQuarterRollupTable,
+      tagCostQuarterKey,
+      `t.tag_key, ${dayQuarter}, t.tag_value, ${quarter}`,
+      true
     )
 }
 

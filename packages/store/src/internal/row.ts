@@ -24,6 +24,13 @@ export const tagRollupTable = "objectiveai_tag_rollup"
  * (0 to 95), so that the quarters at the edges of a UTC day, where a day of another time zone begins, read apart.
  */
 export const tagQuarterRollupTable = "objectiveai_tag_quarter_rollup"
+/**
+ * The cost sums alone (no logprobs) per tag key and value and UTC day, over every model and provider: what a cost by
+ * day and tag with no model or provider filter reads, about a quarter of {@link tagRollupTable}'s rows.
+ */
+export const tagCostRollupTable = "objectiveai_tag_cost_rollup"
+/** The cost sums of {@link tagCostRollupTable} per quarter hour, with the quarter's place in its UTC day. */
+export const tagCostQuarterRollupTable = "objectiveai_tag_cost_quarter_rollup"
 /** The tool calls summed per tag key and value, UTC day, model, provider, tool and outcome. */
 export const tagToolCallRollupTable = "objectiveai_tag_tool_call_rollup"
 /** The captured calls counted per quarter hour, model, provider and outcome. */
