@@ -267,18 +267,27 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
       Effect.map((groups: ReadonlyArray<Cost.Group>): AnalyticsApi.CostOverTime => {
         const days = daysBetween(groups.map((group) => group.key[0]))
         const at = filter.by === "provider" ? 2 : 1
-        const totals = costBy(groups, [at])
-        const byDay = new Map(
-          costBy(groups, [at, 0]).groups.map((group) => [JSON.stringify(group.key), group.totals] as const)
-        )
-        const series = totals.groups
-          .map((group) => ({ key: group.key[0], total: group.totals.cost }))
+        // Each series' days and total cost in one pass over the groups: by a tag, 10,700-odd groups (a day and a user
+        // each) to a thousand series, which two summaries (by key, then by key and day, each sorted) took 80 ms over.
+        const byKey = new Map<string | null, { total: BigDecimal.BigDecimal; byDay: Map<string | null, Cost.Totals> }>()
+        for (const group of groups) {
+          const key = group.key[at]
+          let series = byKey.get(key)
+          if (series === undefined) {
+            series = { total: BigDecimal.fromBigInt(0n), byDay: new Map() }
+            byKey.set(key, series)
+          }
+          series.total = BigDecimal.sum(series.total, group.totals.cost)
+          const known = series.byDay.get(group.key[0])
+          series.byDay.set(group.key[0], known === undefined ? group.totals : Cost.mergeTotals(known, group.totals))
+        }
+        const series = Array.from(byKey, ([key, { byDay, total }]) => ({ key, total, byDay }))
           .sort((self, that) => BigDecimal.Order(that.total, self.total) || Cost.keyOrder([self.key], [that.key]))
         return {
           by: filter.by,
           days,
-          series: series.map(({ key }) => {
-            const values = days.map((day) => byDay.get(JSON.stringify([key, day])) ?? Cost.emptyTotals)
+          series: series.map(({ byDay, key }) => {
+            const values = onDays(days, byDay, Cost.emptyTotals)
             return {
               key,
               cost: values.map((total) => BigDecimal.format(total.cost)),
