@@ -269,7 +269,7 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
         const at = filter.by === "provider" ? 2 : 1
         // Each series' days and total cost in one pass over the groups: by a tag, 10,700-odd groups (a day and a user
         // each) to a thousand series, which two summaries (by key, then by key and day, each sorted) took 80 ms over.
-        const byKey = new Map<string | null, { total: BigDecimal.BigDecimal; byDay: Map<string | null, Cost.Totals> }>()
+        const byKey = new Map<string | null, { total: BigDecimal.BigDecimal; byDay: Map<string, Cost.Totals> }>()
         for (const group of groups) {
           const key = group.key[at]
           let series = byKey.get(key)
@@ -278,8 +278,9 @@ export const make: Effect.Effect<Service, never, CompletionStore.CompletionStore
             byKey.set(key, series)
           }
           series.total = BigDecimal.sum(series.total, group.totals.cost)
-          const known = series.byDay.get(group.key[0])
-          series.byDay.set(group.key[0], known === undefined ? group.totals : Cost.mergeTotals(known, group.totals))
+          const day = group.key[0] ?? ""
+          const known = series.byDay.get(day)
+          series.byDay.set(day, known === undefined ? group.totals : Cost.mergeTotals(known, group.totals))
         }
         const series = Array.from(byKey, ([key, { byDay, total }]) => ({ key, total, byDay }))
           .sort((self, that) => BigDecimal.Order(that.total, self.total) || Cost.keyOrder([self.key], [that.key]))

@@ -218,7 +218,7 @@ describe("the analytics endpoints over captured, tagged calls", () => {
         // Each series day by day, and the series in order of their total cost, as the fold by tag and day gives them;
         // by model likewise, where a model's day is several groups (one per provider) merged.
         const responses = sample.map((stored) => stored.response)
-        const tagOf = new Map(sample.map((stored, i) => [stored.response.id, featureOf(i)] as const))
+        const tagOf = new Map<string, string>(sample.map((stored, i) => [stored.response.id, featureOf(i)]))
         for (
           const [series, by] of [
             [byTag, (completion: { readonly id: string }) => tagOf.get(completion.id) ?? null],
@@ -227,13 +227,17 @@ describe("the analytics endpoints over captured, tagged calls", () => {
         ) {
           const folded = Cost.summarize(responses, { by: ["day", by] }).groups
           const cost = new Map(folded.map((group) => [JSON.stringify(group.key), group.totals] as const))
-          const totals = Cost.summarize(responses, { by }).groups
-            .sort((a, b) => BigDecimal.Order(b.totals.cost, a.totals.cost) || Cost.keyOrder(a.key, b.key))
+          const totals = [...Cost.summarize(responses, { by }).groups].sort((a, b) =>
+            BigDecimal.Order(b.totals.cost, a.totals.cost) || Cost.keyOrder(a.key, b.key)
+          )
           expect(series.series.map((one) => one.key)).toEqual(totals.map((group) => group.key[0]))
           for (const one of series.series) {
             series.days.forEach((day, i) => {
               const expected = cost.get(JSON.stringify([day, one.key])) ?? Cost.emptyTotals
-              expect([one.cost[i], one.completions[i]]).toEqual([BigDecimal.format(expected.cost), expected.completions])
+              expect([one.cost[i], one.completions[i]]).toEqual([
+                BigDecimal.format(expected.cost),
+                expected.completions
+              ])
             })
           }
         }
