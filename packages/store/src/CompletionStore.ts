@@ -1448,9 +1448,29 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
               sql`${dayOf(segments, own)} <> ${dayOf(segments, edgeNoon)}`
             ])
           }`
+          // The moved quarters summed once by their own day and the noon's, then counted on each with its sign: the
+          // quarter rows are read once, and the outer sum takes a row per value and day rather than per quarter.
+          const movedKeys = [
+            sql`${dayOf(segments, own)} AS own_day`,
+            sql`${dayOf(segments, edgeNoon)} AS noon_day`,
+            ...dimensions.flatMap((dimension, i) =>
+              dimension === "day" ? [] : [sql`${rollupKeys(dimension, "tag_value")} AS ${sql(`k${i}`)}`]
+            )
+          ]
+          const moved = sql`SELECT ${
+            sql.csv([...movedKeys, sql.literal(columns.map((column) => `SUM(${column}) AS ${column}`).join(", "))])
+          } FROM ${moving} GROUP BY ${sql.literal(movedKeys.map((_, i) => String(i + 1)).join(", "))}`
           parts.push(
-            sql`SELECT ${keyed(own, columns.join(", "))} FROM ${moving}`,
-            sql`SELECT ${keyed(edgeNoon, columns.map((column) => `-${column} AS ${column}`).join(", "))} FROM ${moving}`
+            sql`SELECT ${
+              sql.csv([
+                ...dimensions.map((dimension, i) =>
+                  dimension === "day"
+                    ? sql`CASE WHEN s.sign = 1 THEN m.own_day ELSE m.noon_day END AS ${sql(`k${i}`)}`
+                    : sql`m.${sql(`k${i}`)} AS ${sql(`k${i}`)}`
+                ),
+                sql.literal(columns.map((column) => `m.${column} * s.sign AS ${column}`).join(", "))
+              ])
+            } FROM (${moved}) m CROSS JOIN (SELECT 1 AS sign UNION ALL SELECT -1 AS sign) s`
           )
         }
         return grouped(
