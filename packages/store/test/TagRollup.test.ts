@@ -297,73 +297,47 @@ for (const engine of engines) {
         }
       }))
 
-    it.scoped("a store written before the rollup by quarter hour gets it filled; cut short, it migrates again", () =>
-      Effect.gen(function*() {
-        const location = yield* engine.fresh
-        yield* Effect.scoped(Effect.gen(function*() {
-          const store = yield* openStore(location)
-          yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
-          yield* store.putCalls(zonedCalls)
-        }))
-        // The store as the version before the migration left it, and its figures out of the way of the migration's
-        // fill, so that it fails after creating the table.
-        yield* exec(location, (sql) =>
-          Effect.gen(function*() {
-            yield* Effect.forEach(
-              [tagQuarterRollupTable, tagCostRollupTable, tagCostQuarterRollupTable],
-              (table) => sql`DROP TABLE ${sql(table)}`
-            )
-            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 6`
-            yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`
+    for (
+      const { migration, name, tables } of [
+        {
+          migration: 6,
+          name: "the rollup by quarter hour",
+          tables: [tagQuarterRollupTable, tagCostRollupTable, tagCostQuarterRollupTable]
+        },
+        { migration: 7, name: "the cost rollups by tag", tables: [tagCostRollupTable, tagCostQuarterRollupTable] }
+      ]
+    ) {
+      it.scoped(`a store written before ${name} gets it filled; cut short, it migrates again`, () =>
+        Effect.gen(function*() {
+          const location = yield* engine.fresh
+          yield* Effect.scoped(Effect.gen(function*() {
+            const store = yield* openStore(location)
+            yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
+            yield* store.putCalls(zonedCalls)
           }))
-        const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
-        expect(Exit.isFailure(cut)).toBe(true)
-        const left = yield* exec(
-          location,
-          (sql) => Effect.exit(sql`SELECT COUNT(*) AS n FROM ${sql(tagQuarterRollupTable)}`)
-        )
-        expect(Exit.isFailure(left)).toBe(true)
-        yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
-        const reopened = yield* openStore(location, { readOnly: true })
-        for (const timeZone of zones) {
-          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
-          expect(byUser[0]).toBe(byUser[1])
-          expect(chatByModel[0]).toBe(chatByModel[1])
-          expect(chatReport[0]).toBe(chatReport[1])
-        }
-      }))
-
-    it.scoped("a store written before the cost rollups by tag gets them filled; cut short, it migrates again", () =>
-      Effect.gen(function*() {
-        const location = yield* engine.fresh
-        yield* Effect.scoped(Effect.gen(function*() {
-          const store = yield* openStore(location)
-          yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
-          yield* store.putCalls(zonedCalls)
+          // The store as the version before the migration left it (without the tables of this migration and those
+          // after it), and its figures out of the way of the migration's fill, so that it fails after creating them.
+          yield* exec(location, (sql) =>
+            Effect.gen(function*() {
+              yield* Effect.forEach(tables, (table) => sql`DROP TABLE ${sql(table)}`)
+              yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= ${migration}`
+              yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`
+            }))
+          const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
+          expect(Exit.isFailure(cut)).toBe(true)
+          for (const table of tables) {
+            const left = yield* exec(location, (sql) => Effect.exit(sql`SELECT COUNT(*) AS n FROM ${sql(table)}`))
+            expect(Exit.isFailure(left)).toBe(true)
+          }
+          yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
+          const reopened = yield* openStore(location, { readOnly: true })
+          for (const timeZone of ["UTC", ...zones]) {
+            const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
+            expect(byUser[0]).toBe(byUser[1])
+            expect(chatByModel[0]).toBe(chatByModel[1])
+            expect(chatReport[0]).toBe(chatReport[1])
+          }
         }))
-        // The store as the version before the migration left it, and its figures out of the way of the migration's
-        // fill, so that it fails after creating the tables.
-        yield* exec(location, (sql) =>
-          Effect.gen(function*() {
-            yield* Effect.forEach([tagCostRollupTable, tagCostQuarterRollupTable], (table) =>
-              sql`DROP TABLE ${sql(table)}`)
-            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 7`
-            yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`
-          }))
-        const cut = yield* Effect.exit(Effect.scoped(openStore(location)))
-        expect(Exit.isFailure(cut)).toBe(true)
-        for (const table of [tagCostRollupTable, tagCostQuarterRollupTable]) {
-          const left = yield* exec(location, (sql) => Effect.exit(sql`SELECT COUNT(*) AS n FROM ${sql(table)}`))
-          expect(Exit.isFailure(left)).toBe(true)
-        }
-        yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
-        const reopened = yield* openStore(location, { readOnly: true })
-        for (const timeZone of ["UTC", ...zones]) {
-          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
-          expect(byUser[0]).toBe(byUser[1])
-          expect(chatByModel[0]).toBe(chatByModel[1])
-          expect(chatReport[0]).toBe(chatReport[1])
-        }
-      }))
+    }
   })
 }
