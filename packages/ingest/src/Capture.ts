@@ -64,7 +64,7 @@ export interface Options {
   readonly batchSize?: number | undefined
   /**
    * How long the writer waits for a batch to fill once a record came, unless a flush or the scope's close asks for
-   * everything now; {@link defaultLinger} by default.
+   * everything now; {@link defaultLinger} (none: it takes what is queued) by default.
    */
   readonly linger?: Duration.DurationInput | undefined
   /**
@@ -93,17 +93,15 @@ export const defaultCapacity = 10_000
 export const defaultBatchSize = 500
 
 /**
- * The default {@link Options.linger}: 1 second. A commit costs the same for one record as for hundreds (a batch of 10
- * took 0.55 ms of CPU a call, one of 500 0.12 ms): fewer, fuller batches keep that cost low, on the application's
- * thread when it writes the store (in the capture benchmark on a loaded machine, a commit per call put 2.34x on a
- * local create, one per 100 ms 1.21x, one per second 1.12x) and on the writer thread's core, shared with the
- * application's on a busy machine, when a writer thread does (one per 100 ms 1.14x to 1.21x the calling thread's
- * figure in the same runs, one per second 0.91x to 0.93x). A flush, and the scope's close, write at once.
+ * The default {@link Options.linger}: none. The writer takes whatever is queued (up to a batch) as soon as it has
+ * written the previous batch, so batches grow with the traffic on their own (group commit): an idle writer writes a
+ * record at once, and a flush finds little pending. With the writer thread's commits waiting for no fsync, that cost
+ * less than a linger of 1 second in the capture benchmark (see the ingest README).
  *
  * @since 0.2.0
  * @category constants
  */
-export const defaultLinger: Duration.DurationInput = "1 second"
+export const defaultLinger: Duration.DurationInput = Duration.zero
 
 /**
  * The default {@link Options.retry}: 5 more tries, 100 ms apart, then twice as long each time (about 3 seconds in

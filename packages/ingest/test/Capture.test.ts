@@ -10,6 +10,7 @@ import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import { CompletionStore, StoreError } from "@objectiveai-effect/store"
 import * as Server from "@objectiveai-effect/testing/ScriptedServer"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -184,6 +185,29 @@ for (const engine of engines) {
         expect(lines[0]).toMatch(/^WARN capture: the queue of 3 calls is full/)
       }).pipe(Effect.provide(logger))
     })
+
+    it.scoped("an idle writer writes a record at once; what queues while it writes is the next batch", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        const gate = yield* gated(store)
+        const batches: Array<number> = []
+        const counted: CompletionStore.Service = {
+          ...gate.store,
+          putCalls: (calls) => Effect.zipRight(Effect.sync(() => batches.push(calls.length)), gate.store.putCalls(calls))
+        }
+        const { capture, observer } = yield* startCapture(counted)
+        // The test clock stands still: a writer that lingered for a batch to fill would never write.
+        yield* observer.record(record(0))
+        yield* gate.entered
+        yield* Effect.forEach([1, 2, 3, 4, 5], (n) => observer.record(record(n)), { discard: true })
+        yield* gate.open
+        // Waited for on the real clock, for 10 seconds at most.
+        for (let i = 0; i < 1_000 && (yield* capture.stats).written < 6; i++) {
+          yield* Effect.sleep("10 millis").pipe(Effect.withClock(Clock.make()))
+        }
+        expect(batches).toStrictEqual([1, 5])
+        expect(yield* capturedCalls(store)).toBe(6)
+      }))
 
     it.scoped("a store that fails is retried and logged, never surfaced; one that keeps failing loses its batch", () =>
       Effect.gen(function*() {
