@@ -193,7 +193,8 @@ for (const engine of engines) {
         const batches: Array<number> = []
         const counted: CompletionStore.Service = {
           ...gate.store,
-          putCalls: (calls) => Effect.zipRight(Effect.sync(() => batches.push(calls.length)), gate.store.putCalls(calls))
+          putCalls: (calls) =>
+            Effect.zipRight(Effect.sync(() => batches.push(calls.length)), gate.store.putCalls(calls))
         }
         const { capture, observer } = yield* startCapture(counted)
         // The test clock stands still: a writer that lingered for a batch to fill would never write.

@@ -9,37 +9,13 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import * as SqlClient from "@effect/sql/SqlClient"
 import { parentPort, workerData } from "node:worker_threads"
 import * as CompletionStore from "../CompletionStore.js"
-import * as Database from "../Database.js"
-import { reasonOf } from "./reason.js"
 import * as StoreError from "../StoreError.js"
 import { type CaptureWorkerData, encodeWritten, fromWire, locationOf, type WriteInput } from "./captureProtocol.js"
 
 const scope = Effect.runSync(Scope.make())
-const location = locationOf(workerData as CaptureWorkerData)
-const open = Layer.buildWithScope(
-  CompletionStore.layerSqlClient.pipe(Layer.provideMerge(Database.layer(location))),
-  scope
-).pipe(
-  Effect.tap((context) =>
-    location._tag === "Sqlite"
-      // This connection's commits wait for no fsync: in WAL mode SQLite keeps a store consistent, and its committed
-      // transactions, across a crash or kill of the process, losing only the last ones to a power loss or an OS
-      // crash. The commit's fsync was about a fifth of the writer's time a record (69 of 360 µs, 35 ms a commit).
-      ? Effect.asVoid(Context.get(context, SqlClient.SqlClient)`PRAGMA synchronous = NORMAL`)
-      : Effect.void
-  ),
-  Effect.mapError((error) =>
-    error._tag === "SqlError"
-      ? new StoreError.DatabaseError({
-        location: Database.describe(location),
-        operation: "opening the store",
-        reason: reasonOf(error.cause)
-      })
-      : error
-  ),
+const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as CaptureWorkerData)), scope).pipe(
   Effect.map(Context.get(CompletionStore.CompletionStore))
 )
 // Opened by the first batch; a store that failed to open is opened again by the next one (the writer retries).
