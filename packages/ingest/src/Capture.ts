@@ -107,8 +107,8 @@ export const defaultLinger: Duration.DurationInput = Duration.zero
 /**
  * The default {@link Options.linger} while the calling thread writes (a store without a shared location, or a writer
  * thread that stopped): 1 second. There a commit's fsync blocks the application (in the capture benchmark on a loaded
- * machine, a commit per call put 2.34x on a local create and group commit 7.18x, one per second 1.2x to 1.37x), so
- * fewer, fuller batches are written.
+ * machine, a commit per call put 2.34x on a local create, group commit 7.18x in a run beside a type-check, a commit a
+ * second 1.2x to 1.37x), so fewer, fuller batches are written.
  *
  * @since 0.2.0
  * @category constants
