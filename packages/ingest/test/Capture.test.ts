@@ -10,7 +10,6 @@ import type { ChatCompletionCreateParams } from "@objectiveai-effect/domain"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import { CompletionStore, StoreError } from "@objectiveai-effect/store"
 import * as Server from "@objectiveai-effect/testing/ScriptedServer"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -185,23 +184,6 @@ for (const engine of engines) {
         expect(lines[0]).toMatch(/^WARN capture: the queue of 3 calls is full/)
       }).pipe(Effect.provide(logger))
     })
-
-    it.scoped("an idle writer thread writes a record at once, lingering for no batch to fill", () =>
-      Effect.gen(function*() {
-        const store = yield* freshStore(engine)
-        expect(Option.isSome(store.sharedLocation)).toBe(true)
-        const { capture, observer } = yield* startCapture(store)
-        // The test clock stands still: a writer that lingered for a batch to fill would never write. Waited for on
-        // the real clock, for 10 seconds at most.
-        for (const n of [0, 1]) {
-          yield* observer.record(record(n))
-          for (let i = 0; i < 1_000 && (yield* capture.stats).written <= n; i++) {
-            yield* Effect.sleep("10 millis").pipe(Effect.withClock(Clock.make()))
-          }
-          expect(yield* capture.stats).toStrictEqual({ recorded: n + 1, written: n + 1, dropped: 0, lost: 0 })
-        }
-        expect(yield* capturedCalls(store)).toBe(2)
-      }))
 
     it.scoped("a store that fails is retried and logged, never surfaced; one that keeps failing loses its batch", () =>
       Effect.gen(function*() {
