@@ -1,16 +1,16 @@
 /**
  * The capture benchmarks, on the built packages, against the local server in this process:
  * - `capture.create.overhead`: `create` with `Capture` into a SQLite store over the same calls without it, in one run,
- *   one call at a time, in 2 alternating blocks of 5,000 calls each so that both meet the same machine. Each captured
+ *   one call at a time, in 4 alternating blocks of 2,500 calls each so that both meet the same machine. Each captured
  *   block is timed by the wall clock from its first call until its records are written (a flush), so that it is
  *   charged the capture's whole cost as the caller sees it: the work on the application's thread, the writer thread's
  *   work still pending when the block's calls are done, and, on a machine whose cores are all busy, the writer
- *   thread's CPU taken from the application (target: at most 1.05x). Blocks of 5,000 calls (about 5 s) rather than
- *   rounds of 1,000: an application's calls do not stop every second to wait for their records. The writer writes a
- *   batch every 500 calls (or every second), so that what a flush finds pending is at most a batch; in 1 s rounds that
- *   batch was half of each round's records, written while nothing else ran, which a block of 5 s pays a tenth of. Its
- *   other batches are written while the calls run, charged only as the CPU they take from them. `capture.create.overhead.calling_thread` is the same for a store written
- *   on the application's thread (a store without a shared location), in rounds alternating with the others.
+ *   thread's CPU taken from the application (target: at most 1.05x). The writer writes a batch every 500 calls
+ *   (or every second), so a flush finds at most a batch pending (a fifth of a block's records); its other batches are
+ *   written while the calls run, charged as the CPU they take from them. 4 blocks rather than 2: load swings on a
+ *   shared machine average out better.
+ *   `capture.create.overhead.calling_thread` is the same for a store written on the application's thread (a store
+ *   without a shared location), in blocks alternating with the others.
  *   `capture.create.app_thread_cpu` (and `.calling_thread`) is the ratio of the CPU time of the application's thread
  *   alone (from /proc/thread-self/stat, Linux only), for where the cost lies;
  * - `capture.throughput`: calls the capture layer records into SQLite per second from 64 concurrent fibers, from the
@@ -38,7 +38,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 
 const calls = Number(process.env.CAPTURE_BENCH_CALLS ?? 10_000)
-const rounds = 2
+const rounds = 4
 const apiKey = "bench-key"
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-capture-bench-"))
 
