@@ -118,6 +118,10 @@ const inZonedRange = newestFirst(
   )
 )
 
+// The completions around the summer-time changes (a third of them) and their tagged calls.
+const putZoned = (store: CompletionStore.Service) =>
+  Effect.zipRight(store.put(aroundChanges.filter((_, i) => i % 3 === 0)), store.putCalls(zonedCalls))
+
 /**
  * What the tests of zones compare, each as the store gives it and as the in-memory folds do: the cost by local day and
  * user (the completions without one as a group), the cost by local day and model of a feature, and the report of a
@@ -148,6 +152,19 @@ const zonedAnswers = (store: CompletionStore.Service, timeZone: string) =>
       ]
     }
   })
+
+// Each of the zones' answers from the store equals its fold.
+const expectAnswersRight = (store: CompletionStore.Service, timeZones: ReadonlyArray<string>) =>
+  Effect.forEach(
+    timeZones,
+    (timeZone) =>
+      Effect.map(zonedAnswers(store, timeZone), ({ byUser, chatByModel, chatReport }) => {
+        expect(byUser[0]).toBe(byUser[1])
+        expect(chatByModel[0]).toBe(chatByModel[1])
+        expect(chatReport[0]).toBe(chatReport[1])
+      }),
+    { discard: true }
+  )
 
 const exec = <A>(location: Database.Location, statements: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
   Effect.flatMap(SqlClient.SqlClient, statements).pipe(
@@ -253,14 +270,8 @@ for (const engine of engines) {
         const location = yield* engine.fresh
         yield* Effect.scoped(Effect.gen(function*() {
           const store = yield* openStore(location)
-          yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
-          yield* store.putCalls(zonedCalls)
-          for (const timeZone of zones) {
-            const { byUser, chatByModel, chatReport } = yield* zonedAnswers(store, timeZone)
-            expect(byUser[0]).toBe(byUser[1])
-            expect(chatByModel[0]).toBe(chatByModel[1])
-            expect(chatReport[0]).toBe(chatReport[1])
-          }
+          yield* putZoned(store)
+          yield* expectAnswersRight(store, zones)
         }))
         // Emptied, the rollup by quarter hour no longer moves the edges' figures to their local days; the cost by day
         // and user, read from the cost rollups by tag, is still right.
@@ -279,7 +290,8 @@ for (const engine of engines) {
           expect(byUser[0]).not.toBe(byUser[1])
         }
         // In UTC no quarter moves: it reads the cost rollup by day alone, and emptied, that has no user's cost left.
-        expect((yield* zonedAnswers(store, "UTC")).byUser[0]).toBe((yield* zonedAnswers(store, "UTC")).byUser[1])
+        const utc = yield* zonedAnswers(store, "UTC")
+        expect(utc.byUser[0]).toBe(utc.byUser[1])
         yield* exec(location, (sql) => sql`DELETE FROM ${sql(tagCostRollupTable)}`)
         const emptied = yield* zonedAnswers(store, "UTC")
         expect(emptied.byUser[0]).not.toBe(emptied.byUser[1])
@@ -289,12 +301,7 @@ for (const engine of engines) {
           (sql) => sql`DELETE FROM ${sql(stateTable)} WHERE name = ${CompletionStore.figuresBackfilled}`
         )
         const rebuilt = yield* openStore(location)
-        for (const timeZone of ["UTC", ...zones]) {
-          const { byUser, chatByModel, chatReport } = yield* zonedAnswers(rebuilt, timeZone)
-          expect(byUser[0]).toBe(byUser[1])
-          expect(chatByModel[0]).toBe(chatByModel[1])
-          expect(chatReport[0]).toBe(chatReport[1])
-        }
+        yield* expectAnswersRight(rebuilt, ["UTC", ...zones])
       }))
 
     for (
@@ -312,8 +319,7 @@ for (const engine of engines) {
           const location = yield* engine.fresh
           yield* Effect.scoped(Effect.gen(function*() {
             const store = yield* openStore(location)
-            yield* store.put(aroundChanges.filter((_, i) => i % 3 === 0))
-            yield* store.putCalls(zonedCalls)
+            yield* putZoned(store)
           }))
           // The store as the version before the migration left it (without the tables of this migration and those
           // after it), and its figures out of the way of the migration's fill, so that it fails after creating them.
@@ -331,12 +337,7 @@ for (const engine of engines) {
           }
           yield* exec(location, (sql) => sql`ALTER TABLE figures_away RENAME TO ${sql(figuresTable)}`)
           const reopened = yield* openStore(location, { readOnly: true })
-          for (const timeZone of ["UTC", ...zones]) {
-            const { byUser, chatByModel, chatReport } = yield* zonedAnswers(reopened, timeZone)
-            expect(byUser[0]).toBe(byUser[1])
-            expect(chatByModel[0]).toBe(chatByModel[1])
-            expect(chatReport[0]).toBe(chatReport[1])
-          }
+          yield* expectAnswersRight(reopened, ["UTC", ...zones])
         }))
     }
   })
