@@ -34,6 +34,10 @@ export const encode = (completion: StoredChatCompletion.StoredChatCompletion): s
       ? encodeResponseOnly({ response: completion.response })
       : encodeStored(completion))
 
+// The body of a request and answer given as their texts: the retrieve endpoint's shape, the texts as they are.
+const joined = (requestJson: string, responseJson: string): string =>
+  `{"request":${requestJson},"response":${responseJson}}`
+
 /**
  * A request and its answer with the JSON texts they were sent and received as, stored as `{ "request": …,
  * "response": … }` of those very texts: capture's writer thread is handed the texts (a string crosses threads far
@@ -46,7 +50,7 @@ export const fromTexts = (
   responseJson: string
 ): StoredChatCompletion.StoredChatCompletion => {
   const completion = { request, response }
-  texts.set(completion, `{"request":${requestJson},"response":${responseJson}}`)
+  texts.set(completion, joined(requestJson, responseJson))
   return completion
 }
 
@@ -55,7 +59,7 @@ export const decodeTexts = (
   requestJson: string,
   responseJson: string
 ): Either.Either<StoredChatCompletion.StoredChatCompletion, string> =>
-  Either.mapLeft(decodeStored(`{"request":${requestJson},"response":${responseJson}}`), firstIssue)
+  Either.mapLeft(decodeStored(joined(requestJson, responseJson)), firstIssue)
 
 /** One line for a failed decode: the first issue and where it is, as `response.choices.0.index: …`. */
 export const firstIssue = (error: ParseResult.ParseError): string => {
