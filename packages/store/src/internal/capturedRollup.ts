@@ -64,8 +64,8 @@ export const quartersPerDay = 96
 /** The key of a row of the calls' rollup, before the outcome. */
 export const callKey = ["bucket", "model", "provider", "has_provider"] as const
 
-const keyOf = (alias: string) =>
-  `${bucketOf(`${alias}.created`, capturedBucketSeconds)}, ${alias}.model, COALESCE(${alias}.provider, ''), ` +
+const keyOf = (alias: string, bucket = bucketOf(`${alias}.created`, capturedBucketSeconds)) =>
+  `${bucket}, ${alias}.model, COALESCE(${alias}.provider, ''), ` +
   `CASE WHEN ${alias}.provider IS NULL THEN 0 ELSE 1 END`
 
 // Grouped by position and inserted in key order, so that writers of the same keys wait for each other.
@@ -137,8 +137,7 @@ const fills: Record<
       calls,
       tagQuarterRollupTable,
       tagQuarterKey,
-      `t.tag_key, ${dayQuarter}, t.tag_value, ${quarter}, ` +
-        `f.model, COALESCE(f.provider, ''), CASE WHEN f.provider IS NULL THEN 0 ELSE 1 END`
+      `t.tag_key, ${dayQuarter}, t.tag_value, ${keyOf("f", quarter)}`
     ),
   [tagCostRollupTable]: (sql, calls) =>
     figuresBy(
