@@ -127,7 +127,7 @@ for (const engine of engines) {
         const dir = yield* tempDir
         // A byte order mark opening the file (dropped) and one mid-file (kept, so the line is bad), lines longer than a
         // worker's range of bytes (256 KiB), one of them of characters of two, three and four bytes, a lone carriage return, and a last
-        // line without its end; the second file is numbered from 1 again.
+        // line without its end, cut in its last character (dropped); the second file is numbered from 1 again.
         const long = encodeStored(sample[2]).replace(/^\{/, `{ ${" ".repeat(300_000)}`)
         const first = [
           `\uFEFF${encodeStored(sample[0])}`,
@@ -141,7 +141,8 @@ for (const engine of engines) {
         ]
         const second = [encodeStored(sample[5]), "[1]", encodeStored(sample[6])]
         const files = [path.join(dir, "first.jsonl"), path.join(dir, "second.jsonl")]
-        fs.writeFileSync(files[0], first.join("\n"))
+        // The first two of the four bytes of 😀.
+        fs.writeFileSync(files[0], Buffer.concat([Buffer.from(first.join("\n")), Buffer.from([0xf0, 0x9f])]))
         fs.writeFileSync(files[1], second.join("\r\n") + "\r\n")
         const threaded = yield* freshStore(engine)
         const here = yield* freshStore(engine)
