@@ -85,7 +85,7 @@ export interface Options {
 export const defaultCapacity = 10_000
 
 /**
- * The default {@link Options.batchSize}: one transaction per batch, as many as the store writes per transaction.
+ * The default {@link Options.batchSize}: one transaction per batch, of at most 500 records.
  *
  * @since 0.2.0
  * @category constants
