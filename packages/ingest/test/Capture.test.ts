@@ -225,6 +225,27 @@ for (const engine of engines) {
         }).pipe(Effect.provide(logger))
       }))
 
+    it.scoped("a batch waits 250 ms to fill when a writer thread writes it, 1 second on the calling thread", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        const onCallingThread: CompletionStore.Service = { ...store, sharedLocation: Option.none() }
+        // The writer thread writes in real time once the batch is let go.
+        const realTime = (millis: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
+        for (const [service, linger] of [[store, 250], [onCallingThread, 1000]] as const) {
+          yield* Effect.scoped(Effect.gen(function*() {
+            const { capture, observer } = yield* startCapture(service)
+            yield* observer.record(record(linger))
+            yield* TestClock.adjust(linger - 1)
+            yield* realTime(300)
+            expect((yield* capture.stats).written).toBe(0)
+            yield* TestClock.adjust(1)
+            for (let waited = 0; waited < 100 && (yield* capture.stats).written === 0; waited++) yield* realTime(50)
+            expect(yield* capture.stats).toStrictEqual({ recorded: 1, written: 1, dropped: 0, lost: 0 })
+          }))
+        }
+        expect(yield* capturedCalls(store)).toBe(2)
+      }))
+
     it.scoped("a store with a location is written by the writer thread, never on the calling thread", () =>
       Effect.gen(function*() {
         const store = yield* freshStore(engine)
