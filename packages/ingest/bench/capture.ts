@@ -6,9 +6,9 @@
  *   charged the capture's whole cost as the caller sees it: the work on the application's thread, the writer thread's
  *   work still pending when the block's calls are done, and, on a machine whose cores are all busy, the writer
  *   thread's CPU taken from the application (target: at most 1.05x). The writer writes a batch every 500 calls
- *   (or every second), so a flush finds at most a batch pending (a fifth of a block's records); its other batches are
- *   written while the calls run, charged as the CPU they take from them. 4 blocks rather than 2: load swings on a
- *   shared machine average out better.
+ *   (or every 250 ms on its own thread, every second on this one), so a flush finds at most a batch pending (a fifth of
+ *   a block's records); its other batches are written while the calls run, charged as the CPU they take from them.
+ *   4 blocks rather than 2: load swings on a shared machine average out better.
  *   `capture.create.overhead.calling_thread` is the same for a store written on the application's thread (a store
  *   without a shared location), in blocks alternating with the others.
  *   `capture.create.app_thread_cpu` (and `.calling_thread`) is the ratio of the CPU time of the application's thread
