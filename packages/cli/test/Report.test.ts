@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Report } from "@objectiveai-effect/analysis"
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
+import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -13,6 +14,7 @@ import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { CliError, Progress, Render, ReportCommand, ReportFormat } from "../src/index.js"
 
+const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)
 const completions = Array.from(SampleData.generate({ count: 120, seed: "report-unit" }))
 const context = { baseUrl: "http://127.0.0.1:9" }
 
@@ -27,7 +29,11 @@ const results: ReadonlyArray<ObjectiveAiClient.RetrieveResult> = completions.map
         status: 404
       })
     })
-    : ObjectiveAiClient.RetrieveResult.Retrieved({ id: completion.response.id, completion })
+    : ObjectiveAiClient.RetrieveResult.Retrieved({
+      id: completion.response.id,
+      completion,
+      json: encodeStored(completion)
+    })
 )
 
 const encodeReport = Schema.encodeSync(Report.Report)

@@ -292,7 +292,12 @@ export interface RetrieveManyOptions extends RequestOptions {
  * @category models
  */
 export type RetrieveResult = Data.TaggedEnum<{
-  Retrieved: { readonly id: string; readonly completion: StoredChatCompletion.StoredChatCompletion }
+  Retrieved: {
+    readonly id: string
+    readonly completion: StoredChatCompletion.StoredChatCompletion
+    /** The answer's body as received, the exact JSON text `completion` was decoded from. */
+    readonly json: string
+  }
   Failed: { readonly id: string; readonly error: ObjectiveAiError.ObjectiveAiError }
 }>
 
@@ -497,7 +502,11 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     // A base URL no request can be sent to fails every call at once, as the request it would build: never a
     // transport failure, retried.
 
-    const retrieveWithResponse = (id: string, requestOptions?: RequestOptions) => {
+    const retrieveAnswer = <A>(
+      id: string,
+      decode: (text: string) => Either.Either<A, ParseResult.ParseError>,
+      requestOptions: RequestOptions | undefined
+    ) => {
       const path = Routes.retrieve.path(id)
       return isCompletionId(id)
         ? execute(settings, {
@@ -506,13 +515,22 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           path,
           idempotent: true,
           timeouts: readTimeouts,
-          read: readJson(decodeStoredOf(id), settings.maxBodySize),
+          read: readJson(decode, settings.maxBodySize),
           annotation: CallSpan.tagged
         }, requestOptions)
         : Effect.fail(invalid(Routes.retrieve.method, path, "the completion id must be a non-empty string"))
     }
+    const retrieveWithResponse = (id: string, requestOptions?: RequestOptions) =>
+      retrieveAnswer(id, decodeStoredOf(id), requestOptions)
     const retrieve = (id: string, requestOptions?: RequestOptions) =>
       Effect.map(retrieveWithResponse(id, requestOptions), valueOf)
+    // retrieveMany keeps each body's text beside its completion: a store can keep that text rather than encode it again.
+    const retrieveReceived = (id: string, requestOptions: RequestOptions) =>
+      Effect.map(
+        retrieveAnswer(id, (json) =>
+          Either.map(decodeStoredOf(id)(json), (completion) => ({ completion, json })), requestOptions),
+        valueOf
+      )
 
     const createPath = Routes.create.path
     const createRequest = HttpClientRequest.setMethod(
@@ -690,9 +708,9 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       Stream.mapEffect(
         Predicate.hasProperty(ids, Stream.StreamTypeId) ? ids as Stream.Stream<string, E, R> : Stream.fromIterable(ids),
         (id) =>
-          Effect.match(retrieve(id, manyOptions), {
+          Effect.match(retrieveReceived(id, manyOptions), {
             onFailure: (error) => RetrieveResult.Failed({ id, error }),
-            onSuccess: (completion) => RetrieveResult.Retrieved({ id, completion })
+            onSuccess: ({ completion, json }) => RetrieveResult.Retrieved({ id, completion, json })
           }),
         { concurrency: manyOptions.concurrency ?? 8, unordered: manyOptions.unordered ?? false }
       )

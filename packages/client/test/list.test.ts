@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
+import { Json } from "@objectiveai-effect/domain"
 import * as Server from "@objectiveai-effect/testing/ScriptedServer"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as http from "node:http"
 import { ObjectiveAiClient } from "../src/index.js"
-import { completionId, stored } from "./support/fixtures.js"
+import { bigSeed, completionId, stored } from "./support/fixtures.js"
 import * as Harness from "./support/harness.js"
 
 const items = Array.from({ length: 5 }, (_, i) => ({
@@ -105,6 +106,25 @@ describe("retrieveMany", () => {
       }))
       expect(summary).toEqual(ids.map((id) => [id, failing.has(id) ? "NotFoundError" : id]))
       expect(h.server.requests).toHaveLength(ids.length)
+    }))
+
+  it.scoped("keeps each body's text as it was received, beside the completion decoded from it", () =>
+    Effect.gen(function*() {
+      // Spaced out and with a seed past 2^53: no encoding of the completion gives these bytes back.
+      const texts = new Map(
+        ids.map((id) => [id, ` ${Json.stringify(stored(id)).replace("{\"request\":", "{ \"request\": ")}\n`])
+      )
+      const h = yield* Harness.make((request) => {
+        const id = decodeURIComponent(request.url.split("/").pop() ?? "")
+        return Server.json(200, texts.get(id))
+      })
+      const results = Harness.successOf(yield* h.run(Stream.runCollect(h.client.retrieveMany(ids))))
+      for (const result of results) {
+        if (result._tag !== "Retrieved") return expect.unreachable(`${result.id} failed`)
+        expect(result.json).toBe(texts.get(result.id))
+        expect(result.completion.request.seed).toBe(bigSeed)
+      }
+      expect(Chunk.size(results)).toBe(ids.length)
     }))
 
   it.scoped("takes a stream of ids and keeps at most `concurrency` requests in flight", () =>

@@ -31,10 +31,11 @@
  */
 import { ObjectiveAiClient, ObjectiveAiError } from "@objectiveai-effect/client"
 import { type ChatCompletionList, ObjectiveAiApi, type StoredChatCompletion } from "@objectiveai-effect/domain"
-import { CompletionStore, type StoreError } from "@objectiveai-effect/store"
+import { CallWriter, CompletionStore, type StoreError } from "@objectiveai-effect/store"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -120,6 +121,10 @@ export const sync = (
   Effect.gen(function*() {
     const store = yield* CompletionStore.CompletionStore
     const client = yield* ObjectiveAiClient.ObjectiveAiClient
+    // The batches are written on a writer thread of the store's when it has one, so that deriving and storing them
+    // does not hold up this thread's retrieving: a sync of 20,000 from the local server took 1.32x to 1.54x a bare
+    // `retrieveMany` of the same ids when this thread wrote them. The thread starts while the listing begins.
+    const writer = yield* Effect.forkScoped(CallWriter.make(store, { label: "sync" }))
     const pageSize = options.pageSize ?? ObjectiveAiApi.defaultListCount
     const describe = options.describe ?? defaultDescribe
     const lookback = Duration.toSeconds(options.lookback ?? Duration.minutes(10))
@@ -133,22 +138,23 @@ export const sync = (
     let alreadyStored = 0
     let stored = 0
 
+    // Page by page (each step keeps the listing's chunks): the store is asked which ids it has once a page.
     const missing = client.list({ pageSize }).pipe(
       Stream.takeWhile((item) =>
         Option.match(stopBelow, { onNone: () => true, onSome: (below) => !(createdOf(item) < below) })
       ),
-      Stream.tap((item) =>
-        Effect.sync(() => {
+      Stream.mapChunks((items) => {
+        const fresh: Array<string> = []
+        for (const item of items) {
           listed++
           const created = createdOf(item)
           if (!Number.isNaN(created) && (newest === undefined || created > newest)) newest = created
-        })
-      ),
-      Stream.map((item) => item.id),
-      Stream.filter((id) => {
-        if (seen.has(id)) return false
-        seen.add(id)
-        return true
+          if (!seen.has(item.id)) {
+            seen.add(item.id)
+            fresh.push(item.id)
+          }
+        }
+        return Chunk.unsafeFromArray(fresh)
       }),
       Stream.mapChunksEffect((ids) =>
         Effect.map(store.storedIds(Chunk.toReadonlyArray(ids)), (present) => {
@@ -169,15 +175,18 @@ export const sync = (
       ),
       options.observe ?? identity,
       Stream.groupedWithin(batchSize, batchWait),
+      // Retrieving goes on while a batch is written (on the writer thread, the two run at once).
+      Stream.buffer({ capacity: 2 }),
       Stream.runForEach((results) => {
         const completions: Array<StoredChatCompletion.StoredChatCompletion> = []
         const failures: Array<{ id: string; error: string; reason: string }> = []
         for (const result of results) {
-          if (result._tag === "Retrieved") completions.push(result.completion)
+          // Stored as the text received, so that nothing is encoded again.
+          if (result._tag === "Retrieved") completions.push(CompletionStore.received(result.completion, result.json))
           else failures.push({ id: result.id, error: result.error._tag, reason: describe(result.error, result.id) })
         }
         return Effect.zipRight(
-          Effect.map(store.put(completions), (inserted) => {
+          Effect.map(Effect.flatMap(Fiber.join(writer), (onThread) => onThread.put(completions)), (inserted) => {
             stored += inserted.length
             alreadyStored += completions.length - inserted.length
           }),
@@ -197,4 +206,4 @@ export const sync = (
       retried: retrying.filter((failure) => !stillFailing.has(failure.id)).length,
       failed
     }
-  }).pipe(Effect.withSpan("Sync.sync"))
+  }).pipe(Effect.scoped, Effect.withSpan("Sync.sync"))

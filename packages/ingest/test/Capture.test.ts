@@ -304,7 +304,7 @@ for (const engine of engines) {
         expect(yield* capture.stats).toStrictEqual({ recorded: 4, written: 4, dropped: 0, lost: 0 })
         expect(yield* capturedCalls(store)).toBe(4)
         expect(lines).toStrictEqual([
-          "WARN capture: the writer thread stopped (it exited with code 7); calls are written on the application's thread from now on"
+          "WARN capture: the writer thread stopped (it exited with code 7); batches are written on the application's thread from now on"
         ])
       }).pipe(Effect.provide(logger))
     })

@@ -300,6 +300,38 @@ export interface StoredBody {
 }
 
 /**
+ * A completion with the JSON text it was received as (the body of a retrieve: `ObjectiveAiClient.RetrieveResult`'s
+ * `json`). `put` stores that text (trimmed) rather than encoding the completion again, and hands it to a writer thread
+ * as it is; the text must be the one `completion` was decoded from.
+ *
+ * @example
+ * ```ts
+ * import { ObjectiveAiClient } from "@objectiveai-effect/client"
+ * import { CompletionStore } from "@objectiveai-effect/store"
+ * import { Effect, Stream } from "effect"
+ *
+ * const storeAll = (ids: ReadonlyArray<string>) =>
+ *   Effect.gen(function*() {
+ *     const client = yield* ObjectiveAiClient.ObjectiveAiClient
+ *     const store = yield* CompletionStore.CompletionStore
+ *     const results = yield* Stream.runCollect(client.retrieveMany(ids))
+ *     return yield* store.put(
+ *       Array.from(results).flatMap((result) =>
+ *         result._tag === "Retrieved" ? [CompletionStore.received(result.completion, result.json)] : []
+ *       )
+ *     )
+ *   })
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const received: (
+  completion: StoredChatCompletion.StoredChatCompletion,
+  json: string
+) => StoredChatCompletion.StoredChatCompletion = Body.withText
+
+/**
  * The store's operations. Writes are idempotent (a completion is stored once, whoever writes it and however often)
  * and atomic per call.
  *
@@ -1041,8 +1073,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         Effect.mapError(failed("reading stored ids"))
       )
 
+  // Nothing to record opens no transaction: a sync asks after every batch, and most have no failure.
   const recordFailures: Service["recordFailures"] = (failures) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    failures.length === 0 ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.forEach(
         [...failures].sort(byId),
         ({ error, id, reason }) =>

@@ -4,12 +4,15 @@
  * connection reaches is written on the calling thread.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import { engines, freshStore, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as path from "node:path"
-import { CallWriter, Database, StoreError } from "../src/index.js"
+import { CallWriter, CompletionStore, Database, StoreError } from "../src/index.js"
 
 const calls = sample.slice(0, 12).map((completion, n) =>
   capturedCall(`call-${n}`, {
@@ -20,6 +23,14 @@ const calls = sample.slice(0, 12).map((completion, n) =>
     tags: { feature: n % 2 === 0 ? "summary" : "chat" }
   })
 )
+
+const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)
+
+const bodiesOf = (store: CompletionStore.Service) =>
+  Effect.map(
+    Stream.runCollect(store.bodies()),
+    (chunk) => new Map(Array.from(chunk, (row) => [row.id, row.body]))
+  )
 
 for (const engine of engines) {
   describe(`CallWriter on ${engine.name}`, () => {
@@ -43,6 +54,48 @@ for (const engine of engines) {
         expect(worker).toStrictEqual(caller)
         expect(worker.calls?.total.calls).toBe(calls.length)
         expect(worker.completions.retrieved).toBe(8)
+      }))
+
+    it.scoped("a worker thread puts completions as the calling thread would: the ids it stored, each once", () =>
+      Effect.gen(function*() {
+        const byWorker = yield* freshStore(engine)
+        const byCaller = yield* freshStore(engine)
+        const writer = yield* CallWriter.make({ ...byWorker, put: () => Effect.die("written on the calling thread") })
+        expect(yield* writer.thread).toBe("worker")
+        const first = yield* writer.put(sample.slice(0, 5))
+        // Again, and with more: only the new ones are stored, and said.
+        const second = yield* writer.put(sample.slice(0, 9))
+        yield* byCaller.put(sample.slice(0, 9))
+        expect([...first].sort()).toStrictEqual(sample.slice(0, 5).map((completion) => completion.response.id).sort())
+        expect([...second].sort()).toStrictEqual(
+          sample.slice(5, 9).map((completion) => completion.response.id).sort()
+        )
+        expect(yield* bodiesOf(byWorker)).toStrictEqual(yield* bodiesOf(byCaller))
+        expect(yield* byWorker.report()).toStrictEqual(yield* byCaller.report())
+      }))
+
+    it.scoped("a completion put with the text it was received as is stored as that very text, on either thread", () =>
+      Effect.gen(function*() {
+        const byWorker = yield* freshStore(engine)
+        const byCaller = yield* freshStore(engine)
+        const writer = yield* CallWriter.make({ ...byWorker, put: () => Effect.die("written on the calling thread") })
+        // Spaced out as no encoding is: the store keeps these bytes only if it stores the text as given.
+        const texts = new Map(
+          sample.slice(0, 6).map((completion) => [
+            completion.response.id as string,
+            encodeStored(completion).replace("{\"request\":", "{ \"request\": ")
+          ])
+        )
+        // With a line break after each, which is not kept: a body is stored trimmed, as the import stores a line.
+        const received = () =>
+          sample.slice(0, 6).map((completion) =>
+            CompletionStore.received(structuredClone(completion), `${texts.get(completion.response.id)!}\n`)
+          )
+        yield* writer.put(received())
+        yield* byCaller.put(received())
+        expect(yield* bodiesOf(byWorker)).toStrictEqual(texts)
+        expect(yield* bodiesOf(byCaller)).toStrictEqual(texts)
+        expect(yield* byWorker.report()).toStrictEqual(yield* byCaller.report())
       }))
   })
 }

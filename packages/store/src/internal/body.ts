@@ -49,8 +49,18 @@ export const fromTexts = (
   requestJson: string,
   responseJson: string
 ): StoredChatCompletion.StoredChatCompletion => {
-  const completion = { request, response }
-  texts.set(completion, joined(requestJson, responseJson))
+  return withText({ request, response }, joined(requestJson, responseJson))
+}
+
+/**
+ * A completion with the JSON text it was decoded from, which {@link encode} gives rather than encoding it again
+ * (trimmed, as {@link decode} keeps it).
+ */
+export const withText = (
+  completion: StoredChatCompletion.StoredChatCompletion,
+  text: string
+): StoredChatCompletion.StoredChatCompletion => {
+  texts.set(completion, text.trim())
   return completion
 }
 

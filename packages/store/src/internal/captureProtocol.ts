@@ -1,7 +1,7 @@
 /**
- * What capture's writer thread (`captureWorker.ts`) and `CallWriter` exchange, as structured-clone data: the
- * database in `workerData` (its location in plain text: a `Redacted` does not cross threads), a batch of captured
- * calls in, and whether it was written or the store's error, encoded, out.
+ * What the store's writer thread (`captureWorker.ts`) and `CallWriter` exchange, as structured-clone data: the
+ * database in `workerData` (its location in plain text: a `Redacted` does not cross threads), a batch in (captured
+ * calls, or completions to `put` as their JSON texts), and the ids it stored or the store's error, encoded, out.
  */
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
@@ -43,8 +43,13 @@ export type WireCall =
     readonly completionJson: string
   }
 
-/** A batch. */
-export type WriteInput = ReadonlyArray<WireCall>
+/**
+ * A batch: captured calls for `putCalls`, or completions for `put` as the texts they are stored as (a string crosses
+ * threads far cheaper than an object graph).
+ */
+export type WriteInput =
+  | { readonly _tag: "Calls"; readonly calls: ReadonlyArray<WireCall> }
+  | { readonly _tag: "Put"; readonly bodies: ReadonlyArray<{ readonly id: string; readonly text: string }> }
 
 /** A call as it crosses: without the objects its texts stand for. */
 export const toWire = (call: CompletionStore.CapturedCall): WireCall =>
@@ -68,15 +73,15 @@ export const fromWire = (call: WireCall): Either.Either<CompletionStore.Captured
     )
 
 const Written = Schema.Either({
-  right: Schema.Void,
+  right: Schema.Array(Schema.String),
   left: StoreError.StoreError
 })
 
 /** A batch's answer. */
 export type WriteOutput = typeof Written.Encoded
 
-/** The answer of a batch from whether it was written. */
+/** The answer of a batch from the ids it stored (none for calls), or the store's error. */
 export const encodeWritten = Schema.encodeSync(Written)
 
-/** Whether a batch was written, from its answer. */
+/** The ids a batch stored, or the store's error, from its answer. */
 export const decodeWritten = Schema.decodeSync(Written)

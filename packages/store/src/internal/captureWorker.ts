@@ -1,8 +1,9 @@
 /**
- * Capture's writer thread (see `CallWriter.ts`): it stores batches of captured calls through a store of its own on
- * the same database, so that deriving the figures, encoding the bodies and running the statements (about 0.12 ms a
- * call, against a local `create` of 0.93 ms) take nothing from the application's thread. The database is the
- * worker's `workerData`; a batch is the input, the answer whether it was written or the store's error, encoded.
+ * The store's writer thread (see `CallWriter.ts`): it stores batches of captured calls, and of synced completions,
+ * through a store of its own on the same database, so that deriving the figures, encoding the bodies and running the
+ * statements (about 0.12 ms a call, against a local `create` of 0.93 ms) take nothing from the application's thread.
+ * The database is the worker's `workerData`; a batch is the input, the answer the ids it stored or the store's error,
+ * encoded.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -12,6 +13,7 @@ import * as Scope from "effect/Scope"
 import { parentPort, workerData } from "node:worker_threads"
 import * as CompletionStore from "../CompletionStore.js"
 import * as StoreError from "../StoreError.js"
+import * as Body from "./body.js"
 import { type CaptureWorkerData, encodeWritten, fromWire, locationOf, type WriteInput } from "./captureProtocol.js"
 
 const scope = Effect.runSync(Scope.make())
@@ -21,13 +23,23 @@ const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as
 // Opened by the first batch; a store that failed to open is opened again by the next one (the writer retries).
 let store: CompletionStore.Service | undefined
 
-// An empty batch opens the store only: the writer sends one as it starts, so that the first calls wait for nothing.
+// Completions `put` stores, from the texts they are stored as: decoded by the thread that sent them, they fail here
+// only if they were not what it encoded.
+const completionsOf = (bodies: Extract<WriteInput, { readonly _tag: "Put" }>["bodies"]) =>
+  Effect.forEach(bodies, ({ id, text }) =>
+    Either.match(Body.decode(text), {
+      onLeft: (reason) => Effect.fail(new StoreError.InvalidStoredBody({ id, reason })),
+      onRight: Effect.succeed
+    }))
+
+// An empty batch of calls opens the store only: the writer sends one as it starts, so that the first batch waits for
+// nothing.
 const write = (input: WriteInput) =>
   Effect.gen(function*() {
     store ??= yield* open
-    if (input.length === 0) return
+    if (input._tag === "Put") return yield* store.put(yield* completionsOf(input.bodies))
     const calls: Array<CompletionStore.CapturedCall> = []
-    for (const call of input) {
+    for (const call of input.calls) {
       // The texts were decoded by the client that received them: they fail here only if they were not what it sent.
       const decoded = fromWire(call)
       if (Either.isLeft(decoded)) {
@@ -35,7 +47,8 @@ const write = (input: WriteInput) =>
       }
       calls.push(decoded.right)
     }
-    yield* store.putCalls(calls)
+    if (calls.length > 0) yield* store.putCalls(calls)
+    return []
   })
 
 parentPort?.on("message", ({ id, input }: { readonly id: number; readonly input: WriteInput }) => {
