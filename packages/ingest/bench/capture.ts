@@ -1,14 +1,15 @@
 /**
  * The capture benchmarks, on the built packages, against the local server in this process:
  * - `capture.create.overhead`: `create` with `Capture` into a SQLite store over the same calls without it, in one run,
- *   one call at a time, in 4 alternating blocks of 2,500 calls each so that both meet the same machine. Each captured
+ *   one call at a time, in 8 alternating blocks of 2,500 calls each so that both meet the same machine. Each captured
  *   block is timed by the wall clock from its first call until its records are written (a flush), so that it is
  *   charged the capture's whole cost as the caller sees it: the work on the application's thread, the writer thread's
  *   work still pending when the block's calls are done, and, on a machine whose cores are all busy, the writer
  *   thread's CPU taken from the application (target: at most 1.05x). The writer writes a batch every 500 calls
  *   (or every 250 ms on its own thread, every second on this one), so a flush finds at most a batch pending (a fifth of
  *   a block's records); its other batches are written while the calls run, charged as the CPU they take from them.
- *   4 blocks rather than 2: load swings on a shared machine average out better.
+ *   8 blocks rather than 4 (`CAPTURE_BENCH_ROUNDS` changes it): blocks of the same kind vary by up to 20 % on a
+ *   shared two-core machine, and with 4 the figure swung from 0.94x to 1.19x between runs of the same code.
  *   `capture.create.overhead.calling_thread` is the same for a store written on the application's thread (a store
  *   without a shared location), in blocks alternating with the others.
  *   `capture.create.app_thread_cpu` (and `.calling_thread`) is the ratio of the CPU time of the application's thread
@@ -18,7 +19,7 @@
  *   calls (made against the local server first, each copy under a completion id of its own), so that the figure is
  *   the capture layer's, not the local server's: `capture.throughput.calls` and `capture.throughput.calls_bare` are
  *   the same with real calls, 64 in flight, with and without capture, where the local server sets the pace.
- * `CAPTURE_BENCH_CALLS` changes the number of calls of each (at most the queue's capacity, 10,000).
+ * `CAPTURE_BENCH_CALLS` changes the number of calls of each throughput figure (at most the queue's capacity, 10,000).
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
@@ -38,7 +39,9 @@ import * as os from "node:os"
 import * as path from "node:path"
 
 const calls = Number(process.env.CAPTURE_BENCH_CALLS ?? 10_000)
-const rounds = 4
+// Blocks of the overhead benchmark, each of `block` calls, of each kind.
+const rounds = Number(process.env.CAPTURE_BENCH_ROUNDS ?? 8)
+const block = 2_500
 const apiKey = "bench-key"
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-capture-bench-"))
 
@@ -101,7 +104,7 @@ const bench = Effect.gen(function*() {
     ]
     const observed = captures.map(({ context }) =>
       Effect.provideService(
-        many(calls / rounds, 1),
+        many(block, 1),
         CallObserver.CallObserver,
         Context.get(context, CallObserver.CallObserver)
       )
@@ -123,7 +126,7 @@ const bench = Effect.gen(function*() {
         )
       })
     for (let round = 0; round < rounds; round++) {
-      yield* timed(many(calls / rounds, 1), bare)
+      yield* timed(many(block, 1), bare)
       for (let i = 0; i < captures.length; i++) {
         // The round's records written too: the capture's work in the background counts against it, not the next
         // round.
@@ -191,8 +194,8 @@ const bench = Effect.gen(function*() {
     return { seconds }
   }))
 
-  console.log(`capture.create.bare_ms: ${(overhead.bare.ms / calls).toFixed(3)} ms`)
-  console.log(`capture.create.captured_ms: ${(overhead.captured.ms / calls).toFixed(3)} ms`)
+  console.log(`capture.create.bare_ms: ${(overhead.bare.ms / (rounds * block)).toFixed(3)} ms`)
+  console.log(`capture.create.captured_ms: ${(overhead.captured.ms / (rounds * block)).toFixed(3)} ms`)
   console.log(`capture.create.overhead: ${(overhead.captured.ms / overhead.bare.ms).toFixed(2)}x`)
   console.log(`capture.create.overhead.calling_thread: ${(overhead.callingThread.ms / overhead.bare.ms).toFixed(2)}x`)
   if (overhead.bare.cpu > 0) {

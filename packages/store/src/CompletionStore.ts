@@ -827,11 +827,25 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       { discard: true }
     )
 
+  // A list of ids to match: on SQLite one JSON parameter, so that a statement's text is the same whatever a batch's
+  // size and is prepared once (preparing the statements of each batch anew took a sixth of capture's writer's SQLite
+  // time); elsewhere `sql.in`.
+  const idsIn: (column: string, ids: ReadonlyArray<string>) => Statement.Fragment = sql.onDialectOrElse({
+    sqlite: () => (column: string, ids: ReadonlyArray<string>) =>
+      sql`${sql(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+    orElse: () => (column: string, ids: ReadonlyArray<string>) => sql.in(column, ids)
+  })
+
+  // The transaction's connection, which `transaction` and `sql.withTransaction` provide, for `SqliteRows`.
+  const transactionConnection = Effect.map(
+    Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection))),
+    ([connection]) => connection
+  )
+
   // The same writes on SQLite, several rows per statement (see internal/sqliteRows.ts).
   const putBatchSqlite = (batch: ReadonlyArray<Derived>) =>
     transaction(Effect.gen(function*() {
-      // The transaction's connection, which `transaction` provides.
-      const [connection] = yield* Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection)))
+      const connection = yield* transactionConnection
       const insertedIds = (
         table: string,
         columns: ReadonlyArray<string>,
@@ -873,7 +887,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         toolCallRollupRows(toolCalls).map(rollupParameters),
         toolCallRollupConflict
       )
-      yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
+      yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${idsIn("id", batch.map((item) => item.completion.id))}`
       return stored.map((item) => item.completion.id)
     }))
 
@@ -918,30 +932,45 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
 
   const encodePartial = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
 
-  // Rows a batch may write again after a failure: what is there already stays.
-  const insertNew = (name: string, rows: ReadonlyArray<Record<string, unknown>>) => {
-    if (rows.length === 0) return Effect.void
-    const perStatement = Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))
-    return Effect.forEach(
-      chunksOf(rows, perStatement),
-      (chunk) => sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING`,
-      { discard: true }
-    )
-  }
-
-  // The calls a batch stored, skipping those stored before: only theirs are new tag rows.
-  const insertCalls = (rows: ReadonlyArray<Record<string, unknown>>) =>
-    Effect.forEach(
-      chunksOf(rows, rows.length === 0 ? 1 : Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))),
-      (chunk) =>
-        sql<{ id: string }>`INSERT INTO ${sql(callsTable)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING RETURNING id`
-    ).pipe(Effect.map((chunks) => chunks.flat().map((row) => row.id)))
+  // Rows a batch may write again after a failure, skipping those there already; the rows `returning` names of those
+  // it wrote. On SQLite through `SqliteRows`, whose statements are prepared once.
+  const insertNew: (
+    name: string,
+    rows: ReadonlyArray<Record<string, unknown>>,
+    returning?: string
+  ) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, SqlError> = sql.onDialectOrElse({
+    sqlite: () => (name: string, rows: ReadonlyArray<Record<string, unknown>>, returning?: string) =>
+      rows.length === 0 ? Effect.succeed([]) : Effect.flatMap(transactionConnection, (connection) => {
+        const columns = Object.keys(rows[0])
+        return Effect.map(
+          SqliteRows.insertAll(
+            connection,
+            name,
+            columns,
+            rows.map((row) => columns.map((column) => row[column])),
+            returning === undefined ? "ON CONFLICT DO NOTHING" : `ON CONFLICT DO NOTHING RETURNING ${returning}`
+          ),
+          (returned) => returned as ReadonlyArray<Record<string, unknown>>
+        )
+      }),
+    orElse: () => (name: string, rows: ReadonlyArray<Record<string, unknown>>, returning?: string) =>
+      rows.length === 0 ? Effect.succeed([]) : Effect.map(
+        Effect.forEach(
+          chunksOf(rows, Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))),
+          (chunk) =>
+            returning === undefined
+              ? sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING`
+              : sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING RETURNING ${sql(returning)}`
+        ),
+        (chunks) => chunks.flat()
+      )
+  })
 
   // What calls just stored bring to the captured rollups (see internal/capturedRollup.ts).
   const addCaptured = (ids: ReadonlyArray<string>) =>
     Effect.forEach(
       chunksOf(ids, insertBatch),
-      (chunk) => CapturedRollup.add(sql, (column) => sql.in(column, chunk)),
+      (chunk) => CapturedRollup.add(sql, (column) => idsIn(column, chunk)),
       { discard: true }
     )
 
@@ -992,7 +1021,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         Effect.zipRight(
           put(completions),
           Effect.gen(function*() {
-            const stored = yield* insertCalls(callRows)
+            // The calls this batch stored, skipping those stored before: only theirs are new tag rows.
+            const stored = (yield* insertNew(callsTable, callRows, "id")).map((row) => row.id as string)
             yield* insertNew(callTagsTable, tagRows)
             yield* addCaptured(stored)
           }).pipe(
@@ -1067,7 +1097,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       : Effect.forEach(
         chunksOf(ids, insertBatch),
         // The figures stay when a prune drops a body: a pruned completion is still stored, not to be fetched again.
-        (batch) => sql<{ id: string }>`SELECT id FROM ${figures} WHERE ${sql.in("id", batch)}`
+        (batch) => sql<{ id: string }>`SELECT id FROM ${figures} WHERE ${idsIn("id", batch)}`
       ).pipe(
         Effect.map((batches) => new Set(batches.flat().map((row) => row.id))),
         Effect.mapError(failed("reading stored ids"))

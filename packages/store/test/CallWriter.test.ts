@@ -11,8 +11,11 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
+import * as NodeFs from "node:fs"
+import * as NodeOs from "node:os"
 import * as path from "node:path"
 import { CallWriter, CompletionStore, Database, StoreError } from "../src/index.js"
+import { writerNice } from "../src/internal/captureProtocol.js"
 
 const calls = sample.slice(0, 12).map((completion, n) =>
   capturedCall(`call-${n}`, {
@@ -116,6 +119,30 @@ describe("CallWriter", () => {
       expect(error).toBeInstanceOf(StoreError.CorruptDatabase)
       expect(error.message).toBe(`${notSqlite} is not a usable SQLite database: its header is not SQLite's`)
     }))
+
+  it.scoped.runIf(process.platform === "linux")(
+    "the writer thread gives way to the application's: it alone runs at a lower priority, on Linux",
+    () =>
+      Effect.gen(function*() {
+        // Each thread's nice value, from /proc (field 19 of a thread's stat, the 17th after its name).
+        const niceOfThreads = () =>
+          NodeFs.readdirSync("/proc/self/task").map((thread) => {
+            const stat = NodeFs.readFileSync(`/proc/self/task/${thread}/stat`, "utf8")
+            return Number(stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[16])
+          })
+        const lowered = (nices: ReadonlyArray<number>) => nices.filter((nice) => nice === writerNice).length
+        const before = niceOfThreads()
+        const dir = yield* tempDir
+        const store = yield* openStore(Database.Location.Sqlite({ filename: path.join(dir, "calls.sqlite") }))
+        const writer = yield* CallWriter.make(store)
+        expect(yield* writer.thread).toBe("worker")
+        expect(lowered(niceOfThreads())).toBe(lowered(before) + 1)
+        // The application's own priority is left as it was.
+        expect(NodeOs.getPriority()).toBe(0)
+        yield* writer.putCalls(calls)
+        expect((yield* store.report()).calls?.total.calls).toBe(calls.length)
+      })
+  )
 
   it.scoped("a store only its connection reaches is written on the calling thread", () =>
     Effect.gen(function*() {

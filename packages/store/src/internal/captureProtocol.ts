@@ -11,6 +11,9 @@ import * as Database from "../Database.js"
 import * as StoreError from "../StoreError.js"
 import * as Body from "./body.js"
 
+/** The writer thread's nice value on Linux, where it can have its own (see `captureWorker.ts`). */
+export const writerNice = 10
+
 /** The worker's `workerData`. */
 export interface CaptureWorkerData {
   readonly _tag: Database.Location["_tag"]
