@@ -9,7 +9,7 @@
  *   (or every 250 ms on its own thread, every second on this one), so a flush finds at most a batch pending (a fifth of
  *   a block's records); its other batches are written while the calls run, charged as the CPU they take from them.
  *   8 blocks rather than 4 (`CAPTURE_BENCH_ROUNDS` changes it): blocks of the same kind vary by up to 20 % on a
- *   shared two-core machine, and with 4 the figure swung from 0.94x to 1.19x between runs of the same code.
+ *   shared two-core machine, and with 4 the figure ranged from 0.94x to 1.10x over six runs of the same code.
  *   `capture.create.overhead.calling_thread` is the same for a store written on the application's thread (a store
  *   without a shared location), in blocks alternating with the others.
  *   `capture.create.app_thread_cpu` (and `.calling_thread`) is the ratio of the CPU time of the application's thread
