@@ -1,17 +1,17 @@
 /**
  * The capture benchmarks, on the built packages, against the local server in this process:
  * - `capture.create.overhead`: `create` with `Capture` into a SQLite store over the same calls without it, in one run,
- *   one call at a time, in 8 alternating blocks of 2,500 calls each so that both meet the same machine. Each captured
+ *   one call at a time, in blocks of 2,500 calls, 8 of each kind (`CAPTURE_BENCH_ROUNDS` changes it). Each captured
  *   block is timed by the wall clock from its first call until its records are written (a flush), so that it is
  *   charged the capture's whole cost as the caller sees it: the work on the application's thread, the writer thread's
  *   work still pending when the block's calls are done, and, on a machine whose cores are all busy, the writer
  *   thread's CPU taken from the application (target: at most 1.05x). The writer writes a batch every 500 calls
- *   (or every 250 ms on its own thread, every second on this one), so a flush finds at most a batch pending (a fifth of
- *   a block's records); its other batches are written while the calls run, charged as the CPU they take from them.
- *   8 blocks rather than 4 (`CAPTURE_BENCH_ROUNDS` changes it): blocks of the same kind vary by up to 20 % on a
- *   shared two-core machine, and with 4 the figure ranged from 0.94x to 1.10x over six runs of the same code.
+ *   (or every 250 ms on its own thread, every second on this one), so a flush finds at most a batch pending;
+ *   `capture.create.flush_ms` is that wait, per block. The kinds run in a balanced order (each at every place and
+ *   after every other kind equally often) and the baseline is two kinds of bare blocks: their ratio,
+ *   `capture.create.bare_vs_bare`, is the spread of the same calls on this machine, against which the others read.
  *   `capture.create.overhead.calling_thread` is the same for a store written on the application's thread (a store
- *   without a shared location), in blocks alternating with the others.
+ *   without a shared location).
  *   `capture.create.app_thread_cpu` (and `.calling_thread`) is the ratio of the CPU time of the application's thread
  *   alone (from /proc/thread-self/stat, Linux only), for where the cost lies;
  * - `capture.throughput`: calls the capture layer records into SQLite per second from 64 concurrent fibers, from the
@@ -29,6 +29,7 @@ import { Capture } from "@objectiveai-effect/ingest"
 import { ObjectiveAiServer } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
@@ -95,7 +96,7 @@ const bench = Effect.gen(function*() {
   const many = (count: number, concurrency: number) =>
     Effect.forEach(Array.from({ length: count }), () => create, { concurrency, discard: true })
 
-  // Overhead: the same calls, one at a time as a request handler makes them, in alternating rounds: without capture,
+  // Overhead: the same calls, one at a time as a request handler makes them, in rounds: without capture (twice),
   // with capture as it comes (a writer thread), and with the store written on this thread.
   const overhead = yield* Effect.scoped(Effect.gen(function*() {
     const captures = [
@@ -112,7 +113,8 @@ const bench = Effect.gen(function*() {
     yield* many(200, 1)
     yield* Effect.forEach(observed, identity, { discard: true })
     const bare = { ms: 0, cpu: 0 }
-    const captured = captures.map(() => ({ ms: 0, cpu: 0 }))
+    const bareAgain = { ms: 0, cpu: 0 }
+    const captured = captures.map(() => ({ ms: 0, cpu: 0, flushMs: 0 }))
     const timed = <A, E, R>(effect: Effect.Effect<A, E, R>, into: { ms: number; cpu: number }) =>
       Effect.suspend(() => {
         const start = performance.now()
@@ -125,15 +127,32 @@ const bench = Effect.gen(function*() {
           })
         )
       })
+    // Each captured block is timed with its records written: the capture's work in the background counts against
+    // it, not against the block after it. The wait for them (the flush) is also timed alone.
+    const kinds = [
+      timed(many(block, 1), bare),
+      ...captures.map(({ capture }, i) =>
+        timed(
+          Effect.zipRight(
+            observed[i],
+            Effect.timed(capture.flush).pipe(
+              Effect.map(([waited]) => (captured[i].flushMs += Duration.toMillis(waited)))
+            )
+          ),
+          captured[i]
+        )
+      ),
+      timed(many(block, 1), bareAgain)
+    ]
+    // A balanced order (a Williams square): over each `kinds.length` rounds every kind runs at every place once and
+    // right after every other kind once, so that what a block leaves behind (garbage, a warm or cold cache) weighs on
+    // every kind alike. In one run with the kinds in a cycle, the bare block that always came after the calling
+    // thread's was 11% slower than the other bare block.
+    const first = kinds.map((_, i) => (i % 2 === 0 ? i / 2 : kinds.length - (i + 1) / 2))
     for (let round = 0; round < rounds; round++) {
-      yield* timed(many(block, 1), bare)
-      for (let i = 0; i < captures.length; i++) {
-        // The round's records written too: the capture's work in the background counts against it, not the next
-        // round.
-        yield* timed(Effect.zipRight(observed[i], captures[i].capture.flush), captured[i])
-      }
+      for (const at of first) yield* kinds[(at + round) % kinds.length]
     }
-    return { bare, captured: captured[0], callingThread: captured[1] }
+    return { bare, bareAgain, captured: captured[0], callingThread: captured[1] }
   }))
 
   // Throughput of real calls: 64 in flight, until every record is written; the same calls without capture first.
@@ -194,15 +213,19 @@ const bench = Effect.gen(function*() {
     return { seconds }
   }))
 
-  console.log(`capture.create.bare_ms: ${(overhead.bare.ms / (rounds * block)).toFixed(3)} ms`)
+  // The bare blocks of both kinds are the baseline, a block's time per call; their ratio is the spread two runs of
+  // the same calls show on this machine, for reading the others.
+  const bareMs = (overhead.bare.ms + overhead.bareAgain.ms) / 2
+  const bareCpu = (overhead.bare.cpu + overhead.bareAgain.cpu) / 2
+  console.log(`capture.create.bare_ms: ${(bareMs / (rounds * block)).toFixed(3)} ms`)
   console.log(`capture.create.captured_ms: ${(overhead.captured.ms / (rounds * block)).toFixed(3)} ms`)
-  console.log(`capture.create.overhead: ${(overhead.captured.ms / overhead.bare.ms).toFixed(2)}x`)
-  console.log(`capture.create.overhead.calling_thread: ${(overhead.callingThread.ms / overhead.bare.ms).toFixed(2)}x`)
-  if (overhead.bare.cpu > 0) {
-    console.log(`capture.create.app_thread_cpu: ${(overhead.captured.cpu / overhead.bare.cpu).toFixed(2)}x`)
-    console.log(
-      `capture.create.app_thread_cpu.calling_thread: ${(overhead.callingThread.cpu / overhead.bare.cpu).toFixed(2)}x`
-    )
+  console.log(`capture.create.overhead: ${(overhead.captured.ms / bareMs).toFixed(2)}x`)
+  console.log(`capture.create.flush_ms: ${(overhead.captured.flushMs / rounds).toFixed(1)} ms`)
+  console.log(`capture.create.overhead.calling_thread: ${(overhead.callingThread.ms / bareMs).toFixed(2)}x`)
+  console.log(`capture.create.bare_vs_bare: ${(overhead.bareAgain.ms / overhead.bare.ms).toFixed(2)}x`)
+  if (bareCpu > 0) {
+    console.log(`capture.create.app_thread_cpu: ${(overhead.captured.cpu / bareCpu).toFixed(2)}x`)
+    console.log(`capture.create.app_thread_cpu.calling_thread: ${(overhead.callingThread.cpu / bareCpu).toFixed(2)}x`)
   }
   console.log(`capture.throughput: ${(calls / recording.seconds).toFixed(0)} calls/s`)
   console.log(`capture.throughput.calls_bare: ${(calls / bareSeconds).toFixed(0)} calls/s`)
