@@ -265,6 +265,44 @@ for (const engine of engines) {
         expect(yield* answers(reopened)).toStrictEqual(expected)
       }))
 
+    it.scoped("a store whose tag rows are indexed by completion after the value gets them indexed by call, and answers as before", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        const expected = yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          yield* store.put(sample.filter((_, i) => i % 2 === 0))
+          yield* store.putCalls(calls)
+          return yield* answers(store)
+        }))
+        const valueIndex = exec(location, (sql) =>
+          sql.onDialectOrElse({
+            pg: () =>
+              Effect.map(
+                sql<
+                  { indexdef: string }
+                >`SELECT indexdef FROM pg_indexes WHERE indexname = 'objectiveai_call_tags_value'`,
+                (rows) => rows.map((row) => row.indexdef.slice(row.indexdef.indexOf("(") + 1, -1)).join()
+              ),
+            orElse: () =>
+              Effect.map(
+                sql<{ name: string }>`SELECT name FROM pragma_index_info('objectiveai_call_tags_value') ORDER BY seqno`,
+                (rows) => rows.map((row) => row.name).join(", ")
+              )
+          }))
+        expect(yield* valueIndex).toBe("tag_key, tag_value, call_id, completion_id")
+        // The store as the version before the migration left it.
+        yield* exec(location, (sql) =>
+          Effect.gen(function*() {
+            yield* sql`DROP INDEX objectiveai_call_tags_value`
+            yield* sql`CREATE INDEX objectiveai_call_tags_value ON objectiveai_call_tags (tag_key, tag_value, completion_id, call_id)`
+            yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 8`
+          }))
+        expect(yield* valueIndex).toBe("tag_key, tag_value, completion_id, call_id")
+        const reopened = yield* openStore(location, { readOnly: true })
+        expect(yield* valueIndex).toBe("tag_key, tag_value, call_id, completion_id")
+        expect(yield* answers(reopened)).toStrictEqual(expected)
+      }))
+
     it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges; a rebuild fills them", () =>
       Effect.gen(function*() {
         const location = yield* engine.fresh

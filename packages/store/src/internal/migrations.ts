@@ -319,5 +319,17 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   PRIMARY KEY (${CapturedRollup.tagCostQuarterKey.join(", ")})
 )`)
     yield* CapturedRollup.add(sql, () => sql`1 = 1`, [tagCostRollupTable, tagCostQuarterRollupTable])
+  }),
+  // The tag rows by value in the order calls are made: keyed by completion id after the value (migration 5), each
+  // call's tag rows went to random places of the index, so that a batch of captured calls rewrote a page of it per
+  // row; by call id (which starts with the call's time), they go at the end of their value's range. A captured call
+  // wrote 2.99 pages to the WAL and took 186 µs of the writer's CPU, now 1.96 and 141 µs (batches of 250 into a store
+  // of 5,000 calls, checkpoints off). The index still holds both ids, for the filters by tag that read it alone.
+  "8_tag_value_index_by_call": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`DROP INDEX IF EXISTS ${callTagsTable}_value`)
+    yield* sql.unsafe(
+      `CREATE INDEX ${callTagsTable}_value ON ${callTagsTable} (tag_key, tag_value, call_id, completion_id)`
+    )
   })
 }
