@@ -166,6 +166,15 @@ const expectAnswersRight = (store: CompletionStore.Service, timeZones: ReadonlyA
     { discard: true }
   )
 
+// A store of half the sample and the captured calls, and its answers.
+const storedWithCalls = (location: Database.Location) =>
+  Effect.scoped(Effect.gen(function*() {
+    const store = yield* openStore(location)
+    yield* store.put(sample.filter((_, i) => i % 2 === 0))
+    yield* store.putCalls(calls)
+    return yield* answers(store)
+  }))
+
 const exec = <A>(location: Database.Location, statements: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>) =>
   Effect.flatMap(SqlClient.SqlClient, statements).pipe(
     Effect.provide(Layer.orDie(Database.layer(location))),
@@ -237,12 +246,7 @@ for (const engine of engines) {
     it.scoped("a store written before the rollups by tag gets them filled from its calls; cut short, it migrates again", () =>
       Effect.gen(function*() {
         const location = yield* engine.fresh
-        const expected = yield* Effect.scoped(Effect.gen(function*() {
-          const store = yield* openStore(location)
-          yield* store.put(sample.filter((_, i) => i % 2 === 0))
-          yield* store.putCalls(calls)
-          return yield* answers(store)
-        }))
+        const expected = yield* storedWithCalls(location)
         // The store as the version before the migration left it, and a table in the way of one of the migration's
         // steps, so that it fails after the first ones.
         yield* exec(location, (sql) =>
@@ -268,12 +272,7 @@ for (const engine of engines) {
     it.scoped("a store whose tag rows are indexed by completion after the value gets them indexed by call, and answers as before", () =>
       Effect.gen(function*() {
         const location = yield* engine.fresh
-        const expected = yield* Effect.scoped(Effect.gen(function*() {
-          const store = yield* openStore(location)
-          yield* store.put(sample.filter((_, i) => i % 2 === 0))
-          yield* store.putCalls(calls)
-          return yield* answers(store)
-        }))
+        const expected = yield* storedWithCalls(location)
         const valueIndex = exec(location, (sql) =>
           sql.onDialectOrElse({
             pg: () =>
