@@ -29,7 +29,8 @@ import * as SqlSchema from "@effect/sql/SqlSchema"
 import type * as Statement from "@effect/sql/Statement"
 import type { Report } from "@objectiveai-effect/analysis"
 import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
-import { ChatCompletion, Json, type StoredChatCompletion } from "@objectiveai-effect/domain"
+import type { ChatCompletion } from "@objectiveai-effect/domain"
+import { type StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -45,6 +46,7 @@ import * as Stream from "effect/Stream"
 import * as Database from "./Database.js"
 import * as Body from "./internal/body.js"
 import * as CapturedRollup from "./internal/capturedRollup.js"
+import * as CapturedRow from "./internal/capturedRow.js"
 import * as DerivedWriter from "./internal/derivedWriter.js"
 import * as Exact from "./internal/exact.js"
 import { migrations } from "./internal/migrations.js"
@@ -764,10 +766,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     )
   }
 
-  // The figures of completions whose rows this transaction wrote (or that have none yet, for a backfill).
+  // The figures of completions whose rows this transaction wrote (or that have none yet, for a backfill): those whose
+  // figures it wrote.
   const writeFigures = (derived: ReadonlyArray<Derived>, options: { readonly rollup: boolean }) =>
     Effect.gen(function*() {
-      if (derived.length === 0) return
+      if (derived.length === 0) return []
       const perStatement = Math.max(1, Math.floor(maxParameters / figuresColumns.length))
       const written = new Set<string>()
       for (const chunk of chunksOf(derived, perStatement)) {
@@ -779,10 +782,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const mine = derived.filter((item) => written.has(item.completion.id))
       yield* insertRows(toolCallsTable, mine.flatMap((item) => item.toolCalls))
       yield* insertRows(problemsTable, mine.flatMap((item) => item.problems))
-      if (options.rollup) {
-        yield* addToRollup(rollupRows(mine.map((item) => item.figures)))
-        yield* addToToolCallRollup(toolCallRollupRows(mine.flatMap((item) => item.toolCalls)))
-      }
+      if (options.rollup) yield* addToRollups(mine)
+      return mine
     })
 
   const rollupConflict = upsert(
@@ -792,39 +793,59 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     logprobMinima
   )
 
-  // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
-  const toParameter = (value: string | number | bigint | null) =>
-    typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
-
-  const rollupParameters = (row: RollupRow) => row.map(toParameter)
-
-  // Adds rows to the rollup, in key order, so that writers of the same keys wait for each other.
-  const addToRollup = (rows: ReadonlyArray<RollupRow>) =>
-    Effect.forEach(
-      chunksOf(rows, Math.floor(maxParameters / rollupColumns.length)),
-      (chunk) =>
-        sql`INSERT INTO ${sql(rollupTable)} ${
-          sql.insert(chunk.map((row) => record(rollupColumns, rollupParameters(row))))
-        } ${sql.literal(rollupConflict)}`,
-      { discard: true }
-    )
-
   const toolCallRollupConflict = upsert(
     toolCallRollupTable,
     ["bucket", "model", "provider", "has_provider", "tool", "outcome"],
     ["calls"]
   )
 
-  // Adds rows to the tool-call rollup, in key order, as `addToRollup` does.
-  const addToToolCallRollup = (rows: ReadonlyArray<RollupRow>) =>
-    Effect.forEach(
-      chunksOf(rows, Math.floor(maxParameters / toolCallRollupColumns.length)),
-      (chunk) =>
-        sql`INSERT INTO ${sql(toolCallRollupTable)} ${
-          sql.insert(chunk.map((row) => record(toolCallRollupColumns, rollupParameters(row))))
-        }
-          ${sql.literal(toolCallRollupConflict)}`,
-      { discard: true }
+  // Sums past 2^53 go to the driver as text, which both engines read into BIGINT exactly.
+  const toParameter = (value: string | number | bigint | null) =>
+    typeof value === "bigint" ? (Number.isSafeInteger(Number(value)) ? Number(value) : value.toString()) : value
+
+  // The transaction's connection, which `transaction` and `sql.withTransaction` provide, for `SqliteRows`.
+  const transactionConnection = Effect.map(
+    Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection))),
+    ([connection]) => connection
+  )
+
+  // Adds rows to a rollup, in the order given (key order, so that writers of the same keys wait for each other): on
+  // SQLite through `SqliteRows`, in the transaction.
+  const upsertRows: (
+    table: string,
+    columns: ReadonlyArray<string>,
+    rows: ReadonlyArray<RollupRow>,
+    conflict: string
+  ) => Effect.Effect<void, SqlError> = sql.onDialectOrElse({
+    sqlite: () => (table, columns, rows, conflict) =>
+      rows.length === 0 ? Effect.void : Effect.flatMap(
+        transactionConnection,
+        (connection) =>
+          Effect.asVoid(
+            SqliteRows.insertAll(connection, table, columns, rows.map((row) => row.map(toParameter)), conflict)
+          )
+      ),
+    orElse: () => (table, columns, rows, conflict) =>
+      Effect.forEach(
+        chunksOf(rows, Math.floor(maxParameters / columns.length)),
+        (chunk) =>
+          sql`INSERT INTO ${sql(table)} ${sql.insert(chunk.map((row) => record(columns, row.map(toParameter))))} ${
+            sql.literal(conflict)
+          }`,
+        { discard: true }
+      )
+  })
+
+  // What completions whose figures a transaction wrote add to the rollup and the tool-call rollup.
+  const addToRollups = (mine: ReadonlyArray<Derived>) =>
+    Effect.zipRight(
+      upsertRows(rollupTable, rollupColumns, rollupRows(mine.map((item) => item.figures)), rollupConflict),
+      upsertRows(
+        toolCallRollupTable,
+        toolCallRollupColumns,
+        toolCallRollupRows(mine.flatMap((item) => item.toolCalls)),
+        toolCallRollupConflict
+      )
     )
 
   // A list of ids to match: on SQLite one JSON parameter, so that a statement's text is the same whatever a batch's
@@ -835,12 +856,6 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       sql`${sql(column)} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
     orElse: () => (column: string, ids: ReadonlyArray<string>) => sql.in(column, ids)
   })
-
-  // The transaction's connection, which `transaction` and `sql.withTransaction` provide, for `SqliteRows`.
-  const transactionConnection = Effect.map(
-    Effect.orDie(Effect.flatten(Effect.serviceOption(SqlClient.TransactionConnection))),
-    ([connection]) => connection
-  )
 
   // The same writes on SQLite, several rows per statement (see internal/sqliteRows.ts).
   const putBatchSqlite = (batch: ReadonlyArray<Derived>) =>
@@ -873,22 +888,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         problemColumns,
         mine.flatMap((item) => item.problems.map(problemValues))
       )
-      yield* SqliteRows.insertAll(
-        connection,
-        rollupTable,
-        rollupColumns,
-        rollupRows(mine.map((item) => item.figures)).map(rollupParameters),
-        rollupConflict
-      )
-      yield* SqliteRows.insertAll(
-        connection,
-        toolCallRollupTable,
-        toolCallRollupColumns,
-        toolCallRollupRows(toolCalls).map(rollupParameters),
-        toolCallRollupConflict
-      )
+      yield* addToRollups(mine)
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${idsIn("id", batch.map((item) => item.completion.id))}`
-      return stored.map((item) => item.completion.id)
+      return { stored: stored.map((item) => item.completion.id), figured: mine }
     }))
 
   const putBatchStatements = (batch: ReadonlyArray<Derived>) =>
@@ -897,22 +899,33 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         sql.insert(batch.map((item) => ({ ...item.completion })))
       } ON CONFLICT (id) DO NOTHING RETURNING id`
       const ids = new Set(inserted.map((row) => row.id))
-      yield* writeFigures(batch.filter((item) => ids.has(item.completion.id)), { rollup: true })
+      const stored = batch.filter((item) => ids.has(item.completion.id))
+      const figured = yield* writeFigures(stored, { rollup: true })
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
-      return batch.filter((item) => ids.has(item.completion.id)).map((item) => item.completion.id)
+      return { stored: stored.map((item) => item.completion.id), figured }
     }))
 
   const putBatch = sql.onDialectOrElse({ sqlite: () => putBatchSqlite, orElse: () => putBatchStatements })
 
-  // Rows of distinct ids (the first of each), in id order.
+  // Rows of distinct ids (the first of each), in id order: the ids stored, and those whose figures were written.
   const storeDerived = (unique: Map<string, Derived>) =>
     Effect.suspend(() => {
       const sorted = Array.from(unique.values()).sort((a, b) => byId(a.completion, b.completion))
       return Effect.forEach(chunksOf(sorted, insertBatch), putBatch)
     }).pipe(
-      Effect.map((batches) => batches.flat()),
+      Effect.map((batches) => ({
+        stored: batches.flatMap((batch) => batch.stored),
+        figured: batches.flatMap((batch) => batch.figured)
+      })),
       Effect.mapError(failed("storing completions"))
     )
+
+  // Completions' rows, the first of each id.
+  const uniqueDerived = (derived: Iterable<Derived>) => {
+    const unique = new Map<string, Derived>()
+    for (const item of derived) if (!unique.has(item.completion.id)) unique.set(item.completion.id, item)
+    return unique
+  }
 
   const put: Service["put"] = (completions) =>
     Effect.suspend(() => {
@@ -920,26 +933,22 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       for (const completion of completions) {
         if (!unique.has(completion.response.id)) unique.set(completion.response.id, derive(completion))
       }
-      return storeDerived(unique)
+      return Effect.map(storeDerived(unique), (written) => written.stored)
     }).pipe(Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } }))
 
   const putDerived: DerivedWriter.PutDerived = (derived) =>
-    Effect.suspend(() => {
-      const unique = new Map<string, Derived>()
-      for (const item of derived) if (!unique.has(item.completion.id)) unique.set(item.completion.id, item)
-      return storeDerived(unique)
-    }).pipe(Effect.withSpan("CompletionStore.putDerived", { attributes: { completions: derived.length } }))
+    Effect.suspend(() => Effect.map(storeDerived(uniqueDerived(derived)), (written) => written.stored)).pipe(
+      Effect.withSpan("CompletionStore.putDerived", { attributes: { completions: derived.length } })
+    )
 
-  const encodePartial = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
-
-  // Rows a batch may write again after a failure, skipping those there already; the rows `returning` names of those
-  // it wrote. On SQLite through `SqliteRows`, whose statements are prepared once.
+  // Rows a batch may write again after a failure, skipping those there already; the columns `returning` lists of
+  // those it wrote. On SQLite through `SqliteRows`, whose statements are prepared once.
   const insertNew: (
     name: string,
-    rows: ReadonlyArray<Record<string, unknown>>,
+    rows: ReadonlyArray<Readonly<Record<string, unknown>>>,
     returning?: string
   ) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, SqlError> = sql.onDialectOrElse({
-    sqlite: () => (name: string, rows: ReadonlyArray<Record<string, unknown>>, returning?: string) =>
+    sqlite: () => (name: string, rows: ReadonlyArray<Readonly<Record<string, unknown>>>, returning?: string) =>
       rows.length === 0 ? Effect.succeed([]) : Effect.flatMap(transactionConnection, (connection) => {
         const columns = Object.keys(rows[0])
         return Effect.map(
@@ -953,82 +962,79 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           (returned) => returned as ReadonlyArray<Record<string, unknown>>
         )
       }),
-    orElse: () => (name: string, rows: ReadonlyArray<Record<string, unknown>>, returning?: string) =>
+    orElse: () => (name: string, rows: ReadonlyArray<Readonly<Record<string, unknown>>>, returning?: string) =>
       rows.length === 0 ? Effect.succeed([]) : Effect.map(
         Effect.forEach(
           chunksOf(rows, Math.max(1, Math.floor(maxParameters / Object.keys(rows[0]).length))),
           (chunk) =>
             returning === undefined
               ? sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING`
-              : sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING RETURNING ${sql(returning)}`
+              : sql`INSERT INTO ${sql(name)} ${sql.insert(chunk)} ON CONFLICT DO NOTHING RETURNING ${
+                sql.literal(returning)
+              }`
         ),
         (chunks) => chunks.flat()
       )
   })
 
-  // What calls just stored bring to the captured rollups (see internal/capturedRollup.ts).
-  const addCaptured = (ids: ReadonlyArray<string>) =>
-    Effect.forEach(
-      chunksOf(ids, insertBatch),
-      (chunk) => CapturedRollup.add(sql, (column) => idsIn(column, chunk)),
-      { discard: true }
-    )
+  // What calls just stored bring to the captured rollups (see internal/capturedRollup.ts): summed here for those whose
+  // completion's figures the batch wrote (or that have none), in SQL for those whose figures were there before.
+  const addCaptured = (
+    stored: ReadonlyArray<CapturedRollup.StoredCall & { readonly id: string; readonly summed: boolean }>
+  ) =>
+    Effect.gen(function*() {
+      for (const added of CapturedRollup.rowsOf(stored.filter((call) => call.summed))) {
+        yield* upsertRows(added.table, added.columns, added.rows, added.conflict)
+      }
+      const before = stored.filter((call) => !call.summed).map((call) => call.id)
+      yield* Effect.forEach(
+        chunksOf(before, insertBatch),
+        (chunk) => CapturedRollup.add(sql, (column) => idsIn(column, chunk)),
+        { discard: true }
+      )
+    })
 
-  const putCalls: Service["putCalls"] = (calls) =>
+  // The rows of captured calls, stored in one transaction (one commit for the batch: put's own transactions nest in
+  // it as savepoints).
+  const putCapturedRows: DerivedWriter.PutCapturedRows = (rows) =>
     Effect.suspend(() => {
-      const sorted = [...calls].sort(byId)
-      const completions = sorted.flatMap((call) =>
-        call.completion === undefined
-          ? []
-          : [
-            call.requestJson === undefined || call.completionJson === undefined
-              ? { request: call.request, response: call.completion }
-              : Body.fromTexts(call.request, call.completion, call.requestJson, call.completionJson)
-          ]
-      )
-      const callRows = sorted.map((call) => {
-        const answer = call.completion ?? call.partial
-        return {
-          id: call.id,
-          created: Math.floor(call.startedAt / 1000),
-          started_ms: call.startedAt,
-          operation: call.operation,
-          model: answer?.model ?? call.request.model,
-          provider: answer?.provider ?? null,
-          completion_id: call.completion?.id ?? null,
-          outcome: call.outcome,
-          status: call.status ?? null,
-          request_id: call.requestId ?? null,
-          message: call.message ?? null,
-          attempts: call.attempts,
-          first_byte_ms: call.timeToFirstByte ?? null,
-          first_chunk_ms: call.timeToFirstChunk ?? null,
-          duration_ms: call.duration,
-          request: call.requestJson ?? Json.stringify(call.request),
-          partial: call.partial === undefined ? null : encodePartial(call.partial)
-        }
-      })
-      const tagRows = sorted.flatMap((call) =>
-        Object.keys(call.tags).sort().map((key) => ({
-          call_id: call.id,
-          tag_key: key,
-          tag_value: call.tags[key],
-          completion_id: call.completion?.id ?? null
-        }))
-      )
-      // One transaction, one commit for the batch: put's own transactions nest in it as savepoints.
+      const sorted = [...rows].sort((a, b) => byId(a.call, b.call))
       return sql.withTransaction(
-        Effect.zipRight(
-          put(completions),
+        Effect.flatMap(storeDerived(uniqueDerived(sorted.flatMap((row) => row.completion ?? []))), ({ figured }) =>
           Effect.gen(function*() {
+            const figuresOf = new Map(figured.map((item) => [item.completion.id, item]))
             // The calls this batch stored, skipping those stored before: only theirs are new tag rows.
-            const stored = (yield* insertNew(callsTable, callRows, "id")).map((row) => row.id as string)
-            yield* insertNew(callTagsTable, tagRows)
-            yield* addCaptured(stored)
-          }).pipe(
-            Effect.mapError(failed("storing captured calls"))
-          )
-        )
+            const stored = new Set(
+              (yield* insertNew(
+                callsTable,
+                sorted.map((row) =>
+                  row.call
+                ),
+                "id"
+              )).map((row) => row.id as string)
+            )
+            const tagged = new Set(
+              (yield* insertNew(callTagsTable, sorted.flatMap((row) => row.tags), "call_id, tag_key")).map((row) =>
+                JSON.stringify([row.call_id, row.tag_key])
+              )
+            )
+            yield* addCaptured(sorted.flatMap(({ call, tags }) => {
+              if (!stored.has(call.id)) return []
+              const derived = call.completion_id === null ? undefined : figuresOf.get(call.completion_id)
+              return [{
+                id: call.id,
+                created: call.created,
+                model: call.model,
+                provider: call.provider,
+                outcome: call.outcome,
+                tags: tags.filter((tag) => tagged.has(JSON.stringify([tag.call_id, tag.tag_key])))
+                  .map((tag) => [tag.tag_key, tag.tag_value] as const),
+                figures: derived?.figures,
+                toolCalls: derived?.toolCalls ?? [],
+                summed: call.completion_id === null || derived !== undefined
+              }]
+            }))
+          }).pipe(Effect.mapError(failed("storing captured calls"))))
       ).pipe(
         Effect.catchTag("SqlError", (error) => Effect.fail(failed("storing captured calls")(error))),
         Effect.catchAllDefect((defect) =>
@@ -1037,7 +1043,12 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           )
         )
       )
-    }).pipe(Effect.withSpan("CompletionStore.putCalls", { attributes: { calls: calls.length } }))
+    })
+
+  const putCalls: Service["putCalls"] = (calls) =>
+    Effect.suspend(() => putCapturedRows(calls.map(CapturedRow.fromCall))).pipe(
+      Effect.withSpan("CompletionStore.putCalls", { attributes: { calls: calls.length } })
+    )
 
   const prune: Service["prune"] = (before) =>
     transaction(Effect.gen(function*() {
@@ -2022,7 +2033,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       mostExpensive,
       body
     }),
-    putDerived
+    { putDerived, putCapturedRows }
   )
 })
 

@@ -275,7 +275,7 @@ export const fromFiles = (
         Stream.fromIterable(files),
         (file) => numberLines(fs.stream(file).pipe(Stream.decodeText(), Stream.splitLines), f(file))
       )
-    const putDerived = DerivedWriter.get(store)
+    const putDerived = DerivedWriter.get(store)?.putDerived
     const size = options.workers ?? workers
     if (putDerived === undefined || size <= 0) {
       return yield* fromResults(lines((file) => (text, line) => decodeLine(text, file, line)), options)

@@ -47,16 +47,18 @@ const newestFirst = (completions: ReadonlyArray<StoredChatCompletion.StoredChatC
 const features = ["chat", "search", "summary"]
 const tagsOf = (i: number): Record<string, string> => ({ feature: features[Math.floor(i / 2) % 3], user: `u-${i % 7}` })
 
+// A successful call of a stored completion, started as it was created.
+const call = (id: string, stored: StoredChatCompletion.StoredChatCompletion, tags: Record<string, string>) =>
+  capturedCall(id, {
+    request: stored.request,
+    completion: stored.response,
+    startedAt: stored.response.created * 1000,
+    tags
+  })
+
 // Two completions in three are captured, tagged; the rest only synced. A failed call beside every tenth.
 const calls: ReadonlyArray<CompletionStore.CapturedCall> = sample.flatMap((stored, i) => [
-  ...(i % 3 === 0 ? [] : [
-    capturedCall(`call-${i}`, {
-      request: stored.request,
-      completion: stored.response,
-      startedAt: stored.response.created * 1000,
-      tags: tagsOf(i)
-    })
-  ]),
+  ...(i % 3 === 0 ? [] : [call(`call-${i}`, stored, tagsOf(i))]),
   ...(i % 10 === 0 ?
     [capturedCall(`failed-${i}`, {
       request: stored.request,
@@ -99,12 +101,7 @@ const aroundChanges = [1_711_846_800, 1_729_990_800].flatMap((change, at) =>
   } as StoredChatCompletion.StoredChatCompletion))
 )
 const zonedCalls = aroundChanges.map((stored, i) =>
-  capturedCall(`zoned-call-${i}`, {
-    request: stored.request,
-    completion: stored.response,
-    startedAt: stored.response.created * 1000,
-    tags: i % 4 === 0 ? { feature: features[i % 3] } : tagsOf(i)
-  })
+  call(`zoned-call-${i}`, stored, i % 4 === 0 ? { feature: features[i % 3] } : tagsOf(i))
 )
 const zonedTags = new Map(zonedCalls.map((call) => [call.completion!.id, call.tags]))
 // A range that cuts a day at each end, in every zone.
@@ -211,13 +208,6 @@ for (const engine of engines) {
       Effect.gen(function*() {
         const store = yield* freshStore(engine)
         const [a, b, c] = sample
-        const call = (id: string, stored: StoredChatCompletion.StoredChatCompletion, tags: Record<string, string>) =>
-          capturedCall(id, {
-            request: stored.request,
-            completion: stored.response,
-            startedAt: stored.response.created * 1000,
-            tags
-          })
         yield* store.put([a])
         yield* store.putCalls([call("a-1", a, { feature: "one" }), call("b-1", b, { feature: "two" })])
         yield* store.put([b])
@@ -241,6 +231,71 @@ for (const engine of engines) {
         )
         expect((yield* store.calls({ tags: { feature: ["two"] } })).total.calls).toBe(1)
         expect((yield* store.calls({ tags: { user: ["ada"] } })).total.calls).toBe(1)
+      }))
+
+    it.scoped("what each batch of calls adds to the rollups is what summing the stored rows in SQL gives, whatever it finds stored", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        const first = sample.slice(0, 100)
+        const second = sample.slice(100, 200)
+        const third = sample.slice(200)
+        const cutoff = [...second].sort((a, b) => a.response.created - b.response.created)[50].response.created
+        yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          // A quarter synced before their capture; calls without tags, failed calls, streams cut short with their
+          // partial completion, and a second call of a completion with tags of its own, in one batch.
+          yield* store.put(first.filter((_, i) => i % 4 === 0))
+          yield* store.putCalls(first.flatMap((stored, i) => [
+            call(`first-${i}`, stored, i % 5 === 0 ? {} : tagsOf(i)),
+            ...(i % 11 === 0 ? [call(`again-${i}`, stored, { feature: "again", team: "core" })] : []),
+            ...(i % 9 === 0 ?
+              [capturedCall(`failed-${i}`, {
+                request: stored.request,
+                outcome: "ServerError",
+                status: 503,
+                startedAt: stored.response.created * 1000 + 5,
+                tags: tagsOf(i + 1)
+              })] :
+              []),
+            ...(i % 13 === 0 ?
+              [capturedCall(`cut-${i}`, {
+                operation: "stream",
+                request: stored.request,
+                partial: stored.response,
+                outcome: "StreamError",
+                startedAt: stored.response.created * 1000 + 7,
+                tags: tagsOf(i + 2)
+              })] :
+              [])
+          ]))
+          // Synced, then half of them pruned before their capture: their figures are kept, their bodies stored again.
+          yield* store.put(second)
+          const pruned = yield* store.prune(new Date(cutoff * 1000))
+          expect(pruned.completions).toBeGreaterThan(0)
+          yield* store.putCalls(second.map((stored, i) => call(`second-${i}`, stored, tagsOf(i))))
+          // Around the changes of summer time, and the rest in batches of a few calls.
+          yield* putZoned(store)
+          for (let start = 0; start < third.length; start += 7) {
+            yield* store.putCalls(
+              third.slice(start, start + 7).map((stored, i) => call(`third-${start + i}`, stored, tagsOf(start + i)))
+            )
+          }
+        }))
+        const rollups = exec(location, (sql) =>
+          Effect.forEach(tagRollupTables, (table) =>
+            Effect.map(
+              sql<Record<string, unknown>>`SELECT * FROM ${sql(table)}`,
+              (rows) => [table, rows.map((row) => JSON.stringify(row)).sort()] as const
+            )))
+        const added = yield* rollups
+        for (const [table, rows] of added) expect(rows.length, table).toBeGreaterThan(0)
+        // Every rollup summed again from the stored rows, in SQL: a backfill rebuilds them.
+        yield* exec(
+          location,
+          (sql) => sql`DELETE FROM ${sql(stateTable)} WHERE name = ${CompletionStore.figuresBackfilled}`
+        )
+        yield* Effect.scoped(openStore(location))
+        expect(yield* rollups).toStrictEqual(added)
       }))
 
     it.scoped("a store written before the rollups by tag gets them filled from its calls; cut short, it migrates again", () =>

@@ -16,6 +16,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import * as CompletionStore from "../CompletionStore.js"
 import * as StoreError from "../StoreError.js"
 import * as Body from "./body.js"
+import * as CapturedRow from "./capturedRow.js"
 import {
   type CaptureWorkerData,
   encodeWritten,
@@ -24,6 +25,7 @@ import {
   type WriteInput,
   writerNice
 } from "./captureProtocol.js"
+import * as DerivedWriter from "./derivedWriter.js"
 
 // This thread gives way to the application's: on Linux a priority is a thread's own (`setpriority` on its thread
 // id), so the writer alone runs at nice 10 and takes a core only when the application's threads leave it one. In the
@@ -55,21 +57,22 @@ const completionsOf = (bodies: Extract<WriteInput, { readonly _tag: "Put" }>["bo
     }))
 
 // An empty batch of calls opens the store only: the writer sends one as it starts, so that the first batch waits for
-// nothing.
+// nothing. Each call of a batch is decoded and turned into its rows at once (see `capturedRow.ts`).
 const write = (input: WriteInput) =>
   Effect.gen(function*() {
     store ??= yield* open
     if (input._tag === "Put") return yield* store.put(yield* completionsOf(input.bodies))
-    const calls: Array<CompletionStore.CapturedCall> = []
+    const rows: Array<CapturedRow.CapturedRow> = []
     for (const call of input.calls) {
       // The texts were decoded by the client that received them: they fail here only if they were not what it sent.
       const decoded = fromWire(call)
       if (Either.isLeft(decoded)) {
         return yield* new StoreError.InvalidStoredBody({ id: call.id, reason: decoded.left })
       }
-      calls.push(decoded.right)
+      rows.push(CapturedRow.fromCall(decoded.right))
     }
-    if (calls.length > 0) yield* store.putCalls(calls)
+    // The store this thread opened is one `CompletionStore.make` built, which keeps its writers.
+    if (rows.length > 0) yield* DerivedWriter.get(store)!.putCapturedRows(rows)
     return []
   })
 

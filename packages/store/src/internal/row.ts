@@ -102,6 +102,9 @@ export const logprobSums: ReadonlyArray<string> = [
   ) => limbColumns(name))
 ]
 
+/** The figures columns every rollup of figures sums: {@link costSums}, then {@link logprobSums}. */
+export const figureSums: ReadonlyArray<string> = [...costSums, ...logprobSums]
+
 /** The figures columns whose least value is kept. */
 export const logprobMinima: ReadonlyArray<string> = parts.map((part) => `${part}_lowest`)
 
@@ -147,8 +150,8 @@ export const record = <A>(columns: ReadonlyArray<string>, values: ReadonlyArray<
 export const bucketSeconds = 900
 
 // Sums stay numbers while they are safe integers (a batch's always are), bigints past that.
-const add = (sum: number | bigint, value: number): number | bigint => {
-  if (typeof sum === "number") {
+const add = (sum: number | bigint, value: number | bigint): number | bigint => {
+  if (typeof sum === "number" && typeof value === "number") {
     const total = sum + value
     if (Number.isSafeInteger(total)) return total
   }
@@ -173,50 +176,135 @@ export const rollupColumns: ReadonlyArray<string> = [
  */
 export type RollupRow = ReadonlyArray<string | number | bigint | null>
 
-// Where the rollup reads each figure in a figures row.
-const sumIndexes = [...costSums, ...logprobSums].map((column) => figuresColumns.indexOf(column))
-const minimumIndexes = logprobMinima.map((column) => figuresColumns.indexOf(column))
+/** The values of a rollup row's key columns, in order. */
+export type RollupKey = ReadonlyArray<string | number>
+
 const createdIndex = figuresColumns.indexOf("created")
 const modelIndex = figuresColumns.indexOf("model")
 const providerIndex = figuresColumns.indexOf("provider")
-// Where a rollup row holds its count, first sum and first least value.
-const completionsAt = rollupColumns.indexOf("completions")
-const sumsAt = completionsAt + 1
-const minimaAt = sumsAt + sumIndexes.length
+
+/** A row's `created`, `model` and `provider`, from a figures row. */
+export const figuresWhere = (row: FiguresRow): { created: number; model: string; provider: string | null } => ({
+  created: row[createdIndex] as number,
+  model: row[modelIndex] as string,
+  provider: row[providerIndex] as string | null
+})
 
 /**
- * The rollup rows of figures rows, one per bucket, model and provider, in key order (so that writers update them in
- * one order). A missing provider is `''` with `has_provider` 0, since keys with `NULL` never conflict.
+ * The key columns of a model and provider: a missing provider is `''` with `has_provider` 0, since keys with `NULL`
+ * never conflict.
  */
-export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<RollupRow> => {
+export const modelKey = (model: string, provider: string | null): RollupKey => [
+  model,
+  provider ?? "",
+  provider === null ? 0 : 1
+]
+
+/** The bucket of `size` seconds a `created` falls in: floor division, as `bucketOf` in SQL. */
+export const bucket = (created: number, size: number): number => Math.floor(created / size)
+
+// The groups of `entries` by key, in key order (so that writers update the rows of one key in one order): each the
+// key and its first value (`start`), into which the others go.
+const grouped = <A>(
+  entries: Iterable<readonly [RollupKey, A]>,
+  start: (key: RollupKey, value: A) => Array<string | number | bigint | null>,
+  into: (group: Array<string | number | bigint | null>, value: A) => void
+): ReadonlyArray<RollupRow> => {
   const groups = new Map<string, Array<string | number | bigint | null>>()
-  for (const row of rows) {
-    const bucket = Math.floor((row[createdIndex] as number) / bucketSeconds)
-    const model = row[modelIndex] as string
-    const provider = row[providerIndex] as string | null
-    const key = JSON.stringify([bucket, model, provider])
-    let group = groups.get(key)
-    if (group === undefined) {
-      group = [bucket, model, provider ?? "", provider === null ? 0 : 1, 0]
-      for (let i = 0; i < sumIndexes.length; i++) group.push(0)
-      for (let i = 0; i < minimumIndexes.length; i++) group.push(null)
-      groups.set(key, group)
-    }
-    group[completionsAt] = (group[completionsAt] as number) + 1
-    for (let i = 0; i < sumIndexes.length; i++) {
-      const value = row[sumIndexes[i]]
-      if (typeof value === "number" && value !== 0) group[sumsAt + i] = add(group[sumsAt + i] as number | bigint, value)
-    }
-    for (let i = 0; i < minimumIndexes.length; i++) {
-      const value = row[minimumIndexes[i]]
-      const known = group[minimaAt + i]
-      if (typeof value === "number" && (known === null || value < (known as number))) group[minimaAt + i] = value
-    }
+  for (const [key, value] of entries) {
+    const text = JSON.stringify(key)
+    const group = groups.get(text)
+    if (group === undefined) groups.set(text, start(key, value))
+    else into(group, value)
   }
   return Array.from(groups.entries())
     .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([, group]) => group)
 }
+
+/**
+ * What a rollup row sums of some figures rows: their count, the sum of each summed column, then the least value of
+ * each column whose least value is kept (what `COUNT(*)`, `COALESCE(SUM(…), 0)` and `MIN(…)` give in SQL).
+ */
+export type Totals = ReadonlyArray<number | bigint | null>
+
+/** A figures row's {@link Totals}: a count of 1, its values of `sums` (0 for none), then its values of `minima`. */
+export const totalsOf = (
+  row: FiguresRow,
+  sums: ReadonlyArray<string>,
+  minima: ReadonlyArray<string>
+): Totals => {
+  const totals: Array<number | null> = [1]
+  for (const index of indexesOf(sums)) {
+    const value = row[index]
+    totals.push(typeof value === "number" ? value : 0)
+  }
+  for (const index of indexesOf(minima)) {
+    const value = row[index]
+    totals.push(typeof value === "number" ? value : null)
+  }
+  return totals
+}
+
+// Where a list of columns is in a figures row, worked out once per list.
+const indexes = new WeakMap<ReadonlyArray<string>, ReadonlyArray<number>>()
+const indexesOf = (columns: ReadonlyArray<string>): ReadonlyArray<number> => {
+  let known = indexes.get(columns)
+  if (known === undefined) {
+    known = columns.map((column) => figuresColumns.indexOf(column))
+    indexes.set(columns, known)
+  }
+  return known
+}
+
+/** Adds `from` to the totals that begin at `at` in `into`, whose first `sums` values (the count first) add up. */
+export const addTotals = (
+  into: Array<string | number | bigint | null>,
+  at: number,
+  from: Totals,
+  sums: number
+): void => {
+  for (let i = 0; i < sums; i++) {
+    const value = from[i] as number | bigint
+    if (value !== 0) into[at + i] = add(into[at + i] as number | bigint, value)
+  }
+  for (let i = sums; i < from.length; i++) {
+    const value = from[i]
+    const known = into[at + i]
+    if (value !== null && (known === null || value < (known as number | bigint))) into[at + i] = value
+  }
+}
+
+/** Rollup rows of totals by key: each key, then its totals added up, the first `sums` of them (the count first). */
+export const totalRollupRows = (
+  entries: Iterable<readonly [RollupKey, Totals]>,
+  sums: number
+): ReadonlyArray<RollupRow> =>
+  grouped(
+    entries,
+    (key, totals) => [...key, ...totals],
+    (group, totals) => addTotals(group, group.length - totals.length, totals, sums)
+  )
+
+/** Rollup rows of counts by key: each key, then the sum of its counts. */
+export const countRollupRows = (entries: Iterable<readonly [RollupKey, number]>): ReadonlyArray<RollupRow> =>
+  grouped(entries, (key, count) => [...key, count], (group, count) => {
+    const at = group.length - 1
+    group[at] = add(group[at] as number | bigint, count)
+  })
+
+/** The rollup rows of figures rows, one per bucket, model and provider, in key order. */
+export const rollupRows = (rows: ReadonlyArray<FiguresRow>): ReadonlyArray<RollupRow> =>
+  totalRollupRows(
+    rows.map((row) => {
+      const where = figuresWhere(row)
+      return [
+        [bucket(where.created, bucketSeconds), ...modelKey(where.model, where.provider)],
+        totalsOf(row, figureSums, logprobMinima)
+      ] as const
+    }),
+    figureSums.length + 1
+  )
 
 /**
  * Seconds per tool-call rollup bucket: a day. Tool calls are counted by tool and outcome over a range, never by day,
@@ -246,28 +334,15 @@ export const toolCallRollupColumns: ReadonlyArray<string> = [
 ]
 
 /** The tool-call rollup rows of tool-call rows, one per bucket, model, provider, tool and outcome, in key order. */
-export const toolCallRollupRows = (rows: ReadonlyArray<ToolCallRow>): ReadonlyArray<RollupRow> => {
-  const groups = new Map<string, [number, string, string, number, string, string, number]>()
-  for (const row of rows) {
-    const bucket = Math.floor(row.created / toolCallBucketSeconds)
-    const key = JSON.stringify([bucket, row.model, row.provider, row.tool, row.outcome])
-    const group = groups.get(key)
-    if (group === undefined) {
-      groups.set(key, [
-        bucket,
-        row.model,
-        row.provider ?? "",
-        row.provider === null ? 0 : 1,
-        row.tool,
-        row.outcome,
+export const toolCallRollupRows = (rows: ReadonlyArray<ToolCallRow>): ReadonlyArray<RollupRow> =>
+  countRollupRows(
+    rows.map((row) =>
+      [
+        [bucket(row.created, toolCallBucketSeconds), ...modelKey(row.model, row.provider), row.tool, row.outcome],
         row.calls
-      ])
-    } else group[6] += row.calls
-  }
-  return Array.from(groups.entries())
-    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
-    .map(([, group]) => group)
-}
+      ] as const
+    )
+  )
 
 /** The SQL of the bucket of `size` seconds a `created` column falls in: floor division, whatever the sign. */
 export const bucketOf = (created: string, size: number): string =>
