@@ -29,8 +29,7 @@ import * as SqlSchema from "@effect/sql/SqlSchema"
 import type * as Statement from "@effect/sql/Statement"
 import type { Report } from "@objectiveai-effect/analysis"
 import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
-import type { ChatCompletion } from "@objectiveai-effect/domain"
-import { type StoredChatCompletion } from "@objectiveai-effect/domain"
+import type { ChatCompletion, StoredChatCompletion } from "@objectiveai-effect/domain"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -38,6 +37,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -920,26 +920,31 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       Effect.mapError(failed("storing completions"))
     )
 
-  // Completions' rows, the first of each id.
-  const uniqueDerived = (derived: Iterable<Derived>) => {
+  // Completions' rows, the first of each id: `derived` makes each id's rows once.
+  const firstOfEach = <A>(items: Iterable<A>, idOf: (item: A) => string, derived: (item: A) => Derived) => {
     const unique = new Map<string, Derived>()
-    for (const item of derived) if (!unique.has(item.completion.id)) unique.set(item.completion.id, item)
+    for (const item of items) {
+      const id = idOf(item)
+      if (!unique.has(id)) unique.set(id, derived(item))
+    }
     return unique
   }
 
   const put: Service["put"] = (completions) =>
-    Effect.suspend(() => {
-      const unique = new Map<string, Derived>()
-      for (const completion of completions) {
-        if (!unique.has(completion.response.id)) unique.set(completion.response.id, derive(completion))
-      }
-      return Effect.map(storeDerived(unique), (written) => written.stored)
-    }).pipe(Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } }))
+    Effect.suspend(() =>
+      Effect.map(
+        storeDerived(firstOfEach(completions, (completion) => completion.response.id, derive)),
+        (written) => written.stored
+      )
+    ).pipe(Effect.withSpan("CompletionStore.put", { attributes: { completions: completions.length } }))
 
   const putDerived: DerivedWriter.PutDerived = (derived) =>
-    Effect.suspend(() => Effect.map(storeDerived(uniqueDerived(derived)), (written) => written.stored)).pipe(
-      Effect.withSpan("CompletionStore.putDerived", { attributes: { completions: derived.length } })
-    )
+    Effect.suspend(() =>
+      Effect.map(
+        storeDerived(firstOfEach(derived, (item) => item.completion.id, identity)),
+        (written) => written.stored
+      )
+    ).pipe(Effect.withSpan("CompletionStore.putDerived", { attributes: { completions: derived.length } }))
 
   // Rows a batch may write again after a failure, skipping those there already; the columns `returning` lists of
   // those it wrote. On SQLite through `SqliteRows`, whose statements are prepared once.
@@ -1000,41 +1005,39 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     Effect.suspend(() => {
       const sorted = [...rows].sort((a, b) => byId(a.call, b.call))
       return sql.withTransaction(
-        Effect.flatMap(storeDerived(uniqueDerived(sorted.flatMap((row) => row.completion ?? []))), ({ figured }) =>
-          Effect.gen(function*() {
-            const figuresOf = new Map(figured.map((item) => [item.completion.id, item]))
-            // The calls this batch stored, skipping those stored before: only theirs are new tag rows.
-            const stored = new Set(
-              (yield* insertNew(
-                callsTable,
-                sorted.map((row) =>
-                  row.call
-                ),
-                "id"
-              )).map((row) => row.id as string)
-            )
-            const tagged = new Set(
-              (yield* insertNew(callTagsTable, sorted.flatMap((row) => row.tags), "call_id, tag_key")).map((row) =>
-                JSON.stringify([row.call_id, row.tag_key])
+        Effect.flatMap(
+          storeDerived(
+            firstOfEach(sorted.flatMap((row) => row.completion ?? []), (item) => item.completion.id, identity)
+          ),
+          ({ figured }) =>
+            Effect.gen(function*() {
+              const figuresOf = new Map(figured.map((item) => [item.completion.id, item]))
+              // The calls this batch stored, skipping those stored before: only theirs are new tag rows.
+              const callRows = sorted.map((row) => row.call)
+              const stored = new Set((yield* insertNew(callsTable, callRows, "id")).map((row) => row.id as string))
+              const tagged = new Set(
+                (yield* insertNew(callTagsTable, sorted.flatMap((row) => row.tags), "call_id, tag_key")).map((row) =>
+                  JSON.stringify([row.call_id, row.tag_key])
+                )
               )
-            )
-            yield* addCaptured(sorted.flatMap(({ call, tags }) => {
-              if (!stored.has(call.id)) return []
-              const derived = call.completion_id === null ? undefined : figuresOf.get(call.completion_id)
-              return [{
-                id: call.id,
-                created: call.created,
-                model: call.model,
-                provider: call.provider,
-                outcome: call.outcome,
-                tags: tags.filter((tag) => tagged.has(JSON.stringify([tag.call_id, tag.tag_key])))
-                  .map((tag) => [tag.tag_key, tag.tag_value] as const),
-                figures: derived?.figures,
-                toolCalls: derived?.toolCalls ?? [],
-                summed: call.completion_id === null || derived !== undefined
-              }]
-            }))
-          }).pipe(Effect.mapError(failed("storing captured calls"))))
+              yield* addCaptured(sorted.flatMap(({ call, tags }) => {
+                if (!stored.has(call.id)) return []
+                const derived = call.completion_id === null ? undefined : figuresOf.get(call.completion_id)
+                return [{
+                  id: call.id,
+                  created: call.created,
+                  model: call.model,
+                  provider: call.provider,
+                  outcome: call.outcome,
+                  tags: tags.filter((tag) => tagged.has(JSON.stringify([tag.call_id, tag.tag_key])))
+                    .map((tag) => [tag.tag_key, tag.tag_value] as const),
+                  figures: derived?.figures,
+                  toolCalls: derived?.toolCalls ?? [],
+                  summed: call.completion_id === null || derived !== undefined
+                }]
+              }))
+            }).pipe(Effect.mapError(failed("storing captured calls")))
+        )
       ).pipe(
         Effect.catchTag("SqlError", (error) => Effect.fail(failed("storing captured calls")(error))),
         Effect.catchAllDefect((defect) =>

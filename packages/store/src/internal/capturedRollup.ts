@@ -30,6 +30,7 @@ import {
   figuresTable,
   figureSums,
   figuresWhere,
+  inKeyOrder,
   logprobMinima,
   modelKey,
   type RollupKey,
@@ -143,7 +144,8 @@ const figuresBy = (
 const quarter = bucketOf("f.created", bucketSeconds)
 const dayQuarter = `((${quarter} % ${quartersPerDay}) + ${quartersPerDay}) % ${quartersPerDay}`
 
-// A rollup of counts from `FROM …` (with `t` and, for the key, `alias`), its key's leading columns before `keyOf`.
+// Counts into `table`: `select` (its key's columns, then the count) from the rows of `from` whose `owner` column
+// names one of the calls.
 const countsBy = (
   sql: SqlClient.SqlClient,
   calls: (column: string) => Statement.Fragment,
@@ -246,7 +248,10 @@ export interface StoredCall {
 export const rowsOf = (calls: ReadonlyArray<StoredCall>): ReadonlyArray<Addition> => {
   const day = (created: number) => bucket(created, capturedBucketSeconds)
   const byCall = new Map<string, { readonly call: StoredCall; calls: number }>()
-  const byFigures = new Map<string, { readonly call: StoredCall; totals: Array<number | bigint | null> }>()
+  const byFigures = new Map<
+    string,
+    { readonly call: StoredCall; readonly figures: FiguresRow; totals: Array<number | bigint | null> }
+  >()
   const toolCalls: Array<readonly [RollupKey, number]> = []
   for (const call of calls) {
     const tags = JSON.stringify(call.tags)
@@ -267,7 +272,7 @@ export const rowsOf = (calls: ReadonlyArray<StoredCall>): ReadonlyArray<Addition
     const totals = totalsOf(call.figures, figureSums, logprobMinima)
     const figuresKey = JSON.stringify([bucket(where.created, bucketSeconds), where.model, where.provider, tags])
     const summed = byFigures.get(figuresKey)
-    if (summed === undefined) byFigures.set(figuresKey, { call, totals: [...totals] })
+    if (summed === undefined) byFigures.set(figuresKey, { call, figures: call.figures, totals: [...totals] })
     else addTotals(summed.totals, 0, totals, figureSums.length + 1)
   }
 
@@ -292,8 +297,8 @@ export const rowsOf = (calls: ReadonlyArray<StoredCall>): ReadonlyArray<Addition
     [tagCostQuarterRollupTable]: []
   }
   const costTotals = costSums.length + 1
-  for (const { call, totals } of byFigures.values()) {
-    const where = figuresWhere(call.figures!)
+  for (const { call, figures: row, totals } of byFigures.values()) {
+    const where = figuresWhere(row)
     const model = modelKey(where.model, where.provider)
     const inQuarter = bucket(where.created, bucketSeconds)
     const placeInDay = ((inQuarter % quartersPerDay) + quartersPerDay) % quartersPerDay
@@ -313,10 +318,7 @@ export const rowsOf = (calls: ReadonlyArray<StoredCall>): ReadonlyArray<Addition
     conflict: conflictOf(table)
   })
   return [
-    addition(
-      tagValuesTable,
-      Array.from(values.entries()).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, row]) => row)
-    ),
+    addition(tagValuesTable, inKeyOrder(values)),
     ...Object.entries(counts).map(([table, entries]) => addition(table, countRollupRows(entries))),
     ...Object.entries(figures).map(([table, entries]) =>
       addition(table, totalRollupRows(entries, specs[table].sums.length))

@@ -217,10 +217,14 @@ const grouped = <A>(
     if (group === undefined) groups.set(text, start(key, value))
     else into(group, value)
   }
-  return Array.from(groups.entries())
+  return inKeyOrder(groups)
+}
+
+/** The values of groups kept by their key's JSON text, in the order of those texts. */
+export const inKeyOrder = <A>(groups: ReadonlyMap<string, A>): Array<A> =>
+  Array.from(groups.entries())
     .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([, group]) => group)
-}
 
 /**
  * What a rollup row sums of some figures rows: their count, the sum of each summed column, then the least value of
