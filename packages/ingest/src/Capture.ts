@@ -292,12 +292,13 @@ export const make = (
       )
     })
 
+    // Offered in the calling fiber's step, without an effect of its own: the queue never waits, and each step of an
+    // effect would cost every call.
     const observer: CallObserver.Service = {
       record: (call) =>
         Effect.suspend(() => {
           recorded++
-          if (closed) return drop
-          return Effect.flatMap(Queue.offer(queue, call), (queued) => queued ? Effect.void : drop)
+          return !closed && Queue.unsafeOffer(queue, call) ? Effect.void : drop
         })
     }
 

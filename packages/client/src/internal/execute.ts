@@ -488,12 +488,8 @@ export const execute = <A>(
         (release) =>
           settings.client.execute(request).pipe(
             Effect.catchAll((error) => Effect.flip(httpClientFailure(call, error, settings.maxBodySize))),
-            Effect.tap(() =>
-              probe === undefined
-                ? Effect.void
-                : Effect.map(Clock.currentTimeMillis, (now) => (probe.firstByteAt = now))
-            ),
             Effect.flatMap((response) => {
+              if (probe !== undefined) probe.firstByteAt = probe.clock.unsafeCurrentTimeMillis()
               status = lastStatus = response.status
               return status >= 200 && status < 300
                 ? Effect.map(endpoint.read(response, call, release), (value) => {
