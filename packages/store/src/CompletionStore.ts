@@ -1048,6 +1048,11 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
     })
 
+  const checkpoint = sql.onDialectOrElse({
+    sqlite: () => Effect.asVoid(sql`PRAGMA wal_checkpoint(PASSIVE)`),
+    orElse: () => Effect.void
+  }).pipe(Effect.mapError(failed("checkpointing the write-ahead log")))
+
   const putCalls: Service["putCalls"] = (calls) =>
     Effect.suspend(() => putCapturedRows(calls.map(CapturedRow.fromCall))).pipe(
       Effect.withSpan("CompletionStore.putCalls", { attributes: { calls: calls.length } })
@@ -2036,7 +2041,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       mostExpensive,
       body
     }),
-    { putDerived, putCapturedRows }
+    { putDerived, putCapturedRows, checkpoint }
   )
 })
 

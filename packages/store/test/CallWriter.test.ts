@@ -9,6 +9,7 @@ import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
 import { engines, freshStore, openStore, sample, tempDir } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as NodeFs from "node:fs"
@@ -143,6 +144,32 @@ describe("CallWriter", () => {
         expect((yield* store.report()).calls?.total.calls).toBe(calls.length)
       })
   )
+
+  it.scopedLive("the writer thread copies the write-ahead log into the database file once it is idle", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const filename = path.join(dir, "calls.sqlite")
+      const store = yield* openStore(Database.Location.Sqlite({ filename }))
+      const writer = yield* CallWriter.make(store)
+      yield* writer.putCalls(calls)
+      // The wal-index (`-shm`, sqlite.org/walformat.html): the last frame in the log (`mxFrame`, at byte 16 of its
+      // header) and the last one copied into the database file (`nBackfill`, at byte 96), in the machine's byte order.
+      // A batch this small never takes the log to SQLite's own checkpoint, at 1,000 pages.
+      const frames = Effect.sync(() => {
+        const index = NodeFs.readFileSync(`${filename}-shm`)
+        const read = NodeOs.endianness() === "LE" ? index.readUInt32LE.bind(index) : index.readUInt32BE.bind(index)
+        return { logged: read(16), copied: read(96) }
+      })
+      const written = yield* frames
+      expect(written.logged).toBeGreaterThan(0)
+      const copied = yield* frames.pipe(
+        Effect.filterOrFail((now) => now.copied === now.logged),
+        Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.upTo("5 seconds"))),
+        Effect.orElse(() => frames)
+      )
+      expect(copied).toStrictEqual({ logged: written.logged, copied: written.logged })
+      expect((yield* store.report()).calls?.total.calls).toBe(calls.length)
+    }))
 
   it.scoped("a store only its connection reaches is written on the calling thread", () =>
     Effect.gen(function*() {

@@ -20,6 +20,12 @@ export type PutCapturedRows = (rows: ReadonlyArray<CapturedRow>) => Effect.Effec
 export interface Writers {
   readonly putDerived: PutDerived
   readonly putCapturedRows: PutCapturedRows
+  /**
+   * Copies what the write-ahead log holds into the database file, without waiting for readers or writers (SQLite's
+   * passive checkpoint); nothing on PostgreSQL. For a writer to run while it is idle, rather than leave SQLite to run
+   * it inside the commit of whichever batch takes the log past 1,000 pages.
+   */
+  readonly checkpoint: Effect.Effect<void, StoreError.StoreError>
 }
 
 const writers = new WeakMap<object, Writers>()
