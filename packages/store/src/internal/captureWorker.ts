@@ -42,11 +42,18 @@ try {
 }
 
 const scope = Effect.runSync(Scope.make())
+// The store and its writers of derived rows, which every store `CompletionStore.layer` builds keeps.
 const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as CaptureWorkerData)), scope).pipe(
-  Effect.map(Context.get(CompletionStore.CompletionStore))
+  Effect.map(Context.get(CompletionStore.CompletionStore)),
+  Effect.flatMap((store) => {
+    const writers = DerivedWriter.get(store)
+    return writers === undefined
+      ? Effect.dieMessage("the store CompletionStore.layer built keeps no writers of derived rows")
+      : Effect.succeed({ store, writers })
+  })
 )
 // Opened by the first batch; a store that failed to open is opened again by the next one (the writer retries).
-let store: CompletionStore.Service | undefined
+let opened: Effect.Effect.Success<typeof open> | undefined
 
 // Completions `put` stores, from the texts they are stored as: decoded by the thread that sent them, they fail here
 // only if they were not what it encoded.
@@ -61,7 +68,8 @@ const completionsOf = (bodies: Extract<WriteInput, { readonly _tag: "Put" }>["bo
 // nothing. Each call of a batch is decoded and turned into its rows at once (see `capturedRow.ts`).
 const write = (input: WriteInput) =>
   Effect.gen(function*() {
-    store ??= yield* open
+    opened ??= yield* open
+    const { store, writers } = opened
     if (input._tag === "Put") return yield* store.put(yield* completionsOf(input.bodies))
     const rows: Array<CapturedRow.CapturedRow> = []
     for (const call of input.calls) {
@@ -72,8 +80,7 @@ const write = (input: WriteInput) =>
       }
       rows.push(CapturedRow.fromCall(decoded.right))
     }
-    // The store this thread opened is one `CompletionStore.make` built, which keeps its writers.
-    if (rows.length > 0) yield* DerivedWriter.get(store)!.putCapturedRows(rows)
+    if (rows.length > 0) yield* writers.putCapturedRows(rows)
     return []
   })
 
@@ -87,8 +94,7 @@ let idle: ReturnType<typeof setTimeout> | undefined
 
 const checkpoint = () => {
   idle = undefined
-  const writers = store === undefined ? undefined : DerivedWriter.get(store)
-  if (writers !== undefined) void Effect.runPromise(Effect.ignore(writers.checkpoint))
+  if (opened !== undefined) void Effect.runPromise(Effect.ignore(opened.writers.checkpoint))
 }
 
 parentPort?.on("message", ({ id, input }: { readonly id: number; readonly input: WriteInput }) => {
