@@ -33,9 +33,10 @@ import * as DerivedWriter from "./derivedWriter.js"
 // capture benchmark with 4 blocks (2 cores, the local server in the application's thread), `capture.create.overhead`
 // went from 0.98x-1.19x (mean 1.07x over five runs) to 0.94x-1.10x (mean 1.02x over six), within that benchmark's
 // noise. A lower priority does not do better: the idle policy (`SCHED_IDLE`, set with `chrt` for the trial) gave 1.04x
-// and 1.09x against 1.04x and 1.04x at nice 10 (two runs, side by side). What the application pays for this thread
-// is the second core it takes, whatever it runs: a thread that only spun 150 µs a call, as long as this one works,
-// cost the application's thread as much as this one (1.02x against 1.02x, a thread that answered at once 0.97x).
+// and 1.09x against 1.04x and 1.04x at nice 10 (two runs, side by side). What this thread costs the application
+// follows how long it works, not what it does: a thread that only spun 150 µs a call, about as long as this one works,
+// cost as much as this one (1.02x against 1.02x, a thread that answered at once 0.97x; one run), about half of it the
+// wait for the last batch at the end of each block.
 // Read synchronously, once, as the thread starts. Elsewhere there is no /proc/thread-self and the priority, the
 // process's, is left alone.
 try {
