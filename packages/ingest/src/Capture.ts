@@ -112,8 +112,9 @@ export const defaultLinger: Duration.DurationInput = "1 second"
  * written), 1.03x to 1.23x (mean 1.12x over eight runs) against 1.12x to 1.34x (mean 1.22x over seven) with a second,
  * and 1.07x to 1.17x (mean 1.12x over three) with 100 ms. Sending the writer thread a batch every 50 ms instead,
  * into a transaction it held open until the linger, halved the flush (31 to 15 ms) but cost more than it saved:
- * 1.08x against 1.01x (1.15x with a batch every 20 ms; one run, side by side), the savepoint and statements of each
- * batch taking more of the second core.
+ * 1.08x against 1.01x (1.15x with a batch every 20 ms), then 1.12x and 1.08x against 1.07x and 1.06x for the same
+ * change sending every 250 ms (three runs, side by side), the savepoint and statements of each batch taking more of
+ * the second core.
  *
  * @since 0.2.0
  * @category constants
