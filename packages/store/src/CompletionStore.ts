@@ -720,8 +720,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const table = sql(completionsTable)
   const figures = sql(figuresTable)
 
-  // `owner` is the column of the filtered table a tag row points at: the completion's id, or a call's own id. The tag
-  // table has no `id` column, so the subquery's bare `id` is the filtered table's. The first key's rows are read through
+  // `owner` is the column of the filtered table a tag row points at: the completion's id (with its `created`, which
+  // leads the tags' index by completion), or a call's own id. The tag table has no `id` or `created` column, so the
+  // subquery's bare `id` and `created` are the filtered table's. The first key's rows are read through
   // their index by value (`IN`), so that a rare value reads its few rows rather than every row of the range; the other
   // keys are checked on those rows (`EXISTS`). `selective` puts the rarest key first. Without `drive`, every key is
   // checked on the rows another index reads: the few of the overflow index, or the cost index's walk from the top.
@@ -740,9 +741,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           sql`id IN (SELECT ${sql(owner)} FROM ${sql(callTagsTable)} WHERE tag_key = ${key} AND ${
             sql.in("tag_value", values)
           })` :
-          sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${sql(owner)} = id AND tag_key = ${key} AND ${
-            sql.in("tag_value", values)
-          })`
+          sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${
+            owner === "completion_id" ? sql`completion_created = created AND ` : sql``
+          }${sql(owner)} = id AND tag_key = ${key} AND ${sql.in("tag_value", values)})`
       )
     })
     if (filter.since !== undefined) clauses.push(sql`created >= ${seconds(filter.since)}`)
@@ -1078,9 +1079,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           Request: Schema.Void,
           Result: TagRow,
           execute: () =>
-            sql`SELECT completion_id, tag_key, tag_value FROM ${sql(callTagsTable)} WHERE ${
-              sql.in("completion_id", batch)
-            } ORDER BY completion_id, tag_key`
+            sql`SELECT t.completion_id, t.tag_key, t.tag_value FROM ${figures} f JOIN ${sql(callTagsTable)} t
+              ON t.completion_created = f.created AND t.completion_id = f.id
+              WHERE ${sql.in("f.id", batch)} ORDER BY t.completion_id, t.tag_key`
         })(undefined)
     ).pipe(
       Effect.map((batches) => {
@@ -1427,8 +1428,10 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         (from: Statement.Fragment, dimension, i) => {
           if (!isTagDimension(dimension)) return from
           const alias = sql(`t${i}`)
-          return sql`${from} LEFT JOIN ${sql(callTagsTable)} ${alias} ON ${alias}.completion_id = ${figures}.id
-            AND ${alias}.tag_key = ${dimension.slice(4)}`
+          return sql`${from} LEFT JOIN ${
+            sql(callTagsTable)
+          } ${alias} ON ${alias}.completion_created = ${figures}.created
+            AND ${alias}.completion_id = ${figures}.id AND ${alias}.tag_key = ${dimension.slice(4)}`
         },
         sql`${figures}`
       )

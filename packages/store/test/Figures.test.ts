@@ -9,7 +9,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { CallSummary, Cost, LogprobSummary, ToolCallSummary } from "@objectiveai-effect/analysis"
 import type { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
-import { encodeStored, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
+import {
+  beforeTagIndexByTime,
+  encodeStored,
+  engines,
+  freshStore,
+  openStore,
+  sample
+} from "@objectiveai-effect/testing/StoreEngines"
 import * as BigDecimal from "effect/BigDecimal"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -223,6 +230,7 @@ for (const engine of engines) {
         // The store as the version before this migration left it.
         yield* Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
+          yield* beforeTagIndexByTime(sql)
           yield* sql`DROP TABLE objectiveai_tool_call_rollup`
           yield* sql`DROP INDEX objectiveai_figures_cost`
           yield* Effect.forEach(tagRollupTables, (table) => sql`DROP TABLE ${sql(table)}`)

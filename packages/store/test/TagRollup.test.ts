@@ -9,7 +9,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cost, Report } from "@objectiveai-effect/analysis"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
-import { engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
+import { beforeTagIndexByTime, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -306,6 +306,7 @@ for (const engine of engines) {
         // steps, so that it fails after the first ones.
         yield* exec(location, (sql) =>
           Effect.gen(function*() {
+            yield* beforeTagIndexByTime(sql)
             yield* Effect.forEach(tagRollupTables, (table) => sql`DROP TABLE ${sql(table)}`)
             yield* sql`DROP INDEX objectiveai_call_tags_value`
             yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 5`
@@ -347,6 +348,7 @@ for (const engine of engines) {
         // The store as the version before the migration left it.
         yield* exec(location, (sql) =>
           Effect.gen(function*() {
+            yield* beforeTagIndexByTime(sql)
             yield* sql`DROP INDEX objectiveai_call_tags_value`
             yield* sql`CREATE INDEX objectiveai_call_tags_value ON objectiveai_call_tags (tag_key, tag_value, completion_id, call_id)`
             yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 8`
@@ -355,6 +357,67 @@ for (const engine of engines) {
         const reopened = yield* openStore(location, { readOnly: true })
         expect(yield* valueIndex).toBe("tag_key, tag_value, call_id, completion_id")
         expect(yield* answers(reopened)).toStrictEqual(expected)
+      }))
+
+    it.scoped("a store whose tag rows are indexed by completion id alone gets them indexed by the completion's time, and answers as before", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        const expected = yield* storedWithCalls(location)
+        const completionIndex = exec(location, (sql) =>
+          sql.onDialectOrElse({
+            pg: () =>
+              Effect.map(
+                sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes
+                  WHERE indexname = 'objectiveai_call_tags_completion'`,
+                (rows) =>
+                  rows.map((row) => row.indexdef.slice(row.indexdef.indexOf("(") + 1, row.indexdef.indexOf(")"))).join()
+              ),
+            orElse: () =>
+              Effect.map(
+                sql<
+                  { name: string }
+                >`SELECT name FROM pragma_index_info('objectiveai_call_tags_completion') ORDER BY seqno`,
+                (rows) => rows.map((row) => row.name).join(", ")
+              )
+          }))
+        // Each tag row naming a completion holds that completion's time, as its figures do.
+        const mismatched = exec(
+          location,
+          (sql) =>
+            sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM objectiveai_call_tags t
+            LEFT JOIN ${sql(figuresTable)} f ON f.id = t.completion_id
+            WHERE t.completion_id IS NOT NULL AND (t.completion_created IS NULL OR t.completion_created <> f.created)`
+        )
+        const named = exec(
+          location,
+          (sql) =>
+            sql<{ n: number | string }>`SELECT COUNT(*) AS n FROM objectiveai_call_tags WHERE completion_id IS NOT NULL`
+        )
+        expect(yield* completionIndex).toBe("completion_created, completion_id, tag_key")
+        expect(Number((yield* named)[0].n)).toBeGreaterThan(0)
+        expect(Number((yield* mismatched)[0].n)).toBe(0)
+        yield* exec(location, beforeTagIndexByTime)
+        expect(yield* completionIndex).toBe("completion_id, tag_key")
+        const reopened = yield* openStore(location, { readOnly: true })
+        expect(yield* completionIndex).toBe("completion_created, completion_id, tag_key")
+        expect(Number((yield* mismatched)[0].n)).toBe(0)
+        expect(yield* answers(reopened)).toStrictEqual(expected)
+        // The index still keeps one row per completion and key: a second call of a stored completion adds none.
+        const writable = yield* openStore(location)
+        const before = Number((yield* named)[0].n)
+        yield* writable.putCalls(
+          calls.filter((call) => call.completion !== undefined).slice(0, 5).map((call, i) => ({
+            ...call,
+            id: `again-${i}`
+          }))
+        )
+        expect(Number((yield* named)[0].n)).toBe(before)
+        // Their calls are counted; their completions' figures, under each tag, are not counted again.
+        const costOf = (printed: string) => JSON.stringify(JSON.parse(printed).cost)
+        const again = yield* answers(writable)
+        expect(costOf(again.byFeature)).toBe(costOf(expected.byFeature))
+        expect(costOf(again.chatByUser)).toBe(costOf(expected.chatByUser))
+        expect(again.byFeature).not.toBe(expected.byFeature)
       }))
 
     it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges; a rebuild fills them", () =>
@@ -417,6 +480,7 @@ for (const engine of engines) {
           // after it), and its figures out of the way of the migration's fill, so that it fails after creating them.
           yield* exec(location, (sql) =>
             Effect.gen(function*() {
+              yield* beforeTagIndexByTime(sql)
               yield* Effect.forEach(tables, (table) => sql`DROP TABLE ${sql(table)}`)
               yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= ${migration}`
               yield* sql`ALTER TABLE ${sql(figuresTable)} RENAME TO figures_away`

@@ -3,6 +3,7 @@
  * test when `OBJECTIVEAI_TEST_DATABASE_URL` names a server (in CI it must: `.ci/postgres.sh` starts one). Shared by the
  * store's tests and those of the packages above it (ingest, cli).
  */
+import type * as SqlClient from "@effect/sql/SqlClient"
 import { StoredChatCompletion } from "@objectiveai-effect/domain"
 import { SampleData } from "@objectiveai-effect/server"
 import { CompletionStore, Database } from "@objectiveai-effect/store"
@@ -71,3 +72,17 @@ export const sample: ReadonlyArray<StoredChatCompletion.StoredChatCompletion> = 
 
 /** A stored completion's body as the server serves it. */
 export const encodeStored = Schema.encodeSync(StoredChatCompletion.StoredChatCompletionFromJson)
+
+/**
+ * The tag rows of a store put back as the versions before the store's migration 9 left them: indexed by completion id
+ * alone, without the completion's `created`. A test that takes a store back to an earlier version runs it first, so
+ * that the migrations it runs again find the schema they were written for.
+ */
+export const beforeTagIndexByTime = (sql: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    yield* sql`DROP INDEX objectiveai_call_tags_completion`
+    yield* sql`ALTER TABLE objectiveai_call_tags DROP COLUMN completion_created`
+    yield* sql`CREATE UNIQUE INDEX objectiveai_call_tags_completion ON objectiveai_call_tags (completion_id, tag_key)
+    WHERE completion_id IS NOT NULL`
+    yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 9`
+  })

@@ -32,11 +32,15 @@ export type CallRow = {
   readonly partial: string | null
 }
 
-/** A row of the tags table: one tag of a call, naming the call's completion when it has one. */
+/**
+ * A row of the tags table: one tag of a call, naming the call's completion when it has one, by its `created` and id
+ * (the tags' index by completion is led by `created`, so that new rows go at its end).
+ */
 export type TagRow = {
   readonly call_id: string
   readonly tag_key: string
   readonly tag_value: string
+  readonly completion_created: number | null
   readonly completion_id: string | null
 }
 
@@ -54,6 +58,12 @@ const encodePartial = Schema.encodeSync(ChatCompletion.ChatCompletionFromJson)
 export const fromCall = (call: CompletionStore.CapturedCall): CapturedRow => {
   const answer = call.completion ?? call.partial
   const completionId = call.completion?.id ?? null
+  const completion = call.completion === undefined ? undefined : derive(
+    call.requestJson === undefined || call.completionJson === undefined
+      ? { request: call.request, response: call.completion }
+      : Body.fromTexts(call.request, call.completion, call.requestJson, call.completionJson)
+  )
+  const completionCreated = completion?.completion.created ?? null
   return {
     call: {
       id: call.id,
@@ -78,12 +88,9 @@ export const fromCall = (call: CompletionStore.CapturedCall): CapturedRow => {
       call_id: call.id,
       tag_key: key,
       tag_value: call.tags[key],
+      completion_created: completionCreated,
       completion_id: completionId
     })),
-    completion: call.completion === undefined ? undefined : derive(
-      call.requestJson === undefined || call.completionJson === undefined
-        ? { request: call.request, response: call.completion }
-        : Body.fromTexts(call.request, call.completion, call.requestJson, call.completionJson)
-    )
+    completion
   }
 }
