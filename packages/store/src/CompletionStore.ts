@@ -720,30 +720,35 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const table = sql(completionsTable)
   const figures = sql(figuresTable)
 
-  // `owner` is the column of the filtered table a tag row points at: the completion's id (with its `created`, which
-  // leads the tags' index by completion), or a call's own id. The tag table has no `id` or `created` column, so the
-  // subquery's bare `id` and `created` are the filtered table's. The first key's rows are read through
+  // `owner` is what of the filtered table's rows a tag row names: a completion, by its `created` and id (which lead the
+  // tags' index by completion), found by its id alone (the figures and the tables beside them, indexed by id) or by
+  // both (the completions table, keyed by both); or a call, by its id. The tag table has no `id` or `created` column,
+  // so the subquery's bare `id` and `created` are the filtered table's. The first key's rows are read through
   // their index by value (`IN`), so that a rare value reads its few rows rather than every row of the range; the other
   // keys are checked on those rows (`EXISTS`). `selective` puts the rarest key first. Without `drive`, every key is
   // checked on the rows another index reads: the few of the overflow index, or the cost index's walk from the top.
   const where = (
     filter: Filter,
     extra: ReadonlyArray<Statement.Fragment> = [],
-    owner: "completion_id" | "call_id" = "completion_id",
+    owner: "completion" | "completionByTime" | "call" = "completion",
     drive = true
   ): Statement.Fragment => {
     const clauses: Array<Statement.Fragment> = [...extra]
+    const named = owner === "call" ? sql`call_id = id` : sql`completion_created = created AND completion_id = id`
     Object.entries(filter.tags ?? {}).forEach(([key, values], at) => {
+      const tagged = sql`tag_key = ${key} AND ${sql.in("tag_value", values)}`
       clauses.push(
         values.length === 0 ?
           sql`1 = 0` :
           at === 0 && drive ?
-          sql`id IN (SELECT ${sql(owner)} FROM ${sql(callTagsTable)} WHERE tag_key = ${key} AND ${
-            sql.in("tag_value", values)
-          })` :
-          sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${
-            owner === "completion_id" ? sql`completion_created = created AND ` : sql``
-          }${sql(owner)} = id AND tag_key = ${key} AND ${sql.in("tag_value", values)})`
+          owner === "completionByTime" ?
+            sql`(created, id) IN (SELECT completion_created, completion_id FROM ${
+              sql(callTagsTable)
+            } WHERE ${tagged})` :
+            sql`id IN (SELECT ${sql(owner === "call" ? "call_id" : "completion_id")} FROM ${
+              sql(callTagsTable)
+            } WHERE ${tagged})` :
+          sql`EXISTS (SELECT 1 FROM ${sql(callTagsTable)} WHERE ${named} AND ${tagged})`
       )
     })
     if (filter.since !== undefined) clauses.push(sql`created >= ${seconds(filter.since)}`)
@@ -864,22 +869,24 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const connection = yield* transactionConnection
       const insertedIds = (
         table: string,
+        key: string,
         columns: ReadonlyArray<string>,
         rows: ReadonlyArray<ReadonlyArray<unknown>>
       ) =>
         Effect.map(
-          SqliteRows.insertAll(connection, table, columns, rows, "ON CONFLICT (id) DO NOTHING RETURNING id"),
+          SqliteRows.insertAll(connection, table, columns, rows, `ON CONFLICT (${key}) DO NOTHING RETURNING id`),
           (returned) => new Set(returned.map((row) => (row as { readonly id: string }).id))
         )
       const storedIds = yield* insertedIds(
         completionsTable,
+        "created, id",
         completionColumns,
         batch.map((
           { completion }
         ) => [completion.id, completion.created, completion.model, completion.provider, completion.body])
       )
       const stored = batch.filter((item) => storedIds.has(item.completion.id))
-      const mineIds = yield* insertedIds(figuresTable, figuresColumns, stored.map((item) => item.figures))
+      const mineIds = yield* insertedIds(figuresTable, "id", figuresColumns, stored.map((item) => item.figures))
       const mine = stored.filter((item) => mineIds.has(item.completion.id))
       const toolCalls = mine.flatMap((item) => item.toolCalls)
       yield* SqliteRows.insertAll(connection, toolCallsTable, toolCallColumns, toolCalls.map(toolCallValues))
@@ -898,7 +905,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     transaction(Effect.gen(function*() {
       const inserted = yield* sql<{ id: string }>`INSERT INTO ${table} ${
         sql.insert(batch.map((item) => ({ ...item.completion })))
-      } ON CONFLICT (id) DO NOTHING RETURNING id`
+      } ON CONFLICT (created, id) DO NOTHING RETURNING id`
       const ids = new Set(inserted.map((row) => row.id))
       const stored = batch.filter((item) => ids.has(item.completion.id))
       const figured = yield* writeFigures(stored, { rollup: true })
@@ -1131,7 +1138,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         ({ error, id, reason }) =>
           sql`INSERT INTO ${sql(failuresTable)} (id, error, reason, attempts, last_attempt)
         SELECT ${id}, ${error}, ${reason}, 1, CAST(${now} AS BIGINT)
-        WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE id = ${id})
+        WHERE NOT EXISTS (SELECT 1 FROM ${figures} WHERE id = ${id})
         ON CONFLICT (id) DO UPDATE SET error = excluded.error, reason = excluded.reason,
           attempts = ${sql(failuresTable)}.attempts + 1, last_attempt = excluded.last_attempt`,
         { discard: true }
@@ -1145,7 +1152,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     Result: FailureRow,
     execute: () =>
       sql`SELECT id, error, reason, attempts, last_attempt FROM ${sql(failuresTable)}
-      WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE ${table}.id = ${sql(failuresTable)}.id)
+      WHERE NOT EXISTS (SELECT 1 FROM ${figures} WHERE ${figures}.id = ${sql(failuresTable)}.id)
       ORDER BY last_attempt, id`
   })(undefined).pipe(
     Effect.map((rows) =>
@@ -1183,7 +1190,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     SqlSchema.single({
       Request: Schema.Void,
       Result: Schema.Struct({ count: SqlValue.Count }),
-      execute: () => sql`SELECT COUNT(*) AS count FROM ${table} ${where(filter)}`
+      execute: () => sql`SELECT COUNT(*) AS count FROM ${table} ${where(filter, [], "completionByTime")}`
     })(undefined).pipe(
       Effect.map((row) => row.count),
       Effect.catchTag("NoSuchElementException", () => Effect.succeed(0)),
@@ -1209,7 +1216,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
               onSome: ({ created, id }) => [
                 sql`(created ${beyond} ${created} OR (created = ${created} AND id ${beyond} ${id}))`
               ]
-            })
+            }),
+            "completionByTime"
           )
         } ORDER BY created ${direction}, id ${direction} LIMIT ${limit}`
     })
@@ -1632,7 +1640,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
               ...dimensions.map((dimension, i) => sql`${figureKeys(dimension, i)} AS ${sql(`k${i}`)}`),
               sql`exact_overflow`
             ])
-          } FROM ${figuresFrom} ${where(filter, [sql`exact_overflow IS NOT NULL`], "completion_id", false)}`.pipe(
+          } FROM ${figuresFrom} ${where(filter, [sql`exact_overflow IS NOT NULL`], "completion", false)}`.pipe(
             Effect.provideService(SqlClient.SafeIntegers, true)
           )
       })(undefined)
@@ -1748,7 +1756,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         const fromCalls = (range: Filter) =>
           read(
             sql`SELECT ${sql(column)} AS k, outcome, COUNT(*) AS calls FROM ${sql(callsTable)} ${
-              where(range, [], "call_id")
+              where(range, [], "call")
             } GROUP BY ${sql(column)}, outcome`
           )
         if (split === undefined) return fromCalls(filter)
@@ -1897,7 +1905,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
             ...(options.since === undefined ? [] : [sql`created + 0 >= ${seconds(options.since)}`]),
             ...(options.until === undefined ? [] : [sql`created + 0 < ${seconds(options.until)}`])
           ],
-          "completion_id",
+          "completion",
           false
         )
         : where(options)
@@ -1914,7 +1922,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
         Result: ExpensiveRow,
         execute: () =>
           sql`SELECT ${expensiveColumns} FROM ${figures} ${
-            where(options, [sql`exact_overflow IS NOT NULL`], "completion_id", false)
+            where(options, [sql`exact_overflow IS NOT NULL`], "completion", false)
           }`
       })(undefined)
       const byId = new Map<string, Expensive>()
@@ -1946,7 +1954,9 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     SqlSchema.findOne({
       Request: Schema.String,
       Result: Schema.Struct({ id: Schema.String, body: Schema.String }),
-      execute: (id) => sql`SELECT id, body FROM ${table} WHERE id = ${id}`
+      execute: (id) =>
+        sql`SELECT c.id, c.body FROM ${figures} f JOIN ${table} c ON c.created = f.created AND c.id = f.id
+          WHERE f.id = ${id}`
     })(id).pipe(Effect.mapError(failed("reading a completion")))
 
   // The rollup summed afresh from the figures table, in one transaction. On PostgreSQL the table is locked first, so
@@ -1989,17 +1999,20 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
   const backfill = Effect.gen(function*() {
     if (Option.isSome(yield* getState(figuresBackfilled))) return
     const page = SqlSchema.findAll({
-      Request: Schema.String,
-      Result: Schema.Struct({ id: Schema.String, body: Schema.String }),
+      Request: Schema.Struct({ created: Schema.Number, id: Schema.String }),
+      Result: Schema.Struct({ id: Schema.String, created: SqlValue.Count, body: Schema.String }),
       execute: (after) =>
-        sql`SELECT c.id, c.body FROM ${table} c WHERE c.id > ${after}
-          AND NOT EXISTS (SELECT 1 FROM ${figures} f WHERE f.id = c.id) ORDER BY c.id LIMIT ${backfillBatch}`
+        sql`SELECT c.id, c.created, c.body FROM ${table} c
+          WHERE (c.created > ${after.created} OR (c.created = ${after.created} AND c.id > ${after.id}))
+          AND NOT EXISTS (SELECT 1 FROM ${figures} f WHERE f.id = c.id) ORDER BY c.created, c.id LIMIT ${backfillBatch}`
     })
-    let after = ""
+    // Before the first key: `created` is a 64-bit integer.
+    let after = { created: Number.MIN_SAFE_INTEGER, id: "" }
     while (true) {
       const rows = yield* page(after).pipe(Effect.mapError(failed("deriving the figures of stored completions")))
       if (rows.length === 0) break
-      after = rows[rows.length - 1].id
+      const last = rows[rows.length - 1]
+      after = { created: last.created, id: last.id }
       const derived: Array<Derived> = []
       for (const row of rows) {
         const decoded = Body.decode(row.body)

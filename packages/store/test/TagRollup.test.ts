@@ -9,12 +9,22 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cost, Report } from "@objectiveai-effect/analysis"
 import { CompletionId, type StoredChatCompletion } from "@objectiveai-effect/domain"
 import { capturedCall } from "@objectiveai-effect/testing/CapturedCalls"
-import { beforeTagIndexByTime, engines, freshStore, openStore, sample } from "@objectiveai-effect/testing/StoreEngines"
+import {
+  beforeCompletionsByTime,
+  beforeTagIndexByTime,
+  engines,
+  freshStore,
+  openStore,
+  sample
+} from "@objectiveai-effect/testing/StoreEngines"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { CompletionStore, Database } from "../src/index.js"
 import { tables as tagRollupTables } from "../src/internal/capturedRollup.js"
 import {
@@ -418,6 +428,66 @@ for (const engine of engines) {
         expect(costOf(again.byFeature)).toBe(costOf(expected.byFeature))
         expect(costOf(again.chatByUser)).toBe(costOf(expected.chatByUser))
         expect(again.byFeature).not.toBe(expected.byFeature)
+      }))
+
+    it.scoped("a store whose completions are keyed by id gets them keyed by time, and reads and stores them as before", () =>
+      Effect.gen(function*() {
+        const location = yield* engine.fresh
+        yield* storedWithCalls(location)
+        const chat = { tags: { feature: ["chat"] } }
+        const reads = (store: CompletionStore.Service) =>
+          Effect.all({
+            count: store.count(),
+            chatCount: store.count(chat),
+            chatIds: Effect.map(Stream.runCollect(store.bodies(chat)), (bodies) =>
+              Chunk.toReadonlyArray(bodies).map((body) => body.id)),
+            newestIds: Effect.map(
+              Stream.runCollect(store.bodies({ order: "newest", pageSize: 7 })),
+              (bodies) =>
+                Chunk.toReadonlyArray(bodies).map((body) => body.id)
+            ),
+            bodies: Effect.forEach(sample.slice(0, 6), (stored) => store.body(stored.response.id)),
+            failures: store.failures,
+            answers: answers(store)
+          })
+        const expected = yield* Effect.scoped(Effect.gen(function*() {
+          const store = yield* openStore(location)
+          yield* store.recordFailures([
+            { id: sample[0].response.id, error: "NotFound", reason: "gone" },
+            { id: "chtcpl-never-stored", error: "NotFound", reason: "gone" }
+          ])
+          return yield* reads(store)
+        }))
+        expect(expected.failures.map((failure) => failure.id)).toStrictEqual(["chtcpl-never-stored"])
+        expect(expected.chatIds.length).toBeGreaterThan(0)
+        expect(expected.newestIds.length).toBe(expected.count)
+        expect(expected.bodies.some(Option.isSome) && expected.bodies.some(Option.isNone)).toBe(true)
+        const completionKey = exec(location, (sql) =>
+          sql.onDialectOrElse({
+            pg: () =>
+              Effect.map(
+                sql<{ column: string }>`SELECT a.attname AS column FROM pg_index i
+                  JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+                  WHERE i.indrelid = 'objectiveai_completions'::regclass AND i.indisprimary
+                  ORDER BY array_position(i.indkey, a.attnum)`,
+                (rows) => rows.map((row) => row.column).join(", ")
+              ),
+            orElse: () =>
+              Effect.map(
+                sql<{ name: string; pk: number }>`SELECT name, pk FROM pragma_table_info('objectiveai_completions')
+                  WHERE pk > 0 ORDER BY pk`,
+                (rows) => rows.map((row) => row.name).join(", ")
+              )
+          }))
+        expect(yield* completionKey).toBe("created, id")
+        yield* exec(location, beforeCompletionsByTime)
+        expect(yield* completionKey).toBe("id")
+        const store = yield* openStore(location)
+        expect(yield* completionKey).toBe("created, id")
+        expect(yield* reads(store)).toStrictEqual(expected)
+        // Stored once still: a completion put again, by sync or by another call, adds no row.
+        expect(yield* store.put(sample.filter((_, i) => i % 2 === 0).slice(0, 20))).toStrictEqual([])
+        expect(yield* store.count()).toBe(expected.count)
       }))
 
     it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges; a rebuild fills them", () =>

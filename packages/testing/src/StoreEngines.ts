@@ -86,3 +86,26 @@ export const beforeTagIndexByTime = (sql: SqlClient.SqlClient) =>
     WHERE completion_id IS NOT NULL`
     yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 9`
   })
+
+/**
+ * The completions table of a store put back as the versions before the store's migration 10 left it: keyed by id,
+ * with its index by time.
+ */
+export const beforeCompletionsByTime = (sql: SqlClient.SqlClient) =>
+  Effect.gen(function*() {
+    yield* sql`CREATE TABLE objectiveai_completions_v9 (
+      id TEXT PRIMARY KEY NOT NULL,
+      created BIGINT NOT NULL,
+      model TEXT NOT NULL,
+      provider TEXT,
+      body TEXT NOT NULL
+    )`
+    yield* sql`INSERT INTO objectiveai_completions_v9 (id, created, model, provider, body)
+      SELECT id, created, model, provider, body FROM objectiveai_completions`
+    yield* sql`DROP TABLE objectiveai_completions`
+    yield* sql`ALTER TABLE objectiveai_completions_v9 RENAME TO objectiveai_completions`
+    yield* sql`CREATE INDEX objectiveai_completions_created ON objectiveai_completions (created, id)`
+    yield* sql`CREATE INDEX objectiveai_completions_model ON objectiveai_completions (model, created)`
+    yield* sql`CREATE INDEX objectiveai_completions_provider ON objectiveai_completions (provider, created)`
+    yield* sql`DELETE FROM objectiveai_migrations WHERE migration_id >= 10`
+  })

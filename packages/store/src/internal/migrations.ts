@@ -347,5 +347,28 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
     yield* sql.unsafe(
       `CREATE UNIQUE INDEX ${callTagsTable}_completion ON ${callTagsTable} (completion_created, completion_id, tag_key) WHERE completion_id IS NOT NULL`
     )
+  }),
+  // The completions keyed by time, then id, for the same reason: keyed by id, each stored completion went to a random
+  // place of the key's index. The figures keep the one index by id, through which a completion is found by its id
+  // alone (a completion's `created` is the same wherever it comes from, so that the key stores it once as the id did).
+  // Its text is copied into the new table once.
+  "10_completions_by_time": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rebuilt = `${completionsTable}_v10`
+    yield* sql.unsafe(`CREATE TABLE ${rebuilt} (
+  id TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  model TEXT NOT NULL,
+  provider TEXT,
+  body TEXT NOT NULL,
+  PRIMARY KEY (created, id)
+)`)
+    yield* sql.unsafe(
+      `INSERT INTO ${rebuilt} (id, created, model, provider, body) SELECT id, created, model, provider, body FROM ${completionsTable}`
+    )
+    yield* sql.unsafe(`DROP TABLE ${completionsTable}`)
+    yield* sql.unsafe(`ALTER TABLE ${rebuilt} RENAME TO ${completionsTable}`)
+    yield* sql.unsafe(`CREATE INDEX ${completionsTable}_model ON ${completionsTable} (model, created)`)
+    yield* sql.unsafe(`CREATE INDEX ${completionsTable}_provider ON ${completionsTable} (provider, created)`)
   })
 }
