@@ -1,8 +1,8 @@
 /**
  * The store's writer thread (see `CallWriter.ts`): it stores batches of captured calls, and of synced completions,
  * through a store of its own on the same database, so that deriving the figures, encoding the bodies and running the
- * statements (about 0.18 ms of CPU a call, against a local `create` of 0.8 to 0.9 ms) take nothing from the
- * application's thread.
+ * statements (85 to 106 µs of CPU a call in batches of 300 into a store of 20,000 to 30,000 calls, against a local
+ * `create` of 0.8 to 0.9 ms) take nothing from the application's thread.
  * The database is the worker's `workerData`; a batch is the input, the answer the ids it stored or the store's error,
  * encoded.
  */
