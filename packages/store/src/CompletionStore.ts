@@ -863,6 +863,24 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
     orElse: () => (column: string, ids: ReadonlyArray<string>) => sql.in(column, ids)
   })
 
+  // The completions a batch stored that keep their body: one whose figures were there already under another `created`
+  // (its id brought again with another time, which the completions' key by time and id let in) has the body it was
+  // just given removed, so that an id keeps one body, its first. A body stored again after a prune keeps it. A
+  // statement each, since only such completions and those pruned come here.
+  const keptOf = (stored: ReadonlyArray<Derived>, figured: ReadonlySet<string>) =>
+    Effect.map(
+      Effect.forEach(
+        stored.filter((item) => !figured.has(item.completion.id)),
+        ({ completion: { created, id } }) =>
+          sql<{ id: string }>`DELETE FROM ${table} WHERE created = ${created} AND id = ${id}
+            AND NOT EXISTS (SELECT 1 FROM ${figures} f WHERE f.id = ${id} AND f.created = ${created}) RETURNING id`
+      ),
+      (dropped) => {
+        const ids = new Set(dropped.flat().map((row) => row.id))
+        return stored.filter((item) => !ids.has(item.completion.id)).map((item) => item.completion.id)
+      }
+    )
+
   // The same writes on SQLite, several rows per statement (see internal/sqliteRows.ts).
   const putBatchSqlite = (batch: ReadonlyArray<Derived>) =>
     transaction(Effect.gen(function*() {
@@ -898,7 +916,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       )
       yield* addToRollups(mine)
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${idsIn("id", batch.map((item) => item.completion.id))}`
-      return { stored: stored.map((item) => item.completion.id), figured: mine }
+      return { stored: yield* keptOf(stored, mineIds), figured: mine }
     }))
 
   const putBatchStatements = (batch: ReadonlyArray<Derived>) =>
@@ -910,7 +928,8 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
       const stored = batch.filter((item) => ids.has(item.completion.id))
       const figured = yield* writeFigures(stored, { rollup: true })
       yield* sql`DELETE FROM ${sql(failuresTable)} WHERE ${sql.in("id", batch.map((item) => item.completion.id))}`
-      return { stored: stored.map((item) => item.completion.id), figured }
+      const kept = yield* keptOf(stored, new Set(figured.map((item) => item.completion.id)))
+      return { stored: kept, figured }
     }))
 
   const putBatch = sql.onDialectOrElse({ sqlite: () => putBatchSqlite, orElse: () => putBatchStatements })

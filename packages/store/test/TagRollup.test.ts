@@ -490,6 +490,27 @@ for (const engine of engines) {
         expect(yield* store.count()).toBe(expected.count)
       }))
 
+    it.scoped("an id brought again under another time keeps its first body; one stored again after a prune gets it back", () =>
+      Effect.gen(function*() {
+        const store = yield* freshStore(engine)
+        const [first, second] = sample
+        expect(yield* store.put([first, second])).toStrictEqual([first.response.id, second.response.id].sort())
+        const moved = { ...first, response: { ...first.response, created: first.response.created + 1 } }
+        const firstBody = yield* store.body(first.response.id)
+        expect(yield* store.put([moved])).toStrictEqual([])
+        expect(yield* store.count()).toBe(2)
+        expect(yield* store.body(first.response.id)).toStrictEqual(firstBody)
+        const ids = Chunk.toReadonlyArray(yield* Stream.runCollect(store.bodies())).map((body) => body.id)
+        expect(ids.filter((id) => id === first.response.id)).toHaveLength(1)
+        // Pruned, its figures stay; put again, with the same time, its body is back.
+        yield* store.prune(new Date((Math.max(first.response.created, second.response.created) + 1) * 1000))
+        expect(yield* store.count()).toBe(0)
+        expect(yield* store.put([first])).toStrictEqual([first.response.id])
+        expect(yield* store.body(first.response.id)).toStrictEqual(firstBody)
+        expect(yield* store.put([moved])).toStrictEqual([])
+        expect(yield* store.count()).toBe(1)
+      }))
+
     it.scoped("answers by day in a zone whose days are not UTC days read the quarter hours at the days' edges; a rebuild fills them", () =>
       Effect.gen(function*() {
         const location = yield* engine.fresh
