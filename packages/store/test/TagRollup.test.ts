@@ -189,6 +189,22 @@ const exec = <A>(location: Database.Location, statements: (sql: SqlClient.SqlCli
     Effect.orDie
   )
 
+// An index's columns, in order, as "a, b, c".
+const indexColumns = (location: Database.Location, index: string) =>
+  exec(location, (sql) =>
+    sql.onDialectOrElse({
+      pg: () =>
+        Effect.map(
+          sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE indexname = ${index}`,
+          (rows) => rows.map(({ indexdef }) => indexdef.slice(indexdef.indexOf("(") + 1, indexdef.indexOf(")"))).join()
+        ),
+      orElse: () =>
+        Effect.map(
+          sql<{ name: string }>`SELECT name FROM pragma_index_info(${index}) ORDER BY seqno`,
+          (rows) => rows.map((row) => row.name).join(", ")
+        )
+    }))
+
 for (const engine of engines) {
   describe(`the rollups by tag on ${engine.name}`, () => {
     it.scoped("answers by tag read the rollup for whole days, the rows for the rest", () =>
@@ -339,21 +355,7 @@ for (const engine of engines) {
       Effect.gen(function*() {
         const location = yield* engine.fresh
         const expected = yield* storedWithCalls(location)
-        const valueIndex = exec(location, (sql) =>
-          sql.onDialectOrElse({
-            pg: () =>
-              Effect.map(
-                sql<
-                  { indexdef: string }
-                >`SELECT indexdef FROM pg_indexes WHERE indexname = 'objectiveai_call_tags_value'`,
-                (rows) => rows.map((row) => row.indexdef.slice(row.indexdef.indexOf("(") + 1, -1)).join()
-              ),
-            orElse: () =>
-              Effect.map(
-                sql<{ name: string }>`SELECT name FROM pragma_index_info('objectiveai_call_tags_value') ORDER BY seqno`,
-                (rows) => rows.map((row) => row.name).join(", ")
-              )
-          }))
+        const valueIndex = indexColumns(location, "objectiveai_call_tags_value")
         expect(yield* valueIndex).toBe("tag_key, tag_value, call_id, completion_id")
         // The store as the version before the migration left it.
         yield* exec(location, (sql) =>
@@ -373,23 +375,7 @@ for (const engine of engines) {
       Effect.gen(function*() {
         const location = yield* engine.fresh
         const expected = yield* storedWithCalls(location)
-        const completionIndex = exec(location, (sql) =>
-          sql.onDialectOrElse({
-            pg: () =>
-              Effect.map(
-                sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes
-                  WHERE indexname = 'objectiveai_call_tags_completion'`,
-                (rows) =>
-                  rows.map((row) => row.indexdef.slice(row.indexdef.indexOf("(") + 1, row.indexdef.indexOf(")"))).join()
-              ),
-            orElse: () =>
-              Effect.map(
-                sql<
-                  { name: string }
-                >`SELECT name FROM pragma_index_info('objectiveai_call_tags_completion') ORDER BY seqno`,
-                (rows) => rows.map((row) => row.name).join(", ")
-              )
-          }))
+        const completionIndex = indexColumns(location, "objectiveai_call_tags_completion")
         // Each tag row naming a completion holds that completion's time, as its figures do.
         const mismatched = exec(
           location,
