@@ -2025,7 +2025,7 @@ export const make: Effect.Effect<Service, StoreError.StoreError, SqlClient.SqlCl
           WHERE (c.created > ${after.created} OR (c.created = ${after.created} AND c.id > ${after.id}))
           AND NOT EXISTS (SELECT 1 FROM ${figures} f WHERE f.id = c.id) ORDER BY c.created, c.id LIMIT ${backfillBatch}`
     })
-    // Before the first key: `created` is a 64-bit integer.
+    // Before the first key: a stored `created` is at least `Number.MIN_SAFE_INTEGER` (see `row.ts`), and no id is empty.
     let after = { created: Number.MIN_SAFE_INTEGER, id: "" }
     while (true) {
       const rows = yield* page(after).pipe(Effect.mapError(failed("deriving the figures of stored completions")))
