@@ -14,6 +14,12 @@ import * as Body from "./body.js"
 /** The writer thread's nice value on Linux, where it can have its own (see `captureWorker.ts`). */
 export const writerNice = 10
 
+/**
+ * The pages of the write-ahead log not yet in the database file at which the writer thread copies them once it is idle
+ * (see `captureWorker.ts`): below SQLite's own 1,000, at which the commit that passes them copies them.
+ */
+export const checkpointFrames = 700
+
 /** The worker's `workerData`. */
 export interface CaptureWorkerData {
   readonly _tag: Database.Location["_tag"]

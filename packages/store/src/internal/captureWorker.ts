@@ -20,6 +20,7 @@ import * as Body from "./body.js"
 import * as CapturedRow from "./capturedRow.js"
 import {
   type CaptureWorkerData,
+  checkpointFrames,
   encodeWritten,
   fromWire,
   locationOf,
@@ -60,6 +61,32 @@ const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as
 // Opened by the first batch; a store that failed to open is opened again by the next one (the writer retries).
 let opened: Effect.Effect.Success<typeof open> | undefined
 
+// The pages of the write-ahead log not yet copied into the database file, from its wal-index (the `-shm` file,
+// sqlite.org/walformat.html: the last frame in the log, `mxFrame`, at byte 16 of its header, and the last one copied,
+// `nBackfill`, at byte 96, in the machine's byte order), which SQLite's API does not give; undefined for PostgreSQL, or
+// when it cannot be read. Read synchronously between batches, on this thread: 100 bytes of a file SQLite keeps mapped.
+const walIndex = (workerData as CaptureWorkerData)._tag === "Sqlite"
+  ? `${(workerData as CaptureWorkerData).location}-shm`
+  : undefined
+const walIndexHeader = Buffer.alloc(100)
+const uncopiedFrames = (): number | undefined => {
+  if (walIndex === undefined) return undefined
+  try {
+    const fd = NodeFs.openSync(walIndex, "r")
+    try {
+      if (NodeFs.readSync(fd, walIndexHeader, 0, 100, 0) < 100) return undefined
+    } finally {
+      NodeFs.closeSync(fd)
+    }
+  } catch {
+    return undefined
+  }
+  const read = NodeOs.endianness() === "LE"
+    ? (at: number) => walIndexHeader.readUInt32LE(at)
+    : (at: number) => walIndexHeader.readUInt32BE(at)
+  return read(16) - read(96)
+}
+
 // Completions `put` stores, from the texts they are stored as: decoded by the thread that sent them, they fail here
 // only if they were not what it encoded.
 const completionsOf = (bodies: Extract<WriteInput, { readonly _tag: "Put" }>["bodies"]) =>
@@ -89,11 +116,17 @@ const write = (input: WriteInput) =>
     return []
   })
 
-// The write-ahead log is copied into the database file once this thread has answered a batch and no other came within
-// `checkpointAfter`, instead of inside the commit of the batch that takes the log past SQLite's 1,000 pages: such a
-// commit took about 33 ms against about 5 ms for the others (capture benchmark, batches of about 300 calls), and a
-// flush waits for the batch it falls in. With it, `capture.create.flush_ms` went from 44 to 47 ms to 25 to 30 ms (two
-// runs, the two kinds side by side). A checkpoint that fails is left to the next one, or to SQLite's own.
+// The write-ahead log is copied into the database file once it holds `checkpointFrames` pages not copied yet and no
+// batch came within `checkpointAfter`, instead of inside the commit of the batch that takes the log past SQLite's
+// 1,000 pages: such a commit took about 33 ms against about 5 ms for the others (capture benchmark, batches of about
+// 300 calls), and a flush waits for the batch it falls in. With it, `capture.create.flush_ms` went from 44 to 47 ms to
+// 25 to 30 ms (two runs, the two kinds side by side). Copying after every batch instead copied again the pages that
+// each batch rewrites (the ends of the indexes, and the leaves of the figures' index by id, which takes each
+// completion at a random place: 204 of the 382 pages one batch of 300 calls wrote into a store of 24,000). Writing
+// 24,000 captured calls in batches of 290, the copies took 32 to 57 µs a call after each batch and 26 to 34 µs at 700
+// pages (every second batch); in the capture benchmark the writer thread's CPU went from 223 to 312 ms (median 263,
+// eight runs) to 229 to 233 ms a block of 2,500 calls (three runs). A checkpoint that fails is left to the next one, or
+// to SQLite's own.
 const checkpointAfter = 20
 let idle: ReturnType<typeof setTimeout> | undefined
 
@@ -107,6 +140,7 @@ parentPort?.on("message", ({ id, input }: { readonly id: number; readonly input:
   void Effect.runPromise(Effect.either(write(input))).then((written) => {
     parentPort!.postMessage({ id, output: encodeWritten(written) })
     clearTimeout(idle)
-    idle = setTimeout(checkpoint, checkpointAfter)
+    const pending = uncopiedFrames()
+    idle = pending === undefined || pending >= checkpointFrames ? setTimeout(checkpoint, checkpointAfter) : undefined
   })
 })
