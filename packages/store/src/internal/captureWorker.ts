@@ -47,9 +47,10 @@ try {
   // Not Linux, or a priority this system does not let a thread lower: the writer runs at the process's.
 }
 
+const data = workerData as CaptureWorkerData
 const scope = Effect.runSync(Scope.make())
 // The store and its writers of derived rows, which every store `CompletionStore.layer` builds keeps.
-const open = Layer.buildWithScope(CompletionStore.layer(locationOf(workerData as CaptureWorkerData)), scope).pipe(
+const open = Layer.buildWithScope(CompletionStore.layer(locationOf(data)), scope).pipe(
   Effect.map(Context.get(CompletionStore.CompletionStore)),
   Effect.flatMap((store) => {
     const writers = DerivedWriter.get(store)
@@ -65,10 +66,11 @@ let opened: Effect.Effect.Success<typeof open> | undefined
 // sqlite.org/walformat.html: the last frame in the log, `mxFrame`, at byte 16 of its header, and the last one copied,
 // `nBackfill`, at byte 96, in the machine's byte order), which SQLite's API does not give; undefined for PostgreSQL, or
 // when it cannot be read. Read synchronously between batches, on this thread: 100 bytes of a file SQLite keeps mapped.
-const walIndex = (workerData as CaptureWorkerData)._tag === "Sqlite"
-  ? `${(workerData as CaptureWorkerData).location}-shm`
-  : undefined
+const walIndex = data._tag === "Sqlite" ? `${data.location}-shm` : undefined
 const walIndexHeader = Buffer.alloc(100)
+const readHeader = NodeOs.endianness() === "LE"
+  ? (at: number) => walIndexHeader.readUInt32LE(at)
+  : (at: number) => walIndexHeader.readUInt32BE(at)
 const uncopiedFrames = (): number | undefined => {
   if (walIndex === undefined) return undefined
   try {
@@ -81,10 +83,7 @@ const uncopiedFrames = (): number | undefined => {
   } catch {
     return undefined
   }
-  const read = NodeOs.endianness() === "LE"
-    ? (at: number) => walIndexHeader.readUInt32LE(at)
-    : (at: number) => walIndexHeader.readUInt32BE(at)
-  return read(16) - read(96)
+  return readHeader(16) - readHeader(96)
 }
 
 // Completions `put` stores, from the texts they are stored as: decoded by the thread that sent them, they fail here
