@@ -1,7 +1,7 @@
 /**
  * The capture benchmarks, on the built packages, against the local server in this process:
  * - `capture.create.overhead`: `create` with `Capture` into a SQLite store over the same calls without it, in one run,
- *   one call at a time, in blocks of 2,500 calls, 8 of each kind (`CAPTURE_BENCH_ROUNDS` changes it). Each captured
+ *   one call at a time, in blocks of 2,500 calls, 12 of each kind (`CAPTURE_BENCH_ROUNDS` changes it). Each captured
  *   block is timed by the wall clock from its first call until its records are written (a flush), so that it is
  *   charged the capture's whole cost as the caller sees it: the work on the application's thread, the writer thread's
  *   work still pending when the block's calls are done, and, on a machine whose cores are all busy, the writer
@@ -10,6 +10,9 @@
  *   `capture.create.flush_ms` is that wait, per block. The kinds run in a balanced order (each at every place and
  *   after every other kind equally often) and the baseline is two kinds of bare blocks: their ratio,
  *   `capture.create.bare_vs_bare`, is the spread of the same calls on this machine, against which the others read.
+ *   `capture.create.overhead.low95` and `.high95` bound the figure's 95% interval over the run's own rounds (a
+ *   percentile bootstrap: the ratio recomputed over rounds drawn with replacement), so that a run says how far its
+ *   blocks let the figure move.
  *   `capture.create.overhead.calling_thread` is the same for a store written on the application's thread (a store
  *   without a shared location).
  *   `capture.create.app_thread_cpu` (and `.calling_thread`) is the ratio of the CPU time of the application's thread
@@ -34,6 +37,7 @@ import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Random from "effect/Random"
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -41,7 +45,7 @@ import * as path from "node:path"
 
 const calls = Number(process.env.CAPTURE_BENCH_CALLS ?? 10_000)
 // Blocks of the overhead benchmark, each of `block` calls, of each kind.
-const rounds = Number(process.env.CAPTURE_BENCH_ROUNDS ?? 8)
+const rounds = Number(process.env.CAPTURE_BENCH_ROUNDS ?? 12)
 const block = 2_500
 const apiKey = "bench-key"
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectiveai-capture-bench-"))
@@ -83,6 +87,33 @@ const captureInto = (filename: string, options: { readonly onCallingThread?: boo
   )
 }
 
+// A kind's blocks: their wall time and the application thread's CPU in all, and each block's wall time, in round order.
+interface Timed {
+  ms: number
+  cpu: number
+  readonly blocks: Array<number>
+}
+
+// The 95% interval of a kind's time over the bare blocks', from the rounds (each kind runs once a round): the ratio of
+// the sums recomputed 10,000 times over rounds drawn with replacement, its 2.5th and 97.5th percentiles.
+const interval = (kind: Timed, bare: Timed, bareAgain: Timed) =>
+  Effect.gen(function*() {
+    const n = kind.blocks.length
+    const ratios: Array<number> = []
+    for (let draw = 0; draw < 10_000; draw++) {
+      let kindMs = 0
+      let bareMs = 0
+      for (let i = 0; i < n; i++) {
+        const round = yield* Random.nextIntBetween(0, n)
+        kindMs += kind.blocks[round]
+        bareMs += (bare.blocks[round] + bareAgain.blocks[round]) / 2
+      }
+      ratios.push(kindMs / bareMs)
+    }
+    ratios.sort((a, b) => a - b)
+    return { low: ratios[249], high: ratios[9_749] }
+  }).pipe(Effect.withRandom(Random.make("capture.create.overhead")))
+
 const bench = Effect.gen(function*() {
   const { url } = yield* Layer.build(ObjectiveAiServer.layer({ completions: [], apiKeys: [apiKey] })).pipe(
     Effect.map(Context.get(ObjectiveAiServer.ObjectiveAiServer))
@@ -112,17 +143,19 @@ const bench = Effect.gen(function*() {
     )
     yield* many(200, 1)
     yield* Effect.forEach(observed, identity, { discard: true })
-    const bare = { ms: 0, cpu: 0 }
-    const bareAgain = { ms: 0, cpu: 0 }
-    const captured = captures.map(() => ({ ms: 0, cpu: 0, flushMs: 0 }))
-    const timed = <A, E, R>(effect: Effect.Effect<A, E, R>, into: { ms: number; cpu: number }) =>
+    const bare: Timed = { ms: 0, cpu: 0, blocks: [] }
+    const bareAgain: Timed = { ms: 0, cpu: 0, blocks: [] }
+    const captured = captures.map(() => ({ ms: 0, cpu: 0, blocks: [] as Array<number>, flushMs: 0 }))
+    const timed = <A, E, R>(effect: Effect.Effect<A, E, R>, into: Timed) =>
       Effect.suspend(() => {
         const start = performance.now()
         const startCpu = threadCpuTicks()
         return Effect.ensuring(
           effect,
           Effect.sync(() => {
-            into.ms += performance.now() - start
+            const ms = performance.now() - start
+            into.ms += ms
+            into.blocks.push(ms)
             into.cpu += threadCpuTicks() - startCpu
           })
         )
@@ -220,6 +253,9 @@ const bench = Effect.gen(function*() {
   console.log(`capture.create.bare_ms: ${(bareMs / (rounds * block)).toFixed(3)} ms`)
   console.log(`capture.create.captured_ms: ${(overhead.captured.ms / (rounds * block)).toFixed(3)} ms`)
   console.log(`capture.create.overhead: ${(overhead.captured.ms / bareMs).toFixed(2)}x`)
+  const spread = yield* interval(overhead.captured, overhead.bare, overhead.bareAgain)
+  console.log(`capture.create.overhead.low95: ${spread.low.toFixed(2)}x`)
+  console.log(`capture.create.overhead.high95: ${spread.high.toFixed(2)}x`)
   console.log(`capture.create.flush_ms: ${(overhead.captured.flushMs / rounds).toFixed(1)} ms`)
   console.log(`capture.create.overhead.calling_thread: ${(overhead.callingThread.ms / bareMs).toFixed(2)}x`)
   console.log(`capture.create.bare_vs_bare: ${(overhead.bareAgain.ms / overhead.bare.ms).toFixed(2)}x`)
