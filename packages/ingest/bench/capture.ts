@@ -99,6 +99,7 @@ interface Timed {
 const interval = (kind: Timed, bare: Timed, bareAgain: Timed) =>
   Effect.gen(function*() {
     const n = kind.blocks.length
+    const baseline = bare.blocks.map((ms, round) => (ms + bareAgain.blocks[round]) / 2)
     const ratios: Array<number> = []
     for (let draw = 0; draw < 10_000; draw++) {
       let kindMs = 0
@@ -106,7 +107,7 @@ const interval = (kind: Timed, bare: Timed, bareAgain: Timed) =>
       for (let i = 0; i < n; i++) {
         const round = yield* Random.nextIntBetween(0, n)
         kindMs += kind.blocks[round]
-        bareMs += (bare.blocks[round] + bareAgain.blocks[round]) / 2
+        bareMs += baseline[round]
       }
       ratios.push(kindMs / bareMs)
     }
@@ -145,7 +146,7 @@ const bench = Effect.gen(function*() {
     yield* Effect.forEach(observed, identity, { discard: true })
     const bare: Timed = { ms: 0, cpu: 0, blocks: [] }
     const bareAgain: Timed = { ms: 0, cpu: 0, blocks: [] }
-    const captured = captures.map(() => ({ ms: 0, cpu: 0, blocks: [] as Array<number>, flushMs: 0 }))
+    const captured = captures.map((): Timed & { flushMs: number } => ({ ms: 0, cpu: 0, blocks: [], flushMs: 0 }))
     const timed = <A, E, R>(effect: Effect.Effect<A, E, R>, into: Timed) =>
       Effect.suspend(() => {
         const start = performance.now()
